@@ -35,16 +35,20 @@ static ssize_t extract_linear(struct smbiov_iter *i, void ***pages,
 		addr = (uintptr_t)i->ubuf + i->iov_offset;
 		len = maxsize;
 	} else {
-		/* Skip empty elements so the run starts on real bytes. */
-		while (i->nr_segs && i->iov_offset >= iter_seg_len(i, 0)) {
-			i->iov++;
-			i->nr_segs--;
-			i->iov_offset = 0;
+		/*
+		 * Start at the first non-empty element; the iterator itself
+		 * moves only on success (advance skips the empty ones).
+		 */
+		size_t seg = 0, skip = i->iov_offset;
+
+		while (seg < i->nr_segs && skip >= iter_seg_len(i, seg)) {
+			seg++;
+			skip = 0;
 		}
-		if (!i->nr_segs)
+		if (seg == i->nr_segs)
 			return 0;
-		addr = (uintptr_t)iter_seg_base(i, 0) + i->iov_offset;
-		len = iter_min(maxsize, iter_seg_len(i, 0) - i->iov_offset);
+		addr = (uintptr_t)iter_seg_base(i, seg) + skip;
+		len = iter_min(maxsize, iter_seg_len(i, seg) - skip);
 	}
 	*offset0 = addr % SMBIOV_PAGE_SIZE;
 	npages = iter_min(maxpages, iter_pages_spanned(addr, len));
