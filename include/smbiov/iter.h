@@ -286,11 +286,15 @@ SMBIOV_API int smbiov_iter_dup(struct smbiov_iter *dst,
  * @maxpages: at most this many pages (must be > 0)
  * @offset0: set to the offset of the data in the first page
  *
- * One call returns one virtually contiguous run: never across an IOVEC/KVEC
- * element, BVEC elements only where one ends on a page end and the next
- * starts at offset 0 of the following page, XARRAY folios only while the
- * index has no hole. UBUF/IOVEC pages are pinned (see
+ * One call returns one run of pages in which only the first may start
+ * mid-page and every page but the last is used to its end: never across an
+ * IOVEC/KVEC element; BVEC/BVECQ elements are joined where one ends on a
+ * page end and the next starts at a page start (the pages need not be
+ * adjacent in memory, as with the kernel's bio_vecs); XARRAY pages only
+ * while the index has no hole. UBUF/IOVEC pages are pinned (see
  * smbiov_iter_extract_will_pin()); nothing is taken for other types.
+ * If the array was allocated here and the call returns 0 or an error,
+ * it is freed again and *@pages is NULL.
  *
  * Returns bytes covered (0 when @maxsize or the count is 0 or an XARRAY hole
  * is reached: callers must treat 0 as "stop", not "retry"), -EINVAL for

@@ -192,9 +192,11 @@ SMBIOV_API ssize_t smbiov_iter_extract_pages(struct smbiov_iter *i,
 {
 	size_t off = 0;
 	ssize_t ret;
+	bool allocated;
 
 	if (!i || !pages || !offset0 || !maxpages)
 		return -EINVAL;
+	allocated = *pages == NULL;
 	maxsize = iter_min(iter_min(maxsize, i->count), SMBIOV_MAX_RW_COUNT);
 	*offset0 = 0;
 	if (!maxsize)
@@ -215,7 +217,12 @@ SMBIOV_API ssize_t smbiov_iter_extract_pages(struct smbiov_iter *i,
 	default:
 		return -EFAULT; /* DISCARD has no memory to describe */
 	}
-	if (ret > 0)
+	if (ret > 0) {
 		*offset0 = off;
+	} else if (allocated) {
+		/* Nothing to hand back: don't leave the caller an array to free. */
+		free(*pages);
+		*pages = NULL;
+	}
 	return ret;
 }

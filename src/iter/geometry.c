@@ -103,7 +103,7 @@ SMBIOV_API unsigned long smbiov_iter_alignment(const struct smbiov_iter *i)
 		return 0;
 	switch (i->type) {
 	case SMBIOV_ITER_DISCARD:
-		return i->count;
+		return 0; /* no memory, so nothing to be misaligned */
 	case SMBIOV_ITER_XARRAY:
 		return (unsigned long)((uint64_t)i->xarray_start +
 				       i->iov_offset) |
