@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SMB 3.x encryption (MS-SMB2 2.2.41, 3.1.4.3, 3.2.5.1.1): the 52-byte
+ * TRANSFORM_HEADER and AES-128/256-CCM/GCM over a message given as header
+ * bytes (library memory, transformed in place) plus a payload iterator
+ * walked through a scatterlist (kernel-iov-iter-design.md §3.9).
+ *
+ * Errors: -EINVAL (bad arguments or use), -EBADMSG (malformed transform
+ * header or frame), -EKEYREJECTED (authentication tag mismatch),
+ * -EOVERFLOW (the session's nonces are used up), -EMSGSIZE (message too
+ * large for one AEAD call), -ENOMEM, -EIO (OpenSSL failure), or an error
+ * of the iterator layer (-EFAULT for DISCARD).
+ */
+#ifndef SMBIOV_CRYPTO_SEAL_H
+#define SMBIOV_CRYPTO_SEAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct smbiov_iter;
+struct evp_cipher_ctx_st;
+
+#define SMB2_TRANSFORM_HEADER_SIZE 52
+#define SMB2_TRANSFORM_PROTOCOL_ID 0x424d53fdu /* 0xFD 'S' 'M' 'B' */
+#define SMB2_TRANSFORM_AAD_OFFSET  20	       /* AAD: Nonce .. SessionId */
+#define SMB2_TRANSFORM_AAD_SIZE	   32
+#define SMB2_TRANSFORM_NONCE_SIZE  16
+#define SMB2_TRANSFORM_SIG_SIZE	   16
+/* 3.1.1 Flags "Encrypted"; also the 3.0 EncryptionAlgorithm AES-128-CCM. */
+#define SMB2_TRANSFORM_FLAG_ENCRYPTED 0x0001
+#define SMB2_TRANSFORM_MIN_MESSAGE    64 /* an SMB2 header at least */
+
+/* Cipher ids (MS-SMB2 2.2.3.1.2). 3.0/3.0.2 use AES-128-CCM. */
+enum smb2_cipher {
+	SMB2_CIPHER_AES128_CCM = 0x0001,
+	SMB2_CIPHER_AES128_GCM = 0x0002,
+	SMB2_CIPHER_AES256_CCM = 0x0003,
+	SMB2_CIPHER_AES256_GCM = 0x0004,
+};
+
+/* A decoded TRANSFORM_HEADER (Reserved is ignored on receipt). */
+struct smb2_transform_hdr {
+	uint8_t signature[SMB2_TRANSFORM_SIG_SIZE];
+	uint8_t nonce[SMB2_TRANSFORM_NONCE_SIZE];
+	uint32_t original_size;
+	uint16_t flags;
+	uint64_t session_id;
+};
+
+void smb2_transform_hdr_encode(const struct smb2_transform_hdr *th,
+			       uint8_t out[SMB2_TRANSFORM_HEADER_SIZE]);
+int smb2_transform_hdr_decode(const uint8_t *buf, size_t frame_len,
+			      uint64_t session_id,
+			      struct smb2_transform_hdr *th);
+
+/*
+ * Per-session encryption state: the cipher, both directions' keys (held
+ * only inside OpenSSL contexts made once here) and the nonce generator.
+ * Nonces are a random per-session prefix followed by a 64-bit counter;
+ * encryption is refused once the counter would wrap. Not thread-safe:
+ * serialise use of one sealer. Release with smb_sealer_release().
+ */
+struct smb_sealer {
+	enum smb2_cipher cipher;
+	uint64_t session_id;
+	size_t nonce_len;	       /* 11 (CCM) or 12 (GCM) */
+	struct evp_cipher_ctx_st *enc; /* EncryptionKey (client-to-server) */
+	struct evp_cipher_ctx_st *dec; /* DecryptionKey (server-to-client) */
+	uint8_t prefix[4];	       /* random; nonce_len - 8 bytes used */
+	uint64_t counter; /* next nonce; UINT64_MAX is never used */
+};
+
+bool smb2_cipher_is_gcm(enum smb2_cipher cipher);
+size_t smb2_cipher_key_len(enum smb2_cipher cipher);
+
+int smb_sealer_init(struct smb_sealer *s, enum smb2_cipher cipher,
+		    uint64_t session_id, const uint8_t *enc_key,
+		    const uint8_t *dec_key, size_t key_len);
+void smb_sealer_release(struct smb_sealer *s);
+
+int smb_seal_encrypt(struct smb_sealer *s,
+		     uint8_t th[SMB2_TRANSFORM_HEADER_SIZE], uint8_t *msg,
+		     size_t msg_len, const struct smbiov_iter *payload,
+		     struct smbiov_iter *out);
+int smb_seal_encrypt_with_nonce(struct smb_sealer *s,
+				const uint8_t nonce[SMB2_TRANSFORM_NONCE_SIZE],
+				uint8_t th[SMB2_TRANSFORM_HEADER_SIZE],
+				uint8_t *msg, size_t msg_len,
+				const struct smbiov_iter *payload,
+				struct smbiov_iter *out);
+int smb_seal_decrypt(struct smb_sealer *s,
+		     const uint8_t th[SMB2_TRANSFORM_HEADER_SIZE], uint8_t *msg,
+		     size_t msg_len, const struct smbiov_iter *payload,
+		     struct smbiov_iter *out);
+
+#endif
