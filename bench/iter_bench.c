@@ -242,11 +242,11 @@ static double run_case(struct bench *b, enum dir d)
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: iter_bench [-m MIB] [-t SECONDS]\n"
-	    "  -m MIB      bytes per copy, in MiB (default 64, at least 1)\n"
-	    "  -t SECONDS  time per case and method, 5 runs (default 0.3)\n");
+	fprintf(f, "usage: iter_bench [-m MIB] [-t SECONDS]\n"
+		   "  -m MIB      bytes per copy, in MiB (default 64, at least "
+		   "1)\n"
+		   "  -t SECONDS  time per case and method, 5 runs (default "
+		   "0.3)\n");
 }
 
 int main(int argc, char **argv)

@@ -7,7 +7,7 @@
 
 #ifdef __cplusplus
 #define SMBIOV_BEGIN_DECLS extern "C" {
-#define SMBIOV_END_DECLS }
+#define SMBIOV_END_DECLS   }
 #else
 #define SMBIOV_BEGIN_DECLS
 #define SMBIOV_END_DECLS
@@ -18,8 +18,8 @@
 
 /* Page granularity of the iterator core and the page cache. */
 #define SMBIOV_PAGE_SHIFT 12
-#define SMBIOV_PAGE_SIZE ((size_t)1 << SMBIOV_PAGE_SHIFT)
-#define SMBIOV_PAGE_MASK (~(SMBIOV_PAGE_SIZE - 1))
+#define SMBIOV_PAGE_SIZE  ((size_t)1 << SMBIOV_PAGE_SHIFT)
+#define SMBIOV_PAGE_MASK  (~(SMBIOV_PAGE_SIZE - 1))
 
 /*
  * Largest byte count one iterator may describe (the kernel's MAX_RW_COUNT:
@@ -34,9 +34,9 @@
  * list switches on it.
  */
 enum smbiov_cleanup {
-	SMBIOV_CLEANUP_NONE = 0, /* memory belongs to someone else */
+	SMBIOV_CLEANUP_NONE = 0,  /* memory belongs to someone else */
 	SMBIOV_CLEANUP_UNPIN = 1, /* pages were pinned: unpin each */
-	SMBIOV_CLEANUP_FREE = 2, /* pages are the list's own: free each */
+	SMBIOV_CLEANUP_FREE = 2,  /* pages are the list's own: free each */
 };
 
 SMBIOV_BEGIN_DECLS

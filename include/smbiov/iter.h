@@ -44,7 +44,7 @@ enum smbiov_iter_type {
 };
 
 /* Direction: a DEST receives data (copy_to_iter), a SOURCE supplies it. */
-#define SMBIOV_ITER_DEST 0u
+#define SMBIOV_ITER_DEST   0u
 #define SMBIOV_ITER_SOURCE 1u
 
 /*
@@ -66,7 +66,7 @@ struct smbiov_bvec {
  */
 struct smbiov_iter {
 	uint8_t type; /* enum smbiov_iter_type */
-	bool source; /* SMBIOV_ITER_SOURCE or _DEST */
+	bool source;  /* SMBIOV_ITER_SOURCE or _DEST */
 	/*
 	 * Offset into the current segment (IOVEC/KVEC/BVEC/BVECQ), or into
 	 * the whole range (UBUF: from ubuf; XARRAY: from xarray_start).
@@ -88,9 +88,10 @@ struct smbiov_iter {
 		const struct smbiov_bvecq *bvecq; /* current segment */
 	};
 	union {
-		size_t nr_segs; /* IOVEC/KVEC/BVEC: segments left incl. current */
+		size_t nr_segs; /* IOVEC/KVEC/BVEC: segments left incl. current
+				 */
 		int64_t xarray_start; /* XARRAY: file position of byte 0 */
-		size_t bvecq_slot; /* BVECQ: index in the current segment */
+		size_t bvecq_slot;    /* BVECQ: index in the current segment */
 	};
 };
 
@@ -142,7 +143,8 @@ SMBIOV_API int smbiov_iter_bvecq(struct smbiov_iter *i, unsigned dir,
 SMBIOV_API int smbiov_iter_discard(struct smbiov_iter *i, unsigned dir,
 				   size_t count);
 
-/* ---- small queries -------------------------------------------------------- */
+/* ---- small queries --------------------------------------------------------
+ */
 static inline size_t smbiov_iter_count(const struct smbiov_iter *i)
 {
 	return i->count;
@@ -206,7 +208,8 @@ SMBIOV_API size_t smbiov_iterate_and_advance(struct smbiov_iter *i, size_t len,
 					     void *priv, void *priv2,
 					     smbiov_iter_step_fn step);
 
-/* ---- data movement -------------------------------------------------------- */
+/* ---- data movement --------------------------------------------------------
+ */
 /*
  * Copy min(@bytes, count) bytes from @addr into the destination iterator @i
  * and advance it. Returns bytes copied; 0 (and nothing done) for a source.
@@ -222,7 +225,8 @@ SMBIOV_API bool smbiov_copy_from_iter_full(void *addr, size_t bytes,
 /* Zero-fill min(@bytes, count) bytes of a destination iterator. */
 SMBIOV_API size_t smbiov_iter_zero(size_t bytes, struct smbiov_iter *i);
 
-/* ---- positioning ---------------------------------------------------------- */
+/* ---- positioning ----------------------------------------------------------
+ */
 /* Advance by min(@size, count). */
 SMBIOV_API void smbiov_iter_advance(struct smbiov_iter *i, size_t size);
 /*
@@ -240,11 +244,13 @@ SMBIOV_API void smbiov_iter_truncate(struct smbiov_iter *i, uint64_t n);
 SMBIOV_API int smbiov_iter_reexpand(struct smbiov_iter *i, size_t n);
 SMBIOV_API void smbiov_iter_save_state(const struct smbiov_iter *i,
 				       struct smbiov_iter_state *st);
-/* Return to a saved state of the same iterator (not for XARRAY/BVECQ: -EINVAL). */
+/* Return to a saved state of the same iterator (not for XARRAY/BVECQ: -EINVAL).
+ */
 SMBIOV_API int smbiov_iter_restore(struct smbiov_iter *i,
 				   const struct smbiov_iter_state *st);
 
-/* ---- geometry ------------------------------------------------------------- */
+/* ---- geometry -------------------------------------------------------------
+ */
 /* Bytes left in the current segment (clamped to count). */
 SMBIOV_API size_t smbiov_iter_single_seg_count(const struct smbiov_iter *i);
 /* Non-empty segments the remaining bytes touch. */
@@ -276,7 +282,8 @@ SMBIOV_API unsigned long smbiov_iter_gap_alignment(const struct smbiov_iter *i);
 SMBIOV_API int smbiov_iter_dup(struct smbiov_iter *dst,
 			       const struct smbiov_iter *src, void **array);
 
-/* ---- extraction ----------------------------------------------------------- */
+/* ---- extraction -----------------------------------------------------------
+ */
 /**
  * smbiov_iter_extract_pages - take a contiguous run of pages off the front
  * @i: iterator; advanced by the bytes returned
@@ -324,7 +331,7 @@ SMBIOV_API size_t smbiov_pins_outstanding(void);
 /* An owned BVEC array built from any iterator. */
 struct smbiov_bvec_list {
 	struct smbiov_bvec *bv;
-	size_t nr; /* elements used */
+	size_t nr;	/* elements used */
 	size_t npinned; /* pages pinned (cleanup UNPIN) */
 	enum smbiov_cleanup cleanup;
 };
@@ -343,8 +350,7 @@ struct smbiov_bvec_list {
  * Returns the bytes converted, or -EFAULT (DISCARD), -ENOMEM; on error
  * nothing is pinned, @list is empty and @orig is unchanged.
  */
-SMBIOV_API ssize_t smbiov_iter_to_bvec(struct smbiov_iter *orig,
-				       size_t maxsize,
+SMBIOV_API ssize_t smbiov_iter_to_bvec(struct smbiov_iter *orig, size_t maxsize,
 				       struct smbiov_bvec_list *list,
 				       struct smbiov_iter *out);
 SMBIOV_API void smbiov_bvec_list_release(struct smbiov_bvec_list *list);
@@ -359,7 +365,7 @@ struct smbiov_sg {
 struct smbiov_sg_table {
 	struct smbiov_sg *sgl;
 	size_t nents; /* entries in use */
-	size_t max; /* capacity of sgl */
+	size_t max;   /* capacity of sgl */
 	enum smbiov_cleanup cleanup;
 };
 
@@ -397,7 +403,7 @@ typedef int (*smbiov_lkey_lookup_fn)(void *ctx, uint64_t addr, size_t len,
 
 struct smbiov_sge_list {
 	struct ibv_sge *sge;
-	size_t nr; /* entries in use */
+	size_t nr;  /* entries in use */
 	size_t max; /* capacity */
 };
 
@@ -414,8 +420,7 @@ struct smbiov_sge_list {
  * lookup's error (a segment outside any registered region), -E2BIG (not
  * enough SGE slots) or -EIO, leaving l->nr and @i exactly as they were.
  */
-SMBIOV_API ssize_t smbiov_extract_iter_to_sge(struct smbiov_iter *i,
-					      size_t len,
+SMBIOV_API ssize_t smbiov_extract_iter_to_sge(struct smbiov_iter *i, size_t len,
 					      struct smbiov_sge_list *l,
 					      smbiov_lkey_lookup_fn lookup,
 					      void *ctx);

@@ -18,7 +18,8 @@
 
 SMBIOV_BEGIN_DECLS
 
-/* ---- pages ---------------------------------------------------------------- */
+/* ---- pages ----------------------------------------------------------------
+ */
 /* One zeroed, page-aligned page, or NULL. Release with smbiov_page_free(). */
 SMBIOV_API void *smbiov_page_alloc(void);
 SMBIOV_API void smbiov_page_free(void *page);
@@ -37,10 +38,10 @@ enum smbiov_folio_flag {
 };
 
 struct smbiov_folio {
-	void *addr; /* first byte; page aligned */
+	void *addr;	/* first byte; page aligned */
 	uint64_t index; /* page index in the file; multiple of 2^order */
 	unsigned order;
-	unsigned flags; /* enum smbiov_folio_flag; atomic access only */
+	unsigned flags;	   /* enum smbiov_folio_flag; atomic access only */
 	unsigned refcount; /* atomic access only */
 };
 
@@ -100,8 +101,8 @@ SMBIOV_API void smbiov_xarray_free(struct smbiov_xarray *xa);
 SMBIOV_API int smbiov_xarray_insert(struct smbiov_xarray *xa,
 				    struct smbiov_folio *f);
 /* Folio covering page @index, or NULL. No reference is taken. */
-SMBIOV_API struct smbiov_folio *smbiov_xarray_load(const struct smbiov_xarray *xa,
-						   uint64_t index);
+SMBIOV_API struct smbiov_folio *
+smbiov_xarray_load(const struct smbiov_xarray *xa, uint64_t index);
 /*
  * Remove the folio covering @index and return it with the index's
  * reference transferred to the caller (put it when done), or NULL.
@@ -146,10 +147,10 @@ SMBIOV_API size_t smbiov_folios_unlock(struct smbiov_xarray *xa, int64_t start,
 struct smbiov_bvecq {
 	struct smbiov_bvecq *next; /* owned reference */
 	struct smbiov_bvecq *prev; /* weak */
-	unsigned refcount; /* atomic access only */
+	unsigned refcount;	   /* atomic access only */
 	enum smbiov_cleanup cleanup;
 	bool discontig; /* not file-contiguous with prev */
-	int64_t fpos; /* file position of bv[0], or -1 */
+	int64_t fpos;	/* file position of bv[0], or -1 */
 	size_t nr_segs;
 	size_t max_segs;
 	struct smbiov_bvec bv[];

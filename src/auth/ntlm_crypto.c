@@ -55,7 +55,7 @@ static struct {
 	EVP_MD *md4;
 	EVP_MAC *hmac;
 	EVP_CIPHER *rc4;
-} nc = { .once = PTHREAD_ONCE_INIT };
+} nc = {.once = PTHREAD_ONCE_INIT};
 
 static void ntlm_crypto_setup(void)
 {
@@ -159,7 +159,7 @@ out:
 int ntlm_hmac_md5(const uint8_t *key, size_t key_len, const void *data,
 		  size_t len, uint8_t out[NTLM_HASH_LEN])
 {
-	struct ntlm_buf v = { data, len };
+	struct ntlm_buf v = {data, len};
 
 	return ntlm_hmac_md5v(key, key_len, &v, 1, out);
 }
@@ -338,8 +338,8 @@ int ntlm_ntproofstr(const uint8_t response_key_nt[NTLM_HASH_LEN],
 		    uint8_t out[NTLM_HASH_LEN])
 {
 	struct ntlm_buf v[2] = {
-		{ server_challenge, NTLM_CHALLENGE_LEN },
-		{ temp, temp_len },
+		{server_challenge, NTLM_CHALLENGE_LEN},
+		{temp, temp_len},
 	};
 
 	return ntlm_hmac_md5v(response_key_nt, NTLM_HASH_LEN, v, 2, out);
@@ -359,8 +359,8 @@ int ntlm_lmv2_response(const uint8_t response_key_lm[NTLM_HASH_LEN],
 		       uint8_t out[NTLM_LMV2_RESP_LEN])
 {
 	struct ntlm_buf v[2] = {
-		{ server_challenge, NTLM_CHALLENGE_LEN },
-		{ client_challenge, NTLM_CHALLENGE_LEN },
+		{server_challenge, NTLM_CHALLENGE_LEN},
+		{client_challenge, NTLM_CHALLENGE_LEN},
 	};
 	int ret;
 
@@ -383,9 +383,9 @@ int ntlm_mic(const uint8_t exported[NTLM_HASH_LEN], const uint8_t *neg,
 	     const uint8_t *auth, size_t auth_len, uint8_t out[NTLM_HASH_LEN])
 {
 	struct ntlm_buf v[3] = {
-		{ neg, neg_len },
-		{ chal, chal_len },
-		{ auth, auth_len },
+		{neg, neg_len},
+		{chal, chal_len},
+		{auth, auth_len},
 	};
 
 	return ntlm_hmac_md5v(exported, NTLM_HASH_LEN, v, 3, out);

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NTLM_HASH_LEN	     16	 /* MD4 / HMAC-MD5 output, every NTLM key */
-#define NTLM_CHALLENGE_LEN   8	 /* server and client challenges */
-#define NTLM_LMV2_RESP_LEN   24	 /* LMv2_RESPONSE: 16 proof + 8 challenge */
+#define NTLM_HASH_LEN	   16 /* MD4 / HMAC-MD5 output, every NTLM key */
+#define NTLM_CHALLENGE_LEN 8  /* server and client challenges */
+#define NTLM_LMV2_RESP_LEN 24 /* LMv2_RESPONSE: 16 proof + 8 challenge */
 
 /* One piece of a message fed to a MAC: the pieces are hashed in order. */
 struct ntlm_buf {

@@ -32,11 +32,11 @@
 static const uint8_t ntlmssp_sig[NTLMSSP_SIGNATURE_LEN] = "NTLMSSP";
 
 /* Flags we drop from AUTHENTICATE when the server did not offer them. */
-#define NTLMSSP_SERVER_NEGOTIABLE                                             \
-	(NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_SIGN |                 \
-	 NTLMSSP_NEGOTIATE_SEAL | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |             \
-	 NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY |                         \
-	 NTLMSSP_NEGOTIATE_TARGET_INFO | NTLMSSP_NEGOTIATE_128 |              \
+#define NTLMSSP_SERVER_NEGOTIABLE                                              \
+	(NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_SIGN |                  \
+	 NTLMSSP_NEGOTIATE_SEAL | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |              \
+	 NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY |                          \
+	 NTLMSSP_NEGOTIATE_TARGET_INFO | NTLMSSP_NEGOTIATE_128 |               \
 	 NTLMSSP_NEGOTIATE_KEY_EXCH | NTLMSSP_NEGOTIATE_56)
 
 /* NTLMv2_CLIENT_CHALLENGE up to AvPairs (MS-NLMP 2.2.2.7). */
@@ -137,12 +137,11 @@ void ntlmssp_ctx_set_test_values(struct ntlmssp_ctx *ctx,
 	memcpy(ctx->test.client_challenge, client_challenge,
 	       NTLM_CHALLENGE_LEN);
 	ctx->test.time = time;
-	memcpy(ctx->test.random_session_key, random_session_key,
-	       NTLM_HASH_LEN);
+	memcpy(ctx->test.random_session_key, random_session_key, NTLM_HASH_LEN);
 }
 
-int ntlmssp_negotiate_encode(struct ntlmssp_ctx *ctx, uint8_t *out,
-			     size_t cap, size_t *out_len)
+int ntlmssp_negotiate_encode(struct ntlmssp_ctx *ctx, uint8_t *out, size_t cap,
+			     size_t *out_len)
 {
 	uint8_t *m;
 

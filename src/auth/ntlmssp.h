@@ -26,24 +26,24 @@
 #include "auth/ntlm_crypto.h"
 
 /* NegotiateFlags (MS-NLMP 2.2.2.5). */
-#define NTLMSSP_NEGOTIATE_UNICODE		  0x00000001u
-#define NTLMSSP_NEGOTIATE_OEM			  0x00000002u
-#define NTLMSSP_REQUEST_TARGET			  0x00000004u
-#define NTLMSSP_NEGOTIATE_SIGN			  0x00000010u
-#define NTLMSSP_NEGOTIATE_SEAL			  0x00000020u
-#define NTLMSSP_NEGOTIATE_LM_KEY		  0x00000080u
-#define NTLMSSP_NEGOTIATE_NTLM			  0x00000200u
-#define NTLMSSP_ANONYMOUS			  0x00000800u
-#define NTLMSSP_NEGOTIATE_ALWAYS_SIGN		  0x00008000u
-#define NTLMSSP_TARGET_TYPE_DOMAIN		  0x00010000u
-#define NTLMSSP_TARGET_TYPE_SERVER		  0x00020000u
+#define NTLMSSP_NEGOTIATE_UNICODE		   0x00000001u
+#define NTLMSSP_NEGOTIATE_OEM			   0x00000002u
+#define NTLMSSP_REQUEST_TARGET			   0x00000004u
+#define NTLMSSP_NEGOTIATE_SIGN			   0x00000010u
+#define NTLMSSP_NEGOTIATE_SEAL			   0x00000020u
+#define NTLMSSP_NEGOTIATE_LM_KEY		   0x00000080u
+#define NTLMSSP_NEGOTIATE_NTLM			   0x00000200u
+#define NTLMSSP_ANONYMOUS			   0x00000800u
+#define NTLMSSP_NEGOTIATE_ALWAYS_SIGN		   0x00008000u
+#define NTLMSSP_TARGET_TYPE_DOMAIN		   0x00010000u
+#define NTLMSSP_TARGET_TYPE_SERVER		   0x00020000u
 #define NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY 0x00080000u
-#define NTLMSSP_NEGOTIATE_IDENTIFY		  0x00100000u
-#define NTLMSSP_NEGOTIATE_TARGET_INFO		  0x00800000u
-#define NTLMSSP_NEGOTIATE_VERSION		  0x02000000u
-#define NTLMSSP_NEGOTIATE_128			  0x20000000u
-#define NTLMSSP_NEGOTIATE_KEY_EXCH		  0x40000000u
-#define NTLMSSP_NEGOTIATE_56			  0x80000000u
+#define NTLMSSP_NEGOTIATE_IDENTIFY		   0x00100000u
+#define NTLMSSP_NEGOTIATE_TARGET_INFO		   0x00800000u
+#define NTLMSSP_NEGOTIATE_VERSION		   0x02000000u
+#define NTLMSSP_NEGOTIATE_128			   0x20000000u
+#define NTLMSSP_NEGOTIATE_KEY_EXCH		   0x40000000u
+#define NTLMSSP_NEGOTIATE_56			   0x80000000u
 
 /*
  * What we offer in NEGOTIATE (0xe2888235):
@@ -64,13 +64,13 @@
  * Not offered: OEM, LM_KEY, DATAGRAM, IDENTIFY, ANONYMOUS.
  * These are the flags of the MS-NLMP 4.2.4 example AUTHENTICATE_MESSAGE.
  */
-#define NTLMSSP_CLIENT_FLAGS                                                  \
-	(NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_REQUEST_TARGET |                 \
-	 NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL |                    \
-	 NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |             \
-	 NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY |                         \
-	 NTLMSSP_NEGOTIATE_TARGET_INFO | NTLMSSP_NEGOTIATE_VERSION |          \
-	 NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_KEY_EXCH |                 \
+#define NTLMSSP_CLIENT_FLAGS                                                   \
+	(NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_REQUEST_TARGET |                  \
+	 NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL |                     \
+	 NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |              \
+	 NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY |                          \
+	 NTLMSSP_NEGOTIATE_TARGET_INFO | NTLMSSP_NEGOTIATE_VERSION |           \
+	 NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_KEY_EXCH |                  \
 	 NTLMSSP_NEGOTIATE_56)
 
 /* AV_PAIR AvId values (MS-NLMP 2.2.2.1). */
@@ -105,9 +105,9 @@
  * ntlmssp_authenticate_encode() returns (the MIC covers the raw bytes).
  */
 struct ntlmssp_challenge {
-	const uint8_t *msg;	    /* the whole message, for the MIC */
+	const uint8_t *msg; /* the whole message, for the MIC */
 	size_t msg_len;
-	uint32_t flags;		    /* NegotiateFlags as sent */
+	uint32_t flags; /* NegotiateFlags as sent */
 	uint8_t server_challenge[NTLM_CHALLENGE_LEN];
 	const uint8_t *target_name; /* UTF-16LE or OEM, not terminated */
 	size_t target_name_len;
@@ -132,10 +132,10 @@ enum ntlmssp_state {
  * Fields are visible for tests; callers use the functions below.
  */
 struct ntlmssp_ctx {
-	uint32_t flags;		/* NEGOTIATE flags we offer */
-	uint8_t version[8];	/* VERSION structure we send */
+	uint32_t flags;	    /* NEGOTIATE flags we offer */
+	uint8_t version[8]; /* VERSION structure we send */
 	uint8_t nt_hash[NTLM_HASH_LEN];
-	uint8_t *user;		/* UTF-16LE, malloc'd, wiped on release */
+	uint8_t *user; /* UTF-16LE, malloc'd, wiped on release */
 	size_t user_len;
 	uint8_t *domain;
 	size_t domain_len;
@@ -143,7 +143,7 @@ struct ntlmssp_ctx {
 	size_t workstation_len;
 	uint8_t negotiate[NTLMSSP_NEGOTIATE_LEN]; /* saved for the MIC */
 	size_t negotiate_len;
-	uint32_t auth_flags;	/* flags sent in AUTHENTICATE */
+	uint32_t auth_flags;		    /* flags sent in AUTHENTICATE */
 	uint8_t session_key[NTLM_HASH_LEN]; /* ExportedSessionKey */
 	enum ntlmssp_state state;
 	struct {
@@ -201,8 +201,8 @@ void ntlmssp_ctx_set_test_values(struct ntlmssp_ctx *ctx,
  * "supplied" flags are not set). The bytes are saved in @ctx for the MIC.
  * Return: 0, -EINVAL (wrong state), -ENOSPC.
  */
-int ntlmssp_negotiate_encode(struct ntlmssp_ctx *ctx, uint8_t *out,
-			     size_t cap, size_t *out_len);
+int ntlmssp_negotiate_encode(struct ntlmssp_ctx *ctx, uint8_t *out, size_t cap,
+			     size_t *out_len);
 
 /**
  * ntlmssp_challenge_decode - parse a CHALLENGE_MESSAGE (MS-NLMP 2.2.1.2)

@@ -22,16 +22,16 @@
 #include <errno.h>
 #include <string.h>
 
-const uint8_t spnego_oid_spnego[6] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02 };
-const uint8_t spnego_oid_ntlmssp[10] = { 0x2b, 0x06, 0x01, 0x04, 0x01,
-					 0x82, 0x37, 0x02, 0x02, 0x0a };
+const uint8_t spnego_oid_spnego[6] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
+const uint8_t spnego_oid_ntlmssp[10] = {0x2b, 0x06, 0x01, 0x04, 0x01,
+					0x82, 0x37, 0x02, 0x02, 0x0a};
 
 #define BER_OCTET_STRING 0x04
 #define BER_OID		 0x06
 #define BER_ENUMERATED	 0x0a
 #define BER_BIT_STRING	 0x03
 #define BER_SEQUENCE	 0x30
-#define BER_APP0	 0x60 /* [APPLICATION 0] constructed */
+#define BER_APP0	 0x60		       /* [APPLICATION 0] constructed */
 #define BER_CTX(n)	 (uint8_t)(0xa0 | (n)) /* [n] constructed */
 
 /* A window of BER input: the contents of one constructed element. */
@@ -171,8 +171,7 @@ static int spnego_mech_list(const uint8_t *p, size_t len, unsigned int depth,
 	return 0;
 }
 
-int spnego_decode_init(const uint8_t *buf, size_t len,
-		       struct spnego_init *init)
+int spnego_decode_init(const uint8_t *buf, size_t len, struct spnego_init *init)
 {
 	const uint8_t *v, *oid, *seq;
 	size_t vlen, oid_len, seq_len;
@@ -242,8 +241,8 @@ int spnego_decode_init(const uint8_t *buf, size_t len,
 			ret = ber_only(v, vlen, 5, BER_OCTET_STRING, &inner,
 				       &inner_len);
 			if (ret)
-				ret = ber_only(v, vlen, 5, BER_SEQUENCE,
-					       &inner, &inner_len);
+				ret = ber_only(v, vlen, 5, BER_SEQUENCE, &inner,
+					       &inner_len);
 			break;
 		default:
 			ret = ber_only(v, vlen, 5, BER_OCTET_STRING, &inner,
@@ -261,8 +260,7 @@ bad:
 	return -EBADMSG;
 }
 
-int spnego_decode_resp(const uint8_t *buf, size_t len,
-		       struct spnego_resp *resp)
+int spnego_decode_resp(const uint8_t *buf, size_t len, struct spnego_resp *resp)
 {
 	const uint8_t *v, *seq, *inner;
 	size_t vlen, seq_len, inner_len;
@@ -373,8 +371,7 @@ static uint8_t *der_put_hdr(uint8_t *p, uint8_t tag, size_t n)
 	return p;
 }
 
-static uint8_t *der_put_tlv(uint8_t *p, uint8_t tag, const uint8_t *v,
-			    size_t n)
+static uint8_t *der_put_tlv(uint8_t *p, uint8_t tag, const uint8_t *v, size_t n)
 {
 	p = der_put_hdr(p, tag, n);
 	if (n)
@@ -420,16 +417,16 @@ int spnego_encode_init(const uint8_t *mech_token, size_t token_len,
 	return p == out + total ? 0 : -EINVAL;
 }
 
-int spnego_encode_resp(const struct spnego_resp *resp, uint8_t *out,
-		       size_t cap, size_t *out_len)
+int spnego_encode_resp(const struct spnego_resp *resp, uint8_t *out, size_t cap,
+		       size_t *out_len)
 {
 	size_t f0 = 0, f1 = 0, f2 = 0, f3 = 0, body, seq, total;
 	uint8_t *p;
 
 	if (!resp || !out_len)
 		return -EINVAL;
-	if (resp->has_neg_state && (unsigned int)resp->neg_state >
-					   (unsigned int)SPNEGO_REQUEST_MIC)
+	if (resp->has_neg_state &&
+	    (unsigned int)resp->neg_state > (unsigned int)SPNEGO_REQUEST_MIC)
 		return -EINVAL;
 	if (resp->supported_mech_len > SPNEGO_MAX_TOKEN_LEN ||
 	    resp->response_token_len > SPNEGO_MAX_TOKEN_LEN ||

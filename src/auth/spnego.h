@@ -111,8 +111,8 @@ int spnego_decode_init(const uint8_t *buf, size_t len,
  * Return: 0, -EINVAL (field over SPNEGO_MAX_TOKEN_LEN, bad negState),
  * -ENOSPC.
  */
-int spnego_encode_resp(const struct spnego_resp *resp, uint8_t *out,
-		       size_t cap, size_t *out_len);
+int spnego_encode_resp(const struct spnego_resp *resp, uint8_t *out, size_t cap,
+		       size_t *out_len);
 
 /**
  * spnego_decode_resp - parse a NegTokenResp

@@ -166,7 +166,7 @@ int smb3_derive_keys(uint16_t dialect, const uint8_t *session_key,
 		l_s2c = &l311_s2c;
 		ctx_sign = ctx_app = ctx_c2s = ctx_s2c = preauth_hash;
 		ctx_sign_len = ctx_app_len = ctx_c2s_len = ctx_s2c_len =
-		    SMB2_PREAUTH_HASH_SIZE;
+			SMB2_PREAUTH_HASH_SIZE;
 		break;
 	default:
 		return -EINVAL;

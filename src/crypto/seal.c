@@ -99,7 +99,7 @@ int smb2_transform_hdr_decode(const uint8_t *buf, size_t frame_len,
 		return -EBADMSG;
 	if (th->original_size < SMB2_TRANSFORM_MIN_MESSAGE ||
 	    (uint64_t)th->original_size !=
-		(uint64_t)(frame_len - SMB2_TRANSFORM_HEADER_SIZE))
+		    (uint64_t)(frame_len - SMB2_TRANSFORM_HEADER_SIZE))
 		return -EBADMSG;
 	if (th->session_id != session_id)
 		return -EBADMSG;
@@ -656,7 +656,8 @@ int smb_seal_decrypt(struct smb_sealer *s,
 	if (err)
 		return err;
 	err = smb2_transform_hdr_decode(
-	    th, SMB2_TRANSFORM_HEADER_SIZE + msg_len + plen, s->session_id, &h);
+		th, SMB2_TRANSFORM_HEADER_SIZE + msg_len + plen, s->session_id,
+		&h);
 	if (err)
 		return err;
 	for (k = s->nonce_len; k < SMB2_TRANSFORM_NONCE_SIZE; k++)

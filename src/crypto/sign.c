@@ -59,8 +59,9 @@ int smb_signer_init(struct smb_signer *s, enum smb2_sign_alg alg,
 	case SMB2_SIGN_AES_CMAC:
 		if (alg == SMB2_SIGN_AES_CMAC && key_len != 16)
 			return -EINVAL;
-		mac = EVP_MAC_fetch(
-		    NULL, alg == SMB2_SIGN_AES_CMAC ? "CMAC" : "HMAC", NULL);
+		mac = EVP_MAC_fetch(NULL,
+				    alg == SMB2_SIGN_AES_CMAC ? "CMAC" : "HMAC",
+				    NULL);
 		if (!mac)
 			return -EIO;
 		s->mac = EVP_MAC_CTX_new(mac);
@@ -69,10 +70,11 @@ int smb_signer_init(struct smb_signer *s, enum smb2_sign_alg alg,
 			return -ENOMEM;
 		if (alg == SMB2_SIGN_AES_CMAC)
 			params[0] = OSSL_PARAM_construct_utf8_string(
-			    OSSL_MAC_PARAM_CIPHER, (char *)"AES-128-CBC", 0);
+				OSSL_MAC_PARAM_CIPHER, (char *)"AES-128-CBC",
+				0);
 		else
 			params[0] = OSSL_PARAM_construct_utf8_string(
-			    OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+				OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
 		params[1] = OSSL_PARAM_construct_end();
 		ok = EVP_MAC_init(s->mac, key, key_len, params);
 		break;
@@ -83,8 +85,8 @@ int smb_signer_init(struct smb_signer *s, enum smb2_sign_alg alg,
 		if (!gcm)
 			return -EIO;
 		s->gcm = EVP_CIPHER_CTX_new();
-		ok =
-		    s->gcm && EVP_EncryptInit_ex2(s->gcm, gcm, key, NULL, NULL);
+		ok = s->gcm &&
+		     EVP_EncryptInit_ex2(s->gcm, gcm, key, NULL, NULL);
 		EVP_CIPHER_free(gcm);
 		if (!s->gcm)
 			return -ENOMEM;

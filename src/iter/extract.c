@@ -139,8 +139,8 @@ static ssize_t extract_bvecs(struct smbiov_iter *i, void ***pages,
 		if (len && addr % SMBIOV_PAGE_SIZE)
 			break; /* would leave a hole inside the run */
 		n = iter_min(want - npages, iter_pages_spanned(addr, part));
-		part = iter_min(part, n * SMBIOV_PAGE_SIZE -
-					      addr % SMBIOV_PAGE_SIZE);
+		part = iter_min(part,
+				n * SMBIOV_PAGE_SIZE - addr % SMBIOV_PAGE_SIZE);
 		for (size_t k = 0; k < n; k++)
 			(*pages)[npages + k] =
 				(void *)((addr & SMBIOV_PAGE_MASK) +
@@ -175,8 +175,8 @@ static ssize_t extract_xarray(struct smbiov_iter *i, void ***pages,
 
 		if (!f)
 			break;
-		(*pages)[npages++] = (char *)f->addr + ((index - f->index)
-							<< SMBIOV_PAGE_SHIFT);
+		(*pages)[npages++] = (char *)f->addr +
+				     ((index - f->index) << SMBIOV_PAGE_SHIFT);
 		index++;
 	}
 	if (!npages)
@@ -220,7 +220,8 @@ SMBIOV_API ssize_t smbiov_iter_extract_pages(struct smbiov_iter *i,
 	if (ret > 0) {
 		*offset0 = off;
 	} else if (allocated) {
-		/* Nothing to hand back: don't leave the caller an array to free. */
+		/* Nothing to hand back: don't leave the caller an array to
+		 * free. */
 		free(*pages);
 		*pages = NULL;
 	}

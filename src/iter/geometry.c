@@ -10,13 +10,12 @@ SMBIOV_API size_t smbiov_iter_single_seg_count(const struct smbiov_iter *i)
 	if (!i->count)
 		return 0;
 	if (iter_is_array(i))
-		return i->nr_segs ? iter_min(i->count, iter_seg_len(i, 0) -
-								i->iov_offset)
+		return i->nr_segs ? iter_min(i->count,
+					     iter_seg_len(i, 0) - i->iov_offset)
 				  : 0;
-	if (i->type == SMBIOV_ITER_BVECQ &&
-	    i->bvecq_slot < i->bvecq->nr_segs)
-		return iter_min(i->count,
-				i->bvecq->bv[i->bvecq_slot].len - i->iov_offset);
+	if (i->type == SMBIOV_ITER_BVECQ && i->bvecq_slot < i->bvecq->nr_segs)
+		return iter_min(i->count, i->bvecq->bv[i->bvecq_slot].len -
+						  i->iov_offset);
 	return i->count;
 }
 
@@ -75,10 +74,10 @@ SMBIOV_API size_t smbiov_iter_npages(const struct smbiov_iter *i,
 		/* The range, not the folios: holes still count as pages. */
 		uint64_t pos = (uint64_t)i->xarray_start + i->iov_offset;
 
-		return iter_min(maxpages,
-				iter_pages_spanned((uintptr_t)(pos %
-							       SMBIOV_PAGE_SIZE),
-						   i->count));
+		return iter_min(
+			maxpages,
+			iter_pages_spanned((uintptr_t)(pos % SMBIOV_PAGE_SIZE),
+					   i->count));
 	}
 	default:
 		iter_walk_const(i, i->count, &c, NULL, step_npages);

@@ -45,9 +45,9 @@ ssize_t smbiov_conv_extract_user(struct smbiov_iter *it, size_t maxsize,
 			 */
 			if (p == pages)
 				smbiov_unpin_pages(pages,
-						   npages < maxpages - used ?
-							   npages :
-							   maxpages - used);
+						   npages < maxpages - used
+							   ? npages
+							   : maxpages - used);
 			return -EIO;
 		}
 
@@ -167,8 +167,7 @@ static ssize_t to_bvec_kernel(struct smbiov_iter *it, size_t maxsize,
  * An XARRAY hole ends the conversion early (the return value says how far
  * it got; 0 if the iterator starts at a hole).
  */
-SMBIOV_API ssize_t smbiov_iter_to_bvec(struct smbiov_iter *orig,
-				       size_t maxsize,
+SMBIOV_API ssize_t smbiov_iter_to_bvec(struct smbiov_iter *orig, size_t maxsize,
 				       struct smbiov_bvec_list *list,
 				       struct smbiov_iter *out)
 {

@@ -91,8 +91,8 @@ static void sg_emit_page(void *priv, void *page, size_t offset, size_t len)
  * or XARRAY folio (clipped to the range). A full table stops the walk, so
  * the iterator advances by exactly what got an entry.
  */
-static size_t sg_span_step(void *base, size_t progress, size_t len,
-			   void *priv, void *priv2)
+static size_t sg_span_step(void *base, size_t progress, size_t len, void *priv,
+			   void *priv2)
 {
 	struct smbiov_sg_table *t = priv;
 	struct smbiov_sg *sg;
@@ -127,8 +127,8 @@ static ssize_t sg_extract_user(struct smbiov_iter *it, size_t maxsize,
 	pages = calloc(npages, sizeof(*pages));
 	if (!pages)
 		return -ENOMEM;
-	ret = smbiov_conv_extract_user(it, maxsize, npages, pages,
-				       sg_emit_page, t);
+	ret = smbiov_conv_extract_user(it, maxsize, npages, pages, sg_emit_page,
+				       t);
 	free(pages);
 	return ret;
 }
@@ -175,8 +175,8 @@ SMBIOV_API ssize_t smbiov_extract_iter_to_sg(struct smbiov_iter *i,
 	if (smbiov_iter_extract_will_pin(i))
 		ret = sg_extract_user(&it, maxsize, t);
 	else
-		ret = (ssize_t)smbiov_iterate_and_advance(&it, maxsize, t,
-							  NULL, sg_span_step);
+		ret = (ssize_t)smbiov_iterate_and_advance(&it, maxsize, t, NULL,
+							  sg_span_step);
 	if (ret < 0)
 		goto err_unwind;
 

@@ -23,8 +23,8 @@ struct sge_walk {
  * Describe one contiguous span, cutting it wherever the registered region
  * holding it ends and wherever an SGE would exceed its 32-bit length.
  */
-static size_t sge_span_step(void *base, size_t progress, size_t len,
-			    void *priv, void *priv2)
+static size_t sge_span_step(void *base, size_t progress, size_t len, void *priv,
+			    void *priv2)
 {
 	struct sge_walk *w = priv;
 	uint64_t addr = (uintptr_t)base;
@@ -81,8 +81,7 @@ static size_t sge_span_step(void *base, size_t progress, size_t len,
  * must be pinned into a BVEC first), -EINVAL for a bad list or lookup,
  * -E2BIG when the list has too few free slots, or the lookup's error.
  */
-SMBIOV_API ssize_t smbiov_extract_iter_to_sge(struct smbiov_iter *i,
-					      size_t len,
+SMBIOV_API ssize_t smbiov_extract_iter_to_sge(struct smbiov_iter *i, size_t len,
 					      struct smbiov_sge_list *l,
 					      smbiov_lkey_lookup_fn lookup,
 					      void *ctx)

@@ -13,8 +13,8 @@
 static size_t walk_ubuf(struct smbiov_iter *i, size_t len, void *priv,
 			void *priv2, smbiov_iter_step_fn step)
 {
-	size_t remain = step((char *)i->ubuf + i->iov_offset, 0, len, priv,
-			     priv2);
+	size_t remain =
+		step((char *)i->ubuf + i->iov_offset, 0, len, priv, priv2);
 	size_t done = len - remain;
 
 	i->iov_offset += done;
@@ -116,9 +116,9 @@ static size_t walk_bvecq(struct smbiov_iter *i, size_t len, void *priv,
 		bv = &q->bv[slot];
 		part = iter_min(len, bv->len - skip);
 		if (part) {
-			size_t remain = step((char *)bv->page + bv->offset +
-						     skip,
-					     progress, part, priv, priv2);
+			size_t remain =
+				step((char *)bv->page + bv->offset + skip,
+				     progress, part, priv, priv2);
 			size_t consumed = part - remain;
 
 			progress += consumed;
@@ -213,8 +213,7 @@ SMBIOV_API size_t smbiov_copy_from_iter(void *addr, size_t bytes,
 {
 	if (!i->source || (bytes && !addr))
 		return 0;
-	return smbiov_iterate_and_advance(i, bytes, addr, NULL,
-					  step_copy_from);
+	return smbiov_iterate_and_advance(i, bytes, addr, NULL, step_copy_from);
 }
 
 SMBIOV_API bool smbiov_copy_from_iter_full(void *addr, size_t bytes,

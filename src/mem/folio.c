@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#define FOLIO_WAIT_BITS 6
+#define FOLIO_WAIT_BITS	   6
 #define FOLIO_WAIT_BUCKETS (1u << FOLIO_WAIT_BITS)
 
 struct folio_waitq {

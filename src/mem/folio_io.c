@@ -66,7 +66,8 @@ static void folio_write_done(struct smbiov_folio *f, int err)
 	if (!smbiov_folio_test(f, SMBIOV_FOLIO_WRITEBACK)) {
 		/* As cifs does: warn and leave a folio we did not send. */
 		fprintf(stderr,
-			"smbiov: BUG: write_done on folio %llu not under writeback\n",
+			"smbiov: BUG: write_done on folio %llu not under "
+			"writeback\n",
 			(unsigned long long)f->index);
 		return;
 	}
@@ -131,8 +132,7 @@ size_t smbiov_folios_write_done(struct smbiov_xarray *xa, int64_t start,
  * Unlocks the folios that are locked; unlocked ones are left as they are.
  * Returns the folios visited.
  */
-size_t smbiov_folios_unlock(struct smbiov_xarray *xa, int64_t start,
-			    size_t len)
+size_t smbiov_folios_unlock(struct smbiov_xarray *xa, int64_t start, size_t len)
 {
 	return folio_range_walk(xa, start, len, 0, folio_unlock_if_locked);
 }

@@ -26,8 +26,8 @@ struct pin_slot {
 struct pin_table {
 	struct pin_slot *slots;
 	unsigned bits; /* capacity is 1 << bits */
-	size_t used; /* pages with a non-zero count */
-	size_t total; /* sum of all counts */
+	size_t used;   /* pages with a non-zero count */
+	size_t total;  /* sum of all counts */
 };
 
 static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -59,8 +59,7 @@ static struct pin_slot *pin_find(struct pin_table *t, uintptr_t page)
 
 static int pin_rehash(struct pin_table *t, unsigned bits)
 {
-	struct pin_table n = { .bits = bits, .used = t->used,
-			       .total = t->total };
+	struct pin_table n = {.bits = bits, .used = t->used, .total = t->total};
 	size_t i, cap = t->slots ? (size_t)1 << t->bits : 0;
 
 	n.slots = calloc((size_t)1 << bits, sizeof(*n.slots));
@@ -204,8 +203,8 @@ void smbiov_unpin_pages(void *const *pages, size_t npages)
 	}
 	pthread_mutex_unlock(&pin_lock);
 	if (warn)
-		fprintf(stderr,
-			"smbiov: BUG: unpin of a page that is not pinned (reported once)\n");
+		fprintf(stderr, "smbiov: BUG: unpin of a page that is not "
+				"pinned (reported once)\n");
 }
 
 size_t smbiov_pin_count(const void *addr)

@@ -27,14 +27,14 @@
 #include <stdlib.h>
 
 #define XA_CHUNK_SHIFT 6
-#define XA_CHUNK_SIZE (1u << XA_CHUNK_SHIFT)
-#define XA_CHUNK_MASK ((uint64_t)XA_CHUNK_SIZE - 1)
+#define XA_CHUNK_SIZE  (1u << XA_CHUNK_SHIFT)
+#define XA_CHUNK_MASK  ((uint64_t)XA_CHUNK_SIZE - 1)
 /* Deepest tree: shifts 0, 6, ..., 60 cover all 64 index bits. */
 #define XA_MAX_DEPTH 11
 
 struct xa_node {
 	unsigned char shift; /* index bits below this node's slots */
-	unsigned count; /* non-NULL slots */
+	unsigned count;	     /* non-NULL slots */
 	void *slots[XA_CHUNK_SIZE];
 };
 
@@ -153,8 +153,7 @@ static void xa_prune(struct smbiov_xarray *xa, struct xa_node **path,
  * the old root in slot 0 of a new one, which never disturbs existing
  * entries, so a failure half way leaves a valid (just taller) tree.
  */
-static int xa_grow(struct smbiov_xarray *xa, uint64_t index,
-		   unsigned min_shift)
+static int xa_grow(struct smbiov_xarray *xa, uint64_t index, unsigned min_shift)
 {
 	struct xa_node *node;
 	unsigned shift;
@@ -369,8 +368,8 @@ static int64_t xa_fill_hole(struct smbiov_xarray *xa, uint64_t index,
 	}
 }
 
-int smbiov_xarray_populate(struct smbiov_xarray *xa, int64_t start,
-			   size_t len, unsigned order)
+int smbiov_xarray_populate(struct smbiov_xarray *xa, int64_t start, size_t len,
+			   unsigned order)
 {
 	uint64_t index, last;
 	struct smbiov_folio *f;

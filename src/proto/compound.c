@@ -13,9 +13,8 @@
 #include "proto/le.h"
 #include "proto/smb2.h"
 
-void smb2_compound_iter_init(struct smb2_compound_iter *it,
-			     const uint8_t *buf, size_t len,
-			     unsigned int max_elems)
+void smb2_compound_iter_init(struct smb2_compound_iter *it, const uint8_t *buf,
+			     size_t len, unsigned int max_elems)
 {
 	it->buf = buf;
 	it->len = buf ? len : 0;
@@ -59,8 +58,8 @@ int smb2_compound_next(struct smb2_compound_iter *it, size_t *elem_off,
 	 * 8-alignment is required by MS-SMB2 3.2.4.1.4; the next element
 	 * must still have a whole header inside the message.
 	 */
-	if (next < SMB2_HDR_SIZE || next % SMB2_COMPOUND_ALIGN ||
-	    next > rest || rest - next < SMB2_HDR_SIZE) {
+	if (next < SMB2_HDR_SIZE || next % SMB2_COMPOUND_ALIGN || next > rest ||
+	    rest - next < SMB2_HDR_SIZE) {
 		it->done = -EBADMSG;
 		return it->done;
 	}

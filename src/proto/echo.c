@@ -9,7 +9,7 @@
 #include "proto/le.h"
 #include "proto/smb2.h"
 
-#define SIMPLE_BODY	4
+#define SIMPLE_BODY 4
 
 ssize_t smb2_simple_msg_encode(uint8_t *out, size_t cap,
 			       const struct smb2_hdr *hdr, uint16_t command)

@@ -14,10 +14,10 @@
 #include "proto/span.h"
 
 /* Fixed part: StructureSize, ErrorContextCount, Reserved, ByteCount. */
-#define ERR_FIXED	8
-#define ERR_DATA_OFF	(SMB2_HDR_SIZE + ERR_FIXED)
+#define ERR_FIXED    8
+#define ERR_DATA_OFF (SMB2_HDR_SIZE + ERR_FIXED)
 /* ErrorDataLength (4) + ErrorId (4) precede each context's data. */
-#define ERR_CTX_HDR	8
+#define ERR_CTX_HDR 8
 
 /*
  * Walk the contexts; stop at @want (return its position) or check that
@@ -37,8 +37,8 @@ static int error_ctx_walk(const uint8_t *data, uint32_t byte_count,
 		if (pos > byte_count || byte_count - pos < ERR_CTX_HDR)
 			return -EBADMSG;
 		dl = le32_get(data + pos);
-		if (span_check(byte_count, pos + ERR_CTX_HDR,
-			       pos + ERR_CTX_HDR, dl))
+		if (span_check(byte_count, pos + ERR_CTX_HDR, pos + ERR_CTX_HDR,
+			       dl))
 			return -EBADMSG;
 		if (i == want) {
 			ctx->error_id = le32_get(data + pos + 4);

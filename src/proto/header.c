@@ -16,7 +16,7 @@
  * 24 MessageId  32 async: AsyncId (8) | sync: Reserved (4) + TreeId (4)
  * 40 SessionId  48 Signature (16)
  */
-#define OFF_STRUCT_SIZE	4
+#define OFF_STRUCT_SIZE 4
 #define OFF_CREDIT_CHG	6
 #define OFF_STATUS	8
 #define OFF_COMMAND	12

@@ -16,8 +16,8 @@ ssize_t smb2_query_info_req_encode(uint8_t *buf, size_t cap,
 
 	if (!buf || !req || (req->input_len && !req->input))
 		return -EINVAL;
-	body =
-	    SMB2_QUERY_INFO_REQ_FIXED + (req->input_len ? req->input_len : 1);
+	body = SMB2_QUERY_INFO_REQ_FIXED +
+	       (req->input_len ? req->input_len : 1);
 	if (cap < body)
 		return -ENOSPC;
 	le16_put(buf + 0, SMB2_QUERY_INFO_REQ_SIZE);
@@ -25,8 +25,8 @@ ssize_t smb2_query_info_req_encode(uint8_t *buf, size_t cap,
 	buf[3] = req->info_class;
 	le32_put(buf + 4, req->output_len);
 	le16_put(buf + 8, req->input_len
-			      ? SMB2_HDR_SIZE + SMB2_QUERY_INFO_REQ_FIXED
-			      : 0);
+				  ? SMB2_HDR_SIZE + SMB2_QUERY_INFO_REQ_FIXED
+				  : 0);
 	le16_put(buf + 10, 0); /* Reserved */
 	le32_put(buf + 12, req->input_len);
 	le32_put(buf + 16, req->additional);

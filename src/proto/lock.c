@@ -23,8 +23,8 @@ ssize_t smb2_lock_req_encode(uint8_t *buf, size_t cap,
 	for (uint16_t i = 0; i < req->count; i++)
 		if (req->locks[i].flags & ~LOCKFLAG_ALL)
 			return -EINVAL;
-	total =
-	    SMB2_LOCK_REQ_FIXED + (size_t)req->count * SMB2_LOCK_ELEMENT_SIZE;
+	total = SMB2_LOCK_REQ_FIXED +
+		(size_t)req->count * SMB2_LOCK_ELEMENT_SIZE;
 	if (cap < total)
 		return -ENOSPC;
 	le16_put(buf, SMB2_LOCK_REQ_SIZE);

@@ -15,32 +15,32 @@
 #include "proto/span.h"
 
 /* Request body offsets from the header start (MS-SMB2 2.2.3). */
-#define REQ_DIALECT_COUNT	(SMB2_HDR_SIZE + 2)
-#define REQ_SECURITY_MODE	(SMB2_HDR_SIZE + 4)
-#define REQ_CAPABILITIES	(SMB2_HDR_SIZE + 8)
-#define REQ_CLIENT_GUID		(SMB2_HDR_SIZE + 12)
-#define REQ_CTX_OFFSET		(SMB2_HDR_SIZE + 28)
-#define REQ_CTX_COUNT		(SMB2_HDR_SIZE + 32)
-#define REQ_DIALECTS		(SMB2_HDR_SIZE + 36)
+#define REQ_DIALECT_COUNT (SMB2_HDR_SIZE + 2)
+#define REQ_SECURITY_MODE (SMB2_HDR_SIZE + 4)
+#define REQ_CAPABILITIES  (SMB2_HDR_SIZE + 8)
+#define REQ_CLIENT_GUID	  (SMB2_HDR_SIZE + 12)
+#define REQ_CTX_OFFSET	  (SMB2_HDR_SIZE + 28)
+#define REQ_CTX_COUNT	  (SMB2_HDR_SIZE + 32)
+#define REQ_DIALECTS	  (SMB2_HDR_SIZE + 36)
 
 /* Response body offsets from the header start (MS-SMB2 2.2.4). */
-#define RSP_SECURITY_MODE	(SMB2_HDR_SIZE + 2)
-#define RSP_DIALECT		(SMB2_HDR_SIZE + 4)
-#define RSP_CTX_COUNT		(SMB2_HDR_SIZE + 6)
-#define RSP_SERVER_GUID		(SMB2_HDR_SIZE + 8)
-#define RSP_CAPABILITIES	(SMB2_HDR_SIZE + 24)
-#define RSP_MAX_TRANSACT	(SMB2_HDR_SIZE + 28)
-#define RSP_MAX_READ		(SMB2_HDR_SIZE + 32)
-#define RSP_MAX_WRITE		(SMB2_HDR_SIZE + 36)
-#define RSP_SYSTEM_TIME		(SMB2_HDR_SIZE + 40)
-#define RSP_START_TIME		(SMB2_HDR_SIZE + 48)
-#define RSP_SEC_OFFSET		(SMB2_HDR_SIZE + 56)
-#define RSP_SEC_LENGTH		(SMB2_HDR_SIZE + 58)
-#define RSP_CTX_OFFSET		(SMB2_HDR_SIZE + 60)
-#define RSP_BUFFER		(SMB2_HDR_SIZE + 64)
+#define RSP_SECURITY_MODE (SMB2_HDR_SIZE + 2)
+#define RSP_DIALECT	  (SMB2_HDR_SIZE + 4)
+#define RSP_CTX_COUNT	  (SMB2_HDR_SIZE + 6)
+#define RSP_SERVER_GUID	  (SMB2_HDR_SIZE + 8)
+#define RSP_CAPABILITIES  (SMB2_HDR_SIZE + 24)
+#define RSP_MAX_TRANSACT  (SMB2_HDR_SIZE + 28)
+#define RSP_MAX_READ	  (SMB2_HDR_SIZE + 32)
+#define RSP_MAX_WRITE	  (SMB2_HDR_SIZE + 36)
+#define RSP_SYSTEM_TIME	  (SMB2_HDR_SIZE + 40)
+#define RSP_START_TIME	  (SMB2_HDR_SIZE + 48)
+#define RSP_SEC_OFFSET	  (SMB2_HDR_SIZE + 56)
+#define RSP_SEC_LENGTH	  (SMB2_HDR_SIZE + 58)
+#define RSP_CTX_OFFSET	  (SMB2_HDR_SIZE + 60)
+#define RSP_BUFFER	  (SMB2_HDR_SIZE + 64)
 
 /* ContextType (2) + DataLength (2) + Reserved (4) (MS-SMB2 2.2.3.1). */
-#define CTX_HDR			8
+#define CTX_HDR 8
 
 static size_t align8(size_t x)
 {
@@ -103,8 +103,7 @@ static int ctx_list(const uint8_t *data, uint16_t dlen, size_t count_off,
 
 /* ---- response ----------------------------------------------------------- */
 
-static int rsp_ctx(void *arg, uint16_t type, const uint8_t *data,
-		   uint16_t dlen)
+static int rsp_ctx(void *arg, uint16_t type, const uint8_t *data, uint16_t dlen)
 {
 	struct smb2_negotiate_rsp *r = arg;
 	uint16_t n;
@@ -121,8 +120,8 @@ static int rsp_ctx(void *arg, uint16_t type, const uint8_t *data,
 		r->has_preauth = true;
 		r->preauth_hash_count = n;
 		r->preauth_hash = le16_get(data + 4);
-		r->preauth_salt = r->preauth_salt_len ?
-				  data + 4 + (size_t)n * 2 : NULL;
+		r->preauth_salt =
+			r->preauth_salt_len ? data + 4 + (size_t)n * 2 : NULL;
 		return 0;
 	case SMB2_ENCRYPTION_CAPABILITIES:
 		if (r->has_encryption || ctx_list(data, dlen, 0, 2, &n))
@@ -179,8 +178,7 @@ int smb2_negotiate_rsp_decode(const uint8_t *buf, size_t len,
 		if (r.context_count &&
 		    (ctx_off < RSP_BUFFER || ctx_off % 8 || ctx_off > len))
 			return -EBADMSG;
-		ret = ctx_walk(buf, len, ctx_off, r.context_count, rsp_ctx,
-			       &r);
+		ret = ctx_walk(buf, len, ctx_off, r.context_count, rsp_ctx, &r);
 		if (ret)
 			return ret;
 	}
@@ -366,8 +364,7 @@ ssize_t smb2_negotiate_req_encode(uint8_t *out, size_t cap,
 	return (ssize_t)need;
 }
 
-static int req_ctx(void *arg, uint16_t type, const uint8_t *data,
-		   uint16_t dlen)
+static int req_ctx(void *arg, uint16_t type, const uint8_t *data, uint16_t dlen)
 {
 	struct smb2_negotiate_req *r = arg;
 	uint16_t n;
@@ -391,8 +388,7 @@ static int req_ctx(void *arg, uint16_t type, const uint8_t *data,
 			r->ciphers[i] = le16_get(data + 2 + 2 * i);
 		return 0;
 	case SMB2_SIGNING_CAPABILITIES:
-		if (ctx_list(data, dlen, 0, 2, &n) ||
-		    n > SMB2_MAX_SIGNING_ALGS)
+		if (ctx_list(data, dlen, 0, 2, &n) || n > SMB2_MAX_SIGNING_ALGS)
 			return -EBADMSG;
 		r->nr_signing_algs = n;
 		for (unsigned int i = 0; i < n; i++)
@@ -429,8 +425,8 @@ int smb2_negotiate_req_decode(const uint8_t *buf, size_t len,
 		uint32_t off = le32_get(buf + REQ_CTX_OFFSET);
 		uint16_t n = le16_get(buf + REQ_CTX_COUNT);
 
-		if (n && (off < REQ_DIALECTS + 2 * (uint32_t)count ||
-			  off % 8 || off > len))
+		if (n && (off < REQ_DIALECTS + 2 * (uint32_t)count || off % 8 ||
+			  off > len))
 			return -EBADMSG;
 		ret = ctx_walk(buf, len, off, n, req_ctx, &r);
 		if (ret)

@@ -14,16 +14,16 @@
 
 #include "proto/smb2.h"
 
-#define SMB2_MAX_DIALECTS	8
-#define SMB2_MAX_CIPHERS	4
-#define SMB2_MAX_SIGNING_ALGS	3
-#define SMB2_GUID_SIZE		16
+#define SMB2_MAX_DIALECTS     8
+#define SMB2_MAX_CIPHERS      4
+#define SMB2_MAX_SIGNING_ALGS 3
+#define SMB2_GUID_SIZE	      16
 
 /*
  * The server's Max*Size below which a client SHOULD disconnect
  * (MS-SMB2 3.2.5.2).
  */
-#define SMB2_MIN_MAX_SIZE	65536u
+#define SMB2_MIN_MAX_SIZE 65536u
 
 /**
  * struct smb2_negotiate_req - what the client offers

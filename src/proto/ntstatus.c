@@ -17,7 +17,10 @@ struct ntstatus_entry {
 };
 
 /* The name is the macro's spelling, so the two cannot drift apart. */
-#define E(code, err) { code, #code, err }
+#define E(code, err)                                                           \
+	{                                                                      \
+		code, #code, err                                               \
+	}
 
 /* Sorted by code: lookup is a binary search (tests check the order). */
 static const struct ntstatus_entry ntstatus_table[] = {

@@ -10,18 +10,18 @@
 #include "proto/span.h"
 
 /* Request body offsets from the header start (MS-SMB2 2.2.5). */
-#define REQ_FLAGS		(SMB2_HDR_SIZE + 2)
-#define REQ_SECURITY_MODE	(SMB2_HDR_SIZE + 3)
-#define REQ_CAPABILITIES	(SMB2_HDR_SIZE + 4)
-#define REQ_CHANNEL		(SMB2_HDR_SIZE + 8)
-#define REQ_SEC_OFFSET		(SMB2_HDR_SIZE + 12)
-#define REQ_SEC_LENGTH		(SMB2_HDR_SIZE + 14)
-#define REQ_PREV_SESSION	(SMB2_HDR_SIZE + 16)
+#define REQ_FLAGS	  (SMB2_HDR_SIZE + 2)
+#define REQ_SECURITY_MODE (SMB2_HDR_SIZE + 3)
+#define REQ_CAPABILITIES  (SMB2_HDR_SIZE + 4)
+#define REQ_CHANNEL	  (SMB2_HDR_SIZE + 8)
+#define REQ_SEC_OFFSET	  (SMB2_HDR_SIZE + 12)
+#define REQ_SEC_LENGTH	  (SMB2_HDR_SIZE + 14)
+#define REQ_PREV_SESSION  (SMB2_HDR_SIZE + 16)
 
 /* Response body offsets from the header start (MS-SMB2 2.2.6). */
-#define RSP_SESSION_FLAGS	(SMB2_HDR_SIZE + 2)
-#define RSP_SEC_OFFSET		(SMB2_HDR_SIZE + 4)
-#define RSP_SEC_LENGTH		(SMB2_HDR_SIZE + 6)
+#define RSP_SESSION_FLAGS (SMB2_HDR_SIZE + 2)
+#define RSP_SEC_OFFSET	  (SMB2_HDR_SIZE + 4)
+#define RSP_SEC_LENGTH	  (SMB2_HDR_SIZE + 6)
 
 ssize_t smb2_session_setup_req_encode(uint8_t *out, size_t cap,
 				      const struct smb2_hdr *hdr,

@@ -12,9 +12,9 @@
 #include "proto/smb2.h"
 
 /* Header + fixed request body; the security buffer starts here. */
-#define SMB2_SESSION_SETUP_REQ_LEN	(SMB2_HDR_SIZE + 24)
+#define SMB2_SESSION_SETUP_REQ_LEN (SMB2_HDR_SIZE + 24)
 /* Header + fixed response body. */
-#define SMB2_SESSION_SETUP_RSP_MIN	(SMB2_HDR_SIZE + 8)
+#define SMB2_SESSION_SETUP_RSP_MIN (SMB2_HDR_SIZE + 8)
 
 /**
  * struct smb2_session_setup_req - SESSION_SETUP request fields

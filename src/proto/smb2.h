@@ -17,127 +17,127 @@
 /* ---- framing (MS-SMB2 2.1 direct TCP transport) ------------------------ */
 
 /* 1 zero byte + 3-byte big-endian StreamProtocolLength. */
-#define SMB2_NBSS_HDR_SIZE		4
+#define SMB2_NBSS_HDR_SIZE 4
 /* Largest length the 24-bit StreamProtocolLength can express. */
-#define SMB2_NBSS_MAX_LEN		0xFFFFFFu
+#define SMB2_NBSS_MAX_LEN 0xFFFFFFu
 /* Nothing legal on the wire is shorter than one SMB2 header. */
-#define SMB2_NBSS_MIN_LEN		SMB2_HDR_SIZE
+#define SMB2_NBSS_MIN_LEN SMB2_HDR_SIZE
 
 /* ---- protocol identifiers (MS-SMB2 2.2.1, 2.2.41, 2.2.42) -------------- */
 
-#define SMB2_PROTO_ID			0x424D53FEu /* "\xFESMB" as le32 */
-#define SMB2_TRANSFORM_PROTO_ID		0x424D53FDu /* "\xFDSMB" */
-#define SMB2_COMPRESSION_PROTO_ID	0x424D53FCu /* "\xFCSMB" */
-#define SMB1_PROTO_ID			0x424D53FFu /* "\xFFSMB" */
+#define SMB2_PROTO_ID		  0x424D53FEu /* "\xFESMB" as le32 */
+#define SMB2_TRANSFORM_PROTO_ID	  0x424D53FDu /* "\xFDSMB" */
+#define SMB2_COMPRESSION_PROTO_ID 0x424D53FCu /* "\xFCSMB" */
+#define SMB1_PROTO_ID		  0x424D53FFu /* "\xFFSMB" */
 
-#define SMB2_HDR_SIZE			64
-#define SMB2_SIGNATURE_SIZE		16
-#define SMB2_HDR_SIGNATURE_OFF		48
-#define SMB2_HDR_NEXT_COMMAND_OFF	20
-#define SMB2_HDR_FLAGS_OFF		16
+#define SMB2_HDR_SIZE		  64
+#define SMB2_SIGNATURE_SIZE	  16
+#define SMB2_HDR_SIGNATURE_OFF	  48
+#define SMB2_HDR_NEXT_COMMAND_OFF 20
+#define SMB2_HDR_FLAGS_OFF	  16
 /* Compound elements start on 8-byte boundaries (MS-SMB2 3.2.4.1.4). */
-#define SMB2_COMPOUND_ALIGN		8
+#define SMB2_COMPOUND_ALIGN 8
 
 /* ---- commands (MS-SMB2 2.2.1.2 Command) -------------------------------- */
 
-#define SMB2_NEGOTIATE			0x0000
-#define SMB2_SESSION_SETUP		0x0001
-#define SMB2_LOGOFF			0x0002
-#define SMB2_TREE_CONNECT		0x0003
-#define SMB2_TREE_DISCONNECT		0x0004
-#define SMB2_CREATE			0x0005
-#define SMB2_CLOSE			0x0006
-#define SMB2_FLUSH			0x0007
-#define SMB2_READ			0x0008
-#define SMB2_WRITE			0x0009
-#define SMB2_LOCK			0x000A
-#define SMB2_IOCTL			0x000B
-#define SMB2_CANCEL			0x000C
-#define SMB2_ECHO			0x000D
-#define SMB2_QUERY_DIRECTORY		0x000E
-#define SMB2_CHANGE_NOTIFY		0x000F
-#define SMB2_QUERY_INFO			0x0010
-#define SMB2_SET_INFO			0x0011
-#define SMB2_OPLOCK_BREAK		0x0012
+#define SMB2_NEGOTIATE			   0x0000
+#define SMB2_SESSION_SETUP		   0x0001
+#define SMB2_LOGOFF			   0x0002
+#define SMB2_TREE_CONNECT		   0x0003
+#define SMB2_TREE_DISCONNECT		   0x0004
+#define SMB2_CREATE			   0x0005
+#define SMB2_CLOSE			   0x0006
+#define SMB2_FLUSH			   0x0007
+#define SMB2_READ			   0x0008
+#define SMB2_WRITE			   0x0009
+#define SMB2_LOCK			   0x000A
+#define SMB2_IOCTL			   0x000B
+#define SMB2_CANCEL			   0x000C
+#define SMB2_ECHO			   0x000D
+#define SMB2_QUERY_DIRECTORY		   0x000E
+#define SMB2_CHANGE_NOTIFY		   0x000F
+#define SMB2_QUERY_INFO			   0x0010
+#define SMB2_SET_INFO			   0x0011
+#define SMB2_OPLOCK_BREAK		   0x0012
 #define SMB2_SERVER_TO_CLIENT_NOTIFICATION 0x0013
-#define SMB2_NR_COMMANDS		0x0014
+#define SMB2_NR_COMMANDS		   0x0014
 
 /* ---- header flags (MS-SMB2 2.2.1.2 Flags) ------------------------------ */
 
-#define SMB2_FLAGS_SERVER_TO_REDIR	0x00000001u
-#define SMB2_FLAGS_ASYNC_COMMAND	0x00000002u
-#define SMB2_FLAGS_RELATED_OPERATIONS	0x00000004u
-#define SMB2_FLAGS_SIGNED		0x00000008u
-#define SMB2_FLAGS_PRIORITY_MASK	0x00000070u
-#define SMB2_FLAGS_PRIORITY_SHIFT	4
-#define SMB2_FLAGS_DFS_OPERATIONS	0x10000000u
-#define SMB2_FLAGS_REPLAY_OPERATION	0x20000000u
+#define SMB2_FLAGS_SERVER_TO_REDIR    0x00000001u
+#define SMB2_FLAGS_ASYNC_COMMAND      0x00000002u
+#define SMB2_FLAGS_RELATED_OPERATIONS 0x00000004u
+#define SMB2_FLAGS_SIGNED	      0x00000008u
+#define SMB2_FLAGS_PRIORITY_MASK      0x00000070u
+#define SMB2_FLAGS_PRIORITY_SHIFT     4
+#define SMB2_FLAGS_DFS_OPERATIONS     0x10000000u
+#define SMB2_FLAGS_REPLAY_OPERATION   0x20000000u
 
 /* Related operations reuse the previous element's ids (MS-SMB2 3.2.4.1.4). */
-#define SMB2_RELATED_SESSION_ID		0xFFFFFFFFFFFFFFFFull
-#define SMB2_RELATED_TREE_ID		0xFFFFFFFFu
+#define SMB2_RELATED_SESSION_ID 0xFFFFFFFFFFFFFFFFull
+#define SMB2_RELATED_TREE_ID	0xFFFFFFFFu
 /* MessageId of an unsolicited oplock/lease break (MS-SMB2 3.2.5.19). */
-#define SMB2_UNSOLICITED_MESSAGE_ID	0xFFFFFFFFFFFFFFFFull
+#define SMB2_UNSOLICITED_MESSAGE_ID 0xFFFFFFFFFFFFFFFFull
 
 /* ---- dialects (MS-SMB2 2.2.3 Dialects) --------------------------------- */
 
-#define SMB2_DIALECT_202		0x0202
-#define SMB2_DIALECT_210		0x0210
-#define SMB2_DIALECT_300		0x0300
-#define SMB2_DIALECT_302		0x0302
-#define SMB2_DIALECT_311		0x0311
-#define SMB2_DIALECT_WILDCARD		0x02FF
+#define SMB2_DIALECT_202      0x0202
+#define SMB2_DIALECT_210      0x0210
+#define SMB2_DIALECT_300      0x0300
+#define SMB2_DIALECT_302      0x0302
+#define SMB2_DIALECT_311      0x0311
+#define SMB2_DIALECT_WILDCARD 0x02FF
 
 /* ---- security mode (MS-SMB2 2.2.3, 2.2.4, 2.2.5) ----------------------- */
 
 #define SMB2_NEGOTIATE_SIGNING_ENABLED	0x0001
-#define SMB2_NEGOTIATE_SIGNING_REQUIRED	0x0002
+#define SMB2_NEGOTIATE_SIGNING_REQUIRED 0x0002
 
 /* ---- global capabilities (MS-SMB2 2.2.3 Capabilities) ------------------ */
 
-#define SMB2_GLOBAL_CAP_DFS		0x00000001u
-#define SMB2_GLOBAL_CAP_LEASING		0x00000002u
-#define SMB2_GLOBAL_CAP_LARGE_MTU	0x00000004u
-#define SMB2_GLOBAL_CAP_MULTI_CHANNEL	0x00000008u
+#define SMB2_GLOBAL_CAP_DFS		   0x00000001u
+#define SMB2_GLOBAL_CAP_LEASING		   0x00000002u
+#define SMB2_GLOBAL_CAP_LARGE_MTU	   0x00000004u
+#define SMB2_GLOBAL_CAP_MULTI_CHANNEL	   0x00000008u
 #define SMB2_GLOBAL_CAP_PERSISTENT_HANDLES 0x00000010u
-#define SMB2_GLOBAL_CAP_DIRECTORY_LEASING 0x00000020u
-#define SMB2_GLOBAL_CAP_ENCRYPTION	0x00000040u
-#define SMB2_GLOBAL_CAP_NOTIFICATIONS	0x00000080u
+#define SMB2_GLOBAL_CAP_DIRECTORY_LEASING  0x00000020u
+#define SMB2_GLOBAL_CAP_ENCRYPTION	   0x00000040u
+#define SMB2_GLOBAL_CAP_NOTIFICATIONS	   0x00000080u
 
 /* ---- negotiate contexts (MS-SMB2 2.2.3.1) ------------------------------ */
 
-#define SMB2_PREAUTH_INTEGRITY_CAPABILITIES	0x0001
-#define SMB2_ENCRYPTION_CAPABILITIES		0x0002
-#define SMB2_COMPRESSION_CAPABILITIES		0x0003
-#define SMB2_NETNAME_NEGOTIATE_CONTEXT_ID	0x0005
-#define SMB2_TRANSPORT_CAPABILITIES		0x0006
-#define SMB2_RDMA_TRANSFORM_CAPABILITIES	0x0007
-#define SMB2_SIGNING_CAPABILITIES		0x0008
-#define SMB2_CONTEXTTYPE_RESERVED		0x0100
+#define SMB2_PREAUTH_INTEGRITY_CAPABILITIES 0x0001
+#define SMB2_ENCRYPTION_CAPABILITIES	    0x0002
+#define SMB2_COMPRESSION_CAPABILITIES	    0x0003
+#define SMB2_NETNAME_NEGOTIATE_CONTEXT_ID   0x0005
+#define SMB2_TRANSPORT_CAPABILITIES	    0x0006
+#define SMB2_RDMA_TRANSFORM_CAPABILITIES    0x0007
+#define SMB2_SIGNING_CAPABILITIES	    0x0008
+#define SMB2_CONTEXTTYPE_RESERVED	    0x0100
 
 /* Preauth hash algorithm (MS-SMB2 2.2.3.1.1) and its output size. */
-#define SMB2_PREAUTH_INTEGRITY_SHA512	0x0001
-#define SMB2_PREAUTH_HASH_SIZE		64
-#define SMB2_PREAUTH_SALT_SIZE		32
+#define SMB2_PREAUTH_INTEGRITY_SHA512 0x0001
+#define SMB2_PREAUTH_HASH_SIZE	      64
+#define SMB2_PREAUTH_SALT_SIZE	      32
 
 /* Ciphers (MS-SMB2 2.2.3.1.2); 0 in a response means "none in common". */
-#define SMB2_ENCRYPTION_NONE		0x0000
-#define SMB2_ENCRYPTION_AES128_CCM	0x0001
-#define SMB2_ENCRYPTION_AES128_GCM	0x0002
-#define SMB2_ENCRYPTION_AES256_CCM	0x0003
-#define SMB2_ENCRYPTION_AES256_GCM	0x0004
+#define SMB2_ENCRYPTION_NONE	   0x0000
+#define SMB2_ENCRYPTION_AES128_CCM 0x0001
+#define SMB2_ENCRYPTION_AES128_GCM 0x0002
+#define SMB2_ENCRYPTION_AES256_CCM 0x0003
+#define SMB2_ENCRYPTION_AES256_GCM 0x0004
 
 /* Signing algorithms (MS-SMB2 2.2.3.1.7). */
-#define SMB2_SIGNING_HMAC_SHA256	0x0000
-#define SMB2_SIGNING_AES_CMAC		0x0001
-#define SMB2_SIGNING_AES_GMAC		0x0002
+#define SMB2_SIGNING_HMAC_SHA256 0x0000
+#define SMB2_SIGNING_AES_CMAC	 0x0001
+#define SMB2_SIGNING_AES_GMAC	 0x0002
 
 /* ---- session setup (MS-SMB2 2.2.5, 2.2.6) ------------------------------ */
 
-#define SMB2_SESSION_FLAG_BINDING	0x01 /* request Flags */
-#define SMB2_SESSION_FLAG_IS_GUEST	0x0001 /* response SessionFlags */
-#define SMB2_SESSION_FLAG_IS_NULL	0x0002
-#define SMB2_SESSION_FLAG_ENCRYPT_DATA	0x0004
+#define SMB2_SESSION_FLAG_BINDING      0x01   /* request Flags */
+#define SMB2_SESSION_FLAG_IS_GUEST     0x0001 /* response SessionFlags */
+#define SMB2_SESSION_FLAG_IS_NULL      0x0002
+#define SMB2_SESSION_FLAG_ENCRYPT_DATA 0x0004
 
 /* ---- tree connect (MS-SMB2 2.2.9, 2.2.10) ------------------------------ */
 
@@ -145,77 +145,77 @@
 #define SMB2_TREE_CONNECT_FLAG_REDIRECT_TO_OWNER 0x0002
 #define SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT 0x0004
 
-#define SMB2_SHARE_TYPE_DISK		0x01
-#define SMB2_SHARE_TYPE_PIPE		0x02
-#define SMB2_SHARE_TYPE_PRINT		0x03
+#define SMB2_SHARE_TYPE_DISK  0x01
+#define SMB2_SHARE_TYPE_PIPE  0x02
+#define SMB2_SHARE_TYPE_PRINT 0x03
 
-#define SMB2_SHAREFLAG_MANUAL_CACHING	0x00000000u
-#define SMB2_SHAREFLAG_AUTO_CACHING	0x00000010u
-#define SMB2_SHAREFLAG_VDO_CACHING	0x00000020u
-#define SMB2_SHAREFLAG_NO_CACHING	0x00000030u
-#define SMB2_SHAREFLAG_CACHING_MASK	0x00000030u
-#define SMB2_SHAREFLAG_DFS		0x00000001u
-#define SMB2_SHAREFLAG_DFS_ROOT		0x00000002u
-#define SMB2_SHAREFLAG_RESTRICT_EXCLUSIVE_OPENS 0x00000100u
-#define SMB2_SHAREFLAG_FORCE_SHARED_DELETE 0x00000200u
-#define SMB2_SHAREFLAG_ALLOW_NAMESPACE_CACHING 0x00000400u
+#define SMB2_SHAREFLAG_MANUAL_CACHING		   0x00000000u
+#define SMB2_SHAREFLAG_AUTO_CACHING		   0x00000010u
+#define SMB2_SHAREFLAG_VDO_CACHING		   0x00000020u
+#define SMB2_SHAREFLAG_NO_CACHING		   0x00000030u
+#define SMB2_SHAREFLAG_CACHING_MASK		   0x00000030u
+#define SMB2_SHAREFLAG_DFS			   0x00000001u
+#define SMB2_SHAREFLAG_DFS_ROOT			   0x00000002u
+#define SMB2_SHAREFLAG_RESTRICT_EXCLUSIVE_OPENS	   0x00000100u
+#define SMB2_SHAREFLAG_FORCE_SHARED_DELETE	   0x00000200u
+#define SMB2_SHAREFLAG_ALLOW_NAMESPACE_CACHING	   0x00000400u
 #define SMB2_SHAREFLAG_ACCESS_BASED_DIRECTORY_ENUM 0x00000800u
-#define SMB2_SHAREFLAG_FORCE_LEVELII_OPLOCK 0x00001000u
-#define SMB2_SHAREFLAG_ENABLE_HASH_V1	0x00002000u
-#define SMB2_SHAREFLAG_ENABLE_HASH_V2	0x00004000u
-#define SMB2_SHAREFLAG_ENCRYPT_DATA	0x00008000u
-#define SMB2_SHAREFLAG_IDENTITY_REMOTING 0x00040000u
-#define SMB2_SHAREFLAG_COMPRESS_DATA	0x00100000u
-#define SMB2_SHAREFLAG_ISOLATED_TRANSPORT 0x00200000u
+#define SMB2_SHAREFLAG_FORCE_LEVELII_OPLOCK	   0x00001000u
+#define SMB2_SHAREFLAG_ENABLE_HASH_V1		   0x00002000u
+#define SMB2_SHAREFLAG_ENABLE_HASH_V2		   0x00004000u
+#define SMB2_SHAREFLAG_ENCRYPT_DATA		   0x00008000u
+#define SMB2_SHAREFLAG_IDENTITY_REMOTING	   0x00040000u
+#define SMB2_SHAREFLAG_COMPRESS_DATA		   0x00100000u
+#define SMB2_SHAREFLAG_ISOLATED_TRANSPORT	   0x00200000u
 
-#define SMB2_SHARE_CAP_DFS		0x00000008u
+#define SMB2_SHARE_CAP_DFS		       0x00000008u
 #define SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY 0x00000010u
-#define SMB2_SHARE_CAP_SCALEOUT		0x00000020u
-#define SMB2_SHARE_CAP_CLUSTER		0x00000040u
-#define SMB2_SHARE_CAP_ASYMMETRIC	0x00000080u
-#define SMB2_SHARE_CAP_REDIRECT_TO_OWNER 0x00000100u
+#define SMB2_SHARE_CAP_SCALEOUT		       0x00000020u
+#define SMB2_SHARE_CAP_CLUSTER		       0x00000040u
+#define SMB2_SHARE_CAP_ASYMMETRIC	       0x00000080u
+#define SMB2_SHARE_CAP_REDIRECT_TO_OWNER       0x00000100u
 
 /* ---- fixed StructureSize of each body (MS-SMB2 2.2.2 .. 2.2.40) -------- */
 /*
  * The value is the fixed part's size, plus one when a variable part
  * follows (the spec counts the first byte of the buffer).
  */
-#define SMB2_ERROR_RSP_SIZE		9
-#define SMB2_NEGOTIATE_REQ_SIZE		36
-#define SMB2_NEGOTIATE_RSP_SIZE		65
-#define SMB2_SESSION_SETUP_REQ_SIZE	25
-#define SMB2_SESSION_SETUP_RSP_SIZE	9
-#define SMB2_LOGOFF_SIZE		4 /* request and response */
-#define SMB2_TREE_CONNECT_REQ_SIZE	9
-#define SMB2_TREE_CONNECT_RSP_SIZE	16
-#define SMB2_TREE_DISCONNECT_SIZE	4 /* request and response */
-#define SMB2_CREATE_REQ_SIZE		57
-#define SMB2_CREATE_RSP_SIZE		89
-#define SMB2_CLOSE_REQ_SIZE		24
-#define SMB2_CLOSE_RSP_SIZE		60
-#define SMB2_FLUSH_REQ_SIZE		24
-#define SMB2_FLUSH_RSP_SIZE		4
-#define SMB2_READ_REQ_SIZE		49
-#define SMB2_READ_RSP_SIZE		17
-#define SMB2_WRITE_REQ_SIZE		49
-#define SMB2_WRITE_RSP_SIZE		17
-#define SMB2_LOCK_REQ_SIZE		48
-#define SMB2_LOCK_RSP_SIZE		4
-#define SMB2_IOCTL_REQ_SIZE		57
-#define SMB2_IOCTL_RSP_SIZE		49
-#define SMB2_CANCEL_REQ_SIZE		4
-#define SMB2_ECHO_SIZE			4 /* request and response */
-#define SMB2_QUERY_DIRECTORY_REQ_SIZE	33
-#define SMB2_QUERY_DIRECTORY_RSP_SIZE	9
-#define SMB2_CHANGE_NOTIFY_REQ_SIZE	32
-#define SMB2_CHANGE_NOTIFY_RSP_SIZE	9
-#define SMB2_QUERY_INFO_REQ_SIZE	41
-#define SMB2_QUERY_INFO_RSP_SIZE	9
-#define SMB2_SET_INFO_REQ_SIZE		33
-#define SMB2_SET_INFO_RSP_SIZE		2
-#define SMB2_OPLOCK_BREAK_SIZE		24 /* oplock notification/ack/rsp */
-#define SMB2_LEASE_BREAK_NOTIFY_SIZE	44
-#define SMB2_LEASE_BREAK_ACK_SIZE	36
+#define SMB2_ERROR_RSP_SIZE	      9
+#define SMB2_NEGOTIATE_REQ_SIZE	      36
+#define SMB2_NEGOTIATE_RSP_SIZE	      65
+#define SMB2_SESSION_SETUP_REQ_SIZE   25
+#define SMB2_SESSION_SETUP_RSP_SIZE   9
+#define SMB2_LOGOFF_SIZE	      4 /* request and response */
+#define SMB2_TREE_CONNECT_REQ_SIZE    9
+#define SMB2_TREE_CONNECT_RSP_SIZE    16
+#define SMB2_TREE_DISCONNECT_SIZE     4 /* request and response */
+#define SMB2_CREATE_REQ_SIZE	      57
+#define SMB2_CREATE_RSP_SIZE	      89
+#define SMB2_CLOSE_REQ_SIZE	      24
+#define SMB2_CLOSE_RSP_SIZE	      60
+#define SMB2_FLUSH_REQ_SIZE	      24
+#define SMB2_FLUSH_RSP_SIZE	      4
+#define SMB2_READ_REQ_SIZE	      49
+#define SMB2_READ_RSP_SIZE	      17
+#define SMB2_WRITE_REQ_SIZE	      49
+#define SMB2_WRITE_RSP_SIZE	      17
+#define SMB2_LOCK_REQ_SIZE	      48
+#define SMB2_LOCK_RSP_SIZE	      4
+#define SMB2_IOCTL_REQ_SIZE	      57
+#define SMB2_IOCTL_RSP_SIZE	      49
+#define SMB2_CANCEL_REQ_SIZE	      4
+#define SMB2_ECHO_SIZE		      4 /* request and response */
+#define SMB2_QUERY_DIRECTORY_REQ_SIZE 33
+#define SMB2_QUERY_DIRECTORY_RSP_SIZE 9
+#define SMB2_CHANGE_NOTIFY_REQ_SIZE   32
+#define SMB2_CHANGE_NOTIFY_RSP_SIZE   9
+#define SMB2_QUERY_INFO_REQ_SIZE      41
+#define SMB2_QUERY_INFO_RSP_SIZE      9
+#define SMB2_SET_INFO_REQ_SIZE	      33
+#define SMB2_SET_INFO_RSP_SIZE	      2
+#define SMB2_OPLOCK_BREAK_SIZE	      24 /* oplock notification/ack/rsp */
+#define SMB2_LEASE_BREAK_NOTIFY_SIZE  44
+#define SMB2_LEASE_BREAK_ACK_SIZE     36
 
 /* ---- decoded header (MS-SMB2 2.2.1.1 async, 2.2.1.2 sync) -------------- */
 
@@ -363,7 +363,7 @@ int smb2_body_check(const uint8_t *buf, size_t len, uint16_t structure_size,
 /* ---- compound chains (MS-SMB2 3.2.4.1.4, 3.2.5.1.9) -------------------- */
 
 /* No legitimate compound needs more; a bound stops vector exhaustion. */
-#define SMB2_COMPOUND_MAX_ELEMS		64
+#define SMB2_COMPOUND_MAX_ELEMS 64
 
 /**
  * struct smb2_compound_iter - walk the elements of a compound message
@@ -392,9 +392,8 @@ struct smb2_compound_iter {
  * @len: message length
  * @max_elems: most elements accepted; 0 means SMB2_COMPOUND_MAX_ELEMS
  */
-void smb2_compound_iter_init(struct smb2_compound_iter *it,
-			     const uint8_t *buf, size_t len,
-			     unsigned int max_elems);
+void smb2_compound_iter_init(struct smb2_compound_iter *it, const uint8_t *buf,
+			     size_t len, unsigned int max_elems);
 
 /**
  * smb2_compound_next - yield the next element of a compound message
@@ -440,8 +439,8 @@ int smb2_compound_link(uint8_t *hdr64, size_t elem_len);
 
 /* ---- ERROR response (MS-SMB2 2.2.2, 2.2.2.1) --------------------------- */
 
-#define SMB2_ERROR_ID_DEFAULT		0x00000000u
-#define SMB2_ERROR_ID_SHARE_REDIRECT	0x72645253u
+#define SMB2_ERROR_ID_DEFAULT	     0x00000000u
+#define SMB2_ERROR_ID_SHARE_REDIRECT 0x72645253u
 
 /**
  * struct smb2_error_rsp - decoded ERROR response body
@@ -522,7 +521,7 @@ ssize_t smb2_error_rsp_encode(uint8_t *out, size_t cap,
  * (request only) share one layout: a 4-byte body (MS-SMB2 2.2.7, 2.2.8,
  * 2.2.11, 2.2.12, 2.2.28, 2.2.29, 2.2.30).
  */
-#define SMB2_SIMPLE_MSG_LEN		(SMB2_HDR_SIZE + 4)
+#define SMB2_SIMPLE_MSG_LEN (SMB2_HDR_SIZE + 4)
 
 /**
  * smb2_simple_msg_encode - encode a 4-byte-body message

@@ -11,15 +11,15 @@
 #include "proto/utf16.h"
 
 /* Request body offsets from the header start (MS-SMB2 2.2.9). */
-#define REQ_FLAGS		(SMB2_HDR_SIZE + 2)
-#define REQ_PATH_OFFSET		(SMB2_HDR_SIZE + 4)
-#define REQ_PATH_LENGTH		(SMB2_HDR_SIZE + 6)
+#define REQ_FLAGS	(SMB2_HDR_SIZE + 2)
+#define REQ_PATH_OFFSET (SMB2_HDR_SIZE + 4)
+#define REQ_PATH_LENGTH (SMB2_HDR_SIZE + 6)
 
 /* Response body offsets from the header start (MS-SMB2 2.2.10). */
-#define RSP_SHARE_TYPE		(SMB2_HDR_SIZE + 2)
-#define RSP_SHARE_FLAGS		(SMB2_HDR_SIZE + 4)
-#define RSP_CAPABILITIES	(SMB2_HDR_SIZE + 8)
-#define RSP_MAXIMAL_ACCESS	(SMB2_HDR_SIZE + 12)
+#define RSP_SHARE_TYPE	   (SMB2_HDR_SIZE + 2)
+#define RSP_SHARE_FLAGS	   (SMB2_HDR_SIZE + 4)
+#define RSP_CAPABILITIES   (SMB2_HDR_SIZE + 8)
+#define RSP_MAXIMAL_ACCESS (SMB2_HDR_SIZE + 12)
 
 ssize_t smb2_tree_connect_req_encode(uint8_t *out, size_t cap,
 				     const struct smb2_hdr *hdr,

@@ -12,8 +12,8 @@
 #include "proto/smb2.h"
 
 /* Header + fixed request body; the UTF-16LE path starts here. */
-#define SMB2_TREE_CONNECT_REQ_LEN	(SMB2_HDR_SIZE + 8)
-#define SMB2_TREE_CONNECT_RSP_LEN	(SMB2_HDR_SIZE + 16)
+#define SMB2_TREE_CONNECT_REQ_LEN (SMB2_HDR_SIZE + 8)
+#define SMB2_TREE_CONNECT_RSP_LEN (SMB2_HDR_SIZE + 16)
 
 /**
  * struct smb2_tree_connect_req - TREE_CONNECT request

@@ -48,8 +48,8 @@ static int utf8_next(const uint8_t *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out,
-		    size_t out_cap, size_t *out_len)
+int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
+		    size_t *out_len)
 {
 	const uint8_t *s = (const uint8_t *)in;
 	size_t i = 0, o = 0;
@@ -88,8 +88,8 @@ int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out,
 	return 0;
 }
 
-int utf16_to_utf8(const uint8_t *in, size_t in_len, char *out,
-		  size_t out_cap, size_t *out_len)
+int utf16_to_utf8(const uint8_t *in, size_t in_len, char *out, size_t out_cap,
+		  size_t *out_len)
 {
 	size_t i = 0, o = 0;
 

@@ -25,8 +25,8 @@
  * Return: 0, -EINVAL for invalid UTF-8, -ENOSPC if @out_cap is too small
  * (nothing useful is left in @out then).
  */
-int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out,
-		    size_t out_cap, size_t *out_len);
+int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
+		    size_t *out_len);
 
 /**
  * utf16_to_utf8 - decode peer-supplied UTF-16LE into UTF-8
@@ -39,7 +39,7 @@ int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out,
  * Return: 0, -EBADMSG for an odd length, an unpaired surrogate or a NUL
  * code unit, -ENOSPC if @out_cap is too small.
  */
-int utf16_to_utf8(const uint8_t *in, size_t in_len, char *out,
-		  size_t out_cap, size_t *out_len);
+int utf16_to_utf8(const uint8_t *in, size_t in_len, char *out, size_t out_cap,
+		  size_t *out_len);
 
 #endif

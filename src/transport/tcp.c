@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TCP_MAX_IOV 1024 /* IOV_MAX on Linux */
+#define TCP_MAX_IOV	  1024 /* IOV_MAX on Linux */
 #define TCP_DISCARD_CHUNK 65536
 
 struct tcp_transport {
@@ -51,8 +51,8 @@ struct iov_fill {
 };
 
 /* Step: record each span as one iovec until the array is full. */
-static size_t step_fill_iov(void *base, size_t progress, size_t len,
-			    void *priv, void *priv2)
+static size_t step_fill_iov(void *base, size_t progress, size_t len, void *priv,
+			    void *priv2)
 {
 	struct iov_fill *f = priv;
 
@@ -67,8 +67,7 @@ static size_t step_fill_iov(void *base, size_t progress, size_t len,
 }
 
 /* Describe the front of @it as iovecs in @f without moving @it. */
-static size_t tcp_iter_to_iov(const struct smbiov_iter *it,
-			      struct iov_fill *f)
+static size_t tcp_iter_to_iov(const struct smbiov_iter *it, struct iov_fill *f)
 {
 	struct smbiov_iter copy = *it;
 
@@ -247,7 +246,8 @@ static int tcp_connect_one(const struct addrinfo *ai, int timeout_ms)
 	int fd, ret, err = 0, one = 1;
 	socklen_t len = sizeof(err);
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    ai->ai_protocol);
 	if (fd < 0)
 		return -errno;

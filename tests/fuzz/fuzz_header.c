@@ -47,8 +47,8 @@ static void check_error(const uint8_t *p, size_t n)
 			abort();
 	if (smb2_hdr_decode(p, n, &h))
 		abort();
-	len = smb2_error_rsp_encode(out, sizeof(out), &h, r.data,
-				    r.byte_count, r.context_count);
+	len = smb2_error_rsp_encode(out, sizeof(out), &h, r.data, r.byte_count,
+				    r.context_count);
 	if (len < 0)
 		return; /* ByteCount larger than our scratch buffer */
 	if (smb2_error_rsp_decode(out, (size_t)len, &d) ||

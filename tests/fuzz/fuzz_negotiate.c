@@ -58,8 +58,7 @@ static void rsp_roundtrip(const uint8_t *data, size_t size)
 	    d.preauth_hash != r.preauth_hash ||
 	    d.preauth_salt_len != r.preauth_salt_len ||
 	    d.has_encryption != r.has_encryption || d.cipher != r.cipher ||
-	    d.has_signing != r.has_signing ||
-	    d.signing_alg != r.signing_alg)
+	    d.has_signing != r.has_signing || d.signing_alg != r.signing_alg)
 		abort();
 }
 

@@ -17,8 +17,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const uint8_t test_cc[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
-static const uint8_t test_key[16] = { 0x55 };
+static const uint8_t test_cc[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+static const uint8_t test_key[16] = {0x55};
 
 static void check_inside(const uint8_t *base, size_t size, const uint8_t *p,
 			 size_t len)

@@ -22,8 +22,8 @@ static void session(const uint8_t *data, size_t size)
 	struct smb2_hdr h;
 	ssize_t n;
 
-	if (smb2_session_setup_req_decode(data, size, &q) == 0 &&
-	    q.sec_len && q.sec_buf + q.sec_len > data + size)
+	if (smb2_session_setup_req_decode(data, size, &q) == 0 && q.sec_len &&
+	    q.sec_buf + q.sec_len > data + size)
 		abort();
 	if (smb2_session_setup_rsp_decode(data, size, &r))
 		return;
@@ -47,14 +47,14 @@ static void tree(const uint8_t *data, size_t size)
 	ssize_t n;
 
 	if (smb2_tree_connect_req_decode(data, size, &q) == 0 &&
-	    utf16_to_utf8(q.path16, q.path16_len, text, sizeof(text),
-			  &n8) == 0 &&
+	    utf16_to_utf8(q.path16, q.path16_len, text, sizeof(text), &n8) ==
+		    0 &&
 	    smb2_hdr_decode(data, size, &h) == 0) {
 		q.path = text;
 		q.path_len = n8;
 		n = smb2_tree_connect_req_encode(out, sizeof(out), &h, &q);
-		if (n < 0 || smb2_tree_connect_req_decode(out, (size_t)n,
-							  &qd) ||
+		if (n < 0 ||
+		    smb2_tree_connect_req_decode(out, (size_t)n, &qd) ||
 		    qd.path16_len != q.path16_len ||
 		    memcmp(qd.path16, q.path16, q.path16_len))
 			abort();
@@ -78,8 +78,8 @@ static void utf16(const uint8_t *data, size_t size)
 	if (size > sizeof(out) / 2)
 		return;
 	/* UTF-8 in: if accepted, it must come back byte for byte. */
-	if (utf16_from_utf8((const char *)data, size, out, sizeof(out),
-			    &n16) == 0) {
+	if (utf16_from_utf8((const char *)data, size, out, sizeof(out), &n16) ==
+	    0) {
 		if (utf16_to_utf8(out, n16, text, sizeof(text), &n8) ||
 		    n8 != size || memcmp(text, data, size))
 			abort();

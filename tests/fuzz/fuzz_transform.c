@@ -29,26 +29,26 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const enum smb2_cipher ciphers[4] = {
-    SMB2_CIPHER_AES128_CCM,
-    SMB2_CIPHER_AES128_GCM,
-    SMB2_CIPHER_AES256_CCM,
-    SMB2_CIPHER_AES256_GCM,
+	SMB2_CIPHER_AES128_CCM,
+	SMB2_CIPHER_AES128_GCM,
+	SMB2_CIPHER_AES256_CCM,
+	SMB2_CIPHER_AES256_GCM,
 };
 static const uint64_t session_ids[4] = {
-    0x100000000021ull,
-    0x100000000025ull,
-    0x100000000021ull,
-    0x100000000025ull,
+	0x100000000021ull,
+	0x100000000025ull,
+	0x100000000021ull,
+	0x100000000025ull,
 };
 static const uint8_t keys[4][32] = {
-    {0x95, 0xC5, 0x44, 0xAE, 0xF6, 0x07, 0x26, 0x80, 0xDA, 0x1C, 0xE4, 0x9A,
-     0x68, 0xA9, 0x7F, 0xA6},
-    {0x74, 0x8C, 0x50, 0x86, 0x8C, 0x90, 0xF3, 0x02, 0x96, 0x2A, 0x5C, 0x35,
-     0xF5, 0xF9, 0xA8, 0xBF},
-    {1,	 2,  3,	 4,  5,	 6,  7,	 8,  9,	 10, 11, 12, 13, 14, 15, 16,
-     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32},
-    {32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
-     16, 15, 14, 13, 12, 11, 10, 9,  8,	 7,  6,	 5,  4,	 3,  2,	 1},
+	{0x95, 0xC5, 0x44, 0xAE, 0xF6, 0x07, 0x26, 0x80, 0xDA, 0x1C, 0xE4, 0x9A,
+	 0x68, 0xA9, 0x7F, 0xA6},
+	{0x74, 0x8C, 0x50, 0x86, 0x8C, 0x90, 0xF3, 0x02, 0x96, 0x2A, 0x5C, 0x35,
+	 0xF5, 0xF9, 0xA8, 0xBF},
+	{1,  2,	 3,  4,	 5,  6,	 7,  8,	 9,  10, 11, 12, 13, 14, 15, 16,
+	 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32},
+	{32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
+	 16, 15, 14, 13, 12, 11, 10, 9,	 8,  7,	 6,  5,	 4,  3,	 2,  1},
 };
 
 static struct smb_sealer sealers[4];
@@ -169,9 +169,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     NULL, NULL))
 			abort();
 		if (flip) {
-			size_t bit =
-			    ((size_t)data[size - 1] * 131 + data[size / 2]) %
-			    (flen * 8);
+			size_t bit = ((size_t)data[size - 1] * 131 +
+				      data[size / 2]) %
+				     (flen * 8);
 
 			frame[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		}

@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 
 			if (e->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[a], e->d_name);
+			snprintf(path, sizeof(path), "%s/%s", argv[a],
+				 e->d_name);
 			if (run_file(path) != 0) {
 				closedir(d);
 				return 1;

@@ -19,9 +19,9 @@ int main(void)
 	static char c[] = "smbiov";
 	const char want[] = "hello, installed smbiov";
 	struct iovec kv[3] = {
-	    {.iov_base = a, .iov_len = strlen(a)},
-	    {.iov_base = b, .iov_len = strlen(b)},
-	    {.iov_base = c, .iov_len = strlen(c)},
+		{.iov_base = a, .iov_len = strlen(a)},
+		{.iov_base = b, .iov_len = strlen(b)},
+		{.iov_base = c, .iov_len = strlen(c)},
 	};
 	size_t total = strlen(want);
 	char out[64];

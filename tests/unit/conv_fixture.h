@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FX_BUFSIZE ((size_t)0x100000)
-#define FX_NPAGES (FX_BUFSIZE / SMBIOV_PAGE_SIZE)
+#define FX_BUFSIZE   ((size_t)0x100000)
+#define FX_NPAGES    (FX_BUFSIZE / SMBIOV_PAGE_SIZE)
 #define FX_MAX_SPANS 512
 
 /* Byte ranges [from, to) of the 1 MiB buffer (KVEC, IOVEC, UBUF, XARRAY). */
@@ -33,14 +33,14 @@ struct fx_range {
 };
 
 static const struct fx_range fx_kvec_ranges[] = {
-	{ 0x00002, 0x00002 }, /* start with an empty range */
-	{ 0x00027, 0x03000 }, /* midpage to page end */
-	{ 0x05193, 0x18794 }, /* midpage to midpage, many pages */
-	{ 0x20000, 0x20000 }, /* empty range in the middle */
-	{ 0x20000, 0x24000 }, /* page start to page end */
-	{ 0x24000, 0x27001 }, /* page start (= previous end) to midpage */
-	{ 0x29000, 0xffffb }, /* page start to almost the end */
-	{ 0xffffd, 0xffffe }, /* one byte, sharing a page with the last */
+	{0x00002, 0x00002}, /* start with an empty range */
+	{0x00027, 0x03000}, /* midpage to page end */
+	{0x05193, 0x18794}, /* midpage to midpage, many pages */
+	{0x20000, 0x20000}, /* empty range in the middle */
+	{0x20000, 0x24000}, /* page start to page end */
+	{0x24000, 0x27001}, /* page start (= previous end) to midpage */
+	{0x29000, 0xffffb}, /* page start to almost the end */
+	{0xffffd, 0xffffe}, /* one byte, sharing a page with the last */
 };
 #define FX_NR_KVEC (sizeof(fx_kvec_ranges) / sizeof(fx_kvec_ranges[0]))
 
@@ -50,26 +50,26 @@ struct fx_bvec_range {
 };
 
 static const struct fx_bvec_range fx_bvec_ranges[] = {
-	{ 0, 0x002, 0x002 }, /* start with an empty range */
-	{ 1, 0x027, 0x893 }, /* midpage to midpage */
-	{ 2, 0x193, 0x794 }, /* midpage to midpage */
-	{ 3, 0x000, 0x1000 }, /* whole page: merged with the next three */
-	{ 4, 0x000, 0x1000 }, /* whole page, merged */
-	{ 5, 0x000, 0x1000 }, /* whole page, merged */
-	{ 6, 0x000, 0xffb }, /* page start to near its end, merged */
-	{ 6, 0xffd, 0xffe }, /* one byte near the page end: new element */
+	{0, 0x002, 0x002},  /* start with an empty range */
+	{1, 0x027, 0x893},  /* midpage to midpage */
+	{2, 0x193, 0x794},  /* midpage to midpage */
+	{3, 0x000, 0x1000}, /* whole page: merged with the next three */
+	{4, 0x000, 0x1000}, /* whole page, merged */
+	{5, 0x000, 0x1000}, /* whole page, merged */
+	{6, 0x000, 0xffb},  /* page start to near its end, merged */
+	{6, 0xffd, 0xffe},  /* one byte near the page end: new element */
 };
 #define FX_NR_BVEC_RANGES (sizeof(fx_bvec_ranges) / sizeof(fx_bvec_ranges[0]))
 
 /* What a fixture iterator is made of. */
 enum fx_kind {
-	FX_UBUF, /* one row of the KVEC table */
-	FX_IOVEC, /* the whole KVEC table, caller memory */
-	FX_KVEC, /* the whole KVEC table */
-	FX_BVEC, /* the BVEC table, merged as the kernel loader does */
+	FX_UBUF,   /* one row of the KVEC table */
+	FX_IOVEC,  /* the whole KVEC table, caller memory */
+	FX_KVEC,   /* the whole KVEC table */
+	FX_BVEC,   /* the BVEC table, merged as the kernel loader does */
 	FX_XARRAY, /* one row of the KVEC table as file range, order-0 folios */
 	FX_XARRAY_BIG, /* the same over order-2 (16 KiB) folios */
-	FX_BVECQ, /* the BVEC table in a queue of 2-element segments */
+	FX_BVECQ,      /* the BVEC table in a queue of 2-element segments */
 	FX_NR_KINDS,
 };
 
@@ -148,8 +148,8 @@ static inline void fx_init(struct fx *f)
 						k ? 2 : 0) == 0);
 		/* File byte x holds pattern(x), like the buffer. */
 		for (size_t pg = 0; pg < FX_NPAGES; pg++) {
-			uint8_t *p = fx_folio_byte(f->xa[k],
-						   pg * SMBIOV_PAGE_SIZE);
+			uint8_t *p =
+				fx_folio_byte(f->xa[k], pg * SMBIOV_PAGE_SIZE);
 
 			for (size_t j = 0; j < SMBIOV_PAGE_SIZE; j++)
 				p[j] = t_pattern(pg * SMBIOV_PAGE_SIZE + j);
@@ -169,7 +169,8 @@ static inline void fx_init(struct fx *f)
 			continue;
 		}
 		f->bv[f->nbv++] = (struct smbiov_bvec){
-			.page = page, .offset = br->from,
+			.page = page,
+			.offset = br->from,
 			.len = br->to - br->from,
 		};
 	}
@@ -201,7 +202,7 @@ static inline void fx_expect(struct fx *f, uintptr_t addr, size_t len,
 	if (!len)
 		return;
 	T_ASSERT(f->nexp < FX_MAX_SPANS && f->len + len <= FX_BUFSIZE);
-	f->exp[f->nexp++] = (struct fx_span){ .addr = addr, .len = len };
+	f->exp[f->nexp++] = (struct fx_span){.addr = addr, .len = len};
 	for (size_t j = 0; j < len; j++)
 		f->bytes[f->len + j] = t_pattern(src + j);
 	f->len += len;
@@ -253,8 +254,8 @@ static inline int fx_build(struct fx *f, enum fx_kind kind, size_t row,
 	case FX_BVEC:
 	case FX_BVECQ:
 		for (k = 0; k < f->nbv; k++) {
-			uintptr_t a = (uintptr_t)f->bv[k].page +
-				      f->bv[k].offset;
+			uintptr_t a =
+				(uintptr_t)f->bv[k].page + f->bv[k].offset;
 
 			fx_expect(f, a, f->bv[k].len, a - (uintptr_t)f->buf);
 		}
@@ -278,9 +279,9 @@ static inline int fx_build(struct fx *f, enum fx_kind kind, size_t row,
 		}
 		/* The walker yields one span per folio touched. */
 		for (size_t pos = r->from; pos < r->to;) {
-			size_t fsz = kind == FX_XARRAY_BIG ?
-					     4 * SMBIOV_PAGE_SIZE :
-					     SMBIOV_PAGE_SIZE;
+			size_t fsz = kind == FX_XARRAY_BIG
+					     ? 4 * SMBIOV_PAGE_SIZE
+					     : SMBIOV_PAGE_SIZE;
 			size_t end = pos - pos % fsz + fsz;
 
 			if (end > r->to)

@@ -29,12 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DIFF_PG SMBIOV_PAGE_SIZE
-#define DIFF_PAGES 8
-#define DIFF_ARENA (DIFF_PAGES * DIFF_PG)
+#define DIFF_PG	      SMBIOV_PAGE_SIZE
+#define DIFF_PAGES    8
+#define DIFF_ARENA    (DIFF_PAGES * DIFF_PG)
 #define DIFF_MAX_SEGS 12
-#define DIFF_MAX_OPS 64
-#define DIFF_POISON ((void *)(uintptr_t)0xaa55aa55aa55aa55ull)
+#define DIFF_MAX_OPS  64
+#define DIFF_POISON   ((void *)(uintptr_t)0xaa55aa55aa55aa55ull)
 
 struct diff_seg {
 	size_t off; /* arena offset (XARRAY: file position) */
@@ -53,7 +53,7 @@ struct diff {
 	int op;
 
 	/* the memory */
-	unsigned char *arena; /* page aligned, DIFF_ARENA bytes */
+	unsigned char *arena;  /* page aligned, DIFF_ARENA bytes */
 	unsigned char *shadow; /* what arena (or the file) must hold */
 	struct smbiov_xarray *xa;
 	size_t hole_lo, hole_hi; /* XARRAY file range with no folio */
@@ -63,12 +63,12 @@ struct diff {
 	unsigned dir;
 	struct diff_seg segs[DIFF_MAX_SEGS]; /* logical order */
 	size_t nsegs;
-	struct iovec *iov; /* IOVEC/KVEC array (heap: exact size) */
+	struct iovec *iov;	/* IOVEC/KVEC array (heap: exact size) */
 	struct smbiov_bvec *bv; /* BVEC array */
 	struct smbiov_bvecq *q;
 	void *dups[DIFF_MAX_OPS]; /* arrays from smbiov_iter_dup() */
 	size_t ndups;
-	size_t span; /* bytes the segments hold */
+	size_t span;   /* bytes the segments hold */
 	size_t count0; /* count at construction */
 
 	/* the model */
@@ -79,7 +79,8 @@ struct diff {
 	struct smbiov_iter it;
 };
 
-/* ---- input ----------------------------------------------------------------- */
+/* ---- input -----------------------------------------------------------------
+ */
 
 static inline unsigned diff_u8(struct diff *d)
 {
@@ -133,17 +134,17 @@ static inline size_t diff_size(struct diff *d)
 __attribute__((format(printf, 3, 4))) static inline bool
 diff_fail(struct diff *d, int line, const char *fmt, ...)
 {
-	static const char *const names[] = { "?",      "ubuf",  "iovec",
-					     "kvec",   "bvec",  "xarray",
-					     "bvecq",  "discard" };
+	static const char *const names[] = {"?",     "ubuf",   "iovec",
+					    "kvec",  "bvec",   "xarray",
+					    "bvecq", "discard"};
 	va_list ap;
 	int n;
 
-	n = snprintf(d->msg, sizeof(d->msg),
-		     "iter_diff.h:%d: %s %s, op #%u (kind %d), pos %zu count %zu: ",
-		     line, d->type >= 1 && d->type <= 7 ? names[d->type] : "?",
-		     d->dir ? "source" : "dest", d->op_no, d->op, d->pos,
-		     d->count);
+	n = snprintf(
+		d->msg, sizeof(d->msg),
+		"iter_diff.h:%d: %s %s, op #%u (kind %d), pos %zu count %zu: ",
+		line, d->type >= 1 && d->type <= 7 ? names[d->type] : "?",
+		d->dir ? "source" : "dest", d->op_no, d->op, d->pos, d->count);
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof(d->msg))
 		vsnprintf(d->msg + n, sizeof(d->msg) - (size_t)n, fmt, ap);
@@ -151,21 +152,23 @@ diff_fail(struct diff *d, int line, const char *fmt, ...)
 	return false;
 }
 
-#define DCHECK(c)                                                             \
-	do {                                                                  \
-		if (!(c))                                                     \
-			return diff_fail(d, __LINE__, "%s", #c);              \
+#define DCHECK(c)                                                              \
+	do {                                                                   \
+		if (!(c))                                                      \
+			return diff_fail(d, __LINE__, "%s", #c);               \
 	} while (0)
-#define DCHECK_EQ(a, b)                                                       \
-	do {                                                                  \
-		unsigned long long a_ = (unsigned long long)(a);              \
-		unsigned long long b_ = (unsigned long long)(b);              \
-		if (a_ != b_)                                                 \
-			return diff_fail(d, __LINE__, "%s == %s: %#llx != %#llx", \
-					 #a, #b, a_, b_);                     \
+#define DCHECK_EQ(a, b)                                                        \
+	do {                                                                   \
+		unsigned long long a_ = (unsigned long long)(a);               \
+		unsigned long long b_ = (unsigned long long)(b);               \
+		if (a_ != b_)                                                  \
+			return diff_fail(d, __LINE__,                          \
+					 "%s == %s: %#llx != %#llx", #a, #b,   \
+					 a_, b_);                              \
 	} while (0)
 
-/* ---- the model ------------------------------------------------------------- */
+/* ---- the model -------------------------------------------------------------
+ */
 
 static inline bool diff_is_array(int type)
 {
@@ -248,19 +251,20 @@ static inline size_t diff_pages(size_t addr, size_t len)
  * Visit the remaining non-empty pieces (one per segment, clipped to the
  * count) of a segment type or UBUF: fn(addr, len).
  */
-#define DIFF_FOR_PIECES(d, addr, plen, body)                                  \
-	do {                                                                  \
-		size_t k_ = (d)->pos, left_ = (d)->count;                     \
-		while (left_) {                                               \
-			size_t loc_, plen =                                   \
-					     diff_min(diff_locate(d, k_, &loc_), left_); \
-			uintptr_t addr = (uintptr_t)((d)->arena + loc_);      \
-			if (!plen)                                            \
-				break;                                        \
-			body;                                                 \
-			k_ += plen;                                           \
-			left_ -= plen;                                        \
-		}                                                             \
+#define DIFF_FOR_PIECES(d, addr, plen, body)                                   \
+	do {                                                                   \
+		size_t k_ = (d)->pos, left_ = (d)->count;                      \
+		while (left_) {                                                \
+			size_t loc_,                                           \
+				plen = diff_min(diff_locate(d, k_, &loc_),     \
+						left_);                        \
+			uintptr_t addr = (uintptr_t)((d)->arena + loc_);       \
+			if (!plen)                                             \
+				break;                                         \
+			body;                                                  \
+			k_ += plen;                                            \
+			left_ -= plen;                                         \
+		}                                                              \
 	} while (0)
 
 /* Compare real memory with the shadow (everything, gaps included). */
@@ -303,7 +307,8 @@ static inline bool diff_same_iter(const struct smbiov_iter *a,
 	       a->ubuf == b->ubuf && a->nr_segs == b->nr_segs;
 }
 
-/* ---- setup ------------------------------------------------------------------ */
+/* ---- setup ------------------------------------------------------------------
+ */
 
 /* A random non-overlapping segmentation of the arena, in shuffled order. */
 static inline void diff_make_segments(struct diff *d, size_t nsegs)
@@ -433,8 +438,8 @@ static inline bool diff_setup(struct diff *d)
 
 	switch (d->type) {
 	case SMBIOV_ITER_UBUF:
-		ret = smbiov_iter_ubuf(&d->it, d->dir, d->arena + d->segs[0].off,
-				       d->count0);
+		ret = smbiov_iter_ubuf(&d->it, d->dir,
+				       d->arena + d->segs[0].off, d->count0);
 		break;
 	case SMBIOV_ITER_DISCARD:
 		ret = smbiov_iter_discard(&d->it, d->dir, d->count0);
@@ -448,11 +453,11 @@ static inline bool diff_setup(struct diff *d)
 			d->iov[s].iov_base = d->arena + d->segs[s].off;
 			d->iov[s].iov_len = d->segs[s].len;
 		}
-		ret = d->type == SMBIOV_ITER_IOVEC ?
-			      smbiov_iter_iovec(&d->it, d->dir, d->iov,
-						d->nsegs, d->count0) :
-			      smbiov_iter_kvec(&d->it, d->dir, d->iov, d->nsegs,
-					       d->count0);
+		ret = d->type == SMBIOV_ITER_IOVEC
+			      ? smbiov_iter_iovec(&d->it, d->dir, d->iov,
+						  d->nsegs, d->count0)
+			      : smbiov_iter_kvec(&d->it, d->dir, d->iov,
+						 d->nsegs, d->count0);
 		break;
 	case SMBIOV_ITER_BVEC:
 		d->bv = malloc(d->nsegs * sizeof(*d->bv));
@@ -466,7 +471,8 @@ static inline bool diff_setup(struct diff *d)
 	case SMBIOV_ITER_BVECQ: {
 		size_t skip = 0;
 
-		d->q = smbiov_bvecq_new(1 + diff_u8(d) % 3, SMBIOV_CLEANUP_NONE);
+		d->q = smbiov_bvecq_new(1 + diff_u8(d) % 3,
+					SMBIOV_CLEANUP_NONE);
 		if (!d->q)
 			return diff_fail(d, __LINE__, "bvecq_new");
 		for (size_t s = 0; s < d->nsegs; s++) {
@@ -495,8 +501,8 @@ static inline bool diff_setup(struct diff *d)
 		/* Two halves with their own folio order (1, 2 or 4 pages). */
 		if (smbiov_xarray_populate(d->xa, 0, DIFF_ARENA / 2,
 					   diff_u8(d) % 3) ||
-		    smbiov_xarray_populate(d->xa, DIFF_ARENA / 2, DIFF_ARENA / 2,
-					   diff_u8(d) % 3))
+		    smbiov_xarray_populate(d->xa, DIFF_ARENA / 2,
+					   DIFF_ARENA / 2, diff_u8(d) % 3))
 			return diff_fail(d, __LINE__, "populate");
 		for (size_t p = 0; p < DIFF_PAGES; p++) {
 			struct smbiov_folio *fo = smbiov_xarray_load(d->xa, p);
@@ -508,8 +514,8 @@ static inline bool diff_setup(struct diff *d)
 			       d->shadow + p * DIFF_PG, DIFF_PG);
 		}
 		if (f & 16) { /* punch a hole: one folio goes */
-			struct smbiov_folio *fo =
-				smbiov_xarray_erase(d->xa, diff_u8(d) % DIFF_PAGES);
+			struct smbiov_folio *fo = smbiov_xarray_erase(
+				d->xa, diff_u8(d) % DIFF_PAGES);
 
 			if (fo) {
 				d->hole_lo = fo->index * DIFF_PG;
@@ -549,7 +555,8 @@ static inline void diff_teardown(struct diff *d)
 	d->xa = NULL;
 }
 
-/* ---- operations -------------------------------------------------------------- */
+/* ---- operations
+ * -------------------------------------------------------------- */
 
 /* Model and check a data move of @got bytes at the current position. */
 static inline bool diff_apply_to(struct diff *d, const unsigned char *src,
@@ -562,7 +569,8 @@ static inline bool diff_apply_to(struct diff *d, const unsigned char *src,
 		d->shadow[loc] = src ? src[k] : 0;
 		if (d->type != SMBIOV_ITER_DISCARD &&
 		    *diff_addr(d, d->pos + k) != d->shadow[loc])
-			return diff_fail(d, __LINE__, "byte %zu of the copy", k);
+			return diff_fail(d, __LINE__, "byte %zu of the copy",
+					 k);
 	}
 	d->pos += got;
 	d->count -= got;
@@ -577,9 +585,10 @@ static inline bool diff_check_from(struct diff *d, const unsigned char *out,
 
 		diff_locate(d, d->pos + k, &loc);
 		if (out[k] != d->shadow[loc])
-			return diff_fail(d, __LINE__,
-					 "byte %zu of the copy is %#x, want %#x",
-					 k, out[k], d->shadow[loc]);
+			return diff_fail(
+				d, __LINE__,
+				"byte %zu of the copy is %#x, want %#x", k,
+				out[k], d->shadow[loc]);
 	}
 	d->pos += got;
 	d->count -= got;
@@ -603,8 +612,7 @@ static inline bool diff_op_copy_from(struct diff *d, unsigned char *tmp)
 {
 	size_t n = diff_size(d), want, got;
 
-	want = d->dir == SMBIOV_ITER_SOURCE ? diff_min(n, diff_walkable(d)) :
-					      0;
+	want = d->dir == SMBIOV_ITER_SOURCE ? diff_min(n, diff_walkable(d)) : 0;
 	got = smbiov_copy_from_iter(tmp, n, &d->it);
 	DCHECK_EQ(got, want);
 	return diff_check_from(d, tmp, got);
@@ -680,7 +688,7 @@ static inline bool diff_op_reexpand(struct diff *d)
 /* npages, nsegs, alignment, is_aligned against the §1.4 formulas. */
 static inline bool diff_op_geometry(struct diff *d)
 {
-	static const unsigned long masks[] = { 0, 1, 3, 7, 511, 4095 };
+	static const unsigned long masks[] = {0, 1, 3, 7, 511, 4095};
 	size_t cap = diff_u8(d) % 12, pages = 0, segs = 0;
 	unsigned long align = 0, am = masks[diff_u8(d) % 6],
 		      lm = masks[diff_u8(d) % 6];
@@ -694,7 +702,8 @@ static inline bool diff_op_geometry(struct diff *d)
 		size_t p = d->segs[0].off + d->pos;
 
 		pages = d->count ? diff_pages(p, d->count) : 0;
-		DCHECK_EQ(smbiov_iter_npages(&d->it, cap), diff_min(pages, cap));
+		DCHECK_EQ(smbiov_iter_npages(&d->it, cap),
+			  diff_min(pages, cap));
 		if (d->count) {
 			DCHECK_EQ(smbiov_iter_alignment(&d->it), p | d->count);
 			DCHECK_EQ(smbiov_iter_is_aligned(&d->it, am, lm),
@@ -812,8 +821,9 @@ static inline bool diff_op_extract(struct diff *d)
 		}
 	}
 	if ((size_t)ret < lo || (size_t)ret > hi)
-		ok = diff_fail(d, __LINE__, "extract %zd, want %zu..%zu (max %zu/%zu)",
-			       ret, lo, hi, maxsize, maxpages);
+		ok = diff_fail(d, __LINE__,
+			       "extract %zd, want %zu..%zu (max %zu/%zu)", ret,
+			       lo, hi, maxsize, maxpages);
 	if (ok && ret > 0) {
 		size_t a0;
 
@@ -882,8 +892,9 @@ static inline bool diff_op_view(struct diff *d, unsigned char *tmp)
 	DCHECK(diff_same_iter(&d->it, &saved)); /* the parent did not move */
 	{
 		size_t pos = d->pos, count = d->count;
-		bool ok = d->dir == SMBIOV_ITER_DEST ? diff_apply_to(d, tmp, got) :
-						      diff_check_from(d, tmp, got);
+		bool ok = d->dir == SMBIOV_ITER_DEST
+				  ? diff_apply_to(d, tmp, got)
+				  : diff_check_from(d, tmp, got);
 
 		if (!ok)
 			return false;
@@ -922,7 +933,8 @@ static inline bool diff_op_copy_full(struct diff *d, unsigned char *tmp)
 {
 	size_t n = diff_min(diff_size(d), DIFF_ARENA);
 	struct smbiov_iter saved = d->it;
-	bool want = d->dir == SMBIOV_ITER_SOURCE ? diff_walkable(d) >= n : n == 0;
+	bool want =
+		d->dir == SMBIOV_ITER_SOURCE ? diff_walkable(d) >= n : n == 0;
 	bool got = smbiov_copy_from_iter_full(tmp, n, &d->it);
 
 	DCHECK_EQ(got, want);
@@ -995,7 +1007,8 @@ static size_t diff_step(void *base, size_t progress, size_t len, void *priv,
 	if (!len || base != diff_addr(d, d->pos + progress) || len > seg) {
 		if (!w->bad)
 			diff_fail(d, __LINE__,
-				  "span %p+%zu at progress %zu, want %p (seg %zu)",
+				  "span %p+%zu at progress %zu, want %p (seg "
+				  "%zu)",
 				  base, len, progress,
 				  (void *)diff_addr(d, d->pos + progress), seg);
 		w->bad = true;
@@ -1008,7 +1021,7 @@ static size_t diff_step(void *base, size_t progress, size_t len, void *priv,
 
 static inline bool diff_op_walk(struct diff *d)
 {
-	struct diff_walk w = { d, diff_size(d), false, 0 };
+	struct diff_walk w = {d, diff_size(d), false, 0};
 	size_t n = diff_size(d), want, got;
 
 	want = diff_min(n, diff_walkable(d));
@@ -1025,7 +1038,8 @@ static inline bool diff_op_walk(struct diff *d)
 	return true;
 }
 
-/* ---- the run ------------------------------------------------------------------ */
+/* ---- the run
+ * ------------------------------------------------------------------ */
 
 /*
  * Run one input. @arena: DIFF_ARENA page-aligned bytes, @shadow and @tmp:
@@ -1044,7 +1058,8 @@ static inline bool diff_run(struct diff *d, const uint8_t *in, size_t len,
 	d->shadow = shadow;
 	d->op = -1;
 	ok = diff_setup(d);
-	for (d->op_no = 0; ok && d->in_at < d->in_len && d->op_no < DIFF_MAX_OPS;
+	for (d->op_no = 0;
+	     ok && d->in_at < d->in_len && d->op_no < DIFF_MAX_OPS;
 	     d->op_no++) {
 		d->op = (int)(diff_u8(d) % 14);
 		switch (d->op) {

@@ -18,53 +18,54 @@
 static int t_failures;
 static int t_checks;
 
-#define T_EXPECT(cond)                                                        \
-	do {                                                                  \
-		t_checks++;                                                   \
-		if (!(cond)) {                                                \
-			t_failures++;                                         \
-			fprintf(stderr, "%s:%d: expected %s\n", __FILE__,     \
-				__LINE__, #cond);                             \
-		}                                                             \
+#define T_EXPECT(cond)                                                         \
+	do {                                                                   \
+		t_checks++;                                                    \
+		if (!(cond)) {                                                 \
+			t_failures++;                                          \
+			fprintf(stderr, "%s:%d: expected %s\n", __FILE__,      \
+				__LINE__, #cond);                              \
+		}                                                              \
 	} while (0)
 
 /* Compare two integers and print both values on mismatch. */
-#define T_EXPECT_EQ(a, b)                                                     \
-	do {                                                                  \
-		long long t_a_ = (long long)(a), t_b_ = (long long)(b);       \
-		t_checks++;                                                   \
-		if (t_a_ != t_b_) {                                           \
-			t_failures++;                                         \
-			fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n",    \
-				__FILE__, __LINE__, #a, #b, t_a_, t_b_);      \
-		}                                                             \
+#define T_EXPECT_EQ(a, b)                                                      \
+	do {                                                                   \
+		long long t_a_ = (long long)(a), t_b_ = (long long)(b);        \
+		t_checks++;                                                    \
+		if (t_a_ != t_b_) {                                            \
+			t_failures++;                                          \
+			fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n",     \
+				__FILE__, __LINE__, #a, #b, t_a_, t_b_);       \
+		}                                                              \
 	} while (0)
 
 /* Fatal: stop the test program now. */
-#define T_ASSERT(cond)                                                        \
-	do {                                                                  \
-		t_checks++;                                                   \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: assertion %s failed\n",       \
-				__FILE__, __LINE__, #cond);                   \
-			exit(T_EXIT_FAIL);                                    \
-		}                                                             \
+#define T_ASSERT(cond)                                                         \
+	do {                                                                   \
+		t_checks++;                                                    \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: assertion %s failed\n",        \
+				__FILE__, __LINE__, #cond);                    \
+			exit(T_EXIT_FAIL);                                     \
+		}                                                              \
 	} while (0)
 
 /* Run one test function and report it. */
-#define T_RUN(fn)                                                             \
-	do {                                                                  \
-		int t_before_ = t_failures;                                   \
-		fn();                                                         \
-		fprintf(stderr, "%-40s %s\n", #fn,                            \
-			t_failures == t_before_ ? "ok" : "FAILED");           \
+#define T_RUN(fn)                                                              \
+	do {                                                                   \
+		int t_before_ = t_failures;                                    \
+		fn();                                                          \
+		fprintf(stderr, "%-40s %s\n", #fn,                             \
+			t_failures == t_before_ ? "ok" : "FAILED");            \
 	} while (0)
 
 static inline int t_done(void)
 {
 	fprintf(stderr, "%d checks, %d failed\n", t_checks, t_failures);
 	if (t_checks == 0)
-		return T_EXIT_FAIL; /* a test that checked nothing proves nothing */
+		return T_EXIT_FAIL; /* a test that checked nothing proves
+				       nothing */
 	return t_failures ? T_EXIT_FAIL : T_EXIT_PASS;
 }
 

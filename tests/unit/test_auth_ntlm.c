@@ -53,13 +53,13 @@ static int hex_eq(const uint8_t *got, const char *hex)
 
 /* ---- MS-NLMP 4.2.1 / 4.2.4 values ---------------------------------------- */
 
-static const uint8_t server_chal[8] = { 0x01, 0x23, 0x45, 0x67,
-					0x89, 0xab, 0xcd, 0xef };
-static const uint8_t client_chal[8] = { 0xaa, 0xaa, 0xaa, 0xaa,
-					0xaa, 0xaa, 0xaa, 0xaa };
-static const uint8_t random_key[16] = { 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
-					0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
-					0x55, 0x55, 0x55, 0x55 };
+static const uint8_t server_chal[8] = {0x01, 0x23, 0x45, 0x67,
+				       0x89, 0xab, 0xcd, 0xef};
+static const uint8_t client_chal[8] = {0xaa, 0xaa, 0xaa, 0xaa,
+				       0xaa, 0xaa, 0xaa, 0xaa};
+static const uint8_t random_key[16] = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+				       0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+				       0x55, 0x55, 0x55, 0x55};
 
 /* 4.2.4: the CHALLENGE_MESSAGE (0x68 bytes). */
 static const char spec_challenge_hex[] =
@@ -104,18 +104,18 @@ static void test_md4_rfc1320(void)
 	static const struct {
 		const char *msg, *md;
 	} v[] = {
-		{ "", "31d6cfe0d16ae931b73c59d7e0c089c0" },
-		{ "a", "bde52cb31de33e46245e05fbdbd6fb24" },
-		{ "abc", "a448017aaf21d8525fc10ae87aa6729d" },
-		{ "message digest", "d9130a8164549fe818874806e1c7014b" },
-		{ "abcdefghijklmnopqrstuvwxyz",
-		  "d79e1c308aa5bbcdeea8ed63df412da9" },
-		{ "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		  "0123456789",
-		  "043f8582f241db351ce627e153e7f0e4" },
-		{ "1234567890123456789012345678901234567890"
-		  "1234567890123456789012345678901234567890",
-		  "e33b4ddc9c38f2199c3e7b164fcc0536" },
+		{"", "31d6cfe0d16ae931b73c59d7e0c089c0"},
+		{"a", "bde52cb31de33e46245e05fbdbd6fb24"},
+		{"abc", "a448017aaf21d8525fc10ae87aa6729d"},
+		{"message digest", "d9130a8164549fe818874806e1c7014b"},
+		{"abcdefghijklmnopqrstuvwxyz",
+		 "d79e1c308aa5bbcdeea8ed63df412da9"},
+		{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		 "0123456789",
+		 "043f8582f241db351ce627e153e7f0e4"},
+		{"1234567890123456789012345678901234567890"
+		 "1234567890123456789012345678901234567890",
+		 "e33b4ddc9c38f2199c3e7b164fcc0536"},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -214,9 +214,9 @@ static void test_utf8_to_utf16(void)
 
 /* ---- MS-NLMP 4.2.4 known answers ----------------------------------------- */
 
-static const uint8_t u16_user[] = { 'U', 0, 's', 0, 'e', 0, 'r', 0 };
-static const uint8_t u16_domain[] = { 'D', 0, 'o', 0, 'm', 0,
-				      'a', 0, 'i', 0, 'n', 0 };
+static const uint8_t u16_user[] = {'U', 0, 's', 0, 'e', 0, 'r', 0};
+static const uint8_t u16_domain[] = {'D', 0, 'o', 0, 'm', 0,
+				     'a', 0, 'i', 0, 'n', 0};
 
 static void test_nlmp_ntlmv2_keys(void)
 {
@@ -236,8 +236,8 @@ static void test_nlmp_ntlmv2_keys(void)
 	/* The user name is upper-cased, the domain is not. */
 	for (size_t i = 0; i < sizeof(lower_user); i++)
 		lower_user[i] = (uint8_t)(u16_user[i] | (i % 2 ? 0 : 0x20));
-	T_EXPECT_EQ(ntlm_ntowfv2(nt, lower_user, sizeof(lower_user),
-				 u16_domain, sizeof(u16_domain), key2),
+	T_EXPECT_EQ(ntlm_ntowfv2(nt, lower_user, sizeof(lower_user), u16_domain,
+				 sizeof(u16_domain), key2),
 		    0);
 	T_EXPECT(memcmp(key, key2, 16) == 0);
 	T_EXPECT_EQ(ntlm_ntowfv2(nt, u16_user, 3, u16_domain, 12, key2),
@@ -292,8 +292,8 @@ static void test_nlmp_challenge_decode(void)
 	T_EXPECT(c.msg == buf && c.msg_len == sizeof(buf));
 }
 
-static const uint8_t spec_version[8] = { 0x05, 0x01, 0x28, 0x0a,
-					 0x00, 0x00, 0x00, 0x0f };
+static const uint8_t spec_version[8] = {0x05, 0x01, 0x28, 0x0a,
+					0x00, 0x00, 0x00, 0x0f};
 
 /* 4.2.4.3: the whole AUTHENTICATE_MESSAGE, byte for byte. */
 static void test_nlmp_authenticate_message(void)
@@ -315,8 +315,7 @@ static void test_nlmp_authenticate_message(void)
 	T_EXPECT_EQ(ctx.flags, 0xe2888235u);
 
 	T_EXPECT_EQ(ntlmssp_session_key(&ctx, key), -EINVAL);
-	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, sizeof(out),
-						&n),
+	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, sizeof(out), &n),
 		    -EINVAL); /* before NEGOTIATE */
 	T_EXPECT_EQ(ntlmssp_negotiate_encode(&ctx, neg, sizeof(neg), &n), 0);
 	T_EXPECT_EQ(n, NTLMSSP_NEGOTIATE_LEN);
@@ -327,11 +326,10 @@ static void test_nlmp_authenticate_message(void)
 	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, NULL, 0, &n),
 		    -ENOSPC);
 	T_EXPECT_EQ(n, want_len);
-	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, want_len - 1,
-						&n),
-		    -ENOSPC);
-	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, sizeof(out),
-						&n),
+	T_EXPECT_EQ(
+		ntlmssp_authenticate_encode(&ctx, &c, out, want_len - 1, &n),
+		-ENOSPC);
+	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, sizeof(out), &n),
 		    0);
 	T_EXPECT_EQ(n, want_len);
 	T_EXPECT(memcmp(out, want, want_len) == 0);
@@ -345,8 +343,7 @@ static void test_nlmp_authenticate_message(void)
 	T_EXPECT_EQ(ntlmssp_session_key(&ctx, key), 0);
 	T_EXPECT(memcmp(key, random_key, 16) == 0);
 	/* One AUTHENTICATE per context. */
-	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, sizeof(out),
-						&n),
+	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, sizeof(out), &n),
 		    -EINVAL);
 	ntlmssp_ctx_release(&ctx);
 }
@@ -400,8 +397,8 @@ static void test_release_wipes(void)
 	uint8_t nt[16];
 	struct ntlmssp_ctx ctx;
 
-	T_ASSERT(ntlmssp_ctx_init(&ctx, "User", "Domain", "Password",
-				  "WS") == 0);
+	T_ASSERT(ntlmssp_ctx_init(&ctx, "User", "Domain", "Password", "WS") ==
+		 0);
 	T_EXPECT_EQ(ntlm_nt_hash("Password", nt), 0);
 	T_EXPECT(memcmp(ctx.nt_hash, nt, 16) == 0);
 	T_EXPECT(ctx.user != NULL && ctx.user_len == 8);
@@ -457,18 +454,18 @@ static void test_challenge_bad_spans(void)
 		uint32_t off;
 		int ret;
 	} rows[] = {
-		{ 40, 0x24, 0x45, -EBADMSG },	    /* one past: ends at 0x69 */
-		{ 40, 0x24, 0x68, -EBADMSG },	    /* starts at the end */
-		{ 40, 0x24, 0xffffffff, -EBADMSG }, /* u32 + len would wrap */
-		{ 40, 0x24, 0xffffffe0, -EBADMSG }, /* wraps to a small value */
-		{ 40, 0x24, 0x00, -EBADMSG },	    /* inside the header */
-		{ 40, 0x24, 0x2f, -EBADMSG },	    /* overlaps the header */
-		{ 40, 0xffff, 0x44, -EBADMSG },	    /* length past the end */
-		{ 12, 0x0c, 0x5d, -EBADMSG },	    /* name past the end */
-		{ 12, 0x0c, 0xfffffffc, -EBADMSG }, /* name offset wraps */
-		{ 12, 0x00, 0xffffffff, 0 },	    /* empty: offset ignored */
-		{ 40, 0x00, 0xffffffff, 0 },	    /* no TargetInfo at all */
-		{ 12, 0x0c, 0x5c, 0 },		    /* the last 12 bytes */
+		{40, 0x24, 0x45, -EBADMSG},	  /* one past: ends at 0x69 */
+		{40, 0x24, 0x68, -EBADMSG},	  /* starts at the end */
+		{40, 0x24, 0xffffffff, -EBADMSG}, /* u32 + len would wrap */
+		{40, 0x24, 0xffffffe0, -EBADMSG}, /* wraps to a small value */
+		{40, 0x24, 0x00, -EBADMSG},	  /* inside the header */
+		{40, 0x24, 0x2f, -EBADMSG},	  /* overlaps the header */
+		{40, 0xffff, 0x44, -EBADMSG},	  /* length past the end */
+		{12, 0x0c, 0x5d, -EBADMSG},	  /* name past the end */
+		{12, 0x0c, 0xfffffffc, -EBADMSG}, /* name offset wraps */
+		{12, 0x00, 0xffffffff, 0},	  /* empty: offset ignored */
+		{40, 0x00, 0xffffffff, 0},	  /* no TargetInfo at all */
+		{12, 0x0c, 0x5c, 0},		  /* the last 12 bytes */
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -532,27 +529,27 @@ static void test_challenge_av_walk(void)
 		int ret;
 		const char *why;
 	} rows[] = {
-		{ "00000000", 0, "EOL only" },
-		{ "", 0, "no TargetInfo" },
-		{ "01000200 4100 00", -EBADMSG, "pair, 1 stray byte, no EOL" },
-		{ "010002004100", -EBADMSG, "pair, no EOL" },
-		{ "01000400 4100", -EBADMSG, "AvLen 4 but 2 bytes left" },
-		{ "0100ffff 41000000", -EBADMSG, "AvLen 0xffff" },
-		{ "000001 00 00", -EBADMSG, "EOL with AvLen 1" },
-		{ "000000", -EBADMSG, "3-byte EOL" },
-		{ "0700 0800 0000000000000000 0700 0800 0100000000000000"
-		  " 00000000",
-		  -EBADMSG, "duplicate MsvAvTimestamp" },
-		{ "0700 0400 00000000 00000000", -EBADMSG,
-		  "MsvAvTimestamp of 4 bytes" },
-		{ "0600 0800 0000000000000000 00000000", -EBADMSG,
-		  "MsvAvFlags of 8 bytes" },
-		{ "0600 0400 01000000 0600 0400 01000000 00000000", -EBADMSG,
-		  "duplicate MsvAvFlags" },
-		{ "0100 0000 0100 0000 00000000", 0,
-		  "duplicate empty names are opaque" },
-		{ "ffff 0200 4142 00000000 deadbeef", 0,
-		  "unknown AvId kept; bytes after EOL ignored" },
+		{"00000000", 0, "EOL only"},
+		{"", 0, "no TargetInfo"},
+		{"01000200 4100 00", -EBADMSG, "pair, 1 stray byte, no EOL"},
+		{"010002004100", -EBADMSG, "pair, no EOL"},
+		{"01000400 4100", -EBADMSG, "AvLen 4 but 2 bytes left"},
+		{"0100ffff 41000000", -EBADMSG, "AvLen 0xffff"},
+		{"000001 00 00", -EBADMSG, "EOL with AvLen 1"},
+		{"000000", -EBADMSG, "3-byte EOL"},
+		{"0700 0800 0000000000000000 0700 0800 0100000000000000"
+		 " 00000000",
+		 -EBADMSG, "duplicate MsvAvTimestamp"},
+		{"0700 0400 00000000 00000000", -EBADMSG,
+		 "MsvAvTimestamp of 4 bytes"},
+		{"0600 0800 0000000000000000 00000000", -EBADMSG,
+		 "MsvAvFlags of 8 bytes"},
+		{"0600 0400 01000000 0600 0400 01000000 00000000", -EBADMSG,
+		 "duplicate MsvAvFlags"},
+		{"0100 0000 0100 0000 00000000", 0,
+		 "duplicate empty names are opaque"},
+		{"ffff 0200 4142 00000000 deadbeef", 0,
+		 "unknown AvId kept; bytes after EOL ignored"},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -590,8 +587,8 @@ struct auth_fields {
 	uint32_t flags;
 };
 
-static int get_field(const uint8_t *m, size_t len, size_t at,
-		     const uint8_t **p, size_t *n)
+static int get_field(const uint8_t *m, size_t len, size_t at, const uint8_t **p,
+		     size_t *n)
 {
 	uint16_t l = le16_get(m + at);
 	uint32_t off = le32_get(m + at + 4);
@@ -652,8 +649,8 @@ static void roundtrip(const char *ti_hex, uint32_t server_flags,
 
 	memset(zero, 0, sizeof(zero));
 	ti_len = unhex(ti_hex, ti, sizeof(ti));
-	chal_len = build_challenge(chal, sizeof(chal), server_flags, ti,
-				   ti_len);
+	chal_len =
+		build_challenge(chal, sizeof(chal), server_flags, ti, ti_len);
 	T_ASSERT(ntlmssp_ctx_init(&ctx, "alice", "Wonderland", "s3cr\xc3\xa9t",
 				  "HOST") == 0);
 	ntlmssp_ctx_set_test_values(&ctx, client_chal, 0x1122334455667788ull,
@@ -759,12 +756,11 @@ static void test_auth_refusals(void)
 	T_ASSERT(ntlmssp_ctx_init(&ctx, "u", "d", "p", NULL) == 0);
 	T_ASSERT(ntlmssp_negotiate_encode(&ctx, neg, sizeof(neg), &n) == 0);
 	T_ASSERT(ntlmssp_challenge_decode(chal, len, &c) == 0);
-	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, sizeof(out),
-						&n),
+	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, &c, out, sizeof(out), &n),
 		    -EOPNOTSUPP);
-	T_EXPECT_EQ(ntlmssp_authenticate_encode(&ctx, NULL, out, sizeof(out),
-						&n),
-		    -EINVAL);
+	T_EXPECT_EQ(
+		ntlmssp_authenticate_encode(&ctx, NULL, out, sizeof(out), &n),
+		-EINVAL);
 	ntlmssp_ctx_release(&ctx);
 }
 

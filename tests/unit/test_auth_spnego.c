@@ -17,7 +17,7 @@
 /* InitialContextToken { SPNEGO, NegTokenInit { [NTLMSSP], "abcd" } }. */
 static const uint8_t init_abcd[] = {
 	0x60, 0x24,					/* [APPLICATION 0] */
-	0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,	/* 1.3.6.1.5.5.2 */
+	0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, /* 1.3.6.1.5.5.2 */
 	0xa0, 0x1a,					/* negTokenInit [0] */
 	0x30, 0x18,					/* SEQUENCE */
 	0xa0, 0x0e,					/* mechTypes [0] */
@@ -25,23 +25,23 @@ static const uint8_t init_abcd[] = {
 	0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01,	/* 1.3.6.1.4.1. */
 	0x82, 0x37, 0x02, 0x02, 0x0a,			/* 311.2.2.10 */
 	0xa2, 0x06,					/* mechToken [2] */
-	0x04, 0x04, 'a', 'b', 'c', 'd',			/* OCTET STRING */
+	0x04, 0x04, 'a',  'b',	'c',  'd',		/* OCTET STRING */
 };
 
 /* NegTokenResp { negState accept-completed }: a server's last word. */
-static const uint8_t resp_completed[] = { 0xa1, 0x07, 0x30, 0x05, 0xa0,
-					  0x03, 0x0a, 0x01, 0x00 };
+static const uint8_t resp_completed[] = {0xa1, 0x07, 0x30, 0x05, 0xa0,
+					 0x03, 0x0a, 0x01, 0x00};
 
 /* A server NegTokenInit2 (SMB2 NEGOTIATE response): mechTypes [NTLMSSP]
  * and negHints { hintName "not_defined_in_RFC4178@please_ignore" }. */
 static const uint8_t init2_hints[] = {
-	0x60, 0x48, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
-	0xa0, 0x3e, 0x30, 0x3c, 0xa0, 0x0e, 0x30, 0x0c, 0x06, 0x0a,
-	0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a,
-	0xa3, 0x2a, 0x30, 0x28, 0xa0, 0x26, 0x1b, 0x24,
-	'n', 'o', 't', '_', 'd', 'e', 'f', 'i', 'n', 'e', 'd', '_',
-	'i', 'n', '_', 'R', 'F', 'C', '4', '1', '7', '8', '@', 'p',
-	'l', 'e', 'a', 's', 'e', '_', 'i', 'g', 'n', 'o', 'r', 'e',
+	0x60, 0x48, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, 0xa0,
+	0x3e, 0x30, 0x3c, 0xa0, 0x0e, 0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06,
+	0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a, 0xa3, 0x2a, 0x30,
+	0x28, 0xa0, 0x26, 0x1b, 0x24, 'n',  'o',  't',	'_',  'd',  'e',
+	'f',  'i',  'n',  'e',	'd',  '_',  'i',  'n',	'_',  'R',  'F',
+	'C',  '4',  '1',  '7',	'8',  '@',  'p',  'l',	'e',  'a',  's',
+	'e',  '_',  'i',  'g',	'n',  'o',  'r',  'e',
 };
 
 static void test_init_known_bytes(void)
@@ -65,8 +65,8 @@ static void test_init_known_bytes(void)
 
 static void test_init_roundtrip(void)
 {
-	static const size_t sizes[] = { 0, 1, 40, 127, 128, 255, 256, 1000,
-					SPNEGO_MAX_TOKEN_LEN };
+	static const size_t sizes[] = {
+		0, 1, 40, 127, 128, 255, 256, 1000, SPNEGO_MAX_TOKEN_LEN};
 	uint8_t *tok = malloc(SPNEGO_MAX_TOKEN_LEN);
 	uint8_t *out = malloc(SPNEGO_MAX_TOKEN_LEN + 64);
 
@@ -110,16 +110,19 @@ static void test_init2_hints(void)
 /* mechTypes { MS-krb5, krb5, NTLMSSP }: NTLMSSP offered, not preferred. */
 static void test_init_mech_order(void)
 {
-	static const uint8_t tok[] = {
-		0x60, 0x32, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
-		0xa0, 0x28, 0x30, 0x26, 0xa0, 0x24, 0x30, 0x22,
-		0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02,
-		0x02, /* 1.2.840.48018.1.2.2 (MS krb5) */
-		0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02,
-		0x02, /* 1.2.840.113554.1.2.2 (krb5) */
-		0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02,
-		0x02, 0x0a,
-	};
+	static const uint8_t tok[] =
+		{
+			0x60, 0x32, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05,
+			0x05, 0x02, 0xa0, 0x28, 0x30, 0x26, 0xa0, 0x24,
+			0x30, 0x22, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x82,
+			0xf7, 0x12, 0x01, 0x02, 0x02, /* 1.2.840.48018.1.2.2
+							 (MS krb5)
+						       */
+			0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12,
+			0x01, 0x02, 0x02, /* 1.2.840.113554.1.2.2 (krb5) */
+			0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82,
+			0x37, 0x02, 0x02, 0x0a,
+		};
 	struct spnego_init in;
 
 	T_EXPECT_EQ(spnego_decode_init(tok, sizeof(tok), &in), 0);
@@ -129,7 +132,7 @@ static void test_init_mech_order(void)
 
 static void test_resp_known_bytes(void)
 {
-	struct spnego_resp r = { 0 };
+	struct spnego_resp r = {0};
 	uint8_t out[32];
 	size_t n;
 
@@ -139,9 +142,9 @@ static void test_resp_known_bytes(void)
 	T_EXPECT_EQ(n, sizeof(resp_completed));
 	T_EXPECT(memcmp(out, resp_completed, n) == 0);
 	memset(&r, 0xff, sizeof(r));
-	T_EXPECT_EQ(spnego_decode_resp(resp_completed, sizeof(resp_completed),
-				       &r),
-		    0);
+	T_EXPECT_EQ(
+		spnego_decode_resp(resp_completed, sizeof(resp_completed), &r),
+		0);
 	T_EXPECT(r.has_neg_state && r.neg_state == SPNEGO_ACCEPT_COMPLETED);
 	T_EXPECT(r.supported_mech == NULL && r.response_token == NULL &&
 		 r.mech_list_mic == NULL);
@@ -158,7 +161,7 @@ static void test_resp_roundtrip(void)
 	memset(mic, 0x5a, sizeof(mic));
 	/* Every subset of the four fields (bit i = field [i]). */
 	for (unsigned int m = 0; m < 16; m++) {
-		struct spnego_resp r = { 0 }, d;
+		struct spnego_resp r = {0}, d;
 		size_t n;
 
 		if (m & 1) {
@@ -194,7 +197,7 @@ static void test_resp_roundtrip(void)
 		T_EXPECT_EQ(spnego_decode_resp(out, n + 1, &d), -EBADMSG);
 	}
 	{
-		struct spnego_resp r = { 0 };
+		struct spnego_resp r = {0};
 		size_t n;
 
 		r.has_neg_state = true;
@@ -212,8 +215,7 @@ static void test_token_kind(void)
 		    SPNEGO_KIND_RAW_NTLMSSP);
 	T_EXPECT_EQ(spnego_token_kind(init_abcd, sizeof(init_abcd)),
 		    SPNEGO_KIND_INIT);
-	T_EXPECT_EQ(spnego_token_kind((const uint8_t *)"NTLMSSP", 7),
-		    -EBADMSG);
+	T_EXPECT_EQ(spnego_token_kind((const uint8_t *)"NTLMSSP", 7), -EBADMSG);
 	T_EXPECT_EQ(spnego_token_kind((const uint8_t *)"\x30\x00", 2),
 		    -EBADMSG);
 	T_EXPECT_EQ(spnego_token_kind(init_abcd, 1), -EBADMSG);
@@ -235,9 +237,8 @@ static int init(const uint8_t *p, size_t n)
 }
 
 /* An inline byte array and its size, as two arguments. */
-#define BYTES(...)                                                            \
-	(const uint8_t[]){ __VA_ARGS__ },                                     \
-		sizeof((const uint8_t[]){ __VA_ARGS__ })
+#define BYTES(...)                                                             \
+	(const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
 
 static void test_bad_ber(void)
 {
@@ -397,7 +398,7 @@ static void test_deep_nesting(void)
 static void test_truncation(void)
 {
 	uint8_t big[600], tok[300];
-	struct spnego_resp r = { 0 };
+	struct spnego_resp r = {0};
 	size_t n;
 
 	for (size_t i = 0; i < sizeof(tok); i++)

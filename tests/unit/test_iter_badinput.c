@@ -17,7 +17,7 @@
 
 #include "t.h"
 
-#define PG SMBIOV_PAGE_SIZE
+#define PG  SMBIOV_PAGE_SIZE
 #define MAX SMBIOV_MAX_RW_COUNT
 
 /* Never dereferenced: constructors must not touch the memory. */
@@ -33,16 +33,15 @@ static void test_count_overflow(void)
 {
 	struct smbiov_iter it;
 	/* Each half fits; together they are 0x2000 past the limit. */
-	struct iovec big[2] = { { dummy, MAX / 2 + 0x1000 },
-				{ dummy, MAX / 2 + 0x1000 } };
+	struct iovec big[2] = {{dummy, MAX / 2 + 0x1000},
+			       {dummy, MAX / 2 + 0x1000}};
 	/* SIZE_MAX + 2 wraps to 1: a naive sum would accept count 1. */
-	struct iovec wrap[2] = { { dummy, SIZE_MAX }, { dummy, 2 } };
+	struct iovec wrap[2] = {{dummy, SIZE_MAX}, {dummy, 2}};
 	/* Exactly the limit is fine. */
-	struct iovec edge[2] = { { dummy, MAX - 1 }, { dummy, 1 } };
-	struct smbiov_bvec bbig[2] = { { dummy, 0, MAX / 2 + 0x1000 },
-				       { dummy, 0, MAX / 2 + 0x1000 } };
-	struct smbiov_bvec bwrap[2] = { { dummy, 0, SIZE_MAX },
-					{ dummy, 0, 2 } };
+	struct iovec edge[2] = {{dummy, MAX - 1}, {dummy, 1}};
+	struct smbiov_bvec bbig[2] = {{dummy, 0, MAX / 2 + 0x1000},
+				      {dummy, 0, MAX / 2 + 0x1000}};
+	struct smbiov_bvec bwrap[2] = {{dummy, 0, SIZE_MAX}, {dummy, 0, 2}};
 
 	T_EXPECT_EQ(smbiov_iter_kvec(&it, SMBIOV_ITER_DEST, big, 2, 0),
 		    -EOVERFLOW);
@@ -98,15 +97,17 @@ static void test_xarray_range(void)
 /* A count larger than the segments hold is -EINVAL for every array type. */
 static void test_count_too_large(void)
 {
-	struct iovec v[3] = { { dummy, 10 }, { dummy, 0 }, { dummy + 10, 5 } };
-	struct smbiov_bvec bv[2] = { { dummy, 0, 10 }, { dummy, 10, 5 } };
+	struct iovec v[3] = {{dummy, 10}, {dummy, 0}, {dummy + 10, 5}};
+	struct smbiov_bvec bv[2] = {{dummy, 0, 10}, {dummy, 10, 5}};
 	struct smbiov_bvecq *q = smbiov_bvecq_new(1, SMBIOV_CLEANUP_NONE);
 	struct smbiov_iter it;
 
 	T_ASSERT(q);
 	T_EXPECT_EQ(smbiov_iter_kvec(&it, SMBIOV_ITER_DEST, v, 3, 16), -EINVAL);
-	T_EXPECT_EQ(smbiov_iter_iovec(&it, SMBIOV_ITER_DEST, v, 3, 16), -EINVAL);
-	T_EXPECT_EQ(smbiov_iter_bvec(&it, SMBIOV_ITER_DEST, bv, 2, 16), -EINVAL);
+	T_EXPECT_EQ(smbiov_iter_iovec(&it, SMBIOV_ITER_DEST, v, 3, 16),
+		    -EINVAL);
+	T_EXPECT_EQ(smbiov_iter_bvec(&it, SMBIOV_ITER_DEST, bv, 2, 16),
+		    -EINVAL);
 	/* Exactly what they hold, and less, are fine. */
 	T_EXPECT_EQ(smbiov_iter_kvec(&it, SMBIOV_ITER_DEST, v, 3, 15), 0);
 	T_EXPECT_EQ(smbiov_iter_bvec(&it, SMBIOV_ITER_DEST, bv, 2, 14), 0);
@@ -135,9 +136,9 @@ static void test_count_too_large(void)
 /* NULL arrays and NULL bases. */
 static void test_null_pointers(void)
 {
-	struct iovec v[2] = { { dummy, 4 }, { NULL, 4 } };
-	struct iovec empty_null[2] = { { dummy, 4 }, { NULL, 0 } };
-	struct smbiov_bvec bv[1] = { { NULL, 0, 4 } };
+	struct iovec v[2] = {{dummy, 4}, {NULL, 4}};
+	struct iovec empty_null[2] = {{dummy, 4}, {NULL, 0}};
+	struct smbiov_bvec bv[1] = {{NULL, 0, 4}};
 	struct smbiov_iter it;
 
 	/* NULL array that claims segments. */
@@ -167,8 +168,8 @@ static void test_bad_direction(void)
 {
 	struct smbiov_xarray *xa = smbiov_xarray_new();
 	struct smbiov_bvecq *q = smbiov_bvecq_new(2, SMBIOV_CLEANUP_NONE);
-	struct iovec v[1] = { { dummy, 4 } };
-	struct smbiov_bvec bv[1] = { { dummy, 0, 4 } };
+	struct iovec v[1] = {{dummy, 4}};
+	struct smbiov_bvec bv[1] = {{dummy, 0, 4}};
 	struct smbiov_iter it;
 
 	T_ASSERT(xa && q);
@@ -191,7 +192,7 @@ static void test_bad_direction(void)
 static void test_revert_past_start(void)
 {
 	unsigned char buf[32];
-	struct iovec v[2] = { { buf, 8 }, { buf + 16, 8 } };
+	struct iovec v[2] = {{buf, 8}, {buf + 16, 8}};
 	struct smbiov_iter it, saved;
 
 	T_ASSERT(smbiov_iter_kvec(&it, SMBIOV_ITER_SOURCE, v, 2, 16) == 0);
@@ -212,7 +213,7 @@ static void test_extract_bad(void)
 {
 	unsigned char *mem = aligned_alloc(PG, 4 * PG);
 	struct iovec v[1];
-	void *list[4] = { NULL, NULL, NULL, NULL };
+	void *list[4] = {NULL, NULL, NULL, NULL};
 	void **pp = list;
 	size_t off0 = 12345;
 	struct smbiov_iter it, saved;

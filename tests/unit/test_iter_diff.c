@@ -15,7 +15,7 @@
 #include "t.h"
 
 #define DEFAULT_RUNS 20000
-#define INPUT_MAX 300
+#define INPUT_MAX    300
 
 /* splitmix64: a fixed seed makes every run reproducible. */
 static uint64_t next_rand(uint64_t *s)
@@ -35,7 +35,7 @@ int main(void)
 	unsigned char *tmp = malloc(DIFF_ARENA);
 	const char *env = getenv("SMBIOV_DIFF_RUNS");
 	unsigned long runs = env ? strtoul(env, NULL, 0) : DEFAULT_RUNS;
-	unsigned per_type[8] = { 0 };
+	unsigned per_type[8] = {0};
 	uint64_t seed = 0x5eed1e55c0ffee00ull;
 	struct diff d;
 

@@ -56,7 +56,8 @@ static int update(void *ctx, const void *data, size_t len)
 		return -EBADMSG;
 	if (d->nspans < FX_MAX_SPANS)
 		d->spans[d->nspans++] = (struct fx_ent){
-			.addr = (uintptr_t)data, .len = len,
+			.addr = (uintptr_t)data,
+			.len = len,
 		};
 	else
 		d->overflow = true;
@@ -79,8 +80,8 @@ static void test_hash_all_types(void)
 		for (size_t row = 0; row < fx_nrows(kind); row++) {
 			struct smbiov_iter before;
 
-			T_ASSERT(fx_build(&fx, kind, row,
-					  SMBIOV_ITER_SOURCE) == 0);
+			T_ASSERT(fx_build(&fx, kind, row, SMBIOV_ITER_SOURCE) ==
+				 0);
 			before = fx.it;
 			digest_init(&seen);
 			digest_init(&flat);
@@ -139,8 +140,8 @@ static void test_hash_many_segments(void)
 
 	for (int type = 0; type < 2; type++) {
 		int ret = type ? smbiov_iter_kvec(&it, SMBIOV_ITER_SOURCE, v,
-						  NSEG, total) :
-				 smbiov_iter_iovec(&it, SMBIOV_ITER_SOURCE, v,
+						  NSEG, total)
+			       : smbiov_iter_iovec(&it, SMBIOV_ITER_SOURCE, v,
 						   NSEG, total);
 
 		T_ASSERT(ret == 0);
@@ -168,15 +169,15 @@ static void test_hash_many_segments(void)
 		seed = seed * 1103515245u + 12345u;
 		len = 1 + (seed >> 16) % 50;
 		off = (seed >> 4) % (SMBIOV_PAGE_SIZE - len);
-		T_ASSERT(smbiov_bvecq_append(q, fx.buf + page *
-							 SMBIOV_PAGE_SIZE,
+		T_ASSERT(smbiov_bvecq_append(q,
+					     fx.buf + page * SMBIOV_PAGE_SIZE,
 					     off, len) == 0);
-		memcpy(flatbuf + qtotal,
-		       fx.buf + page * SMBIOV_PAGE_SIZE + off, len);
+		memcpy(flatbuf + qtotal, fx.buf + page * SMBIOV_PAGE_SIZE + off,
+		       len);
 		qtotal += len;
 	}
-	T_ASSERT(smbiov_iter_bvecq(&it, SMBIOV_ITER_SOURCE, q, 0, 0,
-				   qtotal) == 0);
+	T_ASSERT(smbiov_iter_bvecq(&it, SMBIOV_ITER_SOURCE, q, 0, 0, qtotal) ==
+		 0);
 	digest_init(&seen);
 	digest_init(&flat);
 	digest_bytes(&flat, flatbuf, qtotal);
@@ -202,9 +203,9 @@ static void test_hash_maxsize(void)
 		T_EXPECT(digest_eq(&seen, &flat));
 
 		digest_init(&seen);
-		T_EXPECT_EQ(smbiov_iter_hash(&fx.it, fx.len + 5000, update,
-					     &seen),
-			    0);
+		T_EXPECT_EQ(
+			smbiov_iter_hash(&fx.it, fx.len + 5000, update, &seen),
+			0);
 		T_EXPECT_EQ(seen.bytes, fx.len);
 
 		/* 0 bytes: no call at all */
@@ -221,11 +222,11 @@ static void test_hash_update_error(void)
 		struct smbiov_iter before;
 
 		if (fx_nrows(kind) > 1)
-			T_ASSERT(fx_build(&fx, kind, 6,
-					  SMBIOV_ITER_SOURCE) == 0);
+			T_ASSERT(fx_build(&fx, kind, 6, SMBIOV_ITER_SOURCE) ==
+				 0);
 		else
-			T_ASSERT(fx_build(&fx, kind, 0,
-					  SMBIOV_ITER_SOURCE) == 0);
+			T_ASSERT(fx_build(&fx, kind, 0, SMBIOV_ITER_SOURCE) ==
+				 0);
 		before = fx.it;
 		for (size_t n = 1; n <= fx.nspans && n <= 4; n++) {
 			digest_init(&seen);

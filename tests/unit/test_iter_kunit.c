@@ -21,13 +21,13 @@
 
 #include "t.h"
 
-#define BUFSIZE ((size_t)0x100000) /* 1 MiB, as in the kernel suite */
-#define PG SMBIOV_PAGE_SIZE
-#define NPAGES (BUFSIZE / PG) /* 256 */
-#define POISON ((void *)(uintptr_t)0xaa55aa55aa55aa55ull)
-#define EXTRACT_MAXSIZE ((size_t)100 * 1024)
+#define BUFSIZE		 ((size_t)0x100000) /* 1 MiB, as in the kernel suite */
+#define PG		 SMBIOV_PAGE_SIZE
+#define NPAGES		 (BUFSIZE / PG) /* 256 */
+#define POISON		 ((void *)(uintptr_t)0xaa55aa55aa55aa55ull)
+#define EXTRACT_MAXSIZE	 ((size_t)100 * 1024)
 #define EXTRACT_MAXPAGES 8
-#define MAX_ELEMS 8
+#define MAX_ELEMS	 8
 
 /*
  * KVEC ranges: [from, to) byte offsets into the buffer, in iterator order.
@@ -38,19 +38,19 @@ struct kvec_range {
 };
 
 static const struct kvec_range kvec_ranges[] = {
-	{ 0x00002, 0x00002 }, /* empty, unaligned: must be skipped */
-	{ 0x00027, 0x03000 }, /* odd start, ends exactly on page 3's start */
-	{ 0x05193, 0x18794 }, /* odd start and end, spans 20 pages */
-	{ 0x20000, 0x20000 }, /* empty, page-aligned */
-	{ 0x20000, 0x24000 }, /* exactly pages 32..35 */
-	{ 0x24000, 0x27001 }, /* starts where the previous ended (not merged
-			       * for KVEC), one byte into page 39 */
-	{ 0x29000, 0xffffb }, /* nearly everything else: forces many
-			       * maxpages-limited extractions */
-	{ 0xffffd, 0xffffe }, /* one byte, 3 bytes before the end */
+	{0x00002, 0x00002}, /* empty, unaligned: must be skipped */
+	{0x00027, 0x03000}, /* odd start, ends exactly on page 3's start */
+	{0x05193, 0x18794}, /* odd start and end, spans 20 pages */
+	{0x20000, 0x20000}, /* empty, page-aligned */
+	{0x20000, 0x24000}, /* exactly pages 32..35 */
+	{0x24000, 0x27001}, /* starts where the previous ended (not merged
+			     * for KVEC), one byte into page 39 */
+	{0x29000, 0xffffb}, /* nearly everything else: forces many
+			     * maxpages-limited extractions */
+	{0xffffd, 0xffffe}, /* one byte, 3 bytes before the end */
 };
 #define NR_KVEC_RANGES (sizeof(kvec_ranges) / sizeof(kvec_ranges[0]))
-#define KVEC_TOTAL ((size_t)0xF45D7)
+#define KVEC_TOTAL     ((size_t)0xF45D7)
 
 /*
  * BVEC ranges: (page, from, to) within that page. A non-empty range that
@@ -63,17 +63,17 @@ struct bvec_range {
 };
 
 static const struct bvec_range bvec_ranges[] = {
-	{ 0, 0x002, 0x002 }, /* empty element {p0, 2, 0} */
-	{ 1, 0x027, 0x893 }, /* {p1, 0x27, 0x86c} */
-	{ 2, 0x193, 0x794 }, /* {p2, 0x193, 0x601} */
-	{ 3, 0x000, 0x1000 }, /* whole page 3: new element (p2 ended at 0x794) */
-	{ 4, 0x000, 0x1000 }, /* merged: element grows to 2 pages */
-	{ 5, 0x000, 0x1000 }, /* merged: 3 pages */
-	{ 6, 0x000, 0xffb }, /* merged: {p3, 0, 0x3ffb} spans pages 3..6 */
-	{ 6, 0xffd, 0xffe }, /* not at offset 0: new element {p6, 0xffd, 1} */
+	{0, 0x002, 0x002},  /* empty element {p0, 2, 0} */
+	{1, 0x027, 0x893},  /* {p1, 0x27, 0x86c} */
+	{2, 0x193, 0x794},  /* {p2, 0x193, 0x601} */
+	{3, 0x000, 0x1000}, /* whole page 3: new element (p2 ended at 0x794) */
+	{4, 0x000, 0x1000}, /* merged: element grows to 2 pages */
+	{5, 0x000, 0x1000}, /* merged: 3 pages */
+	{6, 0x000, 0xffb},  /* merged: {p3, 0, 0x3ffb} spans pages 3..6 */
+	{6, 0xffd, 0xffe},  /* not at offset 0: new element {p6, 0xffd, 1} */
 };
 #define NR_BVEC_RANGES (sizeof(bvec_ranges) / sizeof(bvec_ranges[0]))
-#define BVEC_TOTAL ((size_t)0x4E69)
+#define BVEC_TOTAL     ((size_t)0x4E69)
 
 /*
  * A layout: the elements an iterator is built from, as (page, offset, len)
@@ -86,9 +86,9 @@ struct layout {
 	size_t total;
 };
 
-static unsigned char *buf; /* the 1 MiB buffer under test */
+static unsigned char *buf;     /* the 1 MiB buffer under test */
 static unsigned char *scratch; /* the flat side of each copy */
-static unsigned char *want; /* the expected image */
+static unsigned char *want;    /* the expected image */
 static struct layout kvec_layout, bvec_layout;
 
 static size_t el_from(const struct smbiov_bvec *e)
@@ -177,8 +177,8 @@ static int build(struct built *b, int type, unsigned dir,
 {
 	b->q = NULL;
 	for (size_t k = 0; k < l->nr; k++) {
-		b->iov[k].iov_base = (unsigned char *)l->el[k].page +
-				     l->el[k].offset;
+		b->iov[k].iov_base =
+			(unsigned char *)l->el[k].page + l->el[k].offset;
 		b->iov[k].iov_len = l->el[k].len;
 	}
 	switch (type) {
@@ -374,7 +374,8 @@ static void test_copy_to_ubuf(void)
 		scratch[x] = t_pattern(x);
 	memset(buf, 0, BUFSIZE);
 	for (size_t r = 0; r < NR_KVEC_RANGES; r++) {
-		size_t from = kvec_ranges[r].from, size = kvec_ranges[r].to - from;
+		size_t from = kvec_ranges[r].from,
+		       size = kvec_ranges[r].to - from;
 		struct smbiov_iter it;
 
 		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf + from,
@@ -401,12 +402,14 @@ static void test_copy_from_ubuf(void)
 		buf[x] = t_pattern(x);
 	memset(scratch, 0, BUFSIZE);
 	for (size_t r = 0; r < NR_KVEC_RANGES; r++) {
-		size_t from = kvec_ranges[r].from, size = kvec_ranges[r].to - from;
+		size_t from = kvec_ranges[r].from,
+		       size = kvec_ranges[r].to - from;
 		struct smbiov_iter it;
 
 		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, buf + from,
 					  size) == 0);
-		T_EXPECT_EQ(smbiov_copy_from_iter(scratch + k, size, &it), size);
+		T_EXPECT_EQ(smbiov_copy_from_iter(scratch + k, size, &it),
+			    size);
 		T_EXPECT_EQ(it.count, 0);
 		T_EXPECT_EQ(it.iov_offset, size);
 		k += size;
@@ -465,7 +468,8 @@ static void test_copy_to_xarray(void)
 		scratch[x] = t_pattern(x);
 	xa_fill(1);
 	for (size_t r = 0; r < NR_KVEC_RANGES; r++) {
-		size_t from = kvec_ranges[r].from, size = kvec_ranges[r].to - from;
+		size_t from = kvec_ranges[r].from,
+		       size = kvec_ranges[r].to - from;
 		struct smbiov_iter it;
 
 		T_ASSERT(smbiov_iter_xarray(&it, SMBIOV_ITER_DEST, xa,
@@ -493,12 +497,14 @@ static void test_copy_from_xarray(void)
 	xa_fill(0);
 	memset(scratch, 0, BUFSIZE);
 	for (size_t r = 0; r < NR_KVEC_RANGES; r++) {
-		size_t from = kvec_ranges[r].from, size = kvec_ranges[r].to - from;
+		size_t from = kvec_ranges[r].from,
+		       size = kvec_ranges[r].to - from;
 		struct smbiov_iter it;
 
 		T_ASSERT(smbiov_iter_xarray(&it, SMBIOV_ITER_SOURCE, xa,
 					    (int64_t)from, size) == 0);
-		T_EXPECT_EQ(smbiov_copy_from_iter(scratch + k, size, &it), size);
+		T_EXPECT_EQ(smbiov_copy_from_iter(scratch + k, size, &it),
+			    size);
 		T_EXPECT_EQ(it.count, 0);
 		T_EXPECT_EQ(it.iov_offset, size);
 		k += size;
@@ -563,7 +569,8 @@ static void extract_and_check(const char *what, struct smbiov_iter *it,
 		size -= (size_t)len;
 		if (len == 0)
 			break; /* "stop", not "retry" */
-		/* maxpages (8 pages = 32 KiB), not the 100 KiB maxsize, binds. */
+		/* maxpages (8 pages = 32 KiB), not the 100 KiB maxsize, binds.
+		 */
 		npg = (offset0 + (size_t)len + PG - 1) / PG;
 		T_EXPECT(npg <= EXTRACT_MAXPAGES);
 		if (npg > EXTRACT_MAXPAGES)
@@ -593,7 +600,8 @@ static void extract_and_check(const char *what, struct smbiov_iter *it,
 			T_ASSERT(r < nspans);
 			if (list[k] != page_of(from) || offset0 != from % PG) {
 				fprintf(stderr,
-					"%s: call %u entry %zu: page %p off %#zx, want %p off %#zx\n",
+					"%s: call %u entry %zu: page %p off "
+					"%#zx, want %p off %#zx\n",
 					what, calls, k, list[k], offset0,
 					page_of(from), from % PG);
 				T_EXPECT(0);
@@ -627,8 +635,7 @@ static void extract_layout(int type, unsigned dir, const struct layout *l)
 		spans[k].to = spans[k].from + l->el[k].len;
 	}
 	T_ASSERT(build(&b, type, dir, l) == 0);
-	snprintf(what, sizeof(what), "extract %s/%s", type_name(type),
-		 l->name);
+	snprintf(what, sizeof(what), "extract %s/%s", type_name(type), l->name);
 	extract_and_check(what, &b.it, spans, l->nr, buf_page,
 			  type == SMBIOV_ITER_IOVEC);
 	T_EXPECT_EQ(smbiov_pins_outstanding(), 0);
@@ -665,7 +672,7 @@ static void test_extract_pages_iovec(void)
 static void test_extract_pages_ubuf(void)
 {
 	for (size_t r = 0; r < NR_KVEC_RANGES; r++) {
-		struct span sp = { kvec_ranges[r].from, kvec_ranges[r].to };
+		struct span sp = {kvec_ranges[r].from, kvec_ranges[r].to};
 		size_t size = sp.to - sp.from;
 		struct smbiov_iter it;
 		char what[64];
@@ -686,7 +693,7 @@ static void test_extract_pages_ubuf(void)
 static void test_extract_pages_xarray(void)
 {
 	for (size_t r = 0; r < NR_KVEC_RANGES; r++) {
-		struct span sp = { kvec_ranges[r].from, kvec_ranges[r].to };
+		struct span sp = {kvec_ranges[r].from, kvec_ranges[r].to};
 		size_t size = sp.to - sp.from;
 		struct smbiov_iter it;
 		char what[64];

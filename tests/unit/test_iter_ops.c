@@ -22,13 +22,14 @@
 
 #include "t.h"
 
-#define PG SMBIOV_PAGE_SIZE
+#define PG	    SMBIOV_PAGE_SIZE
 #define ARENA_PAGES 8
-#define ARENA_SIZE (ARENA_PAGES * PG)
-#define MAX_SEGS 8
+#define ARENA_SIZE  (ARENA_PAGES * PG)
+#define MAX_SEGS    8
 
 static unsigned char *arena; /* page-aligned; page N = arena + N * PG */
-static struct smbiov_xarray *xa; /* file bytes [0, ARENA_SIZE), order-1 folios */
+static struct smbiov_xarray
+	*xa; /* file bytes [0, ARENA_SIZE), order-1 folios */
 
 /* Position-identifying content: byte x of the arena and of the file. */
 static unsigned char content(size_t x)
@@ -50,28 +51,28 @@ struct seg {
  *   seg5 0x30 at 0x5000: page aligned (BVEC: page 4, offset exactly 0x1000)
  */
 static const struct seg layout_a[] = {
-	{ 0xff8, 0x10 }, { 0x100, 0 },	{ 0x2ff0, 0x20 },
-	{ 0x200, 0 },	 { 0x300, 0 }, { 0x5000, 0x30 },
+	{0xff8, 0x10}, {0x100, 0}, {0x2ff0, 0x20},
+	{0x200, 0},    {0x300, 0}, {0x5000, 0x30},
 };
 #define NA (sizeof(layout_a) / sizeof(layout_a[0]))
 #define TA ((size_t)0x60)
 /* For UBUF and XARRAY: one range, same length. */
-static const struct seg flat_a[] = { { 0xff8, TA } };
+static const struct seg flat_a[] = {{0xff8, TA}};
 
-static const int array_types[] = { SMBIOV_ITER_IOVEC, SMBIOV_ITER_KVEC,
-				   SMBIOV_ITER_BVEC, SMBIOV_ITER_BVECQ };
-static const int all_types[] = { SMBIOV_ITER_UBUF,  SMBIOV_ITER_IOVEC,
-				 SMBIOV_ITER_KVEC,  SMBIOV_ITER_BVEC,
-				 SMBIOV_ITER_XARRAY, SMBIOV_ITER_BVECQ,
-				 SMBIOV_ITER_DISCARD };
-#define FOR_EACH(t, arr)                                                      \
-	for (size_t t##_i = 0; t##_i < sizeof(arr) / sizeof(arr[0]); t##_i++) \
+static const int array_types[] = {SMBIOV_ITER_IOVEC, SMBIOV_ITER_KVEC,
+				  SMBIOV_ITER_BVEC, SMBIOV_ITER_BVECQ};
+static const int all_types[] = {SMBIOV_ITER_UBUF,   SMBIOV_ITER_IOVEC,
+				SMBIOV_ITER_KVEC,   SMBIOV_ITER_BVEC,
+				SMBIOV_ITER_XARRAY, SMBIOV_ITER_BVECQ,
+				SMBIOV_ITER_DISCARD};
+#define FOR_EACH(t, arr)                                                       \
+	for (size_t t##_i = 0; t##_i < sizeof(arr) / sizeof(arr[0]); t##_i++)  \
 		for (int t = arr[t##_i], t##_once = 1; t##_once; t##_once = 0)
 
 static const char *tname(int type)
 {
-	static const char *const n[] = { "?",	  "ubuf",   "iovec", "kvec",
-					  "bvec", "xarray", "bvecq", "discard" };
+	static const char *const n[] = {"?",	"ubuf",	  "iovec", "kvec",
+					"bvec", "xarray", "bvecq", "discard"};
 	return type >= 1 && type <= 7 ? n[type] : "?";
 }
 
@@ -126,7 +127,8 @@ static int build(struct built *b, int type, unsigned dir,
 	}
 	switch (type) {
 	case SMBIOV_ITER_UBUF:
-		return smbiov_iter_ubuf(&b->it, dir, arena + segs[0].off, count);
+		return smbiov_iter_ubuf(&b->it, dir, arena + segs[0].off,
+					count);
 	case SMBIOV_ITER_IOVEC:
 		return smbiov_iter_iovec(&b->it, dir, b->iov, nsegs, count);
 	case SMBIOV_ITER_KVEC:
@@ -304,8 +306,8 @@ static void test_advance_segments(void)
 /* UBUF/XARRAY: offset is from the start of the range; DISCARD: count only. */
 static void test_advance_flat(void)
 {
-	static const int types[] = { SMBIOV_ITER_UBUF, SMBIOV_ITER_XARRAY,
-				     SMBIOV_ITER_DISCARD };
+	static const int types[] = {SMBIOV_ITER_UBUF, SMBIOV_ITER_XARRAY,
+				    SMBIOV_ITER_DISCARD};
 
 	FOR_EACH(type, types)
 	{
@@ -313,8 +315,8 @@ static void test_advance_flat(void)
 
 		fill_all();
 		build_a(&b, type,
-			type == SMBIOV_ITER_DISCARD ? SMBIOV_ITER_DEST :
-						      SMBIOV_ITER_SOURCE);
+			type == SMBIOV_ITER_DISCARD ? SMBIOV_ITER_DEST
+						    : SMBIOV_ITER_SOURCE);
 		smbiov_iter_advance(&b.it, 7);
 		T_EXPECT_EQ(b.it.count, TA - 7);
 		if (type != SMBIOV_ITER_DISCARD)
@@ -369,7 +371,8 @@ static void test_revert_segments(void)
 		peek("one byte before seg2", &b, 0xf, 2);
 
 		/* Exactly one whole segment back: seg2 offset 0. */
-		smbiov_iter_advance(&b.it, 0x21); /* 0xf + 0x21: seg5 offset 0 */
+		smbiov_iter_advance(&b.it,
+				    0x21); /* 0xf + 0x21: seg5 offset 0 */
 		T_EXPECT_EQ(smbiov_iter_revert(&b.it, 0x20), 0);
 		T_EXPECT_EQ(b.it.count, TA - 0x10);
 		if (has_nr_segs(type)) {
@@ -383,7 +386,7 @@ static void test_revert_segments(void)
 
 static void test_revert_flat(void)
 {
-	static const int types[] = { SMBIOV_ITER_UBUF, SMBIOV_ITER_XARRAY };
+	static const int types[] = {SMBIOV_ITER_UBUF, SMBIOV_ITER_XARRAY};
 
 	FOR_EACH(type, types)
 	{
@@ -409,8 +412,8 @@ static void test_revert_past_start(void)
 {
 	FOR_EACH(type, all_types)
 	{
-		unsigned dir = type == SMBIOV_ITER_DISCARD ? SMBIOV_ITER_DEST :
-							     SMBIOV_ITER_SOURCE;
+		unsigned dir = type == SMBIOV_ITER_DISCARD ? SMBIOV_ITER_DEST
+							   : SMBIOV_ITER_SOURCE;
 		struct smbiov_iter saved;
 		struct built b;
 
@@ -442,8 +445,8 @@ static void test_truncate_reexpand(void)
 {
 	FOR_EACH(type, all_types)
 	{
-		unsigned dir = type == SMBIOV_ITER_DISCARD ? SMBIOV_ITER_DEST :
-							     SMBIOV_ITER_SOURCE;
+		unsigned dir = type == SMBIOV_ITER_DISCARD ? SMBIOV_ITER_DEST
+							   : SMBIOV_ITER_SOURCE;
 		struct smbiov_iter saved;
 		struct built b;
 
@@ -466,7 +469,8 @@ static void test_truncate_reexpand(void)
 		T_EXPECT_EQ(b.it.count, TA - 0x20);
 		peek("reexpanded", &b, 0x20, TA - 0x20);
 		saved = b.it;
-		T_EXPECT_EQ(smbiov_iter_reexpand(&b.it, TA - 0x20 + 1), -EINVAL);
+		T_EXPECT_EQ(smbiov_iter_reexpand(&b.it, TA - 0x20 + 1),
+			    -EINVAL);
 		T_EXPECT(same_iter(&b.it, &saved));
 
 		/* Shrinking with reexpand is allowed (count = n). */
@@ -478,7 +482,6 @@ static void test_truncate_reexpand(void)
 		peek("reexpanded again", &b, 0x20, TA - 0x20);
 		unbuild(&b);
 	}
-
 }
 
 /*
@@ -508,7 +511,8 @@ static void test_reexpand_past_built_count(void)
 	}
 }
 
-/* ---- the "view" pattern ---------------------------------------------------- */
+/* ---- the "view" pattern ----------------------------------------------------
+ */
 
 /*
  * sub = *parent; truncate(&sub, chunk); use sub; advance(parent, chunk).
@@ -516,9 +520,9 @@ static void test_reexpand_past_built_count(void)
  */
 static void test_view(void)
 {
-	static const int types[] = { SMBIOV_ITER_UBUF,	 SMBIOV_ITER_IOVEC,
-				     SMBIOV_ITER_KVEC,	 SMBIOV_ITER_BVEC,
-				     SMBIOV_ITER_XARRAY, SMBIOV_ITER_BVECQ };
+	static const int types[] = {SMBIOV_ITER_UBUF,	SMBIOV_ITER_IOVEC,
+				    SMBIOV_ITER_KVEC,	SMBIOV_ITER_BVEC,
+				    SMBIOV_ITER_XARRAY, SMBIOV_ITER_BVECQ};
 
 	FOR_EACH(type, types)
 	{
@@ -535,7 +539,8 @@ static void test_view(void)
 			size_t want = left < chunk ? left : chunk, got;
 
 			smbiov_iter_truncate(&sub, chunk);
-			got = smbiov_copy_from_iter(out + done, sizeof(out), &sub);
+			got = smbiov_copy_from_iter(out + done, sizeof(out),
+						    &sub);
 			T_EXPECT_EQ(got, want);
 			T_EXPECT_EQ(sub.count, 0);
 			T_EXPECT_EQ(b.it.count, left); /* parent untouched */
@@ -590,10 +595,9 @@ static void test_view(void)
 
 static void test_save_restore(void)
 {
-	static const int ok_types[] = { SMBIOV_ITER_UBUF, SMBIOV_ITER_IOVEC,
-					SMBIOV_ITER_KVEC, SMBIOV_ITER_BVEC };
-	static const int bad_types[] = { SMBIOV_ITER_XARRAY,
-					 SMBIOV_ITER_BVECQ };
+	static const int ok_types[] = {SMBIOV_ITER_UBUF, SMBIOV_ITER_IOVEC,
+				       SMBIOV_ITER_KVEC, SMBIOV_ITER_BVEC};
+	static const int bad_types[] = {SMBIOV_ITER_XARRAY, SMBIOV_ITER_BVECQ};
 
 	FOR_EACH(type, ok_types)
 	{
@@ -673,7 +677,8 @@ static void test_nsegs(void)
 		T_EXPECT_EQ(smbiov_iter_nsegs(&b.it), 3);
 		smbiov_iter_advance(&b.it, 0x12); /* seg2 offset 2 */
 		T_EXPECT_EQ(smbiov_iter_nsegs(&b.it), 2);
-		smbiov_iter_truncate(&b.it, 0x1e); /* exactly the rest of seg2 */
+		smbiov_iter_truncate(&b.it,
+				     0x1e); /* exactly the rest of seg2 */
 		T_EXPECT_EQ(smbiov_iter_nsegs(&b.it), 1);
 		smbiov_iter_truncate(&b.it, 0);
 		T_EXPECT_EQ(smbiov_iter_nsegs(&b.it), 0);
@@ -682,7 +687,8 @@ static void test_nsegs(void)
 	{
 		struct smbiov_iter it;
 
-		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena, 10) == 0);
+		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena, 10) ==
+			 0);
 		T_EXPECT_EQ(smbiov_iter_nsegs(&it), 1);
 		smbiov_iter_advance(&it, 10);
 		T_EXPECT_EQ(smbiov_iter_nsegs(&it), 0);
@@ -695,9 +701,10 @@ static void test_npages(void)
 	struct smbiov_iter it;
 
 	/* UBUF: ceil((addr % PAGE + count) / PAGE). */
-	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena + 0xffe, 4) == 0);
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena + 0xffe, 4) ==
+		 0);
 	T_EXPECT_EQ(smbiov_iter_npages(&it, 100), 2); /* 2 bytes each side */
-	T_EXPECT_EQ(smbiov_iter_npages(&it, 1), 1); /* capped */
+	T_EXPECT_EQ(smbiov_iter_npages(&it, 1), 1);   /* capped */
 	smbiov_iter_advance(&it, 2); /* now page aligned, 2 bytes */
 	T_EXPECT_EQ(smbiov_iter_npages(&it, 100), 1);
 	smbiov_iter_advance(&it, 2);
@@ -733,8 +740,8 @@ static void test_npages(void)
 	/* BVEC with a large offset: 4 bytes at 0x1ffe from the page. */
 	{
 		struct smbiov_bvec bv[2] = {
-			{ arena, 0x1ffe, 4 }, /* pages 1 and 2 */
-			{ arena + PG, 0x2000, 0x2000 }, /* pages 3 and 4 */
+			{arena, 0x1ffe, 4},	      /* pages 1 and 2 */
+			{arena + PG, 0x2000, 0x2000}, /* pages 3 and 4 */
 		};
 
 		T_ASSERT(smbiov_iter_bvec(&it, SMBIOV_ITER_DEST, bv, 2,
@@ -763,16 +770,16 @@ static void test_npages(void)
  * except an empty, misaligned segment, which alignment ignores.
  */
 static const struct seg layout_b[] = {
-	{ 0x1000, 0x200 }, /* 512-aligned start and length */
-	{ 0x3, 0 }, /* empty: ignored */
-	{ 0x2200, 0x400 }, /* start only 512-aligned */
+	{0x1000, 0x200}, /* 512-aligned start and length */
+	{0x3, 0},	 /* empty: ignored */
+	{0x2200, 0x400}, /* start only 512-aligned */
 };
 #define NB (sizeof(layout_b) / sizeof(layout_b[0]))
 
 static void test_alignment(void)
 {
-	static const int types[] = { SMBIOV_ITER_IOVEC, SMBIOV_ITER_KVEC,
-				     SMBIOV_ITER_BVEC, SMBIOV_ITER_BVECQ };
+	static const int types[] = {SMBIOV_ITER_IOVEC, SMBIOV_ITER_KVEC,
+				    SMBIOV_ITER_BVEC, SMBIOV_ITER_BVECQ};
 	struct smbiov_iter it;
 
 	FOR_EACH(type, types)
@@ -797,8 +804,8 @@ static void test_alignment(void)
 	}
 
 	/* UBUF: addr | count, and 0 when empty. */
-	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena + 0x200, 0x600) ==
-		 0);
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena + 0x200,
+				  0x600) == 0);
 	T_EXPECT_EQ(smbiov_iter_alignment(&it) & (PG - 1), 0x600);
 	smbiov_iter_advance(&it, 0x600);
 	T_EXPECT_EQ(smbiov_iter_alignment(&it), 0);
@@ -814,7 +821,7 @@ static void test_alignment(void)
 /* is_aligned(addr_mask, len_mask) per segment (layout without empties). */
 static void test_is_aligned(void)
 {
-	static const struct seg l[] = { { 0x1000, 0x200 }, { 0x2200, 0x400 } };
+	static const struct seg l[] = {{0x1000, 0x200}, {0x2200, 0x400}};
 	struct smbiov_iter it;
 
 	FOR_EACH(type, array_types)
@@ -834,8 +841,8 @@ static void test_is_aligned(void)
 		T_EXPECT(smbiov_iter_is_aligned(&b.it, 0xf, 0xf));
 		unbuild(&b);
 	}
-	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena + 0x200, 0x600) ==
-		 0);
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena + 0x200,
+				  0x600) == 0);
 	T_EXPECT(smbiov_iter_is_aligned(&it, 0x1ff, 0x1ff));
 	T_EXPECT(!smbiov_iter_is_aligned(&it, 0x3ff, 0));
 	T_EXPECT(!smbiov_iter_is_aligned(&it, 0, 0x3ff));
@@ -853,13 +860,13 @@ static void test_is_aligned(void)
 static void test_gap_alignment(void)
 {
 	static const struct seg l[] = {
-		{ 0x1000, 0x200 }, /* ends at 0x1200 */
-		{ 0x5, 0 }, /* empty: ignored */
-		{ 0x2200, 0x400 }, /* starts 0x2200, ends 0x2600 */
-		{ 0x3000, 0x1000 }, /* starts 0x3000 */
+		{0x1000, 0x200},  /* ends at 0x1200 */
+		{0x5, 0},	  /* empty: ignored */
+		{0x2200, 0x400},  /* starts 0x2200, ends 0x2600 */
+		{0x3000, 0x1000}, /* starts 0x3000 */
 	};
-	static const struct seg c[] = { { 0x1000, 0x200 }, { 0x1200, 0x100 } };
-	static const int types[] = { SMBIOV_ITER_IOVEC, SMBIOV_ITER_KVEC };
+	static const struct seg c[] = {{0x1000, 0x200}, {0x1200, 0x100}};
+	static const int types[] = {SMBIOV_ITER_IOVEC, SMBIOV_ITER_KVEC};
 	struct smbiov_iter it;
 
 	FOR_EACH(type, types)
@@ -906,9 +913,8 @@ static void test_zero(void)
 		T_EXPECT_EQ(b.it.count, TA - 0x18);
 		if (type != SMBIOV_ITER_DISCARD) {
 			for (size_t k = 0; k < TA; k++) {
-				unsigned char w = k >= 3 && k < 0x18 ?
-							  0 :
-							  orig(&b, k);
+				unsigned char w =
+					k >= 3 && k < 0x18 ? 0 : orig(&b, k);
 
 				if (*addr_of(&b, k) != w) {
 					fprintf(stderr, "zero %s: byte %zu\n",
@@ -931,9 +937,9 @@ static void test_zero(void)
 
 static void test_copy_from_full(void)
 {
-	static const int types[] = { SMBIOV_ITER_UBUF,	 SMBIOV_ITER_IOVEC,
-				     SMBIOV_ITER_KVEC,	 SMBIOV_ITER_BVEC,
-				     SMBIOV_ITER_XARRAY, SMBIOV_ITER_BVECQ };
+	static const int types[] = {SMBIOV_ITER_UBUF,	SMBIOV_ITER_IOVEC,
+				    SMBIOV_ITER_KVEC,	SMBIOV_ITER_BVEC,
+				    SMBIOV_ITER_XARRAY, SMBIOV_ITER_BVECQ};
 
 	FOR_EACH(type, types)
 	{
@@ -993,7 +999,8 @@ static void test_direction(void)
 	}
 }
 
-/* ---- DISCARD ----------------------------------------------------------------- */
+/* ---- DISCARD
+ * ----------------------------------------------------------------- */
 
 static void test_discard(void)
 {
@@ -1028,7 +1035,8 @@ static void test_discard(void)
 	T_EXPECT_EQ(smbiov_iter_discard(&it, SMBIOV_ITER_SOURCE, 10), -EINVAL);
 }
 
-/* ---- dup ------------------------------------------------------------------ */
+/* ---- dup ------------------------------------------------------------------
+ */
 
 /*
  * The duplicate owns its segment array: it keeps working after the caller's
@@ -1036,8 +1044,8 @@ static void test_discard(void)
  */
 static void test_dup(void)
 {
-	static const int types[] = { SMBIOV_ITER_IOVEC, SMBIOV_ITER_KVEC,
-				     SMBIOV_ITER_BVEC };
+	static const int types[] = {SMBIOV_ITER_IOVEC, SMBIOV_ITER_KVEC,
+				    SMBIOV_ITER_BVEC};
 	static unsigned char decoy[0x100];
 
 	memset(decoy, 0xdd, sizeof(decoy));
@@ -1064,7 +1072,8 @@ static void test_dup(void)
 		}
 		memset(tmp, 0, sizeof(tmp));
 		T_EXPECT_EQ(smbiov_copy_from_iter(tmp, TA, &d), TA - 0x12);
-		T_EXPECT_EQ(smbiov_copy_from_iter(tmp2, TA, &inplace), TA - 0x12);
+		T_EXPECT_EQ(smbiov_copy_from_iter(tmp2, TA, &inplace),
+			    TA - 0x12);
 		T_EXPECT(memcmp(tmp, tmp2, TA - 0x12) == 0);
 		for (size_t k = 0; k < TA - 0x12; k++) {
 			unsigned char w = *addr_of(&b, 0x12 + k);
@@ -1089,12 +1098,13 @@ static void test_dup(void)
 		void *array = (void *)1;
 
 		fill_all();
-		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, arena, 8) == 0);
+		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, arena, 8) ==
+			 0);
 		T_EXPECT_EQ(smbiov_iter_dup(&d, &it, &array), 0);
 		T_EXPECT(array == NULL);
 		T_EXPECT(same_iter(&d, &it));
-		T_ASSERT(smbiov_iter_xarray(&it, SMBIOV_ITER_SOURCE, xa, 0, 8) ==
-			 0);
+		T_ASSERT(smbiov_iter_xarray(&it, SMBIOV_ITER_SOURCE, xa, 0,
+					    8) == 0);
 		array = (void *)1;
 		T_EXPECT_EQ(smbiov_iter_dup(&d, &it, &array), 0);
 		T_EXPECT(array == NULL);
@@ -1102,7 +1112,8 @@ static void test_dup(void)
 	}
 }
 
-/* ---- extraction basics ------------------------------------------------------- */
+/* ---- extraction basics
+ * ------------------------------------------------------- */
 
 static void test_extract_alloc(void)
 {

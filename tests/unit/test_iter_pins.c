@@ -18,9 +18,9 @@
 
 #include "t.h"
 
-#define PG SMBIOV_PAGE_SIZE
+#define PG	    SMBIOV_PAGE_SIZE
 #define ARENA_PAGES 16
-#define ARENA_SIZE (ARENA_PAGES * PG)
+#define ARENA_SIZE  (ARENA_PAGES * PG)
 #define MAX_COLLECT 256
 
 static unsigned char *arena;
@@ -84,7 +84,7 @@ static size_t occurrences(const struct collected *c, const void *p)
  */
 static void test_ubuf_pins_released(void)
 {
-	struct collected c = { .n = 0 };
+	struct collected c = {.n = 0};
 	struct smbiov_iter it;
 
 	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, arena + 0x123,
@@ -114,11 +114,11 @@ static void test_ubuf_pins_released(void)
 static void test_iovec_pins_released(void)
 {
 	struct iovec v[3] = {
-		{ arena + 0x100, 0x100 }, /* page 0 */
-		{ arena + 0x800, 0x1000 }, /* pages 0 and 1 */
-		{ arena + 3 * PG, 2 * PG }, /* pages 3, 4 */
+		{arena + 0x100, 0x100},	  /* page 0 */
+		{arena + 0x800, 0x1000},  /* pages 0 and 1 */
+		{arena + 3 * PG, 2 * PG}, /* pages 3, 4 */
 	};
-	struct collected c = { .n = 0 };
+	struct collected c = {.n = 0};
 	struct smbiov_iter it;
 
 	T_ASSERT(smbiov_iter_iovec(&it, SMBIOV_ITER_SOURCE, v, 3,
@@ -145,8 +145,8 @@ static void test_iovec_pins_released(void)
  */
 static void test_failed_io_unwind(void)
 {
-	struct iovec v[2] = { { arena + 0x10, 3 * PG }, { arena + 8 * PG, PG } };
-	struct collected c = { .n = 0 };
+	struct iovec v[2] = {{arena + 0x10, 3 * PG}, {arena + 8 * PG, PG}};
+	struct collected c = {.n = 0};
 	struct smbiov_iter it;
 	size_t total = 4 * PG;
 
@@ -175,9 +175,9 @@ static void test_failed_io_unwind(void)
 /* Library memory is never pinned, whatever the type. */
 static void test_library_memory_unpinned(void)
 {
-	struct iovec v[2] = { { arena + 0x10, 3 * PG }, { arena + 8 * PG, PG } };
-	struct smbiov_bvec bv[2] = { { arena, 0x10, 3 * PG },
-				     { arena + 7 * PG, PG, PG } };
+	struct iovec v[2] = {{arena + 0x10, 3 * PG}, {arena + 8 * PG, PG}};
+	struct smbiov_bvec bv[2] = {{arena, 0x10, 3 * PG},
+				    {arena + 7 * PG, PG, PG}};
 	struct smbiov_xarray *xa = smbiov_xarray_new();
 	struct smbiov_bvecq *q = smbiov_bvecq_new(1, SMBIOV_CLEANUP_NONE);
 	struct smbiov_iter its[4];
@@ -188,7 +188,8 @@ static void test_library_memory_unpinned(void)
 		 0);
 	T_ASSERT(smbiov_bvecq_append(q, bv[1].page, bv[1].offset, bv[1].len) ==
 		 0);
-	T_ASSERT(smbiov_iter_kvec(&its[0], SMBIOV_ITER_DEST, v, 2, 4 * PG) == 0);
+	T_ASSERT(smbiov_iter_kvec(&its[0], SMBIOV_ITER_DEST, v, 2, 4 * PG) ==
+		 0);
 	T_ASSERT(smbiov_iter_bvec(&its[1], SMBIOV_ITER_DEST, bv, 2, 4 * PG) ==
 		 0);
 	T_ASSERT(smbiov_iter_xarray(&its[2], SMBIOV_ITER_SOURCE, xa, 0x10,
@@ -196,7 +197,7 @@ static void test_library_memory_unpinned(void)
 	T_ASSERT(smbiov_iter_bvecq(&its[3], SMBIOV_ITER_SOURCE, q, 0, 0,
 				   4 * PG) == 0);
 	for (size_t k = 0; k < 4; k++) {
-		struct collected c = { .n = 0 };
+		struct collected c = {.n = 0};
 
 		T_EXPECT(!smbiov_iter_extract_will_pin(&its[k]));
 		T_EXPECT_EQ(smbiov_iter_extract_cleanup(&its[k]),
@@ -216,8 +217,8 @@ static void test_library_memory_unpinned(void)
 static void test_will_pin_per_type(void)
 {
 	static unsigned char b[64];
-	struct iovec v[1] = { { b, 64 } };
-	struct smbiov_bvec bv[1] = { { arena, 0, 64 } };
+	struct iovec v[1] = {{b, 64}};
+	struct smbiov_bvec bv[1] = {{arena, 0, 64}};
 	struct smbiov_xarray *xa = smbiov_xarray_new();
 	struct smbiov_bvecq *q = smbiov_bvecq_new(2, SMBIOV_CLEANUP_NONE);
 	struct {
@@ -229,21 +230,24 @@ static void test_will_pin_per_type(void)
 	T_ASSERT(smbiov_xarray_populate(xa, 0, PG, 0) == 0);
 	T_ASSERT(smbiov_iter_ubuf(&t[0].it, SMBIOV_ITER_DEST, b, 64) == 0);
 	t[0].pin = true; /* caller memory */
-	T_ASSERT(smbiov_iter_iovec(&t[1].it, SMBIOV_ITER_SOURCE, v, 1, 64) == 0);
+	T_ASSERT(smbiov_iter_iovec(&t[1].it, SMBIOV_ITER_SOURCE, v, 1, 64) ==
+		 0);
 	t[1].pin = true; /* caller memory */
 	T_ASSERT(smbiov_iter_kvec(&t[2].it, SMBIOV_ITER_DEST, v, 1, 64) == 0);
 	t[2].pin = false; /* library memory: same layout as IOVEC, no pin */
 	T_ASSERT(smbiov_iter_bvec(&t[3].it, SMBIOV_ITER_DEST, bv, 1, 64) == 0);
 	t[3].pin = false;
-	T_ASSERT(smbiov_iter_xarray(&t[4].it, SMBIOV_ITER_DEST, xa, 0, 64) == 0);
+	T_ASSERT(smbiov_iter_xarray(&t[4].it, SMBIOV_ITER_DEST, xa, 0, 64) ==
+		 0);
 	t[4].pin = false; /* page cache: folios held by the I/O path */
-	T_ASSERT(smbiov_iter_bvecq(&t[5].it, SMBIOV_ITER_DEST, q, 0, 0, 64) == 0);
+	T_ASSERT(smbiov_iter_bvecq(&t[5].it, SMBIOV_ITER_DEST, q, 0, 0, 64) ==
+		 0);
 	t[5].pin = false; /* cleanup recorded in the queue itself */
 	T_ASSERT(smbiov_iter_discard(&t[6].it, SMBIOV_ITER_DEST, 64) == 0);
 	t[6].pin = false; /* no memory */
 	for (size_t k = 0; k < 7; k++) {
-		enum smbiov_cleanup want = t[k].pin ? SMBIOV_CLEANUP_UNPIN :
-						      SMBIOV_CLEANUP_NONE;
+		enum smbiov_cleanup want =
+			t[k].pin ? SMBIOV_CLEANUP_UNPIN : SMBIOV_CLEANUP_NONE;
 
 		T_EXPECT_EQ(smbiov_iter_extract_will_pin(&t[k].it), t[k].pin);
 		T_EXPECT_EQ(smbiov_iter_extract_cleanup(&t[k].it), want);
@@ -264,11 +268,11 @@ static void test_will_pin_per_type(void)
 static const struct {
 	size_t off, len;
 } split_layout[] = {
-	{ 0x0123, 0x2000 }, /* unaligned, spans 3 pages */
-	{ 0x3000, 0 }, /* empty */
-	{ 0x4000, 0x3000 }, /* aligned, 3 pages */
-	{ 0x7ff0, 0x20 }, /* straddles pages 7/8 */
-	{ 0x9100, 0x4e00 }, /* ends at 0xdf00 */
+	{0x0123, 0x2000}, /* unaligned, spans 3 pages */
+	{0x3000, 0},	  /* empty */
+	{0x4000, 0x3000}, /* aligned, 3 pages */
+	{0x7ff0, 0x20},	  /* straddles pages 7/8 */
+	{0x9100, 0x4e00}, /* ends at 0xdf00 */
 };
 #define NSPLIT (sizeof(split_layout) / sizeof(split_layout[0]))
 
@@ -298,8 +302,8 @@ static size_t run_splitter(struct smbiov_iter *parent, const char *what)
 			void *list[4];
 			void **pp = list;
 			size_t off0 = 0, npg;
-			ssize_t len = smbiov_iter_extract_pages(&sub, &pp, chunk,
-								4, &off0);
+			ssize_t len = smbiov_iter_extract_pages(
+				&sub, &pp, chunk, 4, &off0);
 
 			T_EXPECT(len > 0);
 			if (len <= 0) {
@@ -316,7 +320,8 @@ static size_t run_splitter(struct smbiov_iter *parent, const char *what)
 
 				if (part > left)
 					part = left;
-				T_EXPECT(list[k] == arena + (o & SMBIOV_PAGE_MASK));
+				T_EXPECT(list[k] ==
+					 arena + (o & SMBIOV_PAGE_MASK));
 				if (k == 0)
 					T_EXPECT_EQ(off0, o % PG);
 				pos += part;

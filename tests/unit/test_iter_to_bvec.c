@@ -38,8 +38,8 @@ static void test_to_bvec_all_types(void)
 			ssize_t ret;
 			size_t n;
 
-			T_ASSERT(fx_build(&fx, kind, row,
-					  SMBIOV_ITER_SOURCE) == 0);
+			T_ASSERT(fx_build(&fx, kind, row, SMBIOV_ITER_SOURCE) ==
+				 0);
 			ret = smbiov_iter_to_bvec(&fx.it, SIZE_MAX, &list,
 						  &out);
 			T_EXPECT_EQ(ret, fx.len);
@@ -49,8 +49,7 @@ static void test_to_bvec_all_types(void)
 			T_EXPECT(fx_check_ents(&fx, ents, n, 0, fx.len));
 			if (pin) {
 				/* One element, one pin per page touched. */
-				T_EXPECT_EQ(list.cleanup,
-					    SMBIOV_CLEANUP_UNPIN);
+				T_EXPECT_EQ(list.cleanup, SMBIOV_CLEANUP_UNPIN);
 				T_EXPECT_EQ(list.nr, fx.npages);
 				T_EXPECT_EQ(list.npinned, list.nr);
 				T_EXPECT(fx_ents_per_page(ents, n));
@@ -234,9 +233,9 @@ static void test_to_bvec_discard(void)
 static void test_to_bvec_unpin_on_error(void)
 {
 	struct iovec v[3] = {
-		{ fx.buf + 0x27, 3 * SMBIOV_PAGE_SIZE }, /* 4 pages pinned */
-		{ fx.buf + 0x8000, 0x10 }, /* one more page pinned */
-		{ (void *)(uintptr_t)0x100, 0x10 }, /* page 0: pin fails */
+		{fx.buf + 0x27, 3 * SMBIOV_PAGE_SIZE}, /* 4 pages pinned */
+		{fx.buf + 0x8000, 0x10},	  /* one more page pinned */
+		{(void *)(uintptr_t)0x100, 0x10}, /* page 0: pin fails */
 	};
 	struct smbiov_bvec_list list;
 	struct smbiov_iter it, out, before;
@@ -278,15 +277,14 @@ static void test_to_bvec_unpin_on_error(void)
 /* Releasing twice, or releasing a zeroed list, is harmless. */
 static void test_to_bvec_release_twice(void)
 {
-	struct smbiov_bvec_list list = { 0 };
+	struct smbiov_bvec_list list = {0};
 	struct smbiov_iter out;
 	size_t pins0 = smbiov_pins_outstanding();
 
 	smbiov_bvec_list_release(&list);
 	smbiov_bvec_list_release(NULL);
 	T_ASSERT(fx_build(&fx, FX_UBUF, 2, SMBIOV_ITER_SOURCE) == 0);
-	T_EXPECT_EQ(smbiov_iter_to_bvec(&fx.it, SIZE_MAX, &list, &out),
-		    fx.len);
+	T_EXPECT_EQ(smbiov_iter_to_bvec(&fx.it, SIZE_MAX, &list, &out), fx.len);
 	smbiov_bvec_list_release(&list);
 	smbiov_bvec_list_release(&list);
 	T_EXPECT_EQ(smbiov_pins_outstanding(), pins0);

@@ -42,8 +42,8 @@ static void test_sg_all_types(void)
 			ssize_t ret;
 
 			T_ASSERT(smbiov_sg_table_init(&t, 1024) == 0);
-			T_ASSERT(fx_build(&fx, kind, row,
-					  SMBIOV_ITER_SOURCE) == 0);
+			T_ASSERT(fx_build(&fx, kind, row, SMBIOV_ITER_SOURCE) ==
+				 0);
 			ret = smbiov_extract_iter_to_sg(&fx.it, SIZE_MAX, &t);
 			T_EXPECT_EQ(ret, fx.len);
 			T_EXPECT_EQ(fx.it.count, 0);
@@ -205,9 +205,9 @@ static void test_sg_mixed_cleanup_refused(void)
 static void test_sg_unpin_on_error(void)
 {
 	struct iovec v[3] = {
-		{ fx.buf + 0x10027, 2 * SMBIOV_PAGE_SIZE }, /* 3 pages */
-		{ fx.buf + 0x18000, 0x10 }, /* 1 page */
-		{ (void *)(uintptr_t)0x100, 0x10 }, /* page 0: refused */
+		{fx.buf + 0x10027, 2 * SMBIOV_PAGE_SIZE}, /* 3 pages */
+		{fx.buf + 0x18000, 0x10},		  /* 1 page */
+		{(void *)(uintptr_t)0x100, 0x10},	  /* page 0: refused */
 	};
 	struct smbiov_sg_table t;
 	struct smbiov_iter it, before;
@@ -265,11 +265,11 @@ static void test_sg_zero_byte(void)
 		T_EXPECT(memcmp(&before, &fx.it, sizeof(before)) == 0);
 		if (fx_nrows(kind) > 1) {
 			/* row 0: the empty range, count 0 */
-			T_ASSERT(fx_build(&fx, kind, 0,
-					  SMBIOV_ITER_SOURCE) == 0);
-			T_EXPECT_EQ(smbiov_extract_iter_to_sg(&fx.it,
-							      SIZE_MAX, &t),
-				    0);
+			T_ASSERT(fx_build(&fx, kind, 0, SMBIOV_ITER_SOURCE) ==
+				 0);
+			T_EXPECT_EQ(
+				smbiov_extract_iter_to_sg(&fx.it, SIZE_MAX, &t),
+				0);
 		}
 	}
 	T_EXPECT_EQ(t.nents, 0);

@@ -17,7 +17,7 @@
 static struct fx fx;
 static struct fx_ent ents[FX_NPAGES * 4];
 
-#define SGE_MAX 1024
+#define SGE_MAX	      1024
 #define SENTINEL_ADDR 0x5a5a5a5a5a5a5a5aull
 
 static struct ibv_sge sges[SGE_MAX];
@@ -55,8 +55,8 @@ static void list_reset(struct smbiov_sge_list *l, size_t max)
 {
 	/* Slot 0 is taken, as by the SMB Direct data-transfer header. */
 	memset(sges, 0xcc, sizeof(sges));
-	sges[0] = (struct ibv_sge){ .addr = SENTINEL_ADDR, .length = 24,
-				    .lkey = 1 };
+	sges[0] = (struct ibv_sge){
+		.addr = SENTINEL_ADDR, .length = 24, .lkey = 1};
 	l->sge = sges;
 	l->nr = 1;
 	l->max = max;
@@ -100,14 +100,14 @@ static size_t expected_sges(size_t window)
 /* Whole iterator of every accepted type, one region, then 4/8 KiB windows. */
 static void test_sge_all_types_and_windows(void)
 {
-	static const size_t windows[] = { 0, 0x1000, 0x2000 };
+	static const size_t windows[] = {0, 0x1000, 0x2000};
 
 	for (size_t w = 0; w < 3; w++) {
 		for (int kind = 0; kind < FX_NR_KINDS; kind++) {
 			if (!kind_ok(kind))
 				continue;
 			for (size_t row = 0; row < fx_nrows(kind); row++) {
-				struct regions r = { .window = windows[w] };
+				struct regions r = {.window = windows[w]};
 				struct smbiov_sge_list l;
 				size_t n;
 				ssize_t ret;
@@ -115,15 +115,14 @@ static void test_sge_all_types_and_windows(void)
 				T_ASSERT(fx_build(&fx, kind, row,
 						  SMBIOV_ITER_SOURCE) == 0);
 				list_reset(&l, SGE_MAX);
-				ret = smbiov_extract_iter_to_sge(&fx.it,
-								 SIZE_MAX, &l,
-								 lookup, &r);
+				ret = smbiov_extract_iter_to_sge(
+					&fx.it, SIZE_MAX, &l, lookup, &r);
 				T_EXPECT_EQ(ret, fx.len);
 				T_EXPECT_EQ(fx.it.count, 0);
 				T_EXPECT(sentinel_ok());
 				n = sge_ents(&l, ents);
-				T_EXPECT(fx_check_ents(&fx, ents, n, 0,
-						       fx.len));
+				T_EXPECT(
+					fx_check_ents(&fx, ents, n, 0, fx.len));
 				T_EXPECT_EQ(n, expected_sges(windows[w]));
 				for (size_t k = 1; k < l.nr; k++) {
 					const struct ibv_sge *s = &sges[k];
@@ -134,11 +133,10 @@ static void test_sge_all_types_and_windows(void)
 								windows[w]));
 					/* inside one region */
 					if (windows[w])
-						T_EXPECT_EQ(s->addr /
-								    windows[w],
-							    (s->addr +
-							     s->length - 1) /
-								    windows[w]);
+						T_EXPECT_EQ(
+							s->addr / windows[w],
+							(s->addr + s->length -
+							 1) / windows[w]);
 				}
 			}
 		}
@@ -150,7 +148,7 @@ static void test_sge_partial(void)
 {
 	for (int kind = 0; kind < FX_NR_KINDS; kind++) {
 		size_t row = fx_nrows(kind) > 1 ? 2 : 0;
-		struct regions r = { .window = 0x2000 };
+		struct regions r = {.window = 0x2000};
 		struct smbiov_sge_list l;
 		size_t cut, n1, n;
 
@@ -159,9 +157,9 @@ static void test_sge_partial(void)
 		T_ASSERT(fx_build(&fx, kind, row, SMBIOV_ITER_SOURCE) == 0);
 		cut = fx.len / 3 + 1;
 		list_reset(&l, SGE_MAX);
-		T_EXPECT_EQ(smbiov_extract_iter_to_sge(&fx.it, cut, &l,
-						       lookup, &r),
-			    cut);
+		T_EXPECT_EQ(
+			smbiov_extract_iter_to_sge(&fx.it, cut, &l, lookup, &r),
+			cut);
 		T_EXPECT_EQ(fx.it.count, fx.len - cut);
 		n1 = l.nr;
 		T_EXPECT_EQ(smbiov_extract_iter_to_sge(&fx.it, SIZE_MAX, &l,
@@ -184,7 +182,7 @@ static void test_sge_unwind(void)
 {
 	for (int kind = 0; kind < FX_NR_KINDS; kind++) {
 		size_t row = fx_nrows(kind) > 1 ? 2 : 0;
-		struct regions r = { .window = 0x1000 };
+		struct regions r = {.window = 0x1000};
 		struct smbiov_sge_list l;
 		struct smbiov_iter before;
 		size_t calls;
@@ -198,26 +196,24 @@ static void test_sge_unwind(void)
 			struct smbiov_iter probe = fx.it;
 
 			list_reset(&l, SGE_MAX);
-			T_EXPECT_EQ(smbiov_extract_iter_to_sge(&probe,
-							       SIZE_MAX, &l,
-							       lookup, &r),
+			T_EXPECT_EQ(smbiov_extract_iter_to_sge(&probe, SIZE_MAX,
+							       &l, lookup, &r),
 				    fx.len);
 			calls = r.calls;
 			T_EXPECT(calls >= 3);
 		}
 		for (size_t n = 1; n <= calls; n++) {
-			r = (struct regions){ .window = 0x1000, .fail_at = n };
+			r = (struct regions){.window = 0x1000, .fail_at = n};
 			list_reset(&l, SGE_MAX);
-			T_EXPECT_EQ(smbiov_extract_iter_to_sge(&fx.it,
-							       SIZE_MAX, &l,
-							       lookup, &r),
+			T_EXPECT_EQ(smbiov_extract_iter_to_sge(&fx.it, SIZE_MAX,
+							       &l, lookup, &r),
 				    -EKEYREJECTED);
 			T_EXPECT_EQ(r.calls, n); /* stopped at the failure */
 			T_EXPECT_EQ(l.nr, 1);
 			T_EXPECT(sentinel_ok());
 			T_EXPECT(memcmp(&before, &fx.it, sizeof(before)) == 0);
 		}
-		r = (struct regions){ .window = 0x1000 };
+		r = (struct regions){.window = 0x1000};
 		list_reset(&l, SGE_MAX);
 		T_EXPECT_EQ(smbiov_extract_iter_to_sge(&fx.it, SIZE_MAX, &l,
 						       lookup, &r),
@@ -231,7 +227,7 @@ static void test_sge_too_small(void)
 {
 	for (int kind = 0; kind < FX_NR_KINDS; kind++) {
 		size_t row = fx_nrows(kind) > 1 ? 2 : 0;
-		struct regions r = { .window = 0x1000 };
+		struct regions r = {.window = 0x1000};
 		struct smbiov_sge_list l;
 		struct smbiov_iter before;
 		size_t need;
@@ -260,7 +256,7 @@ static void test_sge_too_small(void)
 /* Caller memory and DISCARD are refused with -EIO, untouched. */
 static void test_sge_refused_types(void)
 {
-	struct regions r = { 0 };
+	struct regions r = {0};
 	struct smbiov_sge_list l;
 	struct smbiov_iter before, it;
 
@@ -289,7 +285,7 @@ static void test_sge_refused_types(void)
 static void test_sge_xarray_hole_and_zero(void)
 {
 	struct smbiov_xarray *xa = smbiov_xarray_new();
-	struct regions r = { 0 };
+	struct regions r = {0};
 	struct smbiov_sge_list l;
 	struct smbiov_iter it, before;
 

@@ -76,7 +76,7 @@ static void test_page_alloc(void)
 
 static void test_folio_alloc(void)
 {
-	static const unsigned orders[] = { 0, 1, 3, SMBIOV_FOLIO_MAX_ORDER };
+	static const unsigned orders[] = {0, 1, 3, SMBIOV_FOLIO_MAX_ORDER};
 	size_t k;
 
 	for (k = 0; k < sizeof(orders) / sizeof(orders[0]); k++) {
@@ -222,7 +222,7 @@ static void run_waiter(struct smbiov_folio *f, int mode,
 		       void (*release)(struct smbiov_folio *f),
 		       unsigned expect_bit)
 {
-	struct waiter w = { .f = f, .mode = mode };
+	struct waiter w = {.f = f, .mode = mode};
 	pthread_t th;
 
 	T_ASSERT(pthread_create(&th, NULL, waiter_fn, &w) == 0);
@@ -271,7 +271,7 @@ static void test_lock_two_threads(void)
 	smbiov_folio_put(f);
 }
 
-#define NLOCKERS 6
+#define NLOCKERS    6
 #define LOCK_ROUNDS 20000
 
 struct contender {
@@ -328,7 +328,7 @@ static void test_lock_contention(void)
 static const struct {
 	uint64_t index;
 	unsigned order;
-} layout[] = { { 0, 0 }, { 1, 0 }, { 4, 2 }, { 8, 0 }, { 16, 4 } };
+} layout[] = {{0, 0}, {1, 0}, {4, 2}, {8, 0}, {16, 4}};
 #define NLAYOUT (sizeof(layout) / sizeof(layout[0]))
 
 static struct smbiov_xarray *make_layout(struct smbiov_folio **fs,
@@ -386,8 +386,8 @@ static void test_read_done(void)
 static void test_write_done(void)
 {
 	struct smbiov_folio *fs[NLAYOUT];
-	struct smbiov_xarray *xa = make_layout(fs, SMBIOV_FOLIO_LOCKED |
-							   SMBIOV_FOLIO_DIRTY);
+	struct smbiov_xarray *xa =
+		make_layout(fs, SMBIOV_FOLIO_LOCKED | SMBIOV_FOLIO_DIRTY);
 	size_t k;
 
 	for (k = 0; k < NLAYOUT; k++) {
@@ -420,15 +420,14 @@ static void test_write_done_wakes(void)
 {
 	struct smbiov_folio *fs[NLAYOUT];
 	struct smbiov_xarray *xa = make_layout(fs, SMBIOV_FOLIO_WRITEBACK);
-	struct waiter w = { .f = NULL, .mode = 2 };
+	struct waiter w = {.f = NULL, .mode = 2};
 	pthread_t th;
 
 	w.f = fs[4];
 	T_ASSERT(pthread_create(&th, NULL, waiter_fn, &w) == 0);
 	usleep(50 * 1000);
 	T_EXPECT_EQ(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 0);
-	T_EXPECT_EQ(smbiov_folios_write_done(xa, 16 * PG, 16 * PG, -EINTR),
-		    1);
+	T_EXPECT_EQ(smbiov_folios_write_done(xa, 16 * PG, 16 * PG, -EINTR), 1);
 	pthread_join(th, NULL);
 	T_EXPECT_EQ(w.done, 1);
 	T_EXPECT(w.flags_seen & SMBIOV_FOLIO_DIRTY);

@@ -24,7 +24,7 @@ static void *page_at(size_t n)
 
 static void test_pin_counts(void)
 {
-	void *pages[3] = { page_at(0), page_at(1), page_at(0) };
+	void *pages[3] = {page_at(0), page_at(1), page_at(0)};
 
 	T_EXPECT_EQ(smbiov_pins_outstanding(), 0);
 	/* A page listed twice is pinned twice. */
@@ -46,8 +46,8 @@ static void test_pin_counts(void)
 static void test_pin_page_granularity(void)
 {
 	/* Two addresses inside one page name the same page. */
-	void *a[1] = { (unsigned char *)page_at(3) + 17 };
-	void *b[1] = { (unsigned char *)page_at(3) + SMBIOV_PAGE_SIZE - 1 };
+	void *a[1] = {(unsigned char *)page_at(3) + 17};
+	void *b[1] = {(unsigned char *)page_at(3) + SMBIOV_PAGE_SIZE - 1};
 
 	T_EXPECT_EQ(smbiov_pin_pages(a, 1), 0);
 	T_EXPECT_EQ(smbiov_pin_pages(b, 1), 0);
@@ -62,9 +62,8 @@ static void test_pin_page_granularity(void)
 
 static void test_pin_all_or_nothing(void)
 {
-	void *pages[5] = { page_at(5), page_at(6), page_at(5), NULL,
-			   page_at(7) };
-	void *held[1] = { page_at(5) };
+	void *pages[5] = {page_at(5), page_at(6), page_at(5), NULL, page_at(7)};
+	void *held[1] = {page_at(5)};
 
 	/*
 	 * A bad entry late in the list must take back the pins the call
@@ -116,8 +115,8 @@ static void test_pin_many_pages(void)
 
 static void test_unpin_unpinned(void)
 {
-	void *pinned[1] = { page_at(10) };
-	void *both[2] = { page_at(11), page_at(10) };
+	void *pinned[1] = {page_at(10)};
+	void *both[2] = {page_at(11), page_at(10)};
 
 	T_EXPECT_EQ(smbiov_pin_pages(pinned, 1), 0);
 	/* page 11 was never pinned: reported and ignored, page 10 dropped. */
@@ -136,7 +135,7 @@ static void test_unpin_unpinned(void)
 }
 
 #define NTHREADS 8
-#define ROUNDS 2000
+#define ROUNDS	 2000
 
 static void *pin_worker(void *arg)
 {

@@ -129,7 +129,7 @@ static void test_large_orders(void)
 static void test_overlap_and_alignment(void)
 {
 	struct smbiov_xarray *xa = smbiov_xarray_new();
-	struct smbiov_folio *big = folio_at(16, 4); /* 16..31 */
+	struct smbiov_folio *big = folio_at(16, 4);   /* 16..31 */
 	struct smbiov_folio *huge = folio_at(512, 9); /* 512..1023 */
 	struct smbiov_folio *f;
 
@@ -327,7 +327,7 @@ static void test_populate(void)
 /* ---- randomised comparison against a flat model -------------------------- */
 
 #define MODEL_PAGES 4096
-#define MODEL_OPS 20000
+#define MODEL_OPS   20000
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
@@ -343,7 +343,7 @@ static void test_random_model(void)
 {
 	static struct smbiov_folio *model[MODEL_PAGES];
 	/* Run at two bases: a shallow tree and one reaching 1 << 40. */
-	static const uint64_t bases[] = { 0, (uint64_t)1 << 40 };
+	static const uint64_t bases[] = {0, (uint64_t)1 << 40};
 	size_t b, op, i, bad = 0, nr = 0;
 
 	for (b = 0; b < 2; b++) {

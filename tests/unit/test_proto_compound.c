@@ -38,7 +38,7 @@ static size_t build(uint8_t *buf, const size_t *lens, size_t n)
 
 static void test_walk(void)
 {
-	static const size_t lens[] = { 68, 64, 101 };
+	static const size_t lens[] = {68, 64, 101};
 	uint8_t buf[512];
 	struct smb2_compound_iter it;
 	size_t total = build(buf, lens, 3), off, len;
@@ -85,7 +85,7 @@ static void set_next(uint8_t *hdr, uint32_t v)
 
 static void test_bad_chains(void)
 {
-	static const size_t lens[] = { 72, 72, 72 };
+	static const size_t lens[] = {72, 72, 72};
 	uint8_t buf[512];
 	size_t total = build(buf, lens, 3);
 
@@ -136,15 +136,16 @@ static void test_many_elements(void)
 	for (size_t i = 0; i < SMB2_COMPOUND_MAX_ELEMS + 2; i++)
 		lens[i] = 64;
 	/* An OPLOCK_BREAK-style flood: one more than the default bound. */
-	T_EXPECT_EQ(walk_all(buf, build(buf, lens, SMB2_COMPOUND_MAX_ELEMS + 1),
-			     0), -E2BIG);
-	T_EXPECT_EQ(walk_all(buf, build(buf, lens, SMB2_COMPOUND_MAX_ELEMS),
-			     0), SMB2_COMPOUND_MAX_ELEMS);
+	T_EXPECT_EQ(
+		walk_all(buf, build(buf, lens, SMB2_COMPOUND_MAX_ELEMS + 1), 0),
+		-E2BIG);
+	T_EXPECT_EQ(walk_all(buf, build(buf, lens, SMB2_COMPOUND_MAX_ELEMS), 0),
+		    SMB2_COMPOUND_MAX_ELEMS);
 }
 
 static void test_link(void)
 {
-	uint8_t h[64] = { 0 };
+	uint8_t h[64] = {0};
 
 	T_EXPECT_EQ(smb2_compound_pad(64), 0);
 	T_EXPECT_EQ(smb2_compound_pad(65), 7);

@@ -325,12 +325,12 @@ static void test_create_rsp_bad_offsets(void)
 		uint32_t off, len;
 		const char *why;
 	} rows[] = {
-	    {64 + 80, 16, "offset into the fixed part"},
-	    {0, 16, "offset 0 with a length"},
-	    {64 + 88, 0x1000, "length past the element"},
-	    {0x1000, 8, "offset past the element"},
-	    {0xFFFFFFF8u, 0x10, "offset + length wraps 32 bits"},
-	    {64 + 88, 0xFFFFFFFFu, "length near 2^32"},
+		{64 + 80, 16, "offset into the fixed part"},
+		{0, 16, "offset 0 with a length"},
+		{64 + 88, 0x1000, "length past the element"},
+		{0x1000, 8, "offset past the element"},
+		{0xFFFFFFF8u, 0x10, "offset + length wraps 32 bits"},
+		{64 + 88, 0xFFFFFFFFu, "length near 2^32"},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -389,21 +389,21 @@ static void test_cc_walker_malformed(void)
 		int want;
 		const char *why;
 	} rows[] = {
-	    {0, 16, 4, 24, 8, 32, 0, "valid single context"},
-	    {32, 16, 4, 24, 8, 32, -EBADMSG, "Next to the end: no header"},
-	    {20, 16, 4, 0, 0, 64, -EBADMSG, "Next not 8-aligned"},
-	    {8, 16, 4, 0, 0, 64, -EBADMSG, "Next inside the header"},
-	    {0xFFFFFFF8u, 16, 4, 0, 0, 64, -EBADMSG, "Next wraps back"},
-	    {128, 16, 4, 0, 0, 64, -EBADMSG, "Next past the chain"},
-	    {0, 16, 0, 0, 0, 32, -EBADMSG, "NameLength 0"},
-	    {0, 8, 4, 0, 0, 32, -EBADMSG, "name inside the header"},
-	    {0, 30, 4, 0, 0, 32, -EBADMSG, "name past the context"},
-	    {0, 0xFFFF, 0xFFFF, 0, 0, 32, -EBADMSG, "name 16-bit wrap"},
-	    {0, 16, 4, 24, 9, 32, -EBADMSG, "data past the chain"},
-	    {0, 16, 4, 4, 8, 32, -EBADMSG, "data inside the header"},
-	    {0, 16, 4, 24, 0xFFFFFFFFu, 32, -EBADMSG, "data 32-bit wrap"},
-	    {0, 16, 4, 0xFFF8, 16, 32, -EBADMSG, "data offset past"},
-	    {0, 16, 4, 24, 8, 12, -EBADMSG, "truncated header"},
+		{0, 16, 4, 24, 8, 32, 0, "valid single context"},
+		{32, 16, 4, 24, 8, 32, -EBADMSG, "Next to the end: no header"},
+		{20, 16, 4, 0, 0, 64, -EBADMSG, "Next not 8-aligned"},
+		{8, 16, 4, 0, 0, 64, -EBADMSG, "Next inside the header"},
+		{0xFFFFFFF8u, 16, 4, 0, 0, 64, -EBADMSG, "Next wraps back"},
+		{128, 16, 4, 0, 0, 64, -EBADMSG, "Next past the chain"},
+		{0, 16, 0, 0, 0, 32, -EBADMSG, "NameLength 0"},
+		{0, 8, 4, 0, 0, 32, -EBADMSG, "name inside the header"},
+		{0, 30, 4, 0, 0, 32, -EBADMSG, "name past the context"},
+		{0, 0xFFFF, 0xFFFF, 0, 0, 32, -EBADMSG, "name 16-bit wrap"},
+		{0, 16, 4, 24, 9, 32, -EBADMSG, "data past the chain"},
+		{0, 16, 4, 4, 8, 32, -EBADMSG, "data inside the header"},
+		{0, 16, 4, 24, 0xFFFFFFFFu, 32, -EBADMSG, "data 32-bit wrap"},
+		{0, 16, 4, 0xFFF8, 16, 32, -EBADMSG, "data offset past"},
+		{0, 16, 4, 24, 8, 12, -EBADMSG, "truncated header"},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -440,7 +440,7 @@ static void test_cc_typed_sizes(void)
 {
 	uint8_t d[64] = {0};
 	struct smb2_cc cc = {
-	    .name = (const uint8_t *)"RqLs", .name_len = 4, .data = d};
+		.name = (const uint8_t *)"RqLs", .name_len = 4, .data = d};
 	struct smb2_lease l;
 	struct smb2_dh2q dh;
 	struct smb2_mxac mx;

@@ -73,8 +73,8 @@ static size_t mk_dir(uint8_t cls, size_t offs[4])
 	memset(buf, 0, sizeof(buf));
 	for (int i = 0; i < 4; i++) {
 		offs[i] = pos;
-		len =
-		    put_entry(buf + pos, cls, names[i], shorts[i], (uint64_t)i);
+		len = put_entry(buf + pos, cls, names[i], shorts[i],
+				(uint64_t)i);
 		if (i < 3) {
 			size_t next = (len + 7) & ~(size_t)7;
 
@@ -153,8 +153,8 @@ static void test_walk_full(void)
 static void test_walk_truncated(void)
 {
 	static const uint8_t classes[] = {
-	    FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
-	    FSCC_FILE_ID_FULL_DIRECTORY_INFORMATION,
+		FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
+		FSCC_FILE_ID_FULL_DIRECTORY_INFORMATION,
 	};
 	struct smb2_dir_iter it;
 	int n;
@@ -180,8 +180,8 @@ static void test_walk_truncated(void)
 static void test_walk_malformed(void)
 {
 	static const uint8_t classes[] = {
-	    FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
-	    FSCC_FILE_ID_FULL_DIRECTORY_INFORMATION,
+		FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
+		FSCC_FILE_ID_FULL_DIRECTORY_INFORMATION,
 	};
 	int n;
 
@@ -195,17 +195,17 @@ static void test_walk_malformed(void)
 			int width; /* 1 or 4 */
 			const char *why;
 		} rows[] = {
-		    {1, 0, 4, 4, "Next smaller than the fixed entry"},
-		    {1, 0, 0xFFFFFFF8u, 4, "Next wraps backwards"},
-		    {1, 0, (uint32_t)fx + 4 + 1, 4, "Next unaligned"},
-		    {2, 0, 4096, 4, "Next past the buffer"},
-		    {2, 0, (uint32_t)(fx + 8), 4,
-		     "Next inside this entry's name"},
-		    {0, 60, 3, 4, "odd FileNameLength"},
-		    {0, 60, 0, 4, "empty FileNameLength"},
-		    {0, 60, 200, 4, "name past Next"},
-		    {3, 60, 0xFFFFFFFEu, 4, "name near 2^32"},
-		    {3, 60, 34, 4, "last name past the buffer"},
+			{1, 0, 4, 4, "Next smaller than the fixed entry"},
+			{1, 0, 0xFFFFFFF8u, 4, "Next wraps backwards"},
+			{1, 0, (uint32_t)fx + 4 + 1, 4, "Next unaligned"},
+			{2, 0, 4096, 4, "Next past the buffer"},
+			{2, 0, (uint32_t)(fx + 8), 4,
+			 "Next inside this entry's name"},
+			{0, 60, 3, 4, "odd FileNameLength"},
+			{0, 60, 0, 4, "empty FileNameLength"},
+			{0, 60, 200, 4, "name past Next"},
+			{3, 60, 0xFFFFFFFEu, 4, "name near 2^32"},
+			{3, 60, 34, 4, "last name past the buffer"},
 		};
 
 		for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
@@ -257,12 +257,12 @@ static void test_query_dir_req(void)
 {
 	uint8_t body[128], pat[4];
 	struct smb2_query_dir_req q = {
-	    .info_class = FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
-	    .flags = SMB2_RESTART_SCANS,
-	    .fid = {1, 2},
-	    .output_len = 65536,
-	    .pattern = pat,
-	    .pattern_len = u16(pat, "*"),
+		.info_class = FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
+		.flags = SMB2_RESTART_SCANS,
+		.fid = {1, 2},
+		.output_len = 65536,
+		.pattern = pat,
+		.pattern_len = u16(pat, "*"),
 	};
 
 	T_EXPECT_EQ(smb2_query_dir_req_encode(body, sizeof(body), &q), 34);
@@ -304,16 +304,16 @@ static void test_query_dir_rsp(void)
 		    -EPROTO);
 	for (size_t n = 0; n < len; n++)
 		T_EXPECT_EQ(
-		    smb2_query_dir_rsp_decode(msg, n, 65536, &out, &olen),
-		    -EBADMSG);
+			smb2_query_dir_rsp_decode(msg, n, 65536, &out, &olen),
+			-EBADMSG);
 	le16_put(msg + 66, 70); /* into the fixed part */
 	T_EXPECT_EQ(smb2_query_dir_rsp_decode(msg, len, 65536, &out, &olen),
 		    -EBADMSG);
 	le16_put(msg + 66, 0xFFFF); /* 16/32-bit wrap */
 	le32_put(msg + 68, 0xFFFFFFFFu);
 	T_EXPECT_EQ(
-	    smb2_query_dir_rsp_decode(msg, len, 0xFFFFFFFFu, &out, &olen),
-	    -EBADMSG);
+		smb2_query_dir_rsp_decode(msg, len, 0xFFFFFFFFu, &out, &olen),
+		-EBADMSG);
 }
 
 int main(void)

@@ -17,16 +17,16 @@
  * SessionId 0x8877665544332211, signature 0xA0..0xAF.
  */
 static const uint8_t known_sync[64] = {
-	0xFE, 'S', 'M', 'B', 0x40, 0x00, 0x01, 0x00,	/* id, size, charge */
+	0xFE, 'S',  'M',  'B',	0x40, 0x00, 0x01, 0x00, /* id, size, charge */
 	0x22, 0x00, 0x00, 0xC0,				/* Status */
 	0x03, 0x00, 0x1F, 0x00,				/* Command, credits */
 	0x09, 0x00, 0x00, 0x00,				/* Flags */
 	0x00, 0x00, 0x00, 0x00,				/* NextCommand */
-	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,	/* MessageId */
+	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* MessageId */
 	0x00, 0x00, 0x00, 0x00,				/* Reserved */
 	0x44, 0x33, 0x22, 0x11,				/* TreeId */
-	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,	/* SessionId */
-	0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,	/* Signature */
+	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, /* SessionId */
+	0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, /* Signature */
 	0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF,
 };
 
@@ -205,22 +205,23 @@ static void test_error_rsp(void)
 	buf[SMB2_HDR_SIZE] = 8;
 	T_EXPECT_EQ(smb2_error_rsp_decode(buf, n, &r), -EBADMSG);
 	/* Output buffer too small. */
-	T_EXPECT_EQ(smb2_error_rsp_encode(buf, 72, &(struct smb2_hdr){0},
-					  NULL, 0, 0), -ENOSPC);
+	T_EXPECT_EQ(smb2_error_rsp_encode(buf, 72, &(struct smb2_hdr){0}, NULL,
+					  0, 0),
+		    -ENOSPC);
 }
 
 static void test_simple_msgs(void)
 {
 	struct smb2_hdr h, d;
 	uint8_t buf[SMB2_SIMPLE_MSG_LEN];
-	static const uint16_t cmds[] = { SMB2_LOGOFF, SMB2_TREE_DISCONNECT,
-					 SMB2_ECHO, SMB2_CANCEL };
+	static const uint16_t cmds[] = {SMB2_LOGOFF, SMB2_TREE_DISCONNECT,
+					SMB2_ECHO, SMB2_CANCEL};
 
 	smb2_hdr_init_req(&h, 0, 42, 1, 1);
 	for (size_t i = 0; i < 4; i++) {
-		T_EXPECT_EQ(smb2_simple_msg_encode(buf, sizeof(buf), &h,
-						   cmds[i]),
-			    SMB2_SIMPLE_MSG_LEN);
+		T_EXPECT_EQ(
+			smb2_simple_msg_encode(buf, sizeof(buf), &h, cmds[i]),
+			SMB2_SIMPLE_MSG_LEN);
 		T_EXPECT_EQ(smb2_simple_msg_decode(buf, sizeof(buf)), 0);
 		T_ASSERT(smb2_hdr_decode(buf, sizeof(buf), &d) == 0);
 		T_EXPECT_EQ(d.command, cmds[i]);

@@ -32,12 +32,12 @@ static size_t u16(uint8_t *out, const char *s)
 static void test_query_info_req(void)
 {
 	struct smb2_query_info_req q = {
-	    .info_type = SMB2_0_INFO_FILE,
-	    .info_class = FSCC_FILE_ALL_INFORMATION,
-	    .output_len = 4096,
-	    .additional = 0,
-	    .flags = 0,
-	    .fid = fid,
+		.info_type = SMB2_0_INFO_FILE,
+		.info_class = FSCC_FILE_ALL_INFORMATION,
+		.output_len = 4096,
+		.additional = 0,
+		.flags = 0,
+		.fid = fid,
 	};
 	uint8_t body[128], in[6] = {1, 2, 3, 4, 5, 6};
 
@@ -92,12 +92,12 @@ static void test_query_info_rsp(void)
 		uint32_t len;
 		const char *why;
 	} bad[] = {
-	    {64, 8, "offset into the fixed part"},
-	    {71, 8, "offset one short of the buffer"},
-	    {72, 41, "length one past the element"},
-	    {200, 1, "offset past the element"},
-	    {0xFFFF, 0xFFFFFFFFu, "16/32-bit wrap"},
-	    {72, 0xFFFFFFF8u, "length near 2^32"},
+		{64, 8, "offset into the fixed part"},
+		{71, 8, "offset one short of the buffer"},
+		{72, 41, "length one past the element"},
+		{200, 1, "offset past the element"},
+		{0xFFFF, 0xFFFFFFFFu, "16/32-bit wrap"},
+		{72, 0xFFFFFFF8u, "length near 2^32"},
 	};
 
 	for (size_t i = 0; i < sizeof(data); i++)
@@ -205,7 +205,7 @@ static void test_file_all(void)
 	struct smb2_file_all a;
 	size_t len = mk_file_all(buf, "\\dir\\file.txt");
 	static const uint32_t bad_nlen[] = {
-	    27, 28, 0x7FFFFFFF, 0xFFFFFFFFu, 0xFFFFFFFEu, 25};
+		27, 28, 0x7FFFFFFF, 0xFFFFFFFFu, 0xFFFFFFFEu, 25};
 
 	T_ASSERT(smb2_file_all_decode(buf, len, &a) == 0);
 	T_EXPECT_EQ(a.basic.creation_time, 10);
@@ -294,7 +294,7 @@ static void test_set_info(void)
 {
 	struct smb2_set_info_req s = {.info_type = SMB2_0_INFO_FILE,
 				      .info_class =
-					  FSCC_FILE_RENAME_INFORMATION,
+					      FSCC_FILE_RENAME_INFORMATION,
 				      .fid = fid};
 	uint8_t body[256], name[64], tmp[8];
 	size_t nlen = u16(name, "new\\name");
@@ -320,8 +320,8 @@ static void test_set_info(void)
 	T_EXPECT_EQ(le64_get(body + 16), fid.persistent);
 	T_EXPECT_EQ(le32_get(body + 32 + 16), nlen); /* payload intact */
 	T_EXPECT_EQ(
-	    smb2_file_rename_encode(body, 20 + nlen + 1, false, name, nlen),
-	    -ENOSPC);
+		smb2_file_rename_encode(body, 20 + nlen + 1, false, name, nlen),
+		-ENOSPC);
 	T_EXPECT_EQ(smb2_file_rename_encode(body, 256, false, name, 3),
 		    -EINVAL);
 

@@ -32,10 +32,10 @@ static void test_ioctl_req_vneg(void)
 			      .dialects = dialects,
 			      .dialect_count = 4};
 	struct smb2_ioctl_req r = {
-	    .ctl_code = FSCTL_VALIDATE_NEGOTIATE_INFO,
-	    .fid = {SMB2_FILEID_NONE_PART, SMB2_FILEID_NONE_PART},
-	    .max_output_rsp = 24,
-	    .flags = SMB2_0_IOCTL_IS_FSCTL,
+		.ctl_code = FSCTL_VALIDATE_NEGOTIATE_INFO,
+		.fid = {SMB2_FILEID_NONE_PART, SMB2_FILEID_NONE_PART},
+		.max_output_rsp = 24,
+		.flags = SMB2_0_IOCTL_IS_FSCTL,
 	};
 	uint8_t body[256];
 	ssize_t n;
@@ -46,9 +46,9 @@ static void test_ioctl_req_vneg(void)
 	n = smb2_vneg_req_encode(body + 56, sizeof(body) - 56, &v);
 	T_ASSERT(n == 32);
 	T_EXPECT(memcmp(body + 56, want_in, 32) == 0);
-	T_EXPECT_EQ(
-	    smb2_ioctl_req_encode(body, sizeof(body), &r, body + 56, (size_t)n),
-	    88);
+	T_EXPECT_EQ(smb2_ioctl_req_encode(body, sizeof(body), &r, body + 56,
+					  (size_t)n),
+		    88);
 	T_EXPECT_EQ(le16_get(body), 57);
 	T_EXPECT_EQ(le32_get(body + 4), FSCTL_VALIDATE_NEGOTIATE_INFO);
 	T_EXPECT_EQ(le64_get(body + 8), SMB2_FILEID_NONE_PART);
@@ -114,15 +114,15 @@ static void test_ioctl_rsp(void)
 		uint32_t off, cnt;
 		const char *why;
 	} bad[] = {
-	    {1, 100, 8, "output offset into the fixed part"},
-	    {1, 0, 8, "output offset 0 with a count"},
-	    {1, 128, 41, "output count one past the frame"},
-	    {1, 4096, 1, "output offset past the frame"},
-	    {1, 0xFFFFFFF0u, 0x20, "output offset + count wraps"},
-	    {1, 128, 0xFFFFFFFFu, "output count near 2^32"},
-	    {0, 60, 12, "input offset into the header"},
-	    {0, 112, 57, "input count past the frame"},
-	    {0, 0xFFFFFFFFu, 1, "input offset near 2^32"},
+		{1, 100, 8, "output offset into the fixed part"},
+		{1, 0, 8, "output offset 0 with a count"},
+		{1, 128, 41, "output count one past the frame"},
+		{1, 4096, 1, "output offset past the frame"},
+		{1, 0xFFFFFFF0u, 0x20, "output offset + count wraps"},
+		{1, 128, 0xFFFFFFFFu, "output count near 2^32"},
+		{0, 60, 12, "input offset into the header"},
+		{0, 112, 57, "input count past the frame"},
+		{0, 0xFFFFFFFFu, 1, "input offset near 2^32"},
 	};
 
 	for (size_t i = 0; i < sizeof(in); i++)
@@ -217,12 +217,12 @@ static void test_copychunk(void)
 {
 	uint8_t key[24], p[128];
 	struct smb2_copychunk c[2] = {
-	    {.source_offset = 0,
-	     .target_offset = 1ull << 33,
-	     .length = 1 << 20},
-	    {.source_offset = 1 << 20,
-	     .target_offset = (1ull << 33) + (1 << 20),
-	     .length = 4096},
+		{.source_offset = 0,
+		 .target_offset = 1ull << 33,
+		 .length = 1 << 20},
+		{.source_offset = 1 << 20,
+		 .target_offset = (1ull << 33) + (1 << 20),
+		 .length = 4096},
 	};
 	struct smb2_copychunk_rsp r;
 

@@ -43,9 +43,9 @@ static void test_lock_req(void)
 	};
 	/* clang-format on */
 	struct smb2_lock_element el[2] = {
-	    {4096, 100,
-	     SMB2_LOCKFLAG_EXCLUSIVE_LOCK | SMB2_LOCKFLAG_FAIL_IMMEDIATELY},
-	    {1ull << 40, 1, SMB2_LOCKFLAG_SHARED_LOCK},
+		{4096, 100,
+		 SMB2_LOCKFLAG_EXCLUSIVE_LOCK | SMB2_LOCKFLAG_FAIL_IMMEDIATELY},
+		{1ull << 40, 1, SMB2_LOCKFLAG_SHARED_LOCK},
 	};
 	struct smb2_lock_req r = {.fid = {1, 2},
 				  .seq_number = 3,

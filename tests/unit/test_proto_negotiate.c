@@ -27,40 +27,40 @@ static size_t build_known(uint8_t *m)
 	smb2_hdr_init_req(&h, SMB2_NEGOTIATE, 0, 1, 1);
 	h.flags = SMB2_FLAGS_SERVER_TO_REDIR;
 	smb2_hdr_encode(m, &h);
-	le16_put(b + 0, 65);			/* StructureSize */
-	le16_put(b + 2, 0x0003);		/* signing enabled+required */
-	le16_put(b + 4, 0x0311);		/* DialectRevision */
-	le16_put(b + 6, 4);			/* NegotiateContextCount */
+	le16_put(b + 0, 65);	 /* StructureSize */
+	le16_put(b + 2, 0x0003); /* signing enabled+required */
+	le16_put(b + 4, 0x0311); /* DialectRevision */
+	le16_put(b + 6, 4);	 /* NegotiateContextCount */
 	for (int i = 0; i < 16; i++)
-		b[8 + i] = (uint8_t)(0x10 + i);	/* ServerGuid */
-	le32_put(b + 24, 0x0000007F);		/* Capabilities */
-	le32_put(b + 28, 8u << 20);		/* MaxTransactSize */
-	le32_put(b + 32, 4u << 20);		/* MaxReadSize */
-	le32_put(b + 36, 2u << 20);		/* MaxWriteSize */
+		b[8 + i] = (uint8_t)(0x10 + i);	 /* ServerGuid */
+	le32_put(b + 24, 0x0000007F);		 /* Capabilities */
+	le32_put(b + 28, 8u << 20);		 /* MaxTransactSize */
+	le32_put(b + 32, 4u << 20);		 /* MaxReadSize */
+	le32_put(b + 36, 2u << 20);		 /* MaxWriteSize */
 	le64_put(b + 40, 0x01D9000000000001ull); /* SystemTime */
-	le64_put(b + 48, 0);			/* ServerStartTime */
-	le16_put(b + 56, 128);			/* SecurityBufferOffset */
-	le16_put(b + 58, 8);			/* SecurityBufferLength */
-	le32_put(b + 60, 136);			/* NegotiateContextOffset */
+	le64_put(b + 48, 0);			 /* ServerStartTime */
+	le16_put(b + 56, 128);			 /* SecurityBufferOffset */
+	le16_put(b + 58, 8);			 /* SecurityBufferLength */
+	le32_put(b + 60, 136);			 /* NegotiateContextOffset */
 	memcpy(m + 128, "NTLMSSP", 8);
 	le16_put(m + 136, 1);
 	le16_put(m + 138, 38);
-	le16_put(m + 144, 1);			/* HashAlgorithmCount */
-	le16_put(m + 146, 32);			/* SaltLength */
-	le16_put(m + 148, 1);			/* SHA-512 */
+	le16_put(m + 144, 1);  /* HashAlgorithmCount */
+	le16_put(m + 146, 32); /* SaltLength */
+	le16_put(m + 148, 1);  /* SHA-512 */
 	for (int i = 0; i < 32; i++)
 		m[150 + i] = (uint8_t)(0xC0 + i);
 	/* 182..183 padding */
-	le16_put(m + 184, 0x0100);		/* reserved type, length 0 */
+	le16_put(m + 184, 0x0100); /* reserved type, length 0 */
 	le16_put(m + 192, 2);
 	le16_put(m + 194, 4);
-	le16_put(m + 200, 1);			/* CipherCount */
-	le16_put(m + 202, 2);			/* AES-128-GCM */
+	le16_put(m + 200, 1); /* CipherCount */
+	le16_put(m + 202, 2); /* AES-128-GCM */
 	/* 204..207 padding */
 	le16_put(m + 208, 8);
 	le16_put(m + 210, 4);
 	le16_put(m + 216, 1);
-	le16_put(m + 218, 2);			/* AES-GMAC */
+	le16_put(m + 218, 2); /* AES-GMAC */
 	return 220;
 }
 
@@ -393,7 +393,7 @@ static void test_req_roundtrip(void)
 
 static void test_rsp_roundtrip(void)
 {
-	static const uint8_t blob[5] = { 1, 2, 3, 4, 5 };
+	static const uint8_t blob[5] = {1, 2, 3, 4, 5};
 	uint8_t salt[32], m[512];
 	struct smb2_negotiate_rsp r, d;
 	struct smb2_hdr h;

@@ -14,14 +14,18 @@
 static void test_ss_req(void)
 {
 	static const uint8_t blob[] = "NTLMSSP\0negotiate-token";
-	struct smb2_session_setup_req q = {
-		.flags = SMB2_SESSION_FLAG_BINDING,
-		.security_mode = SMB2_NEGOTIATE_SIGNING_REQUIRED,
-		.capabilities = SMB2_GLOBAL_CAP_DFS,
-		.previous_session_id = 0x1122334455667788ull,
-		.sec_buf = blob,
-		.sec_len = sizeof(blob),
-	}, d;
+	struct smb2_session_setup_req
+		q =
+			{
+				.flags = SMB2_SESSION_FLAG_BINDING,
+				.security_mode =
+					SMB2_NEGOTIATE_SIGNING_REQUIRED,
+				.capabilities = SMB2_GLOBAL_CAP_DFS,
+				.previous_session_id = 0x1122334455667788ull,
+				.sec_buf = blob,
+				.sec_len = sizeof(blob),
+			},
+		d;
 	struct smb2_hdr h;
 	uint8_t m[256];
 	ssize_t n;
@@ -31,7 +35,7 @@ static void test_ss_req(void)
 	n = smb2_session_setup_req_encode(m, sizeof(m), &h, &q);
 	T_ASSERT(n == SMB2_SESSION_SETUP_REQ_LEN);
 	T_EXPECT_EQ(le16_get(m + 64), 25);
-	T_EXPECT_EQ(le16_get(m + 76), 88);	/* SecurityBufferOffset */
+	T_EXPECT_EQ(le16_get(m + 76), 88); /* SecurityBufferOffset */
 	T_EXPECT_EQ(le16_get(m + 78), sizeof(blob));
 	/* The blob travels from caller memory; append it for decoding. */
 	memcpy(m + n, blob, sizeof(blob));
@@ -56,12 +60,15 @@ static void test_ss_req(void)
 
 static void test_ss_rsp(void)
 {
-	static const uint8_t blob[] = { 0xA1, 0x81, 0x22, 0x30, 0x20 };
-	struct smb2_session_setup_rsp r = {
-		.session_flags = SMB2_SESSION_FLAG_ENCRYPT_DATA,
-		.sec_buf = blob,
-		.sec_len = sizeof(blob),
-	}, d;
+	static const uint8_t blob[] = {0xA1, 0x81, 0x22, 0x30, 0x20};
+	struct smb2_session_setup_rsp
+		r =
+			{
+				.session_flags = SMB2_SESSION_FLAG_ENCRYPT_DATA,
+				.sec_buf = blob,
+				.sec_len = sizeof(blob),
+			},
+		d;
 	struct smb2_hdr h;
 	uint8_t m[128];
 	ssize_t n;
@@ -117,9 +124,13 @@ static void test_tc_req(void)
 {
 	/* \\srv\share with an e-acute: 11 UTF-16 units. */
 	static const char path[] = "\\\\srv\\sh\xC3\xA9re";
-	struct smb2_tree_connect_req q = {
-		.path = path, .path_len = sizeof(path) - 1,
-	}, d;
+	struct smb2_tree_connect_req q =
+					     {
+						     .path = path,
+						     .path_len =
+							     sizeof(path) - 1,
+					     },
+				     d;
 	struct smb2_hdr h;
 	uint8_t m[256];
 	char back[64];
@@ -142,8 +153,8 @@ static void test_tc_req(void)
 	for (ssize_t k = 0; k < n; k++) {
 		T_EXPECT_EQ(smb2_tree_connect_req_decode(m, (size_t)k, &d),
 			    -EBADMSG);
-		T_EXPECT_EQ(smb2_tree_connect_req_encode(m, (size_t)k, &h,
-							 &q), -ENOSPC);
+		T_EXPECT_EQ(smb2_tree_connect_req_encode(m, (size_t)k, &h, &q),
+			    -ENOSPC);
 	}
 	/* Odd PathLength, offset into the fixed part. */
 	le16_put(m + 70, 21);
@@ -163,13 +174,17 @@ static void test_tc_req(void)
 
 static void test_tc_rsp(void)
 {
-	struct smb2_tree_connect_rsp r = {
-		.share_type = SMB2_SHARE_TYPE_DISK,
-		.share_flags = SMB2_SHAREFLAG_ENCRYPT_DATA |
-			       SMB2_SHAREFLAG_NO_CACHING,
-		.capabilities = SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY,
-		.maximal_access = 0x001F01FF,
-	}, d;
+	struct smb2_tree_connect_rsp
+		r =
+			{
+				.share_type = SMB2_SHARE_TYPE_DISK,
+				.share_flags = SMB2_SHAREFLAG_ENCRYPT_DATA |
+					       SMB2_SHAREFLAG_NO_CACHING,
+				.capabilities =
+					SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY,
+				.maximal_access = 0x001F01FF,
+			},
+		d;
 	struct smb2_hdr h;
 	uint8_t m[SMB2_TREE_CONNECT_RSP_LEN];
 

@@ -33,12 +33,12 @@ static void test_roundtrip(void)
 	size_t n;
 
 	roundtrip("share", 10);
-	roundtrip("\xC3\xA9", 2);			/* U+00E9 */
-	roundtrip("\xE2\x82\xAC", 2);			/* U+20AC */
-	roundtrip("\xEF\xBF\xBD", 2);			/* U+FFFD */
-	roundtrip("\xF0\x9F\x98\x80", 4);		/* U+1F600 */
-	roundtrip("\xF4\x8F\xBF\xBF", 4);		/* U+10FFFF */
-	roundtrip("a\xF0\x90\x80\x80z", 8);		/* U+10000 */
+	roundtrip("\xC3\xA9", 2);	    /* U+00E9 */
+	roundtrip("\xE2\x82\xAC", 2);	    /* U+20AC */
+	roundtrip("\xEF\xBF\xBD", 2);	    /* U+FFFD */
+	roundtrip("\xF0\x9F\x98\x80", 4);   /* U+1F600 */
+	roundtrip("\xF4\x8F\xBF\xBF", 4);   /* U+10FFFF */
+	roundtrip("a\xF0\x90\x80\x80z", 8); /* U+10000 */
 	T_EXPECT_EQ(utf16_from_utf8("", 0, NULL, 0, &n), 0);
 	T_EXPECT_EQ(n, 0);
 }
@@ -51,7 +51,7 @@ static void test_bad_utf8(void)
 		"\xF0\x80\x80\xAF",	/* overlong '/' */
 		"\xED\xA0\x80",		/* encoded surrogate U+D800 */
 		"\xF4\x90\x80\x80",	/* U+110000 */
-		"\xF8\x88\x80\x80\x80",	/* 5-byte form */
+		"\xF8\x88\x80\x80\x80", /* 5-byte form */
 		"\x80",			/* stray continuation */
 		"\xE2\x82",		/* truncated */
 		"\xC3(",		/* bad continuation */
@@ -61,7 +61,8 @@ static void test_bad_utf8(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		T_EXPECT_EQ(utf16_from_utf8(bad[i], strlen(bad[i]), u,
-					    sizeof(u), &n), -EINVAL);
+					    sizeof(u), &n),
+			    -EINVAL);
 	T_EXPECT_EQ(utf16_from_utf8("a\0b", 3, u, sizeof(u), &n), -EINVAL);
 }
 
@@ -71,21 +72,22 @@ static void test_bad_utf16(void)
 		uint8_t b[6];
 		size_t len;
 	} bad[] = {
-		{ { 'a', 0, 'b' }, 3 },			/* odd length */
-		{ { 'a' }, 1 },				/* odd length */
-		{ { 0x00, 0xD8 }, 2 },			/* lone high at end */
-		{ { 0x00, 0xD8, 'a', 0 }, 4 },		/* high + non-low */
-		{ { 0x00, 0xD8, 0x00, 0xD8 }, 4 },	/* high + high */
-		{ { 0x00, 0xDC, 'a', 0 }, 4 },		/* lone low */
-		{ { 'a', 0, 0, 0 }, 4 },		/* NUL */
-		{ { 0x3D, 0xD8, 0x00, 0xDE, 0x00 }, 5 }, /* pair + odd byte */
+		{{'a', 0, 'b'}, 3},		     /* odd length */
+		{{'a'}, 1},			     /* odd length */
+		{{0x00, 0xD8}, 2},		     /* lone high at end */
+		{{0x00, 0xD8, 'a', 0}, 4},	     /* high + non-low */
+		{{0x00, 0xD8, 0x00, 0xD8}, 4},	     /* high + high */
+		{{0x00, 0xDC, 'a', 0}, 4},	     /* lone low */
+		{{'a', 0, 0, 0}, 4},		     /* NUL */
+		{{0x3D, 0xD8, 0x00, 0xDE, 0x00}, 5}, /* pair + odd byte */
 	};
 	char out[16];
 	size_t n;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		T_EXPECT_EQ(utf16_to_utf8(bad[i].b, bad[i].len, out,
-					  sizeof(out), &n), -EBADMSG);
+					  sizeof(out), &n),
+			    -EBADMSG);
 	T_EXPECT_EQ(utf16_to_utf8(NULL, 2, out, sizeof(out), &n), -EINVAL);
 }
 

@@ -125,8 +125,8 @@ static void test_send_many_segments(void)
 		off += len;
 	}
 	total = off;
-	T_ASSERT(smbiov_iter_iovec(&it, SMBIOV_ITER_SOURCE, seg, NSEG,
-				   total) == 0);
+	T_ASSERT(smbiov_iter_iovec(&it, SMBIOV_ITER_SOURCE, seg, NSEG, total) ==
+		 0);
 	r = (struct reader){peer, malloc(64 + total), 64 + total, 0};
 	T_ASSERT(r.buf);
 	pthread_create(&th, NULL, read_all, &r);
@@ -206,8 +206,9 @@ static void test_recv_into_types(void)
 		uint64_t fpos = 333 + k;
 		struct smbiov_folio *f =
 			smbiov_xarray_load(xa, fpos / SMBIOV_PAGE_SIZE);
-		uint8_t got = ((uint8_t *)f->addr)[fpos - f->index *
-								  SMBIOV_PAGE_SIZE];
+		uint8_t got =
+			((uint8_t *)
+				 f->addr)[fpos - f->index * SMBIOV_PAGE_SIZE];
 
 		if (got != src[pos + k]) {
 			T_EXPECT_EQ(got, src[pos + k]);
