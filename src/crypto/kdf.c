@@ -103,7 +103,7 @@ static const struct kdf_label l311_s2c = LBL("SMBS2CCipherKey");
 
 /**
  * smb3_derive_keys - derive the SMB 3.x session keys
- * @dialect: SMB2_DIALECT_0300, _0302 or _0311
+ * @dialect: SMB2_DIALECT_300, _0302 or _0311
  * @session_key: the authentication's (full) session key
  * @session_key_len: its length (> 0)
  * @preauth_hash: Session.PreauthIntegrityHashValue (64 bytes) for 3.1.1;
@@ -140,8 +140,8 @@ int smb3_derive_keys(uint16_t dialect, const uint8_t *session_key,
 		return -EINVAL;
 
 	switch (dialect) {
-	case SMB2_DIALECT_0300:
-	case SMB2_DIALECT_0302:
+	case SMB2_DIALECT_300:
+	case SMB2_DIALECT_302:
 		if (cipher_key_len != 16)
 			return -EINVAL;
 		l_sign = &l30_sign;
@@ -157,7 +157,7 @@ int smb3_derive_keys(uint16_t dialect, const uint8_t *session_key,
 		ctx_s2c = c30_s2c.p;
 		ctx_s2c_len = c30_s2c.len;
 		break;
-	case SMB2_DIALECT_0311:
+	case SMB2_DIALECT_311:
 		if (!preauth_hash)
 			return -EINVAL;
 		l_sign = &l311_sign;

@@ -12,17 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SMB3_KEY_MAX	       32 /* AES-256 */
-#define SMB3_SIGN_KEY_SIZE     16
-#define SMB3_SESSION_KEY_SIZE  16
-#define SMB2_PREAUTH_HASH_SIZE 64
+#include "proto/smb2.h" /* dialect revision numbers */
 
-/* Dialect revision numbers as on the wire (MS-SMB2 2.2.3). */
-#define SMB2_DIALECT_0202 0x0202
-#define SMB2_DIALECT_0210 0x0210
-#define SMB2_DIALECT_0300 0x0300
-#define SMB2_DIALECT_0302 0x0302
-#define SMB2_DIALECT_0311 0x0311
+#define SMB3_KEY_MAX	      32 /* AES-256 */
+#define SMB3_SIGN_KEY_SIZE    16
+#define SMB3_SESSION_KEY_SIZE 16
 
 /* The four session keys of MS-SMB2 3.2.5.3.1, client's point of view. */
 struct smb3_keys {

@@ -55,7 +55,7 @@
 void smb2_transform_hdr_encode(const struct smb2_transform_hdr *th,
 			       uint8_t out[SMB2_TRANSFORM_HEADER_SIZE])
 {
-	le32_put(out, SMB2_TRANSFORM_PROTOCOL_ID);
+	le32_put(out, SMB2_TRANSFORM_PROTO_ID);
 	memcpy(out + 4, th->signature, SMB2_TRANSFORM_SIG_SIZE);
 	memcpy(out + 20, th->nonce, SMB2_TRANSFORM_NONCE_SIZE);
 	le32_put(out + 36, th->original_size);
@@ -87,7 +87,7 @@ int smb2_transform_hdr_decode(const uint8_t *buf, size_t frame_len,
 		return -EINVAL;
 	if (frame_len < SMB2_TRANSFORM_HEADER_SIZE)
 		return -EBADMSG;
-	if (le32_get(buf) != SMB2_TRANSFORM_PROTOCOL_ID)
+	if (le32_get(buf) != SMB2_TRANSFORM_PROTO_ID)
 		return -EBADMSG;
 	memcpy(th->signature, buf + 4, SMB2_TRANSFORM_SIG_SIZE);
 	memcpy(th->nonce, buf + 20, SMB2_TRANSFORM_NONCE_SIZE);

@@ -18,12 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/smb2.h" /* transform ProtocolId, cipher ids */
+
 struct smbiov_iter;
 struct evp_cipher_ctx_st;
 
 #define SMB2_TRANSFORM_HEADER_SIZE 52
-#define SMB2_TRANSFORM_PROTOCOL_ID 0x424d53fdu /* 0xFD 'S' 'M' 'B' */
-#define SMB2_TRANSFORM_AAD_OFFSET  20	       /* AAD: Nonce .. SessionId */
+#define SMB2_TRANSFORM_AAD_OFFSET  20 /* AAD: Nonce .. SessionId */
 #define SMB2_TRANSFORM_AAD_SIZE	   32
 #define SMB2_TRANSFORM_NONCE_SIZE  16
 #define SMB2_TRANSFORM_SIG_SIZE	   16
@@ -31,12 +32,12 @@ struct evp_cipher_ctx_st;
 #define SMB2_TRANSFORM_FLAG_ENCRYPTED 0x0001
 #define SMB2_TRANSFORM_MIN_MESSAGE    64 /* an SMB2 header at least */
 
-/* Cipher ids (MS-SMB2 2.2.3.1.2). 3.0/3.0.2 use AES-128-CCM. */
+/* Cipher ids (MS-SMB2 2.2.3.1.2), typed. 3.0/3.0.2 use AES-128-CCM. */
 enum smb2_cipher {
-	SMB2_CIPHER_AES128_CCM = 0x0001,
-	SMB2_CIPHER_AES128_GCM = 0x0002,
-	SMB2_CIPHER_AES256_CCM = 0x0003,
-	SMB2_CIPHER_AES256_GCM = 0x0004,
+	SMB2_CIPHER_AES128_CCM = SMB2_ENCRYPTION_AES128_CCM,
+	SMB2_CIPHER_AES128_GCM = SMB2_ENCRYPTION_AES128_GCM,
+	SMB2_CIPHER_AES256_CCM = SMB2_ENCRYPTION_AES256_CCM,
+	SMB2_CIPHER_AES256_GCM = SMB2_ENCRYPTION_AES256_GCM,
 };
 
 /* A decoded TRANSFORM_HEADER (Reserved is ignored on receipt). */

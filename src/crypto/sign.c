@@ -23,9 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#define SMB2_FLAGS_SERVER_TO_REDIR 0x00000001u
-#define SMB2_CANCEL		   0x000c
-#define GMAC_NONCE_SIZE		   12
+#define GMAC_NONCE_SIZE 12
 
 /**
  * smb_signer_init - set up a signer for one key
@@ -145,12 +143,11 @@ static int feed_message(int (*update)(void *, const void *, size_t), void *ctx,
 	static const uint8_t zero_sig[SMB2_SIGNATURE_SIZE];
 	int err;
 
-	err = update(ctx, hdr, SMB2_SIGNATURE_OFFSET);
+	err = update(ctx, hdr, SMB2_HDR_SIGNATURE_OFF);
 	if (!err)
 		err = update(ctx, zero_sig, sizeof(zero_sig));
-	if (!err && hdr_len > SMB2_HEADER_SIZE)
-		err = update(ctx, hdr + SMB2_HEADER_SIZE,
-			     hdr_len - SMB2_HEADER_SIZE);
+	if (!err && hdr_len > SMB2_HDR_SIZE)
+		err = update(ctx, hdr + SMB2_HDR_SIZE, hdr_len - SMB2_HDR_SIZE);
 	if (!err && payload && smbiov_iter_count(payload))
 		err = smbiov_iter_hash(payload, smbiov_iter_count(payload),
 				       update, ctx);
@@ -164,7 +161,7 @@ static int feed_message(int (*update)(void *, const void *, size_t), void *ctx,
  */
 static void gmac_nonce(const uint8_t *hdr, uint8_t nonce[GMAC_NONCE_SIZE])
 {
-	uint32_t flags = le32_get(hdr + 16);
+	uint32_t flags = le32_get(hdr + SMB2_HDR_FLAGS_OFF);
 	uint32_t word = 0;
 
 	memcpy(nonce, hdr + 24, 8);
@@ -181,7 +178,7 @@ static void gmac_nonce(const uint8_t *hdr, uint8_t nonce[GMAC_NONCE_SIZE])
  * @s: signer
  * @hdr: the message's first @hdr_len bytes, starting with the SMB2 header;
  *	the Signature field (offset 48) is read as zeros, @hdr is not changed
- * @hdr_len: at least SMB2_HEADER_SIZE
+ * @hdr_len: at least SMB2_HDR_SIZE
  * @payload: the rest of the message (compound padding included), or NULL;
  *	not advanced
  * @sig: receives the signature
@@ -201,7 +198,7 @@ int smb_signer_compute(struct smb_signer *s, const uint8_t *hdr, size_t hdr_len,
 
 	if (!s || !hdr || !sig || (!s->mac && !s->gcm))
 		return -EINVAL;
-	if (hdr_len < SMB2_HEADER_SIZE)
+	if (hdr_len < SMB2_HDR_SIZE)
 		return -EBADMSG;
 
 	if (s->alg == SMB2_SIGN_AES_GMAC) {
@@ -279,7 +276,7 @@ int smb_signer_mac(struct smb_signer *s, const void *head, size_t head_len,
  * smb_signer_sign - sign an outgoing message
  * @s: signer
  * @hdr: header bytes (library memory); the signature is written at offset 48
- * @hdr_len: at least SMB2_HEADER_SIZE
+ * @hdr_len: at least SMB2_HDR_SIZE
  * @payload: rest of the message or NULL; not advanced
  *
  * The caller sets SMB2_FLAGS_SIGNED in the header beforehand. Returns as
@@ -294,7 +291,7 @@ int smb_signer_sign(struct smb_signer *s, uint8_t *hdr, size_t hdr_len,
 	err = smb_signer_compute(s, hdr, hdr_len, payload, sig);
 	if (err)
 		return err;
-	memcpy(hdr + SMB2_SIGNATURE_OFFSET, sig, sizeof(sig));
+	memcpy(hdr + SMB2_HDR_SIGNATURE_OFF, sig, sizeof(sig));
 	return 0;
 }
 
@@ -302,7 +299,7 @@ int smb_signer_sign(struct smb_signer *s, uint8_t *hdr, size_t hdr_len,
  * smb_signer_verify - check an incoming message's signature
  * @s: signer
  * @hdr: header bytes as received (Signature field included); not modified
- * @hdr_len: at least SMB2_HEADER_SIZE
+ * @hdr_len: at least SMB2_HDR_SIZE
  * @payload: rest of the message or NULL; not advanced
  *
  * Compares in constant time. Returns 0 when the signature matches,
@@ -318,7 +315,7 @@ int smb_signer_verify(struct smb_signer *s, const uint8_t *hdr, size_t hdr_len,
 	err = smb_signer_compute(s, hdr, hdr_len, payload, sig);
 	if (err)
 		return err;
-	if (CRYPTO_memcmp(sig, hdr + SMB2_SIGNATURE_OFFSET, sizeof(sig)))
+	if (CRYPTO_memcmp(sig, hdr + SMB2_HDR_SIGNATURE_OFF, sizeof(sig)))
 		return -EKEYREJECTED;
 	return 0;
 }

@@ -19,19 +19,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/smb2.h" /* header layout, algorithm ids */
+
 struct smbiov_iter;
 struct evp_mac_ctx_st;
 struct evp_cipher_ctx_st;
 
-#define SMB2_HEADER_SIZE      64
-#define SMB2_SIGNATURE_OFFSET 48
-#define SMB2_SIGNATURE_SIZE   16
-
-/* SigningAlgorithmId values (MS-SMB2 2.2.3.1.7). */
+/* SigningAlgorithmId values (MS-SMB2 2.2.3.1.7), typed. */
 enum smb2_sign_alg {
-	SMB2_SIGN_HMAC_SHA256 = 0x0000,
-	SMB2_SIGN_AES_CMAC = 0x0001,
-	SMB2_SIGN_AES_GMAC = 0x0002,
+	SMB2_SIGN_HMAC_SHA256 = SMB2_SIGNING_HMAC_SHA256,
+	SMB2_SIGN_AES_CMAC = SMB2_SIGNING_AES_CMAC,
+	SMB2_SIGN_AES_GMAC = SMB2_SIGNING_AES_GMAC,
 };
 
 /*

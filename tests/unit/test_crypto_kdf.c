@@ -61,35 +61,35 @@ struct kdf_vector {
 };
 
 static const struct kdf_vector vectors[] = {
-	{"anatomy 3.0 channel 1", SMB2_DIALECT_0300,
+	{"anatomy 3.0 channel 1", SMB2_DIALECT_300,
 	 "7CD451825D0450D235424E44BA6E78CC", NULL,
 	 "0B7E9C5CAC36C0F6EA9AB275298CEDCE", "FAD27796665B313EBB578F388632B4F7",
 	 "B0F0427F7CEB416D1D9DCC0CD4F99447",
 	 "BB23A4575AA26C721AF525AF15A87B4F"},
 	/* Second channel: only its signing key is its own. */
-	{"anatomy 3.0 channel 2", SMB2_DIALECT_0300,
+	{"anatomy 3.0 channel 2", SMB2_DIALECT_300,
 	 "4E01A2B313BCF660CC250BEF021AEDE6", NULL,
 	 "BA1A17DBBFEC349BCA105563D598952F", NULL, NULL, NULL},
-	{"anatomy 3.1.1 channel 1", SMB2_DIALECT_0311,
+	{"anatomy 3.1.1 channel 1", SMB2_DIALECT_311,
 	 "270E1BA896585EEB7AF3472D3B4C75A7",
 	 "0DD13628CC3ED218EF9DF9772D436D0887AB9814BFAE63A80AA845F36909DB79"
 	 "28622DDDAD522D9751640A459762C5A9D6BB084CBB3CE6BDADEF5D5BCE3C6C01",
 	 "73FE7A9A77BEF0BDE49C650D8CCB5F76", "629BCBC54422A0F572B97F45989B6073",
 	 "E2AF0DCEFAC68DA71A0DFBD0D1350D74",
 	 "6D7AD7954E9EC61E907B4D473DC178FF"},
-	{"anatomy 3.1.1 channel 2", SMB2_DIALECT_0311,
+	{"anatomy 3.1.1 channel 2", SMB2_DIALECT_311,
 	 "84B9DBB730116A8FA6E9889555C265F9",
 	 "EA3BF912B11CBFEC5B1889E8209614218687F82FA5294521AD3063425E49E88A"
 	 "10BD022124CE25123BC9111F52D9566BA88BF46344E6063DC5E3FF0389026F6C",
 	 "C962BCA1A9DD1697B030644199705431", NULL, NULL, NULL},
-	{"encryption blog A.1 (GCM)", SMB2_DIALECT_0311,
+	{"encryption blog A.1 (GCM)", SMB2_DIALECT_311,
 	 "419FDDF34C1E001909D362AE7FB6AF79",
 	 "B23F3CBFD69487D9832B79B1594A367CDD950909B774C3A4C412B4FCEA9EDDDB"
 	 "A7DB256BA2EA30E977F11F9B113247578E0E915C6D2A513B8F2FCA5707DC8770",
 	 "8765949DFEAEE105CE9118B45BE988F0", "A2F5E80E5D59103034F32E52F698E5EC",
 	 "748C50868C90F302962A5C35F5F9A8BF",
 	 "099D610789FBE82055B313601C3E8CC4"},
-	{"encryption blog A.2 (CCM)", SMB2_DIALECT_0311,
+	{"encryption blog A.2 (CCM)", SMB2_DIALECT_311,
 	 "07B7F69C1E2581662DF6987E88F9E891",
 	 "DECF98A420718718F22090D3580FCC5E484BD310FA1268210C6E86335A8891E7"
 	 "67F5BCD99FA5A7859D665AD07A73EA94E1BCDB7CFA69A6962A28A244138340B1",
@@ -120,10 +120,10 @@ static void test_published_vectors(void)
 			T_EXPECT(same_hex(k.application, 16, v->application));
 		}
 		/* 3.0.2 derives exactly as 3.0. */
-		if (v->dialect == SMB2_DIALECT_0300) {
+		if (v->dialect == SMB2_DIALECT_300) {
 			struct smb3_keys k2;
 
-			T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0302, sk, 16,
+			T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_302, sk, 16,
 						     NULL, 16, &k2),
 				    0);
 			T_EXPECT(!memcmp(&k, &k2, sizeof(k)));
@@ -182,7 +182,7 @@ static void test_256_bit_keys(void)
 		full[i] = (uint8_t)(0xa0 + i);
 	for (size_t i = 0; i < sizeof(pre); i++)
 		pre[i] = (uint8_t)(3 * i + 1);
-	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0311, full, 32, pre, 32, &k),
+	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_311, full, 32, pre, 32, &k),
 		    0);
 	T_EXPECT_EQ(k.cipher_key_len, 32);
 	/* Cipher keys from the full session key, with L = 256. */
@@ -194,7 +194,7 @@ static void test_256_bit_keys(void)
 	T_EXPECT(!memcmp(k.decryption, want, 32));
 	/* Signing and application keys from the first 16 bytes, L = 128. */
 	T_EXPECT_EQ(
-		smb3_derive_keys(SMB2_DIALECT_0311, full, 16, pre, 16, &k128),
+		smb3_derive_keys(SMB2_DIALECT_311, full, 16, pre, 16, &k128),
 		0);
 	T_EXPECT(!memcmp(k.signing, k128.signing, 16));
 	T_EXPECT(!memcmp(k.application, k128.application, 16));
@@ -211,14 +211,14 @@ static void test_bad_input(void)
 	struct smb3_keys k;
 
 	T_EXPECT_EQ(smb3_derive_keys(0x0210, sk, 16, NULL, 16, &k), -EINVAL);
-	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0311, sk, 16, NULL, 16, &k),
+	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_311, sk, 16, NULL, 16, &k),
 		    -EINVAL);
 	/* 256-bit ciphers exist only in 3.1.1. */
-	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0300, sk, 16, NULL, 32, &k),
+	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_300, sk, 16, NULL, 32, &k),
 		    -EINVAL);
-	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0311, sk, 16, pre, 24, &k),
+	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_311, sk, 16, pre, 24, &k),
 		    -EINVAL);
-	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0311, sk, 0, pre, 16, &k),
+	T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_311, sk, 0, pre, 16, &k),
 		    -EINVAL);
 	T_EXPECT_EQ(smb3_kdf(sk, 16, NULL, 0, NULL, 0, out, 20), -EINVAL);
 	T_EXPECT_EQ(smb3_kdf(NULL, 0, NULL, 0, NULL, 0, out, 16), -EINVAL);
@@ -228,11 +228,11 @@ static void test_bad_input(void)
 		uint8_t padded[16] = {9, 8, 7, 6, 5, 4, 3, 2};
 		struct smb3_keys a, b;
 
-		T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0300, short_key, 8,
+		T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_300, short_key, 8,
 					     NULL, 16, &a),
 			    0);
-		T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0300, padded, 16,
-					     NULL, 16, &b),
+		T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_300, padded, 16, NULL,
+					     16, &b),
 			    0);
 		T_EXPECT(!memcmp(&a, &b, sizeof(a)));
 	}

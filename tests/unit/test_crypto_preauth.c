@@ -249,7 +249,7 @@ static void run_chain(size_t hdr_len, int type)
 
 		unhex("270E1BA896585EEB7AF3472D3B4C75A7", sk, 16);
 		unhex("73FE7A9A77BEF0BDE49C650D8CCB5F76", want_sign, 16);
-		T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_0311, sk, 16,
+		T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_311, sk, 16,
 					     sess.value, 16, &k),
 			    0);
 		T_EXPECT(!memcmp(k.signing, want_sign, 16));
