@@ -45,6 +45,7 @@
 #include <openssl/rand.h>
 
 #include "proto/le.h"
+#include "proto/utf16.h"
 
 static struct {
 	pthread_once_t once;
@@ -192,68 +193,6 @@ out:
 	return ret;
 }
 
-int ntlm_utf8_to_utf16le(const char *s, size_t len, uint8_t *out, size_t cap,
-			 size_t *out_len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0;
-
-	while (i < len) {
-		uint32_t c = p[i], min;
-		size_t n;
-
-		if (c == 0)
-			return -EINVAL;
-		if (c < 0x80) {
-			n = 0;
-			min = 0;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1;
-			min = 0x80;
-			c &= 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2;
-			min = 0x800;
-			c &= 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3;
-			min = 0x10000;
-			c &= 0x07;
-		} else {
-			return -EINVAL;
-		}
-		if (n > len - i - 1)
-			return -EINVAL;
-		for (size_t k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return -EINVAL;
-			c = c << 6 | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms and surrogates would let two spellings of
-		 * one name hash differently; refuse them. */
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return -EINVAL;
-		i += n + 1;
-		if (c >= 0x10000) {
-			c -= 0x10000;
-			if (out && o + 4 <= cap) {
-				le16_put(out + o, (uint16_t)(0xd800 | c >> 10));
-				le16_put(out + o + 2,
-					 (uint16_t)(0xdc00 | (c & 0x3ff)));
-			}
-			o += 4;
-		} else {
-			if (out && o + 2 <= cap)
-				le16_put(out + o, (uint16_t)c);
-			o += 2;
-		}
-	}
-	*out_len = o;
-	if (out && o > cap)
-		return -ENOSPC;
-	return 0;
-}
-
 int ntlm_nt_hash(const char *password, uint8_t out[NTLM_HASH_LEN])
 {
 	size_t len, u16len = 0;
@@ -266,13 +205,13 @@ int ntlm_nt_hash(const char *password, uint8_t out[NTLM_HASH_LEN])
 	/* Windows caps passwords at 256 characters; be generous but bounded. */
 	if (len > 1024)
 		return -EINVAL;
-	ret = ntlm_utf8_to_utf16le(password, len, NULL, 0, &u16len);
+	ret = utf16_from_utf8(password, len, NULL, 0, &u16len);
 	if (ret)
 		return ret;
 	u16 = malloc(u16len ? u16len : 1);
 	if (!u16)
 		return -ENOMEM;
-	ret = ntlm_utf8_to_utf16le(password, len, u16, u16len, &u16len);
+	ret = utf16_from_utf8(password, len, u16, u16len, &u16len);
 	if (!ret)
 		ret = ntlm_md4(u16, u16len, out);
 	OPENSSL_clear_free(u16, u16len ? u16len : 1);

@@ -75,22 +75,6 @@ int ntlm_rc4(const uint8_t key[NTLM_HASH_LEN], const uint8_t *in, size_t len,
 	     uint8_t *out);
 
 /**
- * ntlm_utf8_to_utf16le - convert a UTF-8 string to UTF-16LE
- * @s: input, @len bytes (no terminator needed; an embedded NUL is refused)
- * @out: destination, or NULL to only measure
- * @cap: bytes available at @out
- * @out_len: receives the UTF-16LE length in bytes (also on -ENOSPC)
- *
- * Strict decoder: overlong forms, surrogate code points, values above
- * U+10FFFF and truncated sequences are refused. Code points above U+FFFF
- * become surrogate pairs.
- *
- * Return: 0, -EINVAL on invalid UTF-8, -ENOSPC if @cap is too small.
- */
-int ntlm_utf8_to_utf16le(const char *s, size_t len, uint8_t *out, size_t cap,
-			 size_t *out_len);
-
-/**
  * ntlm_nt_hash - NTOWFv1: MD4(UTF-16LE(@password)) (MS-NLMP 3.3.1)
  * @password: NUL-terminated UTF-8 password
  * @out: receives the 16-byte NT hash

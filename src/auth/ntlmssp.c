@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "proto/le.h"
+#include "proto/utf16.h"
 #include "proto/span.h"
 
 static const uint8_t ntlmssp_sig[NTLMSSP_SIGNATURE_LEN] = "NTLMSSP";
@@ -57,7 +58,7 @@ static int ntlmssp_dup_utf16(const char *s, uint8_t **out, size_t *out_len)
 	len = strlen(s);
 	if (len > NTLMSSP_MAX_NAME_LEN)
 		return -EINVAL;
-	ret = ntlm_utf8_to_utf16le(s, len, NULL, 0, &n);
+	ret = utf16_from_utf8(s, len, NULL, 0, &n);
 	if (ret)
 		return ret;
 	if (!n)
@@ -65,7 +66,7 @@ static int ntlmssp_dup_utf16(const char *s, uint8_t **out, size_t *out_len)
 	*out = malloc(n);
 	if (!*out)
 		return -ENOMEM;
-	ret = ntlm_utf8_to_utf16le(s, len, *out, n, &n);
+	ret = utf16_from_utf8(s, len, *out, n, &n);
 	if (ret) {
 		free(*out);
 		*out = NULL;

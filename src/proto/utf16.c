@@ -56,7 +56,11 @@ int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
 
 	if ((!in && in_len) || !out_len)
 		return -EINVAL;
-	/* Invariant: o <= out_cap whenever out is set, so out_cap - o. */
+	/*
+	 * The whole input is validated even once @out is full, so bad UTF-8
+	 * is -EINVAL whatever the buffer size, and -ENOSPC can report the
+	 * size needed.
+	 */
 	while (i < in_len) {
 		uint32_t cp;
 		int n = utf8_next(s + i, in_len - i, &cp);
@@ -65,9 +69,7 @@ int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
 			return -EINVAL;
 		i += (size_t)n;
 		if (cp >= 0x10000) {
-			if (out) {
-				if (out_cap - o < 4)
-					return -ENOSPC;
+			if (out && o <= out_cap && out_cap - o >= 4) {
 				cp -= 0x10000;
 				le16_put(out + o,
 					 (uint16_t)(0xD800 | cp >> 10));
@@ -76,16 +78,13 @@ int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
 			}
 			o += 4;
 		} else {
-			if (out) {
-				if (out_cap - o < 2)
-					return -ENOSPC;
+			if (out && o <= out_cap && out_cap - o >= 2)
 				le16_put(out + o, (uint16_t)cp);
-			}
 			o += 2;
 		}
 	}
 	*out_len = o;
-	return 0;
+	return out && o > out_cap ? -ENOSPC : 0;
 }
 
 int utf16_to_utf8(const uint8_t *in, size_t in_len, char *out, size_t out_cap,

@@ -22,8 +22,9 @@
  * Rejects overlong forms, encoded surrogates, code points above U+10FFFF,
  * truncated sequences and NUL.
  *
- * Return: 0, -EINVAL for invalid UTF-8, -ENOSPC if @out_cap is too small
- * (nothing useful is left in @out then).
+ * Return: 0, -EINVAL for invalid UTF-8 (whatever @out_cap is), -ENOSPC if
+ * @out_cap is too small; then @out_len still says the size needed and
+ * nothing useful is left in @out.
  */
 int utf16_from_utf8(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
 		    size_t *out_len);

@@ -181,37 +181,6 @@ static void test_rc4_roundtrip(void)
 	T_EXPECT(memcmp(pt, ct, sizeof(ct)) == 0);
 }
 
-static void test_utf8_to_utf16(void)
-{
-	uint8_t out[16];
-	size_t n = 0;
-
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("Ab", 2, out, sizeof(out), &n), 0);
-	T_EXPECT_EQ(n, 4);
-	T_EXPECT(hex_eq(out, "41006200"));
-	/* U+00E9, U+20AC, U+1F600 (surrogate pair). */
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
-					 9, out, sizeof(out), &n),
-		    0);
-	T_EXPECT_EQ(n, 8);
-	T_EXPECT(hex_eq(out, "e900ac203dd800de"));
-	/* Measuring only, and a too-small buffer. */
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("abc", 3, NULL, 0, &n), 0);
-	T_EXPECT_EQ(n, 6);
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("abc", 3, out, 5, &n), -ENOSPC);
-	T_EXPECT_EQ(n, 6);
-	/* Refused: overlong '/', surrogate, > U+10FFFF, truncated, bare
-	 * continuation, embedded NUL. */
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("\xc0\xaf", 2, out, 16, &n), -EINVAL);
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("\xed\xa0\x80", 3, out, 16, &n),
-		    -EINVAL);
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("\xf4\x90\x80\x80", 4, out, 16, &n),
-		    -EINVAL);
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("\xe2\x82", 2, out, 16, &n), -EINVAL);
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("\x80", 1, out, 16, &n), -EINVAL);
-	T_EXPECT_EQ(ntlm_utf8_to_utf16le("a\0b", 3, out, 16, &n), -EINVAL);
-}
-
 /* ---- MS-NLMP 4.2.4 known answers ----------------------------------------- */
 
 static const uint8_t u16_user[] = {'U', 0, 's', 0, 'e', 0, 'r', 0};
@@ -800,7 +769,6 @@ int main(void)
 	T_RUN(test_md4_rfc1320);
 	T_RUN(test_hmac_md5_rfc2202);
 	T_RUN(test_rc4_roundtrip);
-	T_RUN(test_utf8_to_utf16);
 	T_RUN(test_nlmp_ntlmv2_keys);
 	T_RUN(test_nlmp_challenge_decode);
 	T_RUN(test_nlmp_authenticate_message);

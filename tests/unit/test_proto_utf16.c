@@ -4,6 +4,7 @@
  * surrogate pairs, and every rejection (bug class 6).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "proto/utf16.h"
 #include "t.h"
@@ -91,8 +92,40 @@ static void test_bad_utf16(void)
 	T_EXPECT_EQ(utf16_to_utf8(NULL, 2, out, sizeof(out), &n), -EINVAL);
 }
 
+/* Exact code units, measuring, -ENOSPC with the size needed, rejects. */
+static void test_from_utf8_known_units(void)
+{
+	uint8_t out[16];
+	size_t n = 0;
+
+	T_EXPECT_EQ(utf16_from_utf8("Ab", 2, out, sizeof(out), &n), 0);
+	T_EXPECT_EQ(n, 4);
+	T_EXPECT(memcmp(out, "\x41\x00\x62\x00", 4) == 0);
+	/* U+00E9, U+20AC, U+1F600 (surrogate pair). */
+	T_EXPECT_EQ(utf16_from_utf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
+				    out, sizeof(out), &n),
+		    0);
+	T_EXPECT_EQ(n, 8);
+	T_EXPECT(memcmp(out, "\xe9\x00\xac\x20\x3d\xd8\x00\xde", 8) == 0);
+	/* Measuring only, and a too-small buffer. */
+	T_EXPECT_EQ(utf16_from_utf8("abc", 3, NULL, 0, &n), 0);
+	T_EXPECT_EQ(n, 6);
+	T_EXPECT_EQ(utf16_from_utf8("abc", 3, out, 5, &n), -ENOSPC);
+	T_EXPECT_EQ(n, 6);
+	/* Refused: overlong '/', surrogate, > U+10FFFF, truncated, bare
+	 * continuation, embedded NUL. */
+	T_EXPECT_EQ(utf16_from_utf8("\xc0\xaf", 2, out, 16, &n), -EINVAL);
+	T_EXPECT_EQ(utf16_from_utf8("\xed\xa0\x80", 3, out, 16, &n), -EINVAL);
+	T_EXPECT_EQ(utf16_from_utf8("\xf4\x90\x80\x80", 4, out, 16, &n),
+		    -EINVAL);
+	T_EXPECT_EQ(utf16_from_utf8("\xe2\x82", 2, out, 16, &n), -EINVAL);
+	T_EXPECT_EQ(utf16_from_utf8("\x80", 1, out, 16, &n), -EINVAL);
+	T_EXPECT_EQ(utf16_from_utf8("a\0b", 3, out, 16, &n), -EINVAL);
+}
+
 int main(void)
 {
+	T_RUN(test_from_utf8_known_units);
 	T_RUN(test_roundtrip);
 	T_RUN(test_bad_utf8);
 	T_RUN(test_bad_utf16);
