@@ -37,26 +37,8 @@ ssize_t smb2_query_dir_req_encode(uint8_t *buf, size_t cap,
 int smb2_query_dir_rsp_decode(const uint8_t *msg, size_t len, uint32_t max_out,
 			      const uint8_t **out, uint32_t *out_len)
 {
-	const uint8_t *b;
-	uint16_t off;
-	uint32_t olen;
-	int ret;
-
-	ret = smb2_body_check(msg, len, SMB2_QUERY_DIRECTORY_RSP_SIZE,
-			      SMB2_QUERY_DIRECTORY_RSP_FIXED);
-	if (ret)
-		return ret;
-	b = msg + SMB2_HDR_SIZE;
-	off = le16_get(b + 2);
-	olen = le32_get(b + 4);
-	if (span_check(len, SMB2_HDR_SIZE + SMB2_QUERY_DIRECTORY_RSP_FIXED, off,
-		       olen))
-		return -EBADMSG;
-	if (olen > max_out)
-		return -EPROTO;
-	*out = olen ? msg + off : NULL;
-	*out_len = olen;
-	return 0;
+	return smb2_out_buffer_decode(msg, len, SMB2_QUERY_DIRECTORY_RSP_SIZE,
+				      max_out, out, out_len);
 }
 
 int smb2_dir_iter_init(struct smb2_dir_iter *it, uint8_t info_class,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "proto/le.h"
+#include "proto/span.h"
 #include "proto/smb2.h"
 
 /*
@@ -164,5 +165,29 @@ int smb2_body_check(const uint8_t *buf, size_t len, uint16_t structure_size,
 		return -EBADMSG;
 	if (le16_get(buf + SMB2_HDR_SIZE) != structure_size)
 		return -EBADMSG;
+	return 0;
+}
+
+int smb2_out_buffer_decode(const uint8_t *msg, size_t len,
+			   uint16_t structure_size, uint32_t max_out,
+			   const uint8_t **out, uint32_t *out_len)
+{
+	const uint8_t *b;
+	uint16_t off;
+	uint32_t olen;
+	int ret;
+
+	ret = smb2_body_check(msg, len, structure_size, SMB2_OUT_BUFFER_FIXED);
+	if (ret)
+		return ret;
+	b = msg + SMB2_HDR_SIZE;
+	off = le16_get(b + 2);
+	olen = le32_get(b + 4);
+	if (span_check(len, SMB2_HDR_SIZE + SMB2_OUT_BUFFER_FIXED, off, olen))
+		return -EBADMSG;
+	if (olen > max_out)
+		return -EPROTO;
+	*out = olen ? msg + off : NULL;
+	*out_len = olen;
 	return 0;
 }

@@ -360,6 +360,27 @@ int smb2_req_begin(uint8_t *out, size_t cap, size_t need,
 int smb2_body_check(const uint8_t *buf, size_t len, uint16_t structure_size,
 		    size_t fixed);
 
+/* Fixed body of the responses that carry one OutputBuffer (below). */
+#define SMB2_OUT_BUFFER_FIXED 8
+
+/**
+ * smb2_out_buffer_decode - locate the OutputBuffer of a QUERY_INFO or
+ *	QUERY_DIRECTORY response (MS-SMB2 2.2.38, 2.2.34: same body layout)
+ * @msg: response element, header first
+ * @len: bytes in it
+ * @structure_size: the command's response StructureSize (9 for both)
+ * @max_out: the OutputBufferLength we asked for
+ * @out: set to the buffer (borrows @msg; NULL when empty)
+ * @out_len: its length
+ *
+ * OutputBufferOffset/Length must lie inside the element after the fixed
+ * part (bug class 4).
+ * Return: 0, -EBADMSG, -EPROTO (more than @max_out).
+ */
+int smb2_out_buffer_decode(const uint8_t *msg, size_t len,
+			   uint16_t structure_size, uint32_t max_out,
+			   const uint8_t **out, uint32_t *out_len);
+
 /* ---- compound chains (MS-SMB2 3.2.4.1.4, 3.2.5.1.9) -------------------- */
 
 /* No legitimate compound needs more; a bound stops vector exhaustion. */
