@@ -35,13 +35,7 @@ int smb2_close_rsp_decode(const uint8_t *msg, size_t len,
 	b = msg + SMB2_HDR_SIZE;
 	rsp->flags = le16_get(b + 2);
 	/* Reserved (4) at 4 */
-	rsp->creation_time = le64_get(b + 8);
-	rsp->last_access_time = le64_get(b + 16);
-	rsp->last_write_time = le64_get(b + 24);
-	rsp->change_time = le64_get(b + 32);
-	rsp->allocation_size = le64_get(b + 40);
-	rsp->end_of_file = le64_get(b + 48);
-	rsp->file_attributes = le32_get(b + 56);
+	smb2_network_open_get(b + 8, &rsp->attrs);
 	return 0;
 }
 

@@ -93,13 +93,7 @@ int smb2_create_rsp_decode(const uint8_t *msg, size_t len,
 	rsp->oplock_level = b[2];
 	rsp->flags = b[3];
 	rsp->create_action = le32_get(b + 4);
-	rsp->creation_time = le64_get(b + 8);
-	rsp->last_access_time = le64_get(b + 16);
-	rsp->last_write_time = le64_get(b + 24);
-	rsp->change_time = le64_get(b + 32);
-	rsp->allocation_size = le64_get(b + 40);
-	rsp->end_of_file = le64_get(b + 48);
-	rsp->file_attributes = le32_get(b + 56);
+	smb2_network_open_get(b + 8, &rsp->attrs);
 	smb2_fileid_get(b + 64, &rsp->fid);
 	rsp->contexts = clen ? msg + off : NULL;
 	rsp->contexts_len = clen;

@@ -144,18 +144,12 @@ struct smb2_create_req {
 	size_t contexts_len;
 };
 
-/**
- * struct smb2_create_rsp - decoded CREATE response (MS-SMB2 2.2.14)
- * @contexts: the create context chain, borrowing the message; already
- *	walked once and found well formed. NULL when @contexts_len is 0.
- * @contexts_len: bytes at @contexts
- *
- * Times are FILETIME (100 ns since 1601) as on the wire.
+/*
+ * FileNetworkOpenInformation (MS-FSCC 2.4.29). The same 52 bytes (plus 4
+ * reserved) sit at body offset 8 of the CREATE and CLOSE responses, so all
+ * three decode it with smb2_network_open_get(). Times are FILETIME.
  */
-struct smb2_create_rsp {
-	uint8_t oplock_level;
-	uint8_t flags;
-	uint32_t create_action;
+struct smb2_file_network_open {
 	uint64_t creation_time;
 	uint64_t last_access_time;
 	uint64_t last_write_time;
@@ -163,6 +157,31 @@ struct smb2_create_rsp {
 	uint64_t allocation_size;
 	uint64_t end_of_file;
 	uint32_t file_attributes;
+};
+
+/* Bytes smb2_network_open_get() reads. */
+#define SMB2_NETWORK_OPEN_BYTES 52
+
+/*
+ * Decode the block at @p; the caller has checked that
+ * SMB2_NETWORK_OPEN_BYTES are there.
+ */
+void smb2_network_open_get(const uint8_t *p,
+			   struct smb2_file_network_open *out);
+
+/**
+ * struct smb2_create_rsp - decoded CREATE response (MS-SMB2 2.2.14)
+ * @contexts: the create context chain, borrowing the message; already
+ *	walked once and found well formed. NULL when @contexts_len is 0.
+ * @contexts_len: bytes at @contexts
+ *
+ * @attrs: times, sizes and attributes of the opened file
+ */
+struct smb2_create_rsp {
+	uint8_t oplock_level;
+	uint8_t flags;
+	uint32_t create_action;
+	struct smb2_file_network_open attrs;
 	struct smb2_fileid fid;
 	const uint8_t *contexts;
 	uint32_t contexts_len;
@@ -460,18 +479,12 @@ int smb2_cc_qfid_rsp_decode(const struct smb2_cc *cc, struct smb2_qfid *q);
 /**
  * struct smb2_close_rsp - CLOSE response (MS-SMB2 2.2.16)
  *
- * The attribute fields are meaningful only when @flags has
+ * @attrs is meaningful only when @flags has
  * SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB (the server zeroes them otherwise).
  */
 struct smb2_close_rsp {
 	uint16_t flags;
-	uint64_t creation_time;
-	uint64_t last_access_time;
-	uint64_t last_write_time;
-	uint64_t change_time;
-	uint64_t allocation_size;
-	uint64_t end_of_file;
-	uint32_t file_attributes;
+	struct smb2_file_network_open attrs;
 };
 
 /**

@@ -93,8 +93,14 @@ int smb2_file_standard_decode(const uint8_t *p, size_t len,
 int smb2_file_network_open_decode(const uint8_t *p, size_t len,
 				  struct smb2_file_network_open *out)
 {
-	if (!p || len < FSCC_FILE_NETWORK_OPEN_SIZE - 4)
+	if (!p || len < SMB2_NETWORK_OPEN_BYTES)
 		return -EBADMSG;
+	smb2_network_open_get(p, out);
+	return 0;
+}
+
+void smb2_network_open_get(const uint8_t *p, struct smb2_file_network_open *out)
+{
 	out->creation_time = le64_get(p);
 	out->last_access_time = le64_get(p + 8);
 	out->last_write_time = le64_get(p + 16);
@@ -102,7 +108,6 @@ int smb2_file_network_open_decode(const uint8_t *p, size_t len,
 	out->allocation_size = le64_get(p + 32);
 	out->end_of_file = le64_get(p + 40);
 	out->file_attributes = le32_get(p + 48);
-	return 0;
 }
 
 /*

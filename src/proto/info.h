@@ -124,16 +124,7 @@ struct smb2_file_standard {
 	uint8_t directory;
 };
 
-/* FileNetworkOpenInformation (MS-FSCC 2.4.29). */
-struct smb2_file_network_open {
-	uint64_t creation_time;
-	uint64_t last_access_time;
-	uint64_t last_write_time;
-	uint64_t change_time;
-	uint64_t allocation_size;
-	uint64_t end_of_file;
-	uint32_t file_attributes;
-};
+/* struct smb2_file_network_open is in proto/create.h (CREATE uses it). */
 
 /*
  * FileAllInformation (MS-FSCC 2.4.2): Basic, Standard, Internal, EA,

@@ -270,11 +270,11 @@ static void test_create_rsp_decode(void)
 	T_ASSERT(smb2_create_rsp_decode(msg, len, &r) == 0);
 	T_EXPECT_EQ(r.oplock_level, SMB2_OPLOCK_LEVEL_LEASE);
 	T_EXPECT_EQ(r.create_action, 1);
-	T_EXPECT_EQ(r.creation_time, 0x01D0000000000001ull);
-	T_EXPECT_EQ(r.change_time, 0x01D0000000000004ull);
-	T_EXPECT_EQ(r.allocation_size, 4096);
-	T_EXPECT_EQ(r.end_of_file, 1234);
-	T_EXPECT_EQ(r.file_attributes, 0x20);
+	T_EXPECT_EQ(r.attrs.creation_time, 0x01D0000000000001ull);
+	T_EXPECT_EQ(r.attrs.change_time, 0x01D0000000000004ull);
+	T_EXPECT_EQ(r.attrs.allocation_size, 4096);
+	T_EXPECT_EQ(r.attrs.end_of_file, 1234);
+	T_EXPECT_EQ(r.attrs.file_attributes, 0x20);
 	T_EXPECT_EQ(r.fid.persistent, 0x1111222233334444ull);
 	T_EXPECT_EQ(r.fid.volatile_id, 0x5555666677778888ull);
 	T_EXPECT(r.contexts == msg + 152);
@@ -494,11 +494,11 @@ static void test_close_flush(void)
 	le32_put(b + 56, 0x80);
 	T_ASSERT(smb2_close_rsp_decode(msg, len, &r) == 0);
 	T_EXPECT_EQ(r.flags, 1);
-	T_EXPECT_EQ(r.creation_time, 11);
-	T_EXPECT_EQ(r.change_time, 14);
-	T_EXPECT_EQ(r.allocation_size, 8192);
-	T_EXPECT_EQ(r.end_of_file, 5000);
-	T_EXPECT_EQ(r.file_attributes, 0x80);
+	T_EXPECT_EQ(r.attrs.creation_time, 11);
+	T_EXPECT_EQ(r.attrs.change_time, 14);
+	T_EXPECT_EQ(r.attrs.allocation_size, 8192);
+	T_EXPECT_EQ(r.attrs.end_of_file, 5000);
+	T_EXPECT_EQ(r.attrs.file_attributes, 0x80);
 	for (size_t n = 0; n < len; n++)
 		T_EXPECT_EQ(smb2_close_rsp_decode(msg, n, &r), -EBADMSG);
 	le16_put(b, 9); /* an error body is not a CLOSE body */
