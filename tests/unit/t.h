@@ -79,6 +79,40 @@ static inline int t_skip(const char *why)
 	return T_EXIT_SKIP;
 }
 
+static inline int t_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decode a hex string (either case, spaces ignored) into @out; returns the
+ * byte count. A bad digit, an odd digit count or more than @max bytes stops
+ * the test: a mistyped test vector must not pass as a shorter one.
+ */
+static inline size_t t_unhex(const char *s, unsigned char *out, size_t max)
+{
+	size_t n = 0;
+
+	while (*s) {
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		T_ASSERT(t_hexval(s[0]) >= 0 && s[1] && t_hexval(s[1]) >= 0);
+		T_ASSERT(n < max);
+		out[n++] =
+			(unsigned char)(t_hexval(s[0]) << 4 | t_hexval(s[1]));
+		s += 2;
+	}
+	return n;
+}
+
 static inline unsigned char t_pattern(size_t x)
 {
 	return (unsigned char)(x & 0xff);

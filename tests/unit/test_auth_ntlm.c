@@ -17,36 +17,11 @@
 #include "proto/le.h"
 #include "t.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Decode lower-case hex (spaces ignored) into @out; returns the length. */
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*s) {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		T_ASSERT(hexval(s[0]) >= 0 && hexval(s[1]) >= 0 && n < cap);
-		out[n++] = (uint8_t)(hexval(s[0]) << 4 | hexval(s[1]));
-		s += 2;
-	}
-	return n;
-}
-
+/* @got starts with the bytes @hex spells. */
 static int hex_eq(const uint8_t *got, const char *hex)
 {
 	uint8_t want[512];
-	size_t n = unhex(hex, want, sizeof(want));
+	size_t n = t_unhex(hex, want, sizeof(want));
 
 	return memcmp(got, want, n) == 0;
 }
@@ -91,7 +66,7 @@ static const char spec_target_info_hex[] =
 
 static size_t spec_challenge(uint8_t *buf, size_t cap)
 {
-	size_t n = unhex(spec_challenge_hex, buf, cap);
+	size_t n = t_unhex(spec_challenge_hex, buf, cap);
 
 	T_ASSERT(n == 0x68);
 	return n;
@@ -219,7 +194,7 @@ static void test_nlmp_ntlmv2_keys(void)
 
 	/* 4.2.4.2.2: temp = 0101 Z(6) Time(0) ClientChallenge Z(4)
 	 * TargetInfo Z(4); NTProofStr = HMAC(key, ServerChallenge||temp). */
-	ti_len = unhex(spec_target_info_hex, ti, sizeof(ti));
+	ti_len = t_unhex(spec_target_info_hex, ti, sizeof(ti));
 	memset(temp, 0, sizeof(temp));
 	temp[0] = 1;
 	temp[1] = 1;
@@ -246,7 +221,7 @@ static void test_nlmp_challenge_decode(void)
 	size_t ti_len;
 
 	spec_challenge(buf, sizeof(buf));
-	ti_len = unhex(spec_target_info_hex, ti, sizeof(ti));
+	ti_len = t_unhex(spec_target_info_hex, ti, sizeof(ti));
 	T_EXPECT_EQ(ntlmssp_challenge_decode(buf, sizeof(buf), &c), 0);
 	T_EXPECT_EQ(c.flags, 0xe28a8233u);
 	T_EXPECT(memcmp(c.server_challenge, server_chal, 8) == 0);
@@ -273,7 +248,7 @@ static void test_nlmp_authenticate_message(void)
 	size_t n, want_len;
 
 	spec_challenge(chal_buf, sizeof(chal_buf));
-	want_len = unhex(spec_auth_hex, want, sizeof(want));
+	want_len = t_unhex(spec_auth_hex, want, sizeof(want));
 	T_ASSERT(want_len == 0xe8);
 
 	T_ASSERT(ntlmssp_ctx_init(&ctx, "User", "Domain", "Password",
@@ -485,7 +460,7 @@ static int decode_ti(const char *ti_hex, struct ntlmssp_challenge *c,
 		     uint8_t *buf, size_t cap)
 {
 	uint8_t ti[256];
-	size_t ti_len = unhex(ti_hex, ti, sizeof(ti));
+	size_t ti_len = t_unhex(ti_hex, ti, sizeof(ti));
 	size_t len = build_challenge(buf, cap, 0xe28a8233u, ti, ti_len);
 
 	return ntlmssp_challenge_decode(buf, len, c);
@@ -617,7 +592,7 @@ static void roundtrip(const char *ti_hex, uint32_t server_flags,
 	const uint8_t *v;
 
 	memset(zero, 0, sizeof(zero));
-	ti_len = unhex(ti_hex, ti, sizeof(ti));
+	ti_len = t_unhex(ti_hex, ti, sizeof(ti));
 	chal_len =
 		build_challenge(chal, sizeof(chal), server_flags, ti, ti_len);
 	T_ASSERT(ntlmssp_ctx_init(&ctx, "alice", "Wonderland", "s3cr\xc3\xa9t",

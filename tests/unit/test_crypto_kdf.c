@@ -22,25 +22,10 @@
 
 #include "t.h"
 
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	while (s[0] && s[1] && n < max) {
-		unsigned v;
-
-		if (sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 static int same_hex(const uint8_t *got, size_t len, const char *want)
 {
 	uint8_t w[64];
-	size_t n = unhex(want, w, sizeof(w));
+	size_t n = t_unhex(want, w, sizeof(w));
 
 	if (n != len || memcmp(got, w, len)) {
 		fprintf(stderr, "  want %s\n  got  ", want);
@@ -106,9 +91,9 @@ static void test_published_vectors(void)
 		struct smb3_keys k;
 
 		fprintf(stderr, "%s\n", v->what);
-		T_ASSERT(unhex(v->session_key, sk, sizeof(sk)) == 16);
+		T_ASSERT(t_unhex(v->session_key, sk, sizeof(sk)) == 16);
 		if (v->preauth)
-			T_ASSERT(unhex(v->preauth, pre, sizeof(pre)) == 64);
+			T_ASSERT(t_unhex(v->preauth, pre, sizeof(pre)) == 64);
 		T_EXPECT_EQ(smb3_derive_keys(v->dialect, sk, sizeof(sk),
 					     v->preauth ? pre : NULL, 16, &k),
 			    0);

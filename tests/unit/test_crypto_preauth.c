@@ -21,18 +21,6 @@
 
 #include "t.h"
 
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (s[0] && s[1] && n < max && sscanf(s, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 static const char neg_req[] = "FE534D424000010000000000000080000000000000000000"
 			      "0100000000000000FFFE000000000000"
 			      "000000000000000000000000000000000000000000000000"
@@ -226,13 +214,13 @@ static void run_chain(size_t hdr_len, int type)
 	for (size_t s = 0; s < NSTEPS; s++) {
 		/* NEGOTIATE chains the connection; the rest the session. */
 		struct smb2_preauth *p = s < 2 ? &conn : &sess;
-		size_t len = unhex(chain[s].msg, msg, sizeof(msg));
+		size_t len = t_unhex(chain[s].msg, msg, sizeof(msg));
 
 		T_ASSERT(len == strlen(chain[s].msg) / 2);
 		T_EXPECT_EQ(
 			feed(p, msg, len, hdr_len < len ? hdr_len : len, type),
 			0);
-		T_ASSERT(unhex(chain[s].after, want, 64) == 64);
+		T_ASSERT(t_unhex(chain[s].after, want, 64) == 64);
 		if (memcmp(p->value, want, 64)) {
 			t_failures++;
 			fprintf(stderr, "step %zu: hash mismatch\n", s);
@@ -247,8 +235,8 @@ static void run_chain(size_t hdr_len, int type)
 		uint8_t sk[16], want_sign[16];
 		struct smb3_keys k;
 
-		unhex("270E1BA896585EEB7AF3472D3B4C75A7", sk, 16);
-		unhex("73FE7A9A77BEF0BDE49C650D8CCB5F76", want_sign, 16);
+		t_unhex("270E1BA896585EEB7AF3472D3B4C75A7", sk, 16);
+		t_unhex("73FE7A9A77BEF0BDE49C650D8CCB5F76", want_sign, 16);
 		T_EXPECT_EQ(smb3_derive_keys(SMB2_DIALECT_311, sk, 16,
 					     sess.value, 16, &k),
 			    0);

@@ -29,18 +29,6 @@
 
 #include "t.h"
 
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (s[0] && s[1] && n < max && sscanf(s, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 static uint32_t rng = 0x5eed1234u;
 
 static uint32_t rnd(void)
@@ -228,18 +216,18 @@ static void test_ms_vectors(void)
 		struct smb_sealer s;
 
 		fprintf(stderr, "%s\n", ms[v].what);
-		unhex(ms[v].enc_key, ek, 16);
-		unhex(ms[v].dec_key, dk, 16);
+		t_unhex(ms[v].enc_key, ek, 16);
+		t_unhex(ms[v].dec_key, dk, 16);
 		T_ASSERT(smb_sealer_init(&s, ms[v].cipher, ms[v].session_id, ek,
 					 dk, 16) == 0);
 		for (int r = 0; r < 2; r++) {
 			const struct ms_message *m = &ms[v].req[r];
-			size_t plen = unhex(m->plain, plain, sizeof(plain));
-			size_t flen = unhex(m->frame, frame, sizeof(frame));
+			size_t plen = t_unhex(m->plain, plain, sizeof(plain));
+			size_t flen = t_unhex(m->frame, frame, sizeof(frame));
 			struct segs src, dst;
 
 			T_ASSERT(flen == 52 + plen);
-			unhex(m->nonce, nonce, 16);
+			t_unhex(m->nonce, nonce, 16);
 			memcpy(msg, plain, 64);
 			segs_make(&src, SEG_KVEC, SMBIOV_ITER_SOURCE,
 				  plain + 64, plen - 64, 17);
@@ -260,8 +248,8 @@ static void test_ms_vectors(void)
 		}
 		for (int r = 0; r < 2; r++) {
 			const struct ms_message *m = &ms[v].rsp[r];
-			size_t plen = unhex(m->plain, plain, sizeof(plain));
-			size_t flen = unhex(m->frame, frame, sizeof(frame));
+			size_t plen = t_unhex(m->plain, plain, sizeof(plain));
+			size_t flen = t_unhex(m->frame, frame, sizeof(frame));
 			uint8_t keep[512];
 			struct segs src, dst;
 

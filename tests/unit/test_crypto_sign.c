@@ -30,18 +30,6 @@
 
 #include "t.h"
 
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (s[0] && s[1] && n < max && sscanf(s, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 static uint32_t rng = 0xc0ffee11u;
 
 static uint32_t rnd(void)
@@ -167,11 +155,11 @@ static void test_rfc4493_cmac(void)
 	uint8_t key[16], msg[64], want[16];
 	struct smb_signer s;
 
-	unhex("2b7e151628aed2a6abf7158809cf4f3c", key, 16);
-	T_ASSERT(unhex(rfc4493_msg, msg, 64) == 64);
+	t_unhex("2b7e151628aed2a6abf7158809cf4f3c", key, 16);
+	T_ASSERT(t_unhex(rfc4493_msg, msg, 64) == 64);
 	T_ASSERT(smb_signer_init(&s, SMB2_SIGN_AES_CMAC, key, 16) == 0);
 	for (size_t i = 0; i < 4; i++) {
-		unhex(rfc4493[i].mac, want, 16);
+		t_unhex(rfc4493[i].mac, want, 16);
 		mac_all_ways(&s, msg, rfc4493[i].len, want);
 	}
 	smb_signer_release(&s);
@@ -187,13 +175,13 @@ static void test_rfc4231_hmac(void)
 	/* Test case 1 */
 	memset(key, 0x0b, 20);
 	memcpy(data, "Hi There", 8);
-	unhex("b0344c61d8db38535ca8afceaf0bf12b", want, 16);
+	t_unhex("b0344c61d8db38535ca8afceaf0bf12b", want, 16);
 	T_ASSERT(smb_signer_init(&s, SMB2_SIGN_HMAC_SHA256, key, 20) == 0);
 	mac_all_ways(&s, data, 8, want);
 	smb_signer_release(&s);
 	/* Test case 2 */
 	memcpy(data, "what do ya want for nothing?", 28);
-	unhex("5bdcc146bf60754e6a042426089575c7", want, 16);
+	t_unhex("5bdcc146bf60754e6a042426089575c7", want, 16);
 	T_ASSERT(smb_signer_init(&s, SMB2_SIGN_HMAC_SHA256,
 				 (const uint8_t *)"Jefe", 4) == 0);
 	mac_all_ways(&s, data, 28, want);
@@ -201,14 +189,14 @@ static void test_rfc4231_hmac(void)
 	/* Test case 3 */
 	memset(key, 0xaa, 20);
 	memset(data, 0xdd, 50);
-	unhex("773ea91e36800e46854db8ebd09181a7", want, 16);
+	t_unhex("773ea91e36800e46854db8ebd09181a7", want, 16);
 	T_ASSERT(smb_signer_init(&s, SMB2_SIGN_HMAC_SHA256, key, 20) == 0);
 	mac_all_ways(&s, data, 50, want);
 	smb_signer_release(&s);
 	/* Test case 6: a key longer than the block */
 	memset(key, 0xaa, 131);
 	memcpy(data, tc6_data, sizeof(tc6_data) - 1);
-	unhex("60e431591ee0b67f0d8a26aacbf5b77f", want, 16);
+	t_unhex("60e431591ee0b67f0d8a26aacbf5b77f", want, 16);
 	T_ASSERT(smb_signer_init(&s, SMB2_SIGN_HMAC_SHA256, key, 131) == 0);
 	mac_all_ways(&s, data, sizeof(tc6_data) - 1, want);
 	smb_signer_release(&s);
@@ -246,12 +234,12 @@ static void test_ms_signed_messages(void)
 {
 	for (size_t i = 0; i < sizeof(ms_signed) / sizeof(ms_signed[0]); i++) {
 		uint8_t key[16], msg[128], copy[128];
-		size_t len = unhex(ms_signed[i].msg, msg, sizeof(msg));
+		size_t len = t_unhex(ms_signed[i].msg, msg, sizeof(msg));
 		struct smb_signer s;
 
 		fprintf(stderr, "%s\n", ms_signed[i].what);
 		T_ASSERT(len == 101);
-		unhex(ms_signed[i].key, key, 16);
+		t_unhex(ms_signed[i].key, key, 16);
 		T_ASSERT(smb_signer_init(&s, SMB2_SIGN_AES_CMAC, key, 16) == 0);
 		/* Verify as received: flat, then header + segmented payload. */
 		T_EXPECT_EQ(smb_signer_verify(&s, msg, len, NULL), 0);
