@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The smbiov client API: connect to a share, open files, move bytes with
+ * iterators (zero-copy for plain reads and writes), and the usual file
+ * system operations.
+ *
+ * Conventions:
+ *  - Every function returns 0 / a byte count, or a negative errno.
+ *  - The NTSTATUS behind the last failure of the calling thread is kept for
+ *    messages: smbiov_last_error().
+ *  - A client (one connection, one session, one tree) is thread-safe: any
+ *    number of threads may issue calls on it and its files at once.
+ *  - Buffers and iterators handed to a synchronous call are borrowed until
+ *    it returns; to an asynchronous call, until its completion has run.
+ *    The library never touches them afterwards (not on retry, reconnect,
+ *    cancel or timeout).
+ *  - Fork: a child process cannot use its parent's clients (the socket is
+ *    shared); every call on one from a child fails with -ECHILD and leaves
+ *    the parent's connection alone. The child may connect anew.
+ */
+#ifndef SMBIOV_SMBIOV_H
+#define SMBIOV_SMBIOV_H
+
+#include <smbiov/common.h>
+#include <smbiov/iter.h>
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+SMBIOV_BEGIN_DECLS
+
+struct smbiov_client;
+struct smbiov_file;
+struct smbiov_dir;
+
+/* ---- URLs ------------------------------------------------------------------
+ * smb://[domain;]user@host[:port]/share[/path]   (host may be [IPv6])
+ * Percent-escapes are decoded in every part. A password in the URL is
+ * refused (-EINVAL): passwords never travel on command lines.
+ */
+struct smbiov_url {
+	char *domain; /* NULL if absent */
+	char *user; /* NULL if absent */
+	char *host;
+	char *port; /* "445" if absent */
+	char *share;
+	char *path; /* "" for the share root; '/' separated, no leading '/' */
+};
+
+SMBIOV_API int smbiov_url_parse(const char *url, struct smbiov_url *out);
+SMBIOV_API void smbiov_url_release(struct smbiov_url *u);
+
+/* ---- connecting ---------------------------------------------------------- */
+enum smbiov_mode {
+	SMBIOV_AUTO = 0, /* as the server requires */
+	SMBIOV_REQUIRED = 1, /* fail rather than run without it */
+	SMBIOV_DISABLED = 2, /* never offer it (signing: refused if required) */
+};
+
+#define SMBIOV_DIALECT_202 0x0202
+#define SMBIOV_DIALECT_210 0x0210
+#define SMBIOV_DIALECT_300 0x0300
+#define SMBIOV_DIALECT_302 0x0302
+#define SMBIOV_DIALECT_311 0x0311
+
+struct smbiov_options {
+	const char *user; /* overrides the URL's user */
+	const char *domain; /* overrides the URL's domain */
+	const char *password; /* copied; wiped by the library after use */
+	enum smbiov_mode sign;
+	enum smbiov_mode encrypt;
+	uint16_t min_dialect; /* 0: SMBIOV_DIALECT_202 */
+	uint16_t max_dialect; /* 0: SMBIOV_DIALECT_311 */
+	int timeout_ms; /* per request and for connecting; 0: 30000 */
+};
+
+/* Where a connect failed; a CLI maps this to its exit codes. */
+enum smbiov_phase {
+	SMBIOV_PHASE_NONE = 0,
+	SMBIOV_PHASE_RESOLVE, /* host name did not resolve */
+	SMBIOV_PHASE_CONNECT, /* TCP connect */
+	SMBIOV_PHASE_NEGOTIATE, /* dialect/security negotiation */
+	SMBIOV_PHASE_AUTH, /* session setup: credentials */
+	SMBIOV_PHASE_TREE, /* tree connect: the share */
+	SMBIOV_PHASE_IO, /* after connecting */
+};
+
+struct smbiov_error {
+	int err; /* negative errno */
+	uint32_t ntstatus; /* 0 when the failure was not the server's */
+	enum smbiov_phase phase;
+	char message[160]; /* one line for a human, no trailing newline */
+};
+
+/* The calling thread's last failure (any client). */
+SMBIOV_API void smbiov_last_error(struct smbiov_error *out);
+
+/**
+ * smbiov_connect - connect, negotiate, authenticate and connect the share
+ * @url: smb:// URL; its path part is ignored
+ * @opt: options (may be NULL: defaults, no password)
+ * @out: the client on success
+ *
+ * Signing and encryption are never silently downgraded: when the options
+ * or the share require them and the server cannot provide them, the
+ * connect fails (-EPROTO).
+ * Returns 0 or a negative errno; details in smbiov_last_error().
+ */
+SMBIOV_API int smbiov_connect(const char *url,
+			      const struct smbiov_options *opt,
+			      struct smbiov_client **out);
+/* Log off, disconnect and free. Open files must be closed first. */
+SMBIOV_API void smbiov_disconnect(struct smbiov_client *c);
+
+struct smbiov_conn_info {
+	uint16_t dialect;
+	uint16_t cipher; /* 0 when not encrypting; else MS-SMB2 cipher id */
+	uint16_t signing_alg; /* MS-SMB2 signing algorithm id */
+	bool signing; /* messages are signed */
+	bool encrypted; /* messages are sealed */
+	uint32_t max_read;
+	uint32_t max_write;
+};
+SMBIOV_API void smbiov_get_info(const struct smbiov_client *c,
+				struct smbiov_conn_info *out);
+
+struct smbiov_stats {
+	uint64_t requests; /* SMB2 requests sent */
+	uint64_t max_credits_in_flight;
+	uint64_t payload_sent; /* READ/WRITE payload bytes */
+	uint64_t payload_received;
+	/* Payload bytes copied by the library in user space (0 for plain
+	 * reads and writes: they go straight between socket and caller). */
+	uint64_t payload_copied;
+};
+SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
+				 struct smbiov_stats *out);
+
+/* ---- files ----------------------------------------------------------------
+ * Paths are relative to the share root, '/' separated (UTF-8).
+ * Flags: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC.
+ */
+SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path,
+			   int flags, struct smbiov_file **out);
+SMBIOV_API int smbiov_close(struct smbiov_file *f);
+
+/*
+ * Read/write at an offset. Large requests are split into multi-credit
+ * subrequests kept in flight together; a read returns less than asked only
+ * at end of file.
+ */
+SMBIOV_API ssize_t smbiov_pread(struct smbiov_file *f, void *buf, size_t len,
+				uint64_t offset);
+SMBIOV_API ssize_t smbiov_pwrite(struct smbiov_file *f, const void *buf,
+				 size_t len, uint64_t offset);
+SMBIOV_API ssize_t smbiov_preadv(struct smbiov_file *f, const struct iovec *iov,
+				 int iovcnt, uint64_t offset);
+SMBIOV_API ssize_t smbiov_pwritev(struct smbiov_file *f,
+				  const struct iovec *iov, int iovcnt,
+				  uint64_t offset);
+/* Any iterator type: @dst is a destination, @src a source; advanced. */
+SMBIOV_API ssize_t smbiov_read_iter(struct smbiov_file *f,
+				    struct smbiov_iter *dst, uint64_t offset);
+SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
+				     struct smbiov_iter *src, uint64_t offset);
+
+/*
+ * Asynchronous I/O: submit returns at once; @done runs exactly once (on a
+ * library thread, or inside smbiov_aio_wait) with the byte count or a
+ * negative errno. The iterator and its memory are borrowed until then.
+ */
+typedef void (*smbiov_aio_done_fn)(void *arg, ssize_t result);
+SMBIOV_API int smbiov_aio_read(struct smbiov_file *f, struct smbiov_iter *dst,
+			       uint64_t offset, smbiov_aio_done_fn done,
+			       void *arg);
+SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
+				uint64_t offset, smbiov_aio_done_fn done,
+				void *arg);
+/* Wait until every asynchronous request on @c has completed. */
+SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c);
+
+SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
+SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size);
+
+/* ---- metadata ------------------------------------------------------------- */
+struct smbiov_stat {
+	uint64_t size;
+	uint64_t alloc_size;
+	int64_t btime_ns, atime_ns, mtime_ns, ctime_ns; /* since the epoch */
+	uint32_t attributes; /* FILE_ATTRIBUTE_* */
+	bool is_dir;
+	uint64_t file_id;
+};
+SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
+			   struct smbiov_stat *st);
+SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st);
+
+struct smbiov_dirent {
+	char name[1024]; /* UTF-8, NUL-terminated */
+	struct smbiov_stat st;
+};
+/* Streams the listing in server-sized batches: memory stays bounded. */
+SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
+			      struct smbiov_dir **out);
+/* 1 with *@ent filled, 0 at the end, or a negative errno. Skips . and .. */
+SMBIOV_API int smbiov_readdir(struct smbiov_dir *d, struct smbiov_dirent *ent);
+SMBIOV_API int smbiov_closedir(struct smbiov_dir *d);
+
+SMBIOV_API int smbiov_mkdir(struct smbiov_client *c, const char *path);
+SMBIOV_API int smbiov_rmdir(struct smbiov_client *c, const char *path);
+SMBIOV_API int smbiov_unlink(struct smbiov_client *c, const char *path);
+SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
+			     const char *to, bool replace);
+SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
+			       uint64_t size);
+
+struct smbiov_statvfs {
+	uint64_t block_size;
+	uint64_t blocks;
+	uint64_t blocks_free; /* available to the caller */
+};
+SMBIOV_API int smbiov_statvfs(struct smbiov_client *c,
+			      struct smbiov_statvfs *out);
+
+SMBIOV_END_DECLS
+
+#endif
