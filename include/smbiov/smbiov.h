@@ -41,7 +41,7 @@ struct smbiov_dir;
  */
 struct smbiov_url {
 	char *domain; /* NULL if absent */
-	char *user; /* NULL if absent */
+	char *user;   /* NULL if absent */
 	char *host;
 	char *port; /* "445" if absent */
 	char *share;
@@ -53,7 +53,7 @@ SMBIOV_API void smbiov_url_release(struct smbiov_url *u);
 
 /* ---- connecting ---------------------------------------------------------- */
 enum smbiov_mode {
-	SMBIOV_AUTO = 0, /* as the server requires */
+	SMBIOV_AUTO = 0,     /* as the server requires */
 	SMBIOV_REQUIRED = 1, /* fail rather than run without it */
 	SMBIOV_DISABLED = 2, /* never offer it (signing: refused if required) */
 };
@@ -65,29 +65,29 @@ enum smbiov_mode {
 #define SMBIOV_DIALECT_311 0x0311
 
 struct smbiov_options {
-	const char *user; /* overrides the URL's user */
-	const char *domain; /* overrides the URL's domain */
+	const char *user;     /* overrides the URL's user */
+	const char *domain;   /* overrides the URL's domain */
 	const char *password; /* copied; wiped by the library after use */
 	enum smbiov_mode sign;
 	enum smbiov_mode encrypt;
 	uint16_t min_dialect; /* 0: SMBIOV_DIALECT_202 */
 	uint16_t max_dialect; /* 0: SMBIOV_DIALECT_311 */
-	int timeout_ms; /* per request and for connecting; 0: 30000 */
+	int timeout_ms;	      /* per request and for connecting; 0: 30000 */
 };
 
 /* Where a connect failed; a CLI maps this to its exit codes. */
 enum smbiov_phase {
 	SMBIOV_PHASE_NONE = 0,
-	SMBIOV_PHASE_RESOLVE, /* host name did not resolve */
-	SMBIOV_PHASE_CONNECT, /* TCP connect */
+	SMBIOV_PHASE_RESOLVE,	/* host name did not resolve */
+	SMBIOV_PHASE_CONNECT,	/* TCP connect */
 	SMBIOV_PHASE_NEGOTIATE, /* dialect/security negotiation */
-	SMBIOV_PHASE_AUTH, /* session setup: credentials */
-	SMBIOV_PHASE_TREE, /* tree connect: the share */
-	SMBIOV_PHASE_IO, /* after connecting */
+	SMBIOV_PHASE_AUTH,	/* session setup: credentials */
+	SMBIOV_PHASE_TREE,	/* tree connect: the share */
+	SMBIOV_PHASE_IO,	/* after connecting */
 };
 
 struct smbiov_error {
-	int err; /* negative errno */
+	int err;	   /* negative errno */
 	uint32_t ntstatus; /* 0 when the failure was not the server's */
 	enum smbiov_phase phase;
 	char message[160]; /* one line for a human, no trailing newline */
@@ -107,8 +107,7 @@ SMBIOV_API void smbiov_last_error(struct smbiov_error *out);
  * connect fails (-EPROTO).
  * Returns 0 or a negative errno; details in smbiov_last_error().
  */
-SMBIOV_API int smbiov_connect(const char *url,
-			      const struct smbiov_options *opt,
+SMBIOV_API int smbiov_connect(const char *url, const struct smbiov_options *opt,
 			      struct smbiov_client **out);
 /* Log off, disconnect and free. Open files must be closed first. */
 SMBIOV_API void smbiov_disconnect(struct smbiov_client *c);
@@ -117,8 +116,8 @@ struct smbiov_conn_info {
 	uint16_t dialect;
 	uint16_t cipher; /* 0 when not encrypting; else MS-SMB2 cipher id */
 	uint16_t signing_alg; /* MS-SMB2 signing algorithm id */
-	bool signing; /* messages are signed */
-	bool encrypted; /* messages are sealed */
+	bool signing;	      /* messages are signed */
+	bool encrypted;	      /* messages are sealed */
 	uint32_t max_read;
 	uint32_t max_write;
 };
@@ -141,8 +140,8 @@ SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
  * Paths are relative to the share root, '/' separated (UTF-8).
  * Flags: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC.
  */
-SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path,
-			   int flags, struct smbiov_file **out);
+SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
+			   struct smbiov_file **out);
 SMBIOV_API int smbiov_close(struct smbiov_file *f);
 
 /*
@@ -183,12 +182,13 @@ SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c);
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size);
 
-/* ---- metadata ------------------------------------------------------------- */
+/* ---- metadata -------------------------------------------------------------
+ */
 struct smbiov_stat {
 	uint64_t size;
 	uint64_t alloc_size;
 	int64_t btime_ns, atime_ns, mtime_ns, ctime_ns; /* since the epoch */
-	uint32_t attributes; /* FILE_ATTRIBUTE_* */
+	uint32_t attributes;				/* FILE_ATTRIBUTE_* */
 	bool is_dir;
 	uint64_t file_id;
 };
