@@ -4,22 +4,11 @@
  * kernel-iov-iter-design.md §3.9).
  *
  * The message is header bytes in library memory (always transformed in
- * place) plus a payload iterator. The payload is turned into scatterlist
- * batches with smbiov_extract_iter_to_sg() on a private view of the
- * iterator (so the caller's iterator is never consumed and no revert is
- * needed); pinned entries are released batch by batch.
- *
- * GCM is fed span by span: each contiguous source span is encrypted or
- * decrypted straight into the matching destination span (or in place).
- *
- * CCM cannot be: OpenSSL's CCM (as CCM itself, RFC 3610) needs the total
- * length before any data, and its EVP implementation accepts exactly one
- * EVP_CipherUpdate() carrying the whole plaintext — a shorter first update
- * fails (checked against OpenSSL 3.0; test_crypto_seal.c keeps checking).
- * So CCM gathers the message into one library-owned bounce buffer, runs a
- * single update over it and scatters the result. That copy is the one
- * documented exception to "no flattening" in this layer; the bounce is
- * wiped before it is freed.
+ * place) plus a payload iterator. The AEAD itself — GCM span by span over
+ * a scatterlist, CCM through one wiped bounce buffer — is smb_aead_run()
+ * in aead.c; this file adds what SMB puts around it: the TRANSFORM_HEADER
+ * (its Nonce..SessionId bytes are the AAD, its Signature the 16-byte tag),
+ * the session's keys and nonce generator, and the ownership rules below.
  *
  * Plaintext ownership: encryption never writes the caller's plaintext
  * unless the caller asked for in place (@out NULL) on memory the library
@@ -28,22 +17,20 @@
  */
 #include "crypto/seal.h"
 
+#include "crypto/aead.h"
+
 #include <smbiov/iter.h>
 
 #include "proto/le.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#define SEAL_TAG_SIZE  16
-#define SEAL_SG_BATCH  64
-#define SEAL_CHUNK_MAX (1u << 30) /* keep each EVP length inside int */
+#define SEAL_TAG_SIZE 16
 
 /* ---- TRANSFORM_HEADER (MS-SMB2 2.2.41) ---------------------------------- */
 
@@ -138,42 +125,6 @@ size_t smb2_cipher_key_len(enum smb2_cipher cipher)
 	return 0;
 }
 
-static const char *cipher_name(enum smb2_cipher cipher)
-{
-	switch (cipher) {
-	case SMB2_CIPHER_AES128_CCM:
-		return "AES-128-CCM";
-	case SMB2_CIPHER_AES128_GCM:
-		return "AES-128-GCM";
-	case SMB2_CIPHER_AES256_CCM:
-		return "AES-256-CCM";
-	case SMB2_CIPHER_AES256_GCM:
-		return "AES-256-GCM";
-	}
-	return NULL;
-}
-
-/* One direction's context, keyed once; each message only sets the IV. */
-static EVP_CIPHER_CTX *ctx_new(EVP_CIPHER *evp, bool gcm, size_t nonce_len,
-			       const uint8_t *key, int enc)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-
-	if (!ctx)
-		return NULL;
-	/* CCM wants IV and tag lengths fixed before the key goes in. */
-	if (!EVP_CipherInit_ex2(ctx, evp, NULL, NULL, enc, NULL) ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)nonce_len,
-				NULL) <= 0 ||
-	    (!gcm && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
-					 SEAL_TAG_SIZE, NULL) <= 0) ||
-	    !EVP_CipherInit_ex2(ctx, NULL, key, NULL, enc, NULL)) {
-		EVP_CIPHER_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
 /**
  * smb_sealer_init - set up a session's encryption state
  * @s: sealer to initialise
@@ -192,14 +143,12 @@ int smb_sealer_init(struct smb_sealer *s, enum smb2_cipher cipher,
 		    uint64_t session_id, const uint8_t *enc_key,
 		    const uint8_t *dec_key, size_t key_len)
 {
-	const char *name = cipher_name(cipher);
-	EVP_CIPHER *evp;
 	bool gcm;
 
 	if (!s)
 		return -EINVAL;
 	memset(s, 0, sizeof(*s));
-	if (!name || !enc_key || !dec_key ||
+	if (!smb2_cipher_key_len(cipher) || !enc_key || !dec_key ||
 	    key_len != smb2_cipher_key_len(cipher))
 		return -EINVAL;
 	gcm = smb2_cipher_is_gcm(cipher);
@@ -209,12 +158,10 @@ int smb_sealer_init(struct smb_sealer *s, enum smb2_cipher cipher,
 
 	if (RAND_bytes(s->prefix, sizeof(s->prefix)) != 1)
 		return -EIO;
-	evp = EVP_CIPHER_fetch(NULL, name, NULL);
-	if (!evp)
-		return -EIO;
-	s->enc = ctx_new(evp, gcm, s->nonce_len, enc_key, 1);
-	s->dec = ctx_new(evp, gcm, s->nonce_len, dec_key, 0);
-	EVP_CIPHER_free(evp); /* each context holds its own reference */
+	s->enc = smb_aead_ctx_new(gcm, enc_key, key_len, s->nonce_len,
+				  SEAL_TAG_SIZE, true);
+	s->dec = smb_aead_ctx_new(gcm, dec_key, key_len, s->nonce_len,
+				  SEAL_TAG_SIZE, false);
 	if (!s->enc || !s->dec) {
 		smb_sealer_release(s);
 		return -EIO;
@@ -235,268 +182,6 @@ void smb_sealer_release(struct smb_sealer *s)
 	EVP_CIPHER_CTX_free(s->enc);
 	EVP_CIPHER_CTX_free(s->dec);
 	OPENSSL_cleanse(s, sizeof(*s));
-}
-
-/* ---- scatterlist cursor ----------------------------------------------------
- * Walks an iterator's bytes as contiguous spans, extracting SEAL_SG_BATCH
- * scatterlist entries at a time from a private view of the iterator.
- */
-struct sg_cursor {
-	struct smbiov_iter it;
-	struct smbiov_sg_table t;
-	size_t idx;  /* current entry */
-	size_t off;  /* bytes of it already used */
-	size_t left; /* bytes still to deliver */
-};
-
-static void cursor_init(struct sg_cursor *c, const struct smbiov_iter *i,
-			size_t len)
-{
-	memset(c, 0, sizeof(*c));
-	c->it = *i;
-	smbiov_iter_truncate(&c->it, len);
-	c->left = smbiov_iter_count(&c->it);
-}
-
-static void cursor_release(struct sg_cursor *c)
-{
-	smbiov_sg_table_release(&c->t);
-}
-
-/* The next span, at @p for @n (> 0) bytes. Returns 0 or a negative errno. */
-static int cursor_peek(struct sg_cursor *c, uint8_t **p, size_t *n)
-{
-	struct smbiov_sg *sg;
-	ssize_t got;
-	int err;
-
-	if (!c->left)
-		return -EINVAL;
-	while (!c->t.sgl || c->idx >= c->t.nents) {
-		/* Done with this batch: unpin it before taking the next. */
-		smbiov_sg_table_release(&c->t);
-		err = smbiov_sg_table_init(&c->t, SEAL_SG_BATCH);
-		if (err)
-			return err;
-		c->idx = 0;
-		c->off = 0;
-		got = smbiov_extract_iter_to_sg(&c->it, c->left, &c->t);
-		if (got < 0)
-			return (int)got;
-		if (got == 0)
-			return -ENODATA; /* an XARRAY hole: bytes missing */
-	}
-	sg = &c->t.sgl[c->idx];
-	*p = (uint8_t *)sg->page + sg->offset + c->off;
-	*n = sg->len - c->off;
-	if (*n > c->left)
-		*n = c->left;
-	return 0;
-}
-
-static void cursor_consume(struct sg_cursor *c, size_t n)
-{
-	c->off += n;
-	c->left -= n;
-	if (c->off >= c->t.sgl[c->idx].len) {
-		c->idx++;
-		c->off = 0;
-	}
-}
-
-/* Copy @len bytes from @i's memory to @buf, or from @buf when @into_iter. */
-static int iter_mem_xfer(const struct smbiov_iter *i, uint8_t *buf, size_t len,
-			 bool into_iter)
-{
-	struct sg_cursor c;
-	uint8_t *p;
-	size_t n;
-	int err = 0;
-
-	cursor_init(&c, i, len);
-	if (c.left != len)
-		return -EINVAL;
-	while (c.left) {
-		err = cursor_peek(&c, &p, &n);
-		if (err)
-			break;
-		if (into_iter)
-			memcpy(p, buf, n);
-		else
-			memcpy(buf, p, n);
-		buf += n;
-		cursor_consume(&c, n);
-	}
-	cursor_release(&c);
-	return err;
-}
-
-/* Zero the first @len bytes of @i's memory (unauthenticated plaintext). */
-static void iter_mem_zero(const struct smbiov_iter *i, size_t len)
-{
-	struct sg_cursor c;
-	uint8_t *p;
-	size_t n;
-
-	cursor_init(&c, i, len);
-	while (c.left && !cursor_peek(&c, &p, &n)) {
-		OPENSSL_cleanse(p, n);
-		cursor_consume(&c, n);
-	}
-	cursor_release(&c);
-}
-
-/* ---- the AEAD operation ----------------------------------------------------
- */
-
-struct seal_op {
-	EVP_CIPHER_CTX *ctx;
-	bool gcm;
-	bool enc;
-	const uint8_t *th; /* transform header; AAD = th[20..52) */
-	uint8_t nonce[SMB2_TRANSFORM_NONCE_SIZE];
-	size_t nonce_len;
-	uint8_t tag[SEAL_TAG_SIZE]; /* out for encrypt, in for decrypt */
-	uint8_t *msg;
-	size_t msg_len;
-	const struct smbiov_iter *payload; /* may be NULL */
-	size_t plen;
-	struct smbiov_iter *out; /* NULL: in place */
-};
-
-static int evp_update(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in,
-		      size_t len)
-{
-	int outl;
-
-	while (len) {
-		size_t n = len > SEAL_CHUNK_MAX ? SEAL_CHUNK_MAX : len;
-
-		if (!EVP_CipherUpdate(ctx, out, &outl, in, (int)n))
-			return -EIO;
-		if (out)
-			out += n;
-		in += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* GCM: header, then payload span by span (source span -> dest span). */
-static int gcm_run(struct seal_op *op)
-{
-	struct sg_cursor src, dst;
-	uint8_t *p, *q, scratch[16];
-	size_t n, m;
-	int outl, err;
-
-	err = evp_update(op->ctx, op->msg, op->msg, op->msg_len);
-	if (err)
-		return err;
-
-	if (!op->plen)
-		goto final;
-	cursor_init(&src, op->payload, op->plen);
-	if (op->out)
-		cursor_init(&dst, op->out, op->plen);
-	while (!err && src.left) {
-		err = cursor_peek(&src, &p, &n);
-		if (err)
-			break;
-		if (op->out) {
-			err = cursor_peek(&dst, &q, &m);
-			if (err)
-				break;
-			if (m < n)
-				n = m;
-		} else {
-			q = p; /* in place */
-		}
-		err = evp_update(op->ctx, q, p, n);
-		cursor_consume(&src, n);
-		if (op->out)
-			cursor_consume(&dst, n);
-	}
-	cursor_release(&src);
-	if (op->out)
-		cursor_release(&dst);
-	if (err)
-		return err;
-final:
-	if (!op->enc && EVP_CIPHER_CTX_ctrl(op->ctx, EVP_CTRL_AEAD_SET_TAG,
-					    SEAL_TAG_SIZE, op->tag) <= 0)
-		return -EIO;
-	if (!EVP_CipherFinal_ex(op->ctx, scratch, &outl))
-		return op->enc ? -EIO : -EKEYREJECTED;
-	if (op->enc && EVP_CIPHER_CTX_ctrl(op->ctx, EVP_CTRL_AEAD_GET_TAG,
-					   SEAL_TAG_SIZE, op->tag) <= 0)
-		return -EIO;
-	return 0;
-}
-
-/* CCM: one contiguous update over a bounce buffer (see the file comment). */
-static int ccm_run(struct seal_op *op)
-{
-	size_t total = op->msg_len + op->plen;
-	uint8_t *bounce;
-	int outl, err;
-
-	if (total > INT_MAX)
-		return -EMSGSIZE;
-	bounce = malloc(total ? total : 1);
-	if (!bounce)
-		return -ENOMEM;
-	memcpy(bounce, op->msg, op->msg_len);
-	err = op->plen ? iter_mem_xfer(op->payload, bounce + op->msg_len,
-				       op->plen, false)
-		       : 0;
-	if (err)
-		goto out;
-
-	err = -EIO;
-	if (!op->enc && EVP_CIPHER_CTX_ctrl(op->ctx, EVP_CTRL_AEAD_SET_TAG,
-					    SEAL_TAG_SIZE, op->tag) <= 0)
-		goto out;
-	/* Total length first, then the AAD, then all the data at once. */
-	if (!EVP_CipherUpdate(op->ctx, NULL, &outl, NULL, (int)total) ||
-	    !EVP_CipherUpdate(op->ctx, NULL, &outl,
-			      op->th + SMB2_TRANSFORM_AAD_OFFSET,
-			      SMB2_TRANSFORM_AAD_SIZE))
-		goto out;
-	if (EVP_CipherUpdate(op->ctx, bounce, &outl, bounce, (int)total) <= 0) {
-		/* For decryption this is where CCM checks the tag. */
-		err = op->enc ? -EIO : -EKEYREJECTED;
-		goto out;
-	}
-	if (op->enc) {
-		if (!EVP_CipherFinal_ex(op->ctx, bounce, &outl) ||
-		    EVP_CIPHER_CTX_ctrl(op->ctx, EVP_CTRL_AEAD_GET_TAG,
-					SEAL_TAG_SIZE, op->tag) <= 0)
-			goto out;
-	}
-
-	memcpy(op->msg, bounce, op->msg_len);
-	err = op->plen ? iter_mem_xfer(op->out ? op->out : op->payload,
-				       bounce + op->msg_len, op->plen, true)
-		       : 0;
-out:
-	OPENSSL_cleanse(bounce, total);
-	free(bounce);
-	return err;
-}
-
-static int seal_run(struct seal_op *op)
-{
-	int err;
-
-	/* The IV only: the key set at init stays. */
-	if (!EVP_CipherInit_ex2(op->ctx, NULL, NULL, op->nonce, op->enc, NULL))
-		return -EIO;
-	if (!op->gcm)
-		return ccm_run(op);
-	err = evp_update(op->ctx, NULL, op->th + SMB2_TRANSFORM_AAD_OFFSET,
-			 SMB2_TRANSFORM_AAD_SIZE);
-	return err ? err : gcm_run(op);
 }
 
 /* Arguments shared by encrypt and decrypt. */
@@ -546,7 +231,8 @@ int smb_seal_encrypt_with_nonce(struct smb_sealer *s,
 				struct smbiov_iter *out)
 {
 	struct smb2_transform_hdr h = {0};
-	struct seal_op op = {0};
+	struct smb_aead_op op = {0};
+	uint8_t tag[SEAL_TAG_SIZE];
 	size_t plen;
 	int err;
 
@@ -566,21 +252,22 @@ int smb_seal_encrypt_with_nonce(struct smb_sealer *s,
 	h.session_id = s->session_id;
 	smb2_transform_hdr_encode(&h, th);
 
-	op.ctx = s->enc;
 	op.gcm = smb2_cipher_is_gcm(s->cipher);
 	op.enc = true;
-	op.th = th;
-	memcpy(op.nonce, nonce, sizeof(op.nonce));
+	op.nonce = nonce;
 	op.nonce_len = s->nonce_len;
+	op.aad = th + SMB2_TRANSFORM_AAD_OFFSET;
+	op.aad_len = SMB2_TRANSFORM_AAD_SIZE;
+	op.tag = tag;
+	op.tag_len = SEAL_TAG_SIZE;
 	op.msg = msg;
 	op.msg_len = msg_len;
-	op.payload = payload;
-	op.plen = plen;
-	op.out = out;
-	err = seal_run(&op);
+	op.payload = plen ? payload : NULL;
+	op.out = plen ? out : NULL;
+	err = smb_aead_run(s->enc, &op);
 	if (err)
 		return err;
-	memcpy(th + 4, op.tag, SEAL_TAG_SIZE);
+	memcpy(th + 4, tag, SEAL_TAG_SIZE);
 	if (out)
 		smbiov_iter_advance(out, plen);
 	return 0;
@@ -648,7 +335,7 @@ int smb_seal_decrypt(struct smb_sealer *s,
 		     struct smbiov_iter *out)
 {
 	struct smb2_transform_hdr h;
-	struct seal_op op = {0};
+	struct smb_aead_op op = {0};
 	size_t plen, k;
 	int err;
 
@@ -664,28 +351,22 @@ int smb_seal_decrypt(struct smb_sealer *s,
 		if (h.nonce[k])
 			return -EBADMSG;
 
-	op.ctx = s->dec;
 	op.gcm = smb2_cipher_is_gcm(s->cipher);
 	op.enc = false;
-	op.th = th;
-	memcpy(op.nonce, h.nonce, sizeof(op.nonce));
+	op.nonce = h.nonce;
 	op.nonce_len = s->nonce_len;
-	memcpy(op.tag, h.signature, sizeof(op.tag));
+	op.aad = th + SMB2_TRANSFORM_AAD_OFFSET;
+	op.aad_len = SMB2_TRANSFORM_AAD_SIZE;
+	op.tag = h.signature;
+	op.tag_len = SEAL_TAG_SIZE;
 	op.msg = msg;
 	op.msg_len = msg_len;
-	op.payload = payload;
-	op.plen = plen;
-	op.out = out;
-	err = seal_run(&op);
-	if (err) {
-		/* Never leave unauthenticated plaintext behind (GCM). */
-		if (op.gcm) {
-			OPENSSL_cleanse(msg, msg_len);
-			if (plen)
-				iter_mem_zero(out ? out : payload, plen);
-		}
+	op.payload = plen ? payload : NULL;
+	op.out = plen ? out : NULL;
+	/* On failure smb_aead_run() has zeroed any GCM plaintext written. */
+	err = smb_aead_run(s->dec, &op);
+	if (err)
 		return err;
-	}
 	if (out)
 		smbiov_iter_advance(out, plen);
 	return 0;
