@@ -165,9 +165,14 @@ SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
 				     struct smbiov_iter *src, uint64_t offset);
 
 /*
- * Asynchronous I/O: submit returns at once; @done runs exactly once (on a
- * library thread, or inside smbiov_aio_wait) with the byte count or a
- * negative errno. The iterator and its memory are borrowed until then.
+ * Asynchronous I/O: submit returns once every piece is on the wire (it
+ * blocks only while the credit window is full); @done runs exactly once,
+ * on the library's receiver thread, with the byte count or a negative
+ * errno. The iterator's memory is borrowed until then; its segment array
+ * is not (the library pins or copies what it needs before returning).
+ * @done must not call back into the same client (no synchronous calls, no
+ * new submissions, no smbiov_aio_wait): the receiver thread is the one
+ * that would have to answer them. Don't close a file with I/O in flight.
  */
 typedef void (*smbiov_aio_done_fn)(void *arg, ssize_t result);
 SMBIOV_API int smbiov_aio_read(struct smbiov_file *f, struct smbiov_iter *dst,

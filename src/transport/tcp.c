@@ -26,7 +26,9 @@
 struct tcp_transport {
 	struct smb_transport t;
 	int fd;
-	struct iovec iov[TCP_MAX_IOV];
+	/* One array per direction: a sender and a receiver run at once. */
+	struct iovec send_iov[TCP_MAX_IOV];
+	struct iovec recv_iov[TCP_MAX_IOV];
 };
 
 /* Wait until @fd is ready for @events or the timeout passes. */
@@ -84,7 +86,8 @@ static int tcp_send(struct smb_transport *st, const struct iovec *hdr,
 	if (nhdr > TCP_MAX_IOV / 2 || (payload && !payload->source))
 		return -EINVAL;
 	for (;;) {
-		struct iov_fill f = {.iov = t->iov, .n = 0, .max = TCP_MAX_IOV};
+		struct iov_fill f = {
+			.iov = t->send_iov, .n = 0, .max = TCP_MAX_IOV};
 		struct msghdr msg = {0};
 		size_t hdr_left = 0;
 		ssize_t n;
@@ -95,8 +98,9 @@ static int tcp_send(struct smb_transport *st, const struct iovec *hdr,
 
 			if (hdr[k].iov_len == skip)
 				continue;
-			t->iov[f.n].iov_base = (char *)hdr[k].iov_base + skip;
-			t->iov[f.n].iov_len = hdr[k].iov_len - skip;
+			t->send_iov[f.n].iov_base =
+				(char *)hdr[k].iov_base + skip;
+			t->send_iov[f.n].iov_len = hdr[k].iov_len - skip;
 			hdr_left += hdr[k].iov_len - skip;
 			f.n++;
 		}
@@ -105,7 +109,7 @@ static int tcp_send(struct smb_transport *st, const struct iovec *hdr,
 			return -EFAULT; /* an XARRAY hole: nothing to send */
 		if (!f.n)
 			return 0;
-		msg.msg_iov = t->iov;
+		msg.msg_iov = t->send_iov;
 		msg.msg_iovlen = f.n;
 		n = sendmsg(t->fd, &msg, MSG_NOSIGNAL);
 		st->syscalls++;
@@ -178,14 +182,15 @@ static int tcp_recv(struct smb_transport *st, struct smbiov_iter *dst)
 	if (dst->type == SMBIOV_ITER_DISCARD)
 		return tcp_recv_discard(t, dst);
 	while (dst->count) {
-		struct iov_fill f = {.iov = t->iov, .n = 0, .max = TCP_MAX_IOV};
+		struct iov_fill f = {
+			.iov = t->recv_iov, .n = 0, .max = TCP_MAX_IOV};
 		struct msghdr msg = {0};
 		ssize_t n;
 		int ret;
 
 		if (!tcp_iter_to_iov(dst, &f))
 			return -EFAULT;
-		msg.msg_iov = t->iov;
+		msg.msg_iov = t->recv_iov;
 		msg.msg_iovlen = f.n;
 		n = recvmsg(t->fd, &msg, 0);
 		st->syscalls++;
@@ -207,6 +212,14 @@ static int tcp_recv(struct smb_transport *st, struct smbiov_iter *dst)
 	return 0;
 }
 
+static void tcp_shutdown(struct smb_transport *st)
+{
+	struct tcp_transport *t = (struct tcp_transport *)st;
+
+	/* poll() then reports the socket ready and the call sees EOF/EPIPE. */
+	shutdown(t->fd, SHUT_RDWR);
+}
+
 static void tcp_release(struct smb_transport *st)
 {
 	struct tcp_transport *t = (struct tcp_transport *)st;
@@ -218,6 +231,7 @@ static void tcp_release(struct smb_transport *st)
 static const struct smb_transport_ops tcp_ops = {
 	.send = tcp_send,
 	.recv = tcp_recv,
+	.shutdown = tcp_shutdown,
 	.release = tcp_release,
 };
 

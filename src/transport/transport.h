@@ -29,10 +29,21 @@ struct smb_transport_ops {
 	 * land. Returns 0 or a negative errno.
 	 */
 	int (*recv)(struct smb_transport *t, struct smbiov_iter *dst);
+	/*
+	 * Wake every thread blocked in send or recv (they fail) and make
+	 * later calls fail; the socket stays open until release. Safe to
+	 * call from any thread, any number of times.
+	 */
+	void (*shutdown)(struct smb_transport *t);
 	/* Close and free. */
 	void (*release)(struct smb_transport *t);
 };
 
+/*
+ * Threads: one sender and one receiver may use a transport at the same
+ * time (each direction has its own state); callers serialise senders among
+ * themselves and receivers among themselves.
+ */
 struct smb_transport {
 	const struct smb_transport_ops *ops;
 	int timeout_ms; /* per wait for the socket; <= 0 waits forever */
@@ -54,6 +65,11 @@ static inline int smb_transport_recv(struct smb_transport *t,
 	return t->ops->recv(t, dst);
 }
 
+static inline void smb_transport_shutdown(struct smb_transport *t)
+{
+	t->ops->shutdown(t);
+}
+
 static inline void smb_transport_release(struct smb_transport *t)
 {
 	if (t)
@@ -68,7 +84,7 @@ static inline void smb_transport_release(struct smb_transport *t)
  * @out: receives the transport
  *
  * Every address the name resolves to is tried in order. Returns 0, or
- * -ENXIO (name does not resolve), -ECONNREFUSED, -ETIMEDOUT,
+ * -ENXIO (name does not resolve, and only then), -ECONNREFUSED, -ETIMEDOUT,
  * -EHOSTUNREACH/-ENETUNREACH, -ENOMEM, -EINVAL.
  */
 int smb_tcp_connect(const char *host, const char *port, int timeout_ms,

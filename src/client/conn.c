@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Client lifetime: smbiov_connect() runs the phases (resolve, TCP,
+ * NEGOTIATE, SESSION_SETUP, TREE_CONNECT, validate negotiate) and
+ * smbiov_disconnect() undoes them; the receiver thread's start and stop;
+ * the fork guard; connection info and statistics.
+ */
+#include "client/engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#define DEFAULT_TIMEOUT_MS 30000
+/* Enough for any NEGOTIATE response before the real sizes are known. */
+#define INITIAL_MAX_FRAME (SMB2_MIN_MAX_SIZE + 4096)
+
+int smb_client_check(const struct smbiov_client *c)
+{
+	if (!c)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO, "no client");
+	/*
+	 * DESIGN.md §2 Fork: the child shares the parent's socket; one byte
+	 * from it would corrupt the parent's stream. Nothing is touched.
+	 */
+	if (getpid() != c->pid)
+		return smb_error_set(-ECHILD, 0, SMBIOV_PHASE_IO,
+				     "client belongs to the parent process");
+	if (c->dead)
+		return smb_error_set(c->dead, 0, SMBIOV_PHASE_IO,
+				     "connection lost: %s",
+				     smbiov_strerror(c->dead));
+	return 0;
+}
+
+void smb_set_break_handler(struct smbiov_client *c,
+			   void (*fn)(struct smbiov_client *c,
+				      const uint8_t *msg, size_t len,
+				      void *arg),
+			   void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	c->on_break = fn;
+	c->on_break_arg = arg;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int smb_engine_start(struct smbiov_client *c)
+{
+	int ret = pthread_create(&c->rx_thread, NULL, smb_recv_thread, c);
+
+	if (ret)
+		return -ret;
+	c->rx_started = true;
+	return 0;
+}
+
+void smb_engine_stop(struct smbiov_client *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->closing = true;
+	if (c->t)
+		smb_transport_shutdown(c->t);
+	pthread_mutex_unlock(&c->lock);
+	if (c->rx_started) {
+		pthread_join(c->rx_thread, NULL);
+		c->rx_started = false;
+	}
+	/* Anything still pending (there should be nothing) fails now. */
+	smb_conn_kill(c, -ESHUTDOWN);
+}
+
+static void client_free(struct smbiov_client *c)
+{
+	if (c->rx_started || c->t)
+		smb_engine_stop(c);
+	smb_transport_release(c->t);
+	if (c->have_signer) {
+		smb_signer_release(&c->tx_signer);
+		smb_signer_release(&c->rx_signer);
+	}
+	if (c->have_sealer) {
+		smb_sealer_release(&c->tx_sealer);
+		smb_sealer_release(&c->rx_sealer);
+	}
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->send_lock);
+	pthread_cond_destroy(&c->credit_cv);
+	free(c->host);
+	free(c->share);
+	free(c->unc);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+static struct smbiov_client *client_new(const struct smbiov_options *o)
+{
+	struct smbiov_client *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->pid = getpid();
+	c->timeout_ms =
+		o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->max_frame = INITIAL_MAX_FRAME;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->send_lock, NULL);
+	if (smb_cond_init(&c->credit_cv)) {
+		pthread_mutex_destroy(&c->lock);
+		pthread_mutex_destroy(&c->send_lock);
+		free(c);
+		return NULL;
+	}
+	smb_credits_init(&c->credits, 0);
+	smb_mid_table_init(&c->table);
+	smb2_preauth_init(&c->preauth);
+	return c;
+}
+
+/* \\host\share, the TREE_CONNECT path (MS-SMB2 2.2.9). */
+static int make_unc(struct smbiov_client *c, const struct smbiov_url *u)
+{
+	size_t n = strlen(u->host) + strlen(u->share) + 4;
+
+	c->host = strdup(u->host);
+	c->share = strdup(u->share);
+	c->unc = malloc(n);
+	if (!c->host || !c->share || !c->unc)
+		return -ENOMEM;
+	snprintf(c->unc, n, "\\\\%s\\%s", u->host, u->share);
+	return 0;
+}
+
+static int connect_phases(struct smbiov_client *c, const struct smbiov_url *u,
+			  const struct smbiov_options *o)
+{
+	const char *user = o->user ? o->user : u->user;
+	const char *domain = o->domain ? o->domain : u->domain;
+	int ret;
+
+	ret = make_unc(c, u);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_CONNECT,
+				     "out of memory");
+	ret = smb_tcp_connect(u->host, u->port, c->timeout_ms, &c->t);
+	if (ret) {
+		/* The transport returns -ENXIO for resolution failures only. */
+		if (ret == -ENXIO)
+			return smb_error_set(ret, 0, SMBIOV_PHASE_RESOLVE,
+					     "cannot resolve %s", u->host);
+		return smb_error_set(ret, 0, SMBIOV_PHASE_CONNECT,
+				     "connect to %s port %s: %s", u->host,
+				     u->port, smbiov_strerror(ret));
+	}
+	ret = smb_engine_start(c);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_CONNECT,
+				     "cannot start the receiver thread");
+	ret = smb_negotiate(c, o);
+	if (ret)
+		return ret;
+	ret = smb_session_setup(c, user, domain, o->password, o);
+	if (ret)
+		return ret;
+	ret = smb_tree_connect(c, o);
+	if (ret)
+		return ret;
+	return smb_validate_negotiate(c);
+}
+
+SMBIOV_API int smbiov_connect(const char *url, const struct smbiov_options *opt,
+			      struct smbiov_client **out)
+{
+	static const struct smbiov_options defaults;
+	const struct smbiov_options *o = opt ? opt : &defaults;
+	struct smbiov_url u;
+	struct smbiov_client *c;
+	int ret;
+
+	smb_error_clear();
+	if (!url || !out)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_NONE,
+				     "missing URL or result pointer");
+	*out = NULL;
+	ret = smbiov_url_parse(url, &u);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_NONE, "bad URL: %s",
+				     smbiov_strerror(ret));
+	c = client_new(o);
+	if (!c) {
+		smbiov_url_release(&u);
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_NONE,
+				     "out of memory");
+	}
+	ret = connect_phases(c, &u, o);
+	smbiov_url_release(&u);
+	if (ret) {
+		struct smbiov_error keep;
+
+		/* Teardown must not overwrite the phase's error. */
+		smbiov_last_error(&keep);
+		if (c->tree_id)
+			smb_tree_disconnect(c);
+		if (c->session_id)
+			smb_logoff(c);
+		client_free(c);
+		smb_error_set(keep.err, keep.ntstatus, keep.phase, "%s",
+			      keep.message);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+SMBIOV_API void smbiov_disconnect(struct smbiov_client *c)
+{
+	if (!c)
+		return;
+	/*
+	 * A forked child must not touch the parent's socket, and its copy
+	 * of the locks may be held by threads that do not exist here: the
+	 * memory is left to the child's exit.
+	 */
+	if (getpid() != c->pid)
+		return;
+	if (!c->dead) {
+		smb_tree_disconnect(c);
+		smb_logoff(c);
+	}
+	client_free(c);
+}
+
+SMBIOV_API void smbiov_get_info(const struct smbiov_client *c,
+				struct smbiov_conn_info *out)
+{
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return;
+	out->dialect = c->dialect;
+	out->cipher = c->sealing ? c->cipher : 0;
+	out->signing_alg = c->signing_alg;
+	out->signing = c->signing && !c->sealing;
+	out->encrypted = c->sealing;
+	out->max_read = c->max_read;
+	out->max_write = c->max_write;
+}
+
+SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
+				 struct smbiov_stats *out)
+{
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return;
+	out->requests = atomic_load(&c->st_requests);
+	out->max_credits_in_flight = atomic_load(&c->st_max_credits_in_flight);
+	out->payload_sent = atomic_load(&c->st_payload_sent);
+	out->payload_received = atomic_load(&c->st_payload_received);
+	out->payload_copied = atomic_load(&c->st_payload_copied);
+}

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The client engine: one connection (socket, credits, MessageId table,
+ * receiver thread), one session and one tree per struct smbiov_client,
+ * and the internal request API every file operation is built on
+ * (DESIGN.md §1 "src/client/ owns concurrency", §3 data paths).
+ *
+ * A request is described by a struct smb_req: the command, its body
+ * (everything after the 64-byte SMB2 header, which the engine writes),
+ * an optional payload source iterator (WRITE data, sent from the caller's
+ * memory in the same sendmsg) and an optional destination iterator for a
+ * READ response's data (received straight into it with recvmsg when the
+ * response is neither sealed nor part of a compound). The engine assigns
+ * MessageIds, charges and requests credits, signs or seals, matches the
+ * response, verifies it and hands back a malloc'd copy of the response
+ * element (header + body, never READ data).
+ *
+ * Threads: any number of threads may call smb_call()/smb_submit() on one
+ * client at once. Completions of smb_submit() run on the receiver thread.
+ *
+ * Lifetimes: r->body is read before smb_call()/smb_submit()/smb_compound()
+ * sends, i.e. before they return, and may live on the caller's stack.
+ * r->src and r->dst (and the memory they describe) are borrowed until the
+ * request completes; the engine never touches them afterwards, not on
+ * timeout or connection loss (a timed-out wait lets the receiver finish
+ * with a buffer it is writing into before the request is completed).
+ */
+#ifndef SMBIOV_CLIENT_ENGINE_H
+#define SMBIOV_CLIENT_ENGINE_H
+
+#include <smbiov/smbiov.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "client/credits.h"
+#include "client/mid_table.h"
+#include "crypto/preauth.h"
+#include "crypto/seal.h"
+#include "crypto/sign.h"
+#include "proto/negotiate.h"
+#include "proto/smb2.h"
+#include "transport/transport.h"
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* r->flags */
+#define SMB_REQ_NO_SESSION 0x0001u /* SessionId 0 (NEGOTIATE) */
+#define SMB_REQ_NO_TREE	   0x0002u /* TreeId 0 (session-level commands) */
+#define SMB_REQ_NO_SIGN	   0x0004u /* never sign this one (internal) */
+/*
+ * Don't record the NTSTATUS of a failure in the thread's smbiov_last_error
+ * (expected failures: probing, cleanup paths).
+ */
+#define SMB_REQ_QUIET 0x0008u
+/* Fail with -EAGAIN instead of waiting when no credit is available. */
+#define SMB_REQ_NOWAIT 0x0010u
+/*
+ * Sign this request and require a valid signature on its response even
+ * when the session does not sign everything (VALIDATE_NEGOTIATE,
+ * MS-SMB2 3.2.4.1.1 / 3.2.5.14.12). Needs a session signer.
+ */
+#define SMB_REQ_FORCE_SIGN 0x0020u
+
+struct smb_req;
+
+/**
+ * struct smb_req - one SMB2 request and, after completion, its response
+ * @command: SMB2_* command code
+ * @flags: SMB_REQ_*
+ * @hdr_flags: extra SMB2 header flags (e.g. SMB2_FLAGS_DFS_OPERATIONS,
+ *	SMB2_FLAGS_REPLAY_OPERATION); the engine sets SIGNED and
+ *	RELATED_OPERATIONS itself
+ * @body: body vectors after the header (library or stack memory, small);
+ *	read before the submitting call returns
+ * @nbody: entries in @body
+ * @src: payload sent right after the body (WRITE data), a SOURCE iterator,
+ *	or NULL; advanced by what was sent. Borrowed until completion.
+ * @dst: destination of a READ response's data, a DEST iterator, or NULL;
+ *	advanced by @data_len. Borrowed until completion.
+ * @read_len: the Length the READ asked for (DataLength is checked
+ *	against it, MS-SMB2 3.2.5.12); required with @dst
+ * @payload_len: bytes for the CreditCharge (MS-SMB2 3.2.4.1.5: the larger
+ *	of the request payload and the expected response, e.g. a
+ *	QUERY_DIRECTORY OutputBufferLength); 0: count(@src) or @read_len
+ * @timeout_ms: 0: the client's timeout; < 0: none (blocking LOCK,
+ *	CHANGE_NOTIFY); the wait restarts when an interim response arrives
+ * @preauth: 3.1.1 session setup only: the engine chains the request bytes
+ *	as sent into it (the caller chains the response, r->rsp)
+ * @done: smb_submit() completion, run once on the receiver thread (or on
+ *	the thread that notices the connection died). It must not block on
+ *	the connection (no smb_call(), no credit wait); it may free @r's
+ *	container after calling smb_req_release().
+ * @priv: for @done
+ *
+ * Results (valid once complete):
+ * @result: 0 when the final response has STATUS_SUCCESS; else a negative
+ *	errno: the engine's (@status 0, @rsp NULL: -ETIMEDOUT, -ECONNRESET,
+ *	-EKEYREJECTED bad signature, -EPROTO unsealed reply on a sealed
+ *	session, -EBADMSG ...) or the server's NTSTATUS mapped by
+ *	ntstatus_to_errno() (@status and @rsp set)
+ * @status: NTSTATUS of the final response (0 if none arrived)
+ * @rsp: malloc'd copy of the response element: SMB2 header + body (for a
+ *	READ: header + 16-byte fixed part + padding, never the data);
+ *	NULL if no response; freed by smb_req_release()
+ * @rsp_len: bytes at @rsp
+ * @data_len: READ bytes delivered into @dst
+ * @e: engine-private state; zero it (smb_req_init()) and don't touch it
+ */
+struct smb_req {
+	uint16_t command;
+	uint32_t flags;
+	uint32_t hdr_flags;
+	const struct iovec *body;
+	size_t nbody;
+	struct smbiov_iter *src;
+	struct smbiov_iter *dst;
+	uint32_t read_len;
+	uint32_t payload_len;
+	int timeout_ms;
+	struct smb2_preauth *preauth;
+	void (*done)(struct smb_req *r);
+	void *priv;
+
+	int result;
+	uint32_t status;
+	uint8_t *rsp;
+	size_t rsp_len;
+	uint32_t data_len;
+
+	struct {
+		uint64_t mid;
+		uint64_t async_id;
+		uint16_t charge;
+		bool interim;	/* STATUS_PENDING seen: async */
+		bool receiving; /* the receiver is writing into @dst */
+		bool complete;
+		bool sync;		  /* a thread waits on @cv */
+		pthread_cond_t *cv;	  /* that thread's condvar */
+		struct timespec deadline; /* CLOCK_MONOTONIC; 0: none */
+		struct smb_mid_node node; /* MessageId table linkage */
+		struct smbiov_client *c;
+	} e;
+};
+
+/**
+ * smb_req_init - zero @r and set its command
+ * @r: request (caller memory: stack, or inside an async context)
+ * @command: SMB2_* command
+ */
+void smb_req_init(struct smb_req *r, uint16_t command);
+
+/**
+ * smb_req_release - free what a completed request holds (@r->rsp)
+ * @r: request; may be called more than once; @r itself is not freed
+ */
+void smb_req_release(struct smb_req *r);
+
+/**
+ * smb_call - send one request and wait for its final response
+ * @c: connected client
+ * @r: request, initialised with smb_req_init() and filled in
+ *
+ * Waits for credit (MS-SMB2 3.2.4.1.5), sends, and waits through interim
+ * STATUS_PENDING responses (3.2.5.1.5) for the final one, at most the
+ * request's timeout; a timeout kills the connection (-ETIMEDOUT here and
+ * for every other pending request) because the server's view of the
+ * MessageId window is then unknown.
+ * Returns @r->result: 0, -ECHILD (called in a forked child: the socket is
+ * not touched), the connection's error once it is dead, or as described
+ * for @result. On failure the thread's smbiov_last_error() is set (phase
+ * IO) unless SMB_REQ_QUIET. Call smb_req_release() afterwards.
+ */
+int smb_call(struct smbiov_client *c, struct smb_req *r);
+
+/**
+ * smb_submit - send one request; @r->done runs when it completes
+ * @c: connected client
+ * @r: request with @done set; it and its @src/@dst must stay valid until
+ *	@done has run
+ *
+ * Returns 0 once sent (then @done runs exactly once), or a negative errno
+ * (not sent, @done will not run): -ECHILD, -EAGAIN (SMB_REQ_NOWAIT and no
+ * credit), -EINVAL, -ENOMEM, the connection's error.
+ */
+int smb_submit(struct smbiov_client *c, struct smb_req *r);
+
+/**
+ * smb_compound - send related requests in one message and wait for all
+ * @c: connected client
+ * @reqs: 1..SMB_COMPOUND_MAX requests; the 2nd and later are sent with
+ *	SMB2_FLAGS_RELATED_OPERATIONS (MS-SMB2 3.2.4.1.4), so their FileId
+ *	fields should be 0xFFFFFFFFFFFFFFFF:0xFFFFFFFFFFFFFFFF to use the
+ *	handle the first one creates. Only the last may have @src. A @dst
+ *	is filled by copying from the buffered response (counted in
+ *	payload_copied). @done is ignored.
+ * @n: number of requests
+ *
+ * Every element is signed on its own (covering its padding); a sealed
+ * session seals the whole chain in one transform. The server may answer
+ * in one message or several; each request completes on its own.
+ * Returns 0 when all were sent and all have completed (look at each
+ * @result: a failed CREATE makes the following related ones fail with
+ * the same status), or a negative errno when sending failed (then every
+ * request has that @result).
+ */
+#define SMB_COMPOUND_MAX 8
+int smb_compound(struct smbiov_client *c, struct smb_req **reqs, size_t n);
+
+/**
+ * smb_cancel - ask the server to cancel a request still in flight
+ * @c: client
+ * @r: a submitted, not yet completed request (async or not)
+ *
+ * Sends SMB2 CANCEL (MS-SMB2 3.2.4.24): no credit, no response. The
+ * request still completes normally (usually STATUS_CANCELLED).
+ * Returns 0, -EALREADY (already complete), or a send error.
+ */
+int smb_cancel(struct smbiov_client *c, struct smb_req *r);
+
+/* ---- client state ---------------------------------------------------------
+ * Fields marked "fixed" do not change after smbiov_connect() returned and
+ * may be read without a lock by other modules.
+ */
+struct smbiov_client {
+	pid_t pid;	/* fixed: getpid() at connect */
+	int timeout_ms; /* fixed */
+
+	/* connection */
+	/* one sender (under send_lock) and the receiver thread share it */
+	struct smb_transport *t;
+	char *host;  /* fixed */
+	char *share; /* fixed: share name */
+	char *unc;   /* fixed: \\host\share */
+	struct smb2_negotiate_req offer;
+	struct smb2_preauth preauth; /* Connection.PreauthIntegrityHashValue */
+
+	/* negotiated: fixed */
+	uint16_t dialect;
+	uint16_t server_security_mode;
+	uint32_t server_caps;
+	uint8_t server_guid[SMB2_GUID_SIZE];
+	uint32_t max_read;
+	uint32_t max_write;
+	uint32_t max_transact;
+	uint16_t cipher;      /* SMB2_ENCRYPTION_*, 0 = none negotiated */
+	uint16_t signing_alg; /* SMB2_SIGNING_* */
+
+	/* session and tree: fixed */
+	uint64_t session_id;
+	uint16_t session_flags;
+	uint32_t tree_id;
+	uint8_t share_type;
+	uint32_t share_flags;
+	uint32_t share_caps;
+	uint32_t maximal_access;
+
+	/*
+	 * Security state. Set while connecting, before anything else can
+	 * run concurrently; afterwards fixed. One signer/sealer per
+	 * direction: OpenSSL contexts are not shared between the sender
+	 * (under send_lock) and the receiver thread.
+	 */
+	bool signing; /* sign requests, require signed responses */
+	bool sealing; /* seal requests, require sealed responses */
+	bool have_signer;
+	bool have_sealer;
+	struct smb_signer tx_signer;
+	struct smb_signer rx_signer;
+	struct smb_sealer tx_sealer;
+	struct smb_sealer rx_sealer;
+
+	/* engine */
+	pthread_mutex_t lock; /* table, credits, next_mid, dead, stats */
+	pthread_cond_t credit_cv;
+	pthread_mutex_t send_lock; /* one message on the wire at a time */
+	struct smb_credits credits;
+	struct smb_mid_table table; /* pending requests by MessageId */
+	uint32_t max_frame;	    /* largest frame accepted from the server */
+	int dead; /* 0, or the error that ended the connection */
+	bool closing;
+	bool rx_started;
+	pthread_t rx_thread;
+
+	/*
+	 * Unsolicited OPLOCK_BREAK handler (MS-SMB2 3.2.5.19): runs on the
+	 * receiver thread with the whole (verified) element; NULL: ignored.
+	 */
+	void (*on_break)(struct smbiov_client *c, const uint8_t *msg,
+			 size_t len, void *arg);
+	void *on_break_arg;
+
+	/* counters (struct smbiov_stats), atomics: no lock needed */
+	_Atomic uint64_t st_requests;
+	_Atomic uint64_t st_max_credits_in_flight;
+	_Atomic uint64_t st_payload_sent;
+	_Atomic uint64_t st_payload_received;
+	_Atomic uint64_t st_payload_copied;
+};
+
+/**
+ * smb_client_check - may this thread use @c at all?
+ * @c: client
+ *
+ * Returns 0, -EINVAL (NULL), -ECHILD (forked child: leave the parent's
+ * socket alone) or the error the connection died of. Sets the thread's
+ * last error on failure. Call at the top of every public entry point.
+ */
+int smb_client_check(const struct smbiov_client *c);
+
+/* Count @n payload bytes the library copied in user space (stats). */
+static inline void smb_stat_copied(struct smbiov_client *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(&c->st_payload_copied, n,
+				  memory_order_relaxed);
+}
+
+/**
+ * smb_echo - one ECHO round trip (MS-SMB2 3.2.4.14): liveness check
+ * @c: client
+ *
+ * Returns 0 or a negative errno as smb_call().
+ */
+int smb_echo(struct smbiov_client *c);
+
+/**
+ * smb_set_break_handler - install the unsolicited OPLOCK_BREAK handler
+ * @c: client
+ * @fn: handler (runs on the receiver thread; must not block on @c, may
+ *	smb_submit() with SMB_REQ_NOWAIT to acknowledge), or NULL
+ * @arg: for @fn
+ */
+void smb_set_break_handler(struct smbiov_client *c,
+			   void (*fn)(struct smbiov_client *c,
+				      const uint8_t *msg, size_t len,
+				      void *arg),
+			   void *arg);
+
+/* ---- errors (errors.c) ------------------------------------------------------
+ */
+
+/**
+ * smb_error_set - record the calling thread's last error
+ * @err: negative errno
+ * @status: NTSTATUS behind it, or 0
+ * @phase: where it happened
+ * @fmt: printf-style message (one line; never include a password)
+ *
+ * Returns @err, so callers can write "return smb_error_set(...)".
+ */
+int smb_error_set(int err, uint32_t status, enum smbiov_phase phase,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/**
+ * smb_error_status - record a server failure and map it
+ * @status: NTSTATUS from a response
+ * @phase: where
+ * @what: what failed, e.g. "CREATE foo/bar"
+ *
+ * Returns ntstatus_to_errno(@status) (negative), after recording it with
+ * the status name in the message.
+ */
+int smb_error_status(uint32_t status, enum smbiov_phase phase,
+		     const char *what);
+
+/* Clear the calling thread's last error (start of an operation). */
+void smb_error_clear(void);
+
+/* ---- internal, between the engine's own files -----------------------------
+ */
+
+/* conn.c: the receiver thread entry and teardown. */
+int smb_engine_start(struct smbiov_client *c);
+void smb_engine_stop(struct smbiov_client *c);
+/* Mark the connection dead with @err and fail everything pending. */
+void smb_conn_kill(struct smbiov_client *c, int err);
+
+/* send.c: build, sign/seal and send one message of @n requests. */
+int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
+		  bool wait_credit);
+/* send.c: wait for @r to complete (sync callers). */
+int smb_wait(struct smbiov_client *c, struct smb_req *r);
+/* send.c: a condvar timed on CLOCK_MONOTONIC; a deadline @timeout_ms on. */
+int smb_cond_init(pthread_cond_t *cv);
+void smb_deadline(struct timespec *ts, int timeout_ms);
+/* recv.c: the receiver thread body. */
+void *smb_recv_thread(void *arg);
+/*
+ * recv.c: complete @r with @result. Called with c->lock held and @r
+ * already out of the table; wakes a sync waiter. Returns true when the
+ * caller must run r->done(r) after dropping the lock.
+ */
+bool smb_req_finish_locked(struct smbiov_client *c, struct smb_req *r,
+			   int result);
+
+/* negotiate.c, session.c, tree.c: the connect phases. */
+int smb_negotiate(struct smbiov_client *c, const struct smbiov_options *o);
+int smb_session_setup(struct smbiov_client *c, const char *user,
+		      const char *domain, const char *password,
+		      const struct smbiov_options *o);
+int smb_tree_connect(struct smbiov_client *c, const struct smbiov_options *o);
+int smb_validate_negotiate(struct smbiov_client *c);
+void smb_tree_disconnect(struct smbiov_client *c);
+void smb_logoff(struct smbiov_client *c);
+
+#endif

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The calling thread's last failure (smbiov_last_error()): one record per
+ * thread, so concurrent callers never see each other's errors.
+ */
+#include "client/engine.h"
+#include "proto/ntstatus.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local struct smbiov_error last_error;
+
+int smb_error_set(int err, uint32_t status, enum smbiov_phase phase,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	last_error.err = err;
+	last_error.ntstatus = status;
+	last_error.phase = phase;
+	va_start(ap, fmt);
+	vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int smb_error_status(uint32_t status, enum smbiov_phase phase, const char *what)
+{
+	char buf[NTSTATUS_STR_MIN];
+	int err = ntstatus_to_errno(status);
+
+	if (!err)
+		err = -EIO;
+	return smb_error_set(err, status, phase, "%s: %s", what,
+			     ntstatus_str(status, buf, sizeof(buf)));
+}
+
+void smb_error_clear(void)
+{
+	memset(&last_error, 0, sizeof(last_error));
+}
+
+SMBIOV_API void smbiov_last_error(struct smbiov_error *out)
+{
+	if (out)
+		*out = last_error;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Files, directories and metadata on top of the engine (engine.h): the
+ * open-file object, path and flag translation, and small helpers shared by
+ * file.c (open/close), io.c (READ/WRITE), dir.c (listing) and meta.c
+ * (stat and namespace operations).
+ */
+#ifndef SMBIOV_CLIENT_FILE_H
+#define SMBIOV_CLIENT_FILE_H
+
+#include <smbiov/smbiov.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "client/engine.h"
+#include "proto/create.h"
+
+/* Access mask bits (MS-SMB2 2.2.13.1.1, MS-DTYP 2.4.3). */
+#define SMB_FILE_READ_DATA	     0x00000001u
+#define SMB_FILE_LIST_DIRECTORY	     0x00000001u
+#define SMB_FILE_WRITE_DATA	     0x00000002u
+#define SMB_FILE_APPEND_DATA	     0x00000004u
+#define SMB_FILE_READ_EA	     0x00000008u
+#define SMB_FILE_WRITE_EA	     0x00000010u
+#define SMB_FILE_READ_ATTRIBUTES     0x00000080u
+#define SMB_FILE_WRITE_ATTRIBUTES    0x00000100u
+#define SMB_DELETE		     0x00010000u
+#define SMB_READ_CONTROL	     0x00020000u
+#define SMB_SYNCHRONIZE		     0x00100000u
+#define SMB_FILE_ATTRIBUTE_DIRECTORY 0x00000010u
+#define SMB_FILE_ATTRIBUTE_NORMAL    0x00000080u
+
+#define SMB_ACCESS_READ                                                        \
+	(SMB_FILE_READ_DATA | SMB_FILE_READ_EA | SMB_FILE_READ_ATTRIBUTES |    \
+	 SMB_READ_CONTROL | SMB_SYNCHRONIZE)
+#define SMB_ACCESS_WRITE                                                       \
+	(SMB_FILE_WRITE_DATA | SMB_FILE_APPEND_DATA | SMB_FILE_WRITE_EA |      \
+	 SMB_FILE_WRITE_ATTRIBUTES | SMB_SYNCHRONIZE)
+
+/* The handle of a related compound element (MS-SMB2 3.2.4.1.4). */
+extern const struct smb2_fileid smb_related_fid;
+
+/**
+ * struct smbiov_file - an open file
+ * @c: the client it was opened on (borrowed: close files before
+ *	smbiov_disconnect())
+ * @fid: the server's handle
+ * @access: DesiredAccess granted at open
+ * @is_dir: the handle is a directory
+ */
+struct smbiov_file {
+	struct smbiov_client *c;
+	struct smb2_fileid fid;
+	uint32_t access;
+	bool is_dir;
+};
+
+/**
+ * smb_path_utf16 - share-relative UTF-8 path to an SMB2 name
+ * @path: '/' separated, leading/trailing/repeated '/' allowed; NULL or ""
+ *	is the share root
+ * @out: set to a malloc'd UTF-16LE name with '\\' separators, no leading
+ *	separator (NULL for the root); the caller frees it
+ * @out_len: set to its byte count (0 for the root)
+ *
+ * Return: 0, -EINVAL (a '\\' or invalid UTF-8 in @path, name over 64 KiB),
+ * -ENOMEM.
+ */
+int smb_path_utf16(const char *path, uint8_t **out, size_t *out_len);
+
+/**
+ * smb_open_flags - CREATE parameters for POSIX open flags
+ * @flags: O_RDONLY/O_WRONLY/O_RDWR | O_CREAT | O_EXCL | O_TRUNC
+ * @access: set to DesiredAccess
+ * @disposition: set to CreateDisposition
+ *
+ * Return: 0 or -EINVAL (bad access mode, O_TRUNC without write access).
+ */
+int smb_open_flags(int flags, uint32_t *access, uint32_t *disposition);
+
+/**
+ * smb_filetime_ns - FILETIME (100 ns units since 1601) to ns since 1970
+ * @ft: FILETIME; 0 means "not set" and gives 0
+ */
+int64_t smb_filetime_ns(uint64_t ft);
+
+/**
+ * struct smb_create_args - one CREATE
+ * @path: share-relative UTF-8 path (see smb_path_utf16())
+ * @access: DesiredAccess
+ * @disposition: CreateDisposition
+ * @options: CreateOptions
+ * @attributes: FileAttributes for a new file (0: NORMAL)
+ */
+struct smb_create_args {
+	const char *path;
+	uint32_t access;
+	uint32_t disposition;
+	uint32_t options;
+	uint32_t attributes;
+};
+
+/**
+ * struct smb_create_msg - an encoded CREATE request, ready for an smb_req
+ * @name: the UTF-16LE name (owned; freed by smb_create_msg_release())
+ * @body: the encoded body, @body_len bytes (owned)
+ * @vec: one vector over @body for smb_req.body
+ */
+struct smb_create_msg {
+	uint8_t *name;
+	uint8_t *body;
+	size_t body_len;
+	struct iovec vec;
+};
+
+/**
+ * smb_create_msg_init - encode a CREATE request
+ * @m: message to fill; release with smb_create_msg_release() even on error
+ * @a: what to open
+ *
+ * Return: 0, -EINVAL (bad path), -ENOMEM.
+ */
+int smb_create_msg_init(struct smb_create_msg *m,
+			const struct smb_create_args *a);
+
+/**
+ * smb_create_msg_release - free what smb_create_msg_init() allocated
+ * @m: message; zeroed afterwards, so releasing twice is harmless. The
+ *	request that borrowed @m->vec must have been sent (smb_call(),
+ *	smb_compound() and smb_submit() read the body before returning).
+ */
+void smb_create_msg_release(struct smb_create_msg *m);
+
+/**
+ * smb_close_fid - CLOSE a handle (MS-SMB2 3.2.4.5)
+ * @c: client
+ * @fid: the handle
+ *
+ * Return: 0 or a negative errno (the handle is gone either way).
+ */
+int smb_close_fid(struct smbiov_client *c, const struct smb2_fileid *fid);
+
+/**
+ * smb_req_status_err - the error of a completed request, recorded
+ * @r: completed request with a non-zero @result
+ * @what: what failed, for the message
+ *
+ * For requests completed on another thread (smb_submit()) whose failure
+ * must become the calling thread's smbiov_last_error().
+ * Return: @r->result.
+ */
+int smb_req_status_err(const struct smb_req *r, const char *what);
+
+/**
+ * smb_path_op - CREATE @a, then one optional SET_INFO/QUERY_INFO body on
+ *	the new handle, then CLOSE, as one compound (MS-SMB2 3.2.4.1.4)
+ * @c: client
+ * @a: what to open
+ * @mid: the middle request (command and body set; FileId in its body must
+ *	be smb_related_fid), or NULL for CREATE+CLOSE only
+ * @create_rsp: if not NULL, receives the decoded CREATE response
+ *
+ * When the CREATE succeeded but the related CLOSE did not, the handle is
+ * closed again by its real FileId, so no open leaks on the server.
+ * The caller must smb_req_release(@mid) afterwards.
+ * Return: 0, or the first failure (CREATE's, else @mid's).
+ */
+int smb_path_op(struct smbiov_client *c, const struct smb_create_args *a,
+		struct smb_req *mid, struct smb2_create_rsp *create_rsp);
+
+struct smb2_file_all;
+
+/**
+ * smb_stat_from_all - fill a public stat from FileAllInformation
+ * @st: output, fully overwritten
+ * @a: decoded FileAllInformation (MS-FSCC 2.4.2); only read
+ *
+ * Times become ns since the epoch (smb_filetime_ns()); is_dir comes from
+ * StandardInformation.Directory or FILE_ATTRIBUTE_DIRECTORY; file_id is
+ * InternalInformation.IndexNumber.
+ */
+void smb_stat_from_all(struct smbiov_stat *st, const struct smb2_file_all *a);
+
+#endif

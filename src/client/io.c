@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The READ and WRITE paths (DESIGN.md §3; kernel-iov-iter-design.md §3.2,
+ * §3.3, §3.7).
+ *
+ * A request is carved into credit-sized subrequests (client/split.c): each
+ * is a struct-copy + truncate view of the caller's iterator, submitted with
+ * smb_submit() as soon as it is carved, so all of them are in flight at
+ * once up to the credit window (the submitter blocks in smb_submit() only
+ * when the window is full). The engine receives READ data straight from the
+ * socket into the piece's view and sends WRITE data straight from it: this
+ * file never touches payload bytes. Results are collected in file order; a
+ * short piece (EOF) ends the count.
+ *
+ * Synchronous calls borrow the caller's iterator as it is until they
+ * return. Asynchronous ones must not refer to the caller's segment array
+ * after submit returns, so they convert (kernel §3.2): UBUF/IOVEC become a
+ * BVEC of pinned pages, KVEC/BVEC arrays are duplicated, XARRAY is used as
+ * is and BVECQ gets a reference. That is released exactly once, at
+ * completion, before the caller's done() runs.
+ *
+ * Asynchronous completions: done() runs on the engine's receiver thread
+ * (or on the submitting thread when every piece completed before submit
+ * returned, e.g. a failure). It must therefore not make synchronous calls
+ * on the same client, submit new asynchronous I/O, or call
+ * smbiov_aio_wait(): those wait for the receiver thread. Submission itself
+ * blocks while the credit window is full (pieces are sent as credits come
+ * back); it does not wait for the I/O.
+ */
+#include "client/file.h"
+#include "client/split.h"
+#include "proto/ntstatus.h"
+#include "proto/rw.h"
+
+#include <smbiov/mem.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct io_ctx;
+
+/* One subrequest: its SMB2 request, its view and its encoded body. */
+struct io_sub {
+	struct smb_req req;
+	struct smb_subreq sr;
+	uint32_t status;
+	uint8_t body[SMB2_READ_REQ_FIXED + 8];
+	struct iovec vec;
+	struct io_ctx *x;
+};
+
+struct io_ctx {
+	struct smbiov_client *c;
+	struct smb2_fileid fid;
+	bool write;
+	bool async;
+	struct smbiov_iter it; /* what the pieces are carved from */
+	size_t asked;
+	/* Cleanup owed at completion (async only). */
+	struct smbiov_bvec_list bv;
+	void *dup;
+	struct smbiov_bvecq *q;
+
+	struct io_sub **subs;
+	size_t nsub, cap;
+	int cut_err; /* why not everything was carved, or 0 */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	size_t pending;	 /* submitted, not completed */
+	bool submitting; /* the submitter has not finished its loop */
+	bool stop;	 /* a piece came back short or failed */
+
+	smbiov_aio_done_fn done;
+	void *arg;
+};
+
+/* ---- outstanding asynchronous requests per client -------------------------
+ * The client struct belongs to the engine, so the count lives here, keyed
+ * by client. Few clients, few lookups: a list under one lock.
+ */
+struct aio_count {
+	const struct smbiov_client *c;
+	size_t n;
+	struct aio_count *next;
+};
+
+static pthread_mutex_t aio_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t aio_cv = PTHREAD_COND_INITIALIZER;
+static struct aio_count *aio_list;
+
+static struct aio_count **aio_find(const struct smbiov_client *c)
+{
+	struct aio_count **p = &aio_list;
+
+	while (*p && (*p)->c != c)
+		p = &(*p)->next;
+	return p;
+}
+
+static int aio_get(const struct smbiov_client *c)
+{
+	struct aio_count **p;
+	int ret = 0;
+
+	pthread_mutex_lock(&aio_lock);
+	p = aio_find(c);
+	if (!*p) {
+		*p = calloc(1, sizeof(**p));
+		if (*p)
+			(*p)->c = c;
+	}
+	if (*p)
+		(*p)->n++;
+	else
+		ret = -ENOMEM;
+	pthread_mutex_unlock(&aio_lock);
+	return ret;
+}
+
+static void aio_put(const struct smbiov_client *c)
+{
+	struct aio_count **p, *e;
+
+	pthread_mutex_lock(&aio_lock);
+	p = aio_find(c);
+	e = *p;
+	if (e && --e->n == 0) {
+		*p = e->next;
+		free(e);
+		pthread_cond_broadcast(&aio_cv);
+	}
+	pthread_mutex_unlock(&aio_lock);
+}
+
+SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c)
+{
+	if (!c)
+		return -EINVAL;
+	pthread_mutex_lock(&aio_lock);
+	while (*aio_find(c))
+		pthread_cond_wait(&aio_cv, &aio_lock);
+	pthread_mutex_unlock(&aio_lock);
+	return 0;
+}
+
+/* ---- sizing ----------------------------------------------------------------
+ */
+static bool multi_credit(const struct smbiov_client *c)
+{
+	return c->dialect > SMB2_DIALECT_202 &&
+	       (c->server_caps & SMB2_GLOBAL_CAP_LARGE_MTU);
+}
+
+static size_t max_chunk(const struct smbiov_client *c, bool write)
+{
+	size_t m = write ? c->max_write : c->max_read;
+
+	if (!multi_credit(c) && m > SMB_CREDIT_BYTES)
+		m = SMB_CREDIT_BYTES;
+	if (m < SMB_CREDIT_BYTES && m < 4096)
+		m = 4096; /* a server offering less is broken; stay sane */
+	return m;
+}
+
+/*
+ * Bytes the next piece may carry: half the window the server has granted
+ * us (available + in flight), so at least two pieces are always in flight.
+ */
+static size_t credit_budget(struct smbiov_client *c)
+{
+	uint32_t w;
+
+	if (!multi_credit(c))
+		return SMB_CREDIT_BYTES;
+	pthread_mutex_lock(&c->lock);
+	w = c->credits.avail + c->credits.in_flight;
+	pthread_mutex_unlock(&c->lock);
+	w /= 2;
+	if (w == 0)
+		w = 1;
+	return (size_t)w * SMB_CREDIT_BYTES;
+}
+
+/* ---- one piece ---------------------------------------------------------- */
+static ssize_t sub_result(struct io_sub *s)
+{
+	struct smb_req *r = &s->req;
+	struct smb2_write_rsp w;
+	int ret;
+
+	if (r->result) {
+		/* MS-SMB2 3.3.5.12: a read at or past EOF. */
+		if (r->command == SMB2_READ && r->status == STATUS_END_OF_FILE)
+			return 0;
+		return r->result;
+	}
+	if (r->command == SMB2_READ)
+		return r->data_len <= s->sr.len ? (ssize_t)r->data_len
+						: -EPROTO;
+	ret = smb2_write_rsp_decode(r->rsp, r->rsp_len, s->sr.len, &w);
+	return ret ? ret : (ssize_t)w.count;
+}
+
+static void io_finish_async(struct io_ctx *x);
+
+/* Completion of one piece, on the engine's receiver thread. */
+static void sub_done(struct smb_req *r)
+{
+	struct io_sub *s = r->priv;
+	struct io_ctx *x = s->x;
+	bool async = x->async, last;
+
+	s->status = r->status;
+	s->sr.result = sub_result(s);
+	smb_req_release(r);
+	pthread_mutex_lock(&x->lock);
+	s->sr.done = true;
+	if (s->sr.result < (ssize_t)s->sr.len)
+		x->stop = true;
+	last = --x->pending == 0 && !x->submitting;
+	if (last && !async)
+		pthread_cond_broadcast(&x->cv);
+	pthread_mutex_unlock(&x->lock);
+	/* A synchronous waiter may free @x from here on. */
+	if (last && async)
+		io_finish_async(x);
+}
+
+static int add_sub(struct io_ctx *x, struct io_sub *s)
+{
+	if (x->nsub == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 16;
+		struct io_sub **p = realloc(x->subs, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		x->subs = p;
+		x->cap = cap;
+	}
+	x->subs[x->nsub++] = s;
+	return 0;
+}
+
+static int sub_prepare(struct io_ctx *x, struct io_sub *s)
+{
+	ssize_t n;
+
+	s->x = x;
+	if (x->write) {
+		struct smb2_write_req w = {.fid = x->fid,
+					   .offset = s->sr.offset};
+
+		n = smb2_write_req_encode(s->body, sizeof(s->body), &w,
+					  &s->sr.iter);
+		smb_req_init(&s->req, SMB2_WRITE);
+		s->req.src = &s->sr.iter;
+	} else {
+		struct smb2_read_req rd = {
+			.fid = x->fid,
+			.offset = s->sr.offset,
+			.length = s->sr.len,
+		};
+
+		n = smb2_read_req_encode(s->body, sizeof(s->body), &rd);
+		smb_req_init(&s->req, SMB2_READ);
+		s->req.dst = &s->sr.iter;
+		s->req.read_len = s->sr.len;
+	}
+	if (n < 0)
+		return (int)n;
+	s->vec.iov_base = s->body;
+	s->vec.iov_len = (size_t)n;
+	s->req.body = &s->vec;
+	s->req.nbody = 1;
+	s->req.flags = SMB_REQ_QUIET; /* recorded by the caller's thread */
+	s->req.done = sub_done;
+	s->req.priv = s;
+	return 0;
+}
+
+/*
+ * Carve and submit every piece. Returns true if the caller must finish the
+ * request (everything already completed while we were submitting).
+ */
+static bool io_submit_all(struct io_ctx *x, uint64_t offset)
+{
+	struct smb_split sp;
+	bool stop, last;
+
+	smb_split_init(&sp, &x->it, offset, max_chunk(x->c, x->write));
+	x->submitting = true;
+	for (;;) {
+		struct io_sub *s;
+		int ret;
+
+		pthread_mutex_lock(&x->lock);
+		stop = x->stop;
+		pthread_mutex_unlock(&x->lock);
+		if (stop || !smbiov_iter_count(&sp.rest))
+			break;
+		s = calloc(1, sizeof(*s));
+		if (!s || add_sub(x, s)) {
+			free(s);
+			x->cut_err = -ENOMEM;
+			break;
+		}
+		smb_split_next(&sp, credit_budget(x->c), &s->sr);
+		ret = sub_prepare(x, s);
+		if (ret == 0) {
+			pthread_mutex_lock(&x->lock);
+			x->pending++;
+			pthread_mutex_unlock(&x->lock);
+			ret = smb_submit(x->c, &s->req);
+			if (ret) {
+				pthread_mutex_lock(&x->lock);
+				x->pending--;
+				pthread_mutex_unlock(&x->lock);
+			}
+		}
+		if (ret) {
+			/* Never sent: fails in place, in file order. */
+			s->sr.result = ret;
+			s->sr.done = true;
+			break;
+		}
+	}
+	pthread_mutex_lock(&x->lock);
+	x->submitting = false;
+	last = x->pending == 0;
+	pthread_mutex_unlock(&x->lock);
+	return last;
+}
+
+/* The request's result once every piece has completed. */
+static ssize_t io_result(const struct io_ctx *x, uint32_t *status)
+{
+	ssize_t total = 0;
+	size_t k;
+
+	*status = 0;
+	for (k = 0; k < x->nsub; k++) {
+		const struct io_sub *s = x->subs[k];
+
+		if (s->sr.result < 0) {
+			*status = s->status;
+			return s->sr.result;
+		}
+		total += s->sr.result;
+		if ((size_t)s->sr.result < s->sr.len)
+			return total;
+	}
+	/* Everything carved came back whole, but not everything was carved. */
+	if (x->cut_err && (size_t)total < x->asked)
+		return x->cut_err;
+	return total;
+}
+
+static void io_free(struct io_ctx *x)
+{
+	size_t k;
+
+	for (k = 0; k < x->nsub; k++)
+		free(x->subs[k]);
+	free(x->subs);
+	pthread_mutex_destroy(&x->lock);
+	pthread_cond_destroy(&x->cv);
+	free(x);
+}
+
+static void io_finish_async(struct io_ctx *x)
+{
+	const struct smbiov_client *c = x->c;
+	smbiov_aio_done_fn done = x->done;
+	void *arg = x->arg;
+	uint32_t status;
+	ssize_t res = io_result(x, &status);
+
+	/* Let go of the caller's memory before telling the caller. */
+	if (x->bv.bv)
+		smbiov_bvec_list_release(&x->bv);
+	free(x->dup);
+	if (x->q)
+		smbiov_bvecq_put(x->q);
+	io_free(x);
+	done(arg, res);
+	aio_put(c);
+}
+
+static struct io_ctx *io_new(struct smbiov_file *f, bool write)
+{
+	struct io_ctx *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	if (pthread_mutex_init(&x->lock, NULL)) {
+		free(x);
+		return NULL;
+	}
+	if (pthread_cond_init(&x->cv, NULL)) {
+		pthread_mutex_destroy(&x->lock);
+		free(x);
+		return NULL;
+	}
+	x->c = f->c;
+	x->fid = f->fid;
+	x->write = write;
+	return x;
+}
+
+static int io_check(struct smbiov_file *f, const struct smbiov_iter *it,
+		    uint64_t offset, bool write)
+{
+	int ret;
+
+	if (!f || !it)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "%s: no file or iterator",
+				     write ? "write" : "read");
+	ret = smb_client_check(f->c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	if (it->source != write || (write && it->type == SMBIOV_ITER_DISCARD))
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "%s: iterator has the wrong direction",
+				     write ? "write" : "read");
+	if (offset > INT64_MAX || smbiov_iter_count(it) > INT64_MAX - offset)
+		return smb_error_set(-EFBIG, 0, SMBIOV_PHASE_IO,
+				     "%s: offset %llu out of range",
+				     write ? "write" : "read",
+				     (unsigned long long)offset);
+	return 0;
+}
+
+/* Synchronous READ/WRITE of @it at @offset; @it is advanced by the result. */
+static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
+		       uint64_t offset, bool write)
+{
+	struct io_ctx *x;
+	uint32_t status;
+	ssize_t res;
+	int ret;
+
+	ret = io_check(f, it, offset, write);
+	if (ret)
+		return ret;
+	if (!smbiov_iter_count(it))
+		return 0;
+	x = io_new(f, write);
+	if (!x)
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s",
+				     write ? "write" : "read");
+	/* Borrowed as it is: we return only after every piece completed. */
+	x->it = *it;
+	x->asked = smbiov_iter_count(it);
+	io_submit_all(x, offset);
+	pthread_mutex_lock(&x->lock);
+	while (x->pending || x->submitting)
+		pthread_cond_wait(&x->cv, &x->lock);
+	pthread_mutex_unlock(&x->lock);
+	res = io_result(x, &status);
+	io_free(x);
+	if (res < 0) {
+		if (status)
+			return smb_error_status(status, SMBIOV_PHASE_IO,
+						write ? "WRITE" : "READ");
+		return smb_error_set((int)res, 0, SMBIOV_PHASE_IO, "%s: %s",
+				     write ? "WRITE" : "READ",
+				     smbiov_strerror((int)res));
+	}
+	smbiov_iter_advance(it, (size_t)res);
+	return res;
+}
+
+/*
+ * Take what an asynchronous request needs from @it so that the caller's
+ * segment array may go away when submit returns (kernel §3.2).
+ */
+static int io_adopt(struct io_ctx *x, const struct smbiov_iter *it)
+{
+	struct smbiov_iter tmp = *it;
+	ssize_t n;
+
+	x->asked = smbiov_iter_count(it);
+	switch (it->type) {
+	case SMBIOV_ITER_UBUF:
+	case SMBIOV_ITER_IOVEC:
+		n = smbiov_iter_to_bvec(&tmp, x->asked, &x->bv, &x->it);
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n != x->asked) {
+			smbiov_bvec_list_release(&x->bv);
+			return -EFAULT;
+		}
+		return 0;
+	case SMBIOV_ITER_KVEC:
+	case SMBIOV_ITER_BVEC:
+		return smbiov_iter_dup(&x->it, it, &x->dup);
+	case SMBIOV_ITER_BVECQ:
+		x->it = *it;
+		x->q = smbiov_bvecq_get((struct smbiov_bvecq *)it->bvecq);
+		return 0;
+	default:
+		x->it = *it;
+		return 0;
+	}
+}
+
+static int io_async(struct smbiov_file *f, struct smbiov_iter *it,
+		    uint64_t offset, bool write, smbiov_aio_done_fn done,
+		    void *arg)
+{
+	struct io_ctx *x;
+	int ret;
+
+	ret = io_check(f, it, offset, write);
+	if (ret)
+		return ret;
+	if (!done)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "aio: no completion function");
+	x = io_new(f, write);
+	if (!x)
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "aio");
+	x->async = true;
+	x->done = done;
+	x->arg = arg;
+	ret = io_adopt(x, it);
+	if (ret == 0)
+		ret = aio_get(f->c);
+	if (ret) {
+		if (x->bv.bv)
+			smbiov_bvec_list_release(&x->bv);
+		free(x->dup);
+		if (x->q)
+			smbiov_bvecq_put(x->q);
+		io_free(x);
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "aio: %s",
+				     smbiov_strerror(ret));
+	}
+	/* From here on done() runs exactly once, whatever happens. */
+	if (io_submit_all(x, offset))
+		io_finish_async(x);
+	return 0;
+}
+
+/* ---- public entry points --------------------------------------------------
+ */
+
+SMBIOV_API ssize_t smbiov_read_iter(struct smbiov_file *f,
+				    struct smbiov_iter *dst, uint64_t offset)
+{
+	return io_sync(f, dst, offset, false);
+}
+
+SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
+				     struct smbiov_iter *src, uint64_t offset)
+{
+	return io_sync(f, src, offset, true);
+}
+
+SMBIOV_API ssize_t smbiov_pread(struct smbiov_file *f, void *buf, size_t len,
+				uint64_t offset)
+{
+	struct smbiov_iter it;
+
+	if (len > SMBIOV_MAX_RW_COUNT)
+		len = SMBIOV_MAX_RW_COUNT;
+	if (smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, len))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "pread: bad buffer");
+	return io_sync(f, &it, offset, false);
+}
+
+SMBIOV_API ssize_t smbiov_pwrite(struct smbiov_file *f, const void *buf,
+				 size_t len, uint64_t offset)
+{
+	struct smbiov_iter it;
+
+	if (len > SMBIOV_MAX_RW_COUNT)
+		len = SMBIOV_MAX_RW_COUNT;
+	/* A SOURCE iterator only reads through its pointer. */
+	if (smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, (void *)(uintptr_t)buf,
+			     len))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "pwrite: bad buffer");
+	return io_sync(f, &it, offset, true);
+}
+
+static int iov_iter_from(struct smbiov_iter *it, unsigned dir,
+			 const struct iovec *iov, int iovcnt)
+{
+	size_t total = 0;
+	int k;
+
+	if (iovcnt < 0 || iovcnt > IOV_MAX || (iovcnt && !iov))
+		return -EINVAL;
+	for (k = 0; k < iovcnt; k++) {
+		if (iov[k].iov_len > SMBIOV_MAX_RW_COUNT - total)
+			return -EINVAL;
+		total += iov[k].iov_len;
+	}
+	return smbiov_iter_iovec(it, dir, iov, (size_t)iovcnt, total);
+}
+
+SMBIOV_API ssize_t smbiov_preadv(struct smbiov_file *f, const struct iovec *iov,
+				 int iovcnt, uint64_t offset)
+{
+	struct smbiov_iter it;
+	int ret = iov_iter_from(&it, SMBIOV_ITER_DEST, iov, iovcnt);
+
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "preadv: bad iovec array");
+	return io_sync(f, &it, offset, false);
+}
+
+SMBIOV_API ssize_t smbiov_pwritev(struct smbiov_file *f,
+				  const struct iovec *iov, int iovcnt,
+				  uint64_t offset)
+{
+	struct smbiov_iter it;
+	int ret = iov_iter_from(&it, SMBIOV_ITER_SOURCE, iov, iovcnt);
+
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "pwritev: bad iovec array");
+	return io_sync(f, &it, offset, true);
+}
+
+SMBIOV_API int smbiov_aio_read(struct smbiov_file *f, struct smbiov_iter *dst,
+			       uint64_t offset, smbiov_aio_done_fn done,
+			       void *arg)
+{
+	return io_async(f, dst, offset, false, done, arg);
+}
+
+SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
+				uint64_t offset, smbiov_aio_done_fn done,
+				void *arg)
+{
+	return io_async(f, src, offset, true, done, arg);
+}

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Metadata and namespace operations: stat/fstat (QUERY_INFO
+ * FileAllInformation, MS-FSCC 2.4.2), statvfs (FileFsFullSizeInformation,
+ * 2.5.4), mkdir/rmdir/unlink/rename/truncate (SET_INFO, MS-SMB2 3.2.4.18)
+ * and fsync/ftruncate on an open file. Path-based calls are one compound
+ * CREATE + op + CLOSE (smb_path_op()).
+ */
+#include "client/file.h"
+#include "proto/info.h"
+#include "proto/ntstatus.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Enough for FileAllInformation with any name NameLength can carry. */
+#define QI_MAX ((uint32_t)65536)
+
+static uint32_t qi_len(const struct smbiov_client *c, uint32_t want)
+{
+	return c->max_transact && c->max_transact < want ? c->max_transact
+							 : want;
+}
+
+/* A QUERY_INFO request in @body (>= 48 bytes) on @fid. */
+static int qi_req(struct smb_req *r, uint8_t *body, size_t cap, struct iovec *v,
+		  const struct smb2_fileid *fid, uint8_t type, uint8_t cls,
+		  uint32_t outlen)
+{
+	struct smb2_query_info_req q = {
+		.info_type = type,
+		.info_class = cls,
+		.output_len = outlen,
+		.fid = *fid,
+	};
+	ssize_t n = smb2_query_info_req_encode(body, cap, &q);
+
+	if (n < 0)
+		return (int)n;
+	v->iov_base = body;
+	v->iov_len = (size_t)n;
+	smb_req_init(r, SMB2_QUERY_INFO);
+	r->body = v;
+	r->nbody = 1;
+	r->payload_len = outlen;
+	return 0;
+}
+
+static int all_decode(const struct smb_req *r, uint32_t outlen,
+		      struct smbiov_stat *st)
+{
+	struct smb2_file_all a;
+	const uint8_t *buf;
+	uint32_t len;
+	int ret;
+
+	ret = smb2_query_info_rsp_decode(r->rsp, r->rsp_len, outlen, &buf,
+					 &len);
+	if (ret == 0)
+		ret = smb2_file_all_decode(buf, len, &a);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "QUERY_INFO: bad FileAllInformation");
+	smb_stat_from_all(st, &a);
+	return 0;
+}
+
+SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
+			   struct smbiov_stat *st)
+{
+	struct smb_create_args a = {
+		.path = path,
+		.access = SMB_FILE_READ_ATTRIBUTES | SMB_FILE_READ_EA |
+			  SMB_SYNCHRONIZE,
+		.disposition = SMB2_FILE_OPEN,
+	};
+	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
+	struct iovec v;
+	struct smb_req q;
+	uint32_t outlen;
+	int ret;
+
+	if (!st)
+		return -EINVAL;
+	ret = smb_client_check(c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	outlen = qi_len(c, QI_MAX);
+	ret = qi_req(&q, body, sizeof(body), &v, &smb_related_fid,
+		     SMB2_0_INFO_FILE, FSCC_FILE_ALL_INFORMATION, outlen);
+	if (ret)
+		return ret;
+	ret = smb_path_op(c, &a, &q, NULL);
+	if (ret == 0)
+		ret = all_decode(&q, outlen, st);
+	smb_req_release(&q);
+	return ret;
+}
+
+SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st)
+{
+	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
+	struct iovec v;
+	struct smb_req q;
+	uint32_t outlen;
+	int ret;
+
+	if (!f || !st)
+		return -EINVAL;
+	ret = smb_client_check(f->c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	outlen = qi_len(f->c, QI_MAX);
+	ret = qi_req(&q, body, sizeof(body), &v, &f->fid, SMB2_0_INFO_FILE,
+		     FSCC_FILE_ALL_INFORMATION, outlen);
+	if (ret)
+		return ret;
+	ret = smb_call(f->c, &q);
+	if (ret == 0)
+		ret = all_decode(&q, outlen, st);
+	smb_req_release(&q);
+	return ret;
+}
+
+SMBIOV_API int smbiov_statvfs(struct smbiov_client *c,
+			      struct smbiov_statvfs *out)
+{
+	struct smb_create_args a = {
+		.path = "",
+		.access = SMB_FILE_READ_ATTRIBUTES | SMB_SYNCHRONIZE,
+		.disposition = SMB2_FILE_OPEN,
+		.options = SMB2_FILE_DIRECTORY_FILE,
+	};
+	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
+	struct smb2_fs_full_size fs;
+	const uint8_t *buf;
+	struct iovec v;
+	struct smb_req q;
+	uint32_t len, outlen = 64;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	ret = smb_client_check(c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	ret = qi_req(&q, body, sizeof(body), &v, &smb_related_fid,
+		     SMB2_0_INFO_FILESYSTEM, FSCC_FILE_FS_FULL_SIZE_INFORMATION,
+		     outlen);
+	if (ret)
+		return ret;
+	ret = smb_path_op(c, &a, &q, NULL);
+	if (ret == 0) {
+		ret = smb2_query_info_rsp_decode(q.rsp, q.rsp_len, outlen, &buf,
+						 &len);
+		if (ret == 0)
+			ret = smb2_fs_full_size_decode(buf, len, &fs);
+		if (ret)
+			smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				      "QUERY_INFO: bad FileFsFullSize");
+	}
+	if (ret == 0) {
+		out->block_size =
+			(uint64_t)fs.sectors_per_unit * fs.bytes_per_sector;
+		out->blocks = fs.total_allocation_units;
+		out->blocks_free = fs.caller_available_units;
+	}
+	smb_req_release(&q);
+	return ret;
+}
+
+/*
+ * A SET_INFO request on @fid whose information buffer is already encoded
+ * at @body + SMB2_SET_INFO_REQ_FIXED (@info_len bytes).
+ */
+static int si_req(struct smb_req *r, uint8_t *body, size_t cap, struct iovec *v,
+		  const struct smb2_fileid *fid, uint8_t cls, size_t info_len)
+{
+	struct smb2_set_info_req s = {
+		.info_type = SMB2_0_INFO_FILE,
+		.info_class = cls,
+		.fid = *fid,
+	};
+	ssize_t n = smb2_set_info_req_encode(
+		body, cap, &s, body + SMB2_SET_INFO_REQ_FIXED, info_len);
+
+	if (n < 0)
+		return (int)n;
+	v->iov_base = body;
+	v->iov_len = (size_t)n;
+	smb_req_init(r, SMB2_SET_INFO);
+	r->body = v;
+	r->nbody = 1;
+	return 0;
+}
+
+/* CREATE @path, mark it delete-on-close with SET_INFO, CLOSE. */
+static int delete_path(struct smbiov_client *c, const char *path, bool dir)
+{
+	struct smb_create_args a = {
+		.path = path,
+		.access =
+			SMB_DELETE | SMB_FILE_READ_ATTRIBUTES | SMB_SYNCHRONIZE,
+		.disposition = SMB2_FILE_OPEN,
+		.options = dir ? SMB2_FILE_DIRECTORY_FILE
+			       : SMB2_FILE_NON_DIRECTORY_FILE,
+	};
+	uint8_t body[SMB2_SET_INFO_REQ_FIXED + 8];
+	struct iovec v;
+	struct smb_req s;
+	int ret;
+
+	ret = smb_client_check(c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	/* The root is not a thing one deletes. */
+	if (!path || !path[strspn(path, "/")])
+		return smb_error_set(-EBUSY, 0, SMBIOV_PHASE_IO,
+				     "cannot delete the share root");
+	ret = (int)smb2_file_disposition_encode(
+		body + SMB2_SET_INFO_REQ_FIXED,
+		sizeof(body) - SMB2_SET_INFO_REQ_FIXED, true);
+	if (ret < 0)
+		return ret;
+	ret = si_req(&s, body, sizeof(body), &v, &smb_related_fid,
+		     FSCC_FILE_DISPOSITION_INFORMATION, (size_t)ret);
+	if (ret)
+		return ret;
+	ret = smb_path_op(c, &a, &s, NULL);
+	smb_req_release(&s);
+	return ret;
+}
+
+SMBIOV_API int smbiov_unlink(struct smbiov_client *c, const char *path)
+{
+	return delete_path(c, path, false);
+}
+
+SMBIOV_API int smbiov_rmdir(struct smbiov_client *c, const char *path)
+{
+	return delete_path(c, path, true);
+}
+
+SMBIOV_API int smbiov_mkdir(struct smbiov_client *c, const char *path)
+{
+	struct smb_create_args a = {
+		.path = path,
+		.access = SMB_FILE_READ_ATTRIBUTES | SMB_SYNCHRONIZE,
+		.disposition = SMB2_FILE_CREATE,
+		.options = SMB2_FILE_DIRECTORY_FILE,
+		.attributes = SMB_FILE_ATTRIBUTE_DIRECTORY,
+	};
+	int ret;
+
+	ret = smb_client_check(c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	if (!path || !path[strspn(path, "/")])
+		return smb_error_set(-EEXIST, 0, SMBIOV_PHASE_IO,
+				     "mkdir: the share root exists");
+	return smb_path_op(c, &a, NULL, NULL);
+}
+
+SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
+			     const char *to, bool replace)
+{
+	struct smb_create_args a = {
+		.path = from,
+		.access =
+			SMB_DELETE | SMB_FILE_READ_ATTRIBUTES | SMB_SYNCHRONIZE,
+		.disposition = SMB2_FILE_OPEN,
+	};
+	uint8_t *name = NULL, *body = NULL;
+	size_t name_len, cap;
+	struct iovec v;
+	struct smb_req s;
+	ssize_t n;
+	int ret;
+
+	ret = smb_client_check(c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	ret = smb_path_utf16(to, &name, &name_len);
+	if (ret == 0 && !name_len)
+		ret = -EINVAL;
+	if (ret) {
+		free(name);
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "rename: bad target path");
+	}
+	cap = SMB2_SET_INFO_REQ_FIXED + FSCC_FILE_RENAME_FIXED + name_len + 8;
+	body = malloc(cap);
+	if (!body) {
+		free(name);
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "rename");
+	}
+	n = smb2_file_rename_encode(body + SMB2_SET_INFO_REQ_FIXED,
+				    cap - SMB2_SET_INFO_REQ_FIXED, replace,
+				    name, name_len);
+	ret = n < 0 ? (int)n
+		    : si_req(&s, body, cap, &v, &smb_related_fid,
+			     FSCC_FILE_RENAME_INFORMATION, (size_t)n);
+	free(name);
+	if (ret == 0) {
+		ret = smb_path_op(c, &a, &s, NULL);
+		smb_req_release(&s);
+	}
+	free(body);
+	return ret;
+}
+
+static int eof_req(struct smb_req *r, uint8_t *body, size_t cap,
+		   struct iovec *v, const struct smb2_fileid *fid,
+		   uint64_t size)
+{
+	ssize_t n = smb2_file_eof_encode(body + SMB2_SET_INFO_REQ_FIXED,
+					 cap - SMB2_SET_INFO_REQ_FIXED, size);
+
+	if (n < 0)
+		return (int)n;
+	return si_req(r, body, cap, v, fid, FSCC_FILE_END_OF_FILE_INFORMATION,
+		      (size_t)n);
+}
+
+SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
+			       uint64_t size)
+{
+	struct smb_create_args a = {
+		.path = path,
+		.access = SMB_FILE_WRITE_DATA | SMB_FILE_READ_ATTRIBUTES |
+			  SMB_SYNCHRONIZE,
+		.disposition = SMB2_FILE_OPEN,
+		.options = SMB2_FILE_NON_DIRECTORY_FILE,
+	};
+	uint8_t body[SMB2_SET_INFO_REQ_FIXED + 16];
+	struct iovec v;
+	struct smb_req s;
+	int ret;
+
+	ret = smb_client_check(c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	ret = eof_req(&s, body, sizeof(body), &v, &smb_related_fid, size);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "truncate: bad size");
+	ret = smb_path_op(c, &a, &s, NULL);
+	smb_req_release(&s);
+	return ret;
+}
+
+SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
+{
+	uint8_t body[SMB2_SET_INFO_REQ_FIXED + 16];
+	struct iovec v;
+	struct smb_req s;
+	int ret;
+
+	if (!f)
+		return -EINVAL;
+	ret = smb_client_check(f->c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	ret = eof_req(&s, body, sizeof(body), &v, &f->fid, size);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "ftruncate: bad size");
+	ret = smb_call(f->c, &s);
+	smb_req_release(&s);
+	return ret;
+}
+
+SMBIOV_API int smbiov_fsync(struct smbiov_file *f)
+{
+	uint8_t body[SMB2_FLUSH_REQ_FIXED];
+	struct iovec v = {body, sizeof(body)};
+	struct smb_req r;
+	int ret;
+
+	if (!f)
+		return -EINVAL;
+	ret = smb_client_check(f->c);
+	if (ret)
+		return ret;
+	smb_error_clear();
+	smb2_flush_req_encode(body, sizeof(body), &f->fid);
+	smb_req_init(&r, SMB2_FLUSH);
+	r.body = &v;
+	r.nbody = 1;
+	ret = smb_call(f->c, &r);
+	smb_req_release(&r);
+	return ret;
+}

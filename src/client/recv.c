@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The receiving side of the engine (MS-SMB2 3.2.5.1): one thread per
+ * connection reads frames, decrypts sealed ones into a library buffer,
+ * receives the data of a plain READ response straight into the request's
+ * iterator (DESIGN.md §3 READ, §6.4 receive plan), matches MessageIds,
+ * verifies signatures and completes requests.
+ */
+#include "client/engine.h"
+#include "proto/ntstatus.h"
+#include "proto/rw.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct smb_req *node_req(struct smb_mid_node *n)
+{
+	return (struct smb_req *)((char *)n - offsetof(struct smb_req, e.node));
+}
+
+bool smb_req_finish_locked(struct smbiov_client *c, struct smb_req *r,
+			   int result)
+{
+	r->result = result;
+	r->e.complete = true;
+	r->e.receiving = false;
+	smb_credits_done(&c->credits, r->e.charge);
+	/* in_flight changed: a credit waiter may now see -ENOBUFS. */
+	pthread_cond_broadcast(&c->credit_cv);
+	if (r->e.sync) {
+		/* Compound members share one condvar: wake them all. */
+		pthread_cond_broadcast(r->e.cv);
+		return false;
+	}
+	return r->done != NULL;
+}
+
+void smb_conn_kill(struct smbiov_client *c, int err)
+{
+	struct smb_mid_node *n, *keep = NULL, *run = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (!c->dead) {
+		c->dead = err ? err : -ECONNABORTED;
+		/* Wake the receiver wherever it waits for the socket. */
+		if (c->t)
+			smb_transport_shutdown(c->t);
+	}
+	err = c->dead;
+	while ((n = smb_mid_pop(&c->table))) {
+		struct smb_req *r = node_req(n);
+
+		/* The receiver is writing into its buffer: it finishes it. */
+		if (r->e.receiving) {
+			n->next = keep;
+			keep = n;
+			continue;
+		}
+		if (smb_req_finish_locked(c, r, err)) {
+			n->next = run;
+			run = n;
+		}
+	}
+	while (keep) {
+		n = keep;
+		keep = n->next;
+		smb_mid_insert(&c->table, n);
+	}
+	pthread_cond_broadcast(&c->credit_cv);
+	pthread_mutex_unlock(&c->lock);
+	while (run) {
+		struct smb_req *r = node_req(run);
+
+		run = run->next;
+		r->done(r);
+	}
+}
+
+/*
+ * The transport's socket wait timed out (nothing arrived for timeout_ms):
+ * not an error by itself. Stop if the client is closing; fail the
+ * connection if an asynchronous request is past its deadline (synchronous
+ * callers watch their own).
+ */
+static int rx_tick(struct smbiov_client *c)
+{
+	struct timespec now;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&c->lock);
+	if (c->dead || c->closing) {
+		ret = c->dead ? c->dead : -ESHUTDOWN;
+		goto out;
+	}
+	for (size_t i = 0; i < SMB_MID_BUCKETS && !ret; i++) {
+		for (struct smb_mid_node *n = c->table.bucket[i]; n;
+		     n = n->next) {
+			struct smb_req *r = node_req(n);
+			const struct timespec *d = &r->e.deadline;
+
+			if (r->e.sync || !d->tv_sec)
+				continue;
+			if (now.tv_sec > d->tv_sec ||
+			    (now.tv_sec == d->tv_sec &&
+			     now.tv_nsec >= d->tv_nsec)) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+		}
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+/* Receive exactly count(@it) bytes; socket-wait timeouts just tick. */
+static int rx_iter(struct smbiov_client *c, struct smbiov_iter *it)
+{
+	for (;;) {
+		int ret = smb_transport_recv(c->t, it);
+
+		if (ret != -ETIMEDOUT)
+			return ret;
+		ret = rx_tick(c);
+		if (ret)
+			return ret;
+	}
+}
+
+static int rx_bytes(struct smbiov_client *c, void *buf, size_t len)
+{
+	struct iovec v = {.iov_base = buf, .iov_len = len};
+	struct smbiov_iter it;
+
+	if (!len)
+		return 0;
+	smbiov_iter_kvec(&it, SMBIOV_ITER_DEST, &v, 1, len);
+	return rx_iter(c, &it);
+}
+
+static int rx_discard(struct smbiov_client *c, size_t len)
+{
+	struct smbiov_iter it;
+
+	if (!len)
+		return 0;
+	smbiov_iter_discard(&it, SMBIOV_ITER_DEST, len);
+	return rx_iter(c, &it);
+}
+
+static bool rsp_needs_sig(const struct smbiov_client *c,
+			  const struct smb_req *r)
+{
+	if (r->flags & SMB_REQ_NO_SIGN)
+		return false;
+	return c->have_signer &&
+	       (c->signing || (r->flags & SMB_REQ_FORCE_SIGN));
+}
+
+static int status_result(uint32_t status)
+{
+	int err;
+
+	if (status == STATUS_SUCCESS)
+		return 0;
+	err = ntstatus_to_errno(status);
+	return err ? err : -EIO;
+}
+
+/*
+ * Judge one final response element for @r and keep what the caller
+ * needs: the checks of MS-SMB2 3.2.5.1.1 (sealed session: nothing
+ * unsealed is accepted) and 3.2.5.1.3 (signature), then a copy of the
+ * element, and for a READ the data copied into @r->dst (a buffered
+ * response: sealed or compounded).
+ */
+static int rx_fill(struct smbiov_client *c, struct smb_req *r, const uint8_t *e,
+		   size_t elen, const struct smb2_hdr *h, bool sealed)
+{
+	size_t keep = elen;
+
+	if (!sealed && c->sealing)
+		return -EPROTO;
+	if (!sealed && rsp_needs_sig(c, r)) {
+		if (!(h->flags & SMB2_FLAGS_SIGNED) ||
+		    smb_signer_verify(&c->rx_signer, e, elen, NULL))
+			return -EKEYREJECTED;
+	}
+	r->status = h->status;
+	if (r->dst && r->command == SMB2_READ && h->status == STATUS_SUCCESS) {
+		struct smb2_read_plan plan;
+		int ret = smb2_read_rsp_plan(e, elen, elen, r->read_len, &plan);
+
+		if (ret)
+			return ret;
+		if (plan.data_len &&
+		    smbiov_copy_to_iter(e + plan.data_offset, plan.data_len,
+					r->dst) != plan.data_len)
+			return -EFAULT;
+		smb_stat_copied(c, plan.data_len);
+		atomic_fetch_add(&c->st_payload_received, plan.data_len);
+		r->data_len = plan.data_len;
+		keep = SMB2_READ_RSP_HDR_LEN + plan.pad;
+	}
+	r->rsp = malloc(keep);
+	if (!r->rsp)
+		return -ENOMEM;
+	memcpy(r->rsp, e, keep);
+	r->rsp_len = keep;
+	return status_result(h->status);
+}
+
+/* One element of a buffered message (plain, decrypted, compounded). */
+static int rx_element(struct smbiov_client *c, const uint8_t *e, size_t elen,
+		      bool sealed)
+{
+	struct smb_mid_node *n;
+	struct smb2_hdr h;
+	struct smb_req *r;
+	int ret, res;
+
+	ret = smb2_hdr_decode(e, elen, &h);
+	if (ret)
+		return ret;
+	if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR))
+		return -EBADMSG;
+	if (h.message_id == SMB2_UNSOLICITED_MESSAGE_ID) {
+		/*
+		 * MS-SMB2 3.2.5.19: oplock/lease break notifications are
+		 * not signed (3.2.5.1.3). Anything else with this id is
+		 * ignored.
+		 */
+		if (h.command == SMB2_OPLOCK_BREAK && c->on_break)
+			c->on_break(c, e, elen, c->on_break_arg);
+		return 0;
+	}
+	pthread_mutex_lock(&c->lock);
+	/* Interim responses grant credits too (3.2.5.1.4). */
+	smb_credits_grant(&c->credits, h.credits);
+	pthread_cond_broadcast(&c->credit_cv);
+	n = smb_mid_lookup(&c->table, h.message_id);
+	if (!n || node_req(n)->e.receiving) {
+		/* Not ours (anymore): drop it, the stream is still sound. */
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	r = node_req(n);
+	if (h.status == STATUS_PENDING &&
+	    (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
+		/* 3.2.5.1.5: keep waiting, now under an AsyncId. */
+		int t = r->timeout_ms ? r->timeout_ms : c->timeout_ms;
+
+		r->e.interim = true;
+		r->e.async_id = h.async_id;
+		if (t > 0)
+			smb_deadline(&r->e.deadline, t);
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	smb_mid_remove(&c->table, n);
+	/* Out of the table: keep a timed-out waiter from racing us. */
+	r->e.receiving = true;
+	pthread_mutex_unlock(&c->lock);
+
+	res = rx_fill(c, r, e, elen, &h, sealed);
+
+	pthread_mutex_lock(&c->lock);
+	ret = smb_req_finish_locked(c, r, res);
+	pthread_mutex_unlock(&c->lock);
+	if (ret)
+		r->done(r);
+	return 0;
+}
+
+static int rx_message(struct smbiov_client *c, const uint8_t *msg, size_t len,
+		      bool sealed)
+{
+	struct smb2_compound_iter it;
+	size_t off, elen;
+	int ret;
+
+	smb2_compound_iter_init(&it, msg, len, 0);
+	while ((ret = smb2_compound_next(&it, &off, &elen)) == 1) {
+		ret = rx_element(c, msg + off, elen, sealed);
+		if (ret)
+			return ret;
+	}
+	return ret;
+}
+
+/* Receive the rest of a frame whose first @have bytes are in @hb. */
+static int rx_buffered(struct smbiov_client *c, const uint8_t *hb, size_t have,
+		       uint32_t len)
+{
+	uint8_t *buf = malloc(len);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, hb, have);
+	ret = rx_bytes(c, buf + have, len - have);
+	if (!ret)
+		ret = rx_message(c, buf, len, false);
+	free(buf);
+	return ret;
+}
+
+/* A TRANSFORM_HEADER frame (MS-SMB2 3.2.5.1.1.1): decrypt, then process. */
+static int rx_sealed(struct smbiov_client *c, const uint8_t *hb, size_t have,
+		     uint32_t len)
+{
+	uint8_t *buf;
+	int ret;
+
+	if (!c->have_sealer || len <= SMB2_TRANSFORM_HEADER_SIZE)
+		return -EBADMSG;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, hb, have);
+	ret = rx_bytes(c, buf + have, len - have);
+	if (!ret)
+		ret = smb_seal_decrypt(
+			&c->rx_sealer, buf, buf + SMB2_TRANSFORM_HEADER_SIZE,
+			len - SMB2_TRANSFORM_HEADER_SIZE, NULL, NULL);
+	if (!ret)
+		ret = rx_message(c, buf + SMB2_TRANSFORM_HEADER_SIZE,
+				 len - SMB2_TRANSFORM_HEADER_SIZE, true);
+	free(buf);
+	return ret;
+}
+
+/* Finish a directly received READ and complete it. */
+static void read_done(struct smbiov_client *c, struct smb_req *r,
+		      const struct smb2_hdr *h, uint8_t *rsp, size_t rsp_len,
+		      int res)
+{
+	bool run;
+
+	pthread_mutex_lock(&c->lock);
+	smb_credits_grant(&c->credits, h->credits);
+	smb_mid_remove(&c->table, &r->e.node);
+	r->status = h->status;
+	r->rsp = rsp;
+	r->rsp_len = rsp ? rsp_len : 0;
+	run = smb_req_finish_locked(c, r, res);
+	pthread_mutex_unlock(&c->lock);
+	if (run)
+		r->done(r);
+}
+
+/*
+ * A plain, uncompounded, successful READ response for a request with a
+ * destination iterator: execute smb2_read_rsp_plan() with the transport,
+ * the data going straight from the socket into the caller's memory (zero
+ * copies). The signature, when required, is checked over header and the
+ * received data afterwards (DESIGN.md §3 Signing): a bad one fails the
+ * request, whose buffer must then not be trusted.
+ */
+static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
+			  uint8_t *hb, const struct smb2_hdr *h, uint32_t len)
+{
+	struct smb2_read_plan plan;
+	struct smbiov_iter view;
+	bool need_sig = rsp_needs_sig(c, r);
+	uint8_t *rsp;
+	size_t rlen;
+	int ret, res = 0;
+
+	ret = rx_bytes(c, hb + SMB2_HDR_SIZE, SMB2_READ_RSP_FIXED);
+	if (ret)
+		goto fail_stream;
+	ret = smb2_read_rsp_plan(hb, SMB2_READ_RSP_HDR_LEN, len, r->read_len,
+				 &plan);
+	if (!ret && plan.data_len > smbiov_iter_count(r->dst))
+		ret = -EPROTO;
+	if (ret) {
+		/* Bad response, sound stream: drain it, fail the request. */
+		int d = rx_discard(c, len - SMB2_READ_RSP_HDR_LEN);
+
+		if (d) {
+			ret = d;
+			goto fail_stream;
+		}
+		read_done(c, r, h, NULL, 0, ret);
+		return 0;
+	}
+	if (need_sig && plan.tail) {
+		/* The MAC needs the tail after the data: buffer it all. */
+		pthread_mutex_lock(&c->lock);
+		r->e.receiving = false;
+		pthread_mutex_unlock(&c->lock);
+		return rx_buffered(c, hb, SMB2_READ_RSP_HDR_LEN, len);
+	}
+	rlen = SMB2_READ_RSP_HDR_LEN + plan.pad;
+	rsp = malloc(rlen);
+	if (!rsp) {
+		ret = -ENOMEM;
+		goto fail_stream;
+	}
+	memcpy(rsp, hb, SMB2_READ_RSP_HDR_LEN);
+	ret = rx_bytes(c, rsp + SMB2_READ_RSP_HDR_LEN, plan.pad);
+	if (!ret && plan.data_len) {
+		view = *r->dst;
+		smbiov_iter_truncate(&view, plan.data_len);
+		ret = rx_iter(c, &view);
+	}
+	if (!ret)
+		ret = rx_discard(c, plan.tail);
+	if (ret) {
+		free(rsp);
+		goto fail_stream;
+	}
+	atomic_fetch_add(&c->st_payload_received, plan.data_len);
+	if (need_sig) {
+		view = *r->dst;
+		smbiov_iter_truncate(&view, plan.data_len);
+		if (!(h->flags & SMB2_FLAGS_SIGNED) ||
+		    smb_signer_verify(&c->rx_signer, rsp, rlen,
+				      plan.data_len ? &view : NULL))
+			res = -EKEYREJECTED;
+	}
+	if (!res) {
+		smbiov_iter_advance(r->dst, plan.data_len);
+		r->data_len = plan.data_len;
+	}
+	read_done(c, r, h, rsp, rlen, res);
+	return 0;
+
+fail_stream:
+	/* The stream is broken; let the kill complete this one too. */
+	pthread_mutex_lock(&c->lock);
+	r->e.receiving = false;
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+static int rx_frame(struct smbiov_client *c)
+{
+	uint8_t hb[SMB2_READ_RSP_HDR_LEN];
+	struct smb2_hdr h;
+	struct smb_req *r = NULL;
+	uint32_t len, proto;
+	int ret;
+
+	ret = rx_bytes(c, hb, SMB2_NBSS_HDR_SIZE);
+	if (ret)
+		return ret;
+	/* The length is bounded by what we negotiated (bug class 1). */
+	ret = smb2_nbss_decode(hb, SMB2_NBSS_HDR_SIZE, c->max_frame, &len);
+	if (ret)
+		return ret;
+	ret = rx_bytes(c, hb, SMB2_HDR_SIZE);
+	if (ret)
+		return ret;
+	proto = smb2_proto_id(hb, SMB2_HDR_SIZE);
+	if (proto == SMB2_TRANSFORM_PROTO_ID)
+		return rx_sealed(c, hb, SMB2_HDR_SIZE, len);
+	if (proto != SMB2_PROTO_ID)
+		return -EBADMSG;
+	ret = smb2_hdr_decode(hb, SMB2_HDR_SIZE, &h);
+	if (ret)
+		return ret;
+	if (!h.next_command && h.command == SMB2_READ &&
+	    h.status == STATUS_SUCCESS && !c->sealing &&
+	    (h.flags & SMB2_FLAGS_SERVER_TO_REDIR) &&
+	    len >= SMB2_READ_RSP_HDR_LEN) {
+		struct smb_mid_node *n;
+
+		pthread_mutex_lock(&c->lock);
+		n = smb_mid_lookup(&c->table, h.message_id);
+		if (n && !node_req(n)->e.receiving && node_req(n)->dst &&
+		    node_req(n)->command == SMB2_READ) {
+			r = node_req(n);
+			r->e.receiving = true;
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (r)
+		return rx_read_direct(c, r, hb, &h, len);
+	return rx_buffered(c, hb, SMB2_HDR_SIZE, len);
+}
+
+void *smb_recv_thread(void *arg)
+{
+	struct smbiov_client *c = arg;
+	int ret;
+
+	do {
+		ret = rx_frame(c);
+	} while (!ret);
+	pthread_mutex_lock(&c->lock);
+	if (c->closing && !c->dead)
+		ret = -ESHUTDOWN;
+	pthread_mutex_unlock(&c->lock);
+	smb_conn_kill(c, ret);
+	return NULL;
+}

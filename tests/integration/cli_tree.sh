@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Directory commands cross-checked with smbclient: ls matches smbclient's
+# listing; put -r / get -r copy trees both ways; mkdir -p, rmdir, rm -r,
+# mv, cp, stat and df do what they say.
+set -euo pipefail
+# shellcheck source=tests/integration/lib/integ.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/integ.sh"
+# shellcheck source=tests/integration/lib/cli.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/cli.sh"
+cli_setup
+: "${SMB_ROOT:?}"
+
+P=$SMB_PORT
+S=$SMB_SHARE
+d=$run_id.dir
+
+# a directory made by smbclient, listed by both
+mkdir -p "$tmp/seed"
+for n in alpha beta "with space" "ünïcødé" zeta.txt; do
+	head -c $((RANDOM % 5000)) /dev/urandom >"$tmp/seed/$n"
+done
+cmds="mkdir $d; mkdir $d/sub; cd $d"
+for n in alpha beta "with space" "ünïcødé" zeta.txt; do
+	cmds+="; put \"$tmp/seed/$n\" \"$n\""
+done
+smbc "$P" "$S" "$cmds" || integ_fail "smbclient seeding: $(cat "$tmp/smbc")"
+
+smbiov ls "$(url "$P" "$S" "$d")"
+expect_ok "ls"
+sed 's:/$::' "$tmp/out" | sort >"$tmp/ls.smbiov"
+smbc "$P" "$S" "cd $d; ls" || integ_fail "smbclient ls: $(cat "$tmp/smbc")"
+# smbclient: "  NAME   A   SIZE  DATE"; the name ends before the attribute
+# column, which is preceded by at least two blanks
+sed -n 's/^  \(.*[^ ]\)  *[ADHNRS]\{1,\} \{1,\}[0-9]\{1,\}  [A-Z][a-z][a-z] .*$/\1/p' "$tmp/smbc" |
+	grep -vx '\.\|\.\.' | sort >"$tmp/ls.smbclient"
+diff "$tmp/ls.smbclient" "$tmp/ls.smbiov" >/dev/null ||
+	integ_fail "ls differs from smbclient's listing: $(diff "$tmp/ls.smbclient" "$tmp/ls.smbiov")"
+[[ $(wc -l <"$tmp/ls.smbiov") -eq 6 ]] || integ_fail "ls: want 6 entries: $(cat "$tmp/ls.smbiov")"
+grep -qx 'sub/' "$tmp/out" || integ_fail "ls: directory 'sub' not marked with '/'"
+echo "ok: ls matches smbclient"
+
+# ls -l sizes match the local files
+smbiov ls -l "$(url "$P" "$S" "$d")"
+expect_ok "ls -l"
+for n in alpha beta zeta.txt; do
+	want=$(stat -c %s "$tmp/seed/$n")
+	grep -qE "^- +$want .* $n\$" "$tmp/out" ||
+		integ_fail "ls -l: $n should show size $want: $(cat "$tmp/out")"
+done
+echo "ok: ls -l sizes"
+
+# ls of a file lists just it; stat shows its size
+smbiov ls "$(url "$P" "$S" "$d/alpha")"
+expect_ok "ls of a file"
+[[ $(cat "$tmp/out") == alpha ]] || integ_fail "ls of a file: $(cat "$tmp/out")"
+smbiov stat "$(url "$P" "$S" "$d/alpha")"
+expect_ok "stat"
+grep -q "Size: $(stat -c %s "$tmp/seed/alpha")" "$tmp/out" || integ_fail "stat: $(cat "$tmp/out")"
+grep -q "Type: regular file" "$tmp/out" || integ_fail "stat type: $(cat "$tmp/out")"
+smbiov stat "$(url "$P" "$S" "$d/sub")"
+grep -q "Type: directory" "$tmp/out" || integ_fail "stat of a directory: $(cat "$tmp/out")"
+echo "ok: ls of a file, stat"
+
+# get -r: the tree smbclient made, compared file by file
+smbiov get -r "$(url "$P" "$S" "$d")" "$tmp/got"
+expect_ok "get -r"
+for n in alpha beta "with space" "ünïcødé" zeta.txt; do
+	cmp "$tmp/seed/$n" "$tmp/got/$n" || integ_fail "get -r: $n differs"
+done
+[[ -d $tmp/got/sub ]] || integ_fail "get -r: empty subdirectory missing"
+no_leftovers "$tmp/got"
+# into an existing directory: the tree keeps its name
+mkdir -p "$tmp/into"
+smbiov get -r "$(url "$P" "$S" "$d")" "$tmp/into"
+expect_ok "get -r into a directory"
+cmp "$tmp/seed/alpha" "$tmp/into/$d/alpha" || integ_fail "get -r into a directory"
+# without -r a directory is refused
+smbiov get "$(url "$P" "$S" "$d")" "$tmp/nope"
+expect_fail "get of a directory without -r" 2 "use get -r"
+echo "ok: get -r"
+
+# put -r: a local tree with nesting, read back with smbclient
+mkdir -p "$tmp/up/a/b/c" "$tmp/up/empty"
+head -c 70000 /dev/urandom >"$tmp/up/top"
+head -c 1 /dev/urandom >"$tmp/up/a/one"
+head -c 4096 /dev/urandom >"$tmp/up/a/b/page"
+: >"$tmp/up/a/b/c/zero"
+smbiov put -r "$tmp/up" "$(url "$P" "$S" "$d/up")"
+expect_ok "put -r"
+mkdir -p "$tmp/check"
+smbc "$P" "$S" "cd $d/up; lcd $tmp/check; recurse ON; prompt OFF; mget *" ||
+	integ_fail "smbclient mget: $(cat "$tmp/smbc")"
+diff -r "$tmp/up" "$tmp/check" >/dev/null || integ_fail "put -r: smbclient sees a different tree"
+[[ -d $SMB_ROOT/$S/$d/up/empty ]] || integ_fail "put -r: empty directory missing"
+echo "ok: put -r"
+
+# mkdir -p, rmdir, rm, rm -r
+smbiov mkdir -p "$(url "$P" "$S" "$d/m1/m2/m3")"
+expect_ok "mkdir -p"
+smbiov mkdir -p "$(url "$P" "$S" "$d/m1/m2/m3")"
+expect_ok "mkdir -p of an existing directory"
+smbiov mkdir "$(url "$P" "$S" "$d/m1")"
+expect_fail "mkdir of an existing directory" 11 "exists"
+smbiov rmdir "$(url "$P" "$S" "$d/m1")"
+expect_fail "rmdir of a non-empty directory" 11 "not empty"
+smbiov rmdir "$(url "$P" "$S" "$d/m1/m2/m3")"
+expect_ok "rmdir"
+smbc "$P" "$S" "ls $d/m1/m2/m3" && integ_fail "rmdir: smbclient still sees m3"
+smbiov rm "$(url "$P" "$S" "$d/alpha")"
+expect_ok "rm"
+smbc "$P" "$S" "ls $d/alpha" && integ_fail "rm: smbclient still sees alpha"
+smbiov rm "$(url "$P" "$S" "$d/m1")"
+[[ $rc -ne 0 ]] || integ_fail "rm of a directory without -r succeeded"
+smbiov rm -r "$(url "$P" "$S" "$d/m1")"
+expect_ok "rm -r"
+echo "ok: mkdir, rmdir, rm"
+
+# mv: beside the source, into a directory, -f to replace
+smbiov mv "$(url "$P" "$S" "$d/beta")" gamma
+expect_ok "mv to a sibling name"
+smbc "$P" "$S" "get $d/gamma $tmp/gamma" || integ_fail "mv: gamma missing"
+cmp "$tmp/seed/beta" "$tmp/gamma" || integ_fail "mv: contents changed"
+smbiov mv "$(url "$P" "$S" "$d/gamma")" "$(url "$P" "$S" "$d/sub")"
+expect_ok "mv into a directory"
+[[ -f $SMB_ROOT/$S/$d/sub/gamma ]] || integ_fail "mv into a directory: sub/gamma missing"
+smbiov mv "$(url "$P" "$S" "$d/zeta.txt")" "/$d/with space"
+expect_fail "mv onto an existing file" 11 "exists"
+smbiov mv -f "$(url "$P" "$S" "$d/zeta.txt")" "/$d/with space"
+expect_ok "mv -f"
+cmp "$tmp/seed/zeta.txt" "$SMB_ROOT/$S/$d/with space" || integ_fail "mv -f: contents"
+echo "ok: mv"
+
+# cp: remote to remote, same share and to the encrypted share
+smbiov cp "$(url "$P" "$S" "$d/ünïcødé")" "$(url "$P" "$S" "$d/copy")"
+expect_ok "cp"
+cmp "$tmp/seed/ünïcødé" "$SMB_ROOT/$S/$d/copy" || integ_fail "cp: contents"
+head -c $((9 * 1024 * 1024)) /dev/urandom >"$tmp/big"
+smbc "$P" "$S" "put $tmp/big $d/big" || integ_fail "smbclient put: $(cat "$tmp/smbc")"
+smbiov cp "$(url "$P" "$S" "$d/big")" "$(url "$P" "$SMB_ENC_SHARE" "$run_id.big")"
+expect_ok "cp to another share"
+smbc "$P" "$SMB_ENC_SHARE" "get $run_id.big $tmp/big.back; del $run_id.big" --client-protection=encrypt ||
+	integ_fail "smbclient: $(cat "$tmp/smbc")"
+cmp "$tmp/big" "$tmp/big.back" || integ_fail "cp to another share: contents"
+echo "ok: cp"
+
+# df
+smbiov df "$(url "$P" "$S")"
+expect_ok "df"
+[[ $(wc -l <"$tmp/out") -eq 2 ]] || integ_fail "df: $(cat "$tmp/out")"
+grep -qE '[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+%' "$tmp/out" || integ_fail "df: $(cat "$tmp/out")"
+echo "ok: df"
+
+smbiov rm -r "$(url "$P" "$S" "$d")"
+expect_ok "rm -r of the test tree"
+[[ ! -e $SMB_ROOT/$S/$d ]] || integ_fail "rm -r left $SMB_ROOT/$S/$d"
+echo "ok: cleanup"

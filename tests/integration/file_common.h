@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers for the file-operation integration tests (test_file_*.c):
+ * connecting to one of the fixture's shares, deterministic file contents,
+ * and the independent cross-check: the file as it is on the server's disk
+ * (SMB_ROOT/<share>/<path>), read with plain POSIX calls.
+ */
+#ifndef SMBIOV_TEST_FILE_COMMON_H
+#define SMBIOV_TEST_FILE_COMMON_H
+
+#include "integ.h"
+#include "t.h"
+
+#include <smbiov/smbiov.h>
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static inline const char *fc_env(const char *k)
+{
+	const char *v = getenv(k);
+
+	return v && *v ? v : NULL;
+}
+
+/* Connect to @share on @port (NULL: SMB_PORT). NULL on failure. */
+static inline struct smbiov_client *fc_connect(const char *share,
+					       const char *port)
+{
+	struct smbiov_options o = {0};
+	struct smbiov_client *c = NULL;
+	struct smbiov_error e;
+	char url[512];
+	int ret;
+
+	if (!port)
+		port = fc_env("SMB_PORT");
+	snprintf(url, sizeof(url), "smb://%s@%s:%s/%s", fc_env("SMB_USER"),
+		 fc_env("SMB_HOST"), port, share);
+	o.password = fc_env("SMB_PASS");
+	ret = smbiov_connect(url, &o, &c);
+	if (ret) {
+		smbiov_last_error(&e);
+		fprintf(stderr, "connect %s: %d (%s)\n", url, ret, e.message);
+		integ_print_logs_hint();
+		return NULL;
+	}
+	return c;
+}
+
+/* SMB_ROOT/@share/@path into @out. */
+static inline void fc_disk_path(char *out, size_t cap, const char *share,
+				const char *path)
+{
+	snprintf(out, cap, "%s/%s/%s", fc_env("SMB_ROOT"), share, path);
+}
+
+/* Deterministic bytes for (seed, file offset): offsets are distinguishable. */
+static inline uint8_t fc_byte(uint32_t seed, uint64_t off)
+{
+	uint64_t x = (off >> 3) * 0x9E3779B97F4A7C15ull ^ seed;
+
+	x ^= x >> 29;
+	x *= 0xBF58476D1CE4E5B9ull;
+	x ^= x >> 32;
+	return (uint8_t)(x >> (8 * (off & 7)));
+}
+
+static inline void fc_fill(uint8_t *p, size_t len, uint32_t seed, uint64_t off)
+{
+	for (size_t k = 0; k < len; k++)
+		p[k] = fc_byte(seed, off + k);
+}
+
+/* Index of the first byte of @p that is not fc_byte(seed, off + k), or len. */
+static inline size_t fc_check(const uint8_t *p, size_t len, uint32_t seed,
+			      uint64_t off)
+{
+	for (size_t k = 0; k < len; k++)
+		if (p[k] != fc_byte(seed, off + k))
+			return k;
+	return len;
+}
+
+/* Read the on-disk file into a malloc'd buffer; *len its size; NULL: gone. */
+static inline uint8_t *fc_disk_read(const char *share, const char *path,
+				    size_t *len)
+{
+	char p[1024];
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+	int fd;
+
+	fc_disk_path(p, sizeof(p), share, path);
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	T_ASSERT(buf);
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	close(fd);
+	*len = done;
+	return buf;
+}
+
+/* Write @len pattern bytes to the on-disk file (root of the server side). */
+static inline void fc_disk_write(const char *share, const char *path,
+				 size_t len, uint32_t seed)
+{
+	char p[1024];
+	uint8_t *buf = malloc(len + 1);
+	int fd;
+
+	T_ASSERT(buf);
+	fc_fill(buf, len, seed, 0);
+	fc_disk_path(p, sizeof(p), share, path);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	T_ASSERT(fd >= 0);
+	T_ASSERT(write(fd, buf, len) == (ssize_t)len);
+	close(fd);
+	free(buf);
+}
+
+static inline void fc_stats(struct smbiov_client *c, struct smbiov_stats *s)
+{
+	smbiov_get_stats(c, s);
+}
+
+#endif

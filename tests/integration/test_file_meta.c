@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Metadata and namespace operations against the fixture's smbd, each
+ * checked on the server's disk (SMB_ROOT/<share>/...): stat/fstat fields,
+ * a 5,000-entry directory listing, mkdir/rmdir/unlink/rename/truncate/
+ * ftruncate/fsync and statvfs.
+ */
+#include "file_common.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/statvfs.h>
+#include <time.h>
+
+static const char *share;
+static struct smbiov_client *c;
+
+static bool disk_exists(const char *path, struct stat *st)
+{
+	char p[1024];
+	struct stat tmp;
+
+	fc_disk_path(p, sizeof(p), share, path);
+	return stat(p, st ? st : &tmp) == 0;
+}
+
+static int64_t ns_of(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+static void test_stat(void)
+{
+	struct smbiov_stat st, fst;
+	struct smbiov_file *f;
+	struct stat ds;
+	int64_t d;
+
+	fc_disk_write(share, "stat.bin", 123457, 5);
+	T_ASSERT(disk_exists("stat.bin", &ds));
+	T_EXPECT_EQ(smbiov_stat(c, "stat.bin", &st), 0);
+	T_EXPECT_EQ(st.size, 123457);
+	T_EXPECT(!st.is_dir);
+	d = st.mtime_ns - ns_of(&ds.st_mtim);
+	T_EXPECT(d > -1000000000LL && d < 1000000000LL);
+	T_EXPECT(st.alloc_size >= st.size);
+	T_EXPECT(st.file_id != 0);
+
+	T_ASSERT(smbiov_open(c, "stat.bin", O_RDONLY, &f) == 0);
+	T_EXPECT_EQ(smbiov_fstat(f, &fst), 0);
+	T_EXPECT_EQ(fst.size, st.size);
+	T_EXPECT_EQ(fst.mtime_ns, st.mtime_ns);
+	T_EXPECT_EQ(fst.file_id, st.file_id);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* Directories, the root, leading/trailing slashes. */
+	T_EXPECT_EQ(smbiov_mkdir(c, "statdir"), 0);
+	T_EXPECT_EQ(smbiov_stat(c, "/statdir/", &st), 0);
+	T_EXPECT(st.is_dir);
+	T_EXPECT_EQ(smbiov_stat(c, "", &st), 0);
+	T_EXPECT(st.is_dir);
+	T_EXPECT_EQ(smbiov_stat(c, "nope.bin", &st), -ENOENT);
+	T_EXPECT_EQ(smbiov_stat(c, "nope/deeper.bin", &st), -ENOENT);
+	T_EXPECT_EQ(smbiov_open(c, "statdir", O_RDONLY, &f), -EISDIR);
+	T_EXPECT_EQ(smbiov_rmdir(c, "statdir"), 0);
+	T_EXPECT(!disk_exists("statdir", NULL));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+#define NENT 5000
+
+static void test_readdir(void)
+{
+	char **want = calloc(NENT, sizeof(char *));
+	char **got = calloc(NENT + 1, sizeof(char *));
+	struct smbiov_dirent *ent = malloc(sizeof(*ent));
+	struct smbiov_dir *d;
+	char p[1200], name[64];
+	size_t ngot = 0, nwant = 0;
+	DIR *dd;
+	struct dirent *de;
+	int ret;
+
+	T_ASSERT(want && got && ent);
+	smbiov_rmdir(c, "big"); /* leftovers of an earlier run, if empty */
+	T_ASSERT(smbiov_mkdir(c, "big") == 0);
+	/* Make the entries on disk directly: fast, and independent. */
+	for (int k = 0; k < NENT; k++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "big/entry-%05d-%s", k,
+			 k % 7 ? "file" : "x\xc3\xa9");
+		fc_disk_path(p, sizeof(p), share, name);
+		fd = open(p, O_WRONLY | O_CREAT, 0644);
+		T_ASSERT(fd >= 0);
+		if (k % 100 == 0)
+			T_ASSERT(write(fd, name, 10) == 10);
+		close(fd);
+	}
+	fc_disk_path(p, sizeof(p), share, "big");
+	dd = opendir(p);
+	T_ASSERT(dd);
+	while ((de = readdir(dd)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		T_ASSERT(nwant < NENT);
+		want[nwant++] = strdup(de->d_name);
+	}
+	closedir(dd);
+	T_EXPECT_EQ(nwant, NENT);
+
+	T_ASSERT(smbiov_opendir(c, "big", &d) == 0);
+	while ((ret = smbiov_readdir(d, ent)) == 1) {
+		T_ASSERT(ngot < NENT + 1);
+		T_EXPECT(strcmp(ent->name, ".") && strcmp(ent->name, ".."));
+		T_EXPECT(!ent->st.is_dir);
+		if (!strncmp(ent->name, "entry-00100-", 12))
+			T_EXPECT_EQ(ent->st.size, 10);
+		got[ngot++] = strdup(ent->name);
+	}
+	T_EXPECT_EQ(ret, 0);
+	T_EXPECT_EQ(smbiov_readdir(d, ent), 0); /* stays at the end */
+	T_EXPECT_EQ(smbiov_closedir(d), 0);
+	T_EXPECT_EQ(ngot, NENT);
+	if (ngot == nwant) {
+		qsort(want, nwant, sizeof(char *), cmp_str);
+		qsort(got, ngot, sizeof(char *), cmp_str);
+		for (size_t k = 0; k < ngot; k++)
+			if (strcmp(want[k], got[k])) {
+				fprintf(stderr, "entry %zu: %s vs %s\n", k,
+					want[k], got[k]);
+				T_EXPECT(0);
+				break;
+			}
+	}
+	/* Non-empty directory: rmdir refuses. */
+	T_EXPECT_EQ(smbiov_rmdir(c, "big"), -ENOTEMPTY);
+	for (size_t k = 0; k < nwant; k++) {
+		char rel[300];
+
+		snprintf(rel, sizeof(rel), "big/%.200s", want[k]);
+		if (k % 1000 == 0) /* a few through the client */
+			T_EXPECT_EQ(smbiov_unlink(c, rel), 0);
+		else {
+			fc_disk_path(p, sizeof(p), share, rel);
+			unlink(p);
+		}
+	}
+	T_EXPECT_EQ(smbiov_rmdir(c, "big"), 0);
+	T_EXPECT(!disk_exists("big", NULL));
+	for (size_t k = 0; k < nwant; k++)
+		free(want[k]);
+	for (size_t k = 0; k < ngot; k++)
+		free(got[k]);
+	free(want);
+	free(got);
+	free(ent);
+
+	/* Listing the share root and a missing directory. */
+	T_EXPECT_EQ(smbiov_opendir(c, "", &d), 0);
+	T_EXPECT(smbiov_readdir(d, ent = malloc(sizeof(*ent))) >= 0);
+	free(ent);
+	T_EXPECT_EQ(smbiov_closedir(d), 0);
+	T_EXPECT_EQ(smbiov_opendir(c, "nodir", &d), -ENOENT);
+}
+
+static void test_namespace(void)
+{
+	struct smbiov_file *f;
+	struct stat ds;
+
+	/* mkdir / rmdir */
+	smbiov_unlink(c, "ns/f2.bin");
+	smbiov_unlink(c, "ns/f.bin");
+	smbiov_rmdir(c, "ns");
+	T_EXPECT_EQ(smbiov_mkdir(c, "ns"), 0);
+	T_EXPECT(disk_exists("ns", &ds) && S_ISDIR(ds.st_mode));
+	T_EXPECT_EQ(smbiov_mkdir(c, "ns"), -EEXIST);
+	T_EXPECT_EQ(smbiov_mkdir(c, "nope/ns"), -ENOENT);
+
+	/* create, truncate up and down, checked on disk */
+	T_ASSERT(smbiov_open(c, "ns/f.bin", O_RDWR | O_CREAT | O_EXCL, &f) ==
+		 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, "0123456789", 10, 0), 10);
+	T_EXPECT_EQ(smbiov_fsync(f), 0);
+	T_EXPECT(disk_exists("ns/f.bin", &ds) && ds.st_size == 10);
+	T_EXPECT_EQ(smbiov_ftruncate(f, 4), 0);
+	T_EXPECT(disk_exists("ns/f.bin", &ds) && ds.st_size == 4);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(smbiov_truncate(c, "ns/f.bin", 100000), 0);
+	T_EXPECT(disk_exists("ns/f.bin", &ds) && ds.st_size == 100000);
+	T_EXPECT_EQ(smbiov_truncate(c, "ns/f.bin", 3), 0);
+	T_EXPECT(disk_exists("ns/f.bin", &ds) && ds.st_size == 3);
+	T_EXPECT_EQ(smbiov_truncate(c, "ns/none.bin", 3), -ENOENT);
+
+	/* O_TRUNC on open */
+	T_ASSERT(smbiov_open(c, "ns/f.bin", O_WRONLY | O_TRUNC, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT(disk_exists("ns/f.bin", &ds) && ds.st_size == 0);
+
+	/* rename, with and without replace */
+	T_EXPECT_EQ(smbiov_rename(c, "ns/f.bin", "ns/f2.bin", false), 0);
+	T_EXPECT(!disk_exists("ns/f.bin", NULL));
+	T_EXPECT(disk_exists("ns/f2.bin", NULL));
+	fc_disk_write(share, "ns/f.bin", 7, 1);
+	T_EXPECT_EQ(smbiov_rename(c, "ns/f2.bin", "ns/f.bin", false), -EEXIST);
+	T_EXPECT(disk_exists("ns/f2.bin", NULL));
+	T_EXPECT_EQ(smbiov_rename(c, "ns/f2.bin", "ns/f.bin", true), 0);
+	T_EXPECT(!disk_exists("ns/f2.bin", NULL));
+	T_EXPECT(disk_exists("ns/f.bin", &ds) && ds.st_size == 0);
+	T_EXPECT_EQ(smbiov_rename(c, "ns/missing", "ns/x", false), -ENOENT);
+
+	/* unlink / rmdir */
+	T_EXPECT_EQ(smbiov_rmdir(c, "ns"), -ENOTEMPTY);
+	T_EXPECT_EQ(smbiov_unlink(c, "ns"), -EISDIR);
+	T_EXPECT_EQ(smbiov_rmdir(c, "ns/f.bin"), -ENOTDIR);
+	T_EXPECT_EQ(smbiov_unlink(c, "ns/f.bin"), 0);
+	T_EXPECT(!disk_exists("ns/f.bin", NULL));
+	T_EXPECT_EQ(smbiov_unlink(c, "ns/f.bin"), -ENOENT);
+	T_EXPECT_EQ(smbiov_rmdir(c, "ns"), 0);
+	T_EXPECT(!disk_exists("ns", NULL));
+	T_EXPECT_EQ(smbiov_rmdir(c, ""), -EBUSY);
+}
+
+static void test_statvfs(void)
+{
+	struct smbiov_statvfs sv;
+	struct statvfs ds;
+	char p[1024];
+	double a, b;
+
+	fc_disk_path(p, sizeof(p), share, "");
+	T_ASSERT(statvfs(p, &ds) == 0);
+	T_EXPECT_EQ(smbiov_statvfs(c, &sv), 0);
+	T_EXPECT(sv.block_size > 0 && sv.blocks > 0);
+	T_EXPECT(sv.blocks_free <= sv.blocks);
+	a = (double)sv.block_size * (double)sv.blocks;
+	b = (double)ds.f_frsize * (double)ds.f_blocks;
+	fprintf(stderr, "statvfs: smb %.0f bytes total, disk %.0f\n", a, b);
+	/* Same file system: total size agrees (Samba may round to units). */
+	T_EXPECT(a > b * 0.98 && a < b * 1.02);
+}
+
+int main(void)
+{
+	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
+		return t_skip("no test server (run through ctest)");
+	share = fc_env("SMB_SHARE");
+	c = fc_connect(share, NULL);
+	T_ASSERT(c);
+	T_RUN(test_stat);
+	T_RUN(test_namespace);
+	T_RUN(test_readdir);
+	T_RUN(test_statvfs);
+	smbiov_disconnect(c);
+	if (t_failures)
+		integ_print_logs_hint();
+	return t_done();
+}

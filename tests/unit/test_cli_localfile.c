@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * get's local destinations: the temporary name, rename on commit, nothing
+ * left behind on abort, existing files replaced atomically with their
+ * mode kept, and direct writes to pipes and /dev/null.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "localfile.h"
+#include "t.h"
+
+static char dir[] = "/tmp/smbiov-localfile-XXXXXX";
+
+static void test_template(void)
+{
+	static const struct {
+		const char *dest, *want;
+	} rows[] = {
+		{"file.txt", ".file.txt.smbiov-XXXXXX"},
+		{"dir/file", "dir/.file.smbiov-XXXXXX"},
+		{"/a/b/c.bin", "/a/b/.c.bin.smbiov-XXXXXX"},
+		{"/top", "/.top.smbiov-XXXXXX"},
+		{".hidden", "..hidden.smbiov-XXXXXX"},
+	};
+	char *t;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		T_ASSERT(local_tmp_template(rows[i].dest, &t) == 0);
+		t_checks++;
+		if (strcmp(t, rows[i].want)) {
+			t_failures++;
+			fprintf(stderr, "%s: \"%s\"\n", rows[i].dest, t);
+		}
+		free(t);
+	}
+	T_EXPECT_EQ(local_tmp_template("dir/", &t), -EINVAL);
+	T_EXPECT_EQ(local_tmp_template("", &t), -EINVAL);
+}
+
+/* Entries of the test directory other than . and .. */
+static int count_entries(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	T_ASSERT(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void path_in(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+static void test_commit_new(void)
+{
+	struct local_out lo;
+	char p[128], got[8] = {0};
+	struct stat st;
+	mode_t m = umask(022);
+	int fd;
+
+	path_in(p, sizeof(p), "new");
+	T_ASSERT(local_out_open(p, &lo) == 0);
+	T_EXPECT(!lo.direct && lo.tmp && strstr(lo.tmp, "/.new.smbiov-"));
+	/* while writing, only the temporary name exists */
+	T_EXPECT(access(p, F_OK) != 0);
+	T_EXPECT(access(lo.tmp, F_OK) == 0);
+	T_ASSERT(write(lo.fd, "abc", 3) == 3);
+	T_EXPECT_EQ(local_out_commit(&lo), 0);
+	T_EXPECT_EQ(count_entries(), 1);
+	fd = open(p, O_RDONLY);
+	T_ASSERT(fd >= 0);
+	T_EXPECT_EQ(read(fd, got, sizeof(got)), 3);
+	T_EXPECT(!strcmp(got, "abc"));
+	close(fd);
+	/* a new file gets 0666 & ~umask, not mkstemp's 0600 */
+	T_ASSERT(stat(p, &st) == 0);
+	T_EXPECT_EQ(st.st_mode & 0777, 0644);
+	umask(m);
+	unlink(p);
+}
+
+static void test_abort(void)
+{
+	struct local_out lo;
+	char p[128];
+
+	path_in(p, sizeof(p), "failed");
+	T_ASSERT(local_out_open(p, &lo) == 0);
+	T_ASSERT(write(lo.fd, "partial", 7) == 7);
+	local_out_abort(&lo);
+	/* a failed transfer leaves nothing: no file, no temporary */
+	T_EXPECT_EQ(count_entries(), 0);
+}
+
+static void test_replace_existing(void)
+{
+	struct local_out lo;
+	char p[128], got[16] = {0};
+	struct stat st;
+	int fd;
+
+	path_in(p, sizeof(p), "old");
+	fd = open(p, O_WRONLY | O_CREAT, 0600);
+	T_ASSERT(fd >= 0);
+	T_ASSERT(write(fd, "old contents", 12) == 12);
+	T_ASSERT(fchmod(fd, 0640) == 0);
+	close(fd);
+
+	/* an aborted replacement keeps the old file intact */
+	T_ASSERT(local_out_open(p, &lo) == 0);
+	T_ASSERT(write(lo.fd, "x", 1) == 1);
+	local_out_abort(&lo);
+	fd = open(p, O_RDONLY);
+	T_EXPECT_EQ(read(fd, got, sizeof(got)), 12);
+	close(fd);
+	T_EXPECT_EQ(count_entries(), 1);
+
+	/* a committed one replaces it and keeps its mode */
+	T_ASSERT(local_out_open(p, &lo) == 0);
+	T_ASSERT(write(lo.fd, "new", 3) == 3);
+	T_EXPECT_EQ(local_out_commit(&lo), 0);
+	memset(got, 0, sizeof(got));
+	fd = open(p, O_RDONLY);
+	T_EXPECT_EQ(read(fd, got, sizeof(got)), 3);
+	close(fd);
+	T_ASSERT(stat(p, &st) == 0);
+	T_EXPECT_EQ(st.st_mode & 0777, 0640);
+	T_EXPECT_EQ(count_entries(), 1);
+	unlink(p);
+}
+
+static void test_direct(void)
+{
+	struct local_out lo;
+	char p[128], got[4];
+	int fd;
+
+	/* /dev/null: written in place, no temporary file beside it */
+	T_ASSERT(local_out_open("/dev/null", &lo) == 0);
+	T_EXPECT(lo.direct && !lo.tmp);
+	T_EXPECT_EQ(write(lo.fd, "x", 1), 1);
+	T_EXPECT_EQ(local_out_commit(&lo), 0);
+
+	/* "-" is stdout, never closed by us */
+	T_ASSERT(local_out_open("-", &lo) == 0);
+	T_EXPECT(lo.direct && lo.fd == STDOUT_FILENO && !lo.own_fd);
+	T_EXPECT_EQ(local_out_commit(&lo), 0);
+	T_EXPECT(fcntl(STDOUT_FILENO, F_GETFD) >= 0);
+
+	/* a FIFO: direct */
+	path_in(p, sizeof(p), "fifo");
+	T_ASSERT(mkfifo(p, 0600) == 0);
+	fd = open(p, O_RDONLY | O_NONBLOCK);
+	T_ASSERT(fd >= 0);
+	T_ASSERT(local_out_open(p, &lo) == 0);
+	T_EXPECT(lo.direct && !lo.tmp);
+	T_EXPECT_EQ(write(lo.fd, "abc", 3), 3);
+	T_EXPECT_EQ(read(fd, got, sizeof(got)), 3);
+	local_out_abort(&lo);
+	close(fd);
+	/* abort of a direct destination does not remove it */
+	T_EXPECT(access(p, F_OK) == 0);
+	unlink(p);
+
+	/* a directory is refused */
+	T_EXPECT_EQ(local_out_open(dir, &lo), -EISDIR);
+	/* a missing parent directory */
+	path_in(p, sizeof(p), "missing/file");
+	T_EXPECT_EQ(local_out_open(p, &lo), -ENOENT);
+	T_EXPECT_EQ(count_entries(), 0);
+}
+
+int main(void)
+{
+	T_ASSERT(mkdtemp(dir));
+	T_RUN(test_template);
+	T_RUN(test_commit_new);
+	T_RUN(test_abort);
+	T_RUN(test_replace_existing);
+	T_RUN(test_direct);
+	rmdir(dir);
+	return t_done();
+}

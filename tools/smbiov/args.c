@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Option parsing. Connection options are accepted before and after the
+ * command name; command options only after it, and only by the commands
+ * that take them. A password is never taken from the command line.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	OPT_SIGN = 0x100,
+	OPT_ENCRYPT,
+	OPT_DIALECT,
+	OPT_CREDENTIALS,
+	OPT_USER,
+	OPT_STATS,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_TIMEOUT,
+	OPT_PASSWORD,
+};
+
+static const struct option cli_long_opts[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"recursive", no_argument, NULL, 'r'},
+	{"long", no_argument, NULL, 'l'},
+	{"force", no_argument, NULL, 'f'},
+	{"parents", no_argument, NULL, 'p'},
+	{"human-readable", no_argument, NULL, 'H'},
+	{"sign", optional_argument, NULL, OPT_SIGN},
+	{"encrypt", optional_argument, NULL, OPT_ENCRYPT},
+	{"dialect", required_argument, NULL, OPT_DIALECT},
+	{"credentials", required_argument, NULL, OPT_CREDENTIALS},
+	{"user", required_argument, NULL, OPT_USER},
+	{"stats", no_argument, NULL, OPT_STATS},
+	{"progress", no_argument, NULL, OPT_PROGRESS},
+	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	/* recognised only to refuse it with a clear message */
+	{"password", optional_argument, NULL, OPT_PASSWORD},
+	{"pass", optional_argument, NULL, OPT_PASSWORD},
+	{NULL, 0, NULL, 0},
+};
+
+void cli_opts_init(struct cli_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sign = SMBIOV_AUTO;
+	o->encrypt = SMBIOV_AUTO;
+	o->progress = -1;
+}
+
+static const struct {
+	const char *name;
+	uint16_t dialect;
+} cli_dialects[] = {
+	{"2.0.2", SMBIOV_DIALECT_202}, {"2.02", SMBIOV_DIALECT_202},
+	{"2.1", SMBIOV_DIALECT_210},   {"2.10", SMBIOV_DIALECT_210},
+	{"3.0", SMBIOV_DIALECT_300},   {"3", SMBIOV_DIALECT_300},
+	{"3.0.2", SMBIOV_DIALECT_302}, {"3.02", SMBIOV_DIALECT_302},
+	{"3.1.1", SMBIOV_DIALECT_311}, {"3.11", SMBIOV_DIALECT_311},
+};
+
+static int dialect_one(const char *s, size_t n, uint16_t *d)
+{
+	for (size_t i = 0; i < sizeof(cli_dialects) / sizeof(cli_dialects[0]);
+	     i++) {
+		if (strlen(cli_dialects[i].name) == n &&
+		    !strncmp(cli_dialects[i].name, s, n)) {
+			*d = cli_dialects[i].dialect;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "3.1.1" (exactly), "2.1-3.0.2" (a range), "3.0-" (at least). */
+int cli_parse_dialect(const char *s, uint16_t *min, uint16_t *max)
+{
+	const char *dash = strchr(s, '-');
+
+	if (!dash) {
+		if (dialect_one(s, strlen(s), min))
+			return -1;
+		*max = *min;
+		return 0;
+	}
+	if (dash == s)
+		*min = SMBIOV_DIALECT_202;
+	else if (dialect_one(s, (size_t)(dash - s), min))
+		return -1;
+	if (!dash[1])
+		*max = SMBIOV_DIALECT_311;
+	else if (dialect_one(dash + 1, strlen(dash + 1), max))
+		return -1;
+	return *min <= *max ? 0 : -1;
+}
+
+/* NULL (the bare option) means "required". */
+int cli_parse_mode(const char *s, enum smbiov_mode *m)
+{
+	if (!s || !strcmp(s, "required") || !strcmp(s, "yes") ||
+	    !strcmp(s, "on"))
+		*m = SMBIOV_REQUIRED;
+	else if (!strcmp(s, "auto"))
+		*m = SMBIOV_AUTO;
+	else if (!strcmp(s, "disabled") || !strcmp(s, "no") ||
+		 !strcmp(s, "off"))
+		*m = SMBIOV_DISABLED;
+	else
+		return -1;
+	return 0;
+}
+
+/* One line on stderr, ending with a pointer to the command's --help. */
+static int usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "smbiov: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'smbiov %s%s--help')\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	return CLI_EXIT_USAGE;
+}
+
+static int set_flag(unsigned allowed, unsigned flag, bool *field,
+		    const char *cmd, const char *opt)
+{
+	if (!(allowed & flag))
+		return usage_error(cmd, "option '%s' does not apply here", opt);
+	*field = true;
+	return 0;
+}
+
+int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
+		   bool global, int *first_arg)
+{
+	const char *cmd = global ? NULL : argv[0];
+	/* '+': stop at the command name; ':': we report errors ourselves */
+	const char *shortopts = global ? "+:hV" : ":hrlfpH";
+	int c, ret = 0;
+	long t;
+	char *end;
+
+	optind = 0; /* glibc: full re-initialisation */
+	opterr = 0;
+	while (!ret && (c = getopt_long(argc, argv, shortopts, cli_long_opts,
+					NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			o->help = true;
+			break;
+		case 'V':
+			if (!global)
+				return usage_error(cmd, "%s", "unknown option");
+			o->version = true;
+			break;
+		case 'r':
+			ret = set_flag(allowed, CLI_F_RECURSIVE, &o->recursive,
+				       cmd, "-r");
+			break;
+		case 'l':
+			ret = set_flag(allowed, CLI_F_LONG, &o->long_list, cmd,
+				       "-l");
+			break;
+		case 'f':
+			ret = set_flag(allowed, CLI_F_FORCE, &o->force, cmd,
+				       "-f");
+			break;
+		case 'p':
+			ret = set_flag(allowed, CLI_F_PARENTS, &o->parents, cmd,
+				       "-p");
+			break;
+		case 'H':
+			ret = set_flag(allowed, CLI_F_HUMAN, &o->human, cmd,
+				       "-H");
+			break;
+		case OPT_SIGN:
+			if (cli_parse_mode(optarg, &o->sign))
+				ret = usage_error(cmd, "bad --sign mode '%s'",
+						  optarg);
+			break;
+		case OPT_ENCRYPT:
+			if (cli_parse_mode(optarg, &o->encrypt))
+				ret = usage_error(
+					cmd, "bad --encrypt mode '%s'", optarg);
+			break;
+		case OPT_DIALECT:
+			if (cli_parse_dialect(optarg, &o->min_dialect,
+					      &o->max_dialect))
+				ret = usage_error(cmd, "bad --dialect '%s'",
+						  optarg);
+			break;
+		case OPT_CREDENTIALS:
+			o->credentials = optarg;
+			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = true;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = 0;
+			break;
+		case OPT_TIMEOUT:
+			t = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || t <= 0 || t > 86400)
+				ret = usage_error(cmd, "bad --timeout '%s'",
+						  optarg);
+			else
+				o->timeout_ms = (int)t * 1000;
+			break;
+		case OPT_PASSWORD:
+			fprintf(stderr,
+				"smbiov: passwords are not taken from "
+				"the command line: use SMBIOV_PASSWORD, "
+				"--credentials FILE or the prompt\n");
+			ret = CLI_EXIT_USAGE;
+			break;
+		case ':':
+			ret = usage_error(cmd, "option '%s' needs an argument",
+					  argv[optind - 1]);
+			break;
+		default:
+			ret = usage_error(cmd, "unknown option '%s'",
+					  argv[optind - 1]);
+			break;
+		}
+	}
+	*first_arg = optind;
+	return ret;
+}
+
+void cli_print_options(void)
+{
+	fputs("Connection options (before or after the command):\n"
+	      "  --credentials FILE   username=, password=, domain= lines "
+	      "(mount.cifs format)\n"
+	      "  --user [DOMAIN;]USER override the URL's user\n"
+	      "  --sign[=MODE]        signing: required (bare option), auto, "
+	      "disabled\n"
+	      "  --encrypt[=MODE]     encryption: required (bare option), "
+	      "auto, disabled\n"
+	      "  --dialect D          2.0.2 2.1 3.0 3.0.2 3.1.1, a range "
+	      "\"3.0-3.1.1\" or \"3.0-\"\n"
+	      "  --timeout SECONDS    per request and for connecting "
+	      "(default 30)\n"
+	      "  --stats              at exit, print dialect, cipher, signing "
+	      "and counters\n"
+	      "  --progress, --no-progress\n"
+	      "                       progress bar on stderr (default: when "
+	      "stderr is a TTY)\n"
+	      "  -h, --help           help (for a command: smbiov CMD "
+	      "--help)\n"
+	      "The password comes from --credentials FILE, else "
+	      "SMBIOV_PASSWORD, else a\nprompt on the terminal; never from "
+	      "the command line.\n",
+	      stdout);
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The smbiov command-line tool: options, connections and the commands.
+ * Every command returns an exit code (exitcodes.h) after printing at most
+ * one error line.
+ */
+#ifndef SMBIOV_CLI_H
+#define SMBIOV_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <smbiov/smbiov.h>
+
+#include "exitcodes.h"
+
+/* Command-specific options a command accepts (struct cli_cmd.flags). */
+#define CLI_F_RECURSIVE (1u << 0) /* -r */
+#define CLI_F_LONG	(1u << 1) /* -l */
+#define CLI_F_FORCE	(1u << 2) /* -f */
+#define CLI_F_PARENTS	(1u << 3) /* -p */
+#define CLI_F_HUMAN	(1u << 4) /* -h is --help; -H human sizes */
+
+/* Transfer chunk: one library call moves this much (split by the engine). */
+#define CLI_CHUNK ((size_t)8 << 20)
+
+struct cli_opts {
+	const char *credentials; /* --credentials FILE */
+	const char *user;	 /* --user [DOMAIN;]USER */
+	enum smbiov_mode sign, encrypt;
+	uint16_t min_dialect, max_dialect;
+	int timeout_ms;
+	bool stats;
+	int progress; /* -1 auto (stderr is a TTY), 0 off, 1 on */
+	bool recursive, long_list, force, parents, human;
+	bool help, version;
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(const struct cli_opts *o, int argc, char **argv);
+	unsigned flags;		/* CLI_F_* it accepts */
+	int min_args, max_args; /* positional arguments; -1: no maximum */
+	const char *synopsis;	/* after "smbiov NAME " */
+	const char *help;	/* what it does, options it takes */
+};
+
+/* args.c */
+void cli_opts_init(struct cli_opts *o);
+/**
+ * cli_parse_args - parse options into @o
+ * @argc, @argv: argv[0] is the program or command name
+ * @allowed: CLI_F_* flags accepted besides the connection options
+ * @global: stop at the first non-option (the command name)
+ * @first_arg: index of the first non-option argument on return
+ *
+ * Returns 0 or CLI_EXIT_USAGE after printing why.
+ */
+int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
+		   bool global, int *first_arg);
+int cli_parse_dialect(const char *s, uint16_t *min, uint16_t *max);
+int cli_parse_mode(const char *s, enum smbiov_mode *m);
+void cli_print_options(void);
+
+/* conn.c: one connection to one share. */
+struct cli_conn {
+	struct smbiov_client *c;
+	struct smbiov_url url;
+	const char *urlstr;
+	const struct cli_opts *o;
+};
+
+bool cli_is_url(const char *s);
+/* Parse @url into @u; prints and returns CLI_EXIT_USAGE when malformed. */
+int cli_url_parse(const char *url, struct smbiov_url *u);
+/* Parse and connect; returns 0 or an exit code after printing why. */
+int cli_connect(const struct cli_opts *o, const char *url, struct cli_conn *cc);
+/* Print --stats if asked, disconnect, release. */
+void cli_disconnect(struct cli_conn *cc);
+/* Wipe the cached password (at exit). */
+void cli_creds_wipe(void);
+bool cli_same_share(const struct smbiov_url *a, const struct smbiov_url *b);
+/* "smb://host/share/path" for messages, into @buf. */
+const char *cli_target(const struct cli_conn *cc, const char *path, char *buf,
+		       size_t len);
+/* Last component of @path ("" for ""). */
+const char *cli_basename(const char *path);
+/* @dir + "/" + @name without a leading '/' when @dir is ""; malloc'd. */
+char *cli_join(const char *dir, const char *name);
+
+/* cmd_ls.c: a whole directory, sorted by name (memory: names + stat). */
+struct cli_entry {
+	char *name;
+	struct smbiov_stat st;
+};
+struct cli_list {
+	struct cli_entry *e;
+	size_t n;
+};
+/* Returns 0 or a negative errno (smbiov_last_error() tells more). */
+int cli_list_dir(struct smbiov_client *c, const char *path,
+		 struct cli_list *out);
+void cli_list_release(struct cli_list *l);
+
+/* The commands. */
+int cmd_ls(const struct cli_opts *o, int argc, char **argv);
+int cmd_stat(const struct cli_opts *o, int argc, char **argv);
+int cmd_cat(const struct cli_opts *o, int argc, char **argv);
+int cmd_get(const struct cli_opts *o, int argc, char **argv);
+int cmd_put(const struct cli_opts *o, int argc, char **argv);
+int cmd_cp(const struct cli_opts *o, int argc, char **argv);
+int cmd_rm(const struct cli_opts *o, int argc, char **argv);
+int cmd_mkdir(const struct cli_opts *o, int argc, char **argv);
+int cmd_rmdir(const struct cli_opts *o, int argc, char **argv);
+int cmd_mv(const struct cli_opts *o, int argc, char **argv);
+int cmd_df(const struct cli_opts *o, int argc, char **argv);
+
+/* stats.c */
+const char *cli_dialect_name(uint16_t dialect);
+const char *cli_cipher_name(uint16_t cipher);
+const char *cli_signing_name(uint16_t alg);
+void cli_stats_print(FILE *f, const char *target,
+		     const struct smbiov_conn_info *ci,
+		     const struct smbiov_stats *st);
+
+#endif

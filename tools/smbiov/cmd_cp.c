@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov cp URL URL — remote to remote, through this machine (read, then
+ * write, two chunks in flight). The two URLs may name different servers.
+ * A destination that is a share root or an existing directory receives the
+ * file under its own name.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "xfer.h"
+
+static int cp_file(const struct cli_opts *o, struct cli_conn *sc,
+		   struct cli_conn *dc, const char *dpath)
+{
+	struct smbiov_file *sf, *df;
+	struct smbiov_stat st;
+	struct xfer_end src, dst;
+	struct progress p;
+	char starget[1200], dtarget[1200];
+	int ret, code;
+
+	cli_target(sc, sc->url.path, starget, sizeof(starget));
+	cli_target(dc, dpath, dtarget, sizeof(dtarget));
+	ret = smbiov_open(sc->c, sc->url.path, O_RDONLY, &sf);
+	if (ret)
+		return cli_report_ret(starget, ret);
+	if (smbiov_fstat(sf, &st))
+		st.size = 0;
+	if (st.is_dir) {
+		smbiov_close(sf);
+		fprintf(stderr, "smbiov: %s: is a directory\n", starget);
+		return CLI_EXIT_USAGE;
+	}
+	ret = smbiov_open(dc->c, dpath, O_WRONLY | O_CREAT | O_TRUNC, &df);
+	if (ret) {
+		code = cli_report_ret(dtarget, ret);
+		smbiov_close(sf);
+		return code;
+	}
+	src = (struct xfer_end){.f = sf, .c = sc->c, .target = starget};
+	dst = (struct xfer_end){.f = df, .c = dc->c, .target = dtarget};
+	progress_begin(&p, o->progress, -1, cli_basename(dpath), st.size);
+	code = xfer_copy(&src, &dst, &p);
+	progress_end(&p);
+	ret = smbiov_close(df);
+	if (ret && !code)
+		code = cli_report_ret(dtarget, ret);
+	smbiov_close(sf);
+	return code;
+}
+
+int cmd_cp(const struct cli_opts *o, int argc, char **argv)
+{
+	struct cli_conn sc, dcc, *dc = &dcc;
+	struct smbiov_url du;
+	struct smbiov_stat st;
+	char *dpath = NULL;
+	int code;
+
+	(void)argc;
+	if (!cli_is_url(argv[0]) || !cli_is_url(argv[1])) {
+		fprintf(stderr, "smbiov: cp copies between smb:// URLs (use "
+				"get or put for local files)\n");
+		return CLI_EXIT_USAGE;
+	}
+	code = cli_url_parse(argv[1], &du);
+	if (code)
+		return code;
+	code = cli_connect(o, argv[0], &sc);
+	if (code)
+		goto out_url;
+	if (cli_same_share(&sc.url, &du))
+		dc = &sc;
+	else if ((code = cli_connect(o, argv[1], &dcc)))
+		goto out_src;
+	if (!du.path[0] || (!smbiov_stat(dc->c, du.path, &st) && st.is_dir))
+		dpath = cli_join(du.path, cli_basename(sc.url.path));
+	else
+		dpath = strdup(du.path);
+	if (!dpath) {
+		code = cli_report_ret(NULL, -ENOMEM);
+	} else if (dc == &sc && !strcasecmp(dpath, sc.url.path)) {
+		fprintf(stderr, "smbiov: cp: %s and %s are the same file\n",
+			argv[0], argv[1]);
+		code = CLI_EXIT_USAGE;
+	} else {
+		code = cp_file(o, &sc, dc, dpath);
+	}
+	free(dpath);
+	if (dc != &sc)
+		cli_disconnect(dc);
+out_src:
+	cli_disconnect(&sc);
+out_url:
+	smbiov_url_release(&du);
+	return code;
+}

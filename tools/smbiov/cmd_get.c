@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov get [-r] URL [LOCAL]  and  smbiov cat URL...
+ * A regular-file destination is written under a temporary name and renamed
+ * on success (localfile.h); stdout, pipes and devices are written directly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "localfile.h"
+#include "xfer.h"
+
+static int get_file(const struct cli_opts *o, struct cli_conn *cc,
+		    const char *rpath, const char *dest)
+{
+	const char *shown = strcmp(dest, "-") ? dest : "stdout";
+	struct smbiov_file *f;
+	struct smbiov_stat st;
+	struct local_out lo;
+	struct progress p;
+	struct xfer_end src, dst;
+	char target[1200];
+	int ret, code;
+
+	cli_target(cc, rpath, target, sizeof(target));
+	ret = smbiov_open(cc->c, rpath, O_RDONLY, &f);
+	if (ret)
+		return cli_report_ret(target, ret);
+	if (smbiov_fstat(f, &st))
+		st.size = 0; /* unknown: the bar shows bytes and rate only */
+	ret = local_out_open(dest, &lo);
+	if (ret) {
+		smbiov_close(f);
+		return cli_report_local(dest, "cannot write", ret);
+	}
+	src = (struct xfer_end){.f = f, .c = cc->c, .target = target};
+	dst = (struct xfer_end){.fd = lo.fd, .target = shown};
+	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), st.size);
+	code = xfer_copy(&src, &dst, &p);
+	progress_end(&p);
+	/* the data is complete; a failed close of a read handle loses none */
+	smbiov_close(f);
+	if (code) {
+		local_out_abort(&lo);
+		return code;
+	}
+	ret = local_out_commit(&lo);
+	if (ret)
+		return cli_report_local(shown, "cannot write", ret);
+	return 0;
+}
+
+/* A name from the server becomes a local path: it must be one component. */
+static bool safe_name(const char *name)
+{
+	return name[0] && strcmp(name, ".") && strcmp(name, "..") &&
+	       !strchr(name, '/');
+}
+
+static int local_mkdir(const char *dir)
+{
+	struct stat st;
+
+	if (!mkdir(dir, 0777))
+		return 0;
+	if (errno == EEXIST && !stat(dir, &st) && S_ISDIR(st.st_mode))
+		return 0;
+	return cli_report_local(dir, "cannot create directory", errno);
+}
+
+static int get_tree(const struct cli_opts *o, struct cli_conn *cc,
+		    const char *rdir, const char *ldir)
+{
+	struct cli_list l;
+	char target[1200];
+	int ret, code;
+
+	code = local_mkdir(ldir);
+	if (code)
+		return code;
+	ret = cli_list_dir(cc->c, rdir, &l);
+	if (ret)
+		return cli_report_ret(
+			cli_target(cc, rdir, target, sizeof(target)), ret);
+	for (size_t i = 0; i < l.n && !code; i++) {
+		char *r, *lp;
+
+		if (!safe_name(l.e[i].name)) {
+			fprintf(stderr,
+				"smbiov: %s: malformed reply: unsafe name "
+				"\"%s\" in listing\n",
+				cli_target(cc, rdir, target, sizeof(target)),
+				l.e[i].name);
+			code = CLI_EXIT_PROTO;
+			break;
+		}
+		r = cli_join(rdir, l.e[i].name);
+		lp = cli_join(ldir, l.e[i].name);
+		if (!r || !lp)
+			code = cli_report_ret(NULL, -ENOMEM);
+		else if (l.e[i].st.is_dir)
+			code = get_tree(o, cc, r, lp);
+		else
+			code = get_file(o, cc, r, lp);
+		free(r);
+		free(lp);
+	}
+	cli_list_release(&l);
+	return code;
+}
+
+/* LOCAL, or LOCAL/NAME when LOCAL is an existing directory. */
+static char *local_dest(const char *local, const char *name)
+{
+	struct stat st;
+
+	if (!local)
+		return strdup(name);
+	if (strcmp(local, "-") && !stat(local, &st) && S_ISDIR(st.st_mode))
+		return cli_join(local, name);
+	return strdup(local);
+}
+
+int cmd_get(const struct cli_opts *o, int argc, char **argv)
+{
+	struct cli_conn cc;
+	struct smbiov_stat st;
+	char target[1200], *dest = NULL;
+	const char *name;
+	int ret, code;
+
+	code = cli_connect(o, argv[0], &cc);
+	if (code)
+		return code;
+	cli_target(&cc, cc.url.path, target, sizeof(target));
+	ret = smbiov_stat(cc.c, cc.url.path, &st);
+	if (ret) {
+		code = cli_report_ret(target, ret);
+		goto out;
+	}
+	name = cc.url.path[0] ? cli_basename(cc.url.path) : cc.url.share;
+	if (!safe_name(name)) {
+		fprintf(stderr, "smbiov: %s: cannot name a local file \"%s\"\n",
+			target, name);
+		code = CLI_EXIT_USAGE;
+		goto out;
+	}
+	dest = local_dest(argc > 1 ? argv[1] : NULL, name);
+	if (!dest) {
+		code = cli_report_ret(NULL, -ENOMEM);
+		goto out;
+	}
+	if (st.is_dir && !o->recursive) {
+		fprintf(stderr, "smbiov: %s: is a directory (use get -r)\n",
+			target);
+		code = CLI_EXIT_USAGE;
+	} else if (st.is_dir && !strcmp(dest, "-")) {
+		fprintf(stderr, "smbiov: %s: cannot write a tree to stdout\n",
+			target);
+		code = CLI_EXIT_USAGE;
+	} else if (st.is_dir) {
+		code = get_tree(o, &cc, cc.url.path, dest);
+	} else {
+		code = get_file(o, &cc, cc.url.path, dest);
+	}
+out:
+	free(dest);
+	cli_disconnect(&cc);
+	return code;
+}
+
+int cmd_cat(const struct cli_opts *o, int argc, char **argv)
+{
+	int code = 0;
+
+	for (int i = 0; i < argc && !code; i++) {
+		struct cli_conn cc;
+
+		code = cli_connect(o, argv[i], &cc);
+		if (code)
+			break;
+		code = get_file(o, &cc, cc.url.path, "-");
+		cli_disconnect(&cc);
+	}
+	return code;
+}

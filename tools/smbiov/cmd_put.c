@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov put [-r] LOCAL URL — LOCAL "-" is stdin. When URL names the share
+ * root or an existing directory, the file (or tree) goes inside it under
+ * its own name.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "xfer.h"
+
+static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
+		  const char *lname, uint64_t size, const char *rpath)
+{
+	struct smbiov_file *f;
+	struct xfer_end src, dst;
+	struct progress p;
+	char target[1200];
+	int ret, code;
+
+	cli_target(cc, rpath, target, sizeof(target));
+	ret = smbiov_open(cc->c, rpath, O_WRONLY | O_CREAT | O_TRUNC, &f);
+	if (ret)
+		return cli_report_ret(target, ret);
+	src = (struct xfer_end){.fd = fd, .target = lname};
+	dst = (struct xfer_end){.f = f, .c = cc->c, .target = target};
+	progress_begin(&p, o->progress, -1, cli_basename(rpath), size);
+	code = xfer_copy(&src, &dst, &p);
+	progress_end(&p);
+	ret = smbiov_close(f);
+	if (ret && !code)
+		code = cli_report_ret(target, ret);
+	return code;
+}
+
+static int put_file(const struct cli_opts *o, struct cli_conn *cc,
+		    const char *lpath, const char *rpath)
+{
+	struct stat st;
+	int fd, code;
+
+	fd = open(lpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cli_report_local(lpath, "cannot read", errno);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		st.st_size = 0;
+	code = put_fd(o, cc, fd, lpath, (uint64_t)st.st_size, rpath);
+	close(fd);
+	return code;
+}
+
+static int remote_mkdir(struct cli_conn *cc, const char *rdir)
+{
+	struct smbiov_stat st;
+	char target[1200];
+	int ret = smbiov_mkdir(cc->c, rdir);
+
+	if (ret == -EEXIST && !smbiov_stat(cc->c, rdir, &st) && st.is_dir)
+		return 0;
+	if (ret)
+		return cli_report_ret(
+			cli_target(cc, rdir, target, sizeof(target)), ret);
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in @dir (without . and ..), sorted; *@names is malloc'd. */
+static int local_names(const char *dir, char ***names, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (!d)
+		return -errno;
+	while ((errno = 0, de = readdir(d))) {
+		char **nn;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nn = realloc(*names, cap * sizeof(*nn));
+			if (!nn)
+				goto nomem;
+			*names = nn;
+		}
+		(*names)[*n] = strdup(de->d_name);
+		if (!(*names)[*n])
+			goto nomem;
+		(*n)++;
+	}
+	if (errno) {
+		int err = -errno;
+
+		closedir(d);
+		return err;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), name_cmp);
+	return 0;
+nomem:
+	closedir(d);
+	return -ENOMEM;
+}
+
+static int put_tree(const struct cli_opts *o, struct cli_conn *cc,
+		    const char *ldir, const char *rdir)
+{
+	char **names;
+	size_t n, i;
+	int ret, code;
+
+	code = remote_mkdir(cc, rdir);
+	if (code)
+		return code;
+	ret = local_names(ldir, &names, &n);
+	if (ret == -ENOMEM)
+		code = cli_report_ret(NULL, ret);
+	else if (ret)
+		code = cli_report_local(ldir, "cannot read directory", ret);
+	for (i = 0; i < n && !code; i++) {
+		char *lp = cli_join(ldir, names[i]);
+		char *rp = cli_join(rdir, names[i]);
+		struct stat st;
+
+		if (!lp || !rp)
+			code = cli_report_ret(NULL, -ENOMEM);
+		else if (lstat(lp, &st))
+			code = cli_report_local(lp, "cannot read", errno);
+		else if (S_ISDIR(st.st_mode))
+			code = put_tree(o, cc, lp, rp);
+		else if (S_ISREG(st.st_mode) ||
+			 (S_ISLNK(st.st_mode) && !stat(lp, &st) &&
+			  S_ISREG(st.st_mode)))
+			code = put_file(o, cc, lp, rp);
+		else
+			fprintf(stderr,
+				"smbiov: warning: %s: skipped (not a regular "
+				"file or directory)\n",
+				lp);
+		free(lp);
+		free(rp);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return code;
+}
+
+/* The local name without trailing '/'s ("dir/" -> "dir"); malloc'd. */
+static char *local_base(const char *lpath)
+{
+	size_t n = strlen(lpath);
+	char *s;
+
+	while (n > 1 && lpath[n - 1] == '/')
+		n--;
+	s = strndup(lpath, n);
+	if (!s)
+		return NULL;
+	memmove(s, cli_basename(s), strlen(cli_basename(s)) + 1);
+	return s;
+}
+
+int cmd_put(const struct cli_opts *o, int argc, char **argv)
+{
+	const char *lpath = argv[0];
+	struct cli_conn cc;
+	struct smbiov_stat rst;
+	struct stat st;
+	char target[1200], *rpath = NULL, *base = NULL;
+	bool into_dir;
+	int code;
+
+	(void)argc;
+	if (strcmp(lpath, "-") && stat(lpath, &st))
+		return cli_report_local(lpath, "cannot read", errno);
+	code = cli_connect(o, argv[1], &cc);
+	if (code)
+		return code;
+	cli_target(&cc, cc.url.path, target, sizeof(target));
+	into_dir = !cc.url.path[0] ||
+		   (!smbiov_stat(cc.c, cc.url.path, &rst) && rst.is_dir);
+	if (!strcmp(lpath, "-")) {
+		if (into_dir) {
+			fprintf(stderr,
+				"smbiov: %s: is a directory (put - needs a "
+				"file name)\n",
+				target);
+			code = CLI_EXIT_USAGE;
+		} else {
+			code = put_fd(o, &cc, STDIN_FILENO, "stdin", 0,
+				      cc.url.path);
+		}
+		goto out;
+	}
+	base = local_base(lpath);
+	rpath = !base	   ? NULL
+		: into_dir ? cli_join(cc.url.path, base)
+			   : strdup(cc.url.path);
+	if (!rpath) {
+		code = cli_report_ret(NULL, -ENOMEM);
+	} else if (S_ISDIR(st.st_mode) && !o->recursive) {
+		fprintf(stderr, "smbiov: %s: is a directory (use put -r)\n",
+			lpath);
+		code = CLI_EXIT_USAGE;
+	} else if (S_ISDIR(st.st_mode)) {
+		code = put_tree(o, &cc, lpath, rpath);
+	} else {
+		code = put_file(o, &cc, lpath, rpath);
+	}
+out:
+	free(base);
+	free(rpath);
+	cli_disconnect(&cc);
+	return code;
+}

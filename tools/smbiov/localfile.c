@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "localfile.h"
+
+/* The temporary file being written, for the signal handler. */
+static char sig_tmp[PATH_MAX];
+static volatile sig_atomic_t sig_tmp_set;
+
+void local_out_signal_cleanup(void)
+{
+	if (sig_tmp_set)
+		unlink(sig_tmp);
+}
+
+static void sig_tmp_track(const char *tmp)
+{
+	sig_tmp_set = 0;
+	if (tmp && strlen(tmp) < sizeof(sig_tmp)) {
+		memcpy(sig_tmp, tmp, strlen(tmp) + 1);
+		sig_tmp_set = 1;
+	}
+}
+
+int local_tmp_template(const char *dest, char **out)
+{
+	const char *slash = strrchr(dest, '/');
+	const char *name = slash ? slash + 1 : dest;
+	size_t dirlen = (size_t)(name - dest);
+	int n;
+
+	*out = NULL;
+	if (!*name)
+		return -EINVAL;
+	n = asprintf(out, "%.*s.%s.smbiov-XXXXXX", (int)dirlen, dest, name);
+	if (n < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static unsigned current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return (unsigned)m;
+}
+
+int local_out_open(const char *dest, struct local_out *lo)
+{
+	struct stat st;
+	int ret;
+
+	memset(lo, 0, sizeof(*lo));
+	lo->fd = -1;
+	if (!strcmp(dest, "-")) {
+		lo->fd = STDOUT_FILENO;
+		lo->direct = true;
+		return 0;
+	}
+	lo->path = strdup(dest);
+	if (!lo->path)
+		return -ENOMEM;
+	if (!stat(dest, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			ret = -EISDIR;
+			goto fail;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			/* a pipe, a device, a socket: no rename possible */
+			lo->fd = open(dest, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+			if (lo->fd < 0) {
+				ret = -errno;
+				goto fail;
+			}
+			lo->direct = true;
+			lo->own_fd = true;
+			return 0;
+		}
+		/* replacing a file keeps its permissions, as cp does */
+		lo->mode = st.st_mode & 07777;
+	} else if (errno != ENOENT) {
+		ret = -errno;
+		goto fail;
+	} else {
+		lo->mode = 0666 & ~current_umask();
+	}
+	ret = local_tmp_template(dest, &lo->tmp);
+	if (ret)
+		goto fail;
+	lo->fd = mkostemp(lo->tmp, O_CLOEXEC);
+	if (lo->fd < 0) {
+		ret = -errno;
+		free(lo->tmp);
+		lo->tmp = NULL;
+		goto fail;
+	}
+	lo->own_fd = true;
+	sig_tmp_track(lo->tmp);
+	return 0;
+fail:
+	free(lo->path);
+	lo->path = NULL;
+	return ret;
+}
+
+static void local_out_release(struct local_out *lo)
+{
+	if (lo->own_fd && lo->fd >= 0)
+		close(lo->fd);
+	free(lo->path);
+	free(lo->tmp);
+	memset(lo, 0, sizeof(*lo));
+	lo->fd = -1;
+}
+
+void local_out_abort(struct local_out *lo)
+{
+	if (lo->tmp) {
+		unlink(lo->tmp);
+		sig_tmp_track(NULL);
+	}
+	local_out_release(lo);
+}
+
+/* Make the rename durable too; failure here loses nothing already done. */
+static void fsync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (!slash)
+		dir = strdup(".");
+	else
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dir)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int local_out_commit(struct local_out *lo)
+{
+	int ret = 0;
+
+	if (lo->direct) {
+		if (lo->own_fd && close(lo->fd))
+			ret = -errno;
+		lo->own_fd = false;
+		local_out_release(lo);
+		return ret;
+	}
+	if (fchmod(lo->fd, (mode_t)lo->mode) || fsync(lo->fd))
+		ret = -errno;
+	if (close(lo->fd) && !ret)
+		ret = -errno;
+	lo->own_fd = false;
+	if (!ret && rename(lo->tmp, lo->path))
+		ret = -errno;
+	if (ret) {
+		local_out_abort(lo);
+		return ret;
+	}
+	sig_tmp_track(NULL);
+	fsync_dir_of(lo->path);
+	local_out_release(lo);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Local destinations of get/cat. A regular file (new or existing) is
+ * written under a temporary name in its directory, ".NAME.smbiov-XXXXXX",
+ * then fsync'd and renamed over NAME: a failed or interrupted transfer
+ * leaves no partial file. Anything else (stdout "-", a pipe, a character
+ * device such as /dev/null, a socket) is written directly.
+ */
+#ifndef SMBIOV_CLI_LOCALFILE_H
+#define SMBIOV_CLI_LOCALFILE_H
+
+#include <stdbool.h>
+
+struct local_out {
+	int fd;
+	bool direct;   /* written in place */
+	bool own_fd;   /* we opened it (not stdout) */
+	char *path;    /* the final name; NULL for stdout */
+	char *tmp;     /* the temporary name while writing; NULL when direct */
+	unsigned mode; /* permissions the final file gets */
+};
+
+/*
+ * local_tmp_template - ".NAME.smbiov-XXXXXX" beside @dest (malloc'd in
+ * *@out, for mkstemp). Returns 0, -EINVAL for an empty name or one ending
+ * in '/', -ENOMEM.
+ */
+int local_tmp_template(const char *dest, char **out);
+
+/*
+ * local_out_open - open @dest for writing ("-" is stdout). Returns 0 or a
+ * negative errno (-EISDIR for a directory).
+ */
+int local_out_open(const char *dest, struct local_out *lo);
+
+/*
+ * local_out_commit - finish a successful transfer: fsync, set the mode and
+ * rename the temporary file over the destination (a no-op when direct but
+ * for closing). On failure the temporary file is removed. Returns 0 or a
+ * negative errno. @lo is released either way.
+ */
+int local_out_commit(struct local_out *lo);
+
+/* Give up: close, remove the temporary file; @lo is released. */
+void local_out_abort(struct local_out *lo);
+
+/* From a signal handler: remove the temporary file being written, if any. */
+void local_out_signal_cleanup(void);
+
+#endif

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov — command-line SMB2/3 client. Dispatch, global options, help and
+ * signal handling. The exit codes are in exitcodes.h and docs/cli.md.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "creds.h"
+#include "localfile.h"
+
+#define URLHELP "URL is smb://[domain;]user@host[:port]/share[/path]."
+
+static const struct cli_cmd cli_cmds[] = {
+	{"ls", cmd_ls, CLI_F_LONG | CLI_F_HUMAN, 1, -1, "[-l] [-H] URL...",
+	 "List a directory (or show one file), sorted by name; directories "
+	 "end in '/'.\n"
+	 "  -l, --long            type, size, modification time, name\n"
+	 "  -H, --human-readable  sizes in KiB, MiB, ... (with -l)\n"},
+	{"stat", cmd_stat, 0, 1, -1, "URL...",
+	 "Show size, attributes, file id and times of files or "
+	 "directories.\n"},
+	{"cat", cmd_cat, 0, 1, -1, "URL...", "Write files to stdout.\n"},
+	{"get", cmd_get, CLI_F_RECURSIVE, 1, 2, "[-r] URL [LOCAL]",
+	 "Download a file (or with -r a directory tree) to LOCAL: a file "
+	 "name, an existing\ndirectory (the remote name is kept), or '-' "
+	 "for stdout. Default: the remote\nname in the current directory. "
+	 "A regular file is written under a temporary\nname "
+	 "(.NAME.smbiov-XXXXXX), fsync'd and renamed when complete: a "
+	 "failed transfer\nleaves no partial file. Pipes and devices are "
+	 "written directly.\n"
+	 "  -r, --recursive       copy a directory tree\n"},
+	{"put", cmd_put, CLI_F_RECURSIVE, 2, 2, "[-r] LOCAL URL",
+	 "Upload a file (or with -r a directory tree); LOCAL '-' is stdin. "
+	 "When URL is a\nshare root or an existing directory, the upload "
+	 "keeps its local name inside it.\n"
+	 "  -r, --recursive       copy a directory tree\n"},
+	{"cp", cmd_cp, 0, 2, 2, "URL URL",
+	 "Copy a remote file to another remote place (possibly another "
+	 "server),\nthrough this machine.\n"},
+	{"rm", cmd_rm, CLI_F_RECURSIVE, 1, -1, "[-r] URL...",
+	 "Delete files; with -r also directories and everything in them.\n"
+	 "  -r, --recursive       delete directory trees\n"},
+	{"mkdir", cmd_mkdir, CLI_F_PARENTS, 1, -1, "[-p] URL...",
+	 "Create directories.\n"
+	 "  -p, --parents         create missing parents; no error if "
+	 "it exists\n"},
+	{"rmdir", cmd_rmdir, 0, 1, -1, "URL...", "Remove empty directories.\n"},
+	{"mv", cmd_mv, CLI_F_FORCE, 2, 2, "[-f] URL DEST",
+	 "Rename within one share. DEST is a URL on the same share or a "
+	 "path: from the\nshare root when it starts with '/', else beside "
+	 "the source. Into an existing\ndirectory DEST the source keeps "
+	 "its name.\n"
+	 "  -f, --force           replace an existing file\n"},
+	{"df", cmd_df, CLI_F_HUMAN, 1, -1, "[-H] URL...",
+	 "Show the size and free space of shares.\n"
+	 "  -H, --human-readable  sizes in KiB, MiB, ...\n"},
+};
+
+#define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+static void print_version(void)
+{
+	printf("smbiov %s\n", SMBIOV_CLI_VERSION);
+}
+
+static void print_help(void)
+{
+	printf("Usage: smbiov [OPTIONS] COMMAND [COMMAND-OPTIONS] ARGS\n"
+	       "A userspace SMB2/3 client. " URLHELP "\n\nCommands:\n");
+	for (size_t i = 0; i < CLI_NCMDS; i++)
+		printf("  %-6s %s\n", cli_cmds[i].name, cli_cmds[i].synopsis);
+	printf("\n");
+	cli_print_options();
+	printf("  -V, --version        print the version\n\n"
+	       "Environment: SMBIOV_PASSWORD  the password (when no "
+	       "--credentials file gives one)\n\nExit codes:\n");
+	cli_exit_print_docs(stdout);
+	printf("\n'smbiov COMMAND --help' describes one command.\n");
+}
+
+static void print_cmd_help(const struct cli_cmd *cmd)
+{
+	printf("Usage: smbiov %s [OPTIONS] %s\n%s\n%s\n\n", cmd->name,
+	       cmd->synopsis, cmd->help, URLHELP);
+	cli_print_options();
+	printf("\nExit codes:\n");
+	cli_exit_print_docs(stdout);
+}
+
+static const struct cli_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < CLI_NCMDS; i++)
+		if (!strcmp(cli_cmds[i].name, name))
+			return &cli_cmds[i];
+	return NULL;
+}
+
+/*
+ * SIGINT/SIGTERM/SIGHUP: remove the temporary file being written, restore
+ * the terminal, exit 10. Only async-signal-safe calls here; remote
+ * handles die with the connection.
+ */
+static void on_signal(int sig)
+{
+	static const char msg[] = "\nsmbiov: interrupted\n";
+	ssize_t w;
+
+	(void)sig;
+	local_out_signal_cleanup();
+	creds_signal_restore();
+	w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+	_exit(CLI_EXIT_INTR);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* a closed pipe or socket is an error to report, not a death */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int run(int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	struct cli_opts o;
+	int first, code, nargs;
+
+	cli_opts_init(&o);
+	code = cli_parse_args(argc, argv, &o, 0, true, &first);
+	if (code)
+		return code;
+	if (o.version) {
+		print_version();
+		return 0;
+	}
+	if (first >= argc) {
+		if (o.help) {
+			print_help();
+			return 0;
+		}
+		fprintf(stderr, "smbiov: no command (see 'smbiov --help')\n");
+		return CLI_EXIT_USAGE;
+	}
+	argc -= first;
+	argv += first;
+	if (!strcmp(argv[0], "help")) {
+		cmd = argc > 1 ? find_cmd(argv[1]) : NULL;
+		if (cmd)
+			print_cmd_help(cmd);
+		else
+			print_help();
+		return argc > 1 && !cmd ? CLI_EXIT_USAGE : 0;
+	}
+	cmd = find_cmd(argv[0]);
+	if (!cmd) {
+		fprintf(stderr,
+			"smbiov: unknown command '%s' (see 'smbiov --help')\n",
+			argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	if (o.help) {
+		print_cmd_help(cmd);
+		return 0;
+	}
+	code = cli_parse_args(argc, argv, &o, cmd->flags, false, &first);
+	if (code)
+		return code;
+	if (o.help) {
+		print_cmd_help(cmd);
+		return 0;
+	}
+	nargs = argc - first;
+	if (nargs < cmd->min_args ||
+	    (cmd->max_args >= 0 && nargs > cmd->max_args)) {
+		fprintf(stderr,
+			"smbiov: usage: smbiov %s %s (see 'smbiov %s "
+			"--help')\n",
+			cmd->name, cmd->synopsis, cmd->name);
+		return CLI_EXIT_USAGE;
+	}
+	install_signals();
+	return cmd->run(&o, nargs, argv + first);
+}
+
+int main(int argc, char **argv)
+{
+	int code = run(argc, argv);
+
+	cli_creds_wipe();
+	if (fflush(stdout) && !code)
+		code = CLI_EXIT_LOCAL;
+	return code;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Moving file contents in CLI_CHUNK pieces with two page-aligned buffers:
+ * while one chunk is in flight on the network (an asynchronous library
+ * read or write, itself split by the engine into many subrequests), the
+ * other is written to or read from the local side.
+ */
+#ifndef SMBIOV_CLI_XFER_H
+#define SMBIOV_CLI_XFER_H
+
+#include "cli.h"
+#include "progress.h"
+
+/* The other end of a transfer: a local fd or a remote file. */
+struct xfer_end {
+	int fd;			 /* local, when f is NULL */
+	struct smbiov_file *f;	 /* remote */
+	struct smbiov_client *c; /* remote: its client */
+	const char *target;	 /* for messages */
+};
+
+/*
+ * xfer_copy - copy everything from @src to @dst until @src's end
+ * @src: a remote file (read asynchronously when @dst is local) or a local
+ *	 fd (read to the end: a pipe works)
+ * @dst: a local fd or a remote file (written from offset 0)
+ * @p: progress, advanced per chunk (may be off)
+ *
+ * Returns 0 or an exit code after printing one line. Never returns while
+ * the library still holds a buffer.
+ */
+int xfer_copy(const struct xfer_end *src, const struct xfer_end *dst,
+	      struct progress *p);
+
+#endif
