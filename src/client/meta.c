@@ -57,8 +57,9 @@ static int all_decode(const struct smb_req *r, uint32_t outlen,
 
 	ret = smb2_query_info_rsp_decode(r->rsp, r->rsp_len, outlen, &buf,
 					 &len);
+	/* stat never uses FileName: don't fail on how a peer encodes it. */
 	if (ret == 0)
-		ret = smb2_file_all_decode(buf, len, &a);
+		ret = smb2_file_all_fixed_decode(buf, len, &a);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
 				     "QUERY_INFO: bad FileAllInformation");

@@ -125,11 +125,23 @@ int smb2_file_all_decode(const uint8_t *p, size_t len,
 			 struct smb2_file_all *out)
 {
 	uint32_t nlen;
+	int ret;
 
 	if (!p || len < FSCC_FILE_ALL_FIXED)
 		return -EBADMSG;
 	nlen = le32_get(p + 96);
 	if (name_check(len, FSCC_FILE_ALL_FIXED, nlen))
+		return -EBADMSG;
+	ret = smb2_file_all_fixed_decode(p, len, out);
+	out->name = nlen ? p + FSCC_FILE_ALL_FIXED : NULL;
+	out->name_len = nlen;
+	return ret;
+}
+
+int smb2_file_all_fixed_decode(const uint8_t *p, size_t len,
+			       struct smb2_file_all *out)
+{
+	if (!p || len < FSCC_FILE_ALL_FIXED)
 		return -EBADMSG;
 	basic_get(p, &out->basic);
 	standard_get(p + 40, &out->standard);
@@ -139,8 +151,8 @@ int smb2_file_all_decode(const uint8_t *p, size_t len,
 	out->current_byte_offset = le64_get(p + 80);
 	out->mode = le32_get(p + 88);
 	out->alignment_requirement = le32_get(p + 92);
-	out->name = nlen ? p + FSCC_FILE_ALL_FIXED : NULL;
-	out->name_len = nlen;
+	out->name = NULL;
+	out->name_len = 0;
 	return 0;
 }
 

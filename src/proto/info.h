@@ -225,6 +225,20 @@ int smb2_file_all_decode(const uint8_t *p, size_t len,
 			 struct smb2_file_all *out);
 
 /**
+ * smb2_file_all_fixed_decode - FileAllInformation without its name
+ * @p: information buffer
+ * @len: bytes at @p (>= 100)
+ * @out: filled on success; @out->name is NULL
+ *
+ * For callers that never use FileName (stat): the name field is not
+ * looked at, so a peer that fills it oddly (impacket sends ASCII with a
+ * character count) costs nothing; the fixed part is still bounds-checked.
+ * Return: 0 or -EBADMSG (shorter than the fixed part).
+ */
+int smb2_file_all_fixed_decode(const uint8_t *p, size_t len,
+			       struct smb2_file_all *out);
+
+/**
  * smb2_fs_full_size_decode - FileFsFullSizeInformation (MS-FSCC 2.5.4)
  * @p: information buffer
  * @len: bytes at @p (>= 32)

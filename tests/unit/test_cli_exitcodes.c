@@ -19,6 +19,8 @@ struct exit_case {
 };
 
 static const struct exit_case cases[] = {
+	/* a reply that fails its signature check after login: protocol */
+	{SMBIOV_PHASE_IO, 0, -EKEYREJECTED, CLI_EXIT_PROTO},
 	/* unknown host: resolve phase, whatever errno the resolver gave */
 	{SMBIOV_PHASE_RESOLVE, 0, -ENOENT, CLI_EXIT_CONNECT},
 	{SMBIOV_PHASE_RESOLVE, 0, -EAGAIN, CLI_EXIT_CONNECT},

@@ -229,6 +229,19 @@ static void test_file_all(void)
 	le32_put(buf + 96, 0);
 	T_EXPECT_EQ(smb2_file_all_decode(buf, 100, &a), 0);
 	T_EXPECT(a.name == NULL && a.name_len == 0);
+	/*
+	 * The fixed-part decoder (stat) ignores FileName however it is
+	 * encoded (an odd ASCII length, as impacket sends) but still needs
+	 * the whole fixed part.
+	 */
+	le32_put(buf + 96, 1);
+	T_EXPECT_EQ(smb2_file_all_decode(buf, 101, &a), -EBADMSG);
+	T_EXPECT_EQ(smb2_file_all_fixed_decode(buf, 101, &a), 0);
+	T_EXPECT_EQ(a.standard.end_of_file, 3000);
+	T_EXPECT_EQ(a.index_number, 0xDEADBEEF);
+	T_EXPECT(a.name == NULL && a.name_len == 0);
+	for (size_t n = 0; n < 100; n++)
+		T_EXPECT_EQ(smb2_file_all_fixed_decode(buf, n, &a), -EBADMSG);
 }
 
 static void test_fs_classes(void)

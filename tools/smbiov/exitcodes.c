@@ -46,7 +46,7 @@ static const struct cli_exit_row cli_exit_table[] = {
 	ROW(ANY_PHASE, STATUS_DOWNGRADE_DETECTED, 0, CLI_EXIT_PROTO,
 	    "security downgrade detected"),
 	ROW(SMBIOV_PHASE_NEGOTIATE, 0, -EPROTO, CLI_EXIT_PROTO,
-	    "negotiation failed (required signing or encryption unavailable?)"),
+	    "negotiation failed"),
 	ROW(SMBIOV_PHASE_NEGOTIATE, 0, -EPROTONOSUPPORT, CLI_EXIT_PROTO,
 	    "no common protocol dialect"),
 
@@ -113,6 +113,8 @@ static const struct cli_exit_row cli_exit_table[] = {
 	ROW(ANY_PHASE, 0, -EPROTONOSUPPORT, CLI_EXIT_PROTO,
 	    "no common protocol dialect"),
 	ROW(ANY_PHASE, 0, -EILSEQ, CLI_EXIT_PROTO, "malformed reply"),
+	ROW(ANY_PHASE, 0, -EKEYREJECTED, CLI_EXIT_PROTO,
+	    "reply failed its signature or integrity check"),
 
 	/* the connection went away or stopped answering */
 	ROW(ANY_PHASE, 0, -ETIMEDOUT, CLI_EXIT_CONNECT, "server timed out"),
