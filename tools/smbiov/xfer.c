@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <stdatomic.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -10,28 +10,54 @@
 struct xfer_slot {
 	void *buf;
 	struct smbiov_iter it;
-	_Atomic ssize_t result;
-	bool pending; /* submitted asynchronously, not yet waited for */
+	ssize_t result; /* under xfer.lock while pending */
+	size_t len;	/* bytes submitted */
+	bool busy;	/* submitted, result not yet consumed */
+	bool pending;	/* submitted asynchronously, not yet waited for */
+	bool done;	/* its completion ran (under xfer.lock) */
+};
+
+/*
+ * Two slots, both on the network at once: a slot is waited for on its
+ * own (not with smbiov_aio_wait, which waits for every request of the
+ * client), so the next chunk's request is already in flight while this
+ * one's data is written out.
+ */
+struct xfer;
+
+struct xfer_cb {
+	struct xfer *x;
+	struct xfer_slot *s;
 };
 
 struct xfer {
 	struct xfer_slot s[2];
-	bool sync;  /* the library has no asynchronous I/O: plain calls */
-	bool stuck; /* a wait failed: the library may still hold a buffer */
+	struct xfer_cb cb[2]; /* completion arguments, one per slot */
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	bool sync; /* the library has no asynchronous I/O: plain calls */
 };
 
+/* Runs on the library's receiver thread: record and wake, nothing more. */
 static void xfer_done(void *arg, ssize_t result)
 {
-	struct xfer_slot *s = arg;
+	struct xfer_cb *cb = arg;
 
-	atomic_store(&s->result, result);
+	pthread_mutex_lock(&cb->x->lock);
+	cb->s->result = result;
+	cb->s->done = true;
+	pthread_cond_broadcast(&cb->x->cv);
+	pthread_mutex_unlock(&cb->x->lock);
 }
 
 /* Private anonymous memory (DESIGN.md §2 "Fork"), page-aligned. */
 static int xfer_init(struct xfer *x)
 {
 	memset(x, 0, sizeof(*x));
+	pthread_mutex_init(&x->lock, NULL);
+	pthread_cond_init(&x->cv, NULL);
 	for (int i = 0; i < 2; i++) {
+		x->cb[i] = (struct xfer_cb){x, &x->s[i]};
 		void *p = mmap(NULL, CLI_CHUNK, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -47,11 +73,14 @@ static int xfer_init(struct xfer *x)
 
 static void xfer_release(struct xfer *x)
 {
-	/* never free what an unfinished request may still write into */
-	if (x->stuck)
-		return;
+	/*
+	 * Every submitted slot was waited for (xfer_drain), and the library
+	 * runs each completion exactly once, after it let go of the buffer.
+	 */
 	for (int i = 0; i < 2; i++)
 		munmap(x->s[i].buf, CLI_CHUNK);
+	pthread_cond_destroy(&x->cv);
+	pthread_mutex_destroy(&x->lock);
 }
 
 static bool no_aio(int ret)
@@ -64,6 +93,7 @@ static int slot_submit(struct xfer *x, const struct xfer_end *e,
 		       struct xfer_slot *s, size_t len, uint64_t off,
 		       bool write)
 {
+	struct xfer_cb *cb = &x->cb[s - x->s];
 	int ret;
 
 	ret = smbiov_iter_ubuf(&s->it,
@@ -71,50 +101,55 @@ static int slot_submit(struct xfer *x, const struct xfer_end *e,
 			       s->buf, len);
 	if (ret)
 		return ret;
+	s->len = len;
+	s->busy = true;
 	if (!x->sync) {
-		atomic_store(&s->result, 0);
+		s->done = false;
+		s->result = 0;
 		if (write)
-			ret = smbiov_aio_write(e->f, &s->it, off, xfer_done, s);
+			ret = smbiov_aio_write(e->f, &s->it, off, xfer_done,
+					       cb);
 		else
-			ret = smbiov_aio_read(e->f, &s->it, off, xfer_done, s);
+			ret = smbiov_aio_read(e->f, &s->it, off, xfer_done, cb);
 		if (!ret) {
 			s->pending = true;
 			return 0;
 		}
-		if (!no_aio(ret))
+		if (!no_aio(ret)) {
+			s->busy = false;
 			return ret;
+		}
 		x->sync = true;
 	}
 	if (write)
-		atomic_store(&s->result, smbiov_pwrite(e->f, s->buf, len, off));
+		s->result = smbiov_pwrite(e->f, s->buf, len, off);
 	else
-		atomic_store(&s->result, smbiov_pread(e->f, s->buf, len, off));
+		s->result = smbiov_pread(e->f, s->buf, len, off);
 	return 0;
 }
 
-static ssize_t slot_wait(struct xfer *x, const struct xfer_end *e,
-			 struct xfer_slot *s)
+/* The result of @s's request, once the library has let go of its buffer. */
+static ssize_t slot_wait(struct xfer *x, struct xfer_slot *s)
 {
 	ssize_t r;
 
-	if (s->pending) {
-		int ret = smbiov_aio_wait(e->c);
-
-		s->pending = false;
-		r = atomic_load(&s->result);
-		if (ret < 0) {
-			x->stuck = true;
-			return r < 0 ? r : ret;
-		}
-	}
-	return atomic_load(&s->result);
+	s->busy = false;
+	if (!s->pending)
+		return s->result;
+	pthread_mutex_lock(&x->lock);
+	while (!s->done)
+		pthread_cond_wait(&x->cv, &x->lock);
+	r = s->result;
+	pthread_mutex_unlock(&x->lock);
+	s->pending = false;
+	return r;
 }
 
-static void xfer_drain(struct xfer *x, const struct xfer_end *e)
+static void xfer_drain(struct xfer *x)
 {
 	for (int i = 0; i < 2; i++)
 		if (x->s[i].pending)
-			slot_wait(x, e, &x->s[i]);
+			slot_wait(x, &x->s[i]);
 }
 
 static int write_full(int fd, const char *p, size_t n)
@@ -151,31 +186,32 @@ static ssize_t read_full(int fd, char *buf, size_t n)
 	return (ssize_t)got;
 }
 
-/* remote -> local: asynchronous read of chunk k+1 while chunk k is written */
+/*
+ * remote -> local: the reads of chunks k and k+1 are on the network while
+ * chunk k-1 is written out; chunks complete in file order because slots
+ * are waited for alternately.
+ */
 static int xfer_get(struct xfer *x, const struct xfer_end *src,
 		    const struct xfer_end *dst, struct progress *p)
 {
-	uint64_t off = 0;
+	uint64_t next = 0;
 	int cur = 0, ret, code = 0;
 
-	ret = slot_submit(x, src, &x->s[0], CLI_CHUNK, 0, false);
-	if (ret)
-		return cli_report_ret(src->target, ret);
+	for (int i = 0; i < 2; i++) {
+		ret = slot_submit(x, src, &x->s[i], CLI_CHUNK, next, false);
+		if (ret) {
+			code = cli_report_ret(src->target, ret);
+			goto out;
+		}
+		next += CLI_CHUNK;
+	}
 	for (;;) {
 		struct xfer_slot *s = &x->s[cur];
-		ssize_t n = slot_wait(x, src, s);
+		ssize_t n = slot_wait(x, s);
 
 		if (n < 0) {
 			code = cli_report_ret(src->target, (int)n);
 			break;
-		}
-		if ((size_t)n == CLI_CHUNK) {
-			ret = slot_submit(x, src, &x->s[cur ^ 1], CLI_CHUNK,
-					  off + (uint64_t)n, false);
-			if (ret) {
-				code = cli_report_ret(src->target, ret);
-				break;
-			}
 		}
 		ret = write_full(dst->fd, s->buf, (size_t)n);
 		if (ret) {
@@ -184,13 +220,19 @@ static int xfer_get(struct xfer *x, const struct xfer_end *src,
 								"write", ret);
 			break;
 		}
-		off += (uint64_t)n;
 		progress_add(p, (uint64_t)n);
 		if ((size_t)n < CLI_CHUNK)
+			break; /* end of file; the other slot read past it */
+		ret = slot_submit(x, src, s, CLI_CHUNK, next, false);
+		if (ret) {
+			code = cli_report_ret(src->target, ret);
 			break;
+		}
+		next += CLI_CHUNK;
 		cur ^= 1;
 	}
-	xfer_drain(x, src);
+out:
+	xfer_drain(x);
 	return code;
 }
 
@@ -212,39 +254,56 @@ static ssize_t src_read(const struct xfer_end *src, void *buf, uint64_t off,
 	return n;
 }
 
-/* anything -> remote: read chunk k+1 while chunk k is written remotely */
+/*
+ * anything -> remote: two chunks are written remotely at once; the slot
+ * that completes first is refilled from the source and resubmitted.
+ */
 static int xfer_put(struct xfer *x, const struct xfer_end *src,
 		    const struct xfer_end *dst, struct progress *p)
 {
-	uint64_t off = 0;
+	uint64_t next = 0;
 	int cur = 0, ret, code = 0;
-	ssize_t n = src_read(src, x->s[0].buf, 0, &code);
+	bool more = true; /* the source may have more bytes */
 
-	while (n > 0 && !code) {
+	for (;;) {
 		struct xfer_slot *s = &x->s[cur];
-		ssize_t next = 0, w;
+		ssize_t w;
 
-		ret = slot_submit(x, dst, s, (size_t)n, off, true);
-		if (ret) {
-			code = cli_report_ret(dst->target, ret);
+		/* Keep both slots busy while the source lasts. */
+		for (int i = 0; i < 2 && more && !code; i++) {
+			struct xfer_slot *f = &x->s[cur ^ i];
+			ssize_t n;
+
+			if (f->busy)
+				continue;
+			n = src_read(src, f->buf, next, &code);
+			if (n <= 0) {
+				more = false;
+				break;
+			}
+			more = (size_t)n == CLI_CHUNK;
+			ret = slot_submit(x, dst, f, (size_t)n, next, true);
+			if (ret) {
+				code = cli_report_ret(dst->target, ret);
+				break;
+			}
+			next += (uint64_t)n;
+		}
+		if (code || !s->busy)
+			break;
+		w = slot_wait(x, s);
+		if (w < 0) {
+			code = cli_report_ret(dst->target, (int)w);
 			break;
 		}
-		if ((size_t)n == CLI_CHUNK)
-			next = src_read(src, x->s[cur ^ 1].buf,
-					off + (uint64_t)n, &code);
-		w = slot_wait(x, dst, s);
-		if (w < 0 && !code)
-			code = cli_report_ret(dst->target, (int)w);
-		else if (w != n && !code)
+		if ((size_t)w != s->len) {
 			code = cli_report_ret(dst->target, -EIO);
-		if (code)
 			break;
-		off += (uint64_t)n;
-		progress_add(p, (uint64_t)n);
-		n = next;
+		}
+		progress_add(p, (uint64_t)w);
 		cur ^= 1;
 	}
-	xfer_drain(x, dst);
+	xfer_drain(x);
 	return code;
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Moving file contents in CLI_CHUNK pieces with two page-aligned buffers:
- * while one chunk is in flight on the network (an asynchronous library
- * read or write, itself split by the engine into many subrequests), the
- * other is written to or read from the local side.
+ * Moving file contents in CLI_CHUNK pieces with two page-aligned buffers,
+ * both on the network at once (asynchronous library reads or writes, each
+ * split by the engine into many subrequests): a get writes chunk k out
+ * while chunk k+1 is already being received, a put refills whichever slot
+ * finished first, so the link never waits for the local side.
  */
 #ifndef SMBIOV_CLI_XFER_H
 #define SMBIOV_CLI_XFER_H
