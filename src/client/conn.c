@@ -8,6 +8,7 @@
 #include "client/engine.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,98 @@ void smb_set_break_handler(struct smbiov_client *c,
 	pthread_mutex_unlock(&c->lock);
 }
 
+static int ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	if (a->tv_nsec != b->tv_nsec)
+		return a->tv_nsec < b->tv_nsec ? -1 : 1;
+	return 0;
+}
+
+static struct smb_req *node_req(struct smb_mid_node *n)
+{
+	return (struct smb_req *)((char *)n - offsetof(struct smb_req, e.node));
+}
+
+/*
+ * The earliest deadline of an asynchronous request in the table, into
+ * @d; false if none has one. Under c->lock. A scan, but the watchdog runs
+ * it only when it wakes: at a deadline (about once per timeout while
+ * requests come and go) or when an earlier one was armed.
+ */
+static bool earliest_deadline(struct smbiov_client *c, struct timespec *d)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < SMB_MID_BUCKETS; i++) {
+		for (struct smb_mid_node *n = c->table.bucket[i]; n;
+		     n = n->next) {
+			const struct smb_req *r = node_req(n);
+
+			/* smb_wait() times synchronous ones itself. */
+			if (r->e.sync || !r->e.deadline.tv_sec ||
+			    r->e.receiving)
+				continue;
+			if (!any || ts_cmp(&r->e.deadline, d) < 0)
+				*d = r->e.deadline;
+			any = true;
+		}
+	}
+	return any;
+}
+
+void smb_watchdog_arm_locked(struct smbiov_client *c, const struct timespec *d)
+{
+	/*
+	 * Deadlines mostly grow (same timeout, later submission): the
+	 * watchdog is woken only when it sleeps with nothing to watch or
+	 * until a later moment than @d.
+	 */
+	if (!c->wd_until.tv_sec || ts_cmp(d, &c->wd_until) < 0) {
+		c->wd_until = *d;
+		pthread_cond_signal(&c->wd_cv);
+	}
+}
+
+/*
+ * The Request Expiration Timer of MS-SMB2 3.2.6.1 for asynchronous
+ * requests: kill the connection when one outlives its deadline (its
+ * timeout after it was sent, or after its last interim response,
+ * 3.2.5.1.5), on time rather than when the socket next idles. Failing
+ * just the request would leave the server's MessageId window unknown.
+ */
+static void *watchdog_thread(void *arg)
+{
+	struct smbiov_client *c = arg;
+	struct timespec now, d;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->closing && !c->dead) {
+		if (!earliest_deadline(c, &d)) {
+			c->wd_until.tv_sec = 0;
+			c->wd_until.tv_nsec = 0;
+			pthread_cond_wait(&c->wd_cv, &c->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (ts_cmp(&now, &d) >= 0) {
+			pthread_mutex_unlock(&c->lock);
+			/*
+			 * The server's view of the MessageId window is now
+			 * unknown: the connection cannot be trusted further.
+			 */
+			smb_conn_kill(c, -ETIMEDOUT);
+			pthread_mutex_lock(&c->lock);
+			break;
+		}
+		c->wd_until = d;
+		pthread_cond_timedwait(&c->wd_cv, &c->lock, &d);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
 int smb_engine_start(struct smbiov_client *c)
 {
 	int ret = pthread_create(&c->rx_thread, NULL, smb_recv_thread, c);
@@ -56,6 +149,10 @@ int smb_engine_start(struct smbiov_client *c)
 	if (ret)
 		return -ret;
 	c->rx_started = true;
+	ret = pthread_create(&c->wd_thread, NULL, watchdog_thread, c);
+	if (ret)
+		return -ret;
+	c->wd_started = true;
 	return 0;
 }
 
@@ -65,18 +162,53 @@ void smb_engine_stop(struct smbiov_client *c)
 	c->closing = true;
 	if (c->t)
 		smb_transport_shutdown(c->t);
+	pthread_cond_signal(&c->wd_cv);
 	pthread_mutex_unlock(&c->lock);
 	if (c->rx_started) {
 		pthread_join(c->rx_thread, NULL);
 		c->rx_started = false;
 	}
+	if (c->wd_started) {
+		pthread_join(c->wd_thread, NULL);
+		c->wd_started = false;
+	}
 	/* Anything still pending (there should be nothing) fails now. */
 	smb_conn_kill(c, -ESHUTDOWN);
 }
 
+void smb_aio_get(struct smbiov_client *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->aio_pending++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void smb_aio_put(struct smbiov_client *c)
+{
+	pthread_mutex_lock(&c->lock);
+	/* A waiter may free @c once it sees 0 and we let go of the lock. */
+	if (c->aio_pending && --c->aio_pending == 0)
+		pthread_cond_broadcast(&c->aio_cv);
+	pthread_mutex_unlock(&c->lock);
+}
+
+SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c)
+{
+	if (!c)
+		return -EINVAL;
+	/* A forked child's copy of the lock may be held by a dead thread. */
+	if (getpid() != c->pid)
+		return smb_client_check(c);
+	pthread_mutex_lock(&c->lock);
+	while (c->aio_pending)
+		pthread_cond_wait(&c->aio_cv, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
 static void client_free(struct smbiov_client *c)
 {
-	if (c->rx_started || c->t)
+	if (c->rx_started || c->wd_started || c->t)
 		smb_engine_stop(c);
 	smb_transport_release(c->t);
 	if (c->have_signer) {
@@ -90,6 +222,8 @@ static void client_free(struct smbiov_client *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->send_lock);
 	pthread_cond_destroy(&c->credit_cv);
+	pthread_cond_destroy(&c->wd_cv);
+	pthread_cond_destroy(&c->aio_cv);
 	free(c->host);
 	free(c->share);
 	free(c->unc);
@@ -109,16 +243,48 @@ static struct smbiov_client *client_new(const struct smbiov_options *o)
 	c->max_frame = INITIAL_MAX_FRAME;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
-	if (smb_cond_init(&c->credit_cv)) {
-		pthread_mutex_destroy(&c->lock);
-		pthread_mutex_destroy(&c->send_lock);
-		free(c);
-		return NULL;
-	}
+	if (smb_cond_init(&c->credit_cv))
+		goto fail_cv0;
+	if (smb_cond_init(&c->wd_cv))
+		goto fail_cv1;
+	if (smb_cond_init(&c->aio_cv))
+		goto fail_cv2;
 	smb_credits_init(&c->credits, 0);
 	smb_mid_table_init(&c->table);
 	smb2_preauth_init(&c->preauth);
 	return c;
+
+fail_cv2:
+	pthread_cond_destroy(&c->wd_cv);
+fail_cv1:
+	pthread_cond_destroy(&c->credit_cv);
+fail_cv0:
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->send_lock);
+	free(c);
+	return NULL;
+}
+
+int smb_client_from_transport(struct smb_transport *t, int timeout_ms,
+			      struct smbiov_client **out)
+{
+	struct smbiov_options o = {.timeout_ms = timeout_ms};
+	struct smbiov_client *c = client_new(&o);
+	int ret;
+
+	*out = NULL;
+	if (!c) {
+		smb_transport_release(t);
+		return -ENOMEM;
+	}
+	c->t = t;
+	ret = smb_engine_start(c);
+	if (ret) {
+		client_free(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
 }
 
 /* \\host\share, the TREE_CONNECT path (MS-SMB2 2.2.9). */

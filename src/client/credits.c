@@ -16,6 +16,7 @@ void smb_credits_init(struct smb_credits *cr, uint32_t target)
 	cr->in_flight = 0;
 	cr->max_in_flight = 0;
 	cr->target = target ? target : SMB_CREDIT_TARGET;
+	cr->need = 0;
 	cr->next_mid = 0;
 }
 
@@ -55,6 +56,8 @@ uint16_t smb_credits_ask(const struct smb_credits *cr, uint16_t charge)
 
 		ask += gap < SMB_CREDIT_ASK_MAX ? gap : SMB_CREDIT_ASK_MAX;
 	}
+	if (cr->need > held && ask < charge + (cr->need - held))
+		ask = charge + (cr->need - held);
 	return (uint16_t)(ask > 0xFFFF ? 0xFFFF : ask);
 }
 

@@ -27,6 +27,8 @@
  * @in_flight: credits charged to requests still waiting for a final reply
  * @max_in_flight: the largest @in_flight seen (statistics)
  * @target: window size we ask the server to grow to
+ * @need: window a request is waiting for (its charge) that we don't hold,
+ *	or 0: requests ask for the whole shortfall at once
  * @next_mid: the next unused MessageId
  */
 struct smb_credits {
@@ -34,6 +36,7 @@ struct smb_credits {
 	uint32_t in_flight;
 	uint32_t max_in_flight;
 	uint32_t target;
+	uint32_t need;
 	uint64_t next_mid;
 };
 
@@ -72,7 +75,10 @@ int smb_credits_take(struct smb_credits *cr, uint16_t charge, uint64_t *mid);
  * @charge: its charge
  *
  * Asks for the charge back plus part of the shortfall against the target
- * window, so the window grows to @cr->target and then holds steady.
+ * window, so the window grows to @cr->target and then holds steady; and
+ * when a request waits for more than is held (@cr->need), for all of that
+ * shortfall (MS-SMB2 3.2.4.1.5: a client may ask for credits in any
+ * request).
  */
 uint16_t smb_credits_ask(const struct smb_credits *cr, uint16_t charge);
 

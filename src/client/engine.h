@@ -66,6 +66,11 @@
  * MS-SMB2 3.2.4.1.1 / 3.2.5.14.12). Needs a session signer.
  */
 #define SMB_REQ_FORCE_SIGN 0x0020u
+/*
+ * Internal: on a credit shortfall with nothing in flight fail with
+ * -ENOBUFS instead of asking for credits (the refill ECHO itself).
+ */
+#define SMB_REQ_NO_REFILL 0x0040u
 
 struct smb_req;
 
@@ -278,6 +283,11 @@ struct smbiov_client {
 	/* engine */
 	pthread_mutex_t lock; /* table, credits, next_mid, dead, stats */
 	pthread_cond_t credit_cv;
+	/*
+	 * Credits asked for by smb_credit_refill() and not yet granted: no
+	 * second ECHO goes out while one is on its way (under @lock).
+	 */
+	bool refilling;
 	pthread_mutex_t send_lock; /* one message on the wire at a time */
 	struct smb_credits credits;
 	struct smb_mid_table table; /* pending requests by MessageId */
@@ -286,6 +296,28 @@ struct smbiov_client {
 	bool closing;
 	bool rx_started;
 	pthread_t rx_thread;
+	/* The receiver is inside a frame (receiver thread only). */
+	bool rx_in_frame;
+
+	/*
+	 * Deadline watchdog: a thread that sleeps until the earliest deadline
+	 * of an asynchronous request (synchronous callers watch their own in
+	 * smb_wait()) and kills the connection when one passes. The receiver
+	 * cannot do it: its socket waits are bounded by the transport's
+	 * timeout, not by the nearest deadline. Under @lock.
+	 */
+	pthread_cond_t wd_cv;
+	struct timespec wd_until; /* what the watchdog sleeps until; 0: idle */
+	bool wd_started;
+	pthread_t wd_thread;
+
+	/*
+	 * Asynchronous file I/O not yet completed (io.c: counted from
+	 * submission until after the caller's done() returned);
+	 * smbiov_aio_wait() sleeps on @aio_cv until it is 0. Under @lock.
+	 */
+	size_t aio_pending;
+	pthread_cond_t aio_cv;
 
 	/*
 	 * Unsolicited OPLOCK_BREAK handler (MS-SMB2 3.2.5.19): runs on the
@@ -374,20 +406,50 @@ void smb_error_clear(void);
 /* ---- internal, between the engine's own files -----------------------------
  */
 
-/* conn.c: the receiver thread entry and teardown. */
+/* conn.c: the receiver and watchdog threads' start and teardown. */
 int smb_engine_start(struct smbiov_client *c);
 void smb_engine_stop(struct smbiov_client *c);
+/*
+ * conn.c: a client on an already connected transport @t (ownership
+ * passes), threads running, no phases run: the caller (unit tests with a
+ * scripted server) fills in what NEGOTIATE and SESSION_SETUP would have.
+ * Released with smbiov_disconnect().
+ */
+int smb_client_from_transport(struct smb_transport *t, int timeout_ms,
+			      struct smbiov_client **out);
+/*
+ * conn.c: count an asynchronous operation in (smb_aio_get) and out
+ * (smb_aio_put, after its completion has run); smbiov_aio_wait() waits
+ * for the count to reach 0.
+ */
+void smb_aio_get(struct smbiov_client *c);
+void smb_aio_put(struct smbiov_client *c);
+/*
+ * conn.c: an asynchronous request with deadline @d entered the table:
+ * wake the watchdog if @d is earlier than what it sleeps until. Under
+ * c->lock.
+ */
+void smb_watchdog_arm_locked(struct smbiov_client *c, const struct timespec *d);
 /* Mark the connection dead with @err and fail everything pending. */
 void smb_conn_kill(struct smbiov_client *c, int err);
 
 /* send.c: build, sign/seal and send one message of @n requests. */
 int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		  bool wait_credit);
+/*
+ * send.c: the connection holds fewer credits than one request of
+ * @charge needs and nothing is in flight that would bring more: ask the
+ * server for them with an ECHO (MS-SMB2 3.2.4.1.5 lets any request ask).
+ * Returns 0 when the ECHO brought enough, -ENOBUFS when the server would
+ * not grant them, or the ECHO's error.
+ */
+int smb_credit_refill(struct smbiov_client *c, uint16_t charge);
 /* send.c: wait for @r to complete (sync callers). */
 int smb_wait(struct smbiov_client *c, struct smb_req *r);
 /* send.c: a condvar timed on CLOCK_MONOTONIC; a deadline @timeout_ms on. */
 int smb_cond_init(pthread_cond_t *cv);
 void smb_deadline(struct timespec *ts, int timeout_ms);
+bool smb_deadline_passed(const struct timespec *d);
 /* recv.c: the receiver thread body. */
 void *smb_recv_thread(void *arg);
 /*

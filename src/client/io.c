@@ -78,75 +78,6 @@ struct io_ctx {
 	void *arg;
 };
 
-/* ---- outstanding asynchronous requests per client -------------------------
- * The client struct belongs to the engine, so the count lives here, keyed
- * by client. Few clients, few lookups: a list under one lock.
- */
-struct aio_count {
-	const struct smbiov_client *c;
-	size_t n;
-	struct aio_count *next;
-};
-
-static pthread_mutex_t aio_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t aio_cv = PTHREAD_COND_INITIALIZER;
-static struct aio_count *aio_list;
-
-static struct aio_count **aio_find(const struct smbiov_client *c)
-{
-	struct aio_count **p = &aio_list;
-
-	while (*p && (*p)->c != c)
-		p = &(*p)->next;
-	return p;
-}
-
-static int aio_get(const struct smbiov_client *c)
-{
-	struct aio_count **p;
-	int ret = 0;
-
-	pthread_mutex_lock(&aio_lock);
-	p = aio_find(c);
-	if (!*p) {
-		*p = calloc(1, sizeof(**p));
-		if (*p)
-			(*p)->c = c;
-	}
-	if (*p)
-		(*p)->n++;
-	else
-		ret = -ENOMEM;
-	pthread_mutex_unlock(&aio_lock);
-	return ret;
-}
-
-static void aio_put(const struct smbiov_client *c)
-{
-	struct aio_count **p, *e;
-
-	pthread_mutex_lock(&aio_lock);
-	p = aio_find(c);
-	e = *p;
-	if (e && --e->n == 0) {
-		*p = e->next;
-		free(e);
-		pthread_cond_broadcast(&aio_cv);
-	}
-	pthread_mutex_unlock(&aio_lock);
-}
-
-SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c)
-{
-	if (!c)
-		return -EINVAL;
-	pthread_mutex_lock(&aio_lock);
-	while (*aio_find(c))
-		pthread_cond_wait(&aio_cv, &aio_lock);
-	pthread_mutex_unlock(&aio_lock);
-	return 0;
-}
-
 /* ---- sizing ----------------------------------------------------------------
  */
 static bool multi_credit(const struct smbiov_client *c)
@@ -373,7 +304,7 @@ static void io_free(struct io_ctx *x)
 
 static void io_finish_async(struct io_ctx *x)
 {
-	const struct smbiov_client *c = x->c;
+	struct smbiov_client *c = x->c;
 	smbiov_aio_done_fn done = x->done;
 	void *arg = x->arg;
 	uint32_t status;
@@ -387,7 +318,8 @@ static void io_finish_async(struct io_ctx *x)
 		smbiov_bvecq_put(x->q);
 	io_free(x);
 	done(arg, res);
-	aio_put(c);
+	/* After done(): smbiov_aio_wait() returning means done() ran. */
+	smb_aio_put(c);
 }
 
 static struct io_ctx *io_new(struct smbiov_file *f, bool write)
@@ -530,8 +462,6 @@ static int io_async(struct smbiov_file *f, struct smbiov_iter *it,
 	x->done = done;
 	x->arg = arg;
 	ret = io_adopt(x, it);
-	if (ret == 0)
-		ret = aio_get(f->c);
 	if (ret) {
 		if (x->bv.bv)
 			smbiov_bvec_list_release(&x->bv);
@@ -543,6 +473,7 @@ static int io_async(struct smbiov_file *f, struct smbiov_iter *it,
 				     smbiov_strerror(ret));
 	}
 	/* From here on done() runs exactly once, whatever happens. */
+	smb_aio_get(f->c);
 	if (io_submit_all(x, offset))
 		io_finish_async(x);
 	return 0;

@@ -79,39 +79,23 @@ void smb_conn_kill(struct smbiov_client *c, int err)
 }
 
 /*
- * The transport's socket wait timed out (nothing arrived for timeout_ms):
- * not an error by itself. Stop if the client is closing; fail the
- * connection if an asynchronous request is past its deadline (synchronous
- * callers watch their own).
+ * The transport's socket wait timed out (nothing arrived for timeout_ms).
+ * Between frames that is not an error by itself, the server may just be
+ * slow: request deadlines are the watchdog's (conn.c) and smb_wait()'s
+ * business. Inside a frame it is: a server silent for that long in the
+ * middle of a message is gone, and the request being received (whose
+ * waiter no longer watches the clock, smb_wait()) must not hang. Stop
+ * too if the client is closing or the connection died meanwhile.
  */
 static int rx_tick(struct smbiov_client *c)
 {
-	struct timespec now;
 	int ret = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (c->rx_in_frame)
+		return -ETIMEDOUT;
 	pthread_mutex_lock(&c->lock);
-	if (c->dead || c->closing) {
+	if (c->dead || c->closing)
 		ret = c->dead ? c->dead : -ESHUTDOWN;
-		goto out;
-	}
-	for (size_t i = 0; i < SMB_MID_BUCKETS && !ret; i++) {
-		for (struct smb_mid_node *n = c->table.bucket[i]; n;
-		     n = n->next) {
-			struct smb_req *r = node_req(n);
-			const struct timespec *d = &r->e.deadline;
-
-			if (r->e.sync || !d->tv_sec)
-				continue;
-			if (now.tv_sec > d->tv_sec ||
-			    (now.tv_sec == d->tv_sec &&
-			     now.tv_nsec >= d->tv_nsec)) {
-				ret = -ETIMEDOUT;
-				break;
-			}
-		}
-	}
-out:
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -446,9 +430,11 @@ static int rx_frame(struct smbiov_client *c)
 	uint32_t len, proto;
 	int ret;
 
+	c->rx_in_frame = false;
 	ret = rx_bytes(c, hb, SMB2_NBSS_HDR_SIZE);
 	if (ret)
 		return ret;
+	c->rx_in_frame = true;
 	/* The length is bounded by what we negotiated (bug class 1). */
 	ret = smb2_nbss_decode(hb, SMB2_NBSS_HDR_SIZE, c->max_frame, &len);
 	if (ret)

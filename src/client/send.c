@@ -49,6 +49,15 @@ int smb_cond_init(pthread_cond_t *cv)
 	return -pthread_cond_init(cv, &mono_attr);
 }
 
+bool smb_deadline_passed(const struct timespec *d)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > d->tv_sec ||
+	       (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
+}
+
 void smb_deadline(struct timespec *ts, int timeout_ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
@@ -126,7 +135,8 @@ static int plan_elems(struct smbiov_client *c, struct smb_req **reqs, size_t n,
  * Take the credits for all @n requests at once (their MessageIds are then
  * consecutive) and enter them in the pending table. MS-SMB2 3.2.4.1.5: no
  * request goes out without credit; waiting is bounded by the first
- * request's timeout.
+ * request's timeout. Short of credit with nothing in flight (no response
+ * will bring more), ask the server for them (smb_credit_refill()).
  */
 static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 			size_t n, const struct elem_plan *p, bool wait,
@@ -150,6 +160,15 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 			goto out;
 		}
 		ret = smb_credits_take(&c->credits, (uint16_t)total, &mid);
+		if (ret == -ENOBUFS && wait &&
+		    !(reqs[0]->flags & SMB_REQ_NO_REFILL)) {
+			pthread_mutex_unlock(&c->lock);
+			ret = smb_credit_refill(c, (uint16_t)total);
+			pthread_mutex_lock(&c->lock);
+			if (ret)
+				break;
+			continue;
+		}
 		if (ret != -EAGAIN || !wait)
 			break;
 		if (tmo > 0) {
@@ -178,8 +197,11 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 		r->e.receiving = false;
 		r->e.node.mid = mid;
 		memset(&r->e.deadline, 0, sizeof(r->e.deadline));
-		if (t > 0)
+		if (t > 0) {
 			smb_deadline(&r->e.deadline, t);
+			if (!r->e.sync)
+				smb_watchdog_arm_locked(c, &r->e.deadline);
+		}
 		r->result = 0;
 		r->status = 0;
 		r->data_len = 0;
@@ -193,15 +215,99 @@ out:
 	return ret;
 }
 
-/* Undo take_credits() for requests that never went out. */
-static void untake(struct smbiov_client *c, struct smb_req **reqs, size_t n)
+int smb_credit_refill(struct smbiov_client *c, uint16_t charge)
 {
+	static const uint8_t body[4] = {SMB2_ECHO_SIZE, 0, 0, 0};
+	struct iovec iov = {.iov_base = (void *)body, .iov_len = sizeof(body)};
+	struct smb_credits *cr = &c->credits;
+	struct smb_req r;
+	int ret = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->dead) {
+		ret = c->dead;
+		goto out;
+	}
+	/* Enough now, or a response in flight will bring more: retry. */
+	if (cr->avail >= charge || cr->in_flight)
+		goto out;
+	/* Not even one credit to ask with: the server stopped us. */
+	if (!cr->avail) {
+		ret = -ENOBUFS;
+		goto out;
+	}
+	if (c->refilling) {
+		/* Another thread's ECHO is on its way: retry after it. */
+		while (c->refilling && !c->dead)
+			pthread_cond_wait(&c->credit_cv, &c->lock);
+		goto out;
+	}
+	c->refilling = true;
+	if (cr->need < charge)
+		cr->need = charge;
+	pthread_mutex_unlock(&c->lock);
+
+	/* Its CreditRequest covers cr->need (smb_credits_ask()). */
+	smb_req_init(&r, SMB2_ECHO);
+	r.flags = SMB_REQ_NO_TREE | SMB_REQ_QUIET | SMB_REQ_NO_REFILL;
+	r.body = &iov;
+	r.nbody = 1;
+	ret = smb_call(c, &r);
+	smb_req_release(&r);
+
+	pthread_mutex_lock(&c->lock);
+	c->refilling = false;
+	cr->need = 0;
+	pthread_cond_broadcast(&c->credit_cv);
+	/* The server granted less than asked: it will not grow the window. */
+	if (ret == -ENOBUFS || (!ret && cr->avail + cr->in_flight < charge))
+		ret = -ENOBUFS;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+/*
+ * Undo take_credits() for requests that did not (wholly) go out, and say
+ * what the caller may report. The connection may have died meanwhile
+ * (the receiver saw the reset first): smb_conn_kill() then already took
+ * them out of the table and completed them, and an smb_submit() request's
+ * done() ran or is about to run. Those count as sent, or done() would run
+ * for a request its submitter was told failed (the file layer counted it
+ * out twice, and its caller's completion never came). Returns @err when
+ * every request was withdrawn here, else 0, after completing the
+ * withdrawn ones with @err (only compounds, synchronous, mix the two).
+ */
+static int withdraw(struct smbiov_client *c, struct smb_req **reqs, size_t n,
+		    int err)
+{
+	bool out[SMB_COMPOUND_MAX];
+	size_t k = 0;
+
 	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < n; i++) {
-		smb_mid_remove(&c->table, &reqs[i]->e.node);
-		smb_credits_done(&c->credits, reqs[i]->e.charge);
+		struct smb_req *r = reqs[i];
+
+		out[i] = !r->e.complete && !r->e.receiving &&
+			 smb_mid_remove(&c->table, &r->e.node) == 0;
+		if (out[i]) {
+			smb_credits_done(&c->credits, r->e.charge);
+			k++;
+		}
+	}
+	if (k)
+		pthread_cond_broadcast(&c->credit_cv);
+	if (k != n) {
+		for (size_t i = 0; i < n; i++) {
+			if (!out[i])
+				continue;
+			reqs[i]->result = err;
+			reqs[i]->e.complete = true;
+		}
+		err = 0;
 	}
 	pthread_mutex_unlock(&c->lock);
+	return err;
 }
 
 /* Write the headers and bodies of the chain into @msg. */
@@ -389,13 +495,15 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		 * unusable. Withdraw ours first so the kill does not
 		 * complete them (the caller reports the error itself).
 		 */
-		untake(c, reqs, n);
-		smb_conn_kill(c, ret);
+		int err = ret;
+
+		ret = withdraw(c, reqs, n, err);
+		smb_conn_kill(c, err);
 	}
 	return ret;
 
 out_untake:
-	untake(c, reqs, n);
+	ret = withdraw(c, reqs, n, ret);
 out_free:
 	free(buf);
 	return ret;
@@ -417,7 +525,12 @@ int smb_wait(struct smbiov_client *c, struct smb_req *r)
 			continue;
 		}
 		w = pthread_cond_timedwait(r->e.cv, &c->lock, &r->e.deadline);
-		if (w == ETIMEDOUT && !r->e.complete && !r->e.receiving) {
+		/*
+		 * An interim response moved the deadline while we slept
+		 * (MS-SMB2 3.2.5.1.5): wait again until the new one.
+		 */
+		if (w == ETIMEDOUT && !r->e.complete && !r->e.receiving &&
+		    smb_deadline_passed(&r->e.deadline)) {
 			pthread_mutex_unlock(&c->lock);
 			smb_conn_kill(c, -ETIMEDOUT);
 			pthread_mutex_lock(&c->lock);

@@ -79,6 +79,20 @@ static void test_ask(void)
 	cr.avail = 600;
 	/* At or above it: just the charge back. */
 	T_EXPECT_EQ(smb_credits_ask(&cr, 3), 3);
+	/*
+	 * A request waits for 900 credits, more than the target: ask for
+	 * the whole shortfall at once, not ASK_MAX at a time.
+	 */
+	cr.avail = 100;
+	cr.need = 900;
+	T_EXPECT_EQ(smb_credits_ask(&cr, 1), 1 + 800);
+	/* Held already covers it: back to the target rule. */
+	cr.avail = 950;
+	T_EXPECT_EQ(smb_credits_ask(&cr, 2), 2);
+	cr.avail = 0;
+	cr.need = 0x20000; /* clamps to the 16-bit field */
+	T_EXPECT_EQ(smb_credits_ask(&cr, 1), 0xFFFF);
+	cr.need = 0;
 	/* Grants saturate instead of wrapping. */
 	cr.avail = 65530;
 	smb_credits_grant(&cr, 100);
