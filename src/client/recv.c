@@ -7,6 +7,7 @@
  * verifies signatures and completes requests.
  */
 #include "client/engine.h"
+#include "proto/rsp_table.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
 
@@ -165,6 +166,7 @@ static int rx_fill(struct smbiov_client *c, struct smb_req *r, const uint8_t *e,
 		   size_t elen, const struct smb2_hdr *h, bool sealed)
 {
 	size_t keep = elen;
+	int ret;
 
 	if (!sealed && c->sealing)
 		return -EPROTO;
@@ -173,10 +175,25 @@ static int rx_fill(struct smbiov_client *c, struct smb_req *r, const uint8_t *e,
 		    smb_signer_verify(&c->rx_signer, e, elen, NULL))
 			return -EKEYREJECTED;
 	}
+	/*
+	 * The reply must answer the command we sent, and a body that a
+	 * decoder will read must be the one the per-command table allows for
+	 * its status (DESIGN.md §6.13). An error status needs no body: only
+	 * the status is used, so a peer's non-conforming ERROR body (impacket
+	 * sends one for a missing share) does not hide what went wrong.
+	 */
+	if (h->command != r->command)
+		return -EPROTO;
+	if (smb2_rsp_body_kind(h->command, h->status) != SMB2_RSP_BODY_ERROR) {
+		ret = smb2_rsp_check(e, elen);
+		if (ret < 0)
+			return ret == -EPROTO ? -EPROTO : -EBADMSG;
+	}
 	r->status = h->status;
 	if (r->dst && r->command == SMB2_READ && h->status == STATUS_SUCCESS) {
 		struct smb2_read_plan plan;
-		int ret = smb2_read_rsp_plan(e, elen, elen, r->read_len, &plan);
+
+		ret = smb2_read_rsp_plan(e, elen, elen, r->read_len, &plan);
 
 		if (ret)
 			return ret;

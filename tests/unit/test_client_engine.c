@@ -1019,8 +1019,70 @@ static void test_race_out_of_order(void)
 	fake_stop(&f, c);
 }
 
+/* ---- replies checked against the per-command table ---------------------- */
+
+static _Atomic int bad_reply_kind;
+
+/*
+ * 0: a well-formed ECHO reply; 1: ECHO success with a 9-byte ERROR-shaped
+ * body; 2: the reply names another command; 3: an error status with a
+ * non-conforming body (only the status counts).
+ */
+static void policy_bad_reply(struct fake *f, const struct smb2_hdr *h,
+			     const uint8_t *msg, size_t len)
+{
+	static const uint8_t err9[9] = {9};
+	static const uint8_t odd[4] = {4};
+	struct smb2_hdr other;
+
+	(void)msg;
+	(void)len;
+	if (h->command == SMB2_CANCEL)
+		return;
+	switch (bad_reply_kind) {
+	case 1:
+		fake_reply(f, h, STATUS_SUCCESS, 0, 0, fake_grant(f, h), err9,
+			   sizeof(err9));
+		break;
+	case 2:
+		other = *h;
+		other.command = SMB2_FLUSH;
+		fake_reply(f, &other, STATUS_SUCCESS, 0, 0, fake_grant(f, h),
+			   odd, sizeof(odd));
+		break;
+	case 3:
+		fake_reply(f, h, STATUS_ACCESS_DENIED, 0, 0, fake_grant(f, h),
+			   odd, sizeof(odd));
+		break;
+	default:
+		fake_ok(f, h, fake_grant(f, h));
+	}
+}
+
+/*
+ * DESIGN.md §6.13: a success reply whose body is not the command's, or a
+ * reply to another command, fails the request (and nothing decodes it);
+ * an error status is reported as such whatever body came with it.
+ */
+static void test_reply_table(void)
+{
+	struct fake f;
+	struct smbiov_client *c = fake_start(&f, policy_bad_reply, 5000);
+
+	bad_reply_kind = 0;
+	T_EXPECT_EQ(call_charged(c, 0), 0);
+	bad_reply_kind = 3;
+	T_EXPECT_EQ(call_charged(c, 0), -EACCES);
+	bad_reply_kind = 1;
+	T_EXPECT_EQ(call_charged(c, 0), -EBADMSG);
+	bad_reply_kind = 2;
+	T_EXPECT_EQ(call_charged(c, 0), -EPROTO);
+	fake_stop(&f, c);
+}
+
 int main(void)
 {
+	T_RUN(test_reply_table);
 	T_RUN(test_refill);
 	T_RUN(test_refill_refused);
 	T_RUN(test_refill_threads);
