@@ -444,3 +444,73 @@ int smb_aead_crypt(const uint8_t *key, size_t key_len,
 	EVP_CIPHER_CTX_free(ctx);
 	return err;
 }
+
+/* ---- streaming GCM decryption (aead.h) ------------------------------------
+ */
+int smb_aead_gcm_dec_begin(EVP_CIPHER_CTX *ctx, const uint8_t *nonce,
+			   size_t nonce_len, const uint8_t *aad, size_t aad_len)
+{
+	if (!ctx || !nonce || (!aad && aad_len) ||
+	    !nonce_len_ok(true, nonce_len) ||
+	    (size_t)EVP_CIPHER_CTX_get_iv_length(ctx) != nonce_len ||
+	    EVP_CIPHER_CTX_get_mode(ctx) != EVP_CIPH_GCM_MODE ||
+	    EVP_CIPHER_CTX_is_encrypting(ctx))
+		return -EINVAL;
+	if (!EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, 0, NULL))
+		return -EIO;
+	return evp_update(ctx, NULL, aad, aad_len);
+}
+
+int smb_aead_gcm_dec_update(EVP_CIPHER_CTX *ctx, uint8_t *buf, size_t len)
+{
+	if (!ctx || (!buf && len))
+		return -EINVAL;
+	return evp_update(ctx, buf, buf, len);
+}
+
+int smb_aead_gcm_dec_update_iter(EVP_CIPHER_CTX *ctx,
+				 const struct smbiov_iter *it, size_t len)
+{
+	struct sg_cursor cur;
+	uint8_t *p;
+	size_t n;
+	int err = 0;
+
+	if (!ctx || !it || smbiov_iter_is_source(it) ||
+	    smbiov_iter_count(it) < len)
+		return -EINVAL;
+	cursor_init(&cur, it, len);
+	while (!err && cur.left) {
+		err = cursor_peek(&cur, &p, &n);
+		if (!err)
+			err = evp_update(ctx, p, p, n);
+		if (!err)
+			cursor_consume(&cur, n);
+	}
+	cursor_release(&cur);
+	return err;
+}
+
+int smb_aead_gcm_dec_final(EVP_CIPHER_CTX *ctx, const uint8_t *tag,
+			   size_t tag_len)
+{
+	uint8_t t[SMB_AEAD_TAG_MAX], scratch[16];
+	int outl;
+
+	if (!ctx || !tag || !tag_len_ok(true, tag_len))
+		return -EINVAL;
+	/* OpenSSL's SET_TAG takes a non-const buffer. */
+	memcpy(t, tag, tag_len);
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, t) <=
+	    0)
+		return -EIO;
+	if (!EVP_CipherFinal_ex(ctx, scratch, &outl))
+		return -EKEYREJECTED;
+	return 0;
+}
+
+void smb_aead_zero_iter(const struct smbiov_iter *it, size_t len)
+{
+	if (it && len)
+		iter_mem_zero(it, len);
+}

@@ -111,4 +111,55 @@ int smb_aead_run(struct evp_cipher_ctx_st *ctx, const struct smb_aead_op *op);
 int smb_aead_crypt(const uint8_t *key, size_t key_len,
 		   const struct smb_aead_op *op);
 
+/* ---- streaming GCM decryption ----------------------------------------------
+ * For a sealed message whose ciphertext arrives from the socket piece by
+ * piece: each piece is decrypted in place as soon as it has landed (in
+ * library memory or straight in the caller's iterator), while it is still
+ * in cache, instead of buffering the whole message first. GCM only: CCM
+ * needs the whole text in one update (see smb_aead_run()).
+ *
+ * Nothing decrypted may be trusted before smb_aead_gcm_dec_final()
+ * returned 0; on failure the caller zeroes what it decrypted
+ * (smb_aead_zero_iter() for iterator memory).
+ */
+
+/**
+ * smb_aead_gcm_dec_begin - start decrypting one message
+ * @ctx: a GCM decryption context from smb_aead_ctx_new()
+ * @nonce: the message's nonce, @nonce_len bytes (the context's length)
+ * @nonce_len: nonce length
+ * @aad: additional authenticated data
+ * @aad_len: its length
+ * Return: 0 or a negative errno (-EINVAL: @ctx is not a GCM decryption
+ * context of that nonce length).
+ */
+int smb_aead_gcm_dec_begin(struct evp_cipher_ctx_st *ctx, const uint8_t *nonce,
+			   size_t nonce_len, const uint8_t *aad,
+			   size_t aad_len);
+
+/* Decrypt the next @len bytes of the text in place at @buf. */
+int smb_aead_gcm_dec_update(struct evp_cipher_ctx_st *ctx, uint8_t *buf,
+			    size_t len);
+
+/*
+ * Decrypt the next @len bytes of the text in place in the memory of @it
+ * (its first @len bytes; @it is not advanced). Any iterator type.
+ */
+int smb_aead_gcm_dec_update_iter(struct evp_cipher_ctx_st *ctx,
+				 const struct smbiov_iter *it, size_t len);
+
+/**
+ * smb_aead_gcm_dec_final - check the tag of the text fed since begin
+ * @ctx: context
+ * @tag: expected tag
+ * @tag_len: its length (a GCM tag length: 4, 8, 12..16)
+ * Return: 0 when it matches, -EKEYREJECTED when not, another negative
+ * errno on bad arguments.
+ */
+int smb_aead_gcm_dec_final(struct evp_cipher_ctx_st *ctx, const uint8_t *tag,
+			   size_t tag_len);
+
+/* Zero the first @len bytes of @it's memory (unauthenticated plaintext). */
+void smb_aead_zero_iter(const struct smbiov_iter *it, size_t len);
+
 #endif

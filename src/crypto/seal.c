@@ -311,6 +311,27 @@ int smb_seal_encrypt(struct smb_sealer *s,
 					   out);
 }
 
+/*
+ * A received transform header for a message of @msg_len bytes: its fields
+ * (smb2_transform_hdr_decode()) and the nonce's unused bytes, which must
+ * be zero.
+ */
+static int unseal_hdr(const struct smb_sealer *s,
+		      const uint8_t th[SMB2_TRANSFORM_HEADER_SIZE],
+		      size_t msg_len, struct smb2_transform_hdr *h)
+{
+	int err;
+
+	err = smb2_transform_hdr_decode(
+		th, SMB2_TRANSFORM_HEADER_SIZE + msg_len, s->session_id, h);
+	if (err)
+		return err;
+	for (size_t k = s->nonce_len; k < SMB2_TRANSFORM_NONCE_SIZE; k++)
+		if (h->nonce[k])
+			return -EBADMSG;
+	return 0;
+}
+
 /**
  * smb_seal_decrypt - check and decrypt one transformed message
  * @s: sealer
@@ -336,20 +357,15 @@ int smb_seal_decrypt(struct smb_sealer *s,
 {
 	struct smb2_transform_hdr h;
 	struct smb_aead_op op = {0};
-	size_t plen, k;
+	size_t plen;
 	int err;
 
 	err = seal_check_args(s, th, msg, msg_len, payload, out, &plen);
 	if (err)
 		return err;
-	err = smb2_transform_hdr_decode(
-		th, SMB2_TRANSFORM_HEADER_SIZE + msg_len + plen, s->session_id,
-		&h);
+	err = unseal_hdr(s, th, msg_len + plen, &h);
 	if (err)
 		return err;
-	for (k = s->nonce_len; k < SMB2_TRANSFORM_NONCE_SIZE; k++)
-		if (h.nonce[k])
-			return -EBADMSG;
 
 	op.gcm = smb2_cipher_is_gcm(s->cipher);
 	op.enc = false;
@@ -370,4 +386,65 @@ int smb_seal_decrypt(struct smb_sealer *s,
 	if (out)
 		smbiov_iter_advance(out, plen);
 	return 0;
+}
+
+/* ---- streaming decryption (seal.h) ----------------------------------------
+ */
+int smb_unseal_begin(struct smb_unseal *u, struct smb_sealer *s,
+		     const uint8_t th[SMB2_TRANSFORM_HEADER_SIZE],
+		     size_t msg_len)
+{
+	struct smb2_transform_hdr h;
+	int err;
+
+	if (!u || !s || !s->dec || !th)
+		return -EINVAL;
+	if (!smb2_cipher_is_gcm(s->cipher))
+		return -EOPNOTSUPP;
+	if (msg_len > UINT32_MAX)
+		return -EMSGSIZE;
+	err = unseal_hdr(s, th, msg_len, &h);
+	if (err)
+		return err;
+	err = smb_aead_gcm_dec_begin(s->dec, h.nonce, s->nonce_len,
+				     th + SMB2_TRANSFORM_AAD_OFFSET,
+				     SMB2_TRANSFORM_AAD_SIZE);
+	if (err)
+		return err;
+	u->s = s;
+	u->left = msg_len;
+	memcpy(u->tag, h.signature, sizeof(u->tag));
+	return 0;
+}
+
+int smb_unseal_update(struct smb_unseal *u, uint8_t *buf, size_t len)
+{
+	int err;
+
+	if (len > u->left)
+		return -EMSGSIZE;
+	err = smb_aead_gcm_dec_update(u->s->dec, buf, len);
+	if (!err)
+		u->left -= len;
+	return err;
+}
+
+int smb_unseal_update_iter(struct smb_unseal *u, const struct smbiov_iter *it,
+			   size_t len)
+{
+	int err;
+
+	if (len > u->left)
+		return -EMSGSIZE;
+	err = smb_aead_gcm_dec_update_iter(u->s->dec, it, len);
+	if (!err)
+		u->left -= len;
+	return err;
+}
+
+int smb_unseal_final(struct smb_unseal *u)
+{
+	if (u->left)
+		return -EBADMSG;
+	return smb_aead_gcm_dec_final(u->s->dec, u->tag, SEAL_TAG_SIZE);
 }

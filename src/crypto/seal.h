@@ -95,4 +95,40 @@ int smb_seal_decrypt(struct smb_sealer *s,
 		     size_t msg_len, const struct smbiov_iter *payload,
 		     struct smbiov_iter *out);
 
+/*
+ * Streaming decryption of one sealed message (GCM ciphers only): begin
+ * with the transform header, feed the ciphertext in order as it arrives
+ * (each piece is decrypted in place: library memory or the caller's
+ * iterator), then final checks the tag over everything fed. Nothing fed
+ * may be trusted before final returned 0; on any failure the caller zeroes
+ * what it fed (smb_aead_zero_iter() for iterator memory). Lets the
+ * receiver put READ data straight into the caller's memory and decrypt it
+ * there while it is still in cache (DESIGN.md §3 Encryption).
+ */
+struct smb_unseal {
+	struct smb_sealer *s;
+	size_t left; /* ciphertext bytes still to feed */
+	uint8_t tag[SMB2_TRANSFORM_SIG_SIZE];
+};
+
+/*
+ * Validate @th (as smb_seal_decrypt() does) for a message of @msg_len
+ * bytes and start. Returns 0, -EOPNOTSUPP (a CCM sealer: use
+ * smb_seal_decrypt()), -EBADMSG (malformed header) or another negative
+ * errno.
+ */
+int smb_unseal_begin(struct smb_unseal *u, struct smb_sealer *s,
+		     const uint8_t th[SMB2_TRANSFORM_HEADER_SIZE],
+		     size_t msg_len);
+/* The next @len ciphertext bytes, in place. -EMSGSIZE past the message. */
+int smb_unseal_update(struct smb_unseal *u, uint8_t *buf, size_t len);
+/* The next @len bytes, in place in @it's memory (@it not advanced). */
+int smb_unseal_update_iter(struct smb_unseal *u, const struct smbiov_iter *it,
+			   size_t len);
+/*
+ * Every byte fed: check the tag. Returns 0, -EKEYREJECTED (mismatch),
+ * -EBADMSG (not all of the message was fed).
+ */
+int smb_unseal_final(struct smb_unseal *u);
+
 #endif

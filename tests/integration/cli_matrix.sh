@@ -113,7 +113,10 @@ roundtrip() {
 	smbiov --stats "${c_opts[@]}" get "$(url "$c_port" "$c_share" "$name.b")" "$tmp/dl/got"
 	expect_ok "$c_name: get $size bytes"
 	check_stats "get $size bytes"
-	if [[ $size == "$BIG" && $c_enc == none && $c_sign == none ]]; then
+	# A sealed READ is decrypted in place in our buffer as it lands
+	# with GCM; CCM (one OpenSSL update) buffers the message.
+	if [[ $size == "$BIG" && ($c_enc == none && $c_sign == none ||
+		$c_enc =~ GCM && ! $c_enc =~ CCM) ]]; then
 		copied_zero "get of $size bytes"
 	fi
 	[[ $(sha "$tmp/dl/got") == "$want" ]] ||

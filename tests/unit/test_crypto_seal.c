@@ -12,7 +12,8 @@
  *    place and not), then decrypted back;
  *  - tamper detection (and zeroing of unauthenticated plaintext), nonce
  *    uniqueness over 10,000 encryptions, counter exhaustion, transform
- *    header validation, and the ownership rules for in-place encryption.
+ *    header validation, and the ownership rules for in-place encryption;
+ *  - streaming decryption (smb_unseal_*) fed in random pieces.
  */
 #include "crypto/seal.h"
 
@@ -470,6 +471,116 @@ static void test_tamper(void)
 	}
 }
 
+/* ---- streaming decryption --------------------------------------------------
+ * smb_unseal_*: the ciphertext fed in random pieces, flat or through
+ * segmented iterators (decrypted in place in their memory), must give the
+ * plaintext that smb_seal_encrypt() sealed; a flipped bit anywhere is
+ * refused at final; misuse is caught.
+ */
+static void test_unseal_stream(void)
+{
+	size_t max = 70000;
+	uint8_t *pt = malloc(max), *frame = malloc(max + 52);
+
+	T_ASSERT(pt && frame);
+	for (size_t c = 0; c < 4; c++) {
+		enum smb2_cipher cipher = all_ciphers[c];
+		size_t klen = smb2_cipher_key_len(cipher);
+		uint8_t key[32];
+		struct smb_sealer enc, dec;
+		struct smb_unseal u;
+
+		for (size_t i = 0; i < 32; i++)
+			key[i] = (uint8_t)rnd();
+		T_ASSERT(smb_sealer_init(&enc, cipher, 9, key, key, klen) == 0);
+		T_ASSERT(smb_sealer_init(&dec, cipher, 9, key, key, klen) == 0);
+		if (!smb2_cipher_is_gcm(cipher)) {
+			/* CCM needs the whole text at once: not streamed. */
+			memset(frame + 52, 0, 64);
+			T_ASSERT(smb_seal_encrypt(&enc, frame, frame + 52, 64,
+						  NULL, NULL) == 0);
+			T_EXPECT_EQ(smb_unseal_begin(&u, &dec, frame, 64),
+				    -EOPNOTSUPP);
+			smb_sealer_release(&enc);
+			smb_sealer_release(&dec);
+			continue;
+		}
+		for (int round = 0; round < 40; round++) {
+			size_t len =
+				64 + rnd() % (round < 30 ? 3000 : max - 64);
+			bool tamper = round % 5 == 4;
+			size_t flip = rnd() % len;
+			size_t at = 0;
+			int err = 0;
+
+			for (size_t i = 0; i < len; i++)
+				pt[i] = (uint8_t)rnd();
+			memcpy(frame + 52, pt, len);
+			T_ASSERT(smb_seal_encrypt(&enc, frame, frame + 52, len,
+						  NULL, NULL) == 0);
+			if (tamper)
+				frame[52 + flip] ^= 0x10;
+			/* A wrong length is a malformed header. */
+			T_EXPECT_EQ(smb_unseal_begin(&u, &dec, frame, len + 1),
+				    -EBADMSG);
+			T_ASSERT(smb_unseal_begin(&u, &dec, frame, len) == 0);
+			while (!err && at < len) {
+				size_t n = 1 + rnd() % (round % 2 ? 40 : 9000);
+
+				if (n > len - at)
+					n = len - at;
+				if (rnd() % 2) {
+					err = smb_unseal_update(
+						&u, frame + 52 + at, n);
+				} else {
+					struct segs sg;
+
+					segs_make(
+						&sg,
+						(enum seg_kind)(rnd() % SEG_NR),
+						SMBIOV_ITER_DEST,
+						frame + 52 + at, n,
+						1 + rnd() % 300);
+					err = smb_unseal_update_iter(&u, &sg.it,
+								     n);
+					/* Not advanced: the caller does. */
+					T_EXPECT_EQ(smbiov_iter_count(&sg.it),
+						    n);
+					segs_free(&sg);
+				}
+				at += n;
+			}
+			T_EXPECT_EQ(err, 0);
+			/* Nothing may be fed past the message. */
+			T_EXPECT_EQ(smb_unseal_update(&u, frame, 1), -EMSGSIZE);
+			err = smb_unseal_final(&u);
+			if (tamper) {
+				T_EXPECT_EQ(err, -EKEYREJECTED);
+			} else {
+				T_EXPECT_EQ(err, 0);
+				T_EXPECT(!memcmp(frame + 52, pt, len));
+			}
+		}
+		/* Final before everything was fed. */
+		memset(frame + 52, 7, 100);
+		T_ASSERT(smb_seal_encrypt(&enc, frame, frame + 52, 100, NULL,
+					  NULL) == 0);
+		T_ASSERT(smb_unseal_begin(&u, &dec, frame, 100) == 0);
+		T_EXPECT_EQ(smb_unseal_update(&u, frame + 52, 99), 0);
+		T_EXPECT_EQ(smb_unseal_final(&u), -EBADMSG);
+		/* The sealer still works for the next message. */
+		T_ASSERT(smb_seal_encrypt(&enc, frame, frame + 52, 100, NULL,
+					  NULL) == 0);
+		T_ASSERT(smb_unseal_begin(&u, &dec, frame, 100) == 0);
+		T_EXPECT_EQ(smb_unseal_update(&u, frame + 52, 100), 0);
+		T_EXPECT_EQ(smb_unseal_final(&u), 0);
+		smb_sealer_release(&enc);
+		smb_sealer_release(&dec);
+	}
+	free(pt);
+	free(frame);
+}
+
 /* ---- nonces ----------------------------------------------------------------
  */
 
@@ -652,6 +763,7 @@ int main(void)
 	T_RUN(test_ms_vectors);
 	T_RUN(test_round_trips);
 	T_RUN(test_tamper);
+	T_RUN(test_unseal_stream);
 	T_RUN(test_nonce_uniqueness);
 	T_RUN(test_transform_header);
 	T_RUN(test_misuse);
