@@ -4,7 +4,9 @@
  * command name; command options only after it, and only by the commands
  * that take them. A password is never taken from the command line.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,4 +274,100 @@ void cli_print_options(void)
 	      "SMBIOV_PASSWORD, else a\nprompt on the terminal; never from "
 	      "the command line.\n",
 	      stdout);
+}
+
+/*
+ * Newline-separated URLs need no quoting: a URL percent-escapes any
+ * newline in a name. A CR before the newline (a list written on Windows)
+ * and empty lines are dropped.
+ */
+static int read_lines(FILE *in, struct cli_urls *out)
+{
+	size_t cap = 0, len = 0;
+
+	for (;;) {
+		size_t got;
+
+		if (len + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nb = realloc(out->buf, ncap);
+
+			if (!nb)
+				return cli_report_local("stdin", "read",
+							ENOMEM);
+			out->buf = nb;
+			cap = ncap;
+		}
+		got = fread(out->buf + len, 1, cap - len - 1, in);
+		len += got;
+		if (got)
+			continue;
+		if (ferror(in))
+			return cli_report_local("stdin", "read",
+						errno ? errno : EIO);
+		break;
+	}
+	out->buf[len] = '\0';
+	return 0;
+}
+
+static int push(struct cli_urls *u, size_t *cap, char *s)
+{
+	if ((size_t)u->argc == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		char **na;
+
+		if (ncap > INT_MAX ||
+		    !(na = realloc(u->argv, ncap * sizeof(*na))))
+			return cli_report_local("stdin", "read", ENOMEM);
+		u->argv = na;
+		*cap = ncap;
+	}
+	u->argv[u->argc++] = s;
+	return 0;
+}
+
+int cli_urls_expand(FILE *in, int argc, char **argv, struct cli_urls *out)
+{
+	size_t cap = 0;
+	bool read = false;
+	int code = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < argc && !code; i++) {
+		char *line, *next;
+
+		if (strcmp(argv[i], "-")) {
+			code = push(out, &cap, argv[i]);
+			continue;
+		}
+		if (read) {
+			fprintf(stderr, "smbiov: '-' (URLs from stdin) may "
+					"be given only once\n");
+			code = CLI_EXIT_USAGE;
+			break;
+		}
+		read = true;
+		code = read_lines(in, out);
+		for (line = out->buf; !code && line && *line; line = next) {
+			size_t n = strcspn(line, "\n");
+
+			next = line[n] ? line + n + 1 : NULL;
+			line[n] = '\0';
+			if (n && line[n - 1] == '\r')
+				line[--n] = '\0';
+			if (n)
+				code = push(out, &cap, line);
+		}
+	}
+	if (code)
+		cli_urls_release(out);
+	return code;
+}
+
+void cli_urls_release(struct cli_urls *u)
+{
+	free(u->argv);
+	free(u->buf);
+	memset(u, 0, sizeof(*u));
 }

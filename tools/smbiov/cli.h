@@ -44,6 +44,7 @@ struct cli_cmd {
 	int min_args, max_args; /* positional arguments; -1: no maximum */
 	const char *synopsis;	/* after "smbiov NAME " */
 	const char *help;	/* what it does, options it takes */
+	bool stdin_urls;	/* an argument "-" reads URLs from stdin */
 };
 
 /* args.c */
@@ -63,6 +64,16 @@ int cli_parse_dialect(const char *s, uint16_t *min, uint16_t *max);
 int cli_parse_mode(const char *s, enum smbiov_mode *m);
 void cli_print_options(void);
 
+/* The URL arguments of a command, with "-" replaced by the lines of stdin. */
+struct cli_urls {
+	int argc;
+	char **argv; /* into the command line and buf */
+	char *buf;   /* what was read */
+};
+/* Returns 0 (release @out then) or an exit code after printing why. */
+int cli_urls_expand(FILE *in, int argc, char **argv, struct cli_urls *out);
+void cli_urls_release(struct cli_urls *u);
+
 /* conn.c: one connection to one share. */
 struct cli_conn {
 	struct smbiov_client *c;
@@ -76,6 +87,12 @@ bool cli_is_url(const char *s);
 int cli_url_parse(const char *url, struct smbiov_url *u);
 /* Parse and connect; returns 0 or an exit code after printing why. */
 int cli_connect(const struct cli_opts *o, const char *url, struct cli_conn *cc);
+/*
+ * cli_connect(); when the connection itself failed (not the URL or the
+ * credentials), the failure is also in @why (why->err == 0 otherwise).
+ */
+int cli_connect_why(const struct cli_opts *o, const char *url,
+		    struct cli_conn *cc, struct smbiov_error *why);
 /* Print --stats if asked, disconnect, release. */
 void cli_disconnect(struct cli_conn *cc);
 /* Wipe the cached password (at exit). */
@@ -88,6 +105,60 @@ const char *cli_target(const struct cli_conn *cc, const char *path, char *buf,
 const char *cli_basename(const char *path);
 /* @dir + "/" + @name without a leading '/' when @dir is ""; malloc'd. */
 char *cli_join(const char *dir, const char *name);
+
+/*
+ * conncache.c: the connections of one command with many URLs. URLs with
+ * the same host, port, share, user and domain (cli_same_share) share one
+ * client; the CLI_CACHE_MAX most recently used stay open. A failure to
+ * connect is remembered and reported again, without a new attempt, for
+ * each later URL of that share.
+ */
+#define CLI_CACHE_MAX 4
+
+struct cli_cache_ent {
+	struct cli_conn cc;	 /* cc.c NULL: connecting failed */
+	struct smbiov_error why; /* the failure, when cc.c is NULL */
+	unsigned long used;	 /* LRU clock */
+};
+
+struct cli_cache {
+	const struct cli_opts *o;
+	/* cli_connect_why and cli_disconnect; the unit tests replace them */
+	int (*connect)(const struct cli_opts *o, const char *url,
+		       struct cli_conn *cc, struct smbiov_error *why);
+	void (*disconnect)(struct cli_conn *cc);
+	struct cli_cache_ent ent[CLI_CACHE_MAX]; /* in the order opened */
+	size_t n;
+	unsigned long clock;
+	/*
+	 * Set when a failure concerned the command, not one URL (no
+	 * credentials, a prompt interrupted, out of memory): commands that
+	 * go on after a failed URL stop.
+	 */
+	bool fatal;
+};
+
+void cli_cache_init(struct cli_cache *k, const struct cli_opts *o);
+/**
+ * cli_cache_open - a connection for @url, reused or opened
+ * @cc: filled: cc->url is @url's own (cc->url.path its path), cc->c is
+ *	borrowed from the cache (valid until cli_cache_release(), or the
+ *	next cli_cache_open() that has to connect: it may close the least
+ *	recently used client)
+ *
+ * Returns 0, or an exit code after printing one line (invalid URL, failed
+ * connection, no credentials). Release @cc with cli_cache_done().
+ */
+int cli_cache_open(struct cli_cache *k, const char *url, struct cli_conn *cc);
+/*
+ * True when cli_cache_open(@url) would reuse an open client: it prints
+ * nothing, connects nothing and closes nothing.
+ */
+bool cli_cache_ready(const struct cli_cache *k, const char *url);
+/* Release what cli_cache_open() filled in @cc; the client stays cached. */
+void cli_cache_done(struct cli_conn *cc);
+/* Disconnect every client (--stats for each, in the order opened). */
+void cli_cache_release(struct cli_cache *k);
 
 /* cmd_ls.c: a whole directory, sorted by name (memory: names + stat). */
 struct cli_entry {

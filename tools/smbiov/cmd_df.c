@@ -16,8 +16,10 @@ static void df_size(const struct cli_opts *o, char *buf, size_t len,
 
 int cmd_df(const struct cli_opts *o, int argc, char **argv)
 {
+	struct cli_cache k;
 	int code = 0;
 
+	cli_cache_init(&k, o);
 	printf("%-32s %14s %14s %14s %5s\n", "Share",
 	       o->human ? "Size" : "1K-blocks", "Used", "Available", "Use%");
 	for (int i = 0; i < argc && !code; i++) {
@@ -27,7 +29,7 @@ int cmd_df(const struct cli_opts *o, int argc, char **argv)
 		uint64_t total, free_b, u;
 		int ret;
 
-		code = cli_connect(o, argv[i], &cc);
+		code = cli_cache_open(&k, argv[i], &cc);
 		if (code)
 			break;
 		cli_target(&cc, "", target, sizeof(target));
@@ -45,7 +47,8 @@ int cmd_df(const struct cli_opts *o, int argc, char **argv)
 			       used, avail,
 			       total ? 100.0 * (double)u / (double)total : 0.0);
 		}
-		cli_disconnect(&cc);
+		cli_cache_done(&cc);
 	}
+	cli_cache_release(&k);
 	return code;
 }

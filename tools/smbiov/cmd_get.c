@@ -175,16 +175,19 @@ out:
 
 int cmd_cat(const struct cli_opts *o, int argc, char **argv)
 {
+	struct cli_cache k;
 	int code = 0;
 
+	cli_cache_init(&k, o);
 	for (int i = 0; i < argc && !code; i++) {
 		struct cli_conn cc;
 
-		code = cli_connect(o, argv[i], &cc);
+		code = cli_cache_open(&k, argv[i], &cc);
 		if (code)
 			break;
 		code = get_file(o, &cc, cc.url.path, "-");
-		cli_disconnect(&cc);
+		cli_cache_done(&cc);
 	}
+	cli_cache_release(&k);
 	return code;
 }

@@ -94,7 +94,8 @@ static void print_entry(const struct cli_opts *o, const char *name,
 	printf("%c %12s %s %s\n", st->is_dir ? 'd' : '-', size, when, name);
 }
 
-static int ls_one(const struct cli_opts *o, const char *url, bool header)
+static int ls_one(const struct cli_opts *o, struct cli_cache *k,
+		  const char *url, bool header)
 {
 	struct cli_conn cc;
 	struct smbiov_stat st;
@@ -102,7 +103,7 @@ static int ls_one(const struct cli_opts *o, const char *url, bool header)
 	char target[1200];
 	int ret, code;
 
-	code = cli_connect(o, url, &cc);
+	code = cli_cache_open(k, url, &cc);
 	if (code)
 		return code;
 	cli_target(&cc, cc.url.path, target, sizeof(target));
@@ -126,19 +127,22 @@ static int ls_one(const struct cli_opts *o, const char *url, bool header)
 		print_entry(o, l.e[i].name, &l.e[i].st);
 	cli_list_release(&l);
 out:
-	cli_disconnect(&cc);
+	cli_cache_done(&cc);
 	return code;
 }
 
 int cmd_ls(const struct cli_opts *o, int argc, char **argv)
 {
+	struct cli_cache k;
 	int code = 0;
 
+	cli_cache_init(&k, o);
 	for (int i = 0; i < argc && !code; i++) {
 		if (i)
 			putchar('\n');
-		code = ls_one(o, argv[i], argc > 1);
+		code = ls_one(o, &k, argv[i], argc > 1);
 	}
+	cli_cache_release(&k);
 	if (fflush(stdout) && !code)
 		code = cli_report_local("stdout", "write", errno);
 	return code;

@@ -56,16 +56,19 @@ static int mkdir_one(const struct cli_opts *o, struct cli_conn *cc,
 
 int cmd_mkdir(const struct cli_opts *o, int argc, char **argv)
 {
+	struct cli_cache k;
 	int code = 0;
 
+	cli_cache_init(&k, o);
 	for (int i = 0; i < argc && !code; i++) {
 		struct cli_conn cc;
 
-		code = cli_connect(o, argv[i], &cc);
+		code = cli_cache_open(&k, argv[i], &cc);
 		if (code)
 			break;
 		code = mkdir_one(o, &cc, cc.url.path);
-		cli_disconnect(&cc);
+		cli_cache_done(&cc);
 	}
+	cli_cache_release(&k);
 	return code;
 }

@@ -47,15 +47,17 @@ static int rm_tree(struct cli_conn *cc, const char *path)
 
 int cmd_rm(const struct cli_opts *o, int argc, char **argv)
 {
+	struct cli_cache k;
 	int code = 0;
 
+	cli_cache_init(&k, o);
 	for (int i = 0; i < argc && !code; i++) {
 		struct cli_conn cc;
 		struct smbiov_stat st;
 		char target[1200];
 		int ret;
 
-		code = cli_connect(o, argv[i], &cc);
+		code = cli_cache_open(&k, argv[i], &cc);
 		if (code)
 			break;
 		cli_target(&cc, cc.url.path, target, sizeof(target));
@@ -78,7 +80,8 @@ int cmd_rm(const struct cli_opts *o, int argc, char **argv)
 			if (ret)
 				code = cli_report_ret(target, ret);
 		}
-		cli_disconnect(&cc);
+		cli_cache_done(&cc);
 	}
+	cli_cache_release(&k);
 	return code;
 }

@@ -167,12 +167,21 @@ static bool same_str(const char *a, const char *b)
 
 int cli_connect(const struct cli_opts *o, const char *url, struct cli_conn *cc)
 {
+	struct smbiov_error why;
+
+	return cli_connect_why(o, url, cc, &why);
+}
+
+int cli_connect_why(const struct cli_opts *o, const char *url,
+		    struct cli_conn *cc, struct smbiov_error *why)
+{
 	struct smbiov_options so = {0};
 	struct smbiov_error e;
 	struct cli_creds cr;
 	char target[512];
 	int ret;
 
+	memset(why, 0, sizeof(*why));
 	memset(cc, 0, sizeof(*cc));
 	cc->o = o;
 	cc->urlstr = url;
@@ -210,6 +219,7 @@ int cli_connect(const struct cli_opts *o, const char *url, struct cli_conn *cc)
 		cli_error_from(ret, SMBIOV_PHASE_NONE, &e);
 		ret = cli_report(cli_target(cc, "", target, sizeof(target)),
 				 &e);
+		*why = e;
 		goto fail;
 	}
 	return 0;
@@ -242,13 +252,6 @@ void cli_creds_wipe(void)
 	if (cached_valid)
 		creds_release(&cached);
 	cached_valid = false;
-}
-
-bool cli_same_share(const struct smbiov_url *a, const struct smbiov_url *b)
-{
-	return !strcasecmp(a->host, b->host) && !strcmp(a->port, b->port) &&
-	       !strcasecmp(a->share, b->share) && same_str(a->user, b->user) &&
-	       same_str(a->domain, b->domain);
 }
 
 const char *cli_target(const struct cli_conn *cc, const char *path, char *buf,

@@ -14,17 +14,26 @@
 #include "localfile.h"
 
 #define URLHELP "URL is smb://[domain;]user@host[:port]/share[/path]."
+#define STDINHELP                                                              \
+	"A URL argument '-' reads more URLs from stdin, one per line; URLs "   \
+	"on "                                                                  \
+	"one share\nuse one connection.\n"
 
 static const struct cli_cmd cli_cmds[] = {
 	{"ls", cmd_ls, CLI_F_LONG | CLI_F_HUMAN, 1, -1, "[-l] [-H] URL...",
 	 "List a directory (or show one file), sorted by name; directories "
 	 "end in '/'.\n"
 	 "  -l, --long            type, size, modification time, name\n"
-	 "  -H, --human-readable  sizes in KiB, MiB, ... (with -l)\n"},
+	 "  -H, --human-readable  sizes in KiB, MiB, ... (with -l)\n" STDINHELP,
+	 true},
 	{"stat", cmd_stat, 0, 1, -1, "URL...",
 	 "Show size, attributes, file id and times of files or "
-	 "directories.\n"},
-	{"cat", cmd_cat, 0, 1, -1, "URL...", "Write files to stdout.\n"},
+	 "directories. Goes on after\na URL that fails (and exits with the "
+	 "first failure's code); stats of URLs on\none share run "
+	 "concurrently on one connection, printed in argument "
+	 "order.\n" STDINHELP,
+	 true},
+	{"cat", cmd_cat, 0, 1, -1, "URL...", "Write files to stdout.\n", false},
 	{"get", cmd_get, CLI_F_RECURSIVE, 1, 2, "[-r] URL [LOCAL]",
 	 "Download a file (or with -r a directory tree) to LOCAL: a file "
 	 "name, an existing\ndirectory (the remote name is kept), or '-' "
@@ -33,32 +42,40 @@ static const struct cli_cmd cli_cmds[] = {
 	 "(.NAME.smbiov-XXXXXX), fsync'd and renamed when complete: a "
 	 "failed transfer\nleaves no partial file. Pipes and devices are "
 	 "written directly.\n"
-	 "  -r, --recursive       copy a directory tree\n"},
+	 "  -r, --recursive       copy a directory tree\n",
+	 false},
 	{"put", cmd_put, CLI_F_RECURSIVE, 2, 2, "[-r] LOCAL URL",
 	 "Upload a file (or with -r a directory tree); LOCAL '-' is stdin. "
 	 "When URL is a\nshare root or an existing directory, the upload "
 	 "keeps its local name inside it.\n"
-	 "  -r, --recursive       copy a directory tree\n"},
+	 "  -r, --recursive       copy a directory tree\n",
+	 false},
 	{"cp", cmd_cp, 0, 2, 2, "URL URL",
 	 "Copy a remote file to another remote place (possibly another "
-	 "server),\nthrough this machine.\n"},
+	 "server),\nthrough this machine.\n",
+	 false},
 	{"rm", cmd_rm, CLI_F_RECURSIVE, 1, -1, "[-r] URL...",
 	 "Delete files; with -r also directories and everything in them.\n"
-	 "  -r, --recursive       delete directory trees\n"},
+	 "  -r, --recursive       delete directory trees\n" STDINHELP,
+	 true},
 	{"mkdir", cmd_mkdir, CLI_F_PARENTS, 1, -1, "[-p] URL...",
 	 "Create directories.\n"
 	 "  -p, --parents         create missing parents; no error if "
-	 "it exists\n"},
-	{"rmdir", cmd_rmdir, 0, 1, -1, "URL...", "Remove empty directories.\n"},
+	 "it exists\n" STDINHELP,
+	 true},
+	{"rmdir", cmd_rmdir, 0, 1, -1, "URL...",
+	 "Remove empty directories.\n" STDINHELP, true},
 	{"mv", cmd_mv, CLI_F_FORCE, 2, 2, "[-f] URL DEST",
 	 "Rename within one share. DEST is a URL on the same share or a "
 	 "path: from the\nshare root when it starts with '/', else beside "
 	 "the source. Into an existing\ndirectory DEST the source keeps "
 	 "its name.\n"
-	 "  -f, --force           replace an existing file\n"},
+	 "  -f, --force           replace an existing file\n",
+	 false},
 	{"df", cmd_df, CLI_F_HUMAN, 1, -1, "[-H] URL...",
 	 "Show the size and free space of shares.\n"
-	 "  -H, --human-readable  sizes in KiB, MiB, ...\n"},
+	 "  -H, --human-readable  sizes in KiB, MiB, ...\n" STDINHELP,
+	 true},
 };
 
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
@@ -193,6 +210,16 @@ static int run(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	install_signals();
+	if (cmd->stdin_urls) {
+		struct cli_urls u;
+
+		code = cli_urls_expand(stdin, nargs, argv + first, &u);
+		if (code)
+			return code;
+		code = cmd->run(&o, u.argc, u.argv);
+		cli_urls_release(&u);
+		return code;
+	}
 	return cmd->run(&o, nargs, argv + first);
 }
 
