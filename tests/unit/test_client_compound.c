@@ -6,9 +6,12 @@
  * one message or splits the chain into one message per element; a
  * NextCommand that breaks the frame kills the connection cleanly; a
  * failed CREATE cascades; an error in the middle of a three-element
- * chain; a READ element longer than asked is drained and fails alone.
+ * chain; a READ element longer than asked is drained and fails alone;
+ * signed chains are verified element by element, the directly landed
+ * READ after its data arrived (a bad signature fails that READ alone).
  */
 #include "client/engine.h"
+#include "crypto/sign.h"
 #include "proto/le.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
@@ -30,6 +33,7 @@ enum mode {
 	M_MID_ERROR, /* CREATE ok, QUERY_INFO fails, CLOSE ok */
 	M_TOO_LONG,  /* READ DataLength larger than asked */
 	M_PADDED,    /* READ data after 8 bytes of padding, tail after */
+	M_BAD_SIG,   /* signed; the READ element's data altered after */
 };
 
 #define DATA_LEN 5000u
@@ -39,7 +43,11 @@ struct fake {
 	int fd;
 	pthread_t th;
 	_Atomic int mode;
+	bool sign; /* sign every element with @signer (MS-SMB2 3.3.4.1.1) */
+	struct smb_signer signer;
 };
+
+static const uint8_t key[16] = "compound-key-16";
 
 static int read_full(int fd, void *buf, size_t len)
 {
@@ -75,11 +83,12 @@ static void write_full(int fd, const void *buf, size_t len)
  * length prefix): header with @status, then @body. Elements that are
  * not @last are padded to 8 and linked by NextCommand.
  */
-static void put_el(uint8_t *m, size_t *off, const struct smb2_hdr *req,
-		   uint32_t status, const void *body, size_t blen, bool last)
+static void put_el(struct fake *f, uint8_t *m, size_t *off,
+		   const struct smb2_hdr *req, uint32_t status,
+		   const void *body, size_t blen, bool last)
 {
 	struct smb2_hdr h;
-	size_t len = SMB2_HDR_SIZE + blen;
+	size_t len = SMB2_HDR_SIZE + blen, start = *off;
 
 	memset(&h, 0, sizeof(h));
 	h.command = req->command;
@@ -94,6 +103,8 @@ static void put_el(uint8_t *m, size_t *off, const struct smb2_hdr *req,
 	h.tree_id = req->tree_id;
 	if (!last)
 		h.next_command = (uint32_t)(len + smb2_compound_pad(len));
+	if (f->sign)
+		h.flags |= SMB2_FLAGS_SIGNED;
 	smb2_hdr_encode(m + 4 + *off, &h);
 	memcpy(m + 4 + *off + SMB2_HDR_SIZE, body, blen);
 	*off += len;
@@ -101,6 +112,10 @@ static void put_el(uint8_t *m, size_t *off, const struct smb2_hdr *req,
 		memset(m + 4 + *off, 0, smb2_compound_pad(len));
 		*off += smb2_compound_pad(len);
 	}
+	/* Each element is signed on its own, padding included (3.3.4.1.1). */
+	if (f->sign)
+		T_ASSERT(smb_signer_sign(&f->signer, m + 4 + start,
+					 *off - start, NULL) == 0);
 }
 
 static void flush(struct fake *f, uint8_t *m, size_t *off)
@@ -153,7 +168,7 @@ static void answer(struct fake *f, const uint8_t *msg, size_t len)
 		/* An ECHO (credit refill) or a lone request: plain success. */
 		static const uint8_t echo[4] = {SMB2_ECHO_SIZE};
 
-		put_el(out, &off, &hs[0], STATUS_SUCCESS, echo, 4, true);
+		put_el(f, out, &off, &hs[0], STATUS_SUCCESS, echo, 4, true);
 		flush(f, out, &off);
 		return;
 	}
@@ -164,18 +179,17 @@ static void answer(struct fake *f, const uint8_t *msg, size_t len)
 	case M_PAST_END:
 	case M_TOO_LONG:
 	case M_PADDED:
+	case M_BAD_SIG:
 		bl = create_body(b);
-		put_el(out, &off, &hs[0], STATUS_SUCCESS, b, bl, false);
+		/* M_SPLIT: the server answers each element on its own. */
+		put_el(f, out, &off, &hs[0], STATUS_SUCCESS, b, bl,
+		       mode == M_SPLIT);
+		if (mode == M_SPLIT)
+			flush(f, out, &off);
 		if (mode == M_BAD_NEXT)
 			le32_put(out + 4 + SMB2_HDR_NEXT_COMMAND_OFF, 156);
 		if (mode == M_PAST_END)
 			le32_put(out + 4 + SMB2_HDR_NEXT_COMMAND_OFF, 60000);
-		if (mode == M_SPLIT) {
-			/* The server answers each element on its own. */
-			le32_put(out + 4 + SMB2_HDR_NEXT_COMMAND_OFF, 0);
-			off = SMB2_HDR_SIZE + bl;
-			flush(f, out, &off);
-		}
 		if (mode == M_PADDED)
 			bl = read_body(b, SMB2_READ_RSP_HDR_LEN + 8, DATA_LEN,
 				       13);
@@ -184,22 +198,24 @@ static void answer(struct fake *f, const uint8_t *msg, size_t len)
 				       mode == M_TOO_LONG ? DATA_LEN + 1
 							  : DATA_LEN,
 				       0);
-		put_el(out, &off, &hs[1], STATUS_SUCCESS, b, bl, true);
+		put_el(f, out, &off, &hs[1], STATUS_SUCCESS, b, bl, true);
+		if (mode == M_BAD_SIG)
+			out[4 + off - 1] ^= 1; /* the last data byte */
 		break;
 	case M_NO_CREATE:
-		put_el(out, &off, &hs[0], STATUS_OBJECT_NAME_NOT_FOUND,
+		put_el(f, out, &off, &hs[0], STATUS_OBJECT_NAME_NOT_FOUND,
 		       err_body, sizeof(err_body), false);
-		put_el(out, &off, &hs[1], STATUS_OBJECT_NAME_NOT_FOUND,
+		put_el(f, out, &off, &hs[1], STATUS_OBJECT_NAME_NOT_FOUND,
 		       err_body, sizeof(err_body), true);
 		break;
 	case M_MID_ERROR:
 		bl = create_body(b);
-		put_el(out, &off, &hs[0], STATUS_SUCCESS, b, bl, false);
-		put_el(out, &off, &hs[1], STATUS_ACCESS_DENIED, err_body,
+		put_el(f, out, &off, &hs[0], STATUS_SUCCESS, b, bl, false);
+		put_el(f, out, &off, &hs[1], STATUS_ACCESS_DENIED, err_body,
 		       sizeof(err_body), false);
 		memset(b, 0, 60);
 		b[0] = SMB2_CLOSE_RSP_SIZE;
-		put_el(out, &off, &hs[2], STATUS_SUCCESS, b, 60, true);
+		put_el(f, out, &off, &hs[2], STATUS_SUCCESS, b, 60, true);
 		break;
 	}
 	flush(f, out, &off);
@@ -226,7 +242,7 @@ static void *fake_thread(void *arg)
 	return NULL;
 }
 
-static struct smbiov_client *fake_start(struct fake *f, int mode)
+static struct smbiov_client *fake_start_ex(struct fake *f, int mode, bool sign)
 {
 	struct smbiov_client *c;
 	struct smb_transport *t;
@@ -234,6 +250,10 @@ static struct smbiov_client *fake_start(struct fake *f, int mode)
 
 	memset(f, 0, sizeof(*f));
 	f->mode = mode;
+	f->sign = sign;
+	if (sign)
+		T_ASSERT(smb_signer_init(&f->signer, SMB2_SIGN_AES_CMAC, key,
+					 sizeof(key)) == 0);
 	T_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	f->fd = sv[1];
 	T_ASSERT(pthread_create(&f->th, NULL, fake_thread, f) == 0);
@@ -246,8 +266,22 @@ static struct smbiov_client *fake_start(struct fake *f, int mode)
 	c->max_frame = 2u << 20;
 	c->session_id = 0x1234;
 	c->tree_id = 7;
+	if (sign) {
+		/* What SESSION_SETUP would have set up: sign everything. */
+		T_ASSERT(smb_signer_init(&c->tx_signer, SMB2_SIGN_AES_CMAC, key,
+					 sizeof(key)) == 0);
+		T_ASSERT(smb_signer_init(&c->rx_signer, SMB2_SIGN_AES_CMAC, key,
+					 sizeof(key)) == 0);
+		c->have_signer = true;
+		c->signing = true;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return c;
+}
+
+static struct smbiov_client *fake_start(struct fake *f, int mode)
+{
+	return fake_start_ex(f, mode, false);
 }
 
 static void fake_stop(struct fake *f, struct smbiov_client *c)
@@ -257,6 +291,8 @@ static void fake_stop(struct fake *f, struct smbiov_client *c)
 	smbiov_disconnect(c);
 	pthread_join(f->th, NULL);
 	close(f->fd);
+	if (f->sign)
+		smb_signer_release(&f->signer);
 }
 
 /* Any request with a 4-byte body: the fake only looks at the headers. */
@@ -306,12 +342,12 @@ static size_t count_data(const uint8_t *buf, size_t len)
 	return k;
 }
 
-static void direct_case(int mode)
+static void direct_case(int mode, bool sign, bool copied)
 {
 	static uint8_t buf[2 * DATA_LEN];
 	struct smbiov_stats s0, s1;
 	struct fake f;
-	struct smbiov_client *c = fake_start(&f, mode);
+	struct smbiov_client *c = fake_start_ex(&f, mode, sign);
 	int cr, rr;
 	uint32_t got;
 	size_t left;
@@ -326,8 +362,12 @@ static void direct_case(int mode)
 	T_EXPECT_EQ(got, DATA_LEN);
 	T_EXPECT_EQ(left, 100);
 	T_EXPECT_EQ(count_data(buf, sizeof(buf)), DATA_LEN);
-	/* Straight from the socket: not one byte copied. */
-	T_EXPECT_EQ(s1.payload_copied - s0.payload_copied, 0);
+	/*
+	 * Straight from the socket: not one byte copied; unless a signature
+	 * must cover a tail after the data (then the element is buffered).
+	 */
+	T_EXPECT_EQ(s1.payload_copied - s0.payload_copied,
+		    copied ? DATA_LEN : 0);
 	T_EXPECT_EQ(s1.payload_received - s0.payload_received, DATA_LEN);
 	/* The stream is still in step: the same again. */
 	memset(buf, 0, sizeof(buf));
@@ -340,17 +380,47 @@ static void direct_case(int mode)
 
 static void test_one_message(void)
 {
-	direct_case(M_ONE);
+	direct_case(M_ONE, false, false);
 }
 
 static void test_split(void)
 {
-	direct_case(M_SPLIT);
+	direct_case(M_SPLIT, false, false);
 }
 
 static void test_padded(void)
 {
-	direct_case(M_PADDED);
+	direct_case(M_PADDED, false, false);
+}
+
+/* Signed: each element verified; the READ's after its data landed. */
+static void test_signed(void)
+{
+	direct_case(M_ONE, true, false);
+	direct_case(M_SPLIT, true, false);
+	/* A tail after the data: the MAC needs it, the element is buffered. */
+	direct_case(M_PADDED, true, true);
+}
+
+/* A READ element whose data was altered: only that request fails. */
+static void test_bad_sig(void)
+{
+	static uint8_t buf[DATA_LEN];
+	struct fake f;
+	struct smbiov_client *c = fake_start_ex(&f, M_BAD_SIG, true);
+	int cr, rr;
+	uint32_t got;
+	size_t left;
+
+	T_EXPECT_EQ(open_read(c, buf, DATA_LEN, &cr, &rr, &got, &left), 0);
+	T_EXPECT_EQ(cr, 0);
+	T_EXPECT_EQ(rr, -EKEYREJECTED);
+	/* The buffer was written but is not declared valid. */
+	T_EXPECT_EQ(got, 0);
+	T_EXPECT_EQ(left, DATA_LEN);
+	T_EXPECT_EQ(c->dead, 0);
+	T_EXPECT_EQ(smb_echo(c), 0);
+	fake_stop(&f, c);
 }
 
 static void bad_frame_case(int mode)
@@ -448,6 +518,8 @@ int main(void)
 	T_RUN(test_one_message);
 	T_RUN(test_split);
 	T_RUN(test_padded);
+	T_RUN(test_signed);
+	T_RUN(test_bad_sig);
 	T_RUN(test_bad_next);
 	T_RUN(test_past_end);
 	T_RUN(test_no_create);
