@@ -129,6 +129,7 @@ static void test_errors_and_leaks(void)
 	struct smbiov_file *f = (struct smbiov_file *)&f;
 	struct smbiov_iter it;
 	uint8_t buf[256];
+	uint64_t size = 0;
 	char p[1024];
 	ssize_t n;
 
@@ -167,6 +168,13 @@ static void test_errors_and_leaks(void)
 	T_EXPECT_EQ(n, (ssize_t)sizeof(buf));
 	T_ASSERT(f);
 	T_EXPECT_EQ(fc_check(buf, sizeof(buf), 3, 0), sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	/* An empty destination: just the open (and the size). */
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, 0) == 0);
+	n = smbiov_open_read(c, "ordir/a.bin", O_RDONLY, &it, &size, &f);
+	T_EXPECT_EQ(n, 0);
+	T_EXPECT_EQ(size, 1000);
+	T_ASSERT(f);
 	/* Control: while the file is open, its directory can't move. */
 	T_EXPECT(try_rename(c, "ordir", "ordir2") < 0);
 	T_EXPECT_EQ(smbiov_close(f), 0);
