@@ -72,8 +72,8 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 		ret = -EINVAL;
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
-				     "open_read %s: bad flags %#x", path,
-				     flags);
+				     "open_read %s: bad flags %#x",
+				     path ? path : "", flags);
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
 	snprintf(what, sizeof(what), "CREATE %.50s", path ? path : "");
 
@@ -123,11 +123,13 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 		rd.data_len = 0;
 	}
 	ret = rd.result;
-	if (!ret && rd.data_len > rq.length)
-		ret = -EPROTO;
+	if (ret)
+		smb_req_status_err(&rd, "READ after open");
+	else if (rd.data_len > rq.length)
+		ret = smb_error_set(-EPROTO, 0, SMBIOV_PHASE_IO,
+				    "READ after open: more than asked");
 	if (ret) {
 		/* Keep the handle from leaking: no file comes back on error. */
-		smb_req_status_err(&rd, "READ after open");
 		if (ret != -ECONNRESET)
 			smb_close_fid(c, &crsp.fid);
 		goto out;
