@@ -163,6 +163,22 @@ SMBIOV_API ssize_t smbiov_read_iter(struct smbiov_file *f,
 				    struct smbiov_iter *dst, uint64_t offset);
 SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
 				     struct smbiov_iter *src, uint64_t offset);
+/*
+ * Open @path and read its first bytes in one round trip (CREATE + READ at
+ * offset 0 sent as one compound). @flags as smbiov_open() and must allow
+ * reading. Reads up to min(count(@dst), the connection's largest single
+ * READ, 1 MiB) bytes into @dst (advanced by what was read); on a plain
+ * connection they land there without a copy. Returns the bytes read (0
+ * for an empty file) with the open file in *@out, and the file's size at
+ * open (the CREATE response's EndOfFile) in *@size if @size is not NULL:
+ * fewer bytes than asked and than *@size means read on with
+ * smbiov_read_iter() from the returned count. On error (the CREATE's, or
+ * the READ's after the handle was closed again) returns a negative errno,
+ * *@out is NULL and nothing stays open on the server.
+ */
+SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
+				    int flags, struct smbiov_iter *dst,
+				    uint64_t *size, struct smbiov_file **out);
 
 /*
  * Asynchronous I/O: submit returns once every piece is on the wire (it

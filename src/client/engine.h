@@ -10,7 +10,8 @@
  * an optional payload source iterator (WRITE data, sent from the caller's
  * memory in the same sendmsg) and an optional destination iterator for a
  * READ response's data (received straight into it with recvmsg when the
- * response is neither sealed nor part of a compound). The engine assigns
+ * response is not sealed and is not followed by another compound element).
+ * The engine assigns
  * MessageIds, charges and requests credits, signs or seals, matches the
  * response, verifies it and hands back a malloc'd copy of the response
  * element (header + body, never READ data).
@@ -202,8 +203,10 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r);
  *	SMB2_FLAGS_RELATED_OPERATIONS (MS-SMB2 3.2.4.1.4), so their FileId
  *	fields should be 0xFFFFFFFFFFFFFFFF:0xFFFFFFFFFFFFFFFF to use the
  *	handle the first one creates. Only the last may have @src. A @dst
- *	is filled by copying from the buffered response (counted in
- *	payload_copied). @done is ignored.
+ *	of the last request is filled straight from the socket when the
+ *	response is plain (not sealed); any other @dst is filled by copying
+ *	from the buffered response (counted in payload_copied). @done is
+ *	ignored.
  * @n: number of requests
  *
  * Every element is signed on its own (covering its padding); a sealed

@@ -641,6 +641,85 @@ fail_stream:
 	return ret;
 }
 
+/*
+ * Claim the request a successful READ element answers for direct
+ * landing: it must be pending, have a destination and not already be
+ * being received. Returns it marked as being received, or NULL.
+ */
+static struct smb_req *rx_claim_read(struct smbiov_client *c,
+				     const struct smb2_hdr *h, size_t elen)
+{
+	struct smb_mid_node *n;
+	struct smb_req *r = NULL;
+
+	if (h->command != SMB2_READ || h->status != STATUS_SUCCESS ||
+	    c->sealing || !(h->flags & SMB2_FLAGS_SERVER_TO_REDIR) ||
+	    elen < SMB2_READ_RSP_HDR_LEN)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	n = smb_mid_lookup(&c->table, h->message_id);
+	if (n && !node_req(n)->e.receiving && node_req(n)->dst &&
+	    node_req(n)->command == SMB2_READ) {
+		r = node_req(n);
+		r->e.receiving = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+/*
+ * A plain frame whose first element has a NextCommand: a compound
+ * response (MS-SMB2 3.2.5.1.9). It is received element by element, each
+ * bounded by its NextCommand and what is left of the frame
+ * (smb2_compound_step()), so that a READ in the last element (open+read:
+ * CREATE + related READ) lands in the caller's memory like an
+ * uncompounded one. Earlier elements are buffered and dispatched one by
+ * one exactly as rx_message() would; signing is per element (3.2.5.1.3),
+ * so each is verified on its own. @hb holds the first element's header
+ * (decoded into @first) and is reused for the following ones.
+ */
+static int rx_chain(struct smbiov_client *c, uint8_t *hb,
+		    const struct smb2_hdr *first, uint32_t len)
+{
+	struct smb2_hdr h = *first;
+	unsigned int count = 0;
+	size_t off = 0, elen;
+	struct smb_req *r;
+	uint8_t *e;
+	int ret;
+
+	for (;;) {
+		if (++count > SMB2_COMPOUND_MAX_ELEMS)
+			return -E2BIG;
+		ret = smb2_compound_step(hb, SMB2_HDR_SIZE, len - off, &elen);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			break;
+		e = malloc(elen);
+		if (!e)
+			return -ENOMEM;
+		memcpy(e, hb, SMB2_HDR_SIZE);
+		ret = rx_bytes(c, e + SMB2_HDR_SIZE, elen - SMB2_HDR_SIZE);
+		if (!ret)
+			ret = rx_element(c, e, elen, false);
+		free(e);
+		if (ret)
+			return ret;
+		off += elen;
+		ret = rx_bytes(c, hb, SMB2_HDR_SIZE);
+		if (!ret)
+			ret = smb2_hdr_decode(hb, SMB2_HDR_SIZE, &h);
+		if (ret)
+			return ret;
+	}
+	/* The last element: the rest of the frame (elen == len - off). */
+	r = rx_claim_read(c, &h, elen);
+	if (r)
+		return rx_read_direct(c, r, hb, &h, (uint32_t)elen);
+	return rx_buffered(c, hb, SMB2_HDR_SIZE, (uint32_t)elen);
+}
+
 static int rx_frame(struct smbiov_client *c)
 {
 	uint8_t hb[SMB2_READ_RSP_HDR_LEN];
@@ -669,6 +748,9 @@ static int rx_frame(struct smbiov_client *c)
 	ret = smb2_hdr_decode(hb, SMB2_HDR_SIZE, &h);
 	if (ret)
 		return ret;
+	/* Sealing required: rx_message() rejects each unsealed element. */
+	if (h.next_command && !c->sealing)
+		return rx_chain(c, hb, &h, len);
 	if (!h.next_command && h.command == SMB2_READ &&
 	    h.status == STATUS_SUCCESS && !c->sealing &&
 	    (h.flags & SMB2_FLAGS_SERVER_TO_REDIR) &&

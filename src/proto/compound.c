@@ -24,11 +24,37 @@ void smb2_compound_iter_init(struct smb2_compound_iter *it, const uint8_t *buf,
 	it->done = 0;
 }
 
+int smb2_compound_step(const uint8_t *hdr, size_t hlen, size_t rest,
+		       size_t *elem_len)
+{
+	uint32_t next;
+
+	/* Each element is at least a header with the right ProtocolId. */
+	if (!hdr || hlen < SMB2_HDR_SIZE || rest < SMB2_HDR_SIZE ||
+	    le32_get(hdr) != SMB2_PROTO_ID)
+		return -EBADMSG;
+	next = le32_get(hdr + SMB2_HDR_NEXT_COMMAND_OFF);
+	if (next == 0) {
+		*elem_len = rest;
+		return 0;
+	}
+	/*
+	 * next >= 64 makes the walk strictly forward (no loops); the
+	 * 8-alignment is required by MS-SMB2 3.2.4.1.4; the next element
+	 * must still have a whole header inside the message.
+	 */
+	if (next < SMB2_HDR_SIZE || next % SMB2_COMPOUND_ALIGN || next > rest ||
+	    rest - next < SMB2_HDR_SIZE)
+		return -EBADMSG;
+	*elem_len = next;
+	return 1;
+}
+
 int smb2_compound_next(struct smb2_compound_iter *it, size_t *elem_off,
 		       size_t *elem_len)
 {
-	size_t rest;
-	uint32_t next;
+	size_t rest, len;
+	int ret;
 
 	if (it->done < 0)
 		return it->done;
@@ -39,34 +65,18 @@ int smb2_compound_next(struct smb2_compound_iter *it, size_t *elem_off,
 		return it->done;
 	}
 	rest = it->len - it->off;
-	/* Each element is at least a header with the right ProtocolId. */
-	if (rest < SMB2_HDR_SIZE ||
-	    le32_get(it->buf + it->off) != SMB2_PROTO_ID) {
-		it->done = -EBADMSG;
-		return it->done;
-	}
-	next = le32_get(it->buf + it->off + SMB2_HDR_NEXT_COMMAND_OFF);
-	if (next == 0) {
-		*elem_off = it->off;
-		*elem_len = rest;
-		it->count++;
-		it->done = 1;
-		return 1;
-	}
-	/*
-	 * next >= 64 makes the walk strictly forward (no loops); the
-	 * 8-alignment is required by MS-SMB2 3.2.4.1.4; the next element
-	 * must still have a whole header inside the message.
-	 */
-	if (next < SMB2_HDR_SIZE || next % SMB2_COMPOUND_ALIGN || next > rest ||
-	    rest - next < SMB2_HDR_SIZE) {
-		it->done = -EBADMSG;
+	ret = smb2_compound_step(it->buf + it->off, rest, rest, &len);
+	if (ret < 0) {
+		it->done = ret;
 		return it->done;
 	}
 	*elem_off = it->off;
-	*elem_len = next;
-	it->off += next;
+	*elem_len = len;
 	it->count++;
+	if (ret == 0)
+		it->done = 1;
+	else
+		it->off += len;
 	return 1;
 }
 

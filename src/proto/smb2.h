@@ -436,6 +436,26 @@ int smb2_compound_next(struct smb2_compound_iter *it, size_t *elem_off,
 		       size_t *elem_len);
 
 /**
+ * smb2_compound_step - bound one element of a compound message
+ * @hdr: the element's header (at least 64 bytes at @hdr)
+ * @hlen: bytes available at @hdr
+ * @rest: bytes from the element's start to the end of the message
+ * @elem_len: set to the element's length: NextCommand, or @rest for the
+ *	last element
+ *
+ * The one-element step of smb2_compound_next(), for a receiver that
+ * walks a chain while it is still arriving (it has the header of the
+ * next element, not the whole message). NextCommand must be 8-aligned,
+ * at least a header, and leave a whole header for the next element
+ * inside @rest. The caller bounds the number of elements.
+ *
+ * Return: 1 (@elem_len set, more elements follow), 0 (@elem_len set,
+ * the last element) or -EBADMSG (short, not SMB2, bad NextCommand).
+ */
+int smb2_compound_step(const uint8_t *hdr, size_t hlen, size_t rest,
+		       size_t *elem_len);
+
+/**
  * smb2_compound_pad - padding that must follow an element of a chain
  * @elem_len: bytes of the element as encoded (header + body + payload)
  *

@@ -6,6 +6,7 @@
  * errors; a decode that succeeds must survive an encode -> decode round
  * trip unchanged (abort() flags a codec bug, never bad input).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,37 @@ static void check_error(const uint8_t *p, size_t n)
 		abort();
 }
 
+/*
+ * The streaming step (what the receiver uses while a chain arrives) must
+ * bound every element exactly as the whole-message walk does.
+ */
+static void check_step(const uint8_t *p, size_t n)
+{
+	struct smb2_compound_iter it;
+	size_t off = 0, elen, woff, wlen;
+	int ret, wret;
+
+	smb2_compound_iter_init(&it, p, n, 0);
+	for (;;) {
+		wret = smb2_compound_next(&it, &woff, &wlen);
+		if (wret == -E2BIG || wret == 0)
+			return;
+		ret = smb2_compound_step(n - off >= SMB2_HDR_SIZE ? p + off
+								  : NULL,
+					 SMB2_HDR_SIZE, n - off, &elen);
+		if ((ret < 0) != (wret < 0))
+			abort();
+		if (ret < 0)
+			return;
+		if (woff != off || wlen != elen || elen < SMB2_HDR_SIZE ||
+		    elen > n - off)
+			abort();
+		off += elen;
+		if (ret == 0)
+			return;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -82,5 +114,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_error(data + off, len);
 		(void)smb2_simple_msg_decode(data + off, len);
 	}
+	check_step(data, size);
 	return 0;
 }

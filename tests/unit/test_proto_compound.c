@@ -157,11 +157,63 @@ static void test_link(void)
 	T_EXPECT_EQ(smb2_compound_link(NULL, 64), -EINVAL);
 }
 
+/*
+ * The streaming step sees only the next header and how much of the
+ * message is left: it must bound each element exactly as the walk does.
+ */
+static void test_step(void)
+{
+	static const size_t lens[] = {100, 64, 80};
+	uint8_t buf[512];
+	size_t total = build(buf, lens, 3), off = 0, elen = 0, n = 0;
+	uint8_t h[64];
+	int ret;
+
+	/* Walk using only a 64-byte copy of each header, as a receiver does. */
+	do {
+		memcpy(h, buf + off, sizeof(h));
+		ret = smb2_compound_step(h, sizeof(h), total - off, &elen);
+		T_ASSERT(ret >= 0);
+		T_EXPECT(elen >= 64 && elen <= total - off);
+		off += elen;
+		n++;
+	} while (ret == 1);
+	T_EXPECT_EQ(n, 3);
+	T_EXPECT_EQ(off, total);
+	/* 100 bytes padded to 104: NextCommand of the first element. */
+	T_EXPECT_EQ(smb2_compound_step(buf, 64, total, &elen), 1);
+	T_EXPECT_EQ(elen, 104);
+	/* Last element: the rest of the message, whatever its length. */
+	T_EXPECT_EQ(smb2_compound_step(buf + 168, 64, 99, &elen), 0);
+	T_EXPECT_EQ(elen, 99);
+	/* Too little left for the header itself, or too little header. */
+	T_EXPECT_EQ(smb2_compound_step(buf, 64, 63, &elen), -EBADMSG);
+	T_EXPECT_EQ(smb2_compound_step(buf, 63, total, &elen), -EBADMSG);
+	T_EXPECT_EQ(smb2_compound_step(NULL, 64, total, &elen), -EBADMSG);
+	/* NextCommand past the message, or leaving less than a header. */
+	T_EXPECT_EQ(smb2_compound_step(buf, 64, 104, &elen), -EBADMSG);
+	T_EXPECT_EQ(smb2_compound_step(buf, 64, 104 + 63, &elen), -EBADMSG);
+	T_EXPECT_EQ(smb2_compound_step(buf, 64, 104 + 64, &elen), 1);
+	/* Unaligned, shorter than a header, zero-length loop guard. */
+	memcpy(h, buf, 64);
+	le32_put(h + SMB2_HDR_NEXT_COMMAND_OFF, 100);
+	T_EXPECT_EQ(smb2_compound_step(h, 64, total, &elen), -EBADMSG);
+	le32_put(h + SMB2_HDR_NEXT_COMMAND_OFF, 56);
+	T_EXPECT_EQ(smb2_compound_step(h, 64, total, &elen), -EBADMSG);
+	le32_put(h + SMB2_HDR_NEXT_COMMAND_OFF, 0xFFFFFFF8u);
+	T_EXPECT_EQ(smb2_compound_step(h, 64, total, &elen), -EBADMSG);
+	/* Not SMB2. */
+	h[0] = 0xFD;
+	le32_put(h + SMB2_HDR_NEXT_COMMAND_OFF, 0);
+	T_EXPECT_EQ(smb2_compound_step(h, 64, total, &elen), -EBADMSG);
+}
+
 int main(void)
 {
 	T_RUN(test_walk);
 	T_RUN(test_bad_chains);
 	T_RUN(test_many_elements);
 	T_RUN(test_link);
+	T_RUN(test_step);
 	return t_done();
 }

@@ -9,39 +9,122 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "localfile.h"
 #include "xfer.h"
+
+/*
+ * The first read, sent with the open as one compound: a file up to this
+ * size costs one round trip for open and data, plus the close.
+ */
+#define GET_FIRST ((size_t)1 << 20)
+
+static int write_out(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * The rest of a file whose first @off bytes are written, chunk by chunk
+ * (each chunk is still split into subrequests kept in flight together).
+ * Interim: xfer_copy() always starts at offset 0. Once struct xfer_end
+ * carries a start offset for a remote source, get_file() calls
+ * xfer_copy() for the rest instead (two chunks in flight) and this goes.
+ */
+static int get_rest(const struct xfer_end *src, const struct xfer_end *dst,
+		    struct progress *p, uint64_t off)
+{
+	uint8_t *buf = malloc(CLI_CHUNK);
+	int code = 0, ret;
+
+	if (!buf)
+		return cli_report_ret(NULL, -ENOMEM);
+	for (;;) {
+		ssize_t n = smbiov_pread(src->f, buf, CLI_CHUNK, off);
+
+		if (n < 0) {
+			code = cli_report_ret(src->target, (int)n);
+			break;
+		}
+		ret = write_out(dst->fd, buf, (size_t)n);
+		if (ret) {
+			code = ret == -EPIPE ? CLI_EXIT_LOCAL
+					     : cli_report_local(dst->target,
+								"write", ret);
+			break;
+		}
+		progress_add(p, (uint64_t)n);
+		off += (uint64_t)n;
+		if ((size_t)n < CLI_CHUNK)
+			break; /* end of file */
+	}
+	free(buf);
+	return code;
+}
 
 static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 		    const char *rpath, const char *dest)
 {
 	const char *shown = strcmp(dest, "-") ? dest : "stdout";
 	struct smbiov_file *f;
-	struct smbiov_stat st;
+	struct smbiov_iter it;
 	struct local_out lo;
 	struct progress p;
 	struct xfer_end src, dst;
+	uint64_t size = 0;
+	uint8_t *first;
 	char target[1200];
-	int ret, code;
+	ssize_t n;
+	int ret, code = 0;
 
 	cli_target(cc, rpath, target, sizeof(target));
-	ret = smbiov_open(cc->c, rpath, O_RDONLY, &f);
-	if (ret)
-		return cli_report_ret(target, ret);
-	if (smbiov_fstat(f, &st))
-		st.size = 0; /* unknown: the bar shows bytes and rate only */
+	first = malloc(GET_FIRST);
+	if (!first)
+		return cli_report_ret(NULL, -ENOMEM);
+	smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, first, GET_FIRST);
+	/* Open and the first bytes in one round trip; the size comes along. */
+	n = smbiov_open_read(cc->c, rpath, O_RDONLY, &it, &size, &f);
+	if (n < 0) {
+		free(first);
+		return cli_report_ret(target, (int)n);
+	}
 	ret = local_out_open(dest, &lo);
 	if (ret) {
 		smbiov_close(f);
+		free(first);
 		return cli_report_local(dest, "cannot write", ret);
 	}
 	src = (struct xfer_end){.f = f, .c = cc->c, .target = target};
 	dst = (struct xfer_end){.fd = lo.fd, .target = shown};
-	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), st.size);
-	code = xfer_copy(&src, &dst, &p);
+	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), size);
+	ret = write_out(lo.fd, first, (size_t)n);
+	if (ret)
+		code = ret == -EPIPE ? CLI_EXIT_LOCAL
+				     : cli_report_local(shown, "write", ret);
+	else
+		progress_add(&p, (uint64_t)n);
+	/*
+	 * More than the first read carried (it is capped by the server's
+	 * MaxReadSize too), by the size at open; or the file grew since and
+	 * filled the whole buffer: read on until a short read.
+	 */
+	if (!code && ((uint64_t)n < size ||
+		      ((uint64_t)n > size && !smbiov_iter_count(&it))))
+		code = get_rest(&src, &dst, &p, (uint64_t)n);
 	progress_end(&p);
+	free(first);
 	/* the data is complete; a failed close of a read handle loses none */
 	smbiov_close(f);
 	if (code) {
