@@ -84,6 +84,8 @@ enum smbiov_phase {
 	SMBIOV_PHASE_AUTH,	/* session setup: credentials */
 	SMBIOV_PHASE_TREE,	/* tree connect: the share */
 	SMBIOV_PHASE_IO,	/* after connecting */
+	/* the caller's local fd (smbiov_read_to_fd, smbiov_write_from_fd) */
+	SMBIOV_PHASE_LOCAL,
 };
 
 struct smbiov_error {
@@ -198,7 +200,8 @@ SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c);
  * flight at a time, in file order.
  * Returns the bytes moved, short only at the end of the remote file
  * (read) or of @fd (write), or a negative errno: a failure of @fd itself
- * (-EBADF, -ENOSPC, -EIO, -EPIPE...) fails the call, the bytes of that
+ * (-EBADF, -ENOSPC, -EIO, -EPIPE...; smbiov_last_error() phase
+ * SMBIOV_PHASE_LOCAL) fails the call, the bytes of that
  * range in @fd (or on the server, for a write: zeros fill what @fd did not
  * give) are then unspecified, and the connection stays usable. On error
  * *@fd_off is not advanced (@fd's position is unspecified).

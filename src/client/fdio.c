@@ -82,7 +82,7 @@ static int fd_check(struct smbiov_file *f, uint64_t offset, size_t *len,
 
 static int local_err(int err, const char *what)
 {
-	return smb_error_set(err, 0, SMBIOV_PHASE_IO, "%s: local file: %s",
+	return smb_error_set(err, 0, SMBIOV_PHASE_LOCAL, "%s: local file: %s",
 			     what, smbiov_strerror(err));
 }
 

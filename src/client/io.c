@@ -471,9 +471,11 @@ ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 	if (res < 0) {
 		if (status && status != STATUS_SUCCESS)
 			return smb_error_status(status, SMBIOV_PHASE_IO, what);
-		return smb_error_set((int)res, 0, SMBIOV_PHASE_IO, "%s: %s%s",
-				     what, local ? "local file: " : "",
-				     smbiov_strerror((int)res));
+		return smb_error_set(
+			(int)res, 0,
+			local ? SMBIOV_PHASE_LOCAL : SMBIOV_PHASE_IO,
+			"%s: %s%s", what, local ? "local file: " : "",
+			smbiov_strerror((int)res));
 	}
 	return res;
 }
