@@ -249,6 +249,7 @@ static void test_bad_destination(void)
 		T_EXPECT_EQ(n, -EBADF);
 		smbiov_last_error(&e);
 		T_EXPECT(strstr(e.message, "local file") != NULL);
+		T_EXPECT_EQ(e.phase, SMBIOV_PHASE_LOCAL);
 		close(ro);
 	}
 
@@ -262,6 +263,7 @@ static void test_bad_destination(void)
 	T_EXPECT_EQ(n, -EFBIG);
 	smbiov_last_error(&e);
 	T_EXPECT(strstr(e.message, "local file") != NULL);
+	T_EXPECT_EQ(e.phase, SMBIOV_PHASE_LOCAL);
 
 	/* Still in step: both paths read the right bytes. */
 	T_EXPECT_EQ(smbiov_read_to_fd(f, 0, size, fd, NULL), size);
