@@ -313,18 +313,24 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
 /* ---- the fd path: the library moves the bytes, kernel to kernel ------ */
 
 /*
- * Two workers (this thread and one more) each move one CLI_CHUNK at a
- * time with smbiov_read_to_fd / smbiov_write_from_fd at explicit offsets,
- * so two chunks are on the network at once, in whatever order they
- * complete. A short chunk is the end of the file: chunks after it move
- * nothing.
+ * get: two workers (this thread and one more) each move one CLI_CHUNK at
+ * a time with smbiov_read_to_fd at explicit offsets, so two chunks are on
+ * the network at once, in whatever order they complete.
+ * put: one worker, FDX_PUT_CHUNK per smbiov_write_from_fd call (the
+ * library keeps its pieces in flight together, up to the credit window).
+ * Its WRITEs then reach the server in file order: some servers (impacket's
+ * smbserver) silently drop a WRITE that starts beyond the current end of
+ * file, which a second worker's chunk would.
+ * A short chunk is the end of the file: chunks after it move nothing.
  */
+#define FDX_PUT_CHUNK (4 * CLI_CHUNK)
 struct fdx {
 	const struct xfer_end *remote;
 	int fd;
 	off_t base;   /* fd offset of remote offset 0 */
 	bool use_pos; /* /dev/null: no offsets */
 	bool write;   /* put */
+	size_t chunk; /* bytes per call */
 	struct progress *p;
 
 	pthread_mutex_t lock;
@@ -350,14 +356,14 @@ static void *fdx_worker(void *arg)
 			break;
 		}
 		off = x->next;
-		x->next += CLI_CHUNK;
+		x->next += x->chunk;
 		pthread_mutex_unlock(&x->lock);
 		fo = x->base + (off_t)off;
 		if (x->write)
-			n = smbiov_write_from_fd(x->remote->f, off, CLI_CHUNK,
+			n = smbiov_write_from_fd(x->remote->f, off, x->chunk,
 						 x->fd, &fo);
 		else
-			n = smbiov_read_to_fd(x->remote->f, off, CLI_CHUNK,
+			n = smbiov_read_to_fd(x->remote->f, off, x->chunk,
 					      x->fd, x->use_pos ? NULL : &fo);
 		pthread_mutex_lock(&x->lock);
 		if (n < 0) {
@@ -368,7 +374,7 @@ static void *fdx_worker(void *arg)
 			x->stop = true;
 		} else {
 			progress_add(x->p, (uint64_t)n);
-			if ((size_t)n < CLI_CHUNK) {
+			if ((size_t)n < x->chunk) {
 				x->stop = true;
 				if (off + (uint64_t)n < x->end)
 					x->end = off + (uint64_t)n;
@@ -415,10 +421,11 @@ static int xfer_fd(const struct xfer_end *remote, const struct xfer_end *local,
 	x->remote = remote;
 	x->fd = local->fd;
 	x->write = write;
+	x->chunk = write ? FDX_PUT_CHUNK : CLI_CHUNK;
 	x->p = p;
 	x->end = UINT64_MAX;
 	pthread_mutex_init(&x->lock, NULL);
-	two = pthread_create(&th, NULL, fdx_worker, x) == 0;
+	two = !write && pthread_create(&th, NULL, fdx_worker, x) == 0;
 	fdx_worker(x);
 	if (two)
 		pthread_join(th, NULL);
