@@ -84,6 +84,8 @@ enum smbiov_phase {
 	SMBIOV_PHASE_AUTH,	/* session setup: credentials */
 	SMBIOV_PHASE_TREE,	/* tree connect: the share */
 	SMBIOV_PHASE_IO,	/* after connecting */
+	/* the caller's local fd (smbiov_read_to_fd, smbiov_write_from_fd) */
+	SMBIOV_PHASE_LOCAL,
 };
 
 struct smbiov_error {
@@ -199,6 +201,34 @@ SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
 				void *arg);
 /* Wait until every asynchronous request on @c has completed. */
 SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c);
+
+/*
+ * Between a remote file and a local file descriptor, without the payload
+ * passing through user memory on a plain connection: READ data is spliced
+ * from the socket into @fd, WRITE data sent from @fd with sendfile.
+ * smbiov_read_to_fd() writes @len bytes at remote @offset into @fd;
+ * smbiov_write_from_fd() writes up to @len bytes read from @fd at remote
+ * @offset. @fd_off NULL: use and advance @fd's position (or a pipe);
+ * else pwrite/pread-style at *@fd_off, which is advanced (@fd's position
+ * is then untouched). Large ranges are split into credit-sized pieces
+ * kept in flight together when @fd is a regular file (pieces land at
+ * their offsets in any order) or /dev/null; into a pipe one piece is in
+ * flight at a time, in file order.
+ * Returns the bytes moved, short only at the end of the remote file
+ * (read) or of @fd (write), or a negative errno: a failure of @fd itself
+ * (-EBADF, -ENOSPC, -EIO, -EPIPE...; smbiov_last_error() phase
+ * SMBIOV_PHASE_LOCAL) fails the call, the bytes of that
+ * range in @fd (or on the server, for a write: zeros fill what @fd did not
+ * give) are then unspecified, and the connection stays usable. On error
+ * *@fd_off is not advanced (@fd's position is unspecified).
+ * Fallback, correct but copying (counted in payload_copied): a signing or
+ * encrypting connection, a read into an O_APPEND file, a tty or a socket,
+ * a write from anything but a regular file go through a 1 MiB buffer.
+ */
+SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
+				     size_t len, int fd, off_t *fd_off);
+SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
+					size_t len, int fd, off_t *fd_off);
 
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size);

@@ -72,6 +72,15 @@
  * -ENOBUFS instead of asking for credits (the refill ECHO itself).
  */
 #define SMB_REQ_NO_REFILL 0x0040u
+/*
+ * The payload is a local file descriptor, not an iterator (fdio.c): a
+ * READ's data goes from the socket into @fd, a WRITE's @fd_len bytes from
+ * @fd to the socket, by splice/sendfile. Only on a connection that neither
+ * signs nor seals, and never in a compound (-EOPNOTSUPP / -EINVAL).
+ */
+#define SMB_REQ_FD 0x0080u
+/* With SMB_REQ_FD: use @fd's own position (or a pipe), not @fd_off. */
+#define SMB_REQ_FD_POS 0x0100u
 
 struct smb_req;
 
@@ -115,7 +124,16 @@ struct smb_req;
  *	READ: header + 16-byte fixed part + padding, never the data);
  *	NULL if no response; freed by smb_req_release()
  * @rsp_len: bytes at @rsp
- * @data_len: READ bytes delivered into @dst
+ * @data_len: READ bytes delivered into @dst (or @fd)
+ *
+ * With SMB_REQ_FD, instead of @src/@dst:
+ * @fd: the local descriptor; borrowed until completion
+ * @fd_off: where in @fd (unless SMB_REQ_FD_POS); a READ advances it, a
+ *	WRITE does not
+ * @fd_len: WRITE: bytes to send from @fd
+ * @fd_err: result: @fd's own failure (negative errno) or 0; then @result
+ *	is that error too and the connection is still usable (the payload
+ *	was drained, or padded with zeros: the server wrote zeros)
  * @e: engine-private state; zero it (smb_req_init()) and don't touch it
  */
 struct smb_req {
@@ -138,6 +156,11 @@ struct smb_req {
 	uint8_t *rsp;
 	size_t rsp_len;
 	uint32_t data_len;
+
+	int fd;
+	off_t fd_off;
+	uint32_t fd_len;
+	int fd_err;
 
 	struct {
 		uint64_t mid;

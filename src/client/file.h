@@ -184,4 +184,23 @@ struct smb2_file_all;
  */
 void smb_stat_from_all(struct smbiov_stat *st, const struct smb2_file_all *a);
 
+/**
+ * smb_io_fd - READ into or WRITE from a local fd, split and pipelined
+ * @f: open file
+ * @offset: remote file offset; @len: bytes (already range-checked)
+ * @write: WRITE (@fd is read) or READ (@fd is written)
+ * @fd: the local descriptor
+ * @fd_off: @fd's offset of the byte at @offset (pieces go to/come from
+ *	@fd_off + their distance from @offset, in any order)
+ * @use_pos: ignore @fd_off, use @fd's position / a pipe; needs @serial
+ * @serial: one piece in flight at a time, in file order
+ *
+ * The engine path of fdio.c (SMB_REQ_FD pieces of io.c). Returns bytes
+ * moved (short only at the remote EOF) or a negative errno, recorded as
+ * the thread's last error; a failure of @fd is reported as @fd's errno
+ * and leaves the connection usable.
+ */
+ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
+		  bool write, int fd, off_t fd_off, bool use_pos, bool serial);
+
 #endif

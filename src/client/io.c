@@ -76,6 +76,20 @@ struct io_ctx {
 
 	smbiov_aio_done_fn done;
 	void *arg;
+
+	/*
+	 * A local fd instead of memory (fdio.c): @it is then a DISCARD of
+	 * the length, only carved for sizes, and each piece carries
+	 * SMB_REQ_FD with its own fd offset. @serial: one piece in flight
+	 * at a time (an fd without offsets must see the pieces in order).
+	 */
+	bool fd_io;
+	bool serial;
+	int fd;
+	uint32_t fd_flags;
+	off_t fd_base; /* fd offset of file offset @start */
+	uint64_t start;
+	bool fd_failed; /* a piece failed because of the local fd */
 };
 
 /* ---- sizing ----------------------------------------------------------------
@@ -149,11 +163,13 @@ static void sub_done(struct smb_req *r)
 	s->sr.result = sub_result(s);
 	smb_req_release(r);
 	pthread_mutex_lock(&x->lock);
+	if (r->fd_err)
+		x->fd_failed = true;
 	s->sr.done = true;
 	if (s->sr.result < (ssize_t)s->sr.len)
 		x->stop = true;
 	last = --x->pending == 0 && !x->submitting;
-	if (last && !async)
+	if ((last || x->serial) && !async)
 		pthread_cond_broadcast(&x->cv);
 	pthread_mutex_unlock(&x->lock);
 	/* A synchronous waiter may free @x from here on. */
@@ -184,9 +200,13 @@ static int sub_prepare(struct io_ctx *x, struct io_sub *s)
 	if (x->write) {
 		struct smb2_write_req w = {.fid = x->fid,
 					   .offset = s->sr.offset};
+		struct smbiov_iter len_only = s->sr.iter;
 
+		/* fd payload: the encoder only takes the count of it. */
+		if (x->fd_io)
+			len_only.source = true;
 		n = smb2_write_req_encode(s->body, sizeof(s->body), &w,
-					  &s->sr.iter);
+					  &len_only);
 		smb_req_init(&s->req, SMB2_WRITE);
 		s->req.src = &s->sr.iter;
 	} else {
@@ -203,11 +223,19 @@ static int sub_prepare(struct io_ctx *x, struct io_sub *s)
 	}
 	if (n < 0)
 		return (int)n;
+	if (x->fd_io) {
+		s->req.src = NULL;
+		s->req.dst = NULL;
+		s->req.fd = x->fd;
+		s->req.fd_off = x->fd_base + (off_t)(s->sr.offset - x->start);
+		s->req.fd_len = s->sr.len;
+	}
 	s->vec.iov_base = s->body;
 	s->vec.iov_len = (size_t)n;
 	s->req.body = &s->vec;
 	s->req.nbody = 1;
-	s->req.flags = SMB_REQ_QUIET; /* recorded by the caller's thread */
+	/* recorded by the caller's thread */
+	s->req.flags = SMB_REQ_QUIET | (x->fd_io ? x->fd_flags : 0);
 	s->req.done = sub_done;
 	s->req.priv = s;
 	return 0;
@@ -229,6 +257,8 @@ static bool io_submit_all(struct io_ctx *x, uint64_t offset)
 		int ret;
 
 		pthread_mutex_lock(&x->lock);
+		while (x->serial && x->pending && !x->stop)
+			pthread_cond_wait(&x->cv, &x->lock);
 		stop = x->stop;
 		pthread_mutex_unlock(&x->lock);
 		if (stop || !smbiov_iter_count(&sp.rest))
@@ -405,6 +435,48 @@ static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
 				     smbiov_strerror((int)res));
 	}
 	smbiov_iter_advance(it, (size_t)res);
+	return res;
+}
+
+ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
+		  bool write, int fd, off_t fd_off, bool use_pos, bool serial)
+{
+	const char *what = write ? "WRITE" : "READ";
+	struct io_ctx *x;
+	uint32_t status;
+	ssize_t res;
+	bool local;
+
+	if (!len)
+		return 0;
+	x = io_new(f, write);
+	if (!x)
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s", what);
+	smbiov_iter_discard(&x->it, SMBIOV_ITER_DEST, len);
+	x->asked = len;
+	x->fd_io = true;
+	x->serial = serial;
+	x->fd = fd;
+	x->fd_flags = SMB_REQ_FD | (use_pos ? SMB_REQ_FD_POS : 0);
+	x->fd_base = fd_off;
+	x->start = offset;
+	io_submit_all(x, offset);
+	pthread_mutex_lock(&x->lock);
+	while (x->pending || x->submitting)
+		pthread_cond_wait(&x->cv, &x->lock);
+	pthread_mutex_unlock(&x->lock);
+	res = io_result(x, &status);
+	local = x->fd_failed;
+	io_free(x);
+	if (res < 0) {
+		if (status && status != STATUS_SUCCESS)
+			return smb_error_status(status, SMBIOV_PHASE_IO, what);
+		return smb_error_set(
+			(int)res, 0,
+			local ? SMBIOV_PHASE_LOCAL : SMBIOV_PHASE_IO,
+			"%s: %s%s", what, local ? "local file: " : "",
+			smbiov_strerror((int)res));
+	}
 	return res;
 }
 

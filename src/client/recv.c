@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct smb_req *node_req(struct smb_mid_node *n)
 {
@@ -27,6 +28,9 @@ static struct smb_req *node_req(struct smb_mid_node *n)
 bool smb_req_finish_locked(struct smbiov_client *c, struct smb_req *r,
 			   int result)
 {
+	/* The server did its part, but the local fd failed (fdio.c). */
+	if (!result && (r->flags & SMB_REQ_FD) && r->fd_err)
+		result = r->fd_err;
 	r->result = result;
 	r->e.complete = true;
 	r->e.receiving = false;
@@ -159,6 +163,29 @@ static int status_result(uint32_t status)
 }
 
 /*
+ * A buffered READ response for an SMB_REQ_FD request (one that came
+ * compounded): write its data out. Returns 0 or the fd's negative errno.
+ */
+static int rx_write_fd(struct smb_req *r, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = (r->flags & SMB_REQ_FD_POS)
+				    ? write(r->fd, p, len)
+				    : pwrite(r->fd, p, len, r->fd_off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		if (!(r->flags & SMB_REQ_FD_POS))
+			r->fd_off += n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
  * Judge one final response element for @r and keep what the caller
  * needs: the checks of MS-SMB2 3.2.5.1.1 (sealed session: nothing
  * unsealed is accepted) and 3.2.5.1.3 (signature), then a copy of the
@@ -193,7 +220,21 @@ static int rx_fill(struct smbiov_client *c, struct smb_req *r, const uint8_t *e,
 			return ret == -EPROTO ? -EPROTO : -EBADMSG;
 	}
 	r->status = h->status;
-	if (r->dst && r->command == SMB2_READ && h->status == STATUS_SUCCESS) {
+	if ((r->flags & SMB_REQ_FD) && r->command == SMB2_READ &&
+	    h->status == STATUS_SUCCESS) {
+		struct smb2_read_plan plan;
+
+		ret = smb2_read_rsp_plan(e, elen, elen, r->read_len, &plan);
+		if (ret)
+			return ret;
+		r->fd_err = rx_write_fd(r, e + plan.data_offset, plan.data_len);
+		smb_stat_copied(c, plan.data_len);
+		atomic_fetch_add(&c->st_payload_received, plan.data_len);
+		if (!r->fd_err)
+			r->data_len = plan.data_len;
+		keep = SMB2_READ_RSP_HDR_LEN + plan.pad;
+	} else if (r->dst && r->command == SMB2_READ &&
+		   h->status == STATUS_SUCCESS) {
 		struct smb2_read_plan plan;
 
 		ret = smb2_read_rsp_plan(e, elen, elen, r->read_len, &plan);
@@ -569,6 +610,7 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 	struct smb2_read_plan plan;
 	struct smbiov_iter view;
 	bool need_sig = rsp_needs_sig(c, r);
+	bool to_fd = r->flags & SMB_REQ_FD;
 	uint8_t *rsp;
 	size_t rlen;
 	int ret, res = 0;
@@ -578,7 +620,8 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 		goto fail_stream;
 	ret = smb2_read_rsp_plan(hb, SMB2_READ_RSP_HDR_LEN, len, r->read_len,
 				 &plan);
-	if (!ret && plan.data_len > smbiov_iter_count(r->dst))
+	if (!ret &&
+	    plan.data_len > (to_fd ? r->read_len : smbiov_iter_count(r->dst)))
 		ret = -EPROTO;
 	if (ret) {
 		/* Bad response, sound stream: drain it, fail the request. */
@@ -591,7 +634,7 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 		read_done(c, r, h, NULL, 0, ret);
 		return 0;
 	}
-	if (need_sig && plan.tail) {
+	if (need_sig && (plan.tail || to_fd)) {
 		/* The MAC needs the tail after the data: buffer it all. */
 		pthread_mutex_lock(&c->lock);
 		r->e.receiving = false;
@@ -606,7 +649,17 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 	}
 	memcpy(rsp, hb, SMB2_READ_RSP_HDR_LEN);
 	ret = rx_bytes(c, rsp + SMB2_READ_RSP_HDR_LEN, plan.pad);
-	if (!ret && plan.data_len) {
+	if (!ret && plan.data_len && to_fd) {
+		/*
+		 * Socket -> (pipe ->) fd, never through our memory. A socket
+		 * wait that times out inside a frame is fatal (rx_tick), so
+		 * the transport's -ETIMEDOUT needs no retry here.
+		 */
+		ret = c->t->ops->recv_to_fd(
+			c->t, r->fd,
+			(r->flags & SMB_REQ_FD_POS) ? NULL : &r->fd_off,
+			plan.data_len, &r->fd_err);
+	} else if (!ret && plan.data_len) {
 		view = *r->dst;
 		smbiov_iter_truncate(&view, plan.data_len);
 		ret = rx_iter(c, &view);
@@ -626,7 +679,11 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 				      plan.data_len ? &view : NULL))
 			res = -EKEYREJECTED;
 	}
-	if (!res) {
+	if (to_fd) {
+		res = r->fd_err;
+		if (!res)
+			r->data_len = plan.data_len;
+	} else if (!res) {
 		smbiov_iter_advance(r->dst, plan.data_len);
 		r->data_len = plan.data_len;
 	}
@@ -759,7 +816,8 @@ static int rx_frame(struct smbiov_client *c)
 
 		pthread_mutex_lock(&c->lock);
 		n = smb_mid_lookup(&c->table, h.message_id);
-		if (n && !node_req(n)->e.receiving && node_req(n)->dst &&
+		if (n && !node_req(n)->e.receiving &&
+		    (node_req(n)->dst || (node_req(n)->flags & SMB_REQ_FD)) &&
 		    node_req(n)->command == SMB2_READ) {
 			r = node_req(n);
 			r->e.receiving = true;

@@ -108,10 +108,21 @@ static int plan_elems(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		    (r->dst && (r->dst->source || !r->read_len ||
 				r->read_len > smbiov_iter_count(r->dst))))
 			return -EINVAL;
+		if (r->flags & SMB_REQ_FD) {
+			/* Signing and sealing need the bytes in our memory. */
+			if (r->src || r->dst || n != 1 ||
+			    (r->command == SMB2_READ && !r->read_len))
+				return -EINVAL;
+			if (c->sealing || req_signed(c, r) ||
+			    !c->t->ops->recv_to_fd || !c->t->ops->send_from_fd)
+				return -EOPNOTSUPP;
+		}
 		p[i].body_len = 0;
 		for (size_t k = 0; k < r->nbody; k++)
 			p[i].body_len += r->body[k].iov_len;
 		p[i].plen = r->src ? smbiov_iter_count(r->src) : 0;
+		if ((r->flags & SMB_REQ_FD) && r->command == SMB2_WRITE)
+			p[i].plen = r->fd_len;
 		pl = r->payload_len;
 		if (!pl)
 			pl = p[i].plen > r->read_len ? p[i].plen : r->read_len;
@@ -205,6 +216,7 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 		r->result = 0;
 		r->status = 0;
 		r->data_len = 0;
+		r->fd_err = 0;
 		/* Cannot collide: MessageIds are never reused. */
 		smb_mid_insert(&c->table, &r->e.node);
 		ask[i] = smb_credits_ask(&c->credits, p[i].charge);
@@ -484,8 +496,21 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		ret = smb2_nbss_encode(buf, len + plen);
 		iov.iov_base = buf;
 		iov.iov_len = SMB2_NBSS_HDR_SIZE + len;
-		if (!ret)
+		if (!ret && (last->flags & SMB_REQ_FD) &&
+		    last->command == SMB2_WRITE) {
+			off_t o = last->fd_off;
+
+			/*
+			 * The transport sets fd_err before the last byte goes
+			 * out, i.e. before the response can complete @last.
+			 */
+			ret = c->t->ops->send_from_fd(
+				c->t, &iov, 1, last->fd,
+				(last->flags & SMB_REQ_FD_POS) ? NULL : &o,
+				plen, &last->fd_err);
+		} else if (!ret) {
 			ret = smb_transport_send(c->t, &iov, 1, src);
+		}
 	}
 	pthread_mutex_unlock(&c->send_lock);
 	free(buf);

@@ -11,6 +11,9 @@
 
 #include <smbiov/iter.h>
 
+#include <stdbool.h>
+
+#include <sys/types.h>
 #include <sys/uio.h>
 
 struct smb_transport;
@@ -37,6 +40,34 @@ struct smb_transport_ops {
 	void (*shutdown)(struct smb_transport *t);
 	/* Close and free. */
 	void (*release)(struct smb_transport *t);
+	/*
+	 * Optional (NULL: unsupported): receive exactly @len bytes from the
+	 * socket into the local file descriptor @fd without them passing
+	 * through user memory (splice). @off: write at *@off and advance it
+	 * (pwrite-style); NULL: at @fd's position, or into a pipe.
+	 * A failure of @fd (EBADF, ENOSPC, EIO, a full non-blocking pipe
+	 * for timeout_ms -ETIMEDOUT...) does not stop the receive: the rest
+	 * of the @len bytes is drained and thrown away, *@fd_err is set to
+	 * that negative errno and 0 is returned, so the stream stays in step.
+	 * Returns 0 (all @len bytes consumed from the socket) or a negative
+	 * errno of the socket (-ETIMEDOUT, -ECONNRESET...): then an unknown
+	 * part was consumed and the stream is unusable. Receiver side only.
+	 */
+	int (*recv_to_fd)(struct smb_transport *t, int fd, off_t *off,
+			  size_t len, int *fd_err);
+	/*
+	 * Optional (NULL: unsupported): send @nhdr header vectors, then
+	 * @len bytes read from @fd (sendfile: the kernel moves them). @off
+	 * as for recv_to_fd (reading). When @fd fails or ends early, *@fd_err
+	 * is set (before the rest goes out) and the missing bytes are sent
+	 * as zeros, so the message keeps its announced length and the
+	 * stream stays in step; the caller must fail the request. Returns 0
+	 * or a negative errno of the socket (the stream is then unusable).
+	 * Sender side (the one-sender rule of send applies).
+	 */
+	int (*send_from_fd)(struct smb_transport *t, const struct iovec *hdr,
+			    size_t nhdr, int fd, off_t *off, size_t len,
+			    int *fd_err);
 };
 
 /*
@@ -63,6 +94,11 @@ static inline int smb_transport_recv(struct smb_transport *t,
 				     struct smbiov_iter *dst)
 {
 	return t->ops->recv(t, dst);
+}
+
+static inline bool smb_transport_can_fd(const struct smb_transport *t)
+{
+	return t->ops->recv_to_fd && t->ops->send_from_fd;
 }
 
 static inline void smb_transport_shutdown(struct smb_transport *t)

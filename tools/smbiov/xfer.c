@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "xfer.h"
@@ -307,11 +310,151 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
 	return code;
 }
 
+/* ---- the fd path: the library moves the bytes, kernel to kernel ------ */
+
+/*
+ * get: two workers (this thread and one more) each move one CLI_CHUNK at
+ * a time with smbiov_read_to_fd at explicit offsets, so two chunks are on
+ * the network at once, in whatever order they complete.
+ * put: one worker, FDX_PUT_CHUNK per smbiov_write_from_fd call (the
+ * library keeps its pieces in flight together, up to the credit window).
+ * Its WRITEs then reach the server in file order: some servers (impacket's
+ * smbserver) silently drop a WRITE that starts beyond the current end of
+ * file, which a second worker's chunk would.
+ * A short chunk is the end of the file: chunks after it move nothing.
+ */
+#define FDX_PUT_CHUNK (4 * CLI_CHUNK)
+struct fdx {
+	const struct xfer_end *remote;
+	int fd;
+	off_t base;   /* fd offset of remote offset 0 */
+	bool use_pos; /* /dev/null: no offsets */
+	bool write;   /* put */
+	size_t chunk; /* bytes per call */
+	struct progress *p;
+
+	pthread_mutex_t lock;
+	uint64_t next; /* next chunk's remote offset */
+	uint64_t end;  /* after a short chunk: where the file ends */
+	bool stop;
+	int err;	       /* first failure */
+	struct smbiov_error e; /* its description, from its thread */
+};
+
+static void *fdx_worker(void *arg)
+{
+	struct fdx *x = arg;
+
+	for (;;) {
+		uint64_t off;
+		off_t fo;
+		ssize_t n;
+
+		pthread_mutex_lock(&x->lock);
+		if (x->stop) {
+			pthread_mutex_unlock(&x->lock);
+			break;
+		}
+		off = x->next;
+		x->next += x->chunk;
+		pthread_mutex_unlock(&x->lock);
+		fo = x->base + (off_t)off;
+		if (x->write)
+			n = smbiov_write_from_fd(x->remote->f, off, x->chunk,
+						 x->fd, &fo);
+		else
+			n = smbiov_read_to_fd(x->remote->f, off, x->chunk,
+					      x->fd, x->use_pos ? NULL : &fo);
+		pthread_mutex_lock(&x->lock);
+		if (n < 0) {
+			if (!x->err) {
+				x->err = (int)n;
+				cli_error_from((int)n, SMBIOV_PHASE_IO, &x->e);
+			}
+			x->stop = true;
+		} else {
+			progress_add(x->p, (uint64_t)n);
+			if ((size_t)n < x->chunk) {
+				x->stop = true;
+				if (off + (uint64_t)n < x->end)
+					x->end = off + (uint64_t)n;
+			}
+		}
+		pthread_mutex_unlock(&x->lock);
+	}
+	return NULL;
+}
+
+/*
+ * Can @fd be a splice end for this transfer? The connection must be
+ * plain (signing and sealing need the bytes in memory); a get writes a
+ * regular file at offsets (not O_APPEND) or /dev/null, a put reads a
+ * regular file.
+ */
+static bool fdx_usable(const struct xfer_end *remote, int fd, bool write,
+		       struct fdx *x)
+{
+	struct smbiov_conn_info ci;
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+
+	smbiov_get_info(remote->c, &ci);
+	if (ci.signing || ci.encrypted || fl < 0 || fstat(fd, &st))
+		return false;
+	if (!write && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
+		x->use_pos = true;
+		return true;
+	}
+	if (!S_ISREG(st.st_mode) || (!write && (fl & O_APPEND)))
+		return false;
+	x->base = lseek(fd, 0, SEEK_CUR);
+	return x->base >= 0;
+}
+
+static int xfer_fd(const struct xfer_end *remote, const struct xfer_end *local,
+		   bool write, struct fdx *x, struct progress *p)
+{
+	pthread_t th;
+	bool two;
+	int code = 0;
+
+	x->remote = remote;
+	x->fd = local->fd;
+	x->write = write;
+	x->chunk = write ? FDX_PUT_CHUNK : CLI_CHUNK;
+	x->p = p;
+	x->end = UINT64_MAX;
+	pthread_mutex_init(&x->lock, NULL);
+	two = !write && pthread_create(&th, NULL, fdx_worker, x) == 0;
+	fdx_worker(x);
+	if (two)
+		pthread_join(th, NULL);
+	pthread_mutex_destroy(&x->lock);
+	if (x->err) {
+		if (x->e.phase == SMBIOV_PHASE_LOCAL)
+			return cli_report_local(local->target,
+						write ? "read" : "write",
+						x->e.err);
+		return cli_report(remote->target, &x->e);
+	}
+	/* Leave the position after the bytes, as write()/read() would. */
+	if (!x->use_pos && x->end != UINT64_MAX &&
+	    lseek(local->fd, x->base + (off_t)x->end, SEEK_SET) < 0)
+		code = cli_report_local(local->target, "seek", errno);
+	return code;
+}
+
 int xfer_copy(const struct xfer_end *src, const struct xfer_end *dst,
 	      struct progress *p)
 {
 	struct xfer x;
+	struct fdx fx = {0};
 	int code;
+
+	if (src->f && !dst->f && fdx_usable(src, dst->fd, false, &fx))
+		return xfer_fd(src, dst, false, &fx, p);
+	if (!src->f && dst->f && fdx_usable(dst, src->fd, true, &fx))
+		return xfer_fd(dst, src, true, &fx, p);
 
 	if (xfer_init(&x))
 		return cli_report_ret(NULL, -ENOMEM);
