@@ -715,7 +715,8 @@ static struct smb_req *rx_claim_read(struct smbiov_client *c,
 		return NULL;
 	pthread_mutex_lock(&c->lock);
 	n = smb_mid_lookup(&c->table, h->message_id);
-	if (n && !node_req(n)->e.receiving && node_req(n)->dst &&
+	if (n && !node_req(n)->e.receiving &&
+	    (node_req(n)->dst || (node_req(n)->flags & SMB_REQ_FD)) &&
 	    node_req(n)->command == SMB2_READ) {
 		r = node_req(n);
 		r->e.receiving = true;
@@ -808,22 +809,7 @@ static int rx_frame(struct smbiov_client *c)
 	/* Sealing required: rx_message() rejects each unsealed element. */
 	if (h.next_command && !c->sealing)
 		return rx_chain(c, hb, &h, len);
-	if (!h.next_command && h.command == SMB2_READ &&
-	    h.status == STATUS_SUCCESS && !c->sealing &&
-	    (h.flags & SMB2_FLAGS_SERVER_TO_REDIR) &&
-	    len >= SMB2_READ_RSP_HDR_LEN) {
-		struct smb_mid_node *n;
-
-		pthread_mutex_lock(&c->lock);
-		n = smb_mid_lookup(&c->table, h.message_id);
-		if (n && !node_req(n)->e.receiving &&
-		    (node_req(n)->dst || (node_req(n)->flags & SMB_REQ_FD)) &&
-		    node_req(n)->command == SMB2_READ) {
-			r = node_req(n);
-			r->e.receiving = true;
-		}
-		pthread_mutex_unlock(&c->lock);
-	}
+	r = rx_claim_read(c, &h, len);
 	if (r)
 		return rx_read_direct(c, r, hb, &h, len);
 	return rx_buffered(c, hb, SMB2_HDR_SIZE, len);
