@@ -126,7 +126,7 @@ static int tcp_send_flags(struct smb_transport *st, const struct iovec *hdr,
 		msg.msg_iov = t->send_iov;
 		msg.msg_iovlen = f.n;
 		n = sendmsg(t->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-		st->syscalls++;
+		st->tx_syscalls++;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -174,7 +174,7 @@ static int tcp_recv_discard(struct tcp_transport *t, struct smbiov_iter *dst)
 				 0);
 		int ret;
 
-		t->t.syscalls++;
+		t->t.rx_syscalls++;
 		if (n > 0) {
 			t->t.bytes_received += (size_t)n;
 			smbiov_iter_advance(dst, (size_t)n);
@@ -213,7 +213,7 @@ static int tcp_recv(struct smb_transport *st, struct smbiov_iter *dst)
 		msg.msg_iov = t->recv_iov;
 		msg.msg_iovlen = f.n;
 		n = recvmsg(t->fd, &msg, 0);
-		st->syscalls++;
+		st->rx_syscalls++;
 		if (n > 0) {
 			st->bytes_received += (size_t)n;
 			smbiov_iter_advance(dst, (size_t)n);
@@ -335,7 +335,7 @@ static int tcp_pipe_to_fd(struct tcp_transport *t, int fd, off_t *off, size_t n,
 		ssize_t m = splice(t->pipe[0], NULL, fd, off, n, SPLICE_F_MOVE);
 		int err;
 
-		t->t.syscalls++;
+		t->t.rx_syscalls++;
 		if (m > 0) {
 			n -= (size_t)m;
 			continue;
@@ -395,7 +395,7 @@ static int tcp_recv_to_fd(struct smb_transport *st, int fd, off_t *off,
 			want = t->pipe_size;
 		n = splice(t->fd, NULL, direct ? fd : t->pipe[1], NULL, want,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		st->syscalls++;
+		st->rx_syscalls++;
 		if (n > 0) {
 			st->bytes_received += (size_t)n;
 			len -= (size_t)n;
@@ -480,7 +480,7 @@ static int tcp_send_from_fd(struct smb_transport *st, const struct iovec *hdr,
 							    : TCP_SENDFILE_MAX);
 		int err;
 
-		st->syscalls++;
+		st->tx_syscalls++;
 		if (n > 0) {
 			st->bytes_sent += (size_t)n;
 			len -= (size_t)n;

@@ -80,7 +80,12 @@ struct smb_transport {
 	int timeout_ms; /* per wait for the socket; <= 0 waits forever */
 	uint64_t bytes_sent;
 	uint64_t bytes_received;
-	uint64_t syscalls; /* sendmsg/recvmsg calls made */
+	/*
+	 * System calls made, one counter per direction: the sender and the
+	 * receiver run on different threads (no shared counter, no lock).
+	 */
+	uint64_t tx_syscalls;
+	uint64_t rx_syscalls;
 };
 
 static inline int smb_transport_send(struct smb_transport *t,
