@@ -73,6 +73,14 @@ struct smbiov_options {
 	uint16_t min_dialect; /* 0: SMBIOV_DIALECT_202 */
 	uint16_t max_dialect; /* 0: SMBIOV_DIALECT_311 */
 	int timeout_ms;	      /* per request and for connecting; 0: 30000 */
+	/*
+	 * Keepalive (MS-SMB2 3.2.4.14): after this many ms with nothing sent,
+	 * received or in flight, an ECHO is sent; one left unanswered for
+	 * timeout_ms ends the connection, so the next call fails at once
+	 * (-ETIMEDOUT) instead of waiting on a dead server. 0: 60000;
+	 * negative: never. ECHOs count in smbiov_stats.requests.
+	 */
+	int keepalive_ms;
 };
 
 /* Where a connect failed; a CLI maps this to its exit codes. */
@@ -183,6 +191,24 @@ SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
 				void *arg);
 /* Wait until every asynchronous request on @c has completed. */
 SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c);
+/*
+ * Cancel the asynchronous I/O of @f: SMB2 CANCEL (MS-SMB2 3.2.4.24) for
+ * every piece still on the server, no new pieces sent, then wait until
+ * each of those operations has completed and its @done has returned. When
+ * this returns, the library has let go of their memory: the caller may
+ * free or reuse the buffers.
+ * Targeted: the operations whose submit call returned before this call
+ * (one submitted concurrently from another thread may or may not be; one
+ * submitted afterwards is not). Several threads may cancel at once.
+ * An operation the server completed anyway reports its normal result; a
+ * cancelled one -ECANCELED (also when only part of it was sent).
+ * Returns how many operations had not yet completed at the call (0: none),
+ * -EINVAL, -ECHILD (forked child), or -EDEADLK when called from inside a
+ * @done callback or on the library's receiver thread (it would wait for
+ * itself), -ENOMEM. Works on a dead connection too (everything fails
+ * at once).
+ */
+SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f);
 
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size);
