@@ -179,8 +179,9 @@ SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
  * errno. The iterator's memory is borrowed until then; its segment array
  * is not (the library pins or copies what it needs before returning).
  * @done must not call back into the same client (no synchronous calls, no
- * new submissions, no smbiov_aio_wait): the receiver thread is the one
- * that would have to answer them. Don't close a file with I/O in flight.
+ * new submissions, no smbiov_aio_wait or smbiov_aio_cancel): the receiver
+ * thread is the one that would have to answer them. Don't close a file
+ * with I/O in flight (smbiov_aio_cancel() ends it).
  */
 typedef void (*smbiov_aio_done_fn)(void *arg, ssize_t result);
 SMBIOV_API int smbiov_aio_read(struct smbiov_file *f, struct smbiov_iter *dst,
@@ -200,9 +201,11 @@ SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c);
  * Targeted: the operations whose submit call returned before this call
  * (one submitted concurrently from another thread may or may not be; one
  * submitted afterwards is not). Several threads may cancel at once.
- * An operation the server completed anyway reports its normal result; a
- * cancelled one -ECANCELED (also when only part of it was sent).
- * Returns how many operations had not yet completed at the call (0: none),
+ * An operation the server completed anyway reports its normal result; one
+ * of which any piece was cancelled, or never sent, reports -ECANCELED (no
+ * partial count).
+ * Returns how many operations were in flight (@done not yet returned) at
+ * the call (0: none),
  * -EINVAL, -ECHILD (forked child), or -EDEADLK when called from inside a
  * @done callback or on the library's receiver thread (it would wait for
  * itself), -ENOMEM. Works on a dead connection too (everything fails

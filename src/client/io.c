@@ -26,6 +26,16 @@
  * smbiov_aio_wait(): those wait for the receiver thread. Submission itself
  * blocks while the credit window is full (pieces are sent as credits come
  * back); it does not wait for the I/O.
+ *
+ * Cancellation (smbiov_aio_cancel(), DESIGN.md §2 "cancel waits until the
+ * I/O side has let go"): every live asynchronous operation is in its
+ * client's list from submission until its done() returned. A canceller
+ * takes a reference on each of the file's, marks them cancelled (their
+ * submitters carve nothing more), sends CANCEL for each piece already sent
+ * and not completed, and sleeps on c->aio_cv until all of them finished.
+ * The list is the client's rather than the file's because the file may be
+ * closed the moment done() returned, while the operation still has to be
+ * unlinked; @f only identifies the operations.
  */
 #include "client/file.h"
 #include "client/split.h"

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1110,6 +1111,21 @@ static bool wait_echoes(struct fake *f, unsigned n)
 	return true;
 }
 
+/* Wait until no keepalive ECHO is in flight (its response has arrived). */
+static void wait_ka_idle(struct smbiov_client *c)
+{
+	bool busy = true;
+
+	for (int i = 0; i < 1000 && busy; i++) {
+		pthread_mutex_lock(&c->lock);
+		busy = c->ka_busy;
+		pthread_mutex_unlock(&c->lock);
+		if (busy)
+			msleep(5);
+	}
+	T_EXPECT(!busy);
+}
+
 /*
  * An idle connection sends ECHOs, one after another while it stays idle;
  * none while a request is in flight (that one proves the server alive, or
@@ -1134,7 +1150,11 @@ static void test_keepalive(void)
 	a.r.payload_len = 2 * SMB_CREDIT_UNIT;
 	T_ASSERT(smb_submit(c, &a.r) == 0);
 	T_ASSERT(fake_wait_held(&f, 1));
-	/* Everything sent before the held one has arrived by now. */
+	/*
+	 * A keepalive decided just before the submit may still be on its
+	 * way; once it is answered none can start while one is in flight.
+	 */
+	wait_ka_idle(c);
 	before = fake_echoes(&f);
 	msleep(600);
 	T_EXPECT_EQ(fake_echoes(&f), before);
@@ -1148,7 +1168,7 @@ static void test_keepalive(void)
 	T_EXPECT_EQ(call_charged(c, 0), 0);
 	/* Off: nothing more (an ECHO in flight may still land). */
 	smb_keepalive_set(c, 0);
-	msleep(50);
+	wait_ka_idle(c);
 	before = fake_echoes(&f);
 	msleep(400);
 	T_EXPECT_EQ(fake_echoes(&f), before);
@@ -1343,7 +1363,9 @@ static int aio_read_buf(struct smbiov_file *file, uint8_t *buf,
 
 struct cancel_arg {
 	struct smbiov_file *f;
+	struct aio_res *a;
 	int ret;
+	int calls; /* done() calls seen when smbiov_aio_cancel() returned */
 	_Atomic bool returned;
 };
 
@@ -1352,6 +1374,11 @@ static void *cancel_thread(void *arg)
 	struct cancel_arg *ca = arg;
 
 	ca->ret = smbiov_aio_cancel(ca->f);
+	if (ca->a) {
+		pthread_mutex_lock(&ca->a->lock);
+		ca->calls = ca->a->calls;
+		pthread_mutex_unlock(&ca->a->lock);
+	}
 	ca->returned = true;
 	return NULL;
 }
@@ -1369,11 +1396,10 @@ static void test_aio_cancel(void)
 	struct smbiov_client *c = fake_start(&f, policy_aio, 5000);
 	struct smbiov_file file;
 	struct aio_res a;
-	struct cancel_arg ca = {0};
+	struct cancel_arg ca[2];
 	struct smb2_hdr rd;
-	pthread_t th;
+	pthread_t th[2];
 	uint8_t *buf = malloc(AIO_LEN);
-	int ret;
 
 	T_ASSERT(buf);
 	aio_mode = AIO_CANCELLED;
@@ -1386,13 +1412,8 @@ static void test_aio_cancel(void)
 	rd = f.held[0];
 	/* The interim went out before the hold; this reply comes after it. */
 	T_EXPECT_EQ(call_charged(c, 0), 0);
-	ca.f = &file;
-	T_ASSERT(pthread_create(&th, NULL, cancel_thread, &ca) == 0);
-	ret = smbiov_aio_cancel(&file);
-	pthread_join(th, NULL);
-	T_EXPECT_EQ(ret, 1);
-	T_EXPECT(ca.ret == 1 || ca.ret == 0); /* 0: it came after */
-	/* done() ran, exactly once, before either returned. */
+	T_EXPECT_EQ(smbiov_aio_cancel(&file), 1);
+	/* done() ran, exactly once, before it returned. */
 	T_EXPECT_EQ(a.calls, 1);
 	T_EXPECT_EQ(a.result, -ECANCELED);
 	free(buf); /* nothing may write into it any more (ASan) */
@@ -1404,6 +1425,35 @@ static void test_aio_cancel(void)
 	T_EXPECT_EQ(f.cancel.command, SMB2_CANCEL);
 	T_EXPECT_EQ(smbiov_aio_cancel(&file), 0);
 	T_EXPECT_EQ(c->credits.in_flight, 0);
+
+	/*
+	 * Two threads cancel the next one at once: at least one finds it in
+	 * flight; whichever does returns only after done() ran, once.
+	 */
+	buf = malloc(AIO_LEN);
+	T_ASSERT(buf);
+	aio_res_destroy(&a);
+	aio_res_init(&a, &file);
+	T_ASSERT(aio_read_buf(&file, buf, &a) == 0);
+	T_ASSERT(fake_wait_held(&f, 1));
+	T_EXPECT_EQ(call_charged(c, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		memset(&ca[i], 0, sizeof(ca[i]));
+		ca[i].f = &file;
+		ca[i].a = &a;
+		T_ASSERT(pthread_create(&th[i], NULL, cancel_thread, &ca[i]) ==
+			 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		T_EXPECT(ca[i].ret == 0 || ca[i].ret == 1);
+		if (ca[i].ret == 1)
+			T_EXPECT_EQ(ca[i].calls, 1);
+	}
+	T_EXPECT(ca[0].ret + ca[1].ret >= 1);
+	T_EXPECT_EQ(a.calls, 1);
+	T_EXPECT_EQ(a.result, -ECANCELED);
+	free(buf);
 	T_EXPECT_EQ(call_charged(c, 0), 0);
 	T_EXPECT_EQ(smbiov_aio_wait(c), 0);
 	aio_res_destroy(&a);
@@ -1443,6 +1493,25 @@ static void test_aio_cancel_late(void)
 	fake_stop(&f, c);
 }
 
+struct submit_arg {
+	struct smbiov_file *f;
+	uint8_t *buf;
+	struct aio_res *a;
+	int ret;
+};
+
+/*
+ * done() may run on the submitting thread (everything completed before
+ * the submit returned): submit from one that the gate may hold.
+ */
+static void *submit_thread(void *arg)
+{
+	struct submit_arg *sa = arg;
+
+	sa->ret = aio_read_buf(sa->f, sa->buf, sa->a);
+	return NULL;
+}
+
 /*
  * The response arrived before the cancel: done() is running (held on a
  * gate) while smbiov_aio_cancel() is called. No CANCEL goes out for a
@@ -1456,8 +1525,11 @@ static void test_aio_cancel_in_done(void)
 	struct smbiov_file file;
 	struct aio_res a;
 	struct cancel_arg ca = {0};
-	pthread_t th;
+	struct submit_arg sa;
+	pthread_t th, sth;
 	uint8_t *buf = calloc(1, AIO_LEN);
+	pid_t pid;
+	int st;
 
 	T_ASSERT(buf);
 	aio_mode = AIO_AT_ONCE;
@@ -1465,7 +1537,10 @@ static void test_aio_cancel_in_done(void)
 	aio_res_init(&a, &file);
 	a.hold = true;
 	T_EXPECT_EQ(call_charged(c, 0), 0);
-	T_ASSERT(aio_read_buf(&file, buf, &a) == 0);
+	sa.f = &file;
+	sa.buf = buf;
+	sa.a = &a;
+	T_ASSERT(pthread_create(&sth, NULL, submit_thread, &sa) == 0);
 	pthread_mutex_lock(&a.lock);
 	while (!a.entered)
 		pthread_cond_wait(&a.cv, &a.lock);
@@ -1480,6 +1555,8 @@ static void test_aio_cancel_in_done(void)
 	pthread_cond_broadcast(&a.cv);
 	pthread_mutex_unlock(&a.lock);
 	pthread_join(th, NULL);
+	pthread_join(sth, NULL);
+	T_EXPECT_EQ(sa.ret, 0);
 	T_EXPECT_EQ(ca.ret, 1);
 	T_EXPECT_EQ(a.calls, 1);
 	T_EXPECT_EQ(a.result, AIO_LEN);
@@ -1488,6 +1565,14 @@ static void test_aio_cancel_in_done(void)
 	free(buf);
 	T_EXPECT_EQ(f.ncancel, 0);
 	T_EXPECT_EQ(call_charged(c, 0), 0);
+	/* A forked child gets -ECHILD and leaves the parent's socket alone. */
+	pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0)
+		_exit(smbiov_aio_cancel(&file) == -ECHILD ? 0 : 1);
+	T_ASSERT(waitpid(pid, &st, 0) == pid);
+	T_EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_EXPECT_EQ(f.ncancel, 0);
 	aio_res_destroy(&a);
 	fake_stop(&f, c);
 }
