@@ -334,7 +334,7 @@ struct smbiov_client {
 	struct smb_aio_link aio_ops;
 
 	/*
-	 * Keepalive (MS-SMB2 3.2.6.x): the watchdog sends an ECHO when
+	 * Keepalive (MS-SMB2 3.2.4.14): the watchdog sends an ECHO when
 	 * nothing was sent or completed for @keepalive_ms (<= 0: off) and
 	 * nothing is in flight; one at a time (@ka_busy, @ka_req). Under
 	 * @lock; @ka_last is the last send or completion (CLOCK_MONOTONIC).
