@@ -73,6 +73,14 @@ struct smbiov_options {
 	uint16_t min_dialect; /* 0: SMBIOV_DIALECT_202 */
 	uint16_t max_dialect; /* 0: SMBIOV_DIALECT_311 */
 	int timeout_ms;	      /* per request and for connecting; 0: 30000 */
+	/*
+	 * Keepalive (MS-SMB2 3.2.4.14): after this many ms with nothing sent,
+	 * received or in flight, an ECHO is sent; one left unanswered for
+	 * timeout_ms ends the connection, so the next call fails at once
+	 * (-ETIMEDOUT) instead of waiting on a dead server. 0: 60000;
+	 * negative: never. ECHOs count in smbiov_stats.requests.
+	 */
+	int keepalive_ms;
 };
 
 /* Where a connect failed; a CLI maps this to its exit codes. */
@@ -189,8 +197,9 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
  * errno. The iterator's memory is borrowed until then; its segment array
  * is not (the library pins or copies what it needs before returning).
  * @done must not call back into the same client (no synchronous calls, no
- * new submissions, no smbiov_aio_wait): the receiver thread is the one
- * that would have to answer them. Don't close a file with I/O in flight.
+ * new submissions, no smbiov_aio_wait or smbiov_aio_cancel): the receiver
+ * thread is the one that would have to answer them. Don't close a file
+ * with I/O in flight (smbiov_aio_cancel() ends it).
  */
 typedef void (*smbiov_aio_done_fn)(void *arg, ssize_t result);
 SMBIOV_API int smbiov_aio_read(struct smbiov_file *f, struct smbiov_iter *dst,
@@ -201,6 +210,26 @@ SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
 				void *arg);
 /* Wait until every asynchronous request on @c has completed. */
 SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c);
+/*
+ * Cancel the asynchronous I/O of @f: SMB2 CANCEL (MS-SMB2 3.2.4.24) for
+ * every piece still on the server, no new pieces sent, then wait until
+ * each of those operations has completed and its @done has returned. When
+ * this returns, the library has let go of their memory: the caller may
+ * free or reuse the buffers.
+ * Targeted: the operations whose submit call returned before this call
+ * (one submitted concurrently from another thread may or may not be; one
+ * submitted afterwards is not). Several threads may cancel at once.
+ * An operation the server completed anyway reports its normal result; one
+ * of which any piece was cancelled, or never sent, reports -ECANCELED (no
+ * partial count).
+ * Returns how many operations were in flight (@done not yet returned) at
+ * the call (0: none),
+ * -EINVAL, -ECHILD (forked child), or -EDEADLK when called from inside a
+ * @done callback or on the library's receiver thread (it would wait for
+ * itself), -ENOMEM. Works on a dead connection too (everything fails
+ * at once).
+ */
+SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f);
 
 /*
  * Between a remote file and a local file descriptor, without the payload

@@ -17,6 +17,8 @@
 #include <openssl/crypto.h>
 
 #define DEFAULT_TIMEOUT_MS 30000
+/* MS-SMB2 leaves the interval to the client; cifs.ko uses 60 s too. */
+#define DEFAULT_KEEPALIVE_MS 60000
 /* Enough for any NEGOTIATE response before the real sizes are known. */
 #define INITIAL_MAX_FRAME (SMB2_MIN_MAX_SIZE + 4096)
 
@@ -104,28 +106,121 @@ void smb_watchdog_arm_locked(struct smbiov_client *c, const struct timespec *d)
 	}
 }
 
+static void ts_add_ms(struct timespec *t, int ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+void smb_activity_locked(struct smbiov_client *c)
+{
+	clock_gettime(CLOCK_MONOTONIC, &c->ka_last);
+}
+
+void smb_keepalive_set(struct smbiov_client *c, int ms)
+{
+	pthread_mutex_lock(&c->lock);
+	c->keepalive_ms = ms > 0 ? ms : 0;
+	smb_activity_locked(c);
+	pthread_cond_signal(&c->wd_cv);
+	pthread_mutex_unlock(&c->lock);
+}
+
+enum ka_state { KA_OFF, KA_LATER, KA_DUE };
+
+/*
+ * When the next keepalive ECHO is due, into @at (KA_LATER), or KA_DUE
+ * now. Under c->lock. Idle means nothing sent or completed for the
+ * interval and nothing in flight: a request in flight either answers
+ * (the server is alive) or hits its own deadline. While something is in
+ * flight the watchdog looks again an interval later rather than being
+ * woken by every completion.
+ */
+static enum ka_state keepalive_next(struct smbiov_client *c,
+				    const struct timespec *now,
+				    struct timespec *at)
+{
+	if (c->keepalive_ms <= 0 || c->ka_busy)
+		return KA_OFF;
+	if (c->table.count || c->refilling) {
+		*at = *now;
+		ts_add_ms(at, c->keepalive_ms);
+		return KA_LATER;
+	}
+	*at = c->ka_last;
+	ts_add_ms(at, c->keepalive_ms);
+	return ts_cmp(now, at) >= 0 ? KA_DUE : KA_LATER;
+}
+
+static void keepalive_done(struct smb_req *r)
+{
+	struct smbiov_client *c = r->priv;
+
+	smb_req_release(r);
+	pthread_mutex_lock(&c->lock);
+	c->ka_busy = false;
+	/* It sleeps until the ECHO's deadline: the next interval is shorter. */
+	pthread_cond_signal(&c->wd_cv);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * MS-SMB2 3.2.4.14: an ECHO on an idle connection. Asynchronous, so the
+ * watchdog never waits for it: an unanswered one outlives its deadline
+ * and the watchdog kills the connection like for any other request, so
+ * the next call fails at once instead of hanging on a dead peer. Never
+ * waits for credit either (NOWAIT, no refill): short of credit, it is
+ * tried again an interval later. Called with c->ka_busy set.
+ */
+static void keepalive_send(struct smbiov_client *c)
+{
+	static const uint8_t body[4] = {SMB2_ECHO_SIZE, 0, 0, 0};
+	static const struct iovec iov = {.iov_base = (void *)body,
+					 .iov_len = sizeof(body)};
+	struct smb_req *r = &c->ka_req;
+	int ret;
+
+	smb_req_init(r, SMB2_ECHO);
+	r->flags = SMB_REQ_NO_TREE | SMB_REQ_QUIET | SMB_REQ_NOWAIT |
+		   SMB_REQ_NO_REFILL;
+	r->body = &iov;
+	r->nbody = 1;
+	r->done = keepalive_done;
+	r->priv = c;
+	ret = smb_submit(c, r);
+	if (ret) {
+		/* Not sent, done() will not run. */
+		pthread_mutex_lock(&c->lock);
+		c->ka_busy = false;
+		smb_activity_locked(c);
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
 /*
  * The Request Expiration Timer of MS-SMB2 3.2.6.1 for asynchronous
  * requests: kill the connection when one outlives its deadline (its
  * timeout after it was sent, or after its last interim response,
  * 3.2.5.1.5), on time rather than when the socket next idles. Failing
  * just the request would leave the server's MessageId window unknown.
+ * Also the keepalive's timer (keepalive_next()).
  */
 static void *watchdog_thread(void *arg)
 {
 	struct smbiov_client *c = arg;
-	struct timespec now, d;
+	struct timespec now, d, k;
+	enum ka_state ka;
+	bool has_d;
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->closing && !c->dead) {
-		if (!earliest_deadline(c, &d)) {
-			c->wd_until.tv_sec = 0;
-			c->wd_until.tv_nsec = 0;
-			pthread_cond_wait(&c->wd_cv, &c->lock);
-			continue;
-		}
+		has_d = earliest_deadline(c, &d);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (ts_cmp(&now, &d) >= 0) {
+		if (has_d && ts_cmp(&now, &d) >= 0) {
 			pthread_mutex_unlock(&c->lock);
 			/*
 			 * The server's view of the MessageId window is now
@@ -134,6 +229,24 @@ static void *watchdog_thread(void *arg)
 			smb_conn_kill(c, -ETIMEDOUT);
 			pthread_mutex_lock(&c->lock);
 			break;
+		}
+		ka = keepalive_next(c, &now, &k);
+		if (ka == KA_DUE) {
+			c->ka_busy = true;
+			pthread_mutex_unlock(&c->lock);
+			keepalive_send(c);
+			pthread_mutex_lock(&c->lock);
+			continue;
+		}
+		if (ka == KA_LATER && (!has_d || ts_cmp(&k, &d) < 0)) {
+			d = k;
+			has_d = true;
+		}
+		if (!has_d) {
+			c->wd_until.tv_sec = 0;
+			c->wd_until.tv_nsec = 0;
+			pthread_cond_wait(&c->wd_cv, &c->lock);
+			continue;
 		}
 		c->wd_until = d;
 		pthread_cond_timedwait(&c->wd_cv, &c->lock, &d);
@@ -251,6 +364,7 @@ static struct smbiov_client *client_new(const struct smbiov_options *o)
 		goto fail_cv2;
 	smb_credits_init(&c->credits, 0);
 	smb_mid_table_init(&c->table);
+	c->aio_ops.prev = c->aio_ops.next = &c->aio_ops;
 	smb2_preauth_init(&c->preauth);
 	return c;
 
@@ -364,6 +478,10 @@ SMBIOV_API int smbiov_connect(const char *url, const struct smbiov_options *opt,
 	}
 	ret = connect_phases(c, &u, o);
 	smbiov_url_release(&u);
+	/* Not before: an ECHO needs the session (and its signing key). */
+	if (!ret && o->keepalive_ms >= 0)
+		smb_keepalive_set(c, o->keepalive_ms ? o->keepalive_ms
+						     : DEFAULT_KEEPALIVE_MS);
 	if (ret) {
 		struct smbiov_error keep;
 
@@ -393,6 +511,8 @@ SMBIOV_API void smbiov_disconnect(struct smbiov_client *c)
 	 */
 	if (getpid() != c->pid)
 		return;
+	/* No ECHO after LOGOFF: the server would refuse the session. */
+	smb_keepalive_set(c, 0);
 	if (!c->dead) {
 		smb_tree_disconnect(c);
 		smb_logoff(c);

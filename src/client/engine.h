@@ -254,6 +254,14 @@ int smb_compound(struct smbiov_client *c, struct smb_req **reqs, size_t n);
  */
 int smb_cancel(struct smbiov_client *c, struct smb_req *r);
 
+/*
+ * Linkage of an asynchronous file operation (io.c) in its client's list of
+ * live ones, under the client's lock; a circular list with a head.
+ */
+struct smb_aio_link {
+	struct smb_aio_link *prev, *next;
+};
+
 /* ---- client state ---------------------------------------------------------
  * Fields marked "fixed" do not change after smbiov_connect() returned and
  * may be read without a lock by other modules.
@@ -344,6 +352,23 @@ struct smbiov_client {
 	 */
 	size_t aio_pending;
 	pthread_cond_t aio_cv;
+	/*
+	 * The asynchronous file operations not yet finished (io.c: from
+	 * submission until their done() returned), for smbiov_aio_cancel();
+	 * it waits on @aio_cv too. Under @lock.
+	 */
+	struct smb_aio_link aio_ops;
+
+	/*
+	 * Keepalive (MS-SMB2 3.2.4.14): the watchdog sends an ECHO when
+	 * nothing was sent or completed for @keepalive_ms (<= 0: off) and
+	 * nothing is in flight; one at a time (@ka_busy, @ka_req). Under
+	 * @lock; @ka_last is the last send or completion (CLOCK_MONOTONIC).
+	 */
+	int keepalive_ms;
+	bool ka_busy;
+	struct timespec ka_last;
+	struct smb_req ka_req;
 
 	/*
 	 * Unsolicited OPLOCK_BREAK handler (MS-SMB2 3.2.5.19): runs on the
@@ -456,6 +481,16 @@ void smb_aio_put(struct smbiov_client *c);
  * c->lock.
  */
 void smb_watchdog_arm_locked(struct smbiov_client *c, const struct timespec *d);
+/*
+ * conn.c: a request was sent or completed: the connection is not idle
+ * (the keepalive's clock). Under c->lock.
+ */
+void smb_activity_locked(struct smbiov_client *c);
+/*
+ * conn.c: send a keepalive ECHO after @ms of idleness (<= 0: never);
+ * smbiov_connect() sets it from the options once connected.
+ */
+void smb_keepalive_set(struct smbiov_client *c, int ms);
 /* Mark the connection dead with @err and fail everything pending. */
 void smb_conn_kill(struct smbiov_client *c, int err);
 

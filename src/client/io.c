@@ -26,6 +26,16 @@
  * smbiov_aio_wait(): those wait for the receiver thread. Submission itself
  * blocks while the credit window is full (pieces are sent as credits come
  * back); it does not wait for the I/O.
+ *
+ * Cancellation (smbiov_aio_cancel(), DESIGN.md §2 "cancel waits until the
+ * I/O side has let go"): every live asynchronous operation is in its
+ * client's list from submission until its done() returned. A canceller
+ * takes a reference on each of the file's, marks them cancelled (their
+ * submitters carve nothing more), sends CANCEL for each piece already sent
+ * and not completed, and sleeps on c->aio_cv until all of them finished.
+ * The list is the client's rather than the file's because the file may be
+ * closed the moment done() returned, while the operation still has to be
+ * unlinked; @f only identifies the operations.
  */
 #include "client/file.h"
 #include "client/split.h"
@@ -36,9 +46,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct io_ctx;
 
@@ -50,6 +62,7 @@ struct io_sub {
 	uint8_t body[SMB2_READ_REQ_FIXED + 8];
 	struct iovec vec;
 	struct io_ctx *x;
+	bool sent; /* smb_submit() accepted it (under x->lock) */
 };
 
 struct io_ctx {
@@ -90,7 +103,24 @@ struct io_ctx {
 	off_t fd_base; /* fd offset of file offset @start */
 	uint64_t start;
 	bool fd_failed; /* a piece failed because of the local fd */
+
+	/*
+	 * Cancellation (async only). In c->aio_ops from submission until
+	 * done() returned; @f is the file's identity there, compared, never
+	 * dereferenced (the file may be closed as soon as done() returned).
+	 * @refs: the completion path plus each smbiov_aio_cancel() waiting
+	 * for it; the last one frees @x. Under c->lock, but @cancelled under
+	 * @lock.
+	 */
+	struct smb_aio_link link;
+	const struct smbiov_file *f;
+	unsigned refs;
+	bool finished; /* done() has returned */
+	bool cancelled;
 };
+
+/* done() is running on this thread: smbiov_aio_cancel() would deadlock. */
+static _Thread_local unsigned aio_in_done;
 
 /* ---- sizing ----------------------------------------------------------------
  */
@@ -254,7 +284,8 @@ static bool io_submit_all(struct io_ctx *x, uint64_t offset)
 	x->submitting = true;
 	for (;;) {
 		struct io_sub *s;
-		int ret;
+		bool cancel;
+		int ret = 0;
 
 		pthread_mutex_lock(&x->lock);
 		while (x->serial && x->pending && !x->stop)
@@ -264,7 +295,13 @@ static bool io_submit_all(struct io_ctx *x, uint64_t offset)
 		if (stop || !smbiov_iter_count(&sp.rest))
 			break;
 		s = calloc(1, sizeof(*s));
-		if (!s || add_sub(x, s)) {
+		if (s) {
+			/* A canceller walks x->subs under x->lock. */
+			pthread_mutex_lock(&x->lock);
+			ret = add_sub(x, s);
+			pthread_mutex_unlock(&x->lock);
+		}
+		if (!s || ret) {
 			free(s);
 			x->cut_err = -ENOMEM;
 			break;
@@ -276,16 +313,26 @@ static bool io_submit_all(struct io_ctx *x, uint64_t offset)
 			x->pending++;
 			pthread_mutex_unlock(&x->lock);
 			ret = smb_submit(x->c, &s->req);
-			if (ret) {
-				pthread_mutex_lock(&x->lock);
+			pthread_mutex_lock(&x->lock);
+			if (ret)
 				x->pending--;
-				pthread_mutex_unlock(&x->lock);
-			}
+			else
+				s->sent = true;
+			/*
+			 * A canceller that came between the stop check and
+			 * now did not see this piece: cancel it here.
+			 */
+			cancel = !ret && x->cancelled;
+			pthread_mutex_unlock(&x->lock);
+			if (cancel)
+				smb_cancel(x->c, &s->req);
 		}
 		if (ret) {
 			/* Never sent: fails in place, in file order. */
+			pthread_mutex_lock(&x->lock);
 			s->sr.result = ret;
 			s->sr.done = true;
+			pthread_mutex_unlock(&x->lock);
 			break;
 		}
 	}
@@ -317,6 +364,8 @@ static ssize_t io_result(const struct io_ctx *x, uint32_t *status)
 	/* Everything carved came back whole, but not everything was carved. */
 	if (x->cut_err && (size_t)total < x->asked)
 		return x->cut_err;
+	if (x->cancelled && (size_t)total < x->asked)
+		return -ECANCELED;
 	return total;
 }
 
@@ -332,22 +381,49 @@ static void io_free(struct io_ctx *x)
 	free(x);
 }
 
+static void aio_unlink_locked(struct io_ctx *x)
+{
+	x->link.prev->next = x->link.next;
+	x->link.next->prev = x->link.prev;
+	x->link.prev = x->link.next = &x->link;
+}
+
+static struct io_ctx *link_ctx(struct smb_aio_link *l)
+{
+	return (struct io_ctx *)((char *)l - offsetof(struct io_ctx, link));
+}
+
 static void io_finish_async(struct io_ctx *x)
 {
 	struct smbiov_client *c = x->c;
-	smbiov_aio_done_fn done = x->done;
-	void *arg = x->arg;
 	uint32_t status;
-	ssize_t res = io_result(x, &status);
+	ssize_t res;
+	bool last;
 
+	pthread_mutex_lock(&x->lock);
+	res = io_result(x, &status);
+	pthread_mutex_unlock(&x->lock);
 	/* Let go of the caller's memory before telling the caller. */
 	if (x->bv.bv)
 		smbiov_bvec_list_release(&x->bv);
 	free(x->dup);
+	x->dup = NULL;
 	if (x->q)
 		smbiov_bvecq_put(x->q);
-	io_free(x);
-	done(arg, res);
+	x->q = NULL;
+	aio_in_done++;
+	x->done(x->arg, res);
+	aio_in_done--;
+	/* @x itself lives on while a canceller still looks at it. */
+	pthread_mutex_lock(&c->lock);
+	aio_unlink_locked(x);
+	x->finished = true;
+	if (x->refs > 1)
+		pthread_cond_broadcast(&c->aio_cv);
+	last = --x->refs == 0;
+	pthread_mutex_unlock(&c->lock);
+	if (last)
+		io_free(x);
 	/* After done(): smbiov_aio_wait() returning means done() ran. */
 	smb_aio_put(c);
 }
@@ -545,6 +621,14 @@ static int io_async(struct smbiov_file *f, struct smbiov_iter *it,
 				     smbiov_strerror(ret));
 	}
 	/* From here on done() runs exactly once, whatever happens. */
+	x->f = f;
+	x->refs = 1;
+	pthread_mutex_lock(&f->c->lock);
+	x->link.prev = f->c->aio_ops.prev;
+	x->link.next = &f->c->aio_ops;
+	x->link.prev->next = &x->link;
+	f->c->aio_ops.prev = &x->link;
+	pthread_mutex_unlock(&f->c->lock);
 	smb_aio_get(f->c);
 	if (io_submit_all(x, offset))
 		io_finish_async(x);
@@ -647,4 +731,97 @@ SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
 				void *arg)
 {
 	return io_async(f, src, offset, true, done, arg);
+}
+
+/*
+ * CANCEL every piece of @x on the server (MS-SMB2 3.2.4.24) and stop the
+ * submitter from sending more. Pieces are freed only with @x (the caller
+ * holds a reference), so one may be cancelled after x->lock is dropped:
+ * smb_cancel() takes the engine's lock, and a send failure there runs
+ * completions (sub_done() takes x->lock) on this thread. A piece that
+ * completes meanwhile is answered -EALREADY or its CANCEL is ignored by
+ * the server (3.3.5.16: no matching request).
+ */
+static void io_cancel_pieces(struct io_ctx *x)
+{
+	size_t k = 0;
+
+	pthread_mutex_lock(&x->lock);
+	x->cancelled = true;
+	x->stop = true;
+	for (;;) {
+		struct io_sub *s = NULL;
+
+		while (k < x->nsub && !s) {
+			struct io_sub *q = x->subs[k++];
+
+			if (q->sent && !q->sr.done)
+				s = q;
+		}
+		if (!s)
+			break;
+		pthread_mutex_unlock(&x->lock);
+		smb_cancel(x->c, &s->req);
+		pthread_mutex_lock(&x->lock);
+	}
+	pthread_mutex_unlock(&x->lock);
+}
+
+SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f)
+{
+	struct smbiov_client *c;
+	struct smb_aio_link *l;
+	struct io_ctx **t;
+	size_t n = 0, k, nfree = 0;
+
+	if (!f || !f->c)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "aio cancel: no file");
+	c = f->c;
+	/* A forked child's copy of the lock may be held by a dead thread. */
+	if (getpid() != c->pid)
+		return smb_client_check(c);
+	/*
+	 * It waits for done() callbacks, which run on the receiver thread
+	 * (or on whichever thread noticed the connection die).
+	 */
+	if (aio_in_done ||
+	    (c->rx_started && pthread_equal(pthread_self(), c->rx_thread)))
+		return smb_error_set(-EDEADLK, 0, SMBIOV_PHASE_IO,
+				     "aio cancel: called from a completion");
+	pthread_mutex_lock(&c->lock);
+	for (l = c->aio_ops.next; l != &c->aio_ops; l = l->next)
+		n += link_ctx(l)->f == f;
+	t = n ? malloc(n * sizeof(*t)) : NULL;
+	if (n && !t) {
+		pthread_mutex_unlock(&c->lock);
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "aio cancel");
+	}
+	k = 0;
+	for (l = c->aio_ops.next; l != &c->aio_ops; l = l->next) {
+		struct io_ctx *x = link_ctx(l);
+
+		if (x->f == f) {
+			x->refs++;
+			t[k++] = x;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	for (k = 0; k < n; k++)
+		io_cancel_pieces(t[k]);
+
+	pthread_mutex_lock(&c->lock);
+	for (k = 0; k < n; k++) {
+		while (!t[k]->finished)
+			pthread_cond_wait(&c->aio_cv, &c->lock);
+		/* Keep the ones whose last reference we hold, to free. */
+		if (--t[k]->refs == 0)
+			t[nfree++] = t[k];
+	}
+	pthread_mutex_unlock(&c->lock);
+	for (k = 0; k < nfree; k++)
+		io_free(t[k]);
+	free(t);
+	return (int)n;
 }

@@ -35,6 +35,7 @@ bool smb_req_finish_locked(struct smbiov_client *c, struct smb_req *r,
 	r->e.complete = true;
 	r->e.receiving = false;
 	smb_credits_done(&c->credits, r->e.charge);
+	smb_activity_locked(c);
 	/* in_flight changed: a credit waiter may now see -ENOBUFS. */
 	pthread_cond_broadcast(&c->credit_cv);
 	if (r->e.sync) {

@@ -196,6 +196,7 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 		goto out;
 	if (c->credits.max_in_flight > c->st_max_credits_in_flight)
 		c->st_max_credits_in_flight = c->credits.max_in_flight;
+	smb_activity_locked(c);
 	for (size_t i = 0; i < n; i++) {
 		struct smb_req *r = reqs[i];
 		int t = req_timeout(c, r);
