@@ -142,6 +142,10 @@ struct smbiov_stats {
 	/* Payload bytes copied by the library in user space (0 for plain
 	 * reads and writes: they go straight between socket and caller). */
 	uint64_t payload_copied;
+	/* Payload bytes the kernel moved between the socket and a local file
+	 * descriptor (smbiov_read_to_fd/smbiov_write_from_fd: splice and
+	 * sendfile): they never entered user memory at all. */
+	uint64_t payload_spliced;
 };
 SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 				 struct smbiov_stats *out);

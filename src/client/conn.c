@@ -550,4 +550,5 @@ SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 	out->payload_sent = atomic_load(&c->st_payload_sent);
 	out->payload_received = atomic_load(&c->st_payload_received);
 	out->payload_copied = atomic_load(&c->st_payload_copied);
+	out->payload_spliced = atomic_load(&c->st_payload_spliced);
 }

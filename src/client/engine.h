@@ -384,6 +384,7 @@ struct smbiov_client {
 	_Atomic uint64_t st_payload_sent;
 	_Atomic uint64_t st_payload_received;
 	_Atomic uint64_t st_payload_copied;
+	_Atomic uint64_t st_payload_spliced;
 };
 
 /**

@@ -672,6 +672,8 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 		goto fail_stream;
 	}
 	atomic_fetch_add(&c->st_payload_received, plan.data_len);
+	if (to_fd)
+		atomic_fetch_add(&c->st_payload_spliced, plan.data_len);
 	if (need_sig) {
 		view = *r->dst;
 		smbiov_iter_truncate(&view, plan.data_len);

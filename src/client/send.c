@@ -509,6 +509,8 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 				c->t, &iov, 1, last->fd,
 				(last->flags & SMB_REQ_FD_POS) ? NULL : &o,
 				plen, &last->fd_err);
+			if (!ret)
+				atomic_fetch_add(&c->st_payload_spliced, plen);
 		} else if (!ret) {
 			ret = smb_transport_send(c->t, &iov, 1, src);
 		}

@@ -28,7 +28,19 @@ expect_copied0() {
 	[[ $c =~ ^0\  ]] || integ_fail "$1: payload copied '$c', want 0: $(cat "$tmp/err")"
 }
 
+# expect_spliced WHAT N: the last run's --stats say N payload bytes spliced.
+expect_spliced() {
+	local s
+	s=$(stat_field "payload spliced")
+	[[ $s =~ ^$2\  ]] || integ_fail "$1: payload spliced '$s', want $2: $(cat "$tmp/err")"
+}
+
+# A get's first MiB comes with the open (CREATE+READ compound), through
+# memory; the rest is spliced.
+first=$MiB
+
 for size in "${sizes[@]}"; do
+	rest=$((size > first ? size - first : 0))
 	f="$tmp/src.$size" name="$run_id.fd.$size"
 	head -c "$size" /dev/urandom >"$f"
 	want=$(sha "$f")
@@ -36,6 +48,7 @@ for size in "${sizes[@]}"; do
 	smbiov --stats put "$f" "$(url "$SMB_PORT" "$SMB_SHARE" "$name")"
 	expect_ok "put $size bytes"
 	expect_copied0 "put $size bytes"
+	expect_spliced "put $size bytes" "$size"
 	[[ $(sha "$SMB_ROOT/$SMB_SHARE/$name") == "$want" ]] ||
 		integ_fail "put of $size bytes differs on the server's disk"
 
@@ -44,6 +57,7 @@ for size in "${sizes[@]}"; do
 	smbiov --stats get "$(url "$SMB_PORT" "$SMB_SHARE" "$name")" "$tmp/got"
 	expect_ok "get $size bytes"
 	expect_copied0 "get $size bytes"
+	expect_spliced "get $size bytes" "$rest"
 	[[ $(sha "$tmp/got") == "$want" ]] || integ_fail "get of $size bytes differs"
 	head -c $((size + 4 * MiB)) /dev/zero >"$tmp/got"
 	smbiov get "$(url "$SMB_PORT" "$SMB_SHARE" "$name")" "$tmp/got"
@@ -54,6 +68,7 @@ for size in "${sizes[@]}"; do
 	smbiov --stats get "$(url "$SMB_PORT" "$SMB_SHARE" "$name")" /dev/null
 	expect_ok "get $size bytes to /dev/null"
 	expect_copied0 "get $size bytes to /dev/null"
+	expect_spliced "get $size bytes to /dev/null" "$rest"
 	r=$(stat_field "payload received")
 	[[ $r =~ ^$size\  ]] || integ_fail "get to /dev/null: received '$r', want $size"
 

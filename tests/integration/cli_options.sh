@@ -48,7 +48,7 @@ smbiov --stats cat "$(url "$P" "$S" "$run_id.h")"
 expect_ok "cat --stats"
 [[ $(cat "$tmp/out") == hello ]] || integ_fail "--stats changed stdout: $(cat "$tmp/out")"
 for key in dialect encryption signing "requests sent" "max credits in flight" \
-	"payload sent" "payload received" "payload copied"; do
+	"payload sent" "payload received" "payload copied" "payload spliced"; do
 	grep -q "^  $key " "$tmp/err" || integ_fail "--stats lacks '$key': $(cat "$tmp/err")"
 done
 grep -qE '^  payload received +6 bytes' "$tmp/err" ||

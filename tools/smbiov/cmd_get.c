@@ -36,44 +36,6 @@ static int write_out(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/*
- * The rest of a file whose first @off bytes are written, chunk by chunk
- * (each chunk is still split into subrequests kept in flight together).
- * Interim: xfer_copy() always starts at offset 0. Once struct xfer_end
- * carries a start offset for a remote source, get_file() calls
- * xfer_copy() for the rest instead (two chunks in flight) and this goes.
- */
-static int get_rest(const struct xfer_end *src, const struct xfer_end *dst,
-		    struct progress *p, uint64_t off)
-{
-	uint8_t *buf = malloc(CLI_CHUNK);
-	int code = 0, ret;
-
-	if (!buf)
-		return cli_report_ret(NULL, -ENOMEM);
-	for (;;) {
-		ssize_t n = smbiov_pread(src->f, buf, CLI_CHUNK, off);
-
-		if (n < 0) {
-			code = cli_report_ret(src->target, (int)n);
-			break;
-		}
-		ret = write_out(dst->fd, buf, (size_t)n);
-		if (ret) {
-			code = ret == -EPIPE ? CLI_EXIT_LOCAL
-					     : cli_report_local(dst->target,
-								"write", ret);
-			break;
-		}
-		progress_add(p, (uint64_t)n);
-		off += (uint64_t)n;
-		if ((size_t)n < CLI_CHUNK)
-			break; /* end of file */
-	}
-	free(buf);
-	return code;
-}
-
 static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 		    const char *rpath, const char *dest)
 {
@@ -106,7 +68,9 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 		free(first);
 		return cli_report_local(dest, "cannot write", ret);
 	}
-	src = (struct xfer_end){.f = f, .c = cc->c, .target = target};
+	/* The rest, if any, continues where the first read stopped. */
+	src = (struct xfer_end){
+		.f = f, .c = cc->c, .target = target, .offset = (uint64_t)n};
 	dst = (struct xfer_end){.fd = lo.fd, .target = shown};
 	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), size);
 	ret = write_out(lo.fd, first, (size_t)n);
@@ -122,7 +86,7 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 	 */
 	if (!code && ((uint64_t)n < size ||
 		      ((uint64_t)n > size && !smbiov_iter_count(&it))))
-		code = get_rest(&src, &dst, &p, (uint64_t)n);
+		code = xfer_copy(&src, &dst, &p);
 	progress_end(&p);
 	free(first);
 	/* the data is complete; a failed close of a read handle loses none */

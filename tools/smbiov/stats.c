@@ -78,4 +78,7 @@ void cli_stats_print(FILE *f, const char *target,
 	fprintf(f, STATS_NUM, "  payload copied",
 		(unsigned long long)st->payload_copied,
 		" bytes (in user space)");
+	fprintf(f, STATS_NUM, "  payload spliced",
+		(unsigned long long)st->payload_spliced,
+		" bytes (socket <-> local file in the kernel)");
 }

@@ -197,7 +197,7 @@ static ssize_t read_full(int fd, char *buf, size_t n)
 static int xfer_get(struct xfer *x, const struct xfer_end *src,
 		    const struct xfer_end *dst, struct progress *p)
 {
-	uint64_t next = 0;
+	uint64_t next = src->offset;
 	int cur = 0, ret, code = 0;
 
 	for (int i = 0; i < 2; i++) {
@@ -264,7 +264,7 @@ static ssize_t src_read(const struct xfer_end *src, void *buf, uint64_t off,
 static int xfer_put(struct xfer *x, const struct xfer_end *src,
 		    const struct xfer_end *dst, struct progress *p)
 {
-	uint64_t next = 0;
+	uint64_t next = src->offset;
 	int cur = 0, ret, code = 0;
 	bool more = true; /* the source may have more bytes */
 
@@ -407,8 +407,12 @@ static bool fdx_usable(const struct xfer_end *remote, int fd, bool write,
 	}
 	if (!S_ISREG(st.st_mode) || (!write && (fl & O_APPEND)))
 		return false;
+	/* The fd's position stands for the remote start offset. */
 	x->base = lseek(fd, 0, SEEK_CUR);
-	return x->base >= 0;
+	if (x->base < 0)
+		return false;
+	x->base -= (off_t)remote->offset;
+	return true;
 }
 
 static int xfer_fd(const struct xfer_end *remote, const struct xfer_end *local,
@@ -422,6 +426,7 @@ static int xfer_fd(const struct xfer_end *remote, const struct xfer_end *local,
 	x->fd = local->fd;
 	x->write = write;
 	x->chunk = write ? FDX_PUT_CHUNK : CLI_CHUNK;
+	x->next = remote->offset;
 	x->p = p;
 	x->end = UINT64_MAX;
 	pthread_mutex_init(&x->lock, NULL);

@@ -25,12 +25,18 @@ struct xfer_end {
 	struct smbiov_file *f;	 /* remote */
 	struct smbiov_client *c; /* remote: its client */
 	const char *target;	 /* for messages */
+	/*
+	 * Remote source only: the file offset to start at (a get whose first
+	 * bytes came with the open); the local fd's position then stands for
+	 * this offset.
+	 */
+	uint64_t offset;
 };
 
 /*
  * xfer_copy - copy everything from @src to @dst until @src's end
- * @src: a remote file (read asynchronously when @dst is local) or a local
- *	 fd (read to the end: a pipe works)
+ * @src: a remote file (read asynchronously when @dst is local, from
+ *	 @src->offset) or a local fd (read to the end: a pipe works)
  * @dst: a local fd or a remote file (written from offset 0)
  * @p: progress, advanced per chunk (may be off)
  *
