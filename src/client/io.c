@@ -475,6 +475,17 @@ static int io_check(struct smbiov_file *f, const struct smbiov_iter *it,
 }
 
 /* Synchronous READ/WRITE of @it at @offset; @it is advanced by the result. */
+/* Submit every piece of @x and wait for all of them; its result. */
+static ssize_t io_run_sync(struct io_ctx *x, uint64_t offset, uint32_t *status)
+{
+	io_submit_all(x, offset);
+	pthread_mutex_lock(&x->lock);
+	while (x->pending || x->submitting)
+		pthread_cond_wait(&x->cv, &x->lock);
+	pthread_mutex_unlock(&x->lock);
+	return io_result(x, status);
+}
+
 static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
 		       uint64_t offset, bool write)
 {
@@ -495,12 +506,7 @@ static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
 	/* Borrowed as it is: we return only after every piece completed. */
 	x->it = *it;
 	x->asked = smbiov_iter_count(it);
-	io_submit_all(x, offset);
-	pthread_mutex_lock(&x->lock);
-	while (x->pending || x->submitting)
-		pthread_cond_wait(&x->cv, &x->lock);
-	pthread_mutex_unlock(&x->lock);
-	res = io_result(x, &status);
+	res = io_run_sync(x, offset, &status);
 	io_free(x);
 	if (res < 0) {
 		if (status)
@@ -536,12 +542,7 @@ ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 	x->fd_flags = SMB_REQ_FD | (use_pos ? SMB_REQ_FD_POS : 0);
 	x->fd_base = fd_off;
 	x->start = offset;
-	io_submit_all(x, offset);
-	pthread_mutex_lock(&x->lock);
-	while (x->pending || x->submitting)
-		pthread_cond_wait(&x->cv, &x->lock);
-	pthread_mutex_unlock(&x->lock);
-	res = io_result(x, &status);
+	res = io_run_sync(x, offset, &status);
 	local = x->fd_failed;
 	io_free(x);
 	if (res < 0) {

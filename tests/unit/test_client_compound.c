@@ -15,6 +15,7 @@
 #include "proto/le.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
+#include "peer.h"
 #include "t.h"
 
 #include <errno.h>
@@ -49,35 +50,6 @@ struct fake {
 
 static const uint8_t key[16] = "compound-key-16";
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void write_full(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 /*
  * Append one response element for @req to @m (at *@off, after the 4-byte
  * length prefix): header with @status, then @body. Elements that are
@@ -90,17 +62,9 @@ static void put_el(struct fake *f, uint8_t *m, size_t *off,
 	struct smb2_hdr h;
 	size_t len = SMB2_HDR_SIZE + blen, start = *off;
 
-	memset(&h, 0, sizeof(h));
-	h.command = req->command;
-	h.credit_charge = req->credit_charge;
-	h.status = status;
-	h.credits = req->credits ? req->credits : 1;
-	h.flags = SMB2_FLAGS_SERVER_TO_REDIR;
+	peer_rsp_hdr(&h, req, status);
 	if (req->flags & SMB2_FLAGS_RELATED_OPERATIONS)
 		h.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
-	h.message_id = req->message_id;
-	h.session_id = req->session_id;
-	h.tree_id = req->tree_id;
 	if (!last)
 		h.next_command = (uint32_t)(len + smb2_compound_pad(len));
 	if (f->sign)
@@ -121,7 +85,7 @@ static void put_el(struct fake *f, uint8_t *m, size_t *off,
 static void flush(struct fake *f, uint8_t *m, size_t *off)
 {
 	smb2_nbss_encode(m, *off);
-	write_full(f->fd, m, 4 + *off);
+	peer_write_full(f->fd, m, 4 + *off);
 	*off = 0;
 }
 
@@ -226,13 +190,13 @@ static void *fake_thread(void *arg)
 	struct fake *f = arg;
 	uint8_t nb[4];
 
-	while (read_full(f->fd, nb, 4) == 0) {
+	while (peer_read_full(f->fd, nb, 4) == 0) {
 		uint32_t len = ((uint32_t)nb[1] << 16) |
 			       ((uint32_t)nb[2] << 8) | nb[3];
 		uint8_t *m = malloc(len ? len : 1);
 
 		T_ASSERT(m);
-		if (read_full(f->fd, m, len)) {
+		if (peer_read_full(f->fd, m, len)) {
 			free(m);
 			break;
 		}

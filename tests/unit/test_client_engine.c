@@ -15,6 +15,7 @@
 #include "client/file.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
+#include "peer.h"
 #include "t.h"
 
 #include <errno.h>
@@ -66,35 +67,6 @@ static void msleep(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void write_full(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 /*
  * Send one response to @req: header with @status/@flags, then @body.
  * @credits is what the response grants.
@@ -107,21 +79,15 @@ static void fake_reply(struct fake *f, const struct smb2_hdr *req,
 	struct smb2_hdr h;
 
 	T_ASSERT(m);
-	memset(&h, 0, sizeof(h));
-	h.command = req->command;
-	h.credit_charge = req->credit_charge;
-	h.status = status;
+	peer_rsp_hdr(&h, req, status);
 	h.credits = credits;
-	h.flags = SMB2_FLAGS_SERVER_TO_REDIR | flags;
-	h.message_id = req->message_id;
+	h.flags |= flags;
 	h.async_id = async_id;
-	h.session_id = req->session_id;
-	h.tree_id = req->tree_id;
 	smb2_hdr_encode(m + 4, &h);
 	memcpy(m + 4 + SMB2_HDR_SIZE, body, blen);
 	smb2_nbss_encode(m, SMB2_HDR_SIZE + blen);
 	pthread_mutex_lock(&f->send_lock);
-	write_full(f->fd, m, 4 + SMB2_HDR_SIZE + blen);
+	peer_write_full(f->fd, m, 4 + SMB2_HDR_SIZE + blen);
 	pthread_mutex_unlock(&f->send_lock);
 	free(m);
 }
@@ -219,14 +185,15 @@ static void *fake_thread(void *arg)
 	struct fake *f = arg;
 	uint8_t nb[4];
 
-	while (read_full(f->fd, nb, 4) == 0) {
+	while (peer_read_full(f->fd, nb, 4) == 0) {
 		uint32_t len = ((uint32_t)nb[1] << 16) |
 			       ((uint32_t)nb[2] << 8) | nb[3];
 		uint8_t *m = malloc(len ? len : 1);
 		struct smb2_hdr h;
 
 		T_ASSERT(m);
-		if (read_full(f->fd, m, len) || smb2_hdr_decode(m, len, &h)) {
+		if (peer_read_full(f->fd, m, len) ||
+		    smb2_hdr_decode(m, len, &h)) {
 			free(m);
 			break;
 		}
@@ -711,7 +678,7 @@ static void policy_stall_read(struct fake *f, const struct smb2_hdr *h,
 	m[4 + SMB2_HDR_SIZE + 5] = 1000 >> 8;
 	smb2_nbss_encode(m, SMB2_READ_RSP_HDR_LEN + 1000);
 	pthread_mutex_lock(&f->send_lock);
-	write_full(f->fd, m, sizeof(m));
+	peer_write_full(f->fd, m, sizeof(m));
 	pthread_mutex_unlock(&f->send_lock);
 }
 

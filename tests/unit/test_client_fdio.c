@@ -12,6 +12,8 @@
 #include "client/file.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
+#include "peer.h"
+#include "proto/le.h"
 #include "t.h"
 
 #include <errno.h>
@@ -45,55 +47,18 @@ static uint8_t pat(uint64_t off)
 	return (uint8_t)(off * 131 + (off >> 12) * 7 + 1);
 }
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void write_full(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void reply(struct fake *f, const struct smb2_hdr *req, uint32_t status,
 		  const void *body, size_t blen, const void *data, size_t dlen)
 {
 	uint8_t m[4 + SMB2_HDR_SIZE];
 	struct smb2_hdr h;
 
-	memset(&h, 0, sizeof(h));
-	h.command = req->command;
-	h.credit_charge = req->credit_charge;
-	h.status = status;
-	h.credits = req->credits ? req->credits : 1;
-	h.flags = SMB2_FLAGS_SERVER_TO_REDIR;
-	h.message_id = req->message_id;
-	h.session_id = req->session_id;
-	h.tree_id = req->tree_id;
+	peer_rsp_hdr(&h, req, status);
 	smb2_hdr_encode(m + 4, &h);
 	smb2_nbss_encode(m, SMB2_HDR_SIZE + blen + dlen);
-	write_full(f->fd, m, sizeof(m));
-	write_full(f->fd, body, blen);
-	write_full(f->fd, data, dlen);
+	peer_write_full(f->fd, m, sizeof(m));
+	peer_write_full(f->fd, body, blen);
+	peer_write_full(f->fd, data, dlen);
 }
 
 static void answer_read(struct fake *f, const struct smb2_hdr *h, uint64_t off,
@@ -116,29 +81,14 @@ static void answer_read(struct fake *f, const struct smb2_hdr *h, uint64_t off,
 	reply(f, h, STATUS_SUCCESS, b, sizeof(b), f->data + off, len);
 }
 
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int k = 7; k >= 0; k--)
-		v = v << 8 | p[k];
-	return v;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static void handle(struct fake *f, const struct smb2_hdr *h, const uint8_t *m,
 		   size_t len)
 {
 	const uint8_t *b = m + SMB2_HDR_SIZE;
 
 	if (h->command == SMB2_READ && len >= SMB2_HDR_SIZE + 16) {
-		uint32_t rl = le32(b + 4);
-		uint64_t off = le64(b + 8);
+		uint32_t rl = le32_get(b + 4);
+		uint64_t off = le64_get(b + 8);
 
 		f->nread++;
 		if (f->reorder && !f->held_valid) {
@@ -156,8 +106,8 @@ static void handle(struct fake *f, const struct smb2_hdr *h, const uint8_t *m,
 			answer_read(f, &f->held, f->held_off, f->held_len);
 		}
 	} else if (h->command == SMB2_WRITE && len >= SMB2_HDR_SIZE + 48) {
-		uint32_t wl = le32(b + 4);
-		uint64_t off = le64(b + 8);
+		uint32_t wl = le32_get(b + 4);
+		uint64_t off = le64_get(b + 8);
 		uint8_t w[SMB2_WRITE_RSP_FIXED] = {17};
 
 		T_ASSERT(SMB2_HDR_SIZE + 48 + (size_t)wl <= len);
@@ -194,12 +144,13 @@ static void *fake_thread(void *arg)
 			}
 			continue;
 		}
-		if (read_full(f->fd, nb, 4))
+		if (peer_read_full(f->fd, nb, 4))
 			break;
 		len = ((uint32_t)nb[1] << 16) | ((uint32_t)nb[2] << 8) | nb[3];
 		m = malloc(len ? len : 1);
 		T_ASSERT(m);
-		if (read_full(f->fd, m, len) || smb2_hdr_decode(m, len, &h)) {
+		if (peer_read_full(f->fd, m, len) ||
+		    smb2_hdr_decode(m, len, &h)) {
 			free(m);
 			break;
 		}
