@@ -2,15 +2,20 @@
 /*
  * Helpers for the unit tests that play the server on the other end of a
  * socketpair (test_client_engine.c, test_client_compound.c,
- * test_client_fdio.c): whole reads and writes of the stream, and the
- * common fields of a response header.
+ * test_client_fdio.c): the client on the other end, whole reads and
+ * writes of the stream, one framed message, and the common fields of a
+ * response header.
  */
 #ifndef SMBIOV_TEST_PEER_H
 #define SMBIOV_TEST_PEER_H
 
+#include "client/engine.h"
 #include "proto/smb2.h"
+#include "t.h"
+#include "transport/transport.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -63,6 +68,61 @@ static inline void peer_rsp_hdr(struct smb2_hdr *h, const struct smb2_hdr *req,
 	h->message_id = req->message_id;
 	h->session_id = req->session_id;
 	h->tree_id = req->tree_id;
+}
+
+/*
+ * One NetBIOS-framed message from the client: malloc'd, its length in
+ * *@len; NULL when the client went away.
+ */
+static inline uint8_t *peer_read_frame(int fd, uint32_t *len)
+{
+	uint8_t nb[4], *m;
+
+	if (peer_read_full(fd, nb, 4))
+		return NULL;
+	*len = ((uint32_t)nb[1] << 16) | ((uint32_t)nb[2] << 8) | nb[3];
+	m = malloc(*len ? *len : 1);
+	T_ASSERT(m);
+	if (peer_read_full(fd, m, *len)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/*
+ * A client on one end of a new socketpair (the peer's end in *@peer_fd),
+ * engine threads running, with what NEGOTIATE and SESSION_SETUP would
+ * have set: 3.1.1, LARGE_MTU, 1 MiB I/O sizes, session 0x1234, tree 7.
+ * The caller adds signing keys or credits under c->lock.
+ */
+static inline struct smbiov_client *peer_client(int *peer_fd, int timeout_ms)
+{
+	struct smbiov_client *c;
+	struct smb_transport *t;
+	int sv[2];
+
+	T_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	*peer_fd = sv[1];
+	T_ASSERT(smb_tcp_from_fd(sv[0], timeout_ms, &t) == 0);
+	T_ASSERT(smb_client_from_transport(t, timeout_ms, &c) == 0);
+	pthread_mutex_lock(&c->lock);
+	c->dialect = SMB2_DIALECT_311;
+	c->server_caps = SMB2_GLOBAL_CAP_LARGE_MTU;
+	c->max_read = c->max_write = c->max_transact = 1u << 20;
+	c->max_frame = 2u << 20;
+	c->session_id = 0x1234;
+	c->tree_id = 7;
+	pthread_mutex_unlock(&c->lock);
+	return c;
+}
+
+/* Disconnect with nothing to say goodbye to (no TREE_DISCONNECT/LOGOFF). */
+static inline void peer_client_stop(struct smbiov_client *c)
+{
+	c->tree_id = 0;
+	c->session_id = 0;
+	smbiov_disconnect(c);
 }
 
 #endif

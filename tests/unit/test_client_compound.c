@@ -188,18 +188,10 @@ static void answer(struct fake *f, const uint8_t *msg, size_t len)
 static void *fake_thread(void *arg)
 {
 	struct fake *f = arg;
-	uint8_t nb[4];
+	uint32_t len;
+	uint8_t *m;
 
-	while (peer_read_full(f->fd, nb, 4) == 0) {
-		uint32_t len = ((uint32_t)nb[1] << 16) |
-			       ((uint32_t)nb[2] << 8) | nb[3];
-		uint8_t *m = malloc(len ? len : 1);
-
-		T_ASSERT(m);
-		if (peer_read_full(f->fd, m, len)) {
-			free(m);
-			break;
-		}
+	while ((m = peer_read_frame(f->fd, &len))) {
 		answer(f, m, len);
 		free(m);
 	}
@@ -209,8 +201,6 @@ static void *fake_thread(void *arg)
 static struct smbiov_client *fake_start_ex(struct fake *f, int mode, bool sign)
 {
 	struct smbiov_client *c;
-	struct smb_transport *t;
-	int sv[2];
 
 	memset(f, 0, sizeof(*f));
 	f->mode = mode;
@@ -218,18 +208,9 @@ static struct smbiov_client *fake_start_ex(struct fake *f, int mode, bool sign)
 	if (sign)
 		T_ASSERT(smb_signer_init(&f->signer, SMB2_SIGN_AES_CMAC, key,
 					 sizeof(key)) == 0);
-	T_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	f->fd = sv[1];
+	c = peer_client(&f->fd, 5000);
 	T_ASSERT(pthread_create(&f->th, NULL, fake_thread, f) == 0);
-	T_ASSERT(smb_tcp_from_fd(sv[0], 5000, &t) == 0);
-	T_ASSERT(smb_client_from_transport(t, 5000, &c) == 0);
 	pthread_mutex_lock(&c->lock);
-	c->dialect = SMB2_DIALECT_311;
-	c->server_caps = SMB2_GLOBAL_CAP_LARGE_MTU;
-	c->max_read = c->max_write = c->max_transact = 1u << 20;
-	c->max_frame = 2u << 20;
-	c->session_id = 0x1234;
-	c->tree_id = 7;
 	if (sign) {
 		/* What SESSION_SETUP would have set up: sign everything. */
 		T_ASSERT(smb_signer_init(&c->tx_signer, SMB2_SIGN_AES_CMAC, key,
@@ -250,9 +231,7 @@ static struct smbiov_client *fake_start(struct fake *f, int mode)
 
 static void fake_stop(struct fake *f, struct smbiov_client *c)
 {
-	c->tree_id = 0;
-	c->session_id = 0;
-	smbiov_disconnect(c);
+	peer_client_stop(c);
 	pthread_join(f->th, NULL);
 	close(f->fd);
 	if (f->sign)

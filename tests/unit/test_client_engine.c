@@ -183,17 +183,13 @@ static bool fake_wait_held(struct fake *f, unsigned n)
 static void *fake_thread(void *arg)
 {
 	struct fake *f = arg;
-	uint8_t nb[4];
+	uint32_t len;
+	uint8_t *m;
 
-	while (peer_read_full(f->fd, nb, 4) == 0) {
-		uint32_t len = ((uint32_t)nb[1] << 16) |
-			       ((uint32_t)nb[2] << 8) | nb[3];
-		uint8_t *m = malloc(len ? len : 1);
+	while ((m = peer_read_frame(f->fd, &len))) {
 		struct smb2_hdr h;
 
-		T_ASSERT(m);
-		if (peer_read_full(f->fd, m, len) ||
-		    smb2_hdr_decode(m, len, &h)) {
+		if (smb2_hdr_decode(m, len, &h)) {
 			free(m);
 			break;
 		}
@@ -224,37 +220,20 @@ static struct smbiov_client *fake_start(struct fake *f, fake_policy policy,
 					int timeout_ms)
 {
 	struct smbiov_client *c;
-	struct smb_transport *t;
-	int sv[2];
 
 	memset(f, 0, sizeof(*f));
-	T_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	f->fd = sv[1];
 	f->policy = policy;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_mutex_init(&f->send_lock, NULL);
 	pthread_cond_init(&f->cv, NULL);
+	c = peer_client(&f->fd, timeout_ms);
 	T_ASSERT(pthread_create(&f->th, NULL, fake_thread, f) == 0);
-	T_ASSERT(smb_tcp_from_fd(sv[0], timeout_ms, &t) == 0);
-	T_ASSERT(smb_client_from_transport(t, timeout_ms, &c) == 0);
-	/* What NEGOTIATE and SESSION_SETUP would have set: 3.1.1, LARGE_MTU. */
-	pthread_mutex_lock(&c->lock);
-	c->dialect = SMB2_DIALECT_311;
-	c->server_caps = SMB2_GLOBAL_CAP_LARGE_MTU;
-	c->max_read = c->max_write = c->max_transact = 1u << 20;
-	c->max_frame = 2u << 20;
-	c->session_id = 0x1234;
-	c->tree_id = 7;
-	pthread_mutex_unlock(&c->lock);
 	return c;
 }
 
 static void fake_stop(struct fake *f, struct smbiov_client *c)
 {
-	/* Nothing left to say goodbye to: no TREE_DISCONNECT/LOGOFF. */
-	c->tree_id = 0;
-	c->session_id = 0;
-	smbiov_disconnect(c);
+	peer_client_stop(c);
 	pthread_join(f->th, NULL);
 	close(f->fd);
 	pthread_mutex_destroy(&f->lock);

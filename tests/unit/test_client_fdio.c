@@ -127,7 +127,6 @@ static void handle(struct fake *f, const struct smb2_hdr *h, const uint8_t *m,
 static void *fake_thread(void *arg)
 {
 	struct fake *f = arg;
-	uint8_t nb[4];
 
 	for (;;) {
 		struct pollfd p = {.fd = f->fd, .events = POLLIN};
@@ -144,13 +143,10 @@ static void *fake_thread(void *arg)
 			}
 			continue;
 		}
-		if (peer_read_full(f->fd, nb, 4))
+		m = peer_read_frame(f->fd, &len);
+		if (!m)
 			break;
-		len = ((uint32_t)nb[1] << 16) | ((uint32_t)nb[2] << 8) | nb[3];
-		m = malloc(len ? len : 1);
-		T_ASSERT(m);
-		if (peer_read_full(f->fd, m, len) ||
-		    smb2_hdr_decode(m, len, &h)) {
+		if (smb2_hdr_decode(m, len, &h)) {
 			free(m);
 			break;
 		}
@@ -163,8 +159,6 @@ static void *fake_thread(void *arg)
 static struct smbiov_client *fake_start(struct fake *f, size_t size)
 {
 	struct smbiov_client *c;
-	struct smb_transport *t;
-	int sv[2];
 
 	memset(f, 0, sizeof(*f));
 	f->data = malloc(FILE_MAX);
@@ -172,17 +166,8 @@ static struct smbiov_client *fake_start(struct fake *f, size_t size)
 	for (size_t k = 0; k < size; k++)
 		f->data[k] = pat(k);
 	f->size = size;
-	T_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	f->fd = sv[1];
-	T_ASSERT(smb_tcp_from_fd(sv[0], 5000, &t) == 0);
-	T_ASSERT(smb_client_from_transport(t, 5000, &c) == 0);
+	c = peer_client(&f->fd, 5000);
 	pthread_mutex_lock(&c->lock);
-	c->dialect = SMB2_DIALECT_311;
-	c->server_caps = SMB2_GLOBAL_CAP_LARGE_MTU;
-	c->max_read = c->max_write = c->max_transact = 1u << 20;
-	c->max_frame = 2u << 20;
-	c->session_id = 0x1234;
-	c->tree_id = 7;
 	/* A window of 64 credits: 4 MiB, pieces of up to 1 MiB in flight. */
 	c->credits.avail = 64;
 	pthread_mutex_unlock(&c->lock);
@@ -192,9 +177,7 @@ static struct smbiov_client *fake_start(struct fake *f, size_t size)
 
 static void fake_stop(struct fake *f, struct smbiov_client *c)
 {
-	c->tree_id = 0;
-	c->session_id = 0;
-	smbiov_disconnect(c);
+	peer_client_stop(c);
 	pthread_join(f->th, NULL);
 	close(f->fd);
 	free(f->data);
