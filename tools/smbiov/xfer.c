@@ -21,11 +21,17 @@ struct xfer_slot {
 };
 
 /*
- * Two slots, both on the network at once: a slot is waited for on its
- * own (not with smbiov_aio_wait, which waits for every request of the
- * client), so the next chunk's request is already in flight while this
- * one's data is written out.
+ * XFER_SLOTS slots, all on the network at once: a slot is waited for on
+ * its own (not with smbiov_aio_wait, which waits for every request of the
+ * client), so the next chunks' requests are already in flight while this
+ * one's data is written out. Four, not two: with signing or sealing the
+ * server signs or encrypts a whole chunk before its first byte leaves and
+ * we verify or decrypt it after it arrived, so with two the link and both
+ * CPUs took turns (bench/RESULTS.md, 2026-11-26).
  */
+#ifndef XFER_SLOTS
+#define XFER_SLOTS 4
+#endif
 struct xfer;
 
 struct xfer_cb {
@@ -34,8 +40,8 @@ struct xfer_cb {
 };
 
 struct xfer {
-	struct xfer_slot s[2];
-	struct xfer_cb cb[2]; /* completion arguments, one per slot */
+	struct xfer_slot s[XFER_SLOTS];
+	struct xfer_cb cb[XFER_SLOTS]; /* completion arguments, one per slot */
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	bool sync; /* the library has no asynchronous I/O: plain calls */
@@ -59,14 +65,14 @@ static int xfer_init(struct xfer *x)
 	memset(x, 0, sizeof(*x));
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_cond_init(&x->cv, NULL);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < XFER_SLOTS; i++) {
 		x->cb[i] = (struct xfer_cb){x, &x->s[i]};
 		void *p = mmap(NULL, CLI_CHUNK, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED) {
-			if (i)
-				munmap(x->s[0].buf, CLI_CHUNK);
+			while (i--)
+				munmap(x->s[i].buf, CLI_CHUNK);
 			return -ENOMEM;
 		}
 		x->s[i].buf = p;
@@ -80,7 +86,7 @@ static void xfer_release(struct xfer *x)
 	 * Every submitted slot was waited for (xfer_drain), and the library
 	 * runs each completion exactly once, after it let go of the buffer.
 	 */
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < XFER_SLOTS; i++)
 		munmap(x->s[i].buf, CLI_CHUNK);
 	pthread_cond_destroy(&x->cv);
 	pthread_mutex_destroy(&x->lock);
@@ -150,7 +156,7 @@ static ssize_t slot_wait(struct xfer *x, struct xfer_slot *s)
 
 static void xfer_drain(struct xfer *x)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < XFER_SLOTS; i++)
 		if (x->s[i].pending)
 			slot_wait(x, &x->s[i]);
 }
@@ -190,9 +196,9 @@ static ssize_t read_full(int fd, char *buf, size_t n)
 }
 
 /*
- * remote -> local: the reads of chunks k and k+1 are on the network while
- * chunk k-1 is written out; chunks complete in file order because slots
- * are waited for alternately.
+ * remote -> local: the reads of the next XFER_SLOTS chunks are on the
+ * network while one is written out; chunks are written in file order
+ * because slots are waited for in turn.
  */
 static int xfer_get(struct xfer *x, const struct xfer_end *src,
 		    const struct xfer_end *dst, struct progress *p)
@@ -200,7 +206,7 @@ static int xfer_get(struct xfer *x, const struct xfer_end *src,
 	uint64_t next = src->offset;
 	int cur = 0, ret, code = 0;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < XFER_SLOTS; i++) {
 		ret = slot_submit(x, src, &x->s[i], CLI_CHUNK, next, false);
 		if (ret) {
 			code = cli_report_ret(src->target, ret);
@@ -225,14 +231,14 @@ static int xfer_get(struct xfer *x, const struct xfer_end *src,
 		}
 		progress_add(p, (uint64_t)n);
 		if ((size_t)n < CLI_CHUNK)
-			break; /* end of file; the other slot read past it */
+			break; /* end of file; the other slots read past it */
 		ret = slot_submit(x, src, s, CLI_CHUNK, next, false);
 		if (ret) {
 			code = cli_report_ret(src->target, ret);
 			break;
 		}
 		next += CLI_CHUNK;
-		cur ^= 1;
+		cur = (cur + 1) % XFER_SLOTS;
 	}
 out:
 	xfer_drain(x);
@@ -272,9 +278,9 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
 		struct xfer_slot *s = &x->s[cur];
 		ssize_t w;
 
-		/* Keep both slots busy while the source lasts. */
-		for (int i = 0; i < 2 && more && !code; i++) {
-			struct xfer_slot *f = &x->s[cur ^ i];
+		/* Keep every slot busy while the source lasts. */
+		for (int i = 0; i < XFER_SLOTS && more && !code; i++) {
+			struct xfer_slot *f = &x->s[(cur + i) % XFER_SLOTS];
 			ssize_t n;
 
 			if (f->busy)
@@ -304,7 +310,7 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
 			break;
 		}
 		progress_add(p, (uint64_t)w);
-		cur ^= 1;
+		cur = (cur + 1) % XFER_SLOTS;
 	}
 	xfer_drain(x);
 	return code;
@@ -313,9 +319,10 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
 /* ---- the fd path: the library moves the bytes, kernel to kernel ------ */
 
 /*
- * get: two workers (this thread and one more) each move one CLI_CHUNK at
- * a time with smbiov_read_to_fd at explicit offsets, so two chunks are on
- * the network at once, in whatever order they complete.
+ * get: FDX_GET_WORKERS workers (this thread and the others) each move one
+ * CLI_CHUNK at a time with smbiov_read_to_fd at explicit offsets, so that
+ * many chunks are on the network at once, in whatever order they
+ * complete.
  * put: one worker, FDX_PUT_CHUNK per smbiov_write_from_fd call (the
  * library keeps its pieces in flight together, up to the credit window).
  * Its WRITEs then reach the server in file order: some servers (impacket's
@@ -324,6 +331,9 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
  * A short chunk is the end of the file: chunks after it move nothing.
  */
 #define FDX_PUT_CHUNK (4 * CLI_CHUNK)
+#ifndef FDX_GET_WORKERS
+#define FDX_GET_WORKERS 4
+#endif
 struct fdx {
 	const struct xfer_end *remote;
 	int fd;
@@ -418,9 +428,8 @@ static bool fdx_usable(const struct xfer_end *remote, int fd, bool write,
 static int xfer_fd(const struct xfer_end *remote, const struct xfer_end *local,
 		   bool write, struct fdx *x, struct progress *p)
 {
-	pthread_t th;
-	bool two;
-	int code = 0;
+	pthread_t th[FDX_GET_WORKERS - 1];
+	int code = 0, more = 0;
 
 	x->remote = remote;
 	x->fd = local->fd;
@@ -430,10 +439,13 @@ static int xfer_fd(const struct xfer_end *remote, const struct xfer_end *local,
 	x->p = p;
 	x->end = UINT64_MAX;
 	pthread_mutex_init(&x->lock, NULL);
-	two = !write && pthread_create(&th, NULL, fdx_worker, x) == 0;
+	/* Fewer helpers than asked for (no threads left) is only slower. */
+	while (!write && more < FDX_GET_WORKERS - 1 &&
+	       pthread_create(&th[more], NULL, fdx_worker, x) == 0)
+		more++;
 	fdx_worker(x);
-	if (two)
-		pthread_join(th, NULL);
+	while (more)
+		pthread_join(th[--more], NULL);
 	pthread_mutex_destroy(&x->lock);
 	if (x->err) {
 		if (x->e.phase == SMBIOV_PHASE_LOCAL)

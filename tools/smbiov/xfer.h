@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Moving file contents in CLI_CHUNK pieces with two page-aligned buffers,
- * both on the network at once (asynchronous library reads or writes, each
- * split by the engine into many subrequests): a get writes chunk k out
- * while chunk k+1 is already being received, a put refills whichever slot
- * finished first, so the link never waits for the local side.
+ * Moving file contents in CLI_CHUNK pieces with four page-aligned
+ * buffers, all on the network at once (asynchronous library reads or
+ * writes, each split by the engine into subrequests): a get writes chunk
+ * k out while the next ones are already being received, a put refills
+ * each slot as it finishes, so the link never waits for the local side.
  *
  * On a plain connection (no signing, no encryption) a get into a regular
  * file or /dev/null and a put from a regular file take the fd path
  * instead: the library splices between socket and local file
- * (smbiov_read_to_fd / smbiov_write_from_fd), two CLI_CHUNK calls at
- * explicit offsets running at once from two threads; no payload byte
- * passes through user memory.
+ * (smbiov_read_to_fd / smbiov_write_from_fd): a get runs four CLI_CHUNK
+ * calls at explicit offsets at once from four threads, a put one thread
+ * in file order; no payload byte passes through user memory.
  */
 #ifndef SMBIOV_CLI_XFER_H
 #define SMBIOV_CLI_XFER_H
