@@ -339,7 +339,7 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
  */
 #define FDX_PUT_CHUNK (4 * CLI_CHUNK)
 #define FDX_PUT_MAX   (32 * CLI_CHUNK)
-#define FDX_PUT_FAST  0.25 /* seconds */
+#define FDX_PUT_FAST  0.5 /* seconds */
 #define FDX_PUT_SLOW  1.0
 #ifndef FDX_GET_WORKERS
 #define FDX_GET_WORKERS 4
