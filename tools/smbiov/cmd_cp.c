@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * smbiov cp URL URL — remote to remote, through this machine (read, then
- * write, two chunks in flight). The two URLs may name different servers.
+ * write, four chunks in flight). The two URLs may name different servers.
  * A destination that is a share root or an existing directory receives the
  * file under its own name.
  */

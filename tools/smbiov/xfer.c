@@ -265,8 +265,9 @@ static ssize_t src_read(const struct xfer_end *src, void *buf, uint64_t off,
 }
 
 /*
- * anything -> remote: two chunks are written remotely at once; the slot
- * that completes first is refilled from the source and resubmitted.
+ * anything -> remote: XFER_SLOTS chunks are written remotely at once;
+ * slots are waited for in turn, each refilled from the source and
+ * resubmitted as it completes.
  */
 static int xfer_put(struct xfer *x, const struct xfer_end *src,
 		    const struct xfer_end *dst, struct progress *p)
