@@ -36,8 +36,12 @@ static int write_out(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/*
+ * Get one file. With @is_dir non-NULL a directory is not an error here:
+ * *@is_dir is set and nothing is printed (the caller says what to do).
+ */
 static int get_file(const struct cli_opts *o, struct cli_conn *cc,
-		    const char *rpath, const char *dest)
+		    const char *rpath, const char *dest, bool *is_dir)
 {
 	const char *shown = strcmp(dest, "-") ? dest : "stdout";
 	struct smbiov_file *f;
@@ -60,6 +64,10 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 	n = smbiov_open_read(cc->c, rpath, O_RDONLY, &it, &size, &f);
 	if (n < 0) {
 		free(first);
+		if (n == -EISDIR && is_dir) {
+			*is_dir = true;
+			return 0;
+		}
 		return cli_report_ret(target, (int)n);
 	}
 	ret = local_out_open(dest, &lo);
@@ -152,7 +160,7 @@ static int get_tree(const struct cli_opts *o, struct cli_conn *cc,
 		else if (l.e[i].st.is_dir)
 			code = get_tree(o, cc, r, lp);
 		else
-			code = get_file(o, cc, r, lp);
+			code = get_file(o, cc, r, lp, NULL);
 		free(r);
 		free(lp);
 	}
@@ -175,19 +183,28 @@ static char *local_dest(const char *local, const char *name)
 int cmd_get(const struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_conn cc;
-	struct smbiov_stat st;
+	struct smbiov_stat st = {0};
 	char target[1200], *dest = NULL;
 	const char *name;
+	bool is_dir = false;
 	int ret, code;
 
 	code = cli_connect(o, argv[0], &cc);
 	if (code)
 		return code;
 	cli_target(&cc, cc.url.path, target, sizeof(target));
-	ret = smbiov_stat(cc.c, cc.url.path, &st);
-	if (ret) {
-		code = cli_report_ret(target, ret);
-		goto out;
+	/*
+	 * Without -r the open comes first (the file's first MiB rides with
+	 * it, get_file): a directory shows up as -EISDIR there, so a file
+	 * costs no stat round trip. With -r the type decides the walk.
+	 */
+	if (o->recursive) {
+		ret = smbiov_stat(cc.c, cc.url.path, &st);
+		if (ret) {
+			code = cli_report_ret(target, ret);
+			goto out;
+		}
+		is_dir = st.is_dir;
 	}
 	name = cc.url.path[0] ? cli_basename(cc.url.path) : cc.url.share;
 	if (!safe_name(name)) {
@@ -201,18 +218,20 @@ int cmd_get(const struct cli_opts *o, int argc, char **argv)
 		code = cli_report_ret(NULL, -ENOMEM);
 		goto out;
 	}
-	if (st.is_dir && !o->recursive) {
+	if (!o->recursive)
+		code = get_file(o, &cc, cc.url.path, dest, &is_dir);
+	if (is_dir && !o->recursive) {
 		fprintf(stderr, "smbiov: %s: is a directory (use get -r)\n",
 			target);
 		code = CLI_EXIT_USAGE;
-	} else if (st.is_dir && !strcmp(dest, "-")) {
+	} else if (is_dir && !strcmp(dest, "-")) {
 		fprintf(stderr, "smbiov: %s: cannot write a tree to stdout\n",
 			target);
 		code = CLI_EXIT_USAGE;
-	} else if (st.is_dir) {
+	} else if (is_dir) {
 		code = get_tree(o, &cc, cc.url.path, dest);
-	} else {
-		code = get_file(o, &cc, cc.url.path, dest);
+	} else if (o->recursive) {
+		code = get_file(o, &cc, cc.url.path, dest, NULL);
 	}
 out:
 	free(dest);
@@ -232,7 +251,7 @@ int cmd_cat(const struct cli_opts *o, int argc, char **argv)
 		code = cli_cache_open(&k, argv[i], &cc);
 		if (code)
 			break;
-		code = get_file(o, &cc, cc.url.path, "-");
+		code = get_file(o, &cc, cc.url.path, "-", NULL);
 		cli_cache_done(&cc);
 	}
 	cli_cache_release(&k);
