@@ -257,6 +257,11 @@ SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f);
  * Fallback, correct but copying (counted in payload_copied): a signing or
  * encrypting connection, a read into an O_APPEND file, a tty or a socket,
  * a write from anything but a regular file go through a 1 MiB buffer.
+ * Into a pipe the library's receiver thread waits for the reader: replies
+ * to other requests on the connection wait too, and a reader that takes
+ * no data for the request timeout fails the call (-ETIMEDOUT, phase
+ * SMBIOV_PHASE_LOCAL). Give a slow consumer a regular file, or read into
+ * memory.
  */
 SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
 				     size_t len, int fd, off_t *fd_off);
