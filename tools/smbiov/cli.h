@@ -160,6 +160,21 @@ void cli_cache_done(struct cli_conn *cc);
 /* Disconnect every client (--stats for each, in the order opened). */
 void cli_cache_release(struct cli_cache *k);
 
+/*
+ * cli_each_url - run @fn on each of @argc URLs in order, through one
+ * connection cache; stops at the first non-zero exit code (a URL that
+ * cannot be opened included) and returns it, else 0.
+ */
+typedef int (*cli_url_fn)(const struct cli_opts *o, struct cli_conn *cc,
+			  void *arg);
+int cli_each_url(const struct cli_opts *o, int argc, char **argv, cli_url_fn fn,
+		 void *arg);
+/*
+ * rm/rmdir: a URL naming a share's root is refused (one line, exit
+ * CLI_EXIT_USAGE); 0 otherwise. @target as cli_target() made it.
+ */
+int cli_refuse_share_root(const struct cli_conn *cc, const char *target);
+
 /* cmd_ls.c: a whole directory, sorted by name (memory: names + stat). */
 struct cli_entry {
 	char *name;

@@ -239,21 +239,13 @@ out:
 	return code;
 }
 
+static int cat_one(const struct cli_opts *o, struct cli_conn *cc, void *arg)
+{
+	(void)arg;
+	return get_file(o, cc, cc->url.path, "-", NULL);
+}
+
 int cmd_cat(const struct cli_opts *o, int argc, char **argv)
 {
-	struct cli_cache k;
-	int code = 0;
-
-	cli_cache_init(&k, o);
-	for (int i = 0; i < argc && !code; i++) {
-		struct cli_conn cc;
-
-		code = cli_cache_open(&k, argv[i], &cc);
-		if (code)
-			break;
-		code = get_file(o, &cc, cc.url.path, "-", NULL);
-		cli_cache_done(&cc);
-	}
-	cli_cache_release(&k);
-	return code;
+	return cli_each_url(o, argc, argv, cat_one, NULL);
 }

@@ -45,43 +45,29 @@ static int rm_tree(struct cli_conn *cc, const char *path)
 	return 0;
 }
 
+static int rm_one(const struct cli_opts *o, struct cli_conn *cc, void *arg)
+{
+	struct smbiov_stat st;
+	char target[1200];
+	int ret, code;
+
+	(void)arg;
+	cli_target(cc, cc->url.path, target, sizeof(target));
+	code = cli_refuse_share_root(cc, target);
+	if (code)
+		return code;
+	if (o->recursive) {
+		ret = smbiov_stat(cc->c, cc->url.path, &st);
+		if (ret)
+			return cli_report_ret(target, ret);
+		if (st.is_dir)
+			return rm_tree(cc, cc->url.path);
+	}
+	ret = smbiov_unlink(cc->c, cc->url.path);
+	return ret ? cli_report_ret(target, ret) : 0;
+}
+
 int cmd_rm(const struct cli_opts *o, int argc, char **argv)
 {
-	struct cli_cache k;
-	int code = 0;
-
-	cli_cache_init(&k, o);
-	for (int i = 0; i < argc && !code; i++) {
-		struct cli_conn cc;
-		struct smbiov_stat st;
-		char target[1200];
-		int ret;
-
-		code = cli_cache_open(&k, argv[i], &cc);
-		if (code)
-			break;
-		cli_target(&cc, cc.url.path, target, sizeof(target));
-		if (!cc.url.path[0]) {
-			fprintf(stderr,
-				"smbiov: %s: refusing to remove a "
-				"share's root\n",
-				target);
-			code = CLI_EXIT_USAGE;
-		} else if (o->recursive) {
-			ret = smbiov_stat(cc.c, cc.url.path, &st);
-			if (ret)
-				code = cli_report_ret(target, ret);
-			else if (st.is_dir)
-				code = rm_tree(&cc, cc.url.path);
-			else if ((ret = smbiov_unlink(cc.c, cc.url.path)))
-				code = cli_report_ret(target, ret);
-		} else {
-			ret = smbiov_unlink(cc.c, cc.url.path);
-			if (ret)
-				code = cli_report_ret(target, ret);
-		}
-		cli_cache_done(&cc);
-	}
-	cli_cache_release(&k);
-	return code;
+	return cli_each_url(o, argc, argv, rm_one, NULL);
 }

@@ -139,3 +139,32 @@ void cli_cache_release(struct cli_cache *k)
 		ent_release(k, &k->ent[i]);
 	k->n = 0;
 }
+
+int cli_each_url(const struct cli_opts *o, int argc, char **argv, cli_url_fn fn,
+		 void *arg)
+{
+	struct cli_cache k;
+	int code = 0;
+
+	cli_cache_init(&k, o);
+	for (int i = 0; i < argc && !code; i++) {
+		struct cli_conn cc;
+
+		code = cli_cache_open(&k, argv[i], &cc);
+		if (code)
+			break;
+		code = fn(o, &cc, arg);
+		cli_cache_done(&cc);
+	}
+	cli_cache_release(&k);
+	return code;
+}
+
+int cli_refuse_share_root(const struct cli_conn *cc, const char *target)
+{
+	if (cc->url.path[0])
+		return 0;
+	fprintf(stderr, "smbiov: %s: refusing to remove a share's root\n",
+		target);
+	return CLI_EXIT_USAGE;
+}
