@@ -487,10 +487,7 @@ SMBIOV_API int smbiov_connect(const char *url, const struct smbiov_options *opt,
 
 		/* Teardown must not overwrite the phase's error. */
 		smbiov_last_error(&keep);
-		if (c->tree_id)
-			smb_tree_disconnect(c);
-		if (c->session_id)
-			smb_logoff(c);
+		smb_goodbye(c);
 		client_free(c);
 		smb_error_set(keep.err, keep.ntstatus, keep.phase, "%s",
 			      keep.message);
@@ -513,10 +510,7 @@ SMBIOV_API void smbiov_disconnect(struct smbiov_client *c)
 		return;
 	/* No ECHO after LOGOFF: the server would refuse the session. */
 	smb_keepalive_set(c, 0);
-	if (!c->dead) {
-		smb_tree_disconnect(c);
-		smb_logoff(c);
-	}
+	smb_goodbye(c);
 	client_free(c);
 }
 

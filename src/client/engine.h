@@ -244,6 +244,22 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r);
 int smb_compound(struct smbiov_client *c, struct smb_req **reqs, size_t n);
 
 /**
+ * smb_call_pipelined - send requests one message each, back to back, and
+ * wait for all
+ * @c: connected client
+ * @reqs: requests as for smb_call(); sent in this order without waiting
+ *	for a response in between (unrelated: no compound, no shared
+ *	handle), so the whole costs one round trip
+ * @n: number of requests, at least 1
+ *
+ * Returns 0 when every request was sent (each one's own outcome is in its
+ * @result), or the error that stopped sending: the requests from the
+ * failed one on get it as @result, those already sent are waited for.
+ */
+int smb_call_pipelined(struct smbiov_client *c, struct smb_req **reqs,
+		       size_t n);
+
+/**
  * smb_cancel - ask the server to cancel a request still in flight
  * @c: client
  * @r: a submitted, not yet completed request (async or not)
@@ -529,7 +545,11 @@ int smb_session_setup(struct smbiov_client *c, const char *user,
 		      const struct smbiov_options *o);
 int smb_tree_connect(struct smbiov_client *c, const struct smbiov_options *o);
 int smb_validate_negotiate(struct smbiov_client *c);
-void smb_tree_disconnect(struct smbiov_client *c);
-void smb_logoff(struct smbiov_client *c);
+/*
+ * session.c: TREE_DISCONNECT (when connected to a tree) and LOGOFF (when
+ * a session exists), sent back to back: one round trip, each bounded by
+ * a short timeout so a dead server cannot stall a disconnect.
+ */
+void smb_goodbye(struct smbiov_client *c);
 
 #endif

@@ -605,9 +605,15 @@ static void report(const struct smb_req *r)
 			      smbiov_strerror(r->result));
 }
 
-static int call_n(struct smbiov_client *c, struct smb_req **reqs, size_t n)
+/*
+ * Send @reqs as one compound, or (@separate) each as its own message
+ * without waiting in between, then wait for every one that was sent.
+ */
+static int call_n(struct smbiov_client *c, struct smb_req **reqs, size_t n,
+		  bool separate)
 {
 	pthread_cond_t cv;
+	size_t sent = 0;
 	int ret;
 
 	ret = smb_client_check(c);
@@ -620,16 +626,28 @@ static int call_n(struct smbiov_client *c, struct smb_req **reqs, size_t n)
 		reqs[i]->e.sync = true;
 		reqs[i]->e.cv = &cv;
 	}
-	ret = smb_send_reqs(c, reqs, n, !(reqs[0]->flags & SMB_REQ_NOWAIT));
-	if (!ret) {
-		for (size_t i = 0; i < n; i++) {
-			smb_wait(c, reqs[i]);
-			report(reqs[i]);
+	if (separate) {
+		while (!ret && sent < n) {
+			ret = smb_send_reqs(
+				c, &reqs[sent], 1,
+				!(reqs[sent]->flags & SMB_REQ_NOWAIT));
+			sent += !ret;
 		}
+	} else {
+		ret = smb_send_reqs(c, reqs, n,
+				    !(reqs[0]->flags & SMB_REQ_NOWAIT));
+		sent = ret ? 0 : n;
+	}
+	/* Those on the wire point at cv: wait for them whatever came next. */
+	for (size_t i = 0; i < sent; i++) {
+		smb_wait(c, reqs[i]);
+		report(reqs[i]);
 	}
 	pthread_cond_destroy(&cv);
 	if (!ret)
 		return 0;
+	reqs += sent;
+	n -= sent;
 fail:
 	for (size_t i = 0; i < n; i++) {
 		reqs[i]->result = ret;
@@ -643,7 +661,7 @@ fail:
 
 int smb_call(struct smbiov_client *c, struct smb_req *r)
 {
-	int ret = call_n(c, &r, 1);
+	int ret = call_n(c, &r, 1, false);
 
 	return ret ? ret : r->result;
 }
@@ -652,7 +670,14 @@ int smb_compound(struct smbiov_client *c, struct smb_req **reqs, size_t n)
 {
 	if (!n || n > SMB_COMPOUND_MAX)
 		return -EINVAL;
-	return call_n(c, reqs, n);
+	return call_n(c, reqs, n, false);
+}
+
+int smb_call_pipelined(struct smbiov_client *c, struct smb_req **reqs, size_t n)
+{
+	if (!n)
+		return -EINVAL;
+	return call_n(c, reqs, n, true);
 }
 
 int smb_submit(struct smbiov_client *c, struct smb_req *r)

@@ -20,7 +20,9 @@
 
 /* NTLM needs NEGOTIATE -> CHALLENGE -> AUTHENTICATE: two round trips. */
 #define SS_MAX_ROUNDS 2
-#define SS_BLOB_SLACK 64 /* SPNEGO wrapping around an NTLMSSP token */
+/* A dead server must not stall a disconnect. */
+#define GOODBYE_TIMEOUT_MS 5000
+#define SS_BLOB_SLACK	   64 /* SPNEGO wrapping around an NTLMSSP token */
 
 /* One SESSION_SETUP round trip carrying @blob. */
 static int ss_round(struct smbiov_client *c, const uint8_t *blob, size_t blen,
@@ -387,20 +389,41 @@ out:
 	return ret;
 }
 
-void smb_logoff(struct smbiov_client *c)
+/*
+ * MS-SMB2 3.2.4.23: the client closes its tree connects (3.2.4.22), then
+ * sends LOGOFF. Both go out before either answer is awaited: a command
+ * line tool pays this round trip on every run.
+ */
+void smb_goodbye(struct smbiov_client *c)
 {
-	static const uint8_t body[4] = {SMB2_LOGOFF_SIZE, 0, 0, 0};
-	struct iovec iov = {.iov_base = (void *)body, .iov_len = sizeof(body)};
-	struct smb_req r;
+	static const uint8_t tdis[4] = {SMB2_TREE_DISCONNECT_SIZE, 0, 0, 0};
+	static const uint8_t logoff[4] = {SMB2_LOGOFF_SIZE, 0, 0, 0};
+	struct iovec iov[2] = {{(void *)tdis, sizeof(tdis)},
+			       {(void *)logoff, sizeof(logoff)}};
+	struct smb_req r[2], *reqs[2];
+	size_t n = 0;
 
-	if (!c->session_id || c->dead)
+	if (c->dead || !c->session_id)
 		return;
-	smb_req_init(&r, SMB2_LOGOFF);
-	r.flags = SMB_REQ_NO_TREE | SMB_REQ_QUIET;
-	r.timeout_ms = 5000; /* a dead server must not stall disconnect */
-	r.body = &iov;
-	r.nbody = 1;
-	smb_call(c, &r);
-	smb_req_release(&r);
+	if (c->tree_id) {
+		smb_req_init(&r[n], SMB2_TREE_DISCONNECT);
+		r[n].flags = SMB_REQ_QUIET;
+		r[n].body = &iov[0];
+		r[n].nbody = 1;
+		reqs[n] = &r[n];
+		n++;
+	}
+	smb_req_init(&r[n], SMB2_LOGOFF);
+	r[n].flags = SMB_REQ_NO_TREE | SMB_REQ_QUIET;
+	r[n].body = &iov[1];
+	r[n].nbody = 1;
+	reqs[n] = &r[n];
+	n++;
+	for (size_t i = 0; i < n; i++)
+		r[i].timeout_ms = GOODBYE_TIMEOUT_MS;
+	smb_call_pipelined(c, reqs, n);
+	for (size_t i = 0; i < n; i++)
+		smb_req_release(&r[i]);
+	c->tree_id = 0;
 	c->session_id = 0;
 }

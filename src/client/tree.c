@@ -13,7 +13,6 @@
 #include <string.h>
 
 /* Time allowed for the goodbye messages: a dead server must not stall. */
-#define GOODBYE_TIMEOUT_MS 5000
 
 int smb_tree_connect(struct smbiov_client *c, const struct smbiov_options *o)
 {
@@ -94,22 +93,4 @@ int smb_tree_connect(struct smbiov_client *c, const struct smbiov_options *o)
 out:
 	smb_req_release(&r);
 	return ret;
-}
-
-void smb_tree_disconnect(struct smbiov_client *c)
-{
-	static const uint8_t body[4] = {SMB2_TREE_DISCONNECT_SIZE, 0, 0, 0};
-	struct iovec iov = {.iov_base = (void *)body, .iov_len = sizeof(body)};
-	struct smb_req r;
-
-	if (!c->tree_id || c->dead)
-		return;
-	smb_req_init(&r, SMB2_TREE_DISCONNECT);
-	r.flags = SMB_REQ_QUIET;
-	r.timeout_ms = GOODBYE_TIMEOUT_MS;
-	r.body = &iov;
-	r.nbody = 1;
-	smb_call(c, &r);
-	smb_req_release(&r);
-	c->tree_id = 0;
 }

@@ -88,4 +88,21 @@ expect_ok "put from stdin"
 smbc "$SMB_PORT" "$SMB_SHARE" "get $run_id.stdin $tmp/stdin.back; del $run_id.stdin; del $run_id.null" ||
 	integ_fail "smbclient: $(cat "$tmp/smbc")"
 cmp "$tmp/stdin" "$tmp/stdin.back" || integ_fail "put from stdin: contents differ"
+
+# put to a URL naming an existing directory: the file goes inside it under
+# its own name (the open says -EISDIR; the directory is left as it was);
+# put - has no name to use there
+d=$SMB_ROOT/$SMB_SHARE/$run_id.dir
+mkdir "$d" && chmod 0777 "$d"
+smbiov put "$tmp/n" "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.dir")"
+expect_ok "put into an existing remote directory"
+cmp "$tmp/n" "$d/n" || integ_fail "put into a remote directory: contents differ"
+[[ -d $d ]] || integ_fail "put into a remote directory replaced the directory"
+rc=0
+timeout 120 "$SMBIOV_CLI" put - "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.dir")" <"$tmp/stdin" >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_fail "put - to a remote directory" 2 'is a directory'
+rc=0
+timeout 120 "$SMBIOV_CLI" put - "$(url "$SMB_PORT" "$SMB_SHARE")" <"$tmp/stdin" >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_fail "put - to a share's root" 2 'is a directory'
+rm -rf "$d"
 echo "ok: /dev/null, into a directory, stdin"

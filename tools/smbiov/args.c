@@ -24,6 +24,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_TIMEOUT,
+	OPT_STREAMS,
 	OPT_PASSWORD,
 };
 
@@ -44,6 +45,7 @@ static const struct option cli_long_opts[] = {
 	{"progress", no_argument, NULL, OPT_PROGRESS},
 	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"streams", required_argument, NULL, OPT_STREAMS},
 	/* recognised only to refuse it with a clear message */
 	{"password", optional_argument, NULL, OPT_PASSWORD},
 	{"pass", optional_argument, NULL, OPT_PASSWORD},
@@ -228,6 +230,16 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 			else
 				o->timeout_ms = (int)t * 1000;
 			break;
+		case OPT_STREAMS:
+			t = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || t < 1 ||
+			    t > CLI_STREAMS_MAX)
+				ret = usage_error(
+					cmd, "bad --streams '%s' (1 to %d)",
+					optarg, CLI_STREAMS_MAX);
+			else
+				o->streams = (int)t;
+			break;
 		case OPT_PASSWORD:
 			fprintf(stderr,
 				"smbiov: passwords are not taken from "
@@ -263,6 +275,10 @@ void cli_print_options(void)
 	      "\"3.0-3.1.1\" or \"3.0-\"\n"
 	      "  --timeout SECONDS    per request and for connecting "
 	      "(default 30)\n"
+	      "  --streams N          connections for one file of 64 MiB or "
+	      "more, 1 to 8\n"
+	      "                       (default: 2 when signing or "
+	      "encrypting, else 1)\n"
 	      "  --stats              at exit, print dialect, cipher, signing "
 	      "and counters\n"
 	      "  --progress, --no-progress\n"

@@ -25,12 +25,27 @@
 /* Transfer chunk: one library call moves this much (split by the engine). */
 #define CLI_CHUNK ((size_t)8 << 20)
 
+/*
+ * --streams: a get or put of one file of at least CLI_STREAM_MIN bytes
+ * also runs over streams-1 more connections to the same share, opened
+ * while the first one already moves data (xfer_par.c). On Samba each
+ * connection is its own smbd process, so the server's signing and
+ * sealing spread over cores. Without --streams: CLI_STREAMS_SECURED on a
+ * signed or sealed connection, one on a plain one, where the server only
+ * copies and a second connection measured no faster on 2 cores
+ * (bench/RESULTS.md, 2026-11-26).
+ */
+#define CLI_STREAMS_SECURED 2
+#define CLI_STREAMS_MAX	    8
+#define CLI_STREAM_MIN	    ((uint64_t)64 << 20)
+
 struct cli_opts {
 	const char *credentials; /* --credentials FILE */
 	const char *user;	 /* --user [DOMAIN;]USER */
 	enum smbiov_mode sign, encrypt;
 	uint16_t min_dialect, max_dialect;
 	int timeout_ms;
+	int streams; /* --streams: connections per big file; 0 auto */
 	bool stats;
 	int progress; /* -1 auto (stderr is a TTY), 0 off, 1 on */
 	bool recursive, long_list, force, parents, human;
@@ -80,6 +95,7 @@ struct cli_conn {
 	struct smbiov_url url;
 	const char *urlstr;
 	const struct cli_opts *o;
+	int stream; /* 0, or n: the n+1-th connection of one transfer */
 };
 
 bool cli_is_url(const char *s);
@@ -93,6 +109,14 @@ int cli_connect(const struct cli_opts *o, const char *url, struct cli_conn *cc);
  */
 int cli_connect_why(const struct cli_opts *o, const char *url,
 		    struct cli_conn *cc, struct smbiov_error *why);
+/*
+ * Another connection like @cc's (same URL, credentials and options) for
+ * one transfer's stream @stream; prints nothing. Refused with -EPERM when
+ * it came out less protected than @cc (no signing or sealing where @cc
+ * has it).
+ */
+int cli_connect_stream(const struct cli_conn *cc, int stream,
+		       struct cli_conn *out);
 /* Print --stats if asked, disconnect, release. */
 void cli_disconnect(struct cli_conn *cc);
 /* Wipe the cached password (at exit). */

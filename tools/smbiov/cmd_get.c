@@ -21,21 +21,6 @@
  */
 #define GET_FIRST ((size_t)1 << 20)
 
-static int write_out(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * Get one file. With @is_dir non-NULL a directory is not an error here:
  * *@is_dir is set and nothing is printed (the caller says what to do).
@@ -77,11 +62,16 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 		return cli_report_local(dest, "cannot write", ret);
 	}
 	/* The rest, if any, continues where the first read stopped. */
-	src = (struct xfer_end){
-		.f = f, .c = cc->c, .target = target, .offset = (uint64_t)n};
+	src = (struct xfer_end){.f = f,
+				.c = cc->c,
+				.target = target,
+				.offset = (uint64_t)n,
+				.cc = cc,
+				.rpath = rpath,
+				.size = size};
 	dst = (struct xfer_end){.fd = lo.fd, .target = shown};
 	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), size);
-	ret = write_out(lo.fd, first, (size_t)n);
+	ret = local_write_full(lo.fd, first, (size_t)n, NULL);
 	if (ret)
 		code = ret == -EPIPE ? CLI_EXIT_LOCAL
 				     : cli_report_local(shown, "write", ret);

@@ -15,8 +15,14 @@
 #include "cli.h"
 #include "xfer.h"
 
+/*
+ * Put @fd's contents at @rpath. With @is_dir non-NULL an existing
+ * directory at @rpath is not an error here: *@is_dir is set and nothing
+ * is printed (the caller puts the file inside it instead).
+ */
 static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
-		  const char *lname, uint64_t size, const char *rpath)
+		  const char *lname, uint64_t size, const char *rpath,
+		  bool *is_dir)
 {
 	struct smbiov_file *f;
 	struct xfer_end src, dst;
@@ -25,11 +31,21 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 	int ret, code;
 
 	cli_target(cc, rpath, target, sizeof(target));
+	/* A directory cannot be opened as a file: -EISDIR, nothing touched. */
 	ret = smbiov_open(cc->c, rpath, O_WRONLY | O_CREAT | O_TRUNC, &f);
+	if (ret == -EISDIR && is_dir) {
+		*is_dir = true;
+		return 0;
+	}
 	if (ret)
 		return cli_report_ret(target, ret);
 	src = (struct xfer_end){.fd = fd, .target = lname};
-	dst = (struct xfer_end){.f = f, .c = cc->c, .target = target};
+	dst = (struct xfer_end){.f = f,
+				.c = cc->c,
+				.target = target,
+				.cc = cc,
+				.rpath = rpath,
+				.size = size};
 	progress_begin(&p, o->progress, -1, cli_basename(rpath), size);
 	code = xfer_copy(&src, &dst, &p);
 	progress_end(&p);
@@ -40,7 +56,7 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 }
 
 static int put_file(const struct cli_opts *o, struct cli_conn *cc,
-		    const char *lpath, const char *rpath)
+		    const char *lpath, const char *rpath, bool *is_dir)
 {
 	struct stat st;
 	int fd, code;
@@ -50,7 +66,7 @@ static int put_file(const struct cli_opts *o, struct cli_conn *cc,
 		return cli_report_local(lpath, "cannot read", errno);
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
 		st.st_size = 0;
-	code = put_fd(o, cc, fd, lpath, (uint64_t)st.st_size, rpath);
+	code = put_fd(o, cc, fd, lpath, (uint64_t)st.st_size, rpath, is_dir);
 	close(fd);
 	return code;
 }
@@ -146,7 +162,7 @@ static int put_tree(const struct cli_opts *o, struct cli_conn *cc,
 		else if (S_ISREG(st.st_mode) ||
 			 (S_ISLNK(st.st_mode) && !stat(lp, &st) &&
 			  S_ISREG(st.st_mode)))
-			code = put_file(o, cc, lp, rp);
+			code = put_file(o, cc, lp, rp, NULL);
 		else
 			fprintf(stderr,
 				"smbiov: warning: %s: skipped (not a regular "
@@ -176,6 +192,11 @@ static char *local_base(const char *lpath)
 	return s;
 }
 
+/*
+ * The remote name is tried as a file first: when it names an existing
+ * directory the open says so (-EISDIR) and the file goes inside it, so a
+ * put to a file name costs no stat round trip. A tree (-r) still asks.
+ */
 int cmd_put(const struct cli_opts *o, int argc, char **argv)
 {
 	const char *lpath = argv[0];
@@ -183,7 +204,7 @@ int cmd_put(const struct cli_opts *o, int argc, char **argv)
 	struct smbiov_stat rst;
 	struct stat st;
 	char target[1200], *rpath = NULL, *base = NULL;
-	bool into_dir;
+	bool root, is_dir = false;
 	int code;
 
 	(void)argc;
@@ -193,36 +214,45 @@ int cmd_put(const struct cli_opts *o, int argc, char **argv)
 	if (code)
 		return code;
 	cli_target(&cc, cc.url.path, target, sizeof(target));
-	into_dir = !cc.url.path[0] ||
-		   (!smbiov_stat(cc.c, cc.url.path, &rst) && rst.is_dir);
+	root = !cc.url.path[0];
 	if (!strcmp(lpath, "-")) {
-		if (into_dir) {
+		if (!root)
+			code = put_fd(o, &cc, STDIN_FILENO, "stdin", 0,
+				      cc.url.path, &is_dir);
+		if (root || is_dir) {
 			fprintf(stderr,
 				"smbiov: %s: is a directory (put - needs a "
 				"file name)\n",
 				target);
 			code = CLI_EXIT_USAGE;
-		} else {
-			code = put_fd(o, &cc, STDIN_FILENO, "stdin", 0,
-				      cc.url.path);
 		}
 		goto out;
 	}
-	base = local_base(lpath);
-	rpath = !base	   ? NULL
-		: into_dir ? cli_join(cc.url.path, base)
-			   : strdup(cc.url.path);
-	if (!rpath) {
-		code = cli_report_ret(NULL, -ENOMEM);
-	} else if (S_ISDIR(st.st_mode) && !o->recursive) {
+	if (S_ISDIR(st.st_mode) && !o->recursive) {
 		fprintf(stderr, "smbiov: %s: is a directory (use put -r)\n",
 			lpath);
 		code = CLI_EXIT_USAGE;
-	} else if (S_ISDIR(st.st_mode)) {
-		code = put_tree(o, &cc, lpath, rpath);
-	} else {
-		code = put_file(o, &cc, lpath, rpath);
+		goto out;
 	}
+	if (S_ISDIR(st.st_mode))
+		is_dir = root ||
+			 (!smbiov_stat(cc.c, cc.url.path, &rst) && rst.is_dir);
+	else if (root)
+		is_dir = true;
+	else
+		code = put_file(o, &cc, lpath, cc.url.path, &is_dir);
+	if (code || (!is_dir && !S_ISDIR(st.st_mode)))
+		goto out;
+	base = local_base(lpath);
+	rpath = !base	 ? NULL
+		: is_dir ? cli_join(cc.url.path, base)
+			 : strdup(cc.url.path);
+	if (!rpath)
+		code = cli_report_ret(NULL, -ENOMEM);
+	else if (S_ISDIR(st.st_mode))
+		code = put_tree(o, &cc, lpath, rpath);
+	else
+		code = put_file(o, &cc, lpath, rpath, NULL);
 out:
 	free(base);
 	free(rpath);

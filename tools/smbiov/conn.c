@@ -165,6 +165,60 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+static void fill_options(const struct cli_opts *o, const struct cli_creds *cr,
+			 struct smbiov_options *so)
+{
+	so->user = cr->user;
+	so->domain = cr->domain;
+	so->password = cr->password;
+	so->sign = o->sign;
+	so->encrypt = o->encrypt;
+	so->min_dialect = o->min_dialect;
+	so->max_dialect = o->max_dialect;
+	so->timeout_ms = o->timeout_ms;
+}
+
+/*
+ * The credentials are the ones @cc connected with (still cached: a
+ * command's transfers run between its connect and its exit, and only the
+ * thread that runs the command changes them, between transfers).
+ */
+int cli_connect_stream(const struct cli_conn *cc, int stream,
+		       struct cli_conn *out)
+{
+	struct smbiov_options so = {0};
+	struct smbiov_conn_info a, b;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!cached_valid)
+		return -EINVAL;
+	ret = smbiov_url_parse(cc->urlstr, &out->url);
+	if (ret)
+		return ret;
+	fill_options(cc->o, &cached, &so);
+	ret = smbiov_connect(cc->urlstr, &so, &out->c);
+	if (!ret) {
+		smbiov_get_info(cc->c, &a);
+		smbiov_get_info(out->c, &b);
+		/* Never move a byte with less protection than the first got. */
+		if ((a.signing && !b.signing && !b.encrypted) ||
+		    (a.encrypted && !b.encrypted)) {
+			smbiov_disconnect(out->c);
+			ret = -EPERM;
+		}
+	}
+	if (ret) {
+		smbiov_url_release(&out->url);
+		memset(out, 0, sizeof(*out));
+		return ret;
+	}
+	out->urlstr = cc->urlstr;
+	out->o = cc->o;
+	out->stream = stream;
+	return 0;
+}
+
 int cli_connect(const struct cli_opts *o, const char *url, struct cli_conn *cc)
 {
 	struct smbiov_error why;
@@ -205,14 +259,7 @@ int cli_connect_why(const struct cli_opts *o, const char *url,
 		cached_valid = true;
 		cr = cached;
 	}
-	so.user = cr.user;
-	so.domain = cr.domain;
-	so.password = cr.password;
-	so.sign = o->sign;
-	so.encrypt = o->encrypt;
-	so.min_dialect = o->min_dialect;
-	so.max_dialect = o->max_dialect;
-	so.timeout_ms = o->timeout_ms;
+	fill_options(o, &cr, &so);
 	ret = smbiov_connect(url, &so, &cc->c);
 	if (ret) {
 		cc->c = NULL;
@@ -237,9 +284,14 @@ void cli_disconnect(struct cli_conn *cc)
 
 		smbiov_get_info(cc->c, &ci);
 		smbiov_get_stats(cc->c, &st);
-		cli_stats_print(stderr,
-				cli_target(cc, "", target, sizeof(target)), &ci,
-				&st);
+		cli_target(cc, "", target, sizeof(target));
+		if (cc->stream) {
+			size_t n = strlen(target);
+
+			snprintf(target + n, sizeof(target) - n, " (stream %d)",
+				 cc->stream + 1);
+		}
+		cli_stats_print(stderr, target, &ci, &st);
 	}
 	if (cc->c)
 		smbiov_disconnect(cc->c);

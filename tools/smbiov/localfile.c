@@ -181,3 +181,42 @@ int local_out_commit(struct local_out *lo)
 	local_out_release(lo);
 	return 0;
 }
+
+ssize_t local_read_full(int fd, void *buf, size_t n, const off_t *off)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = off ? pread(fd, p + got, n - got, *off + (off_t)got)
+				: read(fd, p + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int local_write_full(int fd, const void *buf, size_t n, const off_t *off)
+{
+	const char *p = buf;
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w =
+			off ? pwrite(fd, p + done, n - done, *off + (off_t)done)
+			    : write(fd, p + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		done += (size_t)w;
+	}
+	return 0;
+}

@@ -10,6 +10,7 @@
 #define SMBIOV_CLI_LOCALFILE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct local_out {
 	int fd;
@@ -46,5 +47,15 @@ void local_out_abort(struct local_out *lo);
 
 /* From a signal handler: remove the temporary file being written, if any. */
 void local_out_signal_cleanup(void);
+
+/*
+ * Whole reads and writes of a local fd, retried on EINTR and short
+ * transfers; at offset *@off (pread/pwrite, *@off unchanged) or, with
+ * @off NULL, at the fd's position.
+ * local_read_full: bytes read, short only at end of input, or -errno.
+ * local_write_full: 0 or -errno (-EIO when nothing could be written).
+ */
+ssize_t local_read_full(int fd, void *buf, size_t n, const off_t *off);
+int local_write_full(int fd, const void *buf, size_t n, const off_t *off);
 
 #endif

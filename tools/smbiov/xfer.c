@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "localfile.h"
 #include "xfer.h"
+#include "xfer_par.h"
 
 struct xfer_slot {
 	void *buf;
@@ -162,40 +159,6 @@ static void xfer_drain(struct xfer *x)
 			slot_wait(x, &x->s[i]);
 }
 
-static int write_full(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Fill @buf from a local fd; short only at end of input. */
-static ssize_t read_full(int fd, char *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /*
  * remote -> local: the reads of the next XFER_SLOTS chunks are on the
  * network while one is written out; chunks are written in file order
@@ -223,7 +186,7 @@ static int xfer_get(struct xfer *x, const struct xfer_end *src,
 			code = cli_report_ret(src->target, (int)n);
 			break;
 		}
-		ret = write_full(dst->fd, s->buf, (size_t)n);
+		ret = local_write_full(dst->fd, s->buf, (size_t)n, NULL);
 		if (ret) {
 			code = ret == -EPIPE ? CLI_EXIT_LOCAL
 					     : cli_report_local(dst->target,
@@ -257,7 +220,7 @@ static ssize_t src_read(const struct xfer_end *src, void *buf, uint64_t off,
 		if (n < 0)
 			*code = cli_report_ret(src->target, (int)n);
 	} else {
-		n = read_full(src->fd, buf, CLI_CHUNK);
+		n = local_read_full(src->fd, buf, CLI_CHUNK, NULL);
 		if (n < 0)
 			*code = cli_report_local(src->target, "read", (int)n);
 	}
@@ -318,196 +281,16 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
 	return code;
 }
 
-/* ---- the fd path: the library moves the bytes, kernel to kernel ------ */
-
-/*
- * get: FDX_GET_WORKERS workers (this thread and the others) each move one
- * CLI_CHUNK at a time with smbiov_read_to_fd at explicit offsets, so that
- * many chunks are on the network at once, in whatever order they
- * complete.
- * put: one worker; each smbiov_write_from_fd call keeps its pieces in
- * flight together, up to the credit window, but between two calls the
- * link idles while the last piece is answered. So the call size adapts:
- * from FDX_PUT_CHUNK it doubles while a call takes under FDX_PUT_FAST
- * (up to FDX_PUT_MAX) and halves when one takes over FDX_PUT_SLOW —
- * few pauses on a fast link, a progress update at least every second or
- * so on a slow one (measured on loopback: 32 MiB calls 0.95x smbclient,
- * 128 MiB 1.16x; bench/RESULTS.md).
- * Its WRITEs then reach the server in file order: some servers (impacket's
- * smbserver) silently drop a WRITE that starts beyond the current end of
- * file, which a second worker's chunk would.
- * A short chunk is the end of the file: chunks after it move nothing.
- */
-#define FDX_PUT_CHUNK (4 * CLI_CHUNK)
-#define FDX_PUT_MAX   (32 * CLI_CHUNK)
-#define FDX_PUT_FAST  0.5 /* seconds */
-#define FDX_PUT_SLOW  1.0
-#ifndef FDX_GET_WORKERS
-#define FDX_GET_WORKERS 4
-#endif
-struct fdx {
-	const struct xfer_end *remote;
-	int fd;
-	off_t base;   /* fd offset of remote offset 0 */
-	bool use_pos; /* /dev/null: no offsets */
-	bool write;   /* put */
-	size_t chunk; /* bytes per call */
-	struct progress *p;
-
-	pthread_mutex_t lock;
-	uint64_t next; /* next chunk's remote offset */
-	uint64_t end;  /* after a short chunk: where the file ends */
-	bool stop;
-	int err;	       /* first failure */
-	struct smbiov_error e; /* its description, from its thread */
-};
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* put: the next call's size after one of @chunk bytes took @secs. */
-static size_t put_chunk_next(size_t chunk, double secs)
-{
-	if (secs < FDX_PUT_FAST && chunk < FDX_PUT_MAX)
-		return chunk * 2;
-	if (secs > FDX_PUT_SLOW && chunk > CLI_CHUNK)
-		return chunk / 2;
-	return chunk;
-}
-
-static void *fdx_worker(void *arg)
-{
-	struct fdx *x = arg;
-
-	for (;;) {
-		uint64_t off;
-		size_t chunk;
-		double t0;
-		off_t fo;
-		ssize_t n;
-
-		pthread_mutex_lock(&x->lock);
-		if (x->stop) {
-			pthread_mutex_unlock(&x->lock);
-			break;
-		}
-		off = x->next;
-		chunk = x->chunk;
-		x->next += chunk;
-		pthread_mutex_unlock(&x->lock);
-		fo = x->base + (off_t)off;
-		t0 = now_s();
-		if (x->write)
-			n = smbiov_write_from_fd(x->remote->f, off, chunk,
-						 x->fd, &fo);
-		else
-			n = smbiov_read_to_fd(x->remote->f, off, chunk, x->fd,
-					      x->use_pos ? NULL : &fo);
-		pthread_mutex_lock(&x->lock);
-		/* One put worker: nobody else reads x->chunk meanwhile. */
-		if (x->write)
-			x->chunk = put_chunk_next(chunk, now_s() - t0);
-		if (n < 0) {
-			if (!x->err) {
-				x->err = (int)n;
-				cli_error_from((int)n, SMBIOV_PHASE_IO, &x->e);
-			}
-			x->stop = true;
-		} else {
-			progress_add(x->p, (uint64_t)n);
-			if ((size_t)n < chunk) {
-				x->stop = true;
-				if (off + (uint64_t)n < x->end)
-					x->end = off + (uint64_t)n;
-			}
-		}
-		pthread_mutex_unlock(&x->lock);
-	}
-	return NULL;
-}
-
-/*
- * Can @fd be a splice end for this transfer? The connection must be
- * plain (signing and sealing need the bytes in memory); a get writes a
- * regular file at offsets (not O_APPEND) or /dev/null, a put reads a
- * regular file.
- */
-static bool fdx_usable(const struct xfer_end *remote, int fd, bool write,
-		       struct fdx *x)
-{
-	struct smbiov_conn_info ci;
-	struct stat st;
-	int fl = fcntl(fd, F_GETFL);
-
-	smbiov_get_info(remote->c, &ci);
-	if (ci.signing || ci.encrypted || fl < 0 || fstat(fd, &st))
-		return false;
-	if (!write && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
-		x->use_pos = true;
-		return true;
-	}
-	if (!S_ISREG(st.st_mode) || (!write && (fl & O_APPEND)))
-		return false;
-	/* The fd's position stands for the remote start offset. */
-	x->base = lseek(fd, 0, SEEK_CUR);
-	if (x->base < 0)
-		return false;
-	x->base -= (off_t)remote->offset;
-	return true;
-}
-
-static int xfer_fd(const struct xfer_end *remote, const struct xfer_end *local,
-		   bool write, struct fdx *x, struct progress *p)
-{
-	pthread_t th[FDX_GET_WORKERS - 1];
-	int code = 0, more = 0;
-
-	x->remote = remote;
-	x->fd = local->fd;
-	x->write = write;
-	x->chunk = write ? FDX_PUT_CHUNK : CLI_CHUNK;
-	x->next = remote->offset;
-	x->p = p;
-	x->end = UINT64_MAX;
-	pthread_mutex_init(&x->lock, NULL);
-	/* Fewer helpers than asked for (no threads left) is only slower. */
-	while (!write && more < FDX_GET_WORKERS - 1 &&
-	       pthread_create(&th[more], NULL, fdx_worker, x) == 0)
-		more++;
-	fdx_worker(x);
-	while (more)
-		pthread_join(th[--more], NULL);
-	pthread_mutex_destroy(&x->lock);
-	if (x->err) {
-		if (x->e.phase == SMBIOV_PHASE_LOCAL)
-			return cli_report_local(local->target,
-						write ? "read" : "write",
-						x->e.err);
-		return cli_report(remote->target, &x->e);
-	}
-	/* Leave the position after the bytes, as write()/read() would. */
-	if (!x->use_pos && x->end != UINT64_MAX &&
-	    lseek(local->fd, x->base + (off_t)x->end, SEEK_SET) < 0)
-		code = cli_report_local(local->target, "seek", errno);
-	return code;
-}
-
 int xfer_copy(const struct xfer_end *src, const struct xfer_end *dst,
 	      struct progress *p)
 {
 	struct xfer x;
-	struct fdx fx = {0};
 	int code;
 
-	if (src->f && !dst->f && fdx_usable(src, dst->fd, false, &fx))
-		return xfer_fd(src, dst, false, &fx, p);
-	if (!src->f && dst->f && fdx_usable(dst, src->fd, true, &fx))
-		return xfer_fd(dst, src, true, &fx, p);
+	if (src->f && !dst->f && xfer_par(src, dst, false, p, &code))
+		return code;
+	if (!src->f && dst->f && xfer_par(dst, src, true, p, &code))
+		return code;
 
 	if (xfer_init(&x))
 		return cli_report_ret(NULL, -ENOMEM);

@@ -6,12 +6,11 @@
  * k out while the next ones are already being received, a put refills
  * each slot as it finishes, so the link never waits for the local side.
  *
- * On a plain connection (no signing, no encryption) a get into a regular
- * file or /dev/null and a put from a regular file take the fd path
- * instead: the library splices between socket and local file
- * (smbiov_read_to_fd / smbiov_write_from_fd): a get runs four CLI_CHUNK
- * calls at explicit offsets at once from four threads, a put one thread
- * in file order; no payload byte passes through user memory.
+ * A get into a regular file or /dev/null and a put from a regular file
+ * take the parallel path instead (xfer_par.c) when the connection is plain
+ * (the library then splices between socket and local file: no payload
+ * byte passes through user memory) or the file is big enough to be spread
+ * over several connections (--streams).
  */
 #ifndef SMBIOV_CLI_XFER_H
 #define SMBIOV_CLI_XFER_H
@@ -31,6 +30,15 @@ struct xfer_end {
 	 * this offset.
 	 */
 	uint64_t offset;
+	/*
+	 * Remote end, optional: the connection and path it was opened with,
+	 * so that a big file can be opened on more connections (--streams),
+	 * and the transfer's size (a get: the remote file's at open; a put:
+	 * the local file's; 0 unknown).
+	 */
+	const struct cli_conn *cc;
+	const char *rpath;
+	uint64_t size;
 };
 
 /*

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# One big file over several connections (--streams, tools/smbiov/xfer_par.c):
+#   - get and put with --streams 3 on the plain share, and with the default
+#     (2 when signing or encrypting) on the encrypted share and the signed
+#     server: the bytes are the source's (sha256, on the server's disk and
+#     after a get into a file and into /dev/null), the remote size is
+#     exact (a put extends the file first), and --stats shows a further
+#     connection that moved part of the payload;
+#   - no further connection for a plain get/put without --streams, nor for
+#     a file under 64 MiB;
+#   - a server that refuses the second connection (max smbd processes):
+#     the transfer still succeeds on one, and --stats says why the stream
+#     was not used;
+#   - --streams out of range is a usage error.
+# A stream joins while the first connection already moves data: it takes
+# part when it connects before the transfer ends. A file of 160 MiB leaves
+# it far more time than a connect needs; a run where it did not join is
+# repeated (at most 3), every run's bytes are checked.
+set -euo pipefail
+# shellcheck source=tests/integration/lib/integ.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/integ.sh"
+# shellcheck source=tests/integration/lib/cli.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/cli.sh"
+# shellcheck source=tests/integration/lib/private.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/private.sh"
+cli_setup
+private_trap
+: "${SMB_ROOT:?}"
+
+MiB=$((1024 * 1024))
+size=$((160 * MiB + 12345))
+src=$tmp/src
+head -c "$size" /dev/urandom >"$src"
+want=$(sha "$src")
+
+# stream_bytes: payload bytes (sent + received) the last run's --stats show
+# for connections other than the first ("stats for ... (stream N):").
+stream_bytes() {
+	awk '/^stats for / { s = /\(stream [0-9]+\):$/ }
+	     s && /^  payload (sent|received) / { n += $3 }
+	     END { print n + 0 }' "$tmp/err"
+}
+stream_blocks() { grep -c '^stats for .*(stream [0-9]*):$' "$tmp/err" || true; }
+
+# transfer WHAT CHECK ARGS...: run `smbiov --stats ARGS`, expect success and
+# run CHECK (which fails the test on wrong bytes); repeat until a further
+# connection moved payload, at most 3 times.
+transfer() {
+	local what=$1 check=$2 try
+	shift 2
+	for try in 1 2 3; do
+		smbiov --stats "$@"
+		expect_ok "$what"
+		"$check" "$what"
+		(($(stream_bytes) > 0)) && return 0
+		echo "note: $what: try $try: no stream joined: $(grep -E 'stream|stats for' "$tmp/err" | tr '\n' ' ')"
+	done
+	integ_fail "$what: no further connection moved any payload in 3 runs: $(cat "$tmp/err")"
+}
+
+server_file=""
+check_server() {
+	[[ $(stat -c %s "$server_file") == "$size" ]] ||
+		integ_fail "$1: remote size $(stat -c %s "$server_file"), want $size"
+	[[ $(sha "$server_file") == "$want" ]] || integ_fail "$1: the server's copy differs"
+}
+check_local() {
+	[[ $(sha "$tmp/got") == "$want" ]] || integ_fail "$1: the local copy differs"
+	no_leftovers "$tmp"
+}
+check_null() {
+	local r
+	r=$(awk '/^  payload received / { n += $3 } END { print n + 0 }' "$tmp/err")
+	[[ $r == "$size" ]] || integ_fail "$1: received $r bytes in all, want $size"
+}
+
+# roundtrip LABEL PORT SHARE [OPTIONS...]: put, get into a file, get to /dev/null.
+roundtrip() {
+	local label=$1 port=$2 share=$3 name="$run_id.streams"
+	shift 3
+	local u
+	u=$(url "$port" "$share" "$name")
+	server_file=$SMB_ROOT/$share/$name
+	transfer "$label put" check_server "$@" put "$src" "$u"
+	rm -f "$tmp/got"
+	transfer "$label get" check_local "$@" get "$u" "$tmp/got"
+	transfer "$label get to /dev/null" check_null "$@" get "$u" /dev/null
+	rm -f "$server_file"
+	echo "ok: $label: put, get, get to /dev/null over several connections"
+}
+
+roundtrip "plain --streams 3" "$SMB_PORT" "$SMB_SHARE" --streams 3
+roundtrip "encrypted (default)" "$SMB_PORT" "$SMB_ENC_SHARE" --encrypt
+roundtrip "signed (default)" "$SMB_SIGNED_PORT" "$SMB_SIGNED_SHARE" --sign
+
+# Plain without --streams, and a small file even with it: one connection.
+u=$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.one")
+smbiov --stats put "$src" "$u"
+expect_ok "plain put, default streams"
+(($(stream_blocks) == 0)) || integ_fail "plain put used more connections by default: $(cat "$tmp/err")"
+smbiov --stats get "$u" /dev/null
+expect_ok "plain get, default streams"
+(($(stream_blocks) == 0)) || integ_fail "plain get used more connections by default: $(cat "$tmp/err")"
+head -c $((10 * MiB)) "$src" >"$tmp/small"
+smbiov --stats --streams 4 --encrypt put "$tmp/small" "$(url "$SMB_PORT" "$SMB_ENC_SHARE" "$run_id.small")"
+expect_ok "small put"
+(($(stream_blocks) == 0)) || integ_fail "a 10 MiB put used more connections: $(cat "$tmp/err")"
+[[ $(sha "$SMB_ROOT/$SMB_ENC_SHARE/$run_id.small") == "$(sha "$tmp/small")" ]] ||
+	integ_fail "small put: the server's copy differs"
+rm -f "$SMB_ROOT/$SMB_SHARE/$run_id.one" "$SMB_ROOT/$SMB_ENC_SHARE/$run_id.small"
+echo "ok: one connection for plain transfers by default and for small files"
+
+# A server that takes one client connection only (its own helper processes
+# count too: 2 of the 3), so the stream is refused at NEGOTIATE.
+private_start one SMB_EXTRA_GLOBAL="max smbd processes = 3"
+cp "$src" "$PS_ROOT/public/one"
+chmod 0666 "$PS_ROOT/public/one"
+rm -f "$tmp/got"
+smbiov --stats --streams 2 get "$(url "$PS_PORT" public one)" "$tmp/got"
+expect_ok "get when the server refuses the stream"
+check_local "get when the server refuses the stream"
+grep -q "^smbiov: stream 2 not used: " "$tmp/err" ||
+	integ_fail "no 'stream 2 not used' line although the server refused it: $(cat "$tmp/err")"
+(($(stream_blocks) == 0)) || integ_fail "a refused stream printed stats: $(cat "$tmp/err")"
+smbiov --streams 2 put "$src" "$(url "$PS_PORT" public up)"
+expect_ok "put when the server refuses the stream"
+[[ $(sha "$PS_ROOT/public/up") == "$want" ]] || integ_fail "put on one connection: the server's copy differs"
+private_stop one
+echo "ok: a refused stream: the transfer goes on over one connection"
+
+for bad in 0 9 x ""; do
+	smbiov --streams "$bad" get "$(url "$SMB_PORT" "$SMB_SHARE" x)" /dev/null
+	expect_fail "--streams '$bad'" 2 'streams'
+done
+echo "ok: cli streams"

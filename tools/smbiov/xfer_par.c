@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Transfers between a remote file and a local file the CLI can address by
+ * offset (a regular file, or /dev/null for a get): workers take chunks at
+ * explicit offsets from one counter and move each on their own, so many
+ * chunks are on the network at once and complete in any order.
+ *
+ * A worker moves its chunk kernel to kernel on a plain connection
+ * (smbiov_read_to_fd / smbiov_write_from_fd: splice and sendfile), or
+ * through its own buffer when the connection signs or seals (the bytes
+ * must pass through memory anyway).
+ *
+ * Streams: a file of CLI_STREAM_MIN bytes or more also runs over up to
+ * --streams - 1 more connections to the same share. Each is opened by its
+ * own thread while the first connection already moves data; once it has
+ * the file open its workers join in and take chunks from the same
+ * counter, so a stream that connects late, or not at all, only means
+ * fewer hands. On Samba every connection is a separate smbd process: one
+ * process copies, signs or seals every byte of its connection on one
+ * thread, and that is what limits a single connection on a fast link
+ * (bench/RESULTS.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "localfile.h"
+#include "xfer_par.h"
+
+/*
+ * Workers per connection. A get keeps PAR_GET_WORKERS chunks in flight on
+ * the first connection, as many as the one-connection path always had,
+ * and half that on each further one.
+ * A splicing put runs one worker per connection; each smbiov_write_from_fd
+ * call keeps its pieces in flight together, up to the credit window, but
+ * between two calls the link idles while the last piece is answered. So
+ * the call size adapts: from PAR_PUT_CHUNK it doubles while a call takes
+ * under PAR_PUT_FAST (up to PAR_PUT_MAX) and halves when one takes over
+ * PAR_PUT_SLOW — few pauses on a fast link, a progress update at least
+ * every second or so on a slow one (measured on loopback: 32 MiB calls
+ * 0.95x smbclient, 128 MiB 1.16x; bench/RESULTS.md).
+ * On one connection its WRITEs reach the server in file order: some
+ * servers (impacket's smbserver) silently drop a WRITE that starts beyond
+ * the current end of file, which a second worker's chunk would. A further
+ * stream first extends the file to its final size (stream_main).
+ */
+#define PAR_GET_WORKERS	    4
+#define PAR_PUT_BUF_WORKERS 4
+#define PAR_PUT_CHUNK	    (4 * CLI_CHUNK)
+#define PAR_PUT_MAX	    (32 * CLI_CHUNK)
+#define PAR_PUT_FAST	    0.5 /* seconds */
+#define PAR_PUT_SLOW	    1.0
+
+struct par;
+
+struct par_worker {
+	struct par *x;
+	struct smbiov_file *f;
+	void *buf; /* CLI_CHUNK bytes when not splicing */
+	pthread_t th;
+};
+
+/* One connection's part of the transfer. */
+struct par_stream {
+	struct par *x;
+	int idx;	       /* 0: the command's own connection */
+	struct cli_conn cc;    /* streams 1..: opened here */
+	struct smbiov_file *f; /* the remote file on this connection */
+	int err;	       /* streams 1..: why it did not take part */
+	pthread_t th;	       /* streams 1..: connects, then works */
+	bool started;	       /* th was created */
+	int nw;		       /* workers it runs */
+	struct par_worker w[PAR_GET_WORKERS];
+};
+
+struct par {
+	const struct xfer_end *remote;
+	int fd;
+	off_t base;   /* fd offset of remote offset 0 */
+	bool use_pos; /* /dev/null: no offsets */
+	bool write;   /* put */
+	bool splice;  /* plain connection: kernel to kernel */
+	int nstreams;
+	struct progress *p;
+
+	pthread_mutex_t lock;
+	uint64_t next; /* next chunk's remote offset */
+	uint64_t end;  /* after a short chunk: where the file ends */
+	bool stop;
+	bool extended;	       /* a put's file was extended to remote->size */
+	int err;	       /* first failure */
+	struct smbiov_error e; /* its description, from its thread */
+	struct par_stream s[CLI_STREAMS_MAX];
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* put: the next call's size after one of @chunk bytes took @secs. */
+static size_t put_chunk_next(size_t chunk, double secs)
+{
+	if (secs < PAR_PUT_FAST && chunk < PAR_PUT_MAX)
+		return chunk * 2;
+	if (secs > PAR_PUT_SLOW && chunk > CLI_CHUNK)
+		return chunk / 2;
+	return chunk;
+}
+
+/*
+ * With several connections a big call must not leave one worker holding
+ * the tail while the others are idle: at most a 2 * workers-th of what is
+ * left (under x->lock).
+ */
+static size_t chunk_cap(const struct par *x, size_t chunk)
+{
+	uint64_t size = x->remote->size, left, cap;
+
+	if (x->nstreams < 2 || x->next >= size)
+		return chunk;
+	left = size - x->next;
+	cap = left / (2 * (uint64_t)x->nstreams) / CLI_CHUNK * CLI_CHUNK;
+	if (cap < CLI_CHUNK)
+		cap = CLI_CHUNK;
+	return chunk < cap ? chunk : (size_t)cap;
+}
+
+/*
+ * Move @len bytes at remote offset @off; returns the bytes moved (short at
+ * the end of the file) or a negative errno, *@local set when the local
+ * file failed.
+ */
+static ssize_t move_chunk(struct par_worker *w, uint64_t off, size_t len,
+			  bool *local)
+{
+	struct par *x = w->x;
+	off_t fo = x->base + (off_t)off;
+	ssize_t n, r;
+
+	if (x->splice)
+		return x->write ? smbiov_write_from_fd(w->f, off, len, x->fd,
+						       &fo)
+				: smbiov_read_to_fd(w->f, off, len, x->fd,
+						    x->use_pos ? NULL : &fo);
+	if (x->write) {
+		n = local_read_full(x->fd, w->buf, len, &fo);
+		if (n <= 0) {
+			*local = n < 0;
+			return n;
+		}
+		r = smbiov_pwrite(w->f, w->buf, (size_t)n, off);
+		return r == n || r < 0 ? r : -EIO;
+	}
+	n = smbiov_pread(w->f, w->buf, len, off);
+	if (n <= 0)
+		return n;
+	r = local_write_full(x->fd, w->buf, (size_t)n, x->use_pos ? NULL : &fo);
+	*local = r < 0;
+	return r < 0 ? r : n;
+}
+
+/*
+ * Record the first failure, described from this thread's last library
+ * error (a local one only by its errno), and stop handing out chunks;
+ * under x->lock.
+ */
+static void par_fail(struct par *x, int err, enum smbiov_phase phase)
+{
+	x->stop = true;
+	if (x->err)
+		return;
+	x->err = err;
+	if (phase == SMBIOV_PHASE_IO) {
+		cli_error_from(err, phase, &x->e);
+		return;
+	}
+	memset(&x->e, 0, sizeof(x->e));
+	x->e.err = err;
+	x->e.phase = phase;
+}
+
+static void *par_worker(void *arg)
+{
+	struct par_worker *w = arg;
+	struct par *x = w->x;
+	size_t want = x->write && x->splice ? PAR_PUT_CHUNK : CLI_CHUNK;
+
+	for (;;) {
+		bool local = false;
+		uint64_t off;
+		size_t chunk;
+		double t0;
+		ssize_t n;
+
+		pthread_mutex_lock(&x->lock);
+		if (x->stop) {
+			pthread_mutex_unlock(&x->lock);
+			break;
+		}
+		off = x->next;
+		chunk = chunk_cap(x, want);
+		x->next += chunk;
+		pthread_mutex_unlock(&x->lock);
+		t0 = now_s();
+		n = move_chunk(w, off, chunk, &local);
+		if (x->write && x->splice)
+			want = put_chunk_next(want, now_s() - t0);
+		pthread_mutex_lock(&x->lock);
+		if (n < 0) {
+			par_fail(x, (int)n,
+				 local ? SMBIOV_PHASE_LOCAL : SMBIOV_PHASE_IO);
+		} else {
+			progress_add(x->p, (uint64_t)n);
+			if ((size_t)n < chunk) {
+				x->stop = true;
+				if (off + (uint64_t)n < x->end)
+					x->end = off + (uint64_t)n;
+			}
+		}
+		pthread_mutex_unlock(&x->lock);
+	}
+	return NULL;
+}
+
+static void buffers_release(struct par_stream *s)
+{
+	for (int i = 0; i < s->nw; i++)
+		if (s->w[i].buf)
+			munmap(s->w[i].buf, CLI_CHUNK);
+}
+
+/*
+ * Run @s's workers on this thread and s->nw - 1 more; fewer threads than
+ * asked for (none left) or fewer buffers only means fewer hands.
+ */
+static void stream_work(struct par_stream *s)
+{
+	struct par *x = s->x;
+	int more = 0;
+
+	for (int i = 0; i < s->nw; i++) {
+		s->w[i] = (struct par_worker){.x = x, .f = s->f};
+		if (x->splice)
+			continue;
+		/* Private anonymous memory (DESIGN.md §2 "Fork"). */
+		s->w[i].buf = mmap(NULL, CLI_CHUNK, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s->w[i].buf == MAP_FAILED) {
+			s->w[i].buf = NULL;
+			s->nw = i;
+			break;
+		}
+	}
+	if (!s->nw) {
+		/* The first connection's workers are the ones that must run. */
+		if (!s->idx) {
+			pthread_mutex_lock(&x->lock);
+			par_fail(x, -ENOMEM, SMBIOV_PHASE_NONE);
+			pthread_mutex_unlock(&x->lock);
+		}
+		return;
+	}
+	while (more < s->nw - 1 &&
+	       pthread_create(&s->w[more + 1].th, NULL, par_worker,
+			      &s->w[more + 1]) == 0)
+		more++;
+	par_worker(&s->w[0]);
+	for (int i = 1; i <= more; i++)
+		pthread_join(s->w[i].th, NULL);
+	buffers_release(s);
+}
+
+static bool par_done(struct par *x)
+{
+	bool stop;
+
+	pthread_mutex_lock(&x->lock);
+	stop = x->stop;
+	pthread_mutex_unlock(&x->lock);
+	return stop;
+}
+
+/* A further stream: connect, open, work, close, disconnect. */
+static void *stream_main(void *arg)
+{
+	struct par_stream *s = arg;
+	struct par *x = s->x;
+	int ret;
+
+	ret = cli_connect_stream(x->remote->cc, s->idx, &s->cc);
+	if (ret) {
+		s->err = ret;
+		return NULL;
+	}
+	ret = smbiov_open(s->cc.c, x->remote->rpath,
+			  x->write ? O_WRONLY : O_RDONLY, &s->f);
+	if (ret) {
+		s->err = ret;
+		cli_disconnect(&s->cc);
+		return NULL;
+	}
+	/*
+	 * Its chunks lie beyond what the first connection has written so
+	 * far: a put extends the file to its final size first (a source
+	 * that turns out shorter is cut back at the end), on this thread,
+	 * so the first connection starts at once.
+	 */
+	if (x->write && !par_done(x)) {
+		ret = smbiov_ftruncate(s->f, x->remote->size);
+		pthread_mutex_lock(&x->lock);
+		x->extended |= !ret;
+		pthread_mutex_unlock(&x->lock);
+		s->err = ret;
+	}
+	if (!s->err && !par_done(x))
+		stream_work(s);
+	ret = smbiov_close(s->f);
+	/* A put's data is on the server only once its handle closed well. */
+	if (ret && x->write) {
+		pthread_mutex_lock(&x->lock);
+		par_fail(x, ret, SMBIOV_PHASE_IO);
+		pthread_mutex_unlock(&x->lock);
+	}
+	cli_disconnect(&s->cc);
+	return NULL;
+}
+
+/*
+ * Can @fd be this transfer's local end? A get writes a regular file at
+ * offsets (not O_APPEND) or /dev/null, a put reads a regular file.
+ */
+static bool local_usable(int fd, bool write, struct par *x)
+{
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fstat(fd, &st))
+		return false;
+	if (!write && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
+		x->use_pos = true;
+		return true;
+	}
+	if (!S_ISREG(st.st_mode) || (!write && (fl & O_APPEND)))
+		return false;
+	/* The fd's position stands for the remote start offset. */
+	x->base = lseek(fd, 0, SEEK_CUR);
+	if (x->base < 0)
+		return false;
+	x->base -= (off_t)x->remote->offset;
+	return true;
+}
+
+/* How many connections, and may this path run at all? */
+static bool par_plan(struct par *x)
+{
+	const struct xfer_end *r = x->remote;
+	struct smbiov_conn_info ci;
+
+	smbiov_get_info(r->c, &ci);
+	x->splice = !ci.signing && !ci.encrypted;
+	x->nstreams = 1;
+	if (r->cc && r->rpath && r->size >= CLI_STREAM_MIN)
+		x->nstreams = r->cc->o->streams ? r->cc->o->streams
+			      : x->splice	? 1
+						: CLI_STREAMS_SECURED;
+	/* One connection through buffers: xfer.c's in-order slots. */
+	return x->splice || x->nstreams > 1;
+}
+
+static int workers_for(const struct par *x, int idx)
+{
+	if (x->write)
+		return x->splice ? 1
+		       : idx	 ? PAR_PUT_BUF_WORKERS / 2
+				 : PAR_PUT_BUF_WORKERS;
+	return idx ? PAR_GET_WORKERS / 2 : PAR_GET_WORKERS;
+}
+
+/* --stats: say which streams took part. */
+static void streams_note(const struct par *x)
+{
+	if (x->nstreams < 2 || !x->remote->cc->o->stats)
+		return;
+	for (int i = 1; i < x->nstreams; i++)
+		if (x->s[i].err)
+			fprintf(stderr, "smbiov: stream %d not used: %s\n",
+				i + 1, smbiov_strerror(x->s[i].err));
+}
+
+static int par_finish(struct par *x, const struct xfer_end *local)
+{
+	const struct xfer_end *r = x->remote;
+
+	if (x->err) {
+		if (x->e.phase == SMBIOV_PHASE_LOCAL)
+			return cli_report_local(local->target,
+						x->write ? "read" : "write",
+						x->e.err);
+		return cli_report(r->target, &x->e);
+	}
+	/* The source ended before the size the file was extended to. */
+	if (x->extended && x->end < r->size) {
+		int ret = smbiov_ftruncate(r->f, x->end);
+
+		if (ret)
+			return cli_report_ret(r->target, ret);
+	}
+	/* Leave the position after the bytes, as write()/read() would. */
+	if (!x->use_pos && x->end != UINT64_MAX &&
+	    lseek(local->fd, x->base + (off_t)x->end, SEEK_SET) < 0)
+		return cli_report_local(local->target, "seek", errno);
+	return 0;
+}
+
+bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
+	      bool write, struct progress *p, int *code)
+{
+	struct par *x;
+	int i;
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return false;
+	x->remote = remote;
+	x->fd = local->fd;
+	x->write = write;
+	x->p = p;
+	x->next = remote->offset;
+	x->end = UINT64_MAX;
+	if (!local_usable(local->fd, write, x) || !par_plan(x)) {
+		free(x);
+		return false;
+	}
+	pthread_mutex_init(&x->lock, NULL);
+	for (i = 0; i < x->nstreams; i++)
+		x->s[i] = (struct par_stream){
+			.x = x, .idx = i, .nw = workers_for(x, i)};
+	x->s[0].f = remote->f;
+	for (i = 1; i < x->nstreams; i++) {
+		x->s[i].started = pthread_create(&x->s[i].th, NULL, stream_main,
+						 &x->s[i]) == 0;
+		if (!x->s[i].started)
+			x->s[i].err = -EAGAIN;
+	}
+	stream_work(&x->s[0]);
+	/*
+	 * A stream still connecting is waited for: it has the file's name
+	 * and our credentials, and holds x. Connecting is bounded by the
+	 * timeout, and normally takes a few round trips.
+	 */
+	for (i = 1; i < x->nstreams; i++)
+		if (x->s[i].started)
+			pthread_join(x->s[i].th, NULL);
+	*code = par_finish(x, local);
+	streams_note(x);
+	pthread_mutex_destroy(&x->lock);
+	free(x);
+	return true;
+}
