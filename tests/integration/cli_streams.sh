@@ -6,8 +6,9 @@
 #     after a get into a file and into /dev/null), the remote size is
 #     exact (a put extends the file first), and --stats shows a further
 #     connection that moved part of the payload;
-#   - no further connection for a plain get/put without --streams, nor for
-#     a file under 64 MiB;
+#   - no further connection for a plain get/put without --streams (the put
+#     still correct with its two workers on one connection), nor for a
+#     file under 64 MiB;
 #   - a server that refuses the second connection (max smbd processes):
 #     the transfer still succeeds on one, and --stats says why the stream
 #     was not used;
@@ -98,6 +99,9 @@ u=$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.one")
 smbiov --stats put "$src" "$u"
 expect_ok "plain put, default streams"
 (($(stream_blocks) == 0)) || integ_fail "plain put used more connections by default: $(cat "$tmp/err")"
+# (two workers on the one connection: the second extends the file first)
+server_file=$SMB_ROOT/$SMB_SHARE/$run_id.one
+check_server "plain put, default streams"
 smbiov --stats get "$u" /dev/null
 expect_ok "plain get, default streams"
 (($(stream_blocks) == 0)) || integ_fail "plain get used more connections by default: $(cat "$tmp/err")"

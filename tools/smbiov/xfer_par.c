@@ -38,18 +38,19 @@
  * Workers per connection. A get keeps PAR_GET_WORKERS chunks in flight on
  * the first connection, as many as the one-connection path always had,
  * and half that on each further one.
- * A splicing put runs one worker per connection; each smbiov_write_from_fd
- * call keeps its pieces in flight together, up to the credit window, but
- * between two calls the link idles while the last piece is answered. So
- * the call size adapts: from PAR_PUT_CHUNK it doubles while a call takes
- * under PAR_PUT_FAST (up to PAR_PUT_MAX) and halves when one takes over
- * PAR_PUT_SLOW — few pauses on a fast link, a progress update at least
- * every second or so on a slow one (measured on loopback: 32 MiB calls
- * 0.95x smbclient, 128 MiB 1.16x; bench/RESULTS.md).
- * On one connection its WRITEs reach the server in file order: some
- * servers (impacket's smbserver) silently drop a WRITE that starts beyond
- * the current end of file, which a second worker's chunk would. A further
- * stream first extends the file to its final size (stream_main).
+ * A splicing put runs two workers on the first connection (one for a file
+ * of at most PAR_PUT_CHUNK) and one on each further one. Each
+ * smbiov_write_from_fd call keeps its pieces in flight together, up to the
+ * credit window, but after a call the link would idle while its last piece
+ * is answered: the second worker's call fills that gap (long link: 0.90 ->
+ * 0.92 of the link rate, bench/RESULTS.md). The call size adapts: from
+ * PAR_PUT_CHUNK it doubles while a call takes under PAR_PUT_FAST (up to
+ * PAR_PUT_MAX) and halves when one takes over PAR_PUT_SLOW — a progress
+ * update at least every second or so on a slow link.
+ * Only the first worker writes in file order. Some servers (impacket's
+ * smbserver) silently drop a WRITE that starts beyond the current end of
+ * file, which any other worker's chunk may: each of them first makes sure
+ * the file has been extended to its final size (par_extend).
  */
 #define PAR_GET_WORKERS	    4
 #define PAR_PUT_BUF_WORKERS 4
@@ -60,10 +61,14 @@
 
 struct par;
 
+struct par_stream;
+
 struct par_worker {
 	struct par *x;
+	struct par_stream *s; /* whose connection it uses */
 	struct smbiov_file *f;
-	void *buf; /* CLI_CHUNK bytes when not splicing */
+	bool extend_first; /* a put's worker that may write out of order */
+	void *buf;	   /* CLI_CHUNK bytes when not splicing */
 	pthread_t th;
 };
 
@@ -88,6 +93,7 @@ struct par {
 	bool write;   /* put */
 	bool splice;  /* plain connection: kernel to kernel */
 	int nstreams;
+	int hands; /* workers planned over all streams */
 	struct progress *p;
 
 	pthread_mutex_t lock;
@@ -119,18 +125,18 @@ static size_t put_chunk_next(size_t chunk, double secs)
 }
 
 /*
- * With several connections a big call must not leave one worker holding
- * the tail while the others are idle: at most a 2 * workers-th of what is
- * left (under x->lock).
+ * With several workers a big call must not leave one holding the tail
+ * while the others are idle: at most a 2 * workers-th of what is left
+ * (under x->lock).
  */
 static size_t chunk_cap(const struct par *x, size_t chunk)
 {
 	uint64_t size = x->remote->size, left, cap;
 
-	if (x->nstreams < 2 || x->next >= size)
+	if (x->hands < 2 || x->next >= size)
 		return chunk;
 	left = size - x->next;
-	cap = left / (2 * (uint64_t)x->nstreams) / CLI_CHUNK * CLI_CHUNK;
+	cap = left / (2 * (uint64_t)x->hands) / CLI_CHUNK * CLI_CHUNK;
 	if (cap < CLI_CHUNK)
 		cap = CLI_CHUNK;
 	return chunk < cap ? chunk : (size_t)cap;
@@ -190,11 +196,42 @@ static void par_fail(struct par *x, int err, enum smbiov_phase phase)
 	x->e.phase = phase;
 }
 
+/*
+ * A put's chunks beyond what the first worker has written so far would
+ * start past the end of the file: extend it to its final size first (a
+ * source that turns out shorter is cut back at the end, par_finish). Done
+ * by the worker that needs it, so the first one starts at once. False
+ * when the server refused: this worker then stays out.
+ */
+static bool par_extend(struct par_worker *w)
+{
+	struct par *x = w->x;
+	bool done;
+	int ret;
+
+	pthread_mutex_lock(&x->lock);
+	done = x->extended;
+	pthread_mutex_unlock(&x->lock);
+	if (done)
+		return true;
+	ret = smbiov_ftruncate(w->f, x->remote->size);
+	pthread_mutex_lock(&x->lock);
+	if (!ret)
+		x->extended = true;
+	else if (!w->s->err)
+		w->s->err = ret;
+	pthread_mutex_unlock(&x->lock);
+	return !ret;
+}
+
 static void *par_worker(void *arg)
 {
 	struct par_worker *w = arg;
 	struct par *x = w->x;
 	size_t want = x->write && x->splice ? PAR_PUT_CHUNK : CLI_CHUNK;
+
+	if (w->extend_first && !par_extend(w))
+		return NULL;
 
 	for (;;) {
 		bool local = false;
@@ -250,7 +287,12 @@ static void stream_work(struct par_stream *s)
 	int more = 0;
 
 	for (int i = 0; i < s->nw; i++) {
-		s->w[i] = (struct par_worker){.x = x, .f = s->f};
+		/* Only the first connection's first worker writes in order. */
+		s->w[i] = (struct par_worker){.x = x,
+					      .s = s,
+					      .f = s->f,
+					      .extend_first = x->write &&
+							      (s->idx || i)};
 		if (x->splice)
 			continue;
 		/* Private anonymous memory (DESIGN.md §2 "Fork"). */
@@ -310,20 +352,7 @@ static void *stream_main(void *arg)
 		cli_disconnect(&s->cc);
 		return NULL;
 	}
-	/*
-	 * Its chunks lie beyond what the first connection has written so
-	 * far: a put extends the file to its final size first (a source
-	 * that turns out shorter is cut back at the end), on this thread,
-	 * so the first connection starts at once.
-	 */
-	if (x->write && !par_done(x)) {
-		ret = smbiov_ftruncate(s->f, x->remote->size);
-		pthread_mutex_lock(&x->lock);
-		x->extended |= !ret;
-		pthread_mutex_unlock(&x->lock);
-		s->err = ret;
-	}
-	if (!s->err && !par_done(x))
+	if (!par_done(x))
 		stream_work(s);
 	ret = smbiov_close(s->f);
 	/* A put's data is on the server only once its handle closed well. */
@@ -380,10 +409,10 @@ static bool par_plan(struct par *x)
 
 static int workers_for(const struct par *x, int idx)
 {
+	if (x->write && x->splice)
+		return !idx && x->remote->size > PAR_PUT_CHUNK ? 2 : 1;
 	if (x->write)
-		return x->splice ? 1
-		       : idx	 ? PAR_PUT_BUF_WORKERS / 2
-				 : PAR_PUT_BUF_WORKERS;
+		return idx ? PAR_PUT_BUF_WORKERS / 2 : PAR_PUT_BUF_WORKERS;
 	return idx ? PAR_GET_WORKERS / 2 : PAR_GET_WORKERS;
 }
 
@@ -443,9 +472,11 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 		return false;
 	}
 	pthread_mutex_init(&x->lock, NULL);
-	for (i = 0; i < x->nstreams; i++)
+	for (i = 0; i < x->nstreams; i++) {
 		x->s[i] = (struct par_stream){
 			.x = x, .idx = i, .nw = workers_for(x, i)};
+		x->hands += x->s[i].nw;
+	}
 	x->s[0].f = remote->f;
 	for (i = 1; i < x->nstreams; i++) {
 		x->s[i].started = pthread_create(&x->s[i].th, NULL, stream_main,
