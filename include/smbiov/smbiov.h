@@ -193,6 +193,19 @@ SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
 SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 				    int flags, struct smbiov_iter *dst,
 				    uint64_t *size, struct smbiov_file **out);
+/*
+ * Write a whole small file in one round trip: open @path with @flags (as
+ * smbiov_open(); must allow writing, usually O_WRONLY | O_CREAT |
+ * O_TRUNC), write @len bytes of @buf at offset 0 and close, sent as one
+ * compound (CREATE + WRITE + CLOSE). @len is at most one WRITE on this
+ * connection and 1 MiB (-EFBIG beyond: use smbiov_open() and the
+ * writes). The bytes are copied once into the message (counted in
+ * payload_copied). Returns @len or a negative errno (the CREATE's, else
+ * the WRITE's); nothing stays open on the server either way. An existing
+ * directory at @path gives -EISDIR and is left as it was.
+ */
+SMBIOV_API ssize_t smbiov_write_file(struct smbiov_client *c, const char *path,
+				     int flags, const void *buf, size_t len);
 
 /*
  * Asynchronous I/O: submit returns once every piece is on the wire (it

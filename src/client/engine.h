@@ -522,6 +522,8 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
  * not grant them, or the ECHO's error.
  */
 int smb_credit_refill(struct smbiov_client *c, uint16_t charge);
+/* send.c: "READ", "CREATE", ... for messages ("request" if unknown). */
+const char *smb_cmd_name(uint16_t command);
 /* send.c: wait for @r to complete (sync callers). */
 int smb_wait(struct smbiov_client *c, struct smb_req *r);
 /* send.c: a condvar timed on CLOCK_MONOTONIC; a deadline @timeout_ms on. */

@@ -234,8 +234,11 @@ int smb_path_op(struct smbiov_client *c, const struct smb_create_args *a,
 	close.nbody = 1;
 	close.flags = SMB_REQ_QUIET;
 	reqs[n++] = &create;
-	if (mid)
+	/* A failed CREATE fails it too: then the CREATE's error is the one. */
+	if (mid) {
+		mid->flags |= SMB_REQ_QUIET;
 		reqs[n++] = mid;
+	}
 	reqs[n++] = &close;
 
 	ret = smb_compound(c, reqs, n);
@@ -256,8 +259,8 @@ int smb_path_op(struct smbiov_client *c, const struct smb_create_args *a,
 	/* The related CLOSE failed: close by the real handle. */
 	if (close.result && close.result != -ECONNRESET)
 		smb_close_fid(c, &crsp.fid);
-	if (mid)
-		ret = mid->result;
+	if (mid && mid->result)
+		ret = smb_req_status_err(mid, smb_cmd_name(mid->command));
 out:
 	smb_req_release(&create);
 	smb_req_release(&close);

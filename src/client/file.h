@@ -154,6 +154,12 @@ int smb_close_fid(struct smbiov_client *c, const struct smb2_fileid *fid);
  */
 int smb_req_status_err(const struct smb_req *r, const char *what);
 
+/*
+ * io.c: the largest single READ (or, @write, WRITE) on @c: the server's
+ * limit, one credit's 64 KiB without multi-credit requests.
+ */
+size_t smb_max_chunk(const struct smbiov_client *c, bool write);
+
 /**
  * smb_path_op - CREATE @a, then one optional SET_INFO/QUERY_INFO body on
  *	the new handle, then CLOSE, as one compound (MS-SMB2 3.2.4.1.4)
@@ -164,7 +170,9 @@ int smb_req_status_err(const struct smb_req *r, const char *what);
  * @create_rsp: if not NULL, receives the decoded CREATE response
  *
  * When the CREATE succeeded but the related CLOSE did not, the handle is
- * closed again by its real FileId, so no open leaks on the server.
+ * closed again by its real FileId, so no open leaks on the server. The
+ * thread's last error is the CREATE's when it failed (the middle request
+ * then fails with it), else the middle request's.
  * The caller must smb_req_release(@mid) afterwards.
  * Return: 0, or the first failure (CREATE's, else @mid's).
  */

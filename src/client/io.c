@@ -130,7 +130,7 @@ static bool multi_credit(const struct smbiov_client *c)
 	       (c->server_caps & SMB2_GLOBAL_CAP_LARGE_MTU);
 }
 
-static size_t max_chunk(const struct smbiov_client *c, bool write)
+size_t smb_max_chunk(const struct smbiov_client *c, bool write)
 {
 	size_t m = write ? c->max_write : c->max_read;
 
@@ -280,7 +280,7 @@ static bool io_submit_all(struct io_ctx *x, uint64_t offset)
 	struct smb_split sp;
 	bool stop, last;
 
-	smb_split_init(&sp, &x->it, offset, max_chunk(x->c, x->write));
+	smb_split_init(&sp, &x->it, offset, smb_max_chunk(x->c, x->write));
 	x->submitting = true;
 	for (;;) {
 		struct io_sub *s;

@@ -8,7 +8,6 @@
  * READ).
  */
 #include "client/file.h"
-#include "client/split.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
 
@@ -24,17 +23,10 @@
  */
 #define OPEN_READ_MAX ((size_t)1 << 20)
 
-/* Largest single READ on this connection (as io.c's max_chunk()). */
 static size_t open_read_len(const struct smbiov_client *c, size_t want)
 {
-	size_t m = c->max_read;
+	size_t m = smb_max_chunk(c, false);
 
-	if ((c->dialect <= SMB2_DIALECT_202 ||
-	     !(c->server_caps & SMB2_GLOBAL_CAP_LARGE_MTU)) &&
-	    m > SMB_CREDIT_BYTES)
-		m = SMB_CREDIT_BYTES;
-	if (m < 4096)
-		m = 4096;
 	if (m > OPEN_READ_MAX)
 		m = OPEN_READ_MAX;
 	return want < m ? want : m;

@@ -591,10 +591,14 @@ static const char *const cmd_names[SMB2_NR_COMMANDS] = {
 	"NOTIFICATION",
 };
 
+const char *smb_cmd_name(uint16_t command)
+{
+	return command < SMB2_NR_COMMANDS ? cmd_names[command] : "request";
+}
+
 static void report(const struct smb_req *r)
 {
-	const char *name = r->command < SMB2_NR_COMMANDS ? cmd_names[r->command]
-							 : "request";
+	const char *name = smb_cmd_name(r->command);
 
 	if (!r->result || (r->flags & SMB_REQ_QUIET))
 		return;

@@ -13,23 +13,87 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "localfile.h"
 #include "xfer.h"
 
 /*
- * Put @fd's contents at @rpath. With @is_dir non-NULL an existing
+ * A regular file up to this size goes in one round trip: CREATE, WRITE
+ * and CLOSE as one compound (smbiov_write_file), instead of three.
+ */
+#define PUT_SMALL ((size_t)1 << 20)
+
+/*
+ * The whole of a small regular file @fd in one call: 1 when done (or
+ * failed: *@code says), 0 when this path does not apply (the file grew
+ * past PUT_SMALL, the server takes smaller WRITEs): @fd is back at 0.
+ */
+static int put_small(const struct cli_opts *o, struct cli_conn *cc, int fd,
+		     const char *lname, uint64_t size, const char *rpath,
+		     bool *is_dir, int *code)
+{
+	struct progress p;
+	char target[1200];
+	uint8_t *buf;
+	ssize_t n;
+
+	if (size > PUT_SMALL)
+		return 0;
+	buf = malloc(PUT_SMALL + 1);
+	if (!buf)
+		return 0;
+	n = local_read_full(fd, buf, PUT_SMALL + 1, NULL);
+	if (n < 0) {
+		free(buf);
+		*code = cli_report_local(lname, "read", (int)n);
+		return 1;
+	}
+	if ((size_t)n <= PUT_SMALL) {
+		n = smbiov_write_file(cc->c, rpath,
+				      O_WRONLY | O_CREAT | O_TRUNC, buf,
+				      (size_t)n);
+	} else {
+		n = -EFBIG;
+	}
+	free(buf);
+	if (n == -EFBIG) {
+		if (lseek(fd, 0, SEEK_SET) == 0)
+			return 0;
+		*code = cli_report_local(lname, "seek", errno);
+		return 1;
+	}
+	if (n == -EISDIR && is_dir) {
+		*is_dir = true;
+		return 1;
+	}
+	cli_target(cc, rpath, target, sizeof(target));
+	if (n < 0) {
+		*code = cli_report_ret(target, (int)n);
+		return 1;
+	}
+	progress_begin(&p, o->progress, -1, cli_basename(rpath), size);
+	progress_add(&p, (uint64_t)n);
+	progress_end(&p);
+	return 1;
+}
+
+/*
+ * Put @fd's contents at @rpath (@size: a regular file's size, 0 when not
+ * known). With @is_dir non-NULL an existing
  * directory at @rpath is not an error here: *@is_dir is set and nothing
  * is printed (the caller puts the file inside it instead).
  */
 static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
-		  const char *lname, uint64_t size, const char *rpath,
-		  bool *is_dir)
+		  const char *lname, bool regular, uint64_t size,
+		  const char *rpath, bool *is_dir)
 {
 	struct smbiov_file *f;
 	struct xfer_end src, dst;
 	struct progress p;
 	char target[1200];
-	int ret, code;
+	int ret, code = 0;
 
+	if (regular && put_small(o, cc, fd, lname, size, rpath, is_dir, &code))
+		return code;
 	cli_target(cc, rpath, target, sizeof(target));
 	/* A directory cannot be opened as a file: -EISDIR, nothing touched. */
 	ret = smbiov_open(cc->c, rpath, O_WRONLY | O_CREAT | O_TRUNC, &f);
@@ -64,9 +128,12 @@ static int put_file(const struct cli_opts *o, struct cli_conn *cc,
 	fd = open(lpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return cli_report_local(lpath, "cannot read", errno);
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+	if (fstat(fd, &st))
+		st.st_mode = 0;
+	if (!S_ISREG(st.st_mode))
 		st.st_size = 0;
-	code = put_fd(o, cc, fd, lpath, (uint64_t)st.st_size, rpath, is_dir);
+	code = put_fd(o, cc, fd, lpath, S_ISREG(st.st_mode),
+		      (uint64_t)st.st_size, rpath, is_dir);
 	close(fd);
 	return code;
 }
@@ -217,7 +284,7 @@ int cmd_put(const struct cli_opts *o, int argc, char **argv)
 	root = !cc.url.path[0];
 	if (!strcmp(lpath, "-")) {
 		if (!root)
-			code = put_fd(o, &cc, STDIN_FILENO, "stdin", 0,
+			code = put_fd(o, &cc, STDIN_FILENO, "stdin", false, 0,
 				      cc.url.path, &is_dir);
 		if (root || is_dir) {
 			fprintf(stderr,
