@@ -146,6 +146,10 @@ struct smbiov_stats {
 	 * descriptor (smbiov_read_to_fd/smbiov_write_from_fd: splice and
 	 * sendfile): they never entered user memory at all. */
 	uint64_t payload_spliced;
+	/* Messages sent: a compound of several requests is one message (one
+	 * round trip for them all), so requests - messages is what
+	 * compounding saved. CANCEL is counted in neither. */
+	uint64_t messages;
 };
 SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 				 struct smbiov_stats *out);
@@ -193,6 +197,18 @@ SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
 SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 				    int flags, struct smbiov_iter *dst,
 				    uint64_t *size, struct smbiov_file **out);
+/*
+ * Read a whole small file in one round trip: open @path for reading, read
+ * from offset 0 and close, sent as one compound (CREATE + READ + CLOSE).
+ * Reads up to min(count(@dst), the connection's largest single READ,
+ * 1 MiB) bytes into @dst (advanced by what was read), copied once out of
+ * the response (payload_copied). Returns the bytes read, and the file's
+ * size at open in *@size if @size is not NULL: fewer bytes than *@size
+ * means the file is larger than one call reads (use smbiov_open_read()).
+ * On error a negative errno; nothing stays open on the server either way.
+ */
+SMBIOV_API ssize_t smbiov_read_file(struct smbiov_client *c, const char *path,
+				    struct smbiov_iter *dst, uint64_t *size);
 /*
  * Write a whole small file in one round trip: open @path with @flags (as
  * smbiov_open(); must allow writing, usually O_WRONLY | O_CREAT |

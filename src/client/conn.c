@@ -40,6 +40,15 @@ int smb_client_check(const struct smbiov_client *c)
 	return 0;
 }
 
+int smb_api_begin(const struct smbiov_client *c)
+{
+	int ret = smb_client_check(c);
+
+	if (!ret)
+		smb_error_clear();
+	return ret;
+}
+
 void smb_set_break_handler(struct smbiov_client *c,
 			   void (*fn)(struct smbiov_client *c,
 				      const uint8_t *msg, size_t len,
@@ -540,6 +549,7 @@ SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 	if (!c)
 		return;
 	out->requests = atomic_load(&c->st_requests);
+	out->messages = atomic_load(&c->st_messages);
 	out->max_credits_in_flight = atomic_load(&c->st_max_credits_in_flight);
 	out->payload_sent = atomic_load(&c->st_payload_sent);
 	out->payload_received = atomic_load(&c->st_payload_received);

@@ -44,10 +44,9 @@ SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	ret = smb_create_msg_init(&m, &a);
 	if (ret) {
 		smb_create_msg_release(&m);

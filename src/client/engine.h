@@ -401,6 +401,7 @@ struct smbiov_client {
 	_Atomic uint64_t st_payload_received;
 	_Atomic uint64_t st_payload_copied;
 	_Atomic uint64_t st_payload_spliced;
+	_Atomic uint64_t st_messages;
 };
 
 /**
@@ -412,6 +413,13 @@ struct smbiov_client {
  * last error on failure. Call at the top of every public entry point.
  */
 int smb_client_check(const struct smbiov_client *c);
+/*
+ * The opening of a public call that reports through smbiov_last_error():
+ * smb_client_check(), then (when it passed) the thread's last error is
+ * cleared, so a stale one from an earlier call cannot be mistaken for
+ * this call's.
+ */
+int smb_api_begin(const struct smbiov_client *c);
 
 /* Count @n payload bytes the library copied in user space (stats). */
 static inline void smb_stat_copied(struct smbiov_client *c, uint64_t n)

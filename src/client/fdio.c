@@ -67,10 +67,9 @@ static int fd_check(struct smbiov_file *f, uint64_t offset, size_t *len,
 	if (!f)
 		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO, "%s: no file",
 				     what);
-	ret = smb_client_check(f->c);
+	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	if (*len > SMBIOV_MAX_RW_COUNT)
 		*len = SMBIOV_MAX_RW_COUNT;
 	if (offset > INT64_MAX || *len > INT64_MAX - offset)

@@ -297,10 +297,9 @@ SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
 				     "open: no result pointer");
 	*out = NULL;
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	ret = smb_open_flags(flags, &a.access, &a.disposition);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,

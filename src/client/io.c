@@ -458,10 +458,9 @@ static int io_check(struct smbiov_file *f, const struct smbiov_iter *it,
 		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
 				     "%s: no file or iterator",
 				     write ? "write" : "read");
-	ret = smb_client_check(f->c);
+	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	if (it->source != write || (write && it->type == SMBIOV_ITER_DISCARD))
 		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
 				     "%s: iterator has the wrong direction",

@@ -84,10 +84,9 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 
 	if (!st)
 		return -EINVAL;
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	outlen = qi_len(c, QI_MAX);
 	ret = qi_req(&q, body, sizeof(body), &v, &smb_related_fid,
 		     SMB2_0_INFO_FILE, FSCC_FILE_ALL_INFORMATION, outlen);
@@ -110,10 +109,9 @@ SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 
 	if (!f || !st)
 		return -EINVAL;
-	ret = smb_client_check(f->c);
+	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	outlen = qi_len(f->c, QI_MAX);
 	ret = qi_req(&q, body, sizeof(body), &v, &f->fid, SMB2_0_INFO_FILE,
 		     FSCC_FILE_ALL_INFORMATION, outlen);
@@ -145,10 +143,9 @@ SMBIOV_API int smbiov_statvfs(struct smbiov_client *c,
 
 	if (!out)
 		return -EINVAL;
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	ret = qi_req(&q, body, sizeof(body), &v, &smb_related_fid,
 		     SMB2_0_INFO_FILESYSTEM, FSCC_FILE_FS_FULL_SIZE_INFORMATION,
 		     outlen);
@@ -215,10 +212,9 @@ static int delete_path(struct smbiov_client *c, const char *path, bool dir)
 	struct smb_req s;
 	int ret;
 
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	/* The root is not a thing one deletes. */
 	if (!path || !path[strspn(path, "/")])
 		return smb_error_set(-EBUSY, 0, SMBIOV_PHASE_IO,
@@ -258,10 +254,9 @@ SMBIOV_API int smbiov_mkdir(struct smbiov_client *c, const char *path)
 	};
 	int ret;
 
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	if (!path || !path[strspn(path, "/")])
 		return smb_error_set(-EEXIST, 0, SMBIOV_PHASE_IO,
 				     "mkdir: the share root exists");
@@ -284,10 +279,9 @@ SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
 	ssize_t n;
 	int ret;
 
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	ret = smb_path_utf16(to, &name, &name_len);
 	if (ret == 0 && !name_len)
 		ret = -EINVAL;
@@ -345,10 +339,9 @@ SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
 	struct smb_req s;
 	int ret;
 
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	ret = eof_req(&s, body, sizeof(body), &v, &smb_related_fid, size);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
@@ -367,10 +360,9 @@ SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
 
 	if (!f)
 		return -EINVAL;
-	ret = smb_client_check(f->c);
+	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	ret = eof_req(&s, body, sizeof(body), &v, &f->fid, size);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
@@ -389,10 +381,9 @@ SMBIOV_API int smbiov_fsync(struct smbiov_file *f)
 
 	if (!f)
 		return -EINVAL;
-	ret = smb_client_check(f->c);
+	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	smb2_flush_req_encode(body, sizeof(body), &f->fid);
 	smb_req_init(&r, SMB2_FLUSH);
 	r.body = &v;

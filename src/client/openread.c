@@ -6,6 +6,8 @@
  * lands straight in the caller's iterator when the response is plain
  * (recv.c receives the last element of a compound like an uncompounded
  * READ).
+ * smbiov_read_file adds the CLOSE to the compound: a whole small file in
+ * one round trip.
  */
 #include "client/file.h"
 #include "proto/ntstatus.h"
@@ -55,10 +57,9 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	if (!out || !dst || dst->source)
 		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
 				     "open_read: bad arguments");
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	ret = smb_open_flags(flags, &a.access, &a.disposition);
 	if (!ret && (flags & O_ACCMODE) == O_WRONLY)
 		ret = -EINVAL;
@@ -142,6 +143,70 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	smbiov_iter_advance(dst, rd.data_len);
 out:
 	smb_req_release(&create);
+	smb_req_release(&rd);
+	return ret ? ret : (ssize_t)rd.data_len;
+}
+
+/*
+ * The whole of a small file: CREATE + READ + CLOSE as one compound. The
+ * READ is not the last element, so its data is copied out of the buffered
+ * response (the engine lands only a compound's last READ directly); for
+ * files of at most 1 MiB the saved round trip is worth far more.
+ */
+SMBIOV_API ssize_t smbiov_read_file(struct smbiov_client *c, const char *path,
+				    struct smbiov_iter *dst, uint64_t *size)
+{
+	struct smb_create_args a = {
+		.path = path,
+		.options = SMB2_FILE_NON_DIRECTORY_FILE,
+	};
+	uint8_t read_body[SMB2_READ_REQ_SIZE];
+	struct smb2_read_req rq = {.fid = smb_related_fid};
+	struct smb2_create_rsp crsp;
+	struct smbiov_iter view;
+	struct iovec read_vec;
+	struct smb_req rd;
+	ssize_t n;
+	int ret;
+
+	ret = smb_api_begin(c);
+	if (ret)
+		return ret;
+	if (!path || !dst || dst->source)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "read_file: bad arguments");
+	ret = smb_open_flags(O_RDONLY, &a.access, &a.disposition);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "read_file");
+	rq.length = (uint32_t)open_read_len(c, smbiov_iter_count(dst));
+	n = smb2_read_req_encode(read_body, sizeof(read_body), &rq);
+	if (n < 0)
+		return smb_error_set((int)n, 0, SMBIOV_PHASE_IO, "read_file");
+	view = *dst;
+	smbiov_iter_truncate(&view, rq.length);
+	read_vec = (struct iovec){read_body, (size_t)n};
+	smb_req_init(&rd, SMB2_READ);
+	rd.body = &read_vec;
+	rd.nbody = 1;
+	rd.dst = rq.length ? &view : NULL;
+	rd.read_len = rq.length;
+
+	memset(&crsp, 0, sizeof(crsp));
+	ret = smb_path_op(c, &a, &rd, &crsp);
+	/* MS-SMB2 3.3.5.12: reading at or past EOF (an empty file). */
+	if (ret && rd.result && rd.status == STATUS_END_OF_FILE) {
+		smb_error_clear();
+		ret = 0;
+		rd.data_len = 0;
+	}
+	if (!ret && rd.data_len > rq.length)
+		ret = smb_error_set(-EPROTO, 0, SMBIOV_PHASE_IO,
+				    "READ %s: more than asked", path);
+	if (!ret) {
+		smbiov_iter_advance(dst, rd.data_len);
+		if (size)
+			*size = crsp.attrs.end_of_file;
+	}
 	smb_req_release(&rd);
 	return ret ? ret : (ssize_t)rd.data_len;
 }

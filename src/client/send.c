@@ -486,6 +486,7 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		goto out_untake;
 	}
 	atomic_fetch_add(&c->st_requests, n);
+	atomic_fetch_add(&c->st_messages, 1);
 	atomic_fetch_add(&c->st_payload_sent, plen);
 	if (last->src)
 		smbiov_iter_advance(last->src, plen);

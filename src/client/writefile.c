@@ -41,10 +41,9 @@ SMBIOV_API ssize_t smbiov_write_file(struct smbiov_client *c, const char *path,
 	ssize_t n;
 	int ret;
 
-	ret = smb_client_check(c);
+	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	smb_error_clear();
 	ret = smb_open_flags(flags, &a.access, &a.disposition);
 	if (!ret && (flags & O_ACCMODE) == O_RDONLY)
 		ret = -EINVAL;

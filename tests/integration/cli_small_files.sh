@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# get of many small files: each costs one round trip for open and data
-# (CREATE + READ as one compound, smbiov_open_read) plus the CLOSE, so
-# --stats must show at most 3 requests per file plus a constant for the
-# connection and the listing (the old path needed at least 5: CREATE,
-# QUERY_INFO, two READs, CLOSE). Contents compared with the files on the
+# get of many small files: a single file costs one round trip for open and
+# data (CREATE + READ as one compound, smbiov_open_read) plus the CLOSE;
+# in a tree, a file the listing says is small is one compound of CREATE +
+# READ + CLOSE (smbiov_read_file). --stats must show at most 3 requests
+# and about one message per file plus a constant for the connection and
+# the listing (the old path needed at least 5 requests: CREATE,
+# QUERY_INFO, two READs, CLOSE). put -r of them: one message per file
+# (CREATE + WRITE + CLOSE). Contents compared with the files on the
 # server's disk, on the plain, encrypted and signed shares; files just
 # under, at and over the first read (1 MiB) take the continuation path.
 set -euo pipefail
@@ -56,7 +59,22 @@ req=$(requests)
 # path's extra QUERY_INFO and READ per file cost.
 bound=$((3 * N + 25))
 ((req <= bound)) || integ_fail "get -r of $N small files: $req requests, want <= $bound"
-echo "ok: get -r of $N small files in $req requests (bound $bound)"
+# A file the listing says is small is one compound, one message: CREATE +
+# READ + CLOSE (smbiov_read_file); open + read, then close, took two.
+msgs=$(sed -n 's/^  messages sent *\([0-9][0-9]*\).*/\1/p' "$tmp/err" | head -1)
+[[ -n $msgs ]] || integ_fail "--stats shows no message count: $(cat "$tmp/err")"
+mbound=$((N + 15))
+((msgs <= mbound)) || integ_fail "get -r of $N small files: $msgs messages, want <= $mbound"
+echo "ok: get -r of $N small files in $req requests (bound $bound), $msgs messages (bound $mbound)"
+
+# put -r of the same tree: one message per file too (CREATE + WRITE +
+# CLOSE, smbiov_write_file), checked on the server's disk.
+smbiov --stats put -r "$tmp/plain" "$(url "$SMB_PORT" "$SMB_SHARE" "$d.up")"
+expect_ok "put -r of $N small files"
+same "$tmp/plain" "$SMB_SHARE" "$d.up"
+msgs=$(sed -n 's/^  messages sent *\([0-9][0-9]*\).*/\1/p' "$tmp/err" | head -1)
+((msgs <= mbound)) || integ_fail "put -r of $N small files: $msgs messages, want <= $mbound"
+echo "ok: put -r of $N small files in $msgs messages (bound $mbound)"
 
 # One small file alone: connection + CREATE/READ + CLOSE (no stat: a
 # directory would show up as the open failing).

@@ -6,7 +6,9 @@
  * READ's data lands without a copy on a plain connection (payload_copied
  * stays 0); a missing file gives -ENOENT; no handle stays open on the
  * server (a directory holding an open file cannot be renamed, one whose
- * files were all closed can).
+ * files were all closed can). smbiov_read_file() (CREATE + READ + CLOSE):
+ * the same contents in one compound of 3 requests, at most 1 MiB, the
+ * size at open, the bytes copied once; -ENOENT, -EISDIR, -EINVAL.
  */
 #include "file_common.h"
 
@@ -187,6 +189,81 @@ static void test_errors_and_leaks(void)
 	smbiov_disconnect(c);
 }
 
+/* smbiov_read_file: CREATE + READ + CLOSE, one round trip. */
+static void read_file_one(struct smbiov_client *c, size_t size, size_t cap)
+{
+	uint32_t seed = (uint32_t)size * 40503u + 5;
+	struct smbiov_stats s0, s1;
+	struct smbiov_iter it;
+	uint8_t *buf = malloc(cap + 1);
+	uint64_t fsize = 777;
+	size_t want;
+	char name[64];
+	ssize_t n;
+
+	T_ASSERT(buf);
+	snprintf(name, sizeof(name), "rf_%zu.bin", size);
+	fc_disk_write(share_pub, name, size, seed);
+	memset(buf, 0xA5, cap + 1);
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, cap) == 0);
+	fc_stats(c, &s0);
+	n = smbiov_read_file(c, name, &it, &fsize);
+	fc_stats(c, &s1);
+	want = size < cap ? size : cap;
+	if (want > MiB)
+		want = MiB;
+	T_EXPECT_EQ(n, (ssize_t)want);
+	T_EXPECT_EQ(fsize, size);
+	T_EXPECT_EQ(smbiov_iter_count(&it), cap - want);
+	T_EXPECT_EQ(s1.requests - s0.requests, 3);
+	T_EXPECT_EQ(s1.payload_copied - s0.payload_copied, want);
+	T_EXPECT_EQ(fc_check(buf, want, seed, 0), want);
+	T_EXPECT(buf[want] == 0xA5);
+	free(buf);
+}
+
+static void test_read_file(void)
+{
+	struct smbiov_client *c = fc_connect(share_pub, NULL);
+	struct smbiov_iter it;
+	uint8_t buf[64];
+	char p[1024];
+
+	T_ASSERT(c);
+	read_file_one(c, 0, 100);
+	read_file_one(c, 1, 100);
+	read_file_one(c, 4096, 4096);
+	read_file_one(c, 65537, 70000);
+	read_file_one(c, MiB, MiB);
+	/* Larger than one call: 1 MiB of it, and the size says more. */
+	read_file_one(c, 3 * MiB + 5, 4 * MiB);
+	/* A buffer smaller than the file: exactly the buffer. */
+	read_file_one(c, 65537, 1000);
+
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	T_EXPECT_EQ(smbiov_read_file(c, "no/such", &it, NULL), -ENOENT);
+	smbiov_unlink(c, "rfdir/a.bin");
+	smbiov_rmdir(c, "rfdir/sub");
+	smbiov_rmdir(c, "rfdir");
+	smbiov_rmdir(c, "rfdir2");
+	T_ASSERT(smbiov_mkdir(c, "rfdir") == 0);
+	T_ASSERT(smbiov_mkdir(c, "rfdir/sub") == 0);
+	T_EXPECT_EQ(smbiov_read_file(c, "rfdir/sub", &it, NULL), -EISDIR);
+	fc_disk_write(share_pub, "rfdir/a.bin", 10, 1);
+	T_EXPECT_EQ(smbiov_read_file(c, "rfdir/a.bin", &it, NULL), 10);
+	T_EXPECT_EQ(smbiov_iter_count(&it), sizeof(buf) - 10);
+	T_EXPECT_EQ(smbiov_read_file(c, "x", NULL, NULL), -EINVAL);
+	/* Nothing stayed open: the directory can move. */
+	T_EXPECT_EQ(smbiov_rmdir(c, "rfdir/sub"), 0);
+	T_EXPECT_EQ(try_rename(c, "rfdir", "rfdir2"), 0);
+	fc_disk_path(p, sizeof(p), share_pub, "rfdir2/a.bin");
+	T_EXPECT(access(p, F_OK) == 0);
+	T_EXPECT_EQ(smbiov_unlink(c, "rfdir2/a.bin"), 0);
+	T_EXPECT_EQ(smbiov_rmdir(c, "rfdir2"), 0);
+	smbiov_disconnect(c);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -194,5 +271,6 @@ int main(void)
 	share_pub = fc_env("SMB_SHARE");
 	T_RUN(test_errors_and_leaks);
 	T_RUN(test_shares);
+	T_RUN(test_read_file);
 	return t_done();
 }

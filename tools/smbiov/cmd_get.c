@@ -99,6 +99,59 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 	return 0;
 }
 
+/*
+ * A file the listing says is small, whole in one round trip
+ * (smbiov_read_file: CREATE + READ + CLOSE as one compound) instead of
+ * open+read and close. Returns -1, having written nothing, when it was
+ * not what the listing said (bigger, grown, gone to a directory):
+ * get_file() then does it the general way. Else 0 or an exit code.
+ */
+static int get_small(const struct cli_opts *o, struct cli_conn *cc,
+		     const char *rpath, const char *dest)
+{
+	struct local_out lo;
+	struct progress p;
+	struct smbiov_iter it;
+	uint64_t size = 0;
+	uint8_t *buf;
+	char target[1200];
+	ssize_t n;
+	int ret;
+
+	buf = malloc(GET_FIRST);
+	if (!buf)
+		return cli_report_ret(NULL, -ENOMEM);
+	smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, GET_FIRST);
+	n = smbiov_read_file(cc->c, rpath, &it, &size);
+	if (n == -EISDIR || (n >= 0 && (uint64_t)n != size)) {
+		free(buf);
+		return -1;
+	}
+	if (n < 0) {
+		free(buf);
+		return cli_report_ret(
+			cli_target(cc, rpath, target, sizeof(target)), (int)n);
+	}
+	ret = local_out_open(dest, &lo);
+	if (ret) {
+		free(buf);
+		return cli_report_local(dest, "cannot write", ret);
+	}
+	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), size);
+	ret = local_write_full(lo.fd, buf, (size_t)n, NULL);
+	progress_add(&p, (uint64_t)n);
+	progress_end(&p);
+	free(buf);
+	if (ret) {
+		local_out_abort(&lo);
+		return cli_report_local(dest, "write", ret);
+	}
+	ret = local_out_commit(&lo);
+	if (ret)
+		return cli_report_local(dest, "cannot write", ret);
+	return 0;
+}
+
 /* A name from the server becomes a local path: it must be one component. */
 static bool safe_name(const char *name)
 {
@@ -149,7 +202,8 @@ static int get_tree(const struct cli_opts *o, struct cli_conn *cc,
 			code = cli_report_ret(NULL, -ENOMEM);
 		else if (l.e[i].st.is_dir)
 			code = get_tree(o, cc, r, lp);
-		else
+		else if (l.e[i].st.size > GET_FIRST ||
+			 (code = get_small(o, cc, r, lp)) < 0)
 			code = get_file(o, cc, r, lp, NULL);
 		free(r);
 		free(lp);

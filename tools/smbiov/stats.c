@@ -69,6 +69,8 @@ void cli_stats_print(FILE *f, const char *target,
 		ci->signing ? cli_signing_name(ci->signing_alg) : "none");
 	fprintf(f, STATS_NUM, "  requests sent",
 		(unsigned long long)st->requests, "");
+	fprintf(f, STATS_NUM, "  messages sent",
+		(unsigned long long)st->messages, " (a compound is one)");
 	fprintf(f, STATS_NUM, "  max credits in flight",
 		(unsigned long long)st->max_credits_in_flight, "");
 	fprintf(f, STATS_NUM, "  payload sent",
