@@ -112,9 +112,10 @@ int cli_connect_why(const struct cli_opts *o, const char *url,
 /*
  * Another connection like @cc's (same URL, credentials and options) for
  * one transfer's stream @stream; prints nothing. Refused with -EPERM when
- * it came out less protected than @cc (no signing or sealing where @cc
- * has it).
+ * it did not come out exactly as protected as @cc (cli_same_protection).
  */
+bool cli_same_protection(const struct smbiov_conn_info *a,
+			 const struct smbiov_conn_info *b);
 int cli_connect_stream(const struct cli_conn *cc, int stream,
 		       struct cli_conn *out);
 /* Print --stats if asked, disconnect, release. */

@@ -179,6 +179,20 @@ static void fill_options(const struct cli_opts *o, const struct cli_creds *cr,
 }
 
 /*
+ * Not "at least as strong": exactly the same dialect, signing and cipher
+ * as the first connection. Both came from one server with one set of
+ * options, so any difference means something in between chose for us.
+ */
+bool cli_same_protection(const struct smbiov_conn_info *a,
+			 const struct smbiov_conn_info *b)
+{
+	return a->dialect == b->dialect && a->signing == b->signing &&
+	       a->encrypted == b->encrypted &&
+	       (!a->signing || a->signing_alg == b->signing_alg) &&
+	       (!a->encrypted || a->cipher == b->cipher);
+}
+
+/*
  * The credentials are the ones @cc connected with (still cached: a
  * command's transfers run between its connect and its exit, and only the
  * thread that runs the command changes them, between transfers).
@@ -201,9 +215,7 @@ int cli_connect_stream(const struct cli_conn *cc, int stream,
 	if (!ret) {
 		smbiov_get_info(cc->c, &a);
 		smbiov_get_info(out->c, &b);
-		/* Never move a byte with less protection than the first got. */
-		if ((a.signing && !b.signing && !b.encrypted) ||
-		    (a.encrypted && !b.encrypted)) {
+		if (!cli_same_protection(&a, &b)) {
 			smbiov_disconnect(out->c);
 			ret = -EPERM;
 		}
