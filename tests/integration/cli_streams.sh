@@ -12,6 +12,9 @@
 #   - a server that refuses the second connection (max smbd processes):
 #     the transfer still succeeds on one, and --stats says why the stream
 #     was not used;
+#   - a further connection whose smbd is killed mid-transfer (get and put):
+#     the others move what it had not finished, the bytes are right, and
+#     --stats says it dropped out;
 #   - --streams out of range is a usage error.
 # A stream joins while the first connection already moves data: it takes
 # part when it connects before the transfer ends. A file of 160 MiB leaves
@@ -131,6 +134,74 @@ expect_ok "put when the server refuses the stream"
 [[ $(sha "$PS_ROOT/public/up") == "$want" ]] || integ_fail "put on one connection: the server's copy differs"
 private_stop one
 echo "ok: a refused stream: the transfer goes on over one connection"
+
+# A further connection that dies mid-transfer: the newer of the two smbd
+# processes the transfer started (the stream's: forked second) is killed;
+# the chunks it had not finished go to the first connection and the
+# transfer completes with the right bytes. A run where the transfer ended
+# before the kill is repeated (at most 3).
+private_start kz
+kz_main=$(cat "$tmp/kz/run/smbd.pid")
+children() { ps -o pid= --ppid "$kz_main" | tr -d ' ' | sort; }
+# moved PID: bytes the process read and wrote so far (files and sockets).
+moved() { awk '/^(rchar|wchar):/ { n += $2 } END { print n + 0 }' "/proc/$1/io" 2>/dev/null || echo 0; }
+# killed_stream WHAT CHECK ARGS...: run smbiov --stats --encrypt ARGS in the
+# background, kill the stream's smbd, expect success, run CHECK.
+killed_stream() {
+	local what=$1 check=$2 try i before new victim bg
+	shift 2
+	for try in 1 2 3; do
+		before=$(children)
+		timeout 120 "$SMBIOV_CLI" --stats --encrypt "$@" >"$tmp/out" 2>"$tmp/err" &
+		bg=$!
+		victim=""
+		for ((i = 0; i < 1000; i++)); do
+			new=$(comm -13 <(echo "$before") <(children) | sort -n)
+			if (($(wc -w <<<"$new") >= 2)); then
+				victim=$(tail -n 1 <<<"$new")
+				break
+			fi
+			sleep 0.005
+		done
+		# Once it moves data (its I/O counters pass 32 MiB), not while
+		# the stream is still connecting.
+		for ((i = 0; i < 1000; i++)); do
+			[[ -z $victim ]] || (($(moved "$victim") > 32 * MiB)) && break
+			sleep 0.005
+		done
+		[[ -n $victim ]] && kill -KILL "$victim" 2>/dev/null || true
+		rc=0
+		wait "$bg" || rc=$?
+		expect_ok "$what"
+		"$check" "$what"
+		if grep -q "^smbiov: stream 2 dropped out: " "$tmp/err"; then
+			echo "ok: $what: $(grep 'dropped out' "$tmp/err")"
+			return 0
+		fi
+		echo "note: $what: try $try: the stream did not drop out (victim '$victim'): $(grep -E 'stream' "$tmp/err" | tr '\n' ' ')"
+	done
+	integ_fail "$what: the stream's server was never killed mid-transfer in 3 runs"
+}
+# Not zeros: a chunk never moved again would leave a hole that reads as
+# zeros. A 25-byte line does not divide the 8 MiB chunks, so a chunk at a
+# wrong offset shows too.
+kz_size=$((384 * MiB))
+head -c "$kz_size" < <(yes 'smbiov streams test line') >"$tmp/kzsrc" # (yes ends by SIGPIPE)
+check_kz_local() {
+	cmp -s "$tmp/kzgot" "$tmp/kzsrc" || integ_fail "$1: the local copy differs"
+	no_leftovers "$tmp"
+}
+check_kz_remote() {
+	cmp -s "$PS_ROOT/encrypted/kzput" "$tmp/kzsrc" || integ_fail "$1: the server's copy differs"
+}
+cp "$tmp/kzsrc" "$PS_ROOT/encrypted/kz"
+chmod 0666 "$PS_ROOT/encrypted/kz"
+killed_stream "get while the stream's server dies" check_kz_local \
+	get "$(url "$PS_PORT" encrypted kz)" "$tmp/kzgot"
+killed_stream "put while the stream's server dies" check_kz_remote \
+	put "$tmp/kzsrc" "$(url "$PS_PORT" encrypted kzput)"
+rm -f "$tmp/kzgot" "$tmp/kzsrc"
+private_stop kz
 
 for bad in 0 9 x ""; do
 	smbiov --streams "$bad" get "$(url "$SMB_PORT" "$SMB_SHARE" x)" /dev/null

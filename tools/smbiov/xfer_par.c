@@ -58,6 +58,8 @@
 #define PAR_PUT_MAX	    (32 * CLI_CHUNK)
 #define PAR_PUT_FAST	    0.5 /* seconds */
 #define PAR_PUT_SLOW	    1.0
+/* Every worker of every further connection can give its chunk back once. */
+#define PAR_BACK_MAX (CLI_STREAMS_MAX * PAR_GET_WORKERS)
 
 struct par;
 
@@ -78,10 +80,11 @@ struct par_stream {
 	int idx;	       /* 0: the command's own connection */
 	struct cli_conn cc;    /* streams 1..: opened here */
 	struct smbiov_file *f; /* the remote file on this connection */
-	int err;	       /* streams 1..: why it did not take part */
-	pthread_t th;	       /* streams 1..: connects, then works */
-	bool started;	       /* th was created */
-	int nw;		       /* workers it runs */
+	int err;      /* streams 1..: why it did not (fully) take part */
+	bool dead;    /* it failed: its workers stop (under x->lock) */
+	pthread_t th; /* streams 1..: connects, then works */
+	bool started; /* th was created */
+	int nw;	      /* workers it runs */
 	struct par_worker w[PAR_GET_WORKERS];
 };
 
@@ -99,8 +102,14 @@ struct par {
 	pthread_mutex_t lock;
 	uint64_t next; /* next chunk's remote offset */
 	uint64_t end;  /* after a short chunk: where the file ends */
-	bool stop;
-	bool extended;	       /* a put's file was extended to remote->size */
+	bool stop;     /* no more chunks from x->next (end of file, failure) */
+	bool extended; /* a put's file was extended to remote->size */
+	/* Chunks a failed further connection gave back, for the others. */
+	struct {
+		uint64_t off;
+		size_t len;
+	} back[PAR_BACK_MAX];
+	int nback;
 	int err;	       /* first failure */
 	struct smbiov_error e; /* its description, from its thread */
 	struct par_stream s[CLI_STREAMS_MAX];
@@ -241,20 +250,40 @@ static void *par_worker(void *arg)
 		ssize_t n;
 
 		pthread_mutex_lock(&x->lock);
-		if (x->stop) {
+		/* Given-back chunks first: they lie before x->next. */
+		if (x->err || w->s->dead || (x->stop && !x->nback)) {
 			pthread_mutex_unlock(&x->lock);
 			break;
 		}
-		off = x->next;
-		chunk = chunk_cap(x, want);
-		x->next += chunk;
+		if (x->nback) {
+			x->nback--;
+			off = x->back[x->nback].off;
+			chunk = x->back[x->nback].len;
+		} else {
+			off = x->next;
+			chunk = chunk_cap(x, want);
+			x->next += chunk;
+		}
 		pthread_mutex_unlock(&x->lock);
 		t0 = now_s();
 		n = move_chunk(w, off, chunk, &local);
 		if (x->write && x->splice)
 			want = put_chunk_next(want, now_s() - t0);
 		pthread_mutex_lock(&x->lock);
-		if (n < 0) {
+		if (n < 0 && !local && w->s->idx && x->nback < PAR_BACK_MAX) {
+			/*
+			 * A further connection failed: it drops out and its
+			 * chunk goes back to the others (moving it again writes
+			 * the same bytes to the same offsets). The first
+			 * connection's failures stay the transfer's.
+			 */
+			x->back[x->nback].off = off;
+			x->back[x->nback].len = chunk;
+			x->nback++;
+			w->s->dead = true;
+			if (!w->s->err)
+				w->s->err = (int)n;
+		} else if (n < 0) {
 			par_fail(x, (int)n,
 				 local ? SMBIOV_PHASE_LOCAL : SMBIOV_PHASE_IO);
 		} else {
@@ -355,8 +384,12 @@ static void *stream_main(void *arg)
 	if (!par_done(x))
 		stream_work(s);
 	ret = smbiov_close(s->f);
-	/* A put's data is on the server only once its handle closed well. */
-	if (ret && x->write) {
+	/*
+	 * A put's data is on the server only once its handle closed well;
+	 * after the connection failed, the chunks it had not finished went
+	 * back to the others, and those it finished were answered.
+	 */
+	if (ret && x->write && !s->dead) {
 		pthread_mutex_lock(&x->lock);
 		par_fail(x, ret, SMBIOV_PHASE_IO);
 		pthread_mutex_unlock(&x->lock);
@@ -422,7 +455,12 @@ static void streams_note(const struct par *x)
 	if (x->nstreams < 2 || !x->remote->cc->o->stats)
 		return;
 	for (int i = 1; i < x->nstreams; i++)
-		if (x->s[i].err)
+		if (x->s[i].dead)
+			fprintf(stderr,
+				"smbiov: stream %d dropped out: %s (the others "
+				"moved what it had not finished)\n",
+				i + 1, smbiov_strerror(x->s[i].err));
+		else if (x->s[i].err)
 			fprintf(stderr, "smbiov: stream %d not used: %s\n",
 				i + 1, smbiov_strerror(x->s[i].err));
 }
@@ -493,6 +531,9 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 	for (i = 1; i < x->nstreams; i++)
 		if (x->s[i].started)
 			pthread_join(x->s[i].th, NULL);
+	/* Chunks given back after the first connection's workers ended. */
+	if (x->nback && !x->err)
+		stream_work(&x->s[0]);
 	*code = par_finish(x, local);
 	streams_note(x);
 	pthread_mutex_destroy(&x->lock);
