@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/*
+ * How big one READ or WRITE is: on a plain connection the server's
+ * MaxReadSize/MaxWriteSize (8 MiB for Samba, our ceiling too), on a signed
+ * or sealed one at most 2 MiB (io.c SECURED_IO_MAX: the message stays in
+ * the caches between signing or sealing and sending). Seen in the
+ * requests an 8 MiB pwrite and pread cost on the plain (at most 2),
+ * encrypted and signed shares (at least 4), with the bytes checked.
+ */
+#include "file_common.h"
+
+#include <errno.h>
+
+#define MiB ((size_t)1 << 20)
+#define LEN (8 * MiB)
+
+static uint64_t pieces(size_t len, size_t max)
+{
+	return (len + max - 1) / max;
+}
+
+/*
+ * The engine may split further to keep two pieces in flight within the
+ * credits granted so far (io.c credit_budget), never less: at least
+ * LEN / @max requests, and on a plain connection with 8 MiB allowed at
+ * most two.
+ */
+static void check(uint64_t n, size_t max, bool secured)
+{
+	T_EXPECT(n >= pieces(LEN, max));
+	if (secured)
+		T_EXPECT(n >= 4);
+	else
+		T_EXPECT(n <= 2);
+}
+
+static void one(const char *share, const char *port, bool secured)
+{
+	struct smbiov_client *c = fc_connect(share, port);
+	struct smbiov_conn_info ci;
+	struct smbiov_stats s0, s1;
+	struct smbiov_file *f;
+	uint8_t *buf = malloc(LEN);
+	size_t rmax, wmax;
+
+	T_ASSERT(c && buf);
+	smbiov_get_info(c, &ci);
+	T_EXPECT_EQ(ci.signing || ci.encrypted, secured);
+	rmax = ci.max_read;
+	wmax = ci.max_write;
+	if (secured) {
+		rmax = rmax < 2 * MiB ? rmax : 2 * MiB;
+		wmax = wmax < 2 * MiB ? wmax : 2 * MiB;
+	}
+	fc_fill(buf, LEN, 99, 0);
+	T_ASSERT(smbiov_open(c, "iosize.bin", O_RDWR | O_CREAT | O_TRUNC, &f) ==
+		 0);
+	fc_stats(c, &s0);
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, LEN, 0), (ssize_t)LEN);
+	fc_stats(c, &s1);
+	check(s1.requests - s0.requests, wmax, secured);
+	memset(buf, 0, LEN);
+	fc_stats(c, &s0);
+	T_EXPECT_EQ(smbiov_pread(f, buf, LEN, 0), (ssize_t)LEN);
+	fc_stats(c, &s1);
+	check(s1.requests - s0.requests, rmax, secured);
+	T_EXPECT_EQ(fc_check(buf, LEN, 99, 0), LEN);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(smbiov_unlink(c, "iosize.bin"), 0);
+	fprintf(stderr, "%s: max read %u write %u -> %zu/%zu per request\n",
+		share, ci.max_read, ci.max_write, rmax, wmax);
+	free(buf);
+	smbiov_disconnect(c);
+}
+
+static void test_sizes(void)
+{
+	const char *sport = fc_env("SMB_SIGNED_PORT");
+
+	one(fc_env("SMB_SHARE"), NULL, false);
+	one(fc_env("SMB_ENC_SHARE"), NULL, true);
+	if (sport && strcmp(sport, "0"))
+		one(fc_env("SMB_SIGNED_SHARE"), sport, true);
+}
+
+int main(void)
+{
+	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
+		return t_skip("no test server (run through ctest)");
+	T_RUN(test_sizes);
+	return t_done();
+}
