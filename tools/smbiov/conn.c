@@ -303,7 +303,10 @@ void cli_disconnect(struct cli_conn *cc)
 			snprintf(target + n, sizeof(target) - n, " (stream %d)",
 				 cc->stream + 1);
 		}
+		/* Streams disconnect from their own threads: whole blocks. */
+		flockfile(stderr);
 		cli_stats_print(stderr, target, &ci, &st);
+		funlockfile(stderr);
 	}
 	if (cc->c)
 		smbiov_disconnect(cc->c);
