@@ -128,6 +128,8 @@ struct smbiov_conn_info {
 	uint16_t signing_alg; /* MS-SMB2 signing algorithm id */
 	bool signing;	      /* messages are signed */
 	bool encrypted;	      /* messages are sealed */
+	/* The server's sizes (at most 8 MiB); a signed or sealed connection
+	 * sends at most 2 MiB per READ or WRITE whatever these say. */
 	uint32_t max_read;
 	uint32_t max_write;
 };
