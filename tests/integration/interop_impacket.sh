@@ -13,10 +13,11 @@
 #     (HMAC-SHA256) — but a compounded response is signed *before* its
 #     NextCommand is filled in (smbserver.py processRequest), so every
 #     response of a compound but the last carries a bad signature. smbiov
-#     compounds CREATE + op + CLOSE for path operations (stat, mkdir, rm, the
-#     stat before get) and CREATE + READ for get and cat (open and first
-#     read in one round trip), so with --sign those are refused (bad
-#     signature); plain requests (put) pass the check;
+#     compounds CREATE + op + CLOSE for path operations (stat, mkdir, rm),
+#     CREATE + READ for get and cat (open and first read in one round
+#     trip) and CREATE + WRITE + CLOSE for a put that fits one WRITE (64
+#     KiB here), so with --sign those are refused (bad signature); a put of
+#     more than one WRITE (single requests) passes the check;
 #   - FileAllInformation carries the file name as ASCII with FileNameLength
 #     in characters (MS-FSCC wants UTF-16 bytes) and "." for the share root;
 #     stat decodes only the fixed part, so this is tested to work;
@@ -291,6 +292,9 @@ run --sign stat "$base/dd/sg"
 [[ $rc -ne 0 ]] || fail "--sign stat: impacket's compound responses carry bad signatures, but smbiov accepted them"
 want "--sign stat with badly signed replies" 9
 echo "ok: --sign stat refused impacket's badly signed compound (exit $rc): $(cat "$tmp/err")"
+run --sign put "$tmp/local/s1" "$base/dd/sg1"
+[[ $rc -ne 0 ]] || fail "--sign put of 1 byte: impacket's compound responses carry bad signatures, but smbiov accepted them"
+want "--sign put of 1 byte (CREATE + WRITE + CLOSE compound) with badly signed replies" 9
 
 # ---- FileAllInformation names: stat ignores how the name is encoded ---------
 # impacket sends FileNameLength 1 for the share root and ASCII names with a
