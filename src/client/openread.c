@@ -34,22 +34,67 @@ static size_t open_read_len(const struct smbiov_client *c, size_t want)
 	return want < m ? want : m;
 }
 
+/* The READ at offset 0 that follows a CREATE in a compound. */
+struct first_read {
+	uint8_t body[SMB2_READ_REQ_SIZE];
+	struct iovec vec;
+	struct smbiov_iter view; /* @dst cut to what is asked */
+	struct smb_req rd;
+	uint32_t len; /* asked */
+};
+
+/*
+ * Up to open_read_len() bytes of @dst; the FileId is the related one.
+ * Returns 0 or the encoder's error.
+ */
+static int first_read_init(const struct smbiov_client *c,
+			   const struct smbiov_iter *dst, struct first_read *fr)
+{
+	struct smb2_read_req rq = {.fid = smb_related_fid};
+	ssize_t n;
+
+	rq.length = (uint32_t)open_read_len(c, smbiov_iter_count(dst));
+	n = smb2_read_req_encode(fr->body, sizeof(fr->body), &rq);
+	if (n < 0)
+		return (int)n;
+	fr->len = rq.length;
+	fr->vec = (struct iovec){fr->body, (size_t)n};
+	fr->view = *dst;
+	smbiov_iter_truncate(&fr->view, rq.length);
+	smb_req_init(&fr->rd, SMB2_READ);
+	fr->rd.body = &fr->vec;
+	fr->rd.nbody = 1;
+	fr->rd.dst = rq.length ? &fr->view : NULL;
+	fr->rd.read_len = rq.length;
+	return 0;
+}
+
+/*
+ * MS-SMB2 3.3.5.12: reading at or past EOF (an empty file) is no
+ * failure, just nothing read. True when that is what happened.
+ */
+static bool first_read_eof(struct first_read *fr)
+{
+	if (!fr->rd.result || fr->rd.status != STATUS_END_OF_FILE)
+		return false;
+	fr->rd.result = 0;
+	fr->rd.data_len = 0;
+	return true;
+}
+
 SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 				    int flags, struct smbiov_iter *dst,
 				    uint64_t *size, struct smbiov_file **out)
 {
 	struct smb_create_args a = {.path = path};
-	uint8_t read_body[SMB2_READ_REQ_SIZE];
-	struct iovec read_vec;
+	struct first_read fr;
+	struct smb_req *rd = &fr.rd;
 	struct smb_create_msg m;
 	struct smb2_create_rsp crsp;
-	struct smb_req create, rd;
-	struct smb_req *reqs[2] = {&create, &rd};
-	struct smbiov_iter view;
+	struct smb_req create;
+	struct smb_req *reqs[2] = {&create, rd};
 	struct smbiov_file *f;
-	struct smb2_read_req rq = {.fid = smb_related_fid};
 	char what[64];
-	ssize_t n;
 	int ret;
 
 	if (out)
@@ -70,10 +115,9 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
 	snprintf(what, sizeof(what), "CREATE %.50s", path ? path : "");
 
-	rq.length = (uint32_t)open_read_len(c, smbiov_iter_count(dst));
-	n = smb2_read_req_encode(read_body, sizeof(read_body), &rq);
-	if (n < 0)
-		return smb_error_set((int)n, 0, SMBIOV_PHASE_IO, "%s", what);
+	ret = first_read_init(c, dst, &fr);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "%s", what);
 	ret = smb_create_msg_init(&m, &a);
 	if (ret) {
 		smb_create_msg_release(&m);
@@ -81,20 +125,11 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 				     "open_read %s: bad path",
 				     path ? path : "");
 	}
-	view = *dst;
-	smbiov_iter_truncate(&view, rq.length);
-	read_vec.iov_base = read_body;
-	read_vec.iov_len = (size_t)n;
 	smb_req_init(&create, SMB2_CREATE);
 	create.body = &m.vec;
 	create.nbody = 1;
-	smb_req_init(&rd, SMB2_READ);
-	rd.body = &read_vec;
-	rd.nbody = 1;
 	/* Its failure is judged below: END_OF_FILE is not one. */
-	rd.flags = SMB_REQ_QUIET;
-	rd.dst = rq.length ? &view : NULL;
-	rd.read_len = rq.length;
+	rd->flags = SMB_REQ_QUIET;
 
 	ret = smb_compound(c, reqs, 2);
 	smb_create_msg_release(&m);
@@ -110,15 +145,11 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 		smb_error_set(ret, 0, SMBIOV_PHASE_IO, "%s: bad reply", what);
 		goto out;
 	}
-	/* MS-SMB2 3.3.5.12: reading at or past EOF (an empty file). */
-	if (rd.result && rd.status == STATUS_END_OF_FILE) {
-		rd.result = 0;
-		rd.data_len = 0;
-	}
-	ret = rd.result;
+	first_read_eof(&fr);
+	ret = rd->result;
 	if (ret)
-		smb_req_status_err(&rd, "READ after open");
-	else if (rd.data_len > rq.length)
+		smb_req_status_err(rd, "READ after open");
+	else if (rd->data_len > fr.len)
 		ret = smb_error_set(-EPROTO, 0, SMBIOV_PHASE_IO,
 				    "READ after open: more than asked");
 	if (ret) {
@@ -140,11 +171,11 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	*out = f;
 	if (size)
 		*size = crsp.attrs.end_of_file;
-	smbiov_iter_advance(dst, rd.data_len);
+	smbiov_iter_advance(dst, rd->data_len);
 out:
 	smb_req_release(&create);
-	smb_req_release(&rd);
-	return ret ? ret : (ssize_t)rd.data_len;
+	smb_req_release(rd);
+	return ret ? ret : (ssize_t)rd->data_len;
 }
 
 /*
@@ -160,13 +191,9 @@ SMBIOV_API ssize_t smbiov_read_file(struct smbiov_client *c, const char *path,
 		.path = path,
 		.options = SMB2_FILE_NON_DIRECTORY_FILE,
 	};
-	uint8_t read_body[SMB2_READ_REQ_SIZE];
-	struct smb2_read_req rq = {.fid = smb_related_fid};
+	struct first_read fr;
+	struct smb_req *rd = &fr.rd;
 	struct smb2_create_rsp crsp;
-	struct smbiov_iter view;
-	struct iovec read_vec;
-	struct smb_req rd;
-	ssize_t n;
 	int ret;
 
 	ret = smb_api_begin(c);
@@ -178,35 +205,24 @@ SMBIOV_API ssize_t smbiov_read_file(struct smbiov_client *c, const char *path,
 	ret = smb_open_flags(O_RDONLY, &a.access, &a.disposition);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "read_file");
-	rq.length = (uint32_t)open_read_len(c, smbiov_iter_count(dst));
-	n = smb2_read_req_encode(read_body, sizeof(read_body), &rq);
-	if (n < 0)
-		return smb_error_set((int)n, 0, SMBIOV_PHASE_IO, "read_file");
-	view = *dst;
-	smbiov_iter_truncate(&view, rq.length);
-	read_vec = (struct iovec){read_body, (size_t)n};
-	smb_req_init(&rd, SMB2_READ);
-	rd.body = &read_vec;
-	rd.nbody = 1;
-	rd.dst = rq.length ? &view : NULL;
-	rd.read_len = rq.length;
+	ret = first_read_init(c, dst, &fr);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "read_file");
 
 	memset(&crsp, 0, sizeof(crsp));
-	ret = smb_path_op(c, &a, &rd, &crsp);
-	/* MS-SMB2 3.3.5.12: reading at or past EOF (an empty file). */
-	if (ret && rd.result && rd.status == STATUS_END_OF_FILE) {
+	ret = smb_path_op(c, &a, rd, &crsp);
+	if (ret && first_read_eof(&fr)) {
 		smb_error_clear();
 		ret = 0;
-		rd.data_len = 0;
 	}
-	if (!ret && rd.data_len > rq.length)
+	if (!ret && rd->data_len > fr.len)
 		ret = smb_error_set(-EPROTO, 0, SMBIOV_PHASE_IO,
 				    "READ %s: more than asked", path);
 	if (!ret) {
-		smbiov_iter_advance(dst, rd.data_len);
+		smbiov_iter_advance(dst, rd->data_len);
 		if (size)
 			*size = crsp.attrs.end_of_file;
 	}
-	smb_req_release(&rd);
-	return ret ? ret : (ssize_t)rd.data_len;
+	smb_req_release(rd);
+	return ret ? ret : (ssize_t)rd->data_len;
 }
