@@ -107,8 +107,10 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
  * get_file() then does it the general way. Else 0 or an exit code.
  */
 static int get_small(const struct cli_opts *o, struct cli_conn *cc,
-		     const char *rpath, const char *dest)
+		     const char *rpath, const char *dest, uint64_t listed)
 {
+	/* A file grown past the listing reads short of its size: fallback. */
+	size_t cap = listed ? (size_t)listed : 1;
 	struct local_out lo;
 	struct progress p;
 	struct smbiov_iter it;
@@ -118,10 +120,10 @@ static int get_small(const struct cli_opts *o, struct cli_conn *cc,
 	ssize_t n;
 	int ret;
 
-	buf = malloc(GET_FIRST);
+	buf = malloc(cap);
 	if (!buf)
 		return cli_report_ret(NULL, -ENOMEM);
-	smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, GET_FIRST);
+	smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, cap);
 	n = smbiov_read_file(cc->c, rpath, &it, &size);
 	if (n == -EISDIR || (n >= 0 && (uint64_t)n != size)) {
 		free(buf);
@@ -203,7 +205,7 @@ static int get_tree(const struct cli_opts *o, struct cli_conn *cc,
 		else if (l.e[i].st.is_dir)
 			code = get_tree(o, cc, r, lp);
 		else if (l.e[i].st.size > GET_FIRST ||
-			 (code = get_small(o, cc, r, lp)) < 0)
+			 (code = get_small(o, cc, r, lp, l.e[i].st.size)) < 0)
 			code = get_file(o, cc, r, lp, NULL);
 		free(r);
 		free(lp);

@@ -38,16 +38,17 @@ static int put_small(const struct cli_opts *o, struct cli_conn *cc, int fd,
 
 	if (size > PUT_SMALL)
 		return 0;
-	buf = malloc(PUT_SMALL + 1);
+	/* One byte past the stat size tells a file that grew since. */
+	buf = malloc(size + 1);
 	if (!buf)
 		return 0;
-	n = local_read_full(fd, buf, PUT_SMALL + 1, NULL);
+	n = local_read_full(fd, buf, size + 1, NULL);
 	if (n < 0) {
 		free(buf);
 		*code = cli_report_local(lname, "read", (int)n);
 		return 1;
 	}
-	if ((size_t)n <= PUT_SMALL) {
+	if ((uint64_t)n <= size) {
 		n = smbiov_write_file(cc->c, rpath,
 				      O_WRONLY | O_CREAT | O_TRUNC, buf,
 				      (size_t)n);
