@@ -538,6 +538,8 @@ SMBIOV_API void smbiov_get_info(const struct smbiov_client *c,
 	out->encrypted = c->sealing;
 	out->max_read = c->max_read;
 	out->max_write = c->max_write;
+	if (c->t)
+		out->rtt_us = smb_transport_rtt_us(c->t);
 }
 
 SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,

@@ -77,8 +77,8 @@ msgs=$(sed -n 's/^  messages sent *\([0-9][0-9]*\).*/\1/p' "$tmp/err" | head -1)
 echo "ok: put -r of $N small files in $msgs messages (bound $mbound)"
 
 # A regular file whose stat size is not its length (/proc says 0): the
-# small path reads one byte past the stat size, sees more and hands the
-# file to the general path, which sends all of it.
+# small path reads one byte past the stat size, sees more and reads on (up
+# to 1 MiB); all of it must arrive.
 smbiov put /proc/version "$(url "$SMB_PORT" "$SMB_SHARE" "$d.procver")"
 expect_ok "put of /proc/version"
 # cmp trusts stat sizes: read /proc through a pipe.

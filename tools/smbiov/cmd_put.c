@@ -38,17 +38,35 @@ static int put_small(const struct cli_opts *o, struct cli_conn *cc, int fd,
 
 	if (size > PUT_SMALL)
 		return 0;
-	/* One byte past the stat size tells a file that grew since. */
+	/*
+	 * A buffer of the stat size and one byte more, which tells a file
+	 * that is longer: one that grew, or one whose stat size means
+	 * nothing (/proc says 0). Only then the rest, up to PUT_SMALL + 1:
+	 * the general path trusts the stat size and would send none of it.
+	 */
 	buf = malloc(size + 1);
 	if (!buf)
 		return 0;
 	n = local_read_full(fd, buf, size + 1, NULL);
+	if (n == (ssize_t)size + 1) {
+		uint8_t *more = realloc(buf, PUT_SMALL + 1);
+		ssize_t m;
+
+		if (!more) {
+			free(buf);
+			return 0;
+		}
+		buf = more;
+		m = local_read_full(fd, buf + n, PUT_SMALL + 1 - (size_t)n,
+				    NULL);
+		n = m < 0 ? m : n + m;
+	}
 	if (n < 0) {
 		free(buf);
 		*code = cli_report_local(lname, "read", (int)n);
 		return 1;
 	}
-	if ((uint64_t)n <= size) {
+	if ((size_t)n <= PUT_SMALL) {
 		n = smbiov_write_file(cc->c, rpath,
 				      O_WRONLY | O_CREAT | O_TRUNC, buf,
 				      (size_t)n);

@@ -67,6 +67,11 @@ void cli_stats_print(FILE *f, const char *target,
 		ci->encrypted ? cli_cipher_name(ci->cipher) : "none");
 	fprintf(f, STATS_STR, "  signing",
 		ci->signing ? cli_signing_name(ci->signing_alg) : "none");
+	if (ci->rtt_us)
+		fprintf(f, "%-25s%.3f ms\n", "  round trip",
+			ci->rtt_us / 1000.0);
+	else
+		fprintf(f, STATS_STR, "  round trip", "unknown");
 	fprintf(f, STATS_NUM, "  requests sent",
 		(unsigned long long)st->requests, "");
 	fprintf(f, STATS_NUM, "  messages sent",

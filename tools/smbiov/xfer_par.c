@@ -58,6 +58,22 @@
 #define PAR_PUT_MAX	    (32 * CLI_CHUNK)
 #define PAR_PUT_FAST	    0.5 /* seconds */
 #define PAR_PUT_SLOW	    1.0
+/*
+ * Through buffers (signed or sealed) on a short link — the first
+ * connection's round-trip time (smbiov_conn_info.rtt_us, the kernel's
+ * recent minimum) under PAR_SHORT_RTT_US — each connection runs one worker with
+ * PAR_SHORT_CHUNK-byte chunks: one request of SECURED_IO_MAX (src/client/io.c)
+ * in flight per connection, two on the default two streams. Both sides pass
+ * over every byte several times (read, sign or seal, copy), and with less in
+ * flight those passes hit the caches: 32 + 16 MiB in flight cost the
+ * client and the server a quarter to a third more CPU per byte
+ * (bench/RESULTS.md, 2026-11-26 12:40). A long link needs the data in
+ * flight to cover its bandwidth-delay product, so there the workers and
+ * chunks above stay (2 MiB per millisecond is more than one connection
+ * signs or seals anyway).
+ */
+#define PAR_SHORT_RTT_US 1000
+#define PAR_SHORT_CHUNK	 ((size_t)2 << 20)
 /* Every worker of every further connection can give its chunk back once. */
 #define PAR_BACK_MAX (CLI_STREAMS_MAX * PAR_GET_WORKERS)
 
@@ -70,7 +86,7 @@ struct par_worker {
 	struct par_stream *s; /* whose connection it uses */
 	struct smbiov_file *f;
 	bool extend_first; /* a put's worker that may write out of order */
-	void *buf;	   /* CLI_CHUNK bytes when not splicing */
+	void *buf;	   /* x->buf_size bytes when not splicing */
 	pthread_t th;
 };
 
@@ -91,10 +107,13 @@ struct par_stream {
 struct par {
 	const struct xfer_end *remote;
 	int fd;
-	off_t base;   /* fd offset of remote offset 0 */
-	bool use_pos; /* /dev/null: no offsets */
-	bool write;   /* put */
-	bool splice;  /* plain connection: kernel to kernel */
+	off_t base;	 /* fd offset of remote offset 0 */
+	bool use_pos;	 /* /dev/null: no offsets */
+	bool write;	 /* put */
+	bool splice;	 /* plain connection: kernel to kernel */
+	size_t buf_size; /* a worker's buffer and chunk when not splicing */
+	bool short_link; /* the first connection's RTT is under PAR_SHORT_RTT_US
+			  */
 	int nstreams;
 	int hands; /* workers planned over all streams */
 	struct progress *p;
@@ -237,7 +256,9 @@ static void *par_worker(void *arg)
 {
 	struct par_worker *w = arg;
 	struct par *x = w->x;
-	size_t want = x->write && x->splice ? PAR_PUT_CHUNK : CLI_CHUNK;
+	size_t want = !x->splice ? x->buf_size
+		      : x->write ? PAR_PUT_CHUNK
+				 : CLI_CHUNK;
 
 	if (w->extend_first && !par_extend(w))
 		return NULL;
@@ -303,7 +324,7 @@ static void buffers_release(struct par_stream *s)
 {
 	for (int i = 0; i < s->nw; i++)
 		if (s->w[i].buf)
-			munmap(s->w[i].buf, CLI_CHUNK);
+			munmap(s->w[i].buf, s->x->buf_size);
 }
 
 /*
@@ -325,7 +346,7 @@ static void stream_work(struct par_stream *s)
 		if (x->splice)
 			continue;
 		/* Private anonymous memory (DESIGN.md §2 "Fork"). */
-		s->w[i].buf = mmap(NULL, CLI_CHUNK, PROT_READ | PROT_WRITE,
+		s->w[i].buf = mmap(NULL, x->buf_size, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (s->w[i].buf == MAP_FAILED) {
 			s->w[i].buf = NULL;
@@ -431,6 +452,8 @@ static bool par_plan(struct par *x)
 
 	smbiov_get_info(r->c, &ci);
 	x->splice = !ci.signing && !ci.encrypted;
+	x->short_link = ci.rtt_us && ci.rtt_us < PAR_SHORT_RTT_US;
+	x->buf_size = x->short_link ? PAR_SHORT_CHUNK : CLI_CHUNK;
 	x->nstreams = 1;
 	if (r->cc && r->rpath && r->size >= CLI_STREAM_MIN)
 		x->nstreams = r->cc->o->streams ? r->cc->o->streams
@@ -444,6 +467,8 @@ static int workers_for(const struct par *x, int idx)
 {
 	if (x->write && x->splice)
 		return !idx && x->remote->size > PAR_PUT_CHUNK ? 2 : 1;
+	if (!x->splice && x->short_link)
+		return 1;
 	if (x->write)
 		return idx ? PAR_PUT_BUF_WORKERS / 2 : PAR_PUT_BUF_WORKERS;
 	return idx ? PAR_GET_WORKERS / 2 : PAR_GET_WORKERS;
