@@ -14,7 +14,8 @@
  * sender (a bounded buffer, like a router's). The round-trip time added is
  * 2 × ONE_WAY_MS. The rate limit is not ours: TBF on the veth gives it.
  *
- * Prints "ready" on stdout once listening. Runs until killed. A benchmark
+ * Prints "ready PORT" on stdout once listening (LISTEN_ADDR's port may be
+ * 0: the kernel picks one). Runs until killed. A benchmark
  * helper, not part of the library.
  */
 #ifndef _GNU_SOURCE
@@ -234,7 +235,7 @@ static int parse_addr(const char *s, struct sockaddr_in *sa)
 	memcpy(host, s, (size_t)(colon - s));
 	host[colon - s] = '\0';
 	port = strtol(colon + 1, &end, 10);
-	if (*end || port < 1 || port > 65535)
+	if (*end || port < 0 || port > 65535)
 		return -1;
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
@@ -273,7 +274,7 @@ int main(int argc, char **argv)
 			have_l = parse_addr(optarg, &lsa) == 0;
 			break;
 		case 'c':
-			have_c = parse_addr(optarg, &csa) == 0;
+			have_c = parse_addr(optarg, &csa) == 0 && csa.sin_port;
 			break;
 		case 'd':
 			ms = atof(optarg);
@@ -296,7 +297,15 @@ int main(int argc, char **argv)
 		perror("delay_relay: listen");
 		return 1;
 	}
-	printf("ready\n");
+	/* The port too: a listen port of 0 lets the kernel pick one. */
+	{
+		struct sockaddr_in got;
+		socklen_t gl = sizeof(got);
+
+		if (getsockname(ls, (struct sockaddr *)&got, &gl))
+			got.sin_port = lsa.sin_port;
+		printf("ready %u\n", (unsigned)ntohs(got.sin_port));
+	}
 	fflush(stdout);
 	for (;;) {
 		int a = accept(ls, NULL, NULL), b;

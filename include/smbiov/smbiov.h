@@ -132,9 +132,10 @@ struct smbiov_conn_info {
 	 * sends at most 2 MiB per READ or WRITE whatever these say. */
 	uint32_t max_read;
 	uint32_t max_write;
-	/* The link's round-trip time in microseconds as the transport
-	 * measures it (TCP: the kernel's recent minimum, which leaves out
-	 * time spent queued or waiting for the peer to read); 0 if unknown. */
+	/* The least time a request has taken from being sent to its first
+	 * response, in microseconds: the round trip to the server over the
+	 * whole path (relays and proxies included) plus its quickest
+	 * answer. 0 before the first response. */
 	uint32_t rtt_us;
 };
 SMBIOV_API void smbiov_get_info(const struct smbiov_client *c,

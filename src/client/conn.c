@@ -526,6 +526,8 @@ SMBIOV_API void smbiov_disconnect(struct smbiov_client *c)
 SMBIOV_API void smbiov_get_info(const struct smbiov_client *c,
 				struct smbiov_conn_info *out)
 {
+	uint64_t rtt;
+
 	if (!out)
 		return;
 	memset(out, 0, sizeof(*out));
@@ -538,8 +540,8 @@ SMBIOV_API void smbiov_get_info(const struct smbiov_client *c,
 	out->encrypted = c->sealing;
 	out->max_read = c->max_read;
 	out->max_write = c->max_write;
-	if (c->t)
-		out->rtt_us = smb_transport_rtt_us(c->t);
+	rtt = atomic_load(&c->st_rtt_min_ns);
+	out->rtt_us = rtt ? (uint32_t)((rtt + 999) / 1000) : 0;
 }
 
 SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,

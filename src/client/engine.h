@@ -172,6 +172,8 @@ struct smb_req {
 		bool sync;		  /* a thread waits on @cv */
 		pthread_cond_t *cv;	  /* that thread's condvar */
 		struct timespec deadline; /* CLOCK_MONOTONIC; 0: none */
+		uint64_t sent_ns; /* CLOCK_MONOTONIC when it took its MessageId
+				   */
 		struct smb_mid_node node; /* MessageId table linkage */
 		struct smbiov_client *c;
 	} e;
@@ -402,6 +404,8 @@ struct smbiov_client {
 	_Atomic uint64_t st_payload_copied;
 	_Atomic uint64_t st_payload_spliced;
 	_Atomic uint64_t st_messages;
+	/* Least time from a request's MessageId to its first response. */
+	_Atomic uint64_t st_rtt_min_ns;
 };
 
 /**
@@ -537,6 +541,8 @@ int smb_wait(struct smbiov_client *c, struct smb_req *r);
 /* send.c: a condvar timed on CLOCK_MONOTONIC; a deadline @timeout_ms on. */
 int smb_cond_init(pthread_cond_t *cv);
 void smb_deadline(struct timespec *ts, int timeout_ms);
+/* CLOCK_MONOTONIC now, in nanoseconds. */
+uint64_t smb_now_ns(void);
 bool smb_deadline_passed(const struct timespec *d);
 /* recv.c: the receiver thread body. */
 void *smb_recv_thread(void *arg);

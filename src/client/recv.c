@@ -259,6 +259,22 @@ static int rx_fill(struct smbiov_client *c, struct smb_req *r, const uint8_t *e,
 	return status_result(h->status);
 }
 
+/*
+ * The first response to a request: how long it took since the request took
+ * its MessageId. The least of these is the link's round trip plus the
+ * server's quickest answer (smbiov_conn_info.rtt_us); an interim
+ * response's final answer is the server's time, not the link's.
+ */
+static void rtt_sample(struct smbiov_client *c, const struct smb_req *r)
+{
+	uint64_t dt = smb_now_ns() - r->e.sent_ns;
+	uint64_t min = atomic_load(&c->st_rtt_min_ns);
+
+	while ((!min || dt < min) &&
+	       !atomic_compare_exchange_weak(&c->st_rtt_min_ns, &min, dt))
+		;
+}
+
 /* One element of a buffered message (plain, decrypted, compounded). */
 static int rx_element(struct smbiov_client *c, const uint8_t *e, size_t elen,
 		      bool sealed)
@@ -294,6 +310,8 @@ static int rx_element(struct smbiov_client *c, const uint8_t *e, size_t elen,
 		return 0;
 	}
 	r = node_req(n);
+	if (!r->e.interim)
+		rtt_sample(c, r);
 	if (h.status == STATUS_PENDING &&
 	    (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
 		/* 3.2.5.1.5: keep waiting, now under an AsyncId. */

@@ -49,6 +49,14 @@ int smb_cond_init(pthread_cond_t *cv)
 	return -pthread_cond_init(cv, &mono_attr);
 }
 
+uint64_t smb_now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
 bool smb_deadline_passed(const struct timespec *d)
 {
 	struct timespec now;
@@ -155,7 +163,7 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 {
 	struct timespec dl;
 	uint32_t total = 0;
-	uint64_t mid;
+	uint64_t mid, now;
 	int ret, tmo = req_timeout(c, reqs[0]);
 
 	for (size_t i = 0; i < n; i++)
@@ -197,6 +205,7 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 	if (c->credits.max_in_flight > c->st_max_credits_in_flight)
 		c->st_max_credits_in_flight = c->credits.max_in_flight;
 	smb_activity_locked(c);
+	now = smb_now_ns();
 	for (size_t i = 0; i < n; i++) {
 		struct smb_req *r = reqs[i];
 		int t = req_timeout(c, r);
@@ -208,6 +217,7 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 		r->e.interim = false;
 		r->e.receiving = false;
 		r->e.node.mid = mid;
+		r->e.sent_ns = now;
 		memset(&r->e.deadline, 0, sizeof(r->e.deadline));
 		if (t > 0) {
 			smb_deadline(&r->e.deadline, t);

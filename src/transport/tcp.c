@@ -7,7 +7,6 @@
  * -ETIMEDOUT instead of a hang.
  */
 #include "transport/transport.h"
-#include "transport/tcp_rtt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -525,11 +524,6 @@ static int tcp_send_from_fd(struct smb_transport *st, const struct iovec *hdr,
 	return tcp_send_zeros(st, len);
 }
 
-static uint32_t tcp_rtt_us(const struct smb_transport *st)
-{
-	return smb_tcp_rtt_us(((const struct tcp_transport *)st)->fd);
-}
-
 static void tcp_shutdown(struct smb_transport *st)
 {
 	struct tcp_transport *t = (struct tcp_transport *)st;
@@ -557,7 +551,6 @@ static const struct smb_transport_ops tcp_ops = {
 	.release = tcp_release,
 	.recv_to_fd = tcp_recv_to_fd,
 	.send_from_fd = tcp_send_from_fd,
-	.rtt_us = tcp_rtt_us,
 };
 
 int smb_tcp_from_fd(int fd, int timeout_ms, struct smb_transport **out)

@@ -12,7 +12,6 @@
 #include <smbiov/iter.h>
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -69,12 +68,6 @@ struct smb_transport_ops {
 	int (*send_from_fd)(struct smb_transport *t, const struct iovec *hdr,
 			    size_t nhdr, int fd, off_t *off, size_t len,
 			    int *fd_err);
-	/*
-	 * Optional (NULL: unknown): the link's round-trip time in
-	 * microseconds as the transport measures it, 0 when unknown. Safe
-	 * from any thread while others send and receive.
-	 */
-	uint32_t (*rtt_us)(const struct smb_transport *t);
 };
 
 /*
@@ -106,11 +99,6 @@ static inline int smb_transport_recv(struct smb_transport *t,
 				     struct smbiov_iter *dst)
 {
 	return t->ops->recv(t, dst);
-}
-
-static inline uint32_t smb_transport_rtt_us(const struct smb_transport *t)
-{
-	return t->ops->rtt_us ? t->ops->rtt_us(t) : 0;
 }
 
 static inline bool smb_transport_can_fd(const struct smb_transport *t)

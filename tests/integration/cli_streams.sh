@@ -116,6 +116,35 @@ roundtrip "plain --streams 3" "$SMB_PORT" "$SMB_SHARE" --streams 3
 roundtrip "encrypted (default)" "$SMB_PORT" "$SMB_ENC_SHARE" --encrypt
 roundtrip "signed (default)" "$SMB_SIGNED_PORT" "$SMB_SIGNED_SHARE" --sign
 
+# A long link: the bench's delay_relay holds every chunk 2 ms each way. The
+# first connection's round trip is then over 1 ms, and a sealed transfer
+# keeps its 8 MiB chunks in flight (hundreds of credits), the data in flight
+# a long link needs.
+[[ -x ${SMBIOV_DELAY_RELAY:-} ]] || integ_fail "SMBIOV_DELAY_RELAY (bench/delay_relay) not built: '${SMBIOV_DELAY_RELAY:-}'"
+"$SMBIOV_DELAY_RELAY" -l 127.0.0.1:0 -c "127.0.0.1:$SMB_PORT" -d 2 >"$tmp/relay.out" 2>&1 &
+relay_pid=$!
+trap 'kill "$relay_pid" 2>/dev/null || true; private_stop_all; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do
+	grep -q '^ready' "$tmp/relay.out" && break
+	sleep 0.1
+done
+relay_port=$(sed -n 's/^ready \([0-9][0-9]*\)$/\1/p' "$tmp/relay.out")
+[[ -n $relay_port ]] || integ_fail "delay_relay did not start: $(cat "$tmp/relay.out")"
+name=$run_id.long
+cp "$src" "$SMB_ROOT/$SMB_ENC_SHARE/$name"
+chmod 0666 "$SMB_ROOT/$SMB_ENC_SHARE/$name"
+transfer "encrypted over a long link, get to /dev/null" check_null --encrypt \
+	get "$(url "$relay_port" "$SMB_ENC_SHARE" "$name")" /dev/null
+rtt=$(sed -n 's/^  round trip *\([0-9.]*\) ms$/\1/p' "$tmp/err" | tail -1)
+awk -v r="$rtt" 'BEGIN { exit !(r >= 1) }' ||
+	integ_fail "round trip through a 2+2 ms relay shown as '$rtt' ms, want >= 1: $(cat "$tmp/err")"
+most=$(awk '/^  max credits in flight / && $5 > n { n = $5 } END { print n + 0 }' "$tmp/err")
+((most > 40)) || integ_fail "long link: $most credits in flight at most, want the long-link plan (> 40)"
+kill "$relay_pid" 2>/dev/null || true
+wait "$relay_pid" 2>/dev/null || true
+rm -f "$SMB_ROOT/$SMB_ENC_SHARE/$name"
+echo "ok: a long link ($rtt ms) keeps the big chunks in flight ($most credits)"
+
 # Plain without --streams, and a small file even with it: one connection.
 u=$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.one")
 smbiov --stats put "$src" "$u"

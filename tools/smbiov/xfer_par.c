@@ -60,17 +60,17 @@
 #define PAR_PUT_SLOW	    1.0
 /*
  * Through buffers (signed or sealed) on a short link — the first
- * connection's round-trip time (smbiov_conn_info.rtt_us, the kernel's
- * recent minimum) under PAR_SHORT_RTT_US — each connection runs one worker with
- * PAR_SHORT_CHUNK-byte chunks: one request of SECURED_IO_MAX (src/client/io.c)
- * in flight per connection, two on the default two streams. Both sides pass
- * over every byte several times (read, sign or seal, copy), and with less in
- * flight those passes hit the caches: 32 + 16 MiB in flight cost the
- * client and the server a quarter to a third more CPU per byte
- * (bench/RESULTS.md, 2026-11-26 12:40). A long link needs the data in
- * flight to cover its bandwidth-delay product, so there the workers and
- * chunks above stay (2 MiB per millisecond is more than one connection
- * signs or seals anyway).
+ * connection's round trip (smbiov_conn_info.rtt_us: the least time a
+ * request took to be answered) under PAR_SHORT_RTT_US — each connection
+ * runs one worker with PAR_SHORT_CHUNK-byte chunks: one request of
+ * SECURED_IO_MAX (src/client/io.c) in flight per connection, two on the
+ * default two streams. Both sides pass over every byte several times
+ * (read, sign or seal, copy), and with less in flight those passes hit the
+ * caches: 32 + 16 MiB in flight cost the client and the server a quarter
+ * to a third more CPU per byte (bench/RESULTS.md, 2026-11-26, 11:18). A
+ * long link needs the data in flight to cover its bandwidth-delay product,
+ * so there the workers and chunks above stay (2 MiB per millisecond is
+ * more than one connection signs or seals anyway).
  */
 #define PAR_SHORT_RTT_US 1000
 #define PAR_SHORT_CHUNK	 ((size_t)2 << 20)
@@ -112,8 +112,7 @@ struct par {
 	bool write;	 /* put */
 	bool splice;	 /* plain connection: kernel to kernel */
 	size_t buf_size; /* a worker's buffer and chunk when not splicing */
-	bool short_link; /* the first connection's RTT is under PAR_SHORT_RTT_US
-			  */
+	bool short_link; /* round trip under PAR_SHORT_RTT_US */
 	int nstreams;
 	int hands; /* workers planned over all streams */
 	struct progress *p;
