@@ -142,4 +142,60 @@ static inline void fc_stats(struct smbiov_client *c, struct smbiov_stats *s)
 	smbiov_get_stats(c, s);
 }
 
+/* The fixture's shares, in the order fc_for_each_share() visits them. */
+enum fc_kind { FC_PLAIN, FC_SEALED, FC_SIGNED };
+
+/*
+ * Connect to each configured share of the fixture in turn and run
+ * @fn(c, share, kind, arg) on it, then disconnect: the plain and the
+ * encrypted share of the main instance and the signed share of the signed
+ * instance (said and left out when SMB_SIGNED_PORT is 0). Each connection
+ * is first checked to be as protected as its share demands. Returns how
+ * many shares ran; the plain one always must, so that nothing tested is
+ * never a pass.
+ */
+static inline int fc_for_each_share(void (*fn)(struct smbiov_client *c,
+					       const char *share,
+					       enum fc_kind kind, void *arg),
+				    void *arg)
+{
+	const struct {
+		const char *share, *port;
+	} s[] = {
+		[FC_PLAIN] = {fc_env("SMB_SHARE"), NULL},
+		[FC_SEALED] = {fc_env("SMB_ENC_SHARE"), NULL},
+		[FC_SIGNED] = {fc_env("SMB_SIGNED_SHARE"),
+			       fc_env("SMB_SIGNED_PORT")},
+	};
+	int ran = 0;
+
+	for (int k = FC_PLAIN; k <= FC_SIGNED; k++) {
+		struct smbiov_conn_info ci;
+		struct smbiov_client *c;
+
+		if (!s[k].share || (s[k].port && !strcmp(s[k].port, "0"))) {
+			T_EXPECT(k != FC_PLAIN);
+			fprintf(stderr, "share %d not configured: skipped\n",
+				k);
+			continue;
+		}
+		c = fc_connect(s[k].share, s[k].port);
+		T_ASSERT(c);
+		smbiov_get_info(c, &ci);
+		fprintf(stderr, "%s: dialect %#x signing %d encrypted %d\n",
+			s[k].share, ci.dialect, ci.signing, ci.encrypted);
+		if (k == FC_PLAIN)
+			T_EXPECT(!ci.encrypted && !ci.signing);
+		if (k == FC_SEALED)
+			T_EXPECT(ci.encrypted);
+		if (k == FC_SIGNED)
+			T_EXPECT(ci.signing && !ci.encrypted);
+		fn(c, s[k].share, (enum fc_kind)k, arg);
+		smbiov_disconnect(c);
+		ran++;
+	}
+	T_EXPECT(ran >= 1);
+	return ran;
+}
+
 #endif

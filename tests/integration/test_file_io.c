@@ -102,46 +102,22 @@ static void roundtrip(struct smbiov_client *c, const char *share, size_t size,
 	free(dst);
 }
 
-static void test_roundtrips(void)
+static void roundtrips_on(struct smbiov_client *c, const char *share,
+			  enum fc_kind kind, void *arg)
 {
 	static const size_t sizes[] = {
 		0, 1, 4095, 4096, 65537, 8 * MiB + 1, 100 * MiB,
 	};
-	struct {
-		const char *share, *port;
-	} shares[] = {
-		{fc_env("SMB_SHARE"), NULL},
-		{fc_env("SMB_ENC_SHARE"), NULL},
-		{fc_env("SMB_SIGNED_SHARE"), fc_env("SMB_SIGNED_PORT")},
-	};
 
-	for (size_t s = 0; s < 3; s++) {
-		struct smbiov_client *c;
-		struct smbiov_conn_info ci;
+	(void)kind;
+	(void)arg;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++)
+		roundtrip(c, share, sizes[k], sizes[k] == 100 * MiB);
+}
 
-		if (!shares[s].share ||
-		    (shares[s].port && !strcmp(shares[s].port, "0"))) {
-			fprintf(stderr, "share %zu not configured: skipped\n",
-				s);
-			continue;
-		}
-		c = fc_connect(shares[s].share, shares[s].port);
-		T_ASSERT(c);
-		smbiov_get_info(c, &ci);
-		fprintf(stderr,
-			"%s: dialect %#x signing %d encrypted %d "
-			"max_read %u max_write %u\n",
-			shares[s].share, ci.dialect, ci.signing, ci.encrypted,
-			ci.max_read, ci.max_write);
-		if (s == 1)
-			T_EXPECT(ci.encrypted);
-		if (s == 2)
-			T_EXPECT(ci.signing);
-		for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++)
-			roundtrip(c, shares[s].share, sizes[k],
-				  sizes[k] == 100 * MiB);
-		smbiov_disconnect(c);
-	}
+static void test_roundtrips(void)
+{
+	fc_for_each_share(roundtrips_on, NULL);
 }
 
 /* ---- every iterator type ------------------------------------------------ */

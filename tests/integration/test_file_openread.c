@@ -82,41 +82,16 @@ static void sizes(struct smbiov_client *c, const char *share, bool plain)
 	one(c, share, 3 * MiB + 5, 3 * MiB + 5, plain);
 }
 
+static void sizes_on(struct smbiov_client *c, const char *share,
+		     enum fc_kind kind, void *arg)
+{
+	(void)arg;
+	sizes(c, share, kind == FC_PLAIN);
+}
+
 static void test_shares(void)
 {
-	struct {
-		const char *share, *port;
-	} shares[] = {
-		{fc_env("SMB_SHARE"), NULL},
-		{fc_env("SMB_ENC_SHARE"), NULL},
-		{fc_env("SMB_SIGNED_SHARE"), fc_env("SMB_SIGNED_PORT")},
-	};
-	int tested = 0;
-
-	for (size_t s = 0; s < 3; s++) {
-		struct smbiov_conn_info ci;
-		struct smbiov_client *c;
-
-		if (!shares[s].share ||
-		    (shares[s].port && !strcmp(shares[s].port, "0"))) {
-			fprintf(stderr, "share %zu not configured\n", s);
-			continue;
-		}
-		c = fc_connect(shares[s].share, shares[s].port);
-		T_ASSERT(c);
-		smbiov_get_info(c, &ci);
-		if (s == 0)
-			T_EXPECT(!ci.encrypted && !ci.signing);
-		if (s == 1)
-			T_EXPECT(ci.encrypted);
-		if (s == 2)
-			T_EXPECT(ci.signing);
-		sizes(c, shares[s].share, s == 0);
-		tested++;
-		smbiov_disconnect(c);
-	}
-	/* The plain share at least: nothing tested is not a pass. */
-	T_EXPECT(tested >= 1);
+	fc_for_each_share(sizes_on, NULL);
 }
 
 /* Rename directory @from to @to over SMB; the error. */

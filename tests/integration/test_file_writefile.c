@@ -52,34 +52,20 @@ static void one(struct smbiov_client *c, const char *share, size_t size)
 	free(buf);
 }
 
-static void test_shares(void)
+static void sizes_on(struct smbiov_client *c, const char *share,
+		     enum fc_kind kind, void *arg)
 {
 	static const size_t sz[] = {0, 1, 4096, 65535, 65537, MiB};
-	struct {
-		const char *share, *port;
-	} shares[] = {
-		{fc_env("SMB_SHARE"), NULL},
-		{fc_env("SMB_ENC_SHARE"), NULL},
-		{fc_env("SMB_SIGNED_SHARE"), fc_env("SMB_SIGNED_PORT")},
-	};
-	int tested = 0;
 
-	for (size_t s = 0; s < 3; s++) {
-		struct smbiov_client *c;
+	(void)kind;
+	(void)arg;
+	for (size_t k = 0; k < sizeof(sz) / sizeof(*sz); k++)
+		one(c, share, sz[k]);
+}
 
-		if (!shares[s].share ||
-		    (shares[s].port && !strcmp(shares[s].port, "0"))) {
-			fprintf(stderr, "share %zu not configured\n", s);
-			continue;
-		}
-		c = fc_connect(shares[s].share, shares[s].port);
-		T_ASSERT(c);
-		for (size_t k = 0; k < sizeof(sz) / sizeof(*sz); k++)
-			one(c, shares[s].share, sz[k]);
-		tested++;
-		smbiov_disconnect(c);
-	}
-	T_EXPECT(tested >= 1);
+static void test_shares(void)
+{
+	fc_for_each_share(sizes_on, NULL);
 }
 
 static void test_errors_and_leaks(void)
