@@ -292,7 +292,8 @@ SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f);
  * *@fd_off is not advanced (@fd's position is unspecified).
  * Fallback, correct but copying (counted in payload_copied): a signing or
  * encrypting connection, a read into an O_APPEND file, a tty or a socket,
- * a write from anything but a regular file go through a 1 MiB buffer.
+ * a write from anything but a regular file, or from one whose size says 0
+ * (it may read longer: /proc), go through a 1 MiB buffer.
  * Into a pipe the library's receiver thread waits for the reader: replies
  * to other requests on the connection wait too, and a reader that takes
  * no data for the request timeout fails the call (-ETIMEDOUT, phase

@@ -16,7 +16,8 @@
  * Fallback, always correct: when the connection signs or seals (the MAC
  * and the cipher need the bytes in our memory), when the transport cannot
  * splice, and for local fds that cannot take part (a read into an O_APPEND
- * file, a tty, a socket; a write from a pipe, whose length is not known
+ * file, a tty, a socket; a write from a pipe or from a regular file whose
+ * size says 0 (/proc: it may read longer), whose length is not known
  * before the WRITE header must announce it), the data goes through one
  * bounded bounce buffer and the normal iterator path, counted in
  * payload_copied.
@@ -47,6 +48,13 @@ static bool can_splice(const struct smbiov_client *c)
 
 static enum fd_kind classify(const struct stat *st, int fl, bool write)
 {
+	/*
+	 * A WRITE announces its length before the first byte leaves, and
+	 * sendfile's length comes from the file's size. /proc and similar
+	 * files say 0 and read longer: read them to their end instead.
+	 */
+	if (write && S_ISREG(st->st_mode) && st->st_size == 0)
+		return FD_BOUNCE;
 	if (S_ISREG(st->st_mode))
 		/* splice() refuses O_APPEND destinations (EINVAL). */
 		return !write && (fl & O_APPEND) ? FD_BOUNCE : FD_OFFSETS;

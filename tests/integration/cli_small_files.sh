@@ -85,7 +85,18 @@ expect_ok "put of /proc/version"
 cat /proc/version | cmp -s - "$SMB_ROOT/$SMB_SHARE/$d.procver" ||
 	integ_fail "put of /proc/version: $(wc -c <"$SMB_ROOT/$SMB_SHARE/$d.procver") bytes arrived, want $(wc -c </proc/version)"
 rm -f "$SMB_ROOT/$SMB_SHARE/$d.procver"
-echo "ok: put of a file longer than its stat size"
+# The same past the small path: /proc/kallsyms says 0 and reads megabytes;
+# sendfile would have sent the 0 bytes its size promises.
+cat /proc/kallsyms >"$tmp/kallsyms"
+(($(stat -c %s "$tmp/kallsyms") > MiB)) || integ_fail "/proc/kallsyms reads only $(stat -c %s "$tmp/kallsyms") bytes"
+for share in "$SMB_SHARE" "$SMB_ENC_SHARE"; do
+	smbiov put /proc/kallsyms "$(url "$SMB_PORT" "$share" "$d.kallsyms")"
+	expect_ok "put of /proc/kallsyms to $share"
+	cmp -s "$tmp/kallsyms" "$SMB_ROOT/$share/$d.kallsyms" ||
+		integ_fail "put of /proc/kallsyms to $share: $(stat -c %s "$SMB_ROOT/$share/$d.kallsyms") bytes arrived, want $(stat -c %s "$tmp/kallsyms")"
+	rm -f "$SMB_ROOT/$share/$d.kallsyms"
+done
+echo "ok: put of files longer than their stat size"
 
 # One small file alone: connection + CREATE/READ + CLOSE (no stat: a
 # directory would show up as the open failing).

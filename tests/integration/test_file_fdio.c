@@ -7,7 +7,8 @@
  * share, the (copying, still correct) fallback on the signed one; a
  * read-only destination and a destination that fails mid-response
  * (RLIMIT_FSIZE: EFBIG after 1 MiB) give clear errors and the connection
- * keeps working.
+ * keeps working; a source whose size says 0 but reads longer (/proc) is
+ * sent whole.
  */
 #include "file_common.h"
 
@@ -282,6 +283,50 @@ static void test_bad_destination(void)
 	smbiov_disconnect(c);
 }
 
+/*
+ * A regular file whose size says 0 but that reads longer (/proc/kallsyms:
+ * megabytes): all of it is sent, through the buffer, not the 0 bytes its
+ * size promises (sendfile needs the length up front).
+ */
+static void test_size_zero_source(void)
+{
+	const char *share = fc_env("SMB_SHARE");
+	struct smbiov_client *c = fc_connect(share, NULL);
+	size_t cap = 16 * MiB, wlen = 0, dlen = 0;
+	uint8_t *want = malloc(cap), *disk;
+	struct smbiov_file *f;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	T_ASSERT(c && want);
+	fd = open("/proc/kallsyms", O_RDONLY);
+	T_ASSERT(fd >= 0);
+	while ((n = read(fd, want + wlen, cap - wlen)) > 0)
+		wlen += (size_t)n;
+	T_ASSERT(fstat(fd, &st) == 0 && S_ISREG(st.st_mode));
+	close(fd);
+	/* What makes this the case: a size of 0, more than 1 MiB to read. */
+	T_ASSERT(st.st_size == 0 && wlen > MiB && wlen < cap);
+
+	fd = open("/proc/kallsyms", O_RDONLY);
+	T_ASSERT(fd >= 0);
+	T_ASSERT(smbiov_open(c, "fdio_proc.bin", O_WRONLY | O_CREAT | O_TRUNC,
+			     &f) == 0);
+	n = smbiov_write_from_fd(f, 0, 64 * MiB, fd, NULL);
+	T_EXPECT_EQ(n, (ssize_t)wlen);
+	/* The fd's position moved past what was sent. */
+	T_EXPECT_EQ(lseek(fd, 0, SEEK_CUR), (off_t)wlen);
+	close(fd);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	disk = fc_disk_read(share, "fdio_proc.bin", &dlen);
+	T_EXPECT(disk && dlen == wlen && !memcmp(disk, want, wlen));
+	free(disk);
+	T_EXPECT_EQ(smbiov_unlink(c, "fdio_proc.bin"), 0);
+	free(want);
+	smbiov_disconnect(c);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -289,6 +334,7 @@ int main(void)
 	T_RUN(test_bad_destination);
 	T_RUN(test_plain);
 	T_RUN(test_signed_fallback);
+	T_RUN(test_size_zero_source);
 	if (t_failures)
 		integ_print_logs_hint();
 	return t_done();
