@@ -172,8 +172,7 @@ struct smb_req {
 		bool sync;		  /* a thread waits on @cv */
 		pthread_cond_t *cv;	  /* that thread's condvar */
 		struct timespec deadline; /* CLOCK_MONOTONIC; 0: none */
-		uint64_t sent_ns; /* CLOCK_MONOTONIC when it took its MessageId
-				   */
+		uint64_t sent_ns;	  /* ns, when it took its MessageId */
 		struct smb_mid_node node; /* MessageId table linkage */
 		struct smbiov_client *c;
 	} e;

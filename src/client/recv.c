@@ -270,6 +270,8 @@ static void rtt_sample(struct smbiov_client *c, const struct smb_req *r)
 	uint64_t dt = smb_now_ns() - r->e.sent_ns;
 	uint64_t min = atomic_load(&c->st_rtt_min_ns);
 
+	if (!dt)
+		dt = 1; /* 0 stands for "none yet" */
 	while ((!min || dt < min) &&
 	       !atomic_compare_exchange_weak(&c->st_rtt_min_ns, &min, dt))
 		;
