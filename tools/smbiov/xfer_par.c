@@ -32,12 +32,15 @@
 #include <unistd.h>
 
 #include "localfile.h"
+#include "window.h"
 #include "xfer_par.h"
 
 /*
- * Workers per connection. A get keeps PAR_GET_WORKERS chunks in flight on
- * the first connection, as many as the one-connection path always had,
- * and half that on each further one.
+ * Workers per connection. A splicing get keeps PAR_GET_WORKERS chunks in
+ * flight on the first connection, as many as the one-connection path
+ * always had, and half that on each further one; through buffers every
+ * connection has PAR_BUF_WORKERS and its window decides how many move a
+ * chunk at once.
  * A splicing put runs two workers on the first connection (one for a file
  * of at most PAR_PUT_CHUNK) and one on each further one. Each
  * smbiov_write_from_fd call keeps its pieces in flight together, up to the
@@ -52,30 +55,31 @@
  * file, which any other worker's chunk may: each of them first makes sure
  * the file has been extended to its final size (par_extend).
  */
-#define PAR_GET_WORKERS	    4
-#define PAR_PUT_BUF_WORKERS 4
-#define PAR_PUT_CHUNK	    (4 * CLI_CHUNK)
-#define PAR_PUT_MAX	    (32 * CLI_CHUNK)
-#define PAR_PUT_FAST	    0.5 /* seconds */
-#define PAR_PUT_SLOW	    1.0
+#define PAR_GET_WORKERS 4
+#define PAR_BUF_WORKERS 4
+#define PAR_WORKERS_MAX                                                        \
+	(PAR_GET_WORKERS > PAR_BUF_WORKERS ? PAR_GET_WORKERS : PAR_BUF_WORKERS)
+#define PAR_PUT_CHUNK (4 * CLI_CHUNK)
+#define PAR_PUT_MAX   (32 * CLI_CHUNK)
+#define PAR_PUT_FAST  0.5 /* seconds */
+#define PAR_PUT_SLOW  1.0
 /*
- * Through buffers (signed or sealed) on a short link — the first
- * connection's round trip (smbiov_conn_info.rtt_us: the least time a
- * request took to be answered) under PAR_SHORT_RTT_US — each connection
- * runs one worker with PAR_SHORT_CHUNK-byte chunks: one request of
- * SECURED_IO_MAX (src/client/io.c) in flight per connection, two on the
- * default two streams. Both sides pass over every byte several times
- * (read, sign or seal, copy), and with less in flight those passes hit the
- * caches: 32 + 16 MiB in flight cost the client and the server a quarter
- * to a third more CPU per byte (bench/RESULTS.md, 2026-11-26, 11:18). A
- * long link needs the data in flight to cover its bandwidth-delay product,
- * so there the workers and chunks above stay (2 MiB per millisecond is
- * more than one connection signs or seals anyway).
+ * Through buffers (signed or sealed) each connection keeps a window of
+ * bytes in flight that follows the bandwidth-delay product the transfer
+ * observes (window.h): at least PAR_WIN_MIN — one request of
+ * SECURED_IO_MAX (src/client/io.c) — and at most its workers' buffers.
+ * A worker waits for room in its connection's window before it takes a
+ * chunk of xwin_chunk() bytes. On loopback the window stays at its
+ * minimum: both sides pass over every byte several times (read, sign or
+ * seal, copy), and with less in flight those passes hit the caches (32 +
+ * 16 MiB in flight cost the client and the server a quarter to a third
+ * more CPU per byte, bench/RESULTS.md, 2026-11-26, 11:18). A long link
+ * grows it until the data in flight covers the link.
  */
-#define PAR_SHORT_RTT_US 1000
-#define PAR_SHORT_CHUNK	 ((size_t)2 << 20)
+#define PAR_WIN_MIN  ((size_t)2 << 20)
+#define PAR_WIN_UNIT ((size_t)1 << 20)
 /* Every worker of every further connection can give its chunk back once. */
-#define PAR_BACK_MAX (CLI_STREAMS_MAX * PAR_GET_WORKERS)
+#define PAR_BACK_MAX (CLI_STREAMS_MAX * PAR_WORKERS_MAX)
 
 struct par;
 
@@ -93,15 +97,18 @@ struct par_worker {
 /* One connection's part of the transfer. */
 struct par_stream {
 	struct par *x;
-	int idx;	       /* 0: the command's own connection */
-	struct cli_conn cc;    /* streams 1..: opened here */
-	struct smbiov_file *f; /* the remote file on this connection */
+	int idx;		 /* 0: the command's own connection */
+	struct cli_conn cc;	 /* streams 1..: opened here */
+	struct smbiov_client *c; /* its connection */
+	struct smbiov_file *f;	 /* the remote file on this connection */
+	struct xwin win;	 /* through buffers: its window (x->lock) */
+	uint64_t inflight;	 /* bytes its workers are moving (x->lock) */
 	int err;      /* streams 1..: why it did not (fully) take part */
 	bool dead;    /* it failed: its workers stop (under x->lock) */
 	pthread_t th; /* streams 1..: connects, then works */
 	bool started; /* th was created */
 	int nw;	      /* workers it runs */
-	struct par_worker w[PAR_GET_WORKERS];
+	struct par_worker w[PAR_WORKERS_MAX];
 };
 
 struct par {
@@ -112,14 +119,14 @@ struct par {
 	bool write;	 /* put */
 	bool splice;	 /* plain connection: kernel to kernel */
 	size_t buf_size; /* a worker's buffer and chunk when not splicing */
-	bool short_link; /* round trip under PAR_SHORT_RTT_US */
 	int nstreams;
 	int hands; /* workers planned over all streams */
 	struct progress *p;
 
 	pthread_mutex_t lock;
-	uint64_t next; /* next chunk's remote offset */
-	uint64_t end;  /* after a short chunk: where the file ends */
+	pthread_cond_t room; /* a chunk completed: window room, or stop */
+	uint64_t next;	     /* next chunk's remote offset */
+	uint64_t end;	     /* after a short chunk: where the file ends */
 	bool stop;     /* no more chunks from x->next (end of file, failure) */
 	bool extended; /* a put's file was extended to remote->size */
 	/* Chunks a failed further connection gave back, for the others. */
@@ -133,12 +140,17 @@ struct par {
 	struct par_stream s[CLI_STREAMS_MAX];
 };
 
-static double now_s(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double now_s(void)
+{
+	return (double)now_ns() / 1e9;
 }
 
 /* put: the next call's size after one of @chunk bytes took @secs. */
@@ -251,13 +263,118 @@ static bool par_extend(struct par_worker *w)
 	return !ret;
 }
 
+/*
+ * May a chunk of *@len bytes start on @s now? Always when nothing of @s is
+ * in flight; else when it fits in the window, or (@shrink) when a part of
+ * it of whole PAR_WIN_UNITs does: *@len is then cut to that part. Without
+ * the parts a window between one and two chunks would keep one in flight,
+ * measure the rate of one, and never grow. Under x->lock.
+ */
+static bool window_admits(const struct par_stream *s, size_t *len, bool shrink)
+{
+	uint64_t room;
+
+	if (s->x->splice || !s->inflight)
+		return true;
+	room = s->inflight < s->win.cwnd ? s->win.cwnd - s->inflight : 0;
+	if (*len <= room)
+		return true;
+	if (!shrink || room < PAR_WIN_UNIT)
+		return false;
+	*len = (size_t)(room / PAR_WIN_UNIT * PAR_WIN_UNIT);
+	return true;
+}
+
+/*
+ * Take the next chunk for @w: a given-back one first (they lie before
+ * x->next), else @want bytes (capped) from x->next. Through buffers it
+ * waits until the chunk fits in its connection's window, or nothing of
+ * the connection is in flight. False when there is nothing more to do.
+ * Under x->lock.
+ */
+static bool take_chunk(struct par_worker *w, size_t want, uint64_t *off,
+		       size_t *len)
+{
+	struct par *x = w->x;
+	struct par_stream *s = w->s;
+
+	for (;;) {
+		if (x->err || s->dead || (x->stop && !x->nback))
+			return false;
+		if (x->nback) {
+			*len = x->back[x->nback - 1].len;
+			if (window_admits(s, len, false))
+				break;
+		} else if (x->splice) {
+			*len = chunk_cap(x, want);
+			break;
+		} else {
+			*len = chunk_cap(x,
+					 xwin_chunk(s->win.cwnd, PAR_WIN_MIN,
+						    x->buf_size, PAR_WIN_UNIT));
+			if (window_admits(s, len, true))
+				break;
+		}
+		pthread_cond_wait(&x->room, &x->lock);
+	}
+	if (x->nback) {
+		x->nback--;
+		*off = x->back[x->nback].off;
+	} else {
+		*off = x->next;
+		x->next += *len;
+	}
+	s->inflight += *len;
+	return true;
+}
+
+/* @len bytes taken at @off came back with @n; under x->lock. */
+static void chunk_done(struct par_worker *w, uint64_t off, size_t len,
+		       ssize_t n, bool local)
+{
+	struct par *x = w->x;
+	struct par_stream *s = w->s;
+
+	s->inflight -= len;
+	if (!x->splice) {
+		struct smbiov_conn_info ci;
+
+		smbiov_get_info(s->c, &ci);
+		xwin_done(&s->win, now_ns(), n > 0 ? (uint64_t)n : 0,
+			  (uint64_t)ci.rtt_us * 1000);
+	}
+	pthread_cond_broadcast(&x->room);
+	if (n < 0 && !local && s->idx && x->nback < PAR_BACK_MAX) {
+		/*
+		 * A further connection failed: it drops out and its chunk goes
+		 * back to the others (moving it again writes the same bytes to
+		 * the same offsets). The first connection's failures stay the
+		 * transfer's.
+		 */
+		x->back[x->nback].off = off;
+		x->back[x->nback].len = len;
+		x->nback++;
+		s->dead = true;
+		if (!s->err)
+			s->err = (int)n;
+	} else if (n < 0) {
+		par_fail(x, (int)n,
+			 local ? SMBIOV_PHASE_LOCAL : SMBIOV_PHASE_IO);
+	} else {
+		progress_add(x->p, (uint64_t)n);
+		if ((size_t)n < len) {
+			x->stop = true;
+			if (off + (uint64_t)n < x->end)
+				x->end = off + (uint64_t)n;
+		}
+	}
+}
+
 static void *par_worker(void *arg)
 {
 	struct par_worker *w = arg;
 	struct par *x = w->x;
-	size_t want = !x->splice ? x->buf_size
-		      : x->write ? PAR_PUT_CHUNK
-				 : CLI_CHUNK;
+	size_t want = x->write ? PAR_PUT_CHUNK : CLI_CHUNK;
 
 	if (w->extend_first && !par_extend(w))
 		return NULL;
@@ -270,19 +387,9 @@ static void *par_worker(void *arg)
 		ssize_t n;
 
 		pthread_mutex_lock(&x->lock);
-		/* Given-back chunks first: they lie before x->next. */
-		if (x->err || w->s->dead || (x->stop && !x->nback)) {
+		if (!take_chunk(w, want, &off, &chunk)) {
 			pthread_mutex_unlock(&x->lock);
 			break;
-		}
-		if (x->nback) {
-			x->nback--;
-			off = x->back[x->nback].off;
-			chunk = x->back[x->nback].len;
-		} else {
-			off = x->next;
-			chunk = chunk_cap(x, want);
-			x->next += chunk;
 		}
 		pthread_mutex_unlock(&x->lock);
 		t0 = now_s();
@@ -290,30 +397,7 @@ static void *par_worker(void *arg)
 		if (x->write && x->splice)
 			want = put_chunk_next(want, now_s() - t0);
 		pthread_mutex_lock(&x->lock);
-		if (n < 0 && !local && w->s->idx && x->nback < PAR_BACK_MAX) {
-			/*
-			 * A further connection failed: it drops out and its
-			 * chunk goes back to the others (moving it again writes
-			 * the same bytes to the same offsets). The first
-			 * connection's failures stay the transfer's.
-			 */
-			x->back[x->nback].off = off;
-			x->back[x->nback].len = chunk;
-			x->nback++;
-			w->s->dead = true;
-			if (!w->s->err)
-				w->s->err = (int)n;
-		} else if (n < 0) {
-			par_fail(x, (int)n,
-				 local ? SMBIOV_PHASE_LOCAL : SMBIOV_PHASE_IO);
-		} else {
-			progress_add(x->p, (uint64_t)n);
-			if ((size_t)n < chunk) {
-				x->stop = true;
-				if (off + (uint64_t)n < x->end)
-					x->end = off + (uint64_t)n;
-			}
-		}
+		chunk_done(w, off, chunk, n, local);
 		pthread_mutex_unlock(&x->lock);
 	}
 	return NULL;
@@ -362,6 +446,12 @@ static void stream_work(struct par_stream *s)
 		}
 		return;
 	}
+	if (!x->splice && !s->win.max) {
+		pthread_mutex_lock(&x->lock);
+		xwin_init(&s->win, PAR_WIN_MIN, (uint64_t)s->nw * x->buf_size,
+			  now_ns());
+		pthread_mutex_unlock(&x->lock);
+	}
 	while (more < s->nw - 1 &&
 	       pthread_create(&s->w[more + 1].th, NULL, par_worker,
 			      &s->w[more + 1]) == 0)
@@ -394,7 +484,8 @@ static void *stream_main(void *arg)
 		s->err = ret;
 		return NULL;
 	}
-	ret = smbiov_open(s->cc.c, x->remote->rpath,
+	s->c = s->cc.c;
+	ret = smbiov_open(s->c, x->remote->rpath,
 			  x->write ? O_WRONLY : O_RDONLY, &s->f);
 	if (ret) {
 		s->err = ret;
@@ -451,8 +542,7 @@ static bool par_plan(struct par *x)
 
 	smbiov_get_info(r->c, &ci);
 	x->splice = !ci.signing && !ci.encrypted;
-	x->short_link = ci.rtt_us && ci.rtt_us < PAR_SHORT_RTT_US;
-	x->buf_size = x->short_link ? PAR_SHORT_CHUNK : CLI_CHUNK;
+	x->buf_size = CLI_CHUNK;
 	x->nstreams = 1;
 	if (r->cc && r->rpath && r->size >= CLI_STREAM_MIN)
 		x->nstreams = r->cc->o->streams ? r->cc->o->streams
@@ -466,18 +556,25 @@ static int workers_for(const struct par *x, int idx)
 {
 	if (x->write && x->splice)
 		return !idx && x->remote->size > PAR_PUT_CHUNK ? 2 : 1;
-	if (!x->splice && x->short_link)
-		return 1;
-	if (x->write)
-		return idx ? PAR_PUT_BUF_WORKERS / 2 : PAR_PUT_BUF_WORKERS;
+	if (!x->splice)
+		return PAR_BUF_WORKERS; /* the window decides how many run */
 	return idx ? PAR_GET_WORKERS / 2 : PAR_GET_WORKERS;
 }
 
-/* --stats: say which streams took part. */
+/* --stats: each connection's window, and which streams took part. */
 static void streams_note(const struct par *x)
 {
-	if (x->nstreams < 2 || !x->remote->cc->o->stats)
+	if (!x->remote->cc || !x->remote->cc->o->stats)
 		return;
+	for (int i = 0; !x->splice && i < x->nstreams; i++)
+		if (x->s[i].win.max)
+			fprintf(stderr,
+				"smbiov: stream %d window: largest %.1f MiB, "
+				"last %.1f MiB (%.0f MB/s at a round trip of "
+				"%.3f ms)\n",
+				i + 1, x->s[i].win.peak / 1048576.0,
+				x->s[i].win.cwnd / 1048576.0,
+				x->s[i].win.rate / 1e6, x->s[i].win.rtt / 1e6);
 	for (int i = 1; i < x->nstreams; i++)
 		if (x->s[i].dead)
 			fprintf(stderr,
@@ -534,11 +631,13 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 		return false;
 	}
 	pthread_mutex_init(&x->lock, NULL);
+	pthread_cond_init(&x->room, NULL);
 	for (i = 0; i < x->nstreams; i++) {
 		x->s[i] = (struct par_stream){
 			.x = x, .idx = i, .nw = workers_for(x, i)};
 		x->hands += x->s[i].nw;
 	}
+	x->s[0].c = remote->c;
 	x->s[0].f = remote->f;
 	for (i = 1; i < x->nstreams; i++) {
 		x->s[i].started = pthread_create(&x->s[i].th, NULL, stream_main,
@@ -560,6 +659,7 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 		stream_work(&x->s[0]);
 	*code = par_finish(x, local);
 	streams_note(x);
+	pthread_cond_destroy(&x->room);
 	pthread_mutex_destroy(&x->lock);
 	free(x);
 	return true;
