@@ -150,6 +150,9 @@ size_t smb_max_chunk(const struct smbiov_client *c, bool write)
 		m = SMB_CREDIT_BYTES;
 	if ((c->signing || c->sealing) && m > SECURED_IO_MAX)
 		m = SECURED_IO_MAX;
+	if (getenv("SMBIOV_IOMAX") && m > (size_t)atoi(getenv("SMBIOV_IOMAX"))
+						      << 10)
+		m = (size_t)atoi(getenv("SMBIOV_IOMAX")) << 10;
 	if (m < SMB_CREDIT_BYTES && m < 4096)
 		m = 4096; /* a server offering less is broken; stay sane */
 	return m;

@@ -25,6 +25,7 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_TIMEOUT,
 	OPT_STREAMS,
+	OPT_FSYNC,
 	OPT_PASSWORD,
 };
 
@@ -46,6 +47,7 @@ static const struct option cli_long_opts[] = {
 	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"streams", required_argument, NULL, OPT_STREAMS},
+	{"fsync", no_argument, NULL, OPT_FSYNC},
 	/* recognised only to refuse it with a clear message */
 	{"password", optional_argument, NULL, OPT_PASSWORD},
 	{"pass", optional_argument, NULL, OPT_PASSWORD},
@@ -216,6 +218,9 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 		case OPT_STATS:
 			o->stats = true;
 			break;
+		case OPT_FSYNC:
+			o->fsync = true;
+			break;
 		case OPT_PROGRESS:
 			o->progress = 1;
 			break;
@@ -279,6 +284,10 @@ void cli_print_options(void)
 	      "more, 1 to 8\n"
 	      "                       (default: 2 when signing or "
 	      "encrypting, else 1)\n"
+	      "  --fsync              get: make each file durable (fsync) "
+	      "before it takes\n"
+	      "                       its name (default: as cp, the kernel "
+	      "writes it back)\n"
 	      "  --stats              at exit, print dialect, cipher, signing "
 	      "and counters\n"
 	      "  --progress, --no-progress\n"

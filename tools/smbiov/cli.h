@@ -47,6 +47,7 @@ struct cli_opts {
 	int timeout_ms;
 	int streams; /* --streams: connections per big file; 0 auto */
 	bool stats;
+	bool fsync;   /* --fsync: downloads durable before their rename */
 	int progress; /* -1 auto (stderr is a TTY), 0 off, 1 on */
 	bool recursive, long_list, force, parents, human;
 	bool help, version;

@@ -56,6 +56,7 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 		return cli_report_ret(target, (int)n);
 	}
 	ret = local_out_open(dest, &lo);
+	lo.fsync = o->fsync;
 	if (ret) {
 		smbiov_close(f);
 		free(first);
@@ -69,7 +70,8 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 				.cc = cc,
 				.rpath = rpath,
 				.size = size};
-	dst = (struct xfer_end){.fd = lo.fd, .target = shown};
+	dst = (struct xfer_end){
+		.fd = lo.fd, .target = shown, .fsync = o->fsync};
 	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), size);
 	ret = local_write_full(lo.fd, first, (size_t)n, NULL);
 	if (ret)
@@ -135,6 +137,7 @@ static int get_small(const struct cli_opts *o, struct cli_conn *cc,
 			cli_target(cc, rpath, target, sizeof(target)), (int)n);
 	}
 	ret = local_out_open(dest, &lo);
+	lo.fsync = o->fsync;
 	if (ret) {
 		free(buf);
 		return cli_report_local(dest, "cannot write", ret);

@@ -165,7 +165,7 @@ int local_out_commit(struct local_out *lo)
 		local_out_release(lo);
 		return ret;
 	}
-	if (fchmod(lo->fd, (mode_t)lo->mode) || fsync(lo->fd))
+	if (fchmod(lo->fd, (mode_t)lo->mode) || (lo->fsync && fsync(lo->fd)))
 		ret = -errno;
 	if (close(lo->fd) && !ret)
 		ret = -errno;
@@ -177,7 +177,8 @@ int local_out_commit(struct local_out *lo)
 		return ret;
 	}
 	sig_tmp_track(NULL);
-	fsync_dir_of(lo->path);
+	if (lo->fsync)
+		fsync_dir_of(lo->path);
 	local_out_release(lo);
 	return 0;
 }
