@@ -131,16 +131,20 @@ static bool multi_credit(const struct smbiov_client *c)
 }
 
 /*
- * On a signed or sealed connection both ends pass over every byte of a
- * message several times (copy, sign or encrypt, send; receive, verify or
- * decrypt, copy) and the server does it to a whole message before its
- * first byte leaves. At 2 MiB a message stays in the caches between those
- * passes; at 8 MiB it does not: server CPU per GiB and wall time both
- * drop (bench/RESULTS.md, 2026-11-26: encrypted get 0.80 -> 0.71 s, signed
- * put 0.96 -> 0.80 s per GiB). Plain messages are spliced or copied once:
- * there the bigger, fewer requests win (plain put 0.57 vs 0.71 s at 1 MiB).
+ * At most 2 MiB per READ or WRITE, on every connection. Signed or sealed,
+ * both ends pass over every byte of a message several times (copy, sign
+ * or encrypt, send; receive, verify or decrypt, copy) and the server does
+ * it to a whole message before its first byte leaves: at 2 MiB a message
+ * stays in the caches between those passes, at 8 MiB it does not
+ * (bench/RESULTS.md, 2026-11-26: encrypted get 0.80 -> 0.71 s, signed put
+ * 0.96 -> 0.80 s per GiB). Plain, Samba reads or writes each message
+ * through a buffer of its size, and the same holds for its copies: a
+ * plain get of 1 GiB into a file on tmpfs took 0.55 s instead of 0.69
+ * (0.50 vs 0.65 on disk), a put 0.73 s instead of 1.13, with less server
+ * CPU (bench/RESULTS.md, 2026-12-05). 1 MiB was no better plain and far
+ * worse sealed (Samba's CPU per GiB more than doubled).
  */
-#define SECURED_IO_MAX ((size_t)2 << 20)
+#define SMB_IO_MAX ((size_t)2 << 20)
 
 size_t smb_max_chunk(const struct smbiov_client *c, bool write)
 {
@@ -148,11 +152,8 @@ size_t smb_max_chunk(const struct smbiov_client *c, bool write)
 
 	if (!multi_credit(c) && m > SMB_CREDIT_BYTES)
 		m = SMB_CREDIT_BYTES;
-	if ((c->signing || c->sealing) && m > SECURED_IO_MAX)
-		m = SECURED_IO_MAX;
-	if (getenv("SMBIOV_IOMAX") && m > (size_t)atoi(getenv("SMBIOV_IOMAX"))
-						      << 10)
-		m = (size_t)atoi(getenv("SMBIOV_IOMAX")) << 10;
+	if (m > SMB_IO_MAX)
+		m = SMB_IO_MAX;
 	if (m < SMB_CREDIT_BYTES && m < 4096)
 		m = 4096; /* a server offering less is broken; stay sane */
 	return m;

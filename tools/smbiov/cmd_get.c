@@ -70,8 +70,7 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 				.cc = cc,
 				.rpath = rpath,
 				.size = size};
-	dst = (struct xfer_end){
-		.fd = lo.fd, .target = shown, .fsync = o->fsync};
+	dst = (struct xfer_end){.fd = lo.fd, .target = shown};
 	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), size);
 	ret = local_write_full(lo.fd, first, (size_t)n, NULL);
 	if (ret)

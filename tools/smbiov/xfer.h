@@ -39,12 +39,6 @@ struct xfer_end {
 	const struct cli_conn *cc;
 	const char *rpath;
 	uint64_t size;
-	/*
-	 * Local destination that will be fsync'd (--fsync): writeback is
-	 * started behind the writes (sync_file_range), so the final fsync
-	 * waits for the tail only.
-	 */
-	bool fsync;
 };
 
 /*

@@ -67,7 +67,7 @@
  * Through buffers (signed or sealed) each connection keeps a window of
  * bytes in flight that follows the bandwidth-delay product the transfer
  * observes (window.h): at least PAR_WIN_MIN — one request of
- * SECURED_IO_MAX (src/client/io.c) — and at most its workers' buffers.
+ * SMB_IO_MAX (src/client/io.c) — and at most its workers' buffers.
  * A worker waits for room in its connection's window before it takes a
  * chunk of xwin_chunk() bytes. On loopback the window stays at its
  * minimum: both sides pass over every byte several times (read, sign or
@@ -82,13 +82,6 @@
 #define PAR_BACK_MAX (CLI_STREAMS_MAX * PAR_WORKERS_MAX)
 
 struct par;
-
-enum par_io {
-	PAR_SPLICE, /* plain: smbiov_read_to_fd / smbiov_write_from_fd */
-	PAR_BUF,    /* through the worker's buffer */
-	PAR_MAP,    /* get: received into a shared mapping of the file */
-	PAR_DIRECT, /* get: buffer, then O_DIRECT writes */
-};
 
 struct par_stream;
 
@@ -121,24 +114,21 @@ struct par_stream {
 struct par {
 	const struct xfer_end *remote;
 	int fd;
-	off_t base;	    /* fd offset of remote offset 0 */
-	bool use_pos;	    /* /dev/null: no offsets */
-	bool write;	    /* put */
-	enum par_io io;	    /* how a chunk moves */
-	bool windowed;	    /* signed or sealed: the window applies */
-	bool fsync_behind;  /* get with --fsync: writeback behind the writes */
-	int dfd;	    /* PAR_DIRECT: the file again, O_DIRECT */
-	uint64_t mapped_to; /* PAR_MAP: the file was sized to this */
-	size_t buf_size;    /* a worker's buffer and chunk when not splicing */
+	off_t base;	   /* fd offset of remote offset 0 */
+	bool use_pos;	   /* /dev/null: no offsets */
+	bool write;	   /* put */
+	bool splice;	   /* plain connection: kernel to kernel */
+	bool fsync_behind; /* a get with --fsync into a file */
+	size_t buf_size;   /* a worker's buffer and chunk when not splicing */
 	int nstreams;
 	int hands; /* workers planned over all streams */
 	struct progress *p;
 
 	pthread_mutex_t lock;
-	pthread_mutex_t wlock;
-	pthread_cond_t room; /* a chunk completed: window room, or stop */
-	uint64_t next;	     /* next chunk's remote offset */
-	uint64_t end;	     /* after a short chunk: where the file ends */
+	pthread_mutex_t wlock; /* one local write at a time (move_chunk_) */
+	pthread_cond_t room;   /* a chunk completed: window room, or stop */
+	uint64_t next;	       /* next chunk's remote offset */
+	uint64_t end;	       /* after a short chunk: where the file ends */
 	bool stop;     /* no more chunks from x->next (end of file, failure) */
 	bool extended; /* a put's file was extended to remote->size */
 	/* Chunks a failed further connection gave back, for the others. */
@@ -198,47 +188,6 @@ static size_t chunk_cap(const struct par *x, size_t chunk)
  * the end of the file) or a negative errno, *@local set when the local
  * file failed.
  */
-static ssize_t get_mapped(struct par_worker *w, uint64_t off, size_t len,
-			  off_t fo, bool *local)
-{
-	struct par *x = w->x;
-	off_t start = fo & ~(off_t)4095;
-	size_t lead = (size_t)(fo - start);
-	uint8_t *m;
-	ssize_t n;
-
-	m = mmap(NULL, lead + len, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd,
-		 start);
-	if (m == MAP_FAILED) {
-		*local = true;
-		return -errno;
-	}
-	if (getenv("SMBIOV_POPULATE"))
-		madvise(m, lead + len, MADV_POPULATE_WRITE);
-	n = smbiov_pread(w->f, m + lead, len, off);
-	munmap(m, lead + len);
-	return n;
-}
-
-static ssize_t get_direct(struct par_worker *w, uint64_t off, size_t len,
-			  off_t fo, bool *local)
-{
-	struct par *x = w->x;
-	ssize_t n, r;
-	size_t al;
-
-	n = smbiov_pread(w->f, w->buf, len, off);
-	if (n <= 0)
-		return n;
-	al = (fo & 4095) ? 0 : (size_t)n & ~(size_t)4095;
-	r = al ? local_write_full(x->dfd, w->buf, al, &fo) : 0;
-	if (!r && al < (size_t)n)
-		r = local_write_full(x->fd, (uint8_t *)w->buf + al,
-				     (size_t)n - al, &fo);
-	*local = r < 0;
-	return r < 0 ? r : n;
-}
-
 static ssize_t move_chunk_(struct par_worker *w, uint64_t off, size_t len,
 			   bool *local)
 {
@@ -246,37 +195,11 @@ static ssize_t move_chunk_(struct par_worker *w, uint64_t off, size_t len,
 	off_t fo = x->base + (off_t)off;
 	ssize_t n, r;
 
-	if (x->io == PAR_MAP && !x->write)
-		return get_mapped(w, off, len, fo, local);
-	if (x->io == PAR_DIRECT)
-		return get_direct(w, off, len, fo, local);
-	if (x->io == PAR_SPLICE)
+	if (x->splice)
 		return x->write ? smbiov_write_from_fd(w->f, off, len, x->fd,
 						       &fo)
 				: smbiov_read_to_fd(w->f, off, len, x->fd,
 						    x->use_pos ? NULL : &fo);
-	if (x->write && x->io == PAR_MAP) {
-		off_t start = fo & ~(off_t)4095;
-		size_t lead = (size_t)(fo - start);
-		uint8_t *m;
-		struct stat st;
-
-		if (fstat(x->fd, &st))
-			return -errno;
-		if (fo >= st.st_size)
-			return 0;
-		if ((off_t)len > st.st_size - fo)
-			len = (size_t)(st.st_size - fo);
-		m = mmap(NULL, lead + len, PROT_READ, MAP_SHARED | MAP_POPULATE,
-			 x->fd, start);
-		if (m == MAP_FAILED) {
-			*local = true;
-			return -errno;
-		}
-		r = smbiov_pwrite(w->f, m + lead, len, off);
-		munmap(m, lead + len);
-		return r == (ssize_t)len || r < 0 ? r : -EIO;
-	}
 	if (x->write) {
 		n = local_read_full(x->fd, w->buf, len, &fo);
 		if (n <= 0) {
@@ -289,11 +212,14 @@ static ssize_t move_chunk_(struct par_worker *w, uint64_t off, size_t len,
 	n = smbiov_pread(w->f, w->buf, len, off);
 	if (n <= 0)
 		return n;
-	if (getenv("SMBIOV_WLOCK"))
-		pthread_mutex_lock(&x->wlock);
+	/*
+	 * One local write at a time: writers of one file queue on its inode
+	 * lock, and the kernel spins for it (rwsem_spin_on_owner, 4 % of an
+	 * encrypted get's client CPU on tmpfs); they sleep here instead.
+	 */
+	pthread_mutex_lock(&x->wlock);
 	r = local_write_full(x->fd, w->buf, (size_t)n, x->use_pos ? NULL : &fo);
-	if (getenv("SMBIOV_WLOCK"))
-		pthread_mutex_unlock(&x->wlock);
+	pthread_mutex_unlock(&x->wlock);
 	*local = r < 0;
 	return r < 0 ? r : n;
 }
@@ -309,7 +235,7 @@ static ssize_t move_chunk(struct par_worker *w, uint64_t off, size_t len,
 	 * waits only for what arrived last (SYNC_FILE_RANGE_WRITE does not
 	 * wait; an error shows up at that fsync).
 	 */
-	if (n > 0 && x->fsync_behind && !x->use_pos)
+	if (n > 0 && x->fsync_behind)
 		sync_file_range(x->fd, x->base + (off_t)off, n,
 				SYNC_FILE_RANGE_WRITE);
 	return n;
@@ -374,7 +300,7 @@ static bool window_admits(const struct par_stream *s, size_t *len, bool shrink)
 {
 	uint64_t room;
 
-	if (!s->x->windowed || !s->inflight)
+	if (s->x->splice || !s->inflight)
 		return true;
 	room = s->inflight < s->win.cwnd ? s->win.cwnd - s->inflight : 0;
 	if (*len <= room)
@@ -405,7 +331,7 @@ static bool take_chunk(struct par_worker *w, size_t want, uint64_t *off,
 			*len = x->back[x->nback - 1].len;
 			if (window_admits(s, len, false))
 				break;
-		} else if (!x->windowed) {
+		} else if (x->splice) {
 			*len = chunk_cap(x, want);
 			break;
 		} else {
@@ -436,7 +362,7 @@ static void chunk_done(struct par_worker *w, uint64_t off, size_t len,
 	struct par_stream *s = w->s;
 
 	s->inflight -= len;
-	if (x->windowed) {
+	if (!x->splice) {
 		struct smbiov_conn_info ci;
 
 		smbiov_get_info(s->c, &ci);
@@ -474,9 +400,7 @@ static void *par_worker(void *arg)
 {
 	struct par_worker *w = arg;
 	struct par *x = w->x;
-	size_t want = x->write && x->io == PAR_SPLICE && !getenv("SMBIOV_SF4")
-			      ? PAR_PUT_CHUNK
-			      : CLI_CHUNK;
+	size_t want = x->write ? PAR_PUT_CHUNK : CLI_CHUNK;
 
 	if (w->extend_first && !par_extend(w))
 		return NULL;
@@ -496,7 +420,7 @@ static void *par_worker(void *arg)
 		pthread_mutex_unlock(&x->lock);
 		t0 = now_s();
 		n = move_chunk(w, off, chunk, &local);
-		if (x->write && x->io == PAR_SPLICE && !getenv("SMBIOV_SF4"))
+		if (x->write && x->splice)
 			want = put_chunk_next(want, now_s() - t0);
 		pthread_mutex_lock(&x->lock);
 		chunk_done(w, off, chunk, n, local);
@@ -528,7 +452,7 @@ static void stream_work(struct par_stream *s)
 					      .f = s->f,
 					      .extend_first = x->write &&
 							      (s->idx || i)};
-		if (x->io == PAR_SPLICE || x->io == PAR_MAP)
+		if (x->splice)
 			continue;
 		/* Private anonymous memory (DESIGN.md §2 "Fork"). */
 		s->w[i].buf = mmap(NULL, x->buf_size, PROT_READ | PROT_WRITE,
@@ -548,13 +472,10 @@ static void stream_work(struct par_stream *s)
 		}
 		return;
 	}
-	if (x->windowed && !s->win.max) {
+	if (!x->splice && !s->win.max) {
 		pthread_mutex_lock(&x->lock);
-		xwin_init(&s->win,
-			  getenv("SMBIOV_WMIN")
-				  ? (uint64_t)atoi(getenv("SMBIOV_WMIN")) << 10
-				  : PAR_WIN_MIN,
-			  (uint64_t)s->nw * x->buf_size, now_ns());
+		xwin_init(&s->win, PAR_WIN_MIN, (uint64_t)s->nw * x->buf_size,
+			  now_ns());
 		pthread_mutex_unlock(&x->lock);
 	}
 	while (more < s->nw - 1 &&
@@ -646,52 +567,24 @@ static bool par_plan(struct par *x)
 	struct smbiov_conn_info ci;
 
 	smbiov_get_info(r->c, &ci);
-	x->windowed = ci.signing || ci.encrypted;
-	x->io = x->windowed ? PAR_BUF : PAR_SPLICE;
-	x->dfd = -1;
-	if (x->write && !x->windowed && getenv("SMBIOV_PUT_PATH")) {
-		const char *e = getenv("SMBIOV_PUT_PATH");
-
-		if (!strcmp(e, "buf"))
-			x->io = PAR_BUF;
-		if (!strcmp(e, "map"))
-			x->io = PAR_MAP;
-	}
-	if (!x->write && !x->use_pos) {
-		const char *e = getenv("SMBIOV_GET_PATH");
-
-		if (e && !strcmp(e, "buf"))
-			x->io = PAR_BUF;
-		if (e && !strcmp(e, "map"))
-			x->io = PAR_MAP;
-		if (e && !strcmp(e, "direct")) {
-			char pp[64];
-
-			snprintf(pp, sizeof(pp), "/proc/self/fd/%d", x->fd);
-			x->dfd = open(pp, O_WRONLY | O_DIRECT | O_CLOEXEC);
-			x->io = x->dfd >= 0 ? PAR_DIRECT : PAR_BUF;
-		}
-		if (x->io == PAR_MAP &&
-		    ftruncate(x->fd, x->base + (off_t)r->size))
-			x->io = PAR_BUF;
-	}
+	x->splice = !ci.signing && !ci.encrypted;
+	x->fsync_behind = !x->write && !x->use_pos && x->remote->cc &&
+			  x->remote->cc->o->fsync;
 	x->buf_size = CLI_CHUNK;
 	x->nstreams = 1;
 	if (r->cc && r->rpath && r->size >= CLI_STREAM_MIN)
 		x->nstreams = r->cc->o->streams ? r->cc->o->streams
-			      : !x->windowed	? 1
+			      : x->splice	? 1
 						: CLI_STREAMS_SECURED;
 	/* One connection through buffers: xfer.c's in-order slots. */
-	return !x->windowed || x->nstreams > 1;
+	return x->splice || x->nstreams > 1;
 }
 
 static int workers_for(const struct par *x, int idx)
 {
-	if (x->write && x->io == PAR_SPLICE && getenv("SMBIOV_SF4"))
-		return 4;
-	if (x->write && x->io == PAR_SPLICE)
+	if (x->write && x->splice)
 		return !idx && x->remote->size > PAR_PUT_CHUNK ? 2 : 1;
-	if (x->windowed)
+	if (!x->splice)
 		return PAR_BUF_WORKERS; /* the window decides how many run */
 	return idx ? PAR_GET_WORKERS / 2 : PAR_GET_WORKERS;
 }
@@ -701,7 +594,7 @@ static void streams_note(const struct par *x)
 {
 	if (!x->remote->cc || !x->remote->cc->o->stats)
 		return;
-	for (int i = 0; x->windowed && i < x->nstreams; i++)
+	for (int i = 0; !x->splice && i < x->nstreams; i++)
 		if (x->s[i].win.max)
 			fprintf(stderr,
 				"smbiov: stream %d window: largest %.1f MiB, "
@@ -739,10 +632,6 @@ static int par_finish(struct par *x, const struct xfer_end *local)
 		if (ret)
 			return cli_report_ret(r->target, ret);
 	}
-	/* A mapped get sized the file first: cut it to what arrived. */
-	if (x->io == PAR_MAP && x->end != UINT64_MAX &&
-	    ftruncate(local->fd, x->base + (off_t)x->end))
-		return cli_report_local(local->target, "truncate", errno);
 	/* Leave the position after the bytes, as write()/read() would. */
 	if (!x->use_pos && x->end != UINT64_MAX &&
 	    lseek(local->fd, x->base + (off_t)x->end, SEEK_SET) < 0)
@@ -762,7 +651,6 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 	x->remote = remote;
 	x->fd = local->fd;
 	x->write = write;
-	x->fsync_behind = !write && local->fsync;
 	x->p = p;
 	x->next = remote->offset;
 	x->end = UINT64_MAX;
@@ -800,8 +688,7 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 		stream_work(&x->s[0]);
 	*code = par_finish(x, local);
 	streams_note(x);
-	if (x->dfd >= 0)
-		close(x->dfd);
+	pthread_mutex_destroy(&x->wlock);
 	pthread_cond_destroy(&x->room);
 	pthread_mutex_destroy(&x->lock);
 	free(x);
