@@ -106,3 +106,36 @@ timeout 120 "$SMBIOV_CLI" put - "$(url "$SMB_PORT" "$SMB_SHARE")" <"$tmp/stdin" 
 expect_fail "put - to a share's root" 2 'is a directory'
 rm -rf "$d"
 echo "ok: /dev/null, into a directory, stdin"
+
+# Durability: without --fsync a get renames its temporary file without an
+# fsync (as cp does); with --fsync it fsyncs the file before the rename and
+# starts writeback behind each chunk of a big file (sync_file_range). Seen
+# in the system calls (strace), the bytes checked both times.
+command -v strace >/dev/null || integ_fail "strace missing (scripts/install-deps installs it)"
+head -c $((40 * 1024 * 1024 + 3)) /dev/urandom >"$SMB_ROOT/$SMB_SHARE/$run_id.dur"
+chmod 0666 "$SMB_ROOT/$SMB_SHARE/$run_id.dur"
+for mode in default fsync; do
+	opt=()
+	[[ $mode == fsync ]] && opt=(--fsync)
+	rm -f "$tmp/dur"
+	rc=0
+	timeout 120 strace -f -qq -o "$tmp/strace" -e trace=fsync,fdatasync,sync_file_range,rename,renameat,renameat2 \
+		"$SMBIOV_CLI" "${opt[@]}" get "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.dur")" "$tmp/dur" \
+		>"$tmp/out" 2>"$tmp/err" || rc=$?
+	expect_ok "get ($mode) under strace"
+	cmp -s "$tmp/dur" "$SMB_ROOT/$SMB_SHARE/$run_id.dur" || integ_fail "get ($mode): contents differ"
+	no_leftovers "$tmp"
+	# the line numbers of the first fsync and of the rename
+	f=$(grep -n -m1 -E '(^|[^a-z_])f(data)?sync\(' "$tmp/strace" | cut -d: -f1 || true)
+	r=$(grep -n -m1 -E 'rename(at2?)?\(.*smbiov' "$tmp/strace" | cut -d: -f1 || true)
+	[[ -n $r ]] || integ_fail "get ($mode): no rename of the temporary file seen: $(cat "$tmp/strace")"
+	if [[ $mode == default ]]; then
+		[[ -z $f ]] || integ_fail "get without --fsync called fsync: $(grep -E 'sync' "$tmp/strace")"
+	else
+		[[ -n $f ]] && ((f < r)) || integ_fail "get --fsync: no fsync before the rename: $(cat "$tmp/strace")"
+		grep -q 'sync_file_range(' "$tmp/strace" ||
+			integ_fail "get --fsync of 40 MiB: no writeback started behind the chunks"
+	fi
+done
+rm -f "$SMB_ROOT/$SMB_SHARE/$run_id.dur" "$tmp/dur"
+echo "ok: get fsyncs only with --fsync, before the rename"
