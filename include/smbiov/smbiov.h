@@ -172,7 +172,15 @@ SMBIOV_API int smbiov_close(struct smbiov_file *f);
 /*
  * Read/write at an offset. Large requests are split into multi-credit
  * subrequests kept in flight together; a read returns less than asked only
- * at end of file.
+ * at end of file. A server may answer a READ with fewer bytes than asked
+ * below the end of file (MS-SMB2 does not forbid it): such an answer is
+ * continued with further READs, and only STATUS_END_OF_FILE or an empty
+ * answer ends a read short. A caller that knows the file's size (at open)
+ * and got fewer bytes learns that the file was cut meanwhile, or that the
+ * server said end of file early; smbiov get fails such a download (exit
+ * 13). The same holds for smbiov_read_to_fd(). An asynchronous read
+ * (smbiov_aio_read) is one round: it may complete short of data below the
+ * end of file, and the caller reads on from there.
  */
 SMBIOV_API ssize_t smbiov_pread(struct smbiov_file *f, void *buf, size_t len,
 				uint64_t offset);

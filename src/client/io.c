@@ -491,7 +491,26 @@ static int io_check(struct smbiov_file *f, const struct smbiov_iter *it,
 	return 0;
 }
 
-/* Synchronous READ/WRITE of @it at @offset; @it is advanced by the result. */
+/*
+ * After io_result(): did a READ stop early at a piece that came back with
+ * fewer bytes than asked but more than none? MS-SMB2 3.3.5.12 does not
+ * bind a server to answer a READ below end of file in full, so such a
+ * piece is not the end of the file: the caller asks again for the rest.
+ * Only STATUS_END_OF_FILE or an empty answer ends a read short.
+ */
+static bool io_short_data(const struct io_ctx *x)
+{
+	for (size_t k = 0; k < x->nsub; k++) {
+		const struct io_sub *s = x->subs[k];
+
+		if (s->sr.result < 0)
+			return false;
+		if ((size_t)s->sr.result < s->sr.len)
+			return !x->write && s->sr.result > 0;
+	}
+	return false;
+}
+
 /* Submit every piece of @x and wait for all of them; its result. */
 static ssize_t io_run_sync(struct io_ctx *x, uint64_t offset, uint32_t *status)
 {
@@ -503,19 +522,18 @@ static ssize_t io_run_sync(struct io_ctx *x, uint64_t offset, uint32_t *status)
 	return io_result(x, status);
 }
 
-static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
-		       uint64_t offset, bool write)
+/*
+ * One round of a synchronous READ/WRITE of @it at @offset: every piece
+ * sent and answered. *@more: a READ came back short of data below the
+ * end of file (io_short_data) and should go on.
+ */
+static ssize_t io_sync_round(struct smbiov_file *f, struct smbiov_iter *it,
+			     uint64_t offset, bool write, bool *more)
 {
 	struct io_ctx *x;
 	uint32_t status;
 	ssize_t res;
-	int ret;
 
-	ret = io_check(f, it, offset, write);
-	if (ret)
-		return ret;
-	if (!smbiov_iter_count(it))
-		return 0;
 	x = io_new(f, write);
 	if (!x)
 		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s",
@@ -524,6 +542,7 @@ static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
 	x->it = *it;
 	x->asked = smbiov_iter_count(it);
 	res = io_run_sync(x, offset, &status);
+	*more = res >= 0 && io_short_data(x);
 	io_free(x);
 	if (res < 0) {
 		if (status)
@@ -537,8 +556,35 @@ static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
 	return res;
 }
 
-ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
-		  bool write, int fd, off_t fd_off, bool use_pos, bool serial)
+/*
+ * Synchronous READ/WRITE of @it at @offset; @it is advanced by the bytes
+ * moved. A READ goes on after a short answer until the asked length, the
+ * end of file or an error: short means the end of file, as for pread().
+ * Every further round moved at least one byte, so this ends.
+ */
+static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
+		       uint64_t offset, bool write)
+{
+	ssize_t total = 0, res;
+	bool more = true;
+	int ret;
+
+	ret = io_check(f, it, offset, write);
+	if (ret)
+		return ret;
+	while (more && smbiov_iter_count(it)) {
+		res = io_sync_round(f, it, offset + (uint64_t)total, write,
+				    &more);
+		if (res < 0)
+			return res;
+		total += res;
+	}
+	return total;
+}
+
+static ssize_t io_fd_round(struct smbiov_file *f, uint64_t offset, size_t len,
+			   bool write, int fd, off_t fd_off, bool use_pos,
+			   bool serial, bool *more)
 {
 	const char *what = write ? "WRITE" : "READ";
 	struct io_ctx *x;
@@ -546,8 +592,6 @@ ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 	ssize_t res;
 	bool local;
 
-	if (!len)
-		return 0;
 	x = io_new(f, write);
 	if (!x)
 		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s", what);
@@ -561,6 +605,7 @@ ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 	x->start = offset;
 	res = io_run_sync(x, offset, &status);
 	local = x->fd_failed;
+	*more = res >= 0 && io_short_data(x);
 	io_free(x);
 	if (res < 0) {
 		if (status && status != STATUS_SUCCESS)
@@ -572,6 +617,24 @@ ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 			smbiov_strerror((int)res));
 	}
 	return res;
+}
+
+/* As io_sync(), between the file and @fd (fdio.c). */
+ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
+		  bool write, int fd, off_t fd_off, bool use_pos, bool serial)
+{
+	ssize_t total = 0, res;
+	bool more = true;
+
+	while (more && (size_t)total < len) {
+		res = io_fd_round(
+			f, offset + (uint64_t)total, len - (size_t)total, write,
+			fd, fd_off + (off_t)total, use_pos, serial, &more);
+		if (res < 0)
+			return res;
+		total += res;
+	}
+	return total;
 }
 
 /*

@@ -132,7 +132,7 @@ static void test_documented(void)
 		}
 	for (size_t i = 0; i < cli_exit_docs_n; i++)
 		T_EXPECT_EQ(cli_exit_docs[i].code, (int)i);
-	T_EXPECT_EQ(cli_exit_docs_n, CLI_EXIT_NOSPC + 1);
+	T_EXPECT_EQ(cli_exit_docs_n, CLI_EXIT_CHANGED + 1);
 }
 
 static void test_format(void)

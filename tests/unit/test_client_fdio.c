@@ -6,7 +6,12 @@
  * pieces still land at their offsets), into a pipe (one piece at a time,
  * in order), short at EOF; smbiov_write_from_fd; no payload byte copied;
  * a destination that fails in the middle of a response fails only that
- * call and the connection keeps working.
+ * call and the connection keeps working. Short answers: a server that
+ * answers every READ with half the bytes asked (or one) below the end of
+ * file still gives smbiov_pread and smbiov_read_to_fd (into a file and a
+ * pipe) every byte; an empty successful answer below the end of file
+ * ends the read there (as end of file: the caller compares with the size
+ * it knows), never beyond it, never with bytes that are not the file's.
  */
 #include "client/engine.h"
 #include "client/file.h"
@@ -34,7 +39,9 @@ struct fake {
 	pthread_t th;
 	uint8_t *data; /* the file */
 	size_t size;
-	bool reorder; /* hold a READ and answer the next one first */
+	bool reorder;	/* hold a READ and answer the next one first */
+	unsigned halve; /* answer READs with len / halve bytes (at least 1) */
+	uint64_t empty_at; /* answer a READ there with 0 bytes, success */
 	bool held_valid;
 	struct smb2_hdr held;
 	uint64_t held_off;
@@ -74,6 +81,12 @@ static void answer_read(struct fake *f, const struct smb2_hdr *h, uint64_t off,
 	}
 	if (len > f->size - off)
 		len = (uint32_t)(f->size - off);
+	if (f->halve && len / f->halve)
+		len /= f->halve;
+	else if (f->halve)
+		len = 1;
+	if (f->empty_at && off == f->empty_at)
+		len = 0;
 	b[4] = (uint8_t)len;
 	b[5] = (uint8_t)(len >> 8);
 	b[6] = (uint8_t)(len >> 16);
@@ -285,6 +298,88 @@ static void test_read_into_pipe(void)
 	fake_stop(&f, c);
 }
 
+static bool buf_is_pattern(const uint8_t *b, size_t len, uint64_t from)
+{
+	for (size_t k = 0; k < len; k++)
+		if (b[k] != pat(from + k))
+			return false;
+	return true;
+}
+
+/*
+ * Every READ answered with a half (then a third) of what it asked: the
+ * calls go on until the asked length or the end of file.
+ */
+static void test_short_reads_go_on(void)
+{
+	const size_t size = (6u << 20) + 4099;
+	static const unsigned halves[] = {2, 3};
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct fake f;
+		struct smbiov_client *c = fake_start(&f, size);
+		struct smbiov_file file = {.c = c};
+		uint8_t *b = malloc(size + 10);
+		off_t off = 5;
+		int fd = tmp_file();
+		struct drain d;
+		pthread_t th;
+		int p[2];
+
+		T_ASSERT(b);
+		f.halve = halves[i];
+		/* memory, from offset 1, past the end: short only at EOF */
+		T_EXPECT_EQ(smbiov_pread(&file, b, size + 10, 1), size - 1);
+		T_EXPECT(buf_is_pattern(b, size - 1, 1));
+		/* exactly what was asked, in the middle */
+		T_EXPECT_EQ(smbiov_pread(&file, b, 3u << 20, 1000),
+			    (ssize_t)(3u << 20));
+		T_EXPECT(buf_is_pattern(b, 3u << 20, 1000));
+		/* into a file at offsets */
+		T_EXPECT_EQ(smbiov_read_to_fd(&file, 0, size, fd, &off), size);
+		T_EXPECT_EQ(off, 5 + (off_t)size);
+		T_EXPECT(file_is_pattern(fd, 5, size, 0));
+		close(fd);
+		/* into a pipe, in order */
+		T_ASSERT(pipe(p) == 0);
+		d = (struct drain){p[0], b, size + 10, 0};
+		pthread_create(&th, NULL, drain_pipe, &d);
+		T_EXPECT_EQ(smbiov_read_to_fd(&file, 0, size, p[1], NULL),
+			    size);
+		close(p[1]);
+		pthread_join(th, NULL);
+		close(p[0]);
+		T_EXPECT_EQ(d.got, size);
+		T_EXPECT(buf_is_pattern(b, d.got, 0));
+		T_EXPECT(f.nread > 2 * (size >> 20));
+		free(b);
+		fake_stop(&f, c);
+	}
+}
+
+/*
+ * An empty successful answer below the end of file ends the read there:
+ * the bytes before it are the file's, none after it is claimed.
+ */
+static void test_empty_answer_ends_read(void)
+{
+	const size_t size = (4u << 20) + 10;
+	struct fake f;
+	struct smbiov_client *c = fake_start(&f, size);
+	struct smbiov_file file = {.c = c};
+	uint8_t *b = malloc(size);
+	ssize_t n;
+
+	T_ASSERT(b);
+	f.halve = 2;
+	f.empty_at = 3u << 20;
+	n = smbiov_pread(&file, b, size, 0);
+	T_EXPECT(n > 0 && (size_t)n <= (3u << 20));
+	T_EXPECT(buf_is_pattern(b, n > 0 ? (size_t)n : 0, 0));
+	free(b);
+	fake_stop(&f, c);
+}
+
 /* From a local file: the server receives exactly its bytes. */
 static void test_write_from_fd(void)
 {
@@ -388,6 +483,8 @@ int main(void)
 {
 	T_RUN(test_read_out_of_order);
 	T_RUN(test_read_into_pipe);
+	T_RUN(test_short_reads_go_on);
+	T_RUN(test_empty_answer_ends_read);
 	T_RUN(test_write_from_fd);
 	T_RUN(test_fd_error_keeps_connection);
 	T_RUN(test_fd_req_refused_when_signing);

@@ -86,6 +86,19 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 	if (!code && ((uint64_t)n < size ||
 		      ((uint64_t)n > size && !smbiov_iter_count(&it))))
 		code = xfer_copy(&src, &dst, &p);
+	/*
+	 * Every read loop goes on after a short answer until the end of
+	 * file (the library's reads do): fewer bytes than the size at open
+	 * means the file was cut while we read it. Never a file, then.
+	 */
+	if (!code && p.done < size) {
+		fprintf(stderr,
+			"smbiov: %s: the file changed during the transfer: "
+			"%llu of %llu bytes, then end of file\n",
+			target, (unsigned long long)p.done,
+			(unsigned long long)size);
+		code = CLI_EXIT_CHANGED;
+	}
 	progress_end(&p);
 	free(first);
 	/* the data is complete; a failed close of a read handle loses none */

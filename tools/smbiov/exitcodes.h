@@ -14,18 +14,19 @@
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
-	CLI_EXIT_ERROR = 1,   /* anything not listed below */
-	CLI_EXIT_USAGE = 2,   /* bad command line, URL or credentials input */
-	CLI_EXIT_AUTH = 3,    /* authentication failed */
-	CLI_EXIT_CONNECT = 4, /* host not found, connection failed or lost */
-	CLI_EXIT_SHARE = 5,   /* share not found */
-	CLI_EXIT_PATH = 6,    /* remote path not found */
-	CLI_EXIT_PERM = 7,    /* permission denied, read-only */
-	CLI_EXIT_LOCAL = 8,   /* local file error (source or destination) */
-	CLI_EXIT_PROTO = 9,   /* protocol error, malformed reply, downgrade */
-	CLI_EXIT_INTR = 10,   /* interrupted (SIGINT, SIGTERM, SIGHUP) */
-	CLI_EXIT_EXISTS = 11, /* destination exists / directory not empty */
-	CLI_EXIT_NOSPC = 12,  /* no space or quota left on the share */
+	CLI_EXIT_ERROR = 1,    /* anything not listed below */
+	CLI_EXIT_USAGE = 2,    /* bad command line, URL or credentials input */
+	CLI_EXIT_AUTH = 3,     /* authentication failed */
+	CLI_EXIT_CONNECT = 4,  /* host not found, connection failed or lost */
+	CLI_EXIT_SHARE = 5,    /* share not found */
+	CLI_EXIT_PATH = 6,     /* remote path not found */
+	CLI_EXIT_PERM = 7,     /* permission denied, read-only */
+	CLI_EXIT_LOCAL = 8,    /* local file error (source or destination) */
+	CLI_EXIT_PROTO = 9,    /* protocol error, malformed reply, downgrade */
+	CLI_EXIT_INTR = 10,    /* interrupted (SIGINT, SIGTERM, SIGHUP) */
+	CLI_EXIT_EXISTS = 11,  /* destination exists / directory not empty */
+	CLI_EXIT_NOSPC = 12,   /* no space or quota left on the share */
+	CLI_EXIT_CHANGED = 13, /* the remote file changed during the transfer */
 };
 
 /* What a failure means for the user. */

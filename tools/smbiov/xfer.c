@@ -13,6 +13,7 @@ struct xfer_slot {
 	struct smbiov_iter it;
 	ssize_t result; /* under xfer.lock while pending */
 	size_t len;	/* bytes submitted */
+	uint64_t off;	/* at this file offset */
 	bool busy;	/* submitted, result not yet consumed */
 	bool pending;	/* submitted asynchronously, not yet waited for */
 	bool done;	/* its completion ran (under xfer.lock) */
@@ -109,6 +110,7 @@ static int slot_submit(struct xfer *x, const struct xfer_end *e,
 	if (ret)
 		return ret;
 	s->len = len;
+	s->off = off;
 	s->busy = true;
 	if (!x->sync) {
 		s->done = false;
@@ -182,6 +184,18 @@ static int xfer_get(struct xfer *x, const struct xfer_end *src,
 		struct xfer_slot *s = &x->s[cur];
 		ssize_t n = slot_wait(x, s);
 
+		/*
+		 * An asynchronous read may come back short of data below the
+		 * end of file (a server may answer part of a READ): the rest
+		 * synchronously, which goes on until the end of file.
+		 */
+		if (n > 0 && (size_t)n < s->len) {
+			ssize_t m = smbiov_pread(src->f, (uint8_t *)s->buf + n,
+						 s->len - (size_t)n,
+						 s->off + (uint64_t)n);
+
+			n = m < 0 ? m : n + m;
+		}
 		if (n < 0) {
 			code = cli_report_ret(src->target, (int)n);
 			break;
