@@ -139,3 +139,16 @@ for mode in default fsync; do
 done
 rm -f "$SMB_ROOT/$SMB_SHARE/$run_id.dur" "$tmp/dur"
 echo "ok: get fsyncs only with --fsync, before the rename"
+
+# A remote name of 250 bytes (NAME_MAX is 255) downloads too: its temporary
+# name would not fit as ".NAME.smbiov-XXXXXX" and takes a short one.
+long=$(printf 'L%.0s' $(seq 250))
+head -c 5000 /dev/urandom >"$SMB_ROOT/$SMB_SHARE/$long"
+chmod 0666 "$SMB_ROOT/$SMB_SHARE/$long"
+mkdir -p "$tmp/long"
+smbiov get "$(url "$SMB_PORT" "$SMB_SHARE" "$long")" "$tmp/long/"
+expect_ok "get of a 250-byte name"
+cmp -s "$tmp/long/$long" "$SMB_ROOT/$SMB_SHARE/$long" || integ_fail "get of a 250-byte name: contents differ"
+no_leftovers "$tmp/long"
+rm -f "$SMB_ROOT/$SMB_SHARE/$long"
+echo "ok: a 250-byte name downloads"

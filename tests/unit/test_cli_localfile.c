@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,6 +37,25 @@ static void test_template(void)
 			t_failures++;
 			fprintf(stderr, "%s: \"%s\"\n", rows[i].dest, t);
 		}
+		free(t);
+	}
+	/* A name NAME_MAX - 15 long still gets its own; one byte more the
+	 * short one; both fit NAME_MAX (mkstemp then works). */
+	{
+		char name[NAME_MAX + 8], want[NAME_MAX + 40];
+
+		memset(name, 'n', sizeof(name));
+		strcpy(name, "d/");
+		memset(name + 2, 'n', NAME_MAX - LOCAL_TMP_EXTRA);
+		name[2 + NAME_MAX - LOCAL_TMP_EXTRA] = '\0';
+		T_ASSERT(local_tmp_template(name, &t) == 0);
+		snprintf(want, sizeof(want), "d/.%s.smbiov-XXXXXX", name + 2);
+		T_EXPECT(!strcmp(t, want));
+		T_EXPECT_EQ(strlen(t) - 2, NAME_MAX);
+		free(t);
+		strcat(name, "n");
+		T_ASSERT(local_tmp_template(name, &t) == 0);
+		T_EXPECT(!strcmp(t, "d/.smbiov-XXXXXX"));
 		free(t);
 	}
 	T_EXPECT_EQ(local_tmp_template("dir/", &t), -EINVAL);

@@ -40,7 +40,16 @@ int local_tmp_template(const char *dest, char **out)
 	*out = NULL;
 	if (!*name)
 		return -EINVAL;
-	n = asprintf(out, "%.*s.%s.smbiov-XXXXXX", (int)dirlen, dest, name);
+	/*
+	 * ".NAME.smbiov-XXXXXX" is 15 bytes longer than NAME: a name within
+	 * 15 bytes of NAME_MAX takes a short fixed-length one instead, so
+	 * every valid name can be downloaded.
+	 */
+	if (strlen(name) + LOCAL_TMP_EXTRA > NAME_MAX)
+		n = asprintf(out, "%.*s.smbiov-XXXXXX", (int)dirlen, dest);
+	else
+		n = asprintf(out, "%.*s.%s.smbiov-XXXXXX", (int)dirlen, dest,
+			     name);
 	if (n < 0) {
 		*out = NULL;
 		return -ENOMEM;

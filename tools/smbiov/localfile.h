@@ -29,9 +29,11 @@ struct local_out {
 
 /*
  * local_tmp_template - ".NAME.smbiov-XXXXXX" beside @dest (malloc'd in
- * *@out, for mkstemp). Returns 0, -EINVAL for an empty name or one ending
- * in '/', -ENOMEM.
+ * *@out, for mkstemp), or ".smbiov-XXXXXX" when the longer one would not
+ * fit in NAME_MAX. Returns 0, -EINVAL for an empty name or one ending in
+ * '/', -ENOMEM.
  */
+#define LOCAL_TMP_EXTRA 15 /* "." + ".smbiov-XXXXXX" */
 int local_tmp_template(const char *dest, char **out);
 
 /*
