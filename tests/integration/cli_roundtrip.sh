@@ -152,3 +152,22 @@ cmp -s "$tmp/long/$long" "$SMB_ROOT/$SMB_SHARE/$long" || integ_fail "get of a 25
 no_leftovers "$tmp/long"
 rm -f "$SMB_ROOT/$SMB_SHARE/$long"
 echo "ok: a 250-byte name downloads"
+
+# put to a URL ending in '/': a directory, as for cp. Missing -> an error and
+# no file of that name; a file there -> "not a directory"; an existing one
+# receives the file under its own name.
+echo "slash" >"$tmp/slash.txt"
+smbiov put "$tmp/slash.txt" "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.nodir")/"
+expect_fail "put to a missing directory/" 6 'no such file or directory'
+[[ ! -e $SMB_ROOT/$SMB_SHARE/$run_id.nodir ]] || integ_fail "put to missing/ created '$run_id.nodir'"
+echo x >"$SMB_ROOT/$SMB_SHARE/$run_id.afile"
+chmod 0666 "$SMB_ROOT/$SMB_SHARE/$run_id.afile"
+smbiov put "$tmp/slash.txt" "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.afile")/"
+expect_fail "put to a file/" 6 'not a directory'
+[[ $(cat "$SMB_ROOT/$SMB_SHARE/$run_id.afile") == x ]] || integ_fail "put to file/ changed the file"
+mkdir -m 0777 "$SMB_ROOT/$SMB_SHARE/$run_id.adir"
+smbiov put "$tmp/slash.txt" "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.adir")/"
+expect_ok "put to an existing directory/"
+cmp -s "$tmp/slash.txt" "$SMB_ROOT/$SMB_SHARE/$run_id.adir/slash.txt" || integ_fail "put to dir/: contents differ"
+rm -rf "$SMB_ROOT/$SMB_SHARE/$run_id.afile" "$SMB_ROOT/$SMB_SHARE/$run_id.adir"
+echo "ok: put to a URL ending in '/' means a directory"

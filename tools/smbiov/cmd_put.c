@@ -320,13 +320,28 @@ int cmd_put(const struct cli_opts *o, int argc, char **argv)
 		code = CLI_EXIT_USAGE;
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode))
+	/*
+	 * A URL ending in '/' names a directory, as for cp: it must exist
+	 * (else no file named like it is created), and the file goes inside.
+	 */
+	if (!root && argv[1][0] && argv[1][strlen(argv[1]) - 1] == '/') {
+		int ret = smbiov_stat(cc.c, cc.url.path, &rst);
+
+		if (!ret && !rst.is_dir)
+			ret = -ENOTDIR;
+		if (ret) {
+			code = cli_report_ret(target, ret);
+			goto out;
+		}
+		is_dir = true;
+	} else if (S_ISDIR(st.st_mode)) {
 		is_dir = root ||
 			 (!smbiov_stat(cc.c, cc.url.path, &rst) && rst.is_dir);
-	else if (root)
+	} else if (root) {
 		is_dir = true;
-	else
+	} else {
 		code = put_file(o, &cc, lpath, cc.url.path, &is_dir);
+	}
 	if (code || (!is_dir && !S_ISDIR(st.st_mode)))
 		goto out;
 	base = local_base(lpath);
