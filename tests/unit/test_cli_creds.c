@@ -158,9 +158,25 @@ static void test_load(void)
 	T_EXPECT_EQ(creds_load(path, &cr, &insecure), -EINVAL);
 
 	unlink(path);
-	/* missing file, a directory */
+	/* missing file, a directory (its own error: the CLI says it) */
 	T_EXPECT_EQ(creds_load(path, &cr, &insecure), -ENOENT);
-	T_EXPECT_EQ(creds_load(dir, &cr, &insecure), -EINVAL);
+	T_EXPECT_EQ(creds_load(dir, &cr, &insecure), -EISDIR);
+	/* a device is neither a file nor a pipe */
+	T_EXPECT_EQ(creds_load("/dev/null", &cr, &insecure), -EINVAL);
+	/* a pipe (a FIFO, bash's <(...)): read to its end, never "insecure" */
+	{
+		int p[2];
+
+		T_ASSERT(pipe(p) == 0);
+		T_ASSERT(write(p[1], "username=pu\npassword=pp\n", 24) == 24);
+		close(p[1]);
+		snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+		T_EXPECT_EQ(creds_load(path, &cr, &insecure), 0);
+		T_EXPECT(!insecure);
+		T_EXPECT(same(cr.user, "pu") && same(cr.password, "pp"));
+		creds_release(&cr);
+		close(p[0]);
+	}
 	rmdir(dir);
 }
 

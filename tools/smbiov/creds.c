@@ -164,7 +164,19 @@ int creds_load(const char *path, struct cli_creds *out, bool *insecure)
 		ret = -errno;
 		goto out_close;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	/*
+	 * A regular file, or a pipe: a FIFO or bash's <(...) hands the
+	 * secret over without a file on disk (read to its end, bounded).
+	 */
+	if (S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		fprintf(stderr,
+			"smbiov: %s: credentials must be a regular file or a "
+			"pipe\n",
+			path);
 		ret = -EINVAL;
 		goto out_close;
 	}
@@ -172,7 +184,8 @@ int creds_load(const char *path, struct cli_creds *out, bool *insecure)
 		ret = -EFBIG;
 		goto out_close;
 	}
-	*insecure = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+	*insecure =
+		S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
 	buf = malloc(CREDS_MAX_FILE);
 	if (!buf) {
 		ret = -ENOMEM;
