@@ -112,6 +112,25 @@ static void test_parse(void)
 		T_EXPECT(!strcmp(av[first + 1], "out"));
 	}
 	{
+		/* -h: human sizes where sizes are printed (ls, df), help
+		 * elsewhere; --help is help everywhere */
+		char *a1[] = {"ls", "-h", "smb://h/s", NULL};
+		char *a2[] = {"get", "-h", NULL};
+		char *a3[] = {"df", "--help", NULL};
+		char *a4[] = {"smbiov", "-h", NULL};
+
+		T_EXPECT_EQ(
+			parse(a1, &o, CLI_F_LONG | CLI_F_HUMAN, false, &first),
+			0);
+		T_EXPECT(o.human && !o.help);
+		T_EXPECT_EQ(parse(a2, &o, CLI_F_RECURSIVE, false, &first), 0);
+		T_EXPECT(o.help && !o.human);
+		T_EXPECT_EQ(parse(a3, &o, CLI_F_HUMAN, false, &first), 0);
+		T_EXPECT(o.help && !o.human);
+		T_EXPECT_EQ(parse(a4, &o, 0, true, &first), 0);
+		T_EXPECT(o.help);
+	}
+	{
 		/* -r where it does not apply */
 		char *av[] = {"ls", "-r", "smb://h/s", NULL};
 

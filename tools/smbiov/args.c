@@ -25,12 +25,13 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_TIMEOUT,
 	OPT_STREAMS,
+	OPT_HELP,
 	OPT_FSYNC,
 	OPT_PASSWORD,
 };
 
 static const struct option cli_long_opts[] = {
-	{"help", no_argument, NULL, 'h'},
+	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, 'V'},
 	{"recursive", no_argument, NULL, 'r'},
 	{"long", no_argument, NULL, 'l'},
@@ -166,6 +167,16 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 					NULL)) != -1) {
 		switch (c) {
 		case 'h':
+			/*
+			 * As coreutils: -h is human sizes where sizes are
+			 * printed (ls, df), and help everywhere else.
+			 */
+			if (allowed & CLI_F_HUMAN)
+				o->human = true;
+			else
+				o->help = true;
+			break;
+		case OPT_HELP:
 			o->help = true;
 			break;
 		case 'V':

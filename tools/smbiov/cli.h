@@ -20,7 +20,7 @@
 #define CLI_F_LONG	(1u << 1) /* -l */
 #define CLI_F_FORCE	(1u << 2) /* -f */
 #define CLI_F_PARENTS	(1u << 3) /* -p */
-#define CLI_F_HUMAN	(1u << 4) /* -h is --help; -H human sizes */
+#define CLI_F_HUMAN	(1u << 4) /* -h, -H: human sizes (-h is help elsewhere) */
 
 /* Transfer chunk: one library call moves this much (split by the engine). */
 #define CLI_CHUNK ((size_t)8 << 20)

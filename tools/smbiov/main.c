@@ -24,7 +24,8 @@ static const struct cli_cmd cli_cmds[] = {
 	 "List a directory (or show one file), sorted by name; directories "
 	 "end in '/'.\n"
 	 "  -l, --long            type, size, modification time, name\n"
-	 "  -H, --human-readable  sizes in KiB, MiB, ... (with -l)\n" STDINHELP,
+	 "  -h, -H, --human-readable  sizes in KiB, MiB, ... (with "
+	 "-l)\n" STDINHELP,
 	 true},
 	{"stat", cmd_stat, 0, 1, -1, "URL...",
 	 "Show size, attributes, file id and times of files or "
@@ -74,7 +75,7 @@ static const struct cli_cmd cli_cmds[] = {
 	 false},
 	{"df", cmd_df, CLI_F_HUMAN, 1, -1, "[-H] URL...",
 	 "Show the size and free space of shares.\n"
-	 "  -H, --human-readable  sizes in KiB, MiB, ...\n" STDINHELP,
+	 "  -h, -H, --human-readable  sizes in KiB, MiB, ...\n" STDINHELP,
 	 true},
 };
 
