@@ -4,6 +4,11 @@
  * FileIdBothDirectoryInformation (MS-FSCC 2.4.17). One server batch of at
  * most 64 KiB is held at a time and walked in place, so a directory of any
  * size is listed in bounded memory.
+ *
+ * A listing must move on: the names in a directory are unique, so a batch
+ * byte for byte the same as one of the last DIR_SEEN batches means the
+ * server is repeating itself (a broken resume) and would list forever. It
+ * fails as a malformed reply (-EPROTO) instead.
  */
 #include "client/file.h"
 #include "proto/dir.h"
@@ -15,6 +20,7 @@
 #include <string.h>
 
 #define DIR_BATCH ((uint32_t)65536)
+#define DIR_SEEN  16
 
 struct smbiov_dir {
 	struct smbiov_client *c;
@@ -23,7 +29,32 @@ struct smbiov_dir {
 	struct smb2_dir_iter it; /* walks r.rsp's OutputBuffer */
 	bool have;		 /* r.rsp holds a batch */
 	bool eof;
+	uint64_t seen[DIR_SEEN]; /* hashes of the last batches, a ring */
+	unsigned nseen;		 /* batches so far */
 };
+
+/* FNV-1a: enough to tell batches apart, nothing here is adversarial. */
+static uint64_t batch_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h ^ len;
+}
+
+/* Record @buf's batch; false when it repeats one of the last DIR_SEEN. */
+static bool batch_is_new(struct smbiov_dir *d, const uint8_t *buf, size_t len)
+{
+	uint64_t h = batch_hash(buf, len);
+	unsigned n = d->nseen < DIR_SEEN ? d->nseen : DIR_SEEN;
+
+	for (unsigned i = 0; i < n; i++)
+		if (d->seen[i] == h)
+			return false;
+	d->seen[d->nseen++ % DIR_SEEN] = h;
+	return true;
+}
 
 SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 			      struct smbiov_dir **out)
@@ -126,6 +157,10 @@ static int dir_fetch(struct smbiov_dir *d)
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
 				     "QUERY_DIRECTORY: bad reply");
+	if (!batch_is_new(d, buf, len))
+		return smb_error_set(-EPROTO, 0, SMBIOV_PHASE_IO,
+				     "QUERY_DIRECTORY: the server repeats the "
+				     "listing");
 	d->have = true;
 	return 0;
 }
