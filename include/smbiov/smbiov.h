@@ -163,8 +163,10 @@ SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 
 /* ---- files ----------------------------------------------------------------
  * Paths are relative to the share root, '/' separated (UTF-8).
- * Flags: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC.
+ * Flags: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, and
+ * SMBIOV_O_DELETE: also ask for DELETE access (smbiov_set_delete_on_close).
  */
+#define SMBIOV_O_DELETE 0x40000000 /* no O_* flag uses this bit */
 SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 			   struct smbiov_file **out);
 SMBIOV_API int smbiov_close(struct smbiov_file *f);
@@ -314,6 +316,15 @@ SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
 					size_t len, int fd, off_t *fd_off);
 
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
+/*
+ * Mark the open file to be deleted when its last handle closes (@on), or
+ * take that back (MS-FSCC 2.4.11 FileDispositionInformation). The handle
+ * must have been opened with SMBIOV_O_DELETE. While it is marked, new
+ * opens of the file fail (STATUS_DELETE_PENDING, -ENOENT); handles already
+ * open keep working. A connection that drops closes the handle, so a file
+ * marked this way never outlives a client that dies while writing it.
+ */
+SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on);
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size);
 
 /* ---- metadata -------------------------------------------------------------

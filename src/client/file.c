@@ -102,6 +102,8 @@ int smb_open_flags(int flags, uint32_t *access, uint32_t *disposition)
 	}
 	if ((flags & O_TRUNC) && !wr)
 		return -EINVAL;
+	if (flags & SMBIOV_O_DELETE)
+		*access |= SMB_DELETE;
 	/* MS-SMB2 2.2.13 CreateDisposition, as POSIX open(2) means it. */
 	if ((flags & O_CREAT) && (flags & O_EXCL))
 		*disposition = SMB2_FILE_CREATE;

@@ -372,6 +372,33 @@ SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
 	return ret;
 }
 
+SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on)
+{
+	uint8_t body[SMB2_SET_INFO_REQ_FIXED + 8];
+	struct iovec v;
+	struct smb_req s;
+	ssize_t n;
+	int ret;
+
+	if (!f)
+		return -EINVAL;
+	ret = smb_api_begin(f->c);
+	if (ret)
+		return ret;
+	n = smb2_file_disposition_encode(body + SMB2_SET_INFO_REQ_FIXED,
+					 sizeof(body) - SMB2_SET_INFO_REQ_FIXED,
+					 on);
+	ret = n < 0 ? (int)n
+		    : si_req(&s, body, sizeof(body), &v, &f->fid,
+			     FSCC_FILE_DISPOSITION_INFORMATION, (size_t)n);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "set delete-on-close");
+	ret = smb_call(f->c, &s);
+	smb_req_release(&s);
+	return ret;
+}
+
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f)
 {
 	uint8_t body[SMB2_FLUSH_REQ_FIXED];

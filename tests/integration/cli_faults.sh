@@ -130,7 +130,9 @@ killed_get "$SMB_ENC_SHARE" --encrypt
 
 # ---- the server dies in the middle of a put ---------------------------------
 # killed_put SHARE [OPTIONS...]: a 4 GiB (sparse) local file; smbd killed once
-# 16 MiB have arrived on the server's disk.
+# 16 MiB have arrived on the server's disk, in the upload's temporary file:
+# the destination never appears (the server died holding the temporary
+# file open, so that one stays: nobody is left to delete it).
 killed_put() {
 	local share=$1 name=$run_id.up src=$tmp/up-$1 t0 before
 	shift
@@ -142,13 +144,14 @@ killed_put() {
 		>"$tmp/out" 2>"$tmp/err" &
 	bg=$!
 	bg_pids+=("$bg")
-	wait_size "$PS_ROOT/$share/$name" $((16 * MiB)) "put to $share"
+	wait_size "$PS_ROOT/$share/.smbiov-*.part" $((16 * MiB)) "put to $share"
 	t0=$SECONDS
 	private_kill "put-$share"
 	wait_bounded "$bg" "put to $share, server killed"
 	expect_lost "put to $share, server killed" "$t0"
 	[[ $(stat -c '%s %Y %i' "$src/source") == "$before" ]] ||
 		integ_fail "put to $share: the local source changed"
+	[[ ! -e $PS_ROOT/$share/$name ]] || integ_fail "put to $share: a partial destination appeared"
 	[[ $(find "$src" -mindepth 1 | wc -l) -eq 1 ]] ||
 		integ_fail "put to $share: files left beside the source: $(ls -A "$src")"
 	private_stop "put-$share"

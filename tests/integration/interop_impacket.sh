@@ -16,8 +16,13 @@
 #     compounds CREATE + op + CLOSE for path operations (stat, mkdir, rm),
 #     CREATE + READ for get and cat (open and first read in one round
 #     trip) and CREATE + WRITE + CLOSE for a put that fits one WRITE (64
-#     KiB here), so with --sign those are refused (bad signature); a put of
-#     more than one WRITE (single requests) passes the check;
+#     KiB here), so with --sign those are refused (bad signature); so is
+#     an atomic put (its stat and rename are compounds); a put --inplace
+#     of more than one WRITE (single requests) passes the check;
+#   - FileDispositionInformation with DeletePending = 0 is ignored (the
+#     handle is deleted at close anyway): smbiov marks an upload's
+#     temporary file delete-on-close only on SMB 3, which impacket never
+#     speaks, so its uploads still land (tested by every put here);
 #   - FileAllInformation carries the file name as ASCII with FileNameLength
 #     in characters (MS-FSCC wants UTF-16 bytes) and "." for the share root;
 #     stat decodes only the fixed part, so this is tested to work;
@@ -280,8 +285,10 @@ ok "rmdir m1"
 
 # ---- signing ----------------------------------------------------------------------------
 # Single requests: smbiov signs, impacket's signatures verify.
-run --sign --stats put "$tmp/local/s65537" "$base/dd/sg"
-ok "--sign put"
+# (--inplace: an atomic put adds path compounds — a stat, the rename —
+# which impacket signs wrongly; those are refused below)
+run --sign --stats put --inplace "$tmp/local/s65537" "$base/dd/sg"
+ok "--sign put --inplace"
 grep -Eq '^  signing +HMAC-SHA256$' "$tmp/err" || fail "--sign: not HMAC-SHA256: $(cat "$tmp/err")"
 same "--sign put" "$tmp/local/s65537" "$root/dd/sg"
 # Compounds: impacket's bad signatures must be refused, never accepted.
@@ -292,6 +299,10 @@ run --sign stat "$base/dd/sg"
 [[ $rc -ne 0 ]] || fail "--sign stat: impacket's compound responses carry bad signatures, but smbiov accepted them"
 want "--sign stat with badly signed replies" 9
 echo "ok: --sign stat refused impacket's badly signed compound (exit $rc): $(cat "$tmp/err")"
+run --sign put "$tmp/local/s65537" "$base/dd/sg2"
+[[ $rc -ne 0 ]] || fail "--sign put (atomic): impacket's compound responses carry bad signatures, but smbiov accepted them"
+want "--sign put (the stat and rename compounds) with badly signed replies" 9
+[[ ! -e $root/dd/sg2 ]] || fail "--sign put refused, but $root/dd/sg2 appeared"
 run --sign put "$tmp/local/s1" "$base/dd/sg1"
 [[ $rc -ne 0 ]] || fail "--sign put of 1 byte: impacket's compound responses carry bad signatures, but smbiov accepted them"
 want "--sign put of 1 byte (CREATE + WRITE + CLOSE compound) with badly signed replies" 9

@@ -202,6 +202,47 @@ static void test_direct(void)
 	T_EXPECT_EQ(count_entries(), 0);
 }
 
+/*
+ * put's check of its source: unchanged, appended to, rewritten in place
+ * with the same size (only the modification time tells), fewer bytes
+ * read than its size, and a pipe (never "changed").
+ */
+static void test_source_changed(void)
+{
+	struct stat before;
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {1234567, 0}};
+	char p[64];
+	int fd, pp[2];
+
+	snprintf(p, sizeof(p), "%s/src", dir);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	T_ASSERT(fd >= 0);
+	T_ASSERT(write(fd, "0123456789", 10) == 10);
+	T_ASSERT(fstat(fd, &before) == 0);
+	T_EXPECT(!local_source_changed(fd, &before, 10));
+	T_EXPECT(local_source_changed(fd, &before, 9));
+	/* same size, new contents: the modification time says so */
+	T_ASSERT(futimens(fd, ts) == 0);
+	T_EXPECT(local_source_changed(fd, &before, 10));
+	T_ASSERT(fstat(fd, &before) == 0);
+	T_ASSERT(write(fd, "x", 1) == 1);
+	T_EXPECT(local_source_changed(fd, &before, 10));
+	close(fd);
+	unlink(p);
+	/* a size of 0 says nothing (/proc): only size and time compared */
+	fd = open("/proc/self/status", O_RDONLY);
+	T_ASSERT(fd >= 0);
+	T_ASSERT(fstat(fd, &before) == 0);
+	T_EXPECT_EQ(before.st_size, 0);
+	T_EXPECT(!local_source_changed(fd, &before, 1234));
+	close(fd);
+	T_ASSERT(pipe(pp) == 0);
+	T_ASSERT(fstat(pp[0], &before) == 0);
+	T_EXPECT(!local_source_changed(pp[0], &before, 12345));
+	close(pp[0]);
+	close(pp[1]);
+}
+
 int main(void)
 {
 	T_ASSERT(mkdtemp(dir));
@@ -210,6 +251,7 @@ int main(void)
 	T_RUN(test_abort);
 	T_RUN(test_replace_existing);
 	T_RUN(test_direct);
+	T_RUN(test_source_changed);
 	rmdir(dir);
 	return t_done();
 }

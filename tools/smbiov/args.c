@@ -26,6 +26,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_STREAMS,
 	OPT_HELP,
+	OPT_INPLACE,
 	OPT_FSYNC,
 	OPT_PASSWORD,
 };
@@ -49,6 +50,7 @@ static const struct option cli_long_opts[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"streams", required_argument, NULL, OPT_STREAMS},
 	{"fsync", no_argument, NULL, OPT_FSYNC},
+	{"inplace", no_argument, NULL, OPT_INPLACE},
 	/* recognised only to refuse it with a clear message */
 	{"password", optional_argument, NULL, OPT_PASSWORD},
 	{"pass", optional_argument, NULL, OPT_PASSWORD},
@@ -178,6 +180,10 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 			break;
 		case OPT_HELP:
 			o->help = true;
+			break;
+		case OPT_INPLACE:
+			ret = set_flag(allowed, CLI_F_INPLACE, &o->inplace, cmd,
+				       "--inplace");
 			break;
 		case 'V':
 			if (!global)

@@ -20,6 +20,7 @@
 #define CLI_F_LONG	(1u << 1) /* -l */
 #define CLI_F_FORCE	(1u << 2) /* -f */
 #define CLI_F_PARENTS	(1u << 3) /* -p */
+#define CLI_F_INPLACE	(1u << 5) /* --inplace */
 #define CLI_F_HUMAN	(1u << 4) /* -h, -H: human sizes (-h is help elsewhere) */
 
 /* Transfer chunk: one library call moves this much (split by the engine). */
@@ -50,6 +51,7 @@ struct cli_opts {
 	bool fsync;   /* --fsync: downloads durable before their rename */
 	int progress; /* -1 auto (stderr is a TTY), 0 off, 1 on */
 	bool recursive, long_list, force, parents, human;
+	bool inplace; /* put: write the destination itself, not a temporary */
 	bool help, version;
 };
 

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,45 +98,208 @@ static int put_small(const struct cli_opts *o, struct cli_conn *cc, int fd,
 }
 
 /*
- * Put @fd's contents at @rpath (@size: a regular file's size, 0 when not
- * known). With @is_dir non-NULL an existing
- * directory at @rpath is not an error here: *@is_dir is set and nothing
- * is printed (the caller puts the file inside it instead).
+ * "DIR/.smbiov-XXXXXXXXXXXXXXXX.part" beside @rpath (malloc'd): short and
+ * fixed, so any destination name has room. NULL when out of memory.
  */
-static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
-		  const char *lname, bool regular, uint64_t size,
-		  const char *rpath, bool *is_dir)
+static char *put_tmp_name(const char *rpath)
 {
+	const char *slash = strrchr(rpath, '/');
+	int dirlen = slash ? (int)(slash - rpath) + 1 : 0;
+	uint64_t r = 0;
+	char *out;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+		r = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull ^
+		    (uint64_t)(uintptr_t)&r;
+	if (fd >= 0)
+		close(fd);
+	if (asprintf(&out, "%.*s.smbiov-%016llx.part", dirlen, rpath,
+		     (unsigned long long)r) < 0)
+		return NULL;
+	return out;
+}
+
+/* An upload's temporary file on the server, while it is written. */
+struct put_tmp {
+	struct smbiov_client *c;
 	struct smbiov_file *f;
+	char *path;
+	int marked; /* delete-on-close: 1 set, < 0 the server refused */
+};
+
+/*
+ * xfer_end.opened: every connection has the file open, mark it now. Only
+ * on SMB 3: a server that speaks no more than 2.0.2 may take the mark as
+ * a close-time flag that cannot be taken back (impacket's smbserver
+ * ignores DeletePending = 0 and deletes at close), which would delete the
+ * finished upload. There the rename still makes the upload atomic; only a
+ * killed client's temporary file stays.
+ */
+static void put_tmp_mark(void *arg)
+{
+	struct put_tmp *t = arg;
+	struct smbiov_conn_info ci;
+
+	smbiov_get_info(t->c, &ci);
+	if (ci.dialect < SMBIOV_DIALECT_300)
+		return;
+	t->marked = smbiov_set_delete_on_close(t->f, true) ? -1 : 1;
+}
+
+/*
+ * The upload went wrong: the temporary file goes (delete-on-close does it
+ * at the close; the unlink covers a file the server would not mark).
+ */
+static void put_tmp_drop(struct cli_conn *cc, struct put_tmp *t)
+{
+	if (t->f)
+		smbiov_close(t->f);
+	t->f = NULL;
+	if (t->marked != 1)
+		smbiov_unlink(cc->c, t->path);
+}
+
+/*
+ * Move @fd's contents into the open remote file @f (named @rpath for
+ * further connections); @size as put_fd. Returns 0 or an exit code after
+ * one line; *@sent: the bytes sent.
+ */
+static int put_data(const struct cli_opts *o, struct cli_conn *cc, int fd,
+		    const char *lname, uint64_t size, struct smbiov_file *f,
+		    const char *rpath, const char *target, struct put_tmp *t,
+		    uint64_t *sent)
+{
 	struct xfer_end src, dst;
 	struct progress p;
-	char target[1200];
-	int ret, code = 0;
+	int code;
 
-	if (regular && put_small(o, cc, fd, lname, size, rpath, is_dir, &code))
-		return code;
-	cli_target(cc, rpath, target, sizeof(target));
-	/* A directory cannot be opened as a file: -EISDIR, nothing touched. */
-	ret = smbiov_open(cc->c, rpath, O_WRONLY | O_CREAT | O_TRUNC, &f);
-	if (ret == -EISDIR && is_dir) {
-		*is_dir = true;
-		return 0;
-	}
-	if (ret)
-		return cli_report_ret(target, ret);
 	src = (struct xfer_end){.fd = fd, .target = lname};
 	dst = (struct xfer_end){.f = f,
 				.c = cc->c,
 				.target = target,
 				.cc = cc,
 				.rpath = rpath,
-				.size = size};
+				.size = size,
+				.opened = t ? put_tmp_mark : NULL,
+				.opened_arg = t};
 	progress_begin(&p, o->progress, -1, cli_basename(rpath), size);
 	code = xfer_copy(&src, &dst, &p);
 	progress_end(&p);
-	ret = smbiov_close(f);
-	if (ret && !code)
-		code = cli_report_ret(target, ret);
+	*sent = p.done;
+	return code;
+}
+
+/*
+ * The upload is in the temporary file: check it (the source did not
+ * change, the server holds exactly the bytes sent), unmark it, close it
+ * and rename it over @rpath. Returns 0 or an exit code after one line.
+ */
+static int put_tmp_commit(struct cli_conn *cc, int fd, const char *lname,
+			  const struct stat *before, uint64_t sent,
+			  struct put_tmp *t, const char *rpath,
+			  const char *target)
+{
+	struct smbiov_stat rst;
+	int ret;
+
+	if (local_source_changed(fd, before, sent)) {
+		fprintf(stderr,
+			"smbiov: %s: the file changed during the transfer "
+			"(%s left as it was)\n",
+			lname, target);
+		return CLI_EXIT_CHANGED;
+	}
+	ret = smbiov_fstat(t->f, &rst);
+	if (!ret && rst.size != sent)
+		ret = -EIO;
+	if (!ret && t->marked == 1)
+		ret = smbiov_set_delete_on_close(t->f, false);
+	if (ret)
+		return cli_report_ret(target, ret);
+	t->marked = 0;
+	ret = smbiov_close(t->f);
+	t->f = NULL;
+	if (!ret)
+		ret = smbiov_rename(cc->c, t->path, rpath, true);
+	if (ret)
+		return cli_report_ret(target, ret);
+	return 0;
+}
+
+/*
+ * Put @fd's contents at @rpath (@size: a regular file's size, 0 when not
+ * known). With @is_dir non-NULL an existing directory at @rpath is not an
+ * error here: *@is_dir is set and nothing is printed (the caller puts the
+ * file inside it instead).
+ *
+ * Atomic by default: the data goes to a temporary file beside @rpath,
+ * marked delete-on-close once every connection of the transfer has it
+ * open (a killed client or a dropped connection leaves nothing behind),
+ * and is renamed over @rpath only when the source did not change and the
+ * server holds exactly the bytes sent: the remote file is the old one or
+ * the whole new one. A small file (put_small) is one compound message,
+ * which the server takes whole or not at all. --inplace writes @rpath
+ * itself as the data arrives.
+ */
+static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
+		  const char *lname, bool regular, uint64_t size,
+		  const char *rpath, bool *is_dir)
+{
+	struct put_tmp t = {.c = cc->c};
+	struct smbiov_stat rst;
+	struct stat before;
+	char target[1200];
+	uint64_t sent;
+	int ret, code = 0;
+
+	if (regular && put_small(o, cc, fd, lname, size, rpath, is_dir, &code))
+		return code;
+	if (fstat(fd, &before))
+		memset(&before, 0, sizeof(before));
+	cli_target(cc, rpath, target, sizeof(target));
+	if (o->inplace) {
+		/* A directory cannot be opened as a file: -EISDIR. */
+		ret = smbiov_open(cc->c, rpath, O_WRONLY | O_CREAT | O_TRUNC,
+				  &t.f);
+	} else {
+		ret = smbiov_stat(cc->c, rpath, &rst);
+		if (!ret && rst.is_dir)
+			ret = -EISDIR;
+		else if (ret == -ENOENT)
+			ret = 0;
+		if (!ret) {
+			t.path = put_tmp_name(rpath);
+			ret = t.path ? smbiov_open(cc->c, t.path,
+						   O_WRONLY | O_CREAT | O_EXCL |
+							   SMBIOV_O_DELETE,
+						   &t.f)
+				     : -ENOMEM;
+		}
+	}
+	if (ret == -EISDIR && is_dir) {
+		*is_dir = true;
+		free(t.path);
+		return 0;
+	}
+	if (ret) {
+		free(t.path);
+		return cli_report_ret(target, ret);
+	}
+	code = put_data(o, cc, fd, lname, size, t.f, t.path ? t.path : rpath,
+			target, t.path ? &t : NULL, &sent);
+	if (o->inplace) {
+		ret = smbiov_close(t.f);
+		if (ret && !code)
+			code = cli_report_ret(target, ret);
+		return code;
+	}
+	if (!code)
+		code = put_tmp_commit(cc, fd, lname, &before, sent, &t, rpath,
+				      target);
+	if (code)
+		put_tmp_drop(cc, &t);
+	free(t.path);
 	return code;
 }
 

@@ -154,7 +154,7 @@ const struct cli_exit_doc cli_exit_docs[] = {
 	{CLI_EXIT_INTR, "interrupted by a signal"},
 	{CLI_EXIT_EXISTS, "destination exists or directory not empty"},
 	{CLI_EXIT_NOSPC, "no space or quota left on the share"},
-	{CLI_EXIT_CHANGED, "the remote file changed during the transfer"},
+	{CLI_EXIT_CHANGED, "the file changed during the transfer"},
 };
 const size_t cli_exit_docs_n = sizeof(cli_exit_docs) / sizeof(cli_exit_docs[0]);
 

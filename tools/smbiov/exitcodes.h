@@ -26,7 +26,7 @@ enum cli_exit {
 	CLI_EXIT_INTR = 10,    /* interrupted (SIGINT, SIGTERM, SIGHUP) */
 	CLI_EXIT_EXISTS = 11,  /* destination exists / directory not empty */
 	CLI_EXIT_NOSPC = 12,   /* no space or quota left on the share */
-	CLI_EXIT_CHANGED = 13, /* the remote file changed during the transfer */
+	CLI_EXIT_CHANGED = 13, /* a file changed during the transfer */
 };
 
 /* What a failure means for the user. */

@@ -192,6 +192,20 @@ int local_out_commit(struct local_out *lo)
 	return 0;
 }
 
+bool local_source_changed(int fd, const struct stat *before, uint64_t sent)
+{
+	struct stat now;
+
+	if (!S_ISREG(before->st_mode))
+		return false;
+	if (fstat(fd, &now))
+		return true;
+	return now.st_size != before->st_size ||
+	       now.st_mtim.tv_sec != before->st_mtim.tv_sec ||
+	       now.st_mtim.tv_nsec != before->st_mtim.tv_nsec ||
+	       (before->st_size && sent != (uint64_t)before->st_size);
+}
+
 ssize_t local_read_full(int fd, void *buf, size_t n, const off_t *off)
 {
 	char *p = buf;

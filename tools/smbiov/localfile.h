@@ -15,6 +15,7 @@
 #define SMBIOV_CLI_LOCALFILE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct local_out {
@@ -64,6 +65,16 @@ void local_out_signal_cleanup(void);
  * local_write_full: 0 or -errno (-EIO when nothing could be written).
  */
 ssize_t local_read_full(int fd, void *buf, size_t n, const off_t *off);
+
+struct stat;
+/*
+ * local_source_changed - did regular file @fd change while @sent of its
+ * bytes were read? Its size or modification time differs from @before
+ * (fstat before the first read), or @sent is not that size (unless the
+ * size said 0: a /proc file reads longer than its size). Anything but a
+ * regular file: false (a pipe has no size to compare).
+ */
+bool local_source_changed(int fd, const struct stat *before, uint64_t sent);
 int local_write_full(int fd, const void *buf, size_t n, const off_t *off);
 
 #endif

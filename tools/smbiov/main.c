@@ -45,11 +45,16 @@ static const struct cli_cmd cli_cmds[] = {
 	 "written directly.\n"
 	 "  -r, --recursive       copy a directory tree\n",
 	 false},
-	{"put", cmd_put, CLI_F_RECURSIVE, 2, 2, "[-r] LOCAL URL",
+	{"put", cmd_put, CLI_F_RECURSIVE | CLI_F_INPLACE, 2, 2,
+	 "[-r] [--inplace] LOCAL URL",
 	 "Upload a file (or with -r a directory tree); LOCAL '-' is stdin. "
 	 "When URL is a\nshare root or an existing directory, the upload "
 	 "keeps its local name inside it.\n"
-	 "  -r, --recursive       copy a directory tree\n",
+	 "A file over 1 MiB is written under a temporary name, deleted if "
+	 "the client\nor its connection dies, and renamed over URL once "
+	 "complete and checked.\n"
+	 "  -r, --recursive       copy a directory tree\n"
+	 "  --inplace             write URL itself as the data arrives\n",
 	 false},
 	{"cp", cmd_cp, 0, 2, 2, "URL URL",
 	 "Copy a remote file to another remote place (possibly another "

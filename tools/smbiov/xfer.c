@@ -308,6 +308,8 @@ int xfer_copy(const struct xfer_end *src, const struct xfer_end *dst,
 
 	if (xfer_init(&x))
 		return cli_report_ret(NULL, -ENOMEM);
+	if (dst->f && dst->opened)
+		dst->opened(dst->opened_arg); /* one connection: now */
 	if (src->f && !dst->f)
 		code = xfer_get(&x, src, dst, p);
 	else

@@ -39,6 +39,14 @@ struct xfer_end {
 	const struct cli_conn *cc;
 	const char *rpath;
 	uint64_t size;
+	/*
+	 * Remote destination, optional: called once every connection of the
+	 * transfer has opened the file (or given up), before the last byte
+	 * is written: a put marks its temporary file delete-on-close there,
+	 * which would keep further connections from opening it.
+	 */
+	void (*opened)(void *arg);
+	void *opened_arg;
 };
 
 /*

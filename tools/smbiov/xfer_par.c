@@ -121,7 +121,8 @@ struct par {
 	bool fsync_behind; /* a get with --fsync into a file */
 	size_t buf_size;   /* a worker's buffer and chunk when not splicing */
 	int nstreams;
-	int hands; /* workers planned over all streams */
+	int unsettled; /* further streams not yet open or failed (lock) */
+	int hands;     /* workers planned over all streams */
 	struct progress *p;
 
 	pthread_mutex_t lock;
@@ -498,6 +499,21 @@ static bool par_done(struct par *x)
 	return stop;
 }
 
+/*
+ * A further stream has opened the file or given up: the last one to do
+ * so tells the remote end (xfer_end.opened).
+ */
+static void stream_settled(struct par *x)
+{
+	bool last;
+
+	pthread_mutex_lock(&x->lock);
+	last = --x->unsettled == 0;
+	pthread_mutex_unlock(&x->lock);
+	if (last && x->remote->opened)
+		x->remote->opened(x->remote->opened_arg);
+}
+
 /* A further stream: connect, open, work, close, disconnect. */
 static void *stream_main(void *arg)
 {
@@ -508,11 +524,13 @@ static void *stream_main(void *arg)
 	ret = cli_connect_stream(x->remote->cc, s->idx, &s->cc);
 	if (ret) {
 		s->err = ret;
+		stream_settled(x);
 		return NULL;
 	}
 	s->c = s->cc.c;
 	ret = smbiov_open(s->c, x->remote->rpath,
 			  x->write ? O_WRONLY : O_RDONLY, &s->f);
+	stream_settled(x);
 	if (ret) {
 		s->err = ret;
 		cli_disconnect(&s->cc);
@@ -668,12 +686,19 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 	}
 	x->s[0].c = remote->c;
 	x->s[0].f = remote->f;
+	/* held at one until every thread is started, so none settles last */
+	x->unsettled = x->nstreams;
 	for (i = 1; i < x->nstreams; i++) {
 		x->s[i].started = pthread_create(&x->s[i].th, NULL, stream_main,
 						 &x->s[i]) == 0;
-		if (!x->s[i].started)
+		if (!x->s[i].started) {
 			x->s[i].err = -EAGAIN;
+			pthread_mutex_lock(&x->lock);
+			x->unsettled--;
+			pthread_mutex_unlock(&x->lock);
+		}
 	}
+	stream_settled(x);
 	stream_work(&x->s[0]);
 	/*
 	 * A stream still connecting is waited for: it has the file's name
