@@ -183,7 +183,8 @@ static int put_data(const struct cli_opts *o, struct cli_conn *cc, int fd,
 				.size = size,
 				.opened = t ? put_tmp_mark : NULL,
 				.opened_arg = t};
-	progress_begin(&p, o->progress, -1, cli_basename(rpath), size);
+	/* the destination's name, not the temporary one's */
+	progress_begin(&p, o->progress, -1, cli_basename(target), size);
 	code = xfer_copy(&src, &dst, &p);
 	progress_end(&p);
 	*sent = p.done;
