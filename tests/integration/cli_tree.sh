@@ -94,6 +94,21 @@ diff -r "$tmp/up" "$tmp/check" >/dev/null || integ_fail "put -r: smbclient sees 
 [[ -d $SMB_ROOT/$S/$d/up/empty ]] || integ_fail "put -r: empty directory missing"
 echo "ok: put -r"
 
+# put -r does not follow symbolic links (to a file outside the tree or to a
+# directory): each is skipped with one warning line, the rest goes up
+mkdir -p "$tmp/lk/sub"
+echo inside >"$tmp/lk/sub/f"
+ln -s /etc/passwd "$tmp/lk/passwd"
+ln -s sub "$tmp/lk/dirlink"
+smbiov put -r "$tmp/lk" "$(url "$P" "$S" "$d/lk")"
+expect_ok "put -r with symbolic links"
+[[ -f $SMB_ROOT/$S/$d/lk/sub/f ]] || integ_fail "put -r with links: the regular file is missing"
+[[ ! -e $SMB_ROOT/$S/$d/lk/passwd && ! -e $SMB_ROOT/$S/$d/lk/dirlink ]] ||
+	integ_fail "put -r followed a symbolic link: $(ls -la "$SMB_ROOT/$S/$d/lk")"
+(($(grep -c 'skipped (a symbolic link' "$tmp/err") == 2)) ||
+	integ_fail "put -r with links: want two 'skipped' lines: $(cat "$tmp/err")"
+echo "ok: put -r skips symbolic links"
+
 # mkdir -p, rmdir, rm, rm -r
 smbiov mkdir -p "$(url "$P" "$S" "$d/m1/m2/m3")"
 expect_ok "mkdir -p"

@@ -411,10 +411,18 @@ static int put_tree(const struct cli_opts *o, struct cli_conn *cc,
 			code = cli_report_local(lp, "cannot read", errno);
 		else if (S_ISDIR(st.st_mode))
 			code = put_tree(o, cc, lp, rp);
-		else if (S_ISREG(st.st_mode) ||
-			 (S_ISLNK(st.st_mode) && !stat(lp, &st) &&
-			  S_ISREG(st.st_mode)))
+		else if (S_ISREG(st.st_mode))
 			code = put_file(o, cc, lp, rp, NULL);
+		/*
+		 * rsync's rule: a link inside a tree is not followed (it
+		 * may point anywhere, /etc/passwd included), whatever it
+		 * names; one line says so.
+		 */
+		else if (S_ISLNK(st.st_mode))
+			fprintf(stderr,
+				"smbiov: warning: %s: skipped (a symbolic "
+				"link: put -r does not follow links)\n",
+				lp);
 		else
 			fprintf(stderr,
 				"smbiov: warning: %s: skipped (not a regular "
