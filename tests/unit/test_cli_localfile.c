@@ -243,6 +243,42 @@ static void test_source_changed(void)
 	close(pp[1]);
 }
 
+/*
+ * A destination that is a symbolic link is written through (as cp): the
+ * link stays, the file it names gets the bytes; a dangling link is
+ * refused, not replaced.
+ */
+static void test_symlink_written_through(void)
+{
+	struct local_out lo;
+	char target[64], link[64], buf[8] = {0};
+	struct stat st;
+	int fd;
+
+	snprintf(target, sizeof(target), "%s/target", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	T_ASSERT(fd >= 0 && write(fd, "old", 3) == 3);
+	close(fd);
+	T_ASSERT(symlink("target", link) == 0);
+	T_ASSERT(local_out_open(link, &lo) == 0);
+	T_ASSERT(write(lo.fd, "new!", 4) == 4);
+	T_EXPECT_EQ(local_out_commit(&lo), 0);
+	T_EXPECT(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	fd = open(target, O_RDONLY);
+	T_ASSERT(fd >= 0);
+	T_EXPECT_EQ(read(fd, buf, sizeof(buf)), 4);
+	T_EXPECT(!memcmp(buf, "new!", 4));
+	T_EXPECT(fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0640);
+	close(fd);
+	unlink(target);
+	/* dangling now */
+	T_EXPECT_EQ(local_out_open(link, &lo), -ENOENT);
+	T_EXPECT(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	unlink(link);
+	T_EXPECT_EQ(count_entries(), 0);
+}
+
 int main(void)
 {
 	T_ASSERT(mkdtemp(dir));
@@ -252,6 +288,7 @@ int main(void)
 	T_RUN(test_replace_existing);
 	T_RUN(test_direct);
 	T_RUN(test_source_changed);
+	T_RUN(test_symlink_written_through);
 	rmdir(dir);
 	return t_done();
 }

@@ -77,7 +77,20 @@ int local_out_open(const char *dest, struct local_out *lo)
 		lo->direct = true;
 		return 0;
 	}
-	lo->path = strdup(dest);
+	/*
+	 * A symbolic link is written through, as cp does: the temporary file
+	 * goes beside the file it names and replaces that one; a link that
+	 * names nothing is refused (cp: "not writing through dangling
+	 * symlink") rather than replaced by a file.
+	 */
+	if (!lstat(dest, &st) && S_ISLNK(st.st_mode)) {
+		if (stat(dest, &st))
+			return -errno;
+		lo->path = S_ISREG(st.st_mode) ? realpath(dest, NULL)
+					       : strdup(dest);
+	} else {
+		lo->path = strdup(dest);
+	}
 	if (!lo->path)
 		return -ENOMEM;
 	if (!stat(dest, &st)) {
@@ -104,7 +117,7 @@ int local_out_open(const char *dest, struct local_out *lo)
 	} else {
 		lo->mode = 0666 & ~current_umask();
 	}
-	ret = local_tmp_template(dest, &lo->tmp);
+	ret = local_tmp_template(lo->path, &lo->tmp);
 	if (ret)
 		goto fail;
 	lo->fd = mkostemp(lo->tmp, O_CLOEXEC);
