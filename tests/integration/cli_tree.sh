@@ -177,3 +177,25 @@ smbiov rm -r "$(url "$P" "$S" "$d")"
 expect_ok "rm -r of the test tree"
 [[ ! -e $SMB_ROOT/$S/$d ]] || integ_fail "rm -r left $SMB_ROOT/$S/$d"
 echo "ok: cleanup"
+
+# A tree goes on past an entry the server refuses ('?' and '<' are not
+# valid in SMB names): each refused entry is one line with the server's
+# reason, the rest arrives, a summary ends it, the exit code is the
+# failure's; --fail-fast stops at the first.
+rm -rf "$tmp/tr"
+mkdir -p "$tmp/tr/sub"
+echo a >"$tmp/tr/a"
+echo b >"$tmp/tr/bad?name"
+echo c >"$tmp/tr/sub/c"
+echo d >"$tmp/tr/sub/x<y"
+smbiov put -r "$tmp/tr" "$(url "$P" "$S" "$run_id.tr")"
+[[ $rc -eq 6 ]] || integ_fail "put -r with refused names: exit $rc, want 6: $(cat "$tmp/err")"
+(($(grep -c 'refuses this name' "$tmp/err") == 2)) || integ_fail "put -r: want two 'refuses this name' lines: $(cat "$tmp/err")"
+grep -q '^smbiov: put -r: 2 done, 2 failed$' "$tmp/err" || integ_fail "put -r: no summary: $(cat "$tmp/err")"
+[[ -f $SMB_ROOT/$S/$run_id.tr/a && -f $SMB_ROOT/$S/$run_id.tr/sub/c ]] || integ_fail "put -r did not go on past the refused names"
+smbiov put -r --fail-fast "$tmp/tr" "$(url "$P" "$S" "$run_id.tr2")"
+[[ $rc -eq 6 ]] || integ_fail "put -r --fail-fast: exit $rc, want 6"
+(($(grep -c 'refuses this name' "$tmp/err") == 1)) || integ_fail "put -r --fail-fast: want one failure line: $(cat "$tmp/err")"
+[[ ! -e $SMB_ROOT/$S/$run_id.tr2/sub ]] || integ_fail "put -r --fail-fast went on after the first failure"
+echo "ok: put -r goes on past refused names; --fail-fast stops"
+rm -rf "$SMB_ROOT/$S/$run_id.tr" "$SMB_ROOT/$S/$run_id.tr2"

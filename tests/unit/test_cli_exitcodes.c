@@ -48,6 +48,8 @@ static const struct exit_case cases[] = {
 	/* missing paths */
 	{SMBIOV_PHASE_IO, STATUS_OBJECT_NAME_NOT_FOUND, -ENOENT, CLI_EXIT_PATH},
 	{SMBIOV_PHASE_IO, STATUS_OBJECT_PATH_NOT_FOUND, -ENOENT, CLI_EXIT_PATH},
+	/* a name the server refuses: a path class, its own message */
+	{SMBIOV_PHASE_IO, STATUS_OBJECT_NAME_INVALID, -ENOENT, CLI_EXIT_PATH},
 	{SMBIOV_PHASE_IO, 0, -ENOTDIR, CLI_EXIT_PATH},
 	{SMBIOV_PHASE_NONE, 0, -ENOENT, CLI_EXIT_PATH},
 	/* permission denied, read-only share */

@@ -27,6 +27,7 @@ enum {
 	OPT_STREAMS,
 	OPT_HELP,
 	OPT_INPLACE,
+	OPT_FAIL_FAST,
 	OPT_FSYNC,
 	OPT_PASSWORD,
 };
@@ -51,6 +52,7 @@ static const struct option cli_long_opts[] = {
 	{"streams", required_argument, NULL, OPT_STREAMS},
 	{"fsync", no_argument, NULL, OPT_FSYNC},
 	{"inplace", no_argument, NULL, OPT_INPLACE},
+	{"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
 	/* recognised only to refuse it with a clear message */
 	{"password", optional_argument, NULL, OPT_PASSWORD},
 	{"pass", optional_argument, NULL, OPT_PASSWORD},
@@ -180,6 +182,10 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 			break;
 		case OPT_HELP:
 			o->help = true;
+			break;
+		case OPT_FAIL_FAST:
+			ret = set_flag(allowed, CLI_F_FAILFAST, &o->fail_fast,
+				       cmd, "--fail-fast");
 			break;
 		case OPT_INPLACE:
 			ret = set_flag(allowed, CLI_F_INPLACE, &o->inplace, cmd,

@@ -21,6 +21,7 @@
 #define CLI_F_FORCE	(1u << 2) /* -f */
 #define CLI_F_PARENTS	(1u << 3) /* -p */
 #define CLI_F_INPLACE	(1u << 5) /* --inplace */
+#define CLI_F_FAILFAST	(1u << 6) /* --fail-fast */
 #define CLI_F_HUMAN	(1u << 4) /* -h, -H: human sizes (-h is help elsewhere) */
 
 /* Transfer chunk: one library call moves this much (split by the engine). */
@@ -51,7 +52,8 @@ struct cli_opts {
 	bool fsync;   /* --fsync: downloads durable before their rename */
 	int progress; /* -1 auto (stderr is a TTY), 0 off, 1 on */
 	bool recursive, long_list, force, parents, human;
-	bool inplace; /* put: write the destination itself, not a temporary */
+	bool inplace;	/* put: write the destination itself, not a temporary */
+	bool fail_fast; /* get -r, put -r: stop at the first failing entry */
 	bool help, version;
 };
 
@@ -64,6 +66,25 @@ struct cli_cmd {
 	const char *help;	/* what it does, options it takes */
 	bool stdin_urls;	/* an argument "-" reads URLs from stdin */
 };
+
+/*
+ * A tree transfer (get -r, put -r) goes on after an entry fails: each
+ * failure has printed its own line; the walk stops only at a failure that
+ * would fail every entry after it (tree_fatal: the connection, the
+ * server's replies, a signal, no space), or with --fail-fast. At the end
+ * one summary line when there was more than the one failure to report,
+ * and the exit code of the first failure.
+ */
+struct cli_tree {
+	uint64_t ok, failed;
+	int code; /* the first failure's exit code, or 0 */
+};
+
+/* tree.c */
+/* Account one entry's result @code; true when the walk must stop. */
+bool cli_tree_note(struct cli_tree *t, const struct cli_opts *o, int code);
+/* The summary line (if any is due) and the tree's exit code. */
+int cli_tree_end(const struct cli_tree *t, const char *what);
 
 /* args.c */
 void cli_opts_init(struct cli_opts *o);

@@ -187,21 +187,28 @@ static int local_mkdir(const char *dir)
 	return cli_report_local(dir, "cannot create directory", errno);
 }
 
-static int get_tree(const struct cli_opts *o, struct cli_conn *cc,
-		    const char *rdir, const char *ldir)
+/*
+ * Copy the remote tree @rdir into @ldir, entry by entry, accounting each
+ * in @t (cli_tree_note); true when the walk must stop.
+ */
+static bool get_tree(const struct cli_opts *o, struct cli_conn *cc,
+		     const char *rdir, const char *ldir, struct cli_tree *t)
 {
 	struct cli_list l;
 	char target[1200];
+	bool stop = false;
 	int ret, code;
 
 	code = local_mkdir(ldir);
 	if (code)
-		return code;
+		return cli_tree_note(t, o, code);
 	ret = cli_list_dir(cc->c, rdir, &l);
 	if (ret)
-		return cli_report_ret(
-			cli_target(cc, rdir, target, sizeof(target)), ret);
-	for (size_t i = 0; i < l.n && !code; i++) {
+		return cli_tree_note(t, o,
+				     cli_report_ret(cli_target(cc, rdir, target,
+							       sizeof(target)),
+						    ret));
+	for (size_t i = 0; i < l.n && !stop; i++) {
 		char *r, *lp;
 
 		if (!safe_name(l.e[i].name)) {
@@ -210,23 +217,28 @@ static int get_tree(const struct cli_opts *o, struct cli_conn *cc,
 				"\"%s\" in listing\n",
 				cli_target(cc, rdir, target, sizeof(target)),
 				l.e[i].name);
-			code = CLI_EXIT_PROTO;
+			stop = cli_tree_note(t, o, CLI_EXIT_PROTO);
 			break;
 		}
 		r = cli_join(rdir, l.e[i].name);
 		lp = cli_join(ldir, l.e[i].name);
-		if (!r || !lp)
-			code = cli_report_ret(NULL, -ENOMEM);
-		else if (l.e[i].st.is_dir)
-			code = get_tree(o, cc, r, lp);
-		else if (l.e[i].st.size > GET_FIRST ||
-			 (code = get_small(o, cc, r, lp, l.e[i].st.size)) < 0)
-			code = get_file(o, cc, r, lp, NULL);
+		if (!r || !lp) {
+			stop = cli_tree_note(t, o,
+					     cli_report_ret(NULL, -ENOMEM));
+		} else if (l.e[i].st.is_dir) {
+			stop = get_tree(o, cc, r, lp, t);
+		} else {
+			if (l.e[i].st.size > GET_FIRST ||
+			    (code = get_small(o, cc, r, lp, l.e[i].st.size)) <
+				    0)
+				code = get_file(o, cc, r, lp, NULL);
+			stop = cli_tree_note(t, o, code);
+		}
 		free(r);
 		free(lp);
 	}
 	cli_list_release(&l);
-	return code;
+	return stop;
 }
 
 /* LOCAL, or LOCAL/NAME when LOCAL is an existing directory. */
@@ -290,7 +302,10 @@ int cmd_get(const struct cli_opts *o, int argc, char **argv)
 			target);
 		code = CLI_EXIT_USAGE;
 	} else if (is_dir) {
-		code = get_tree(o, &cc, cc.url.path, dest);
+		struct cli_tree t = {0};
+
+		get_tree(o, &cc, cc.url.path, dest, &t);
+		code = cli_tree_end(&t, "get -r");
 	} else if (o->recursive) {
 		code = get_file(o, &cc, cc.url.path, dest, NULL);
 	}

@@ -385,34 +385,46 @@ nomem:
 	return -ENOMEM;
 }
 
-static int put_tree(const struct cli_opts *o, struct cli_conn *cc,
-		    const char *ldir, const char *rdir)
+/*
+ * Copy the local tree @ldir to @rdir, entry by entry, accounting each in
+ * @t (cli_tree_note); true when the walk must stop.
+ */
+static bool put_tree(const struct cli_opts *o, struct cli_conn *cc,
+		     const char *ldir, const char *rdir, struct cli_tree *t)
 {
 	char **names;
 	size_t n, i;
+	bool stop = false;
 	int ret, code;
 
 	code = remote_mkdir(cc, rdir);
 	if (code)
-		return code;
+		return cli_tree_note(t, o, code);
 	ret = local_names(ldir, &names, &n);
-	if (ret == -ENOMEM)
-		code = cli_report_ret(NULL, ret);
-	else if (ret)
-		code = cli_report_local(ldir, "cannot read directory", ret);
-	for (i = 0; i < n && !code; i++) {
+	if (ret)
+		return cli_tree_note(
+			t, o,
+			ret == -ENOMEM
+				? cli_report_ret(NULL, ret)
+				: cli_report_local(
+					  ldir, "cannot read directory", ret));
+	for (i = 0; i < n && !stop; i++) {
 		char *lp = cli_join(ldir, names[i]);
 		char *rp = cli_join(rdir, names[i]);
 		struct stat st;
 
 		if (!lp || !rp)
-			code = cli_report_ret(NULL, -ENOMEM);
+			stop = cli_tree_note(t, o,
+					     cli_report_ret(NULL, -ENOMEM));
 		else if (lstat(lp, &st))
-			code = cli_report_local(lp, "cannot read", errno);
+			stop = cli_tree_note(
+				t, o,
+				cli_report_local(lp, "cannot read", errno));
 		else if (S_ISDIR(st.st_mode))
-			code = put_tree(o, cc, lp, rp);
+			stop = put_tree(o, cc, lp, rp, t);
 		else if (S_ISREG(st.st_mode))
-			code = put_file(o, cc, lp, rp, NULL);
+			stop = cli_tree_note(t, o,
+					     put_file(o, cc, lp, rp, NULL));
 		/*
 		 * rsync's rule: a link inside a tree is not followed (it
 		 * may point anywhere, /etc/passwd included), whatever it
@@ -434,7 +446,16 @@ static int put_tree(const struct cli_opts *o, struct cli_conn *cc,
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	return code;
+	return stop;
+}
+
+static int put_tree_top(const struct cli_opts *o, struct cli_conn *cc,
+			const char *ldir, const char *rdir)
+{
+	struct cli_tree t = {0};
+
+	put_tree(o, cc, ldir, rdir, &t);
+	return cli_tree_end(&t, "put -r");
 }
 
 /* The local name without trailing '/'s ("dir/" -> "dir"); malloc'd. */
@@ -525,7 +546,7 @@ int cmd_put(const struct cli_opts *o, int argc, char **argv)
 	if (!rpath)
 		code = cli_report_ret(NULL, -ENOMEM);
 	else if (S_ISDIR(st.st_mode))
-		code = put_tree(o, &cc, lpath, rpath);
+		code = put_tree_top(o, &cc, lpath, rpath);
 	else
 		code = put_file(o, &cc, lpath, rpath, NULL);
 out:

@@ -87,6 +87,9 @@ static const struct cli_exit_row cli_exit_table[] = {
 	    "access to the share denied"),
 
 	/* files: any phase after connecting */
+	ROW(ANY_PHASE, STATUS_OBJECT_NAME_INVALID, 0, CLI_EXIT_PATH,
+	    "the server refuses this name (? * : < > | \" \\ or a reserved "
+	    "name)"),
 	ROW(ANY_PHASE, 0, -ENOENT, CLI_EXIT_PATH, "no such file or directory"),
 	ROW(ANY_PHASE, 0, -ENOTDIR, CLI_EXIT_PATH, "not a directory"),
 	ROW(ANY_PHASE, 0, -ENAMETOOLONG, CLI_EXIT_PATH, "name too long"),

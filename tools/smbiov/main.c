@@ -35,25 +35,32 @@ static const struct cli_cmd cli_cmds[] = {
 	 "order.\n" STDINHELP,
 	 true},
 	{"cat", cmd_cat, 0, 1, -1, "URL...", "Write files to stdout.\n", false},
-	{"get", cmd_get, CLI_F_RECURSIVE, 1, 2, "[-r] URL [LOCAL]",
+	{"get", cmd_get, CLI_F_RECURSIVE | CLI_F_FAILFAST, 1, 2,
+	 "[-r [--fail-fast]] URL [LOCAL]",
 	 "Download a file (or with -r a directory tree) to LOCAL: a file "
 	 "name, an existing\ndirectory (the remote name is kept), or '-' "
 	 "for stdout. Default: the remote\nname in the current directory. "
 	 "A regular file is written under a temporary\nname "
-	 "(.NAME.smbiov-XXXXXX), fsync'd and renamed when complete: a "
-	 "failed transfer\nleaves no partial file. Pipes and devices are "
-	 "written directly.\n"
-	 "  -r, --recursive       copy a directory tree\n",
+	 "(.NAME.smbiov-XXXXXX) and renamed when complete (--fsync: made "
+	 "durable\nfirst): a failed transfer leaves no partial file. Pipes "
+	 "and devices are\nwritten directly.\n"
+	 "  -r, --recursive       copy a directory tree; an entry that fails "
+	 "is reported\n"
+	 "                        and the rest goes on (a summary at the end)\n"
+	 "  --fail-fast           with -r: stop at the first failing entry\n",
 	 false},
-	{"put", cmd_put, CLI_F_RECURSIVE | CLI_F_INPLACE, 2, 2,
-	 "[-r] [--inplace] LOCAL URL",
+	{"put", cmd_put, CLI_F_RECURSIVE | CLI_F_INPLACE | CLI_F_FAILFAST, 2, 2,
+	 "[-r [--fail-fast]] [--inplace] LOCAL URL",
 	 "Upload a file (or with -r a directory tree); LOCAL '-' is stdin. "
 	 "When URL is a\nshare root or an existing directory, the upload "
 	 "keeps its local name inside it.\n"
 	 "A file over 1 MiB is written under a temporary name, deleted if "
 	 "the client\nor its connection dies, and renamed over URL once "
 	 "complete and checked.\n"
-	 "  -r, --recursive       copy a directory tree\n"
+	 "  -r, --recursive       copy a directory tree; an entry that fails "
+	 "is reported\n"
+	 "                        and the rest goes on (a summary at the end)\n"
+	 "  --fail-fast           with -r: stop at the first failing entry\n"
 	 "  --inplace             write URL itself as the data arrives\n",
 	 false},
 	{"cp", cmd_cp, 0, 2, 2, "URL URL",
