@@ -199,3 +199,21 @@ smbiov put -r --fail-fast "$tmp/tr" "$(url "$P" "$S" "$run_id.tr2")"
 [[ ! -e $SMB_ROOT/$S/$run_id.tr2/sub ]] || integ_fail "put -r --fail-fast went on after the first failure"
 echo "ok: put -r goes on past refused names; --fail-fast stops"
 rm -rf "$SMB_ROOT/$S/$run_id.tr" "$SMB_ROOT/$S/$run_id.tr2"
+
+# rm -r goes on past an entry it cannot remove (a file in a directory the
+# server's user may not write): the rest goes, that directory and its
+# parents stay, one line for the entry and a summary; exit 7.
+r=$SMB_ROOT/$S/$run_id.rm
+mkdir -p "$r/locked" "$r/free"
+echo f >"$r/locked/f"
+echo g >"$r/free/g"
+echo t >"$r/top"
+chown -R "$SMB_USER:" "$r"
+chmod 0555 "$r/locked"
+smbiov rm -r "$(url "$P" "$S" "$run_id.rm")"
+chmod 0755 "$r/locked"
+[[ $rc -eq 7 ]] || integ_fail "rm -r with a locked entry: exit $rc, want 7: $(cat "$tmp/err")"
+grep -q '^smbiov: rm -r: .* done, 1 failed$' "$tmp/err" || integ_fail "rm -r: no summary: $(cat "$tmp/err")"
+[[ -f $r/locked/f && ! -e $r/free && ! -e $r/top ]] || integ_fail "rm -r did not go on: $(find "$r")"
+rm -rf "$r"
+echo "ok: rm -r goes on past an entry it cannot remove"

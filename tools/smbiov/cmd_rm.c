@@ -5,44 +5,58 @@
 
 #include "cli.h"
 
-/* Depth first: children, then the directory itself. */
-static int rm_tree(struct cli_conn *cc, const char *path)
+/*
+ * Depth first: children, then the directory itself, accounting each
+ * removal in @t (cli_tree_note: a failing entry is reported and the rest
+ * goes on). A directory one of whose entries failed is left, silently:
+ * its failure was that entry's. True when the walk must stop.
+ */
+static bool rm_tree(const struct cli_opts *o, struct cli_conn *cc,
+		    const char *path, struct cli_tree *t)
 {
+	uint64_t failed = t->failed;
 	struct cli_list l;
 	char target[1200];
-	int ret, code = 0;
+	bool stop = false;
+	int ret;
 
 	ret = cli_list_dir(cc->c, path, &l);
 	if (ret)
-		return cli_report_ret(
-			cli_target(cc, path, target, sizeof(target)), ret);
-	for (size_t i = 0; i < l.n && !code; i++) {
+		return cli_tree_note(t, o,
+				     cli_report_ret(cli_target(cc, path, target,
+							       sizeof(target)),
+						    ret));
+	for (size_t i = 0; i < l.n && !stop; i++) {
 		char *child = cli_join(path, l.e[i].name);
 
 		if (!child) {
-			code = cli_report_ret(NULL, -ENOMEM);
+			stop = cli_tree_note(t, o,
+					     cli_report_ret(NULL, -ENOMEM));
 			break;
 		}
 		if (l.e[i].st.is_dir) {
-			code = rm_tree(cc, child);
+			stop = rm_tree(o, cc, child, t);
 		} else {
 			ret = smbiov_unlink(cc->c, child);
-			if (ret)
-				code = cli_report_ret(
-					cli_target(cc, child, target,
-						   sizeof(target)),
-					ret);
+			stop = cli_tree_note(
+				t, o,
+				ret ? cli_report_ret(cli_target(cc, child,
+								target,
+								sizeof(target)),
+						     ret)
+				    : 0);
 		}
 		free(child);
 	}
 	cli_list_release(&l);
-	if (code)
-		return code;
+	if (stop || t->failed != failed)
+		return stop;
 	ret = smbiov_rmdir(cc->c, path);
-	if (ret)
-		return cli_report_ret(
-			cli_target(cc, path, target, sizeof(target)), ret);
-	return 0;
+	return cli_tree_note(
+		t, o,
+		ret ? cli_report_ret(
+			      cli_target(cc, path, target, sizeof(target)), ret)
+		    : 0);
 }
 
 static int rm_one(const struct cli_opts *o, struct cli_conn *cc, void *arg)
@@ -60,8 +74,12 @@ static int rm_one(const struct cli_opts *o, struct cli_conn *cc, void *arg)
 		ret = smbiov_stat(cc->c, cc->url.path, &st);
 		if (ret)
 			return cli_report_ret(target, ret);
-		if (st.is_dir)
-			return rm_tree(cc, cc->url.path);
+		if (st.is_dir) {
+			struct cli_tree t = {0};
+
+			rm_tree(o, cc, cc->url.path, &t);
+			return cli_tree_end(&t, "rm -r");
+		}
 	}
 	ret = smbiov_unlink(cc->c, cc->url.path);
 	return ret ? cli_report_ret(target, ret) : 0;

@@ -67,9 +67,14 @@ static const struct cli_cmd cli_cmds[] = {
 	 "Copy a remote file to another remote place (possibly another "
 	 "server),\nthrough this machine.\n",
 	 false},
-	{"rm", cmd_rm, CLI_F_RECURSIVE, 1, -1, "[-r] URL...",
+	{"rm", cmd_rm, CLI_F_RECURSIVE | CLI_F_FAILFAST, 1, -1,
+	 "[-r [--fail-fast]] URL...",
 	 "Delete files; with -r also directories and everything in them.\n"
-	 "  -r, --recursive       delete directory trees\n" STDINHELP,
+	 "  -r, --recursive       delete directory trees; an entry that "
+	 "fails is reported\n"
+	 "                        and the rest goes on (a summary at the end)\n"
+	 "  --fail-fast           with -r: stop at the first failing "
+	 "entry\n" STDINHELP,
 	 true},
 	{"mkdir", cmd_mkdir, CLI_F_PARENTS, 1, -1, "[-p] URL...",
 	 "Create directories.\n"
