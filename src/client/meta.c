@@ -324,6 +324,22 @@ static int eof_req(struct smb_req *r, uint8_t *body, size_t cap,
 		      (size_t)n);
 }
 
+/*
+ * Send the SET_INFO @s on @f's handle, built by the caller (@built 0) or
+ * not (@built < 0: why, reported with @what), and release it.
+ */
+static int fid_set_info(struct smbiov_file *f, struct smb_req *s, int built,
+			const char *what)
+{
+	int ret;
+
+	if (built)
+		return smb_error_set(built, 0, SMBIOV_PHASE_IO, "%s", what);
+	ret = smb_call(f->c, s);
+	smb_req_release(s);
+	return ret;
+}
+
 SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
 			       uint64_t size)
 {
@@ -363,13 +379,9 @@ SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
 	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
-	ret = eof_req(&s, body, sizeof(body), &v, &f->fid, size);
-	if (ret)
-		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
-				     "ftruncate: bad size");
-	ret = smb_call(f->c, &s);
-	smb_req_release(&s);
-	return ret;
+	return fid_set_info(f, &s,
+			    eof_req(&s, body, sizeof(body), &v, &f->fid, size),
+			    "ftruncate: bad size");
 }
 
 SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on)
@@ -391,12 +403,7 @@ SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on)
 	ret = n < 0 ? (int)n
 		    : si_req(&s, body, sizeof(body), &v, &f->fid,
 			     FSCC_FILE_DISPOSITION_INFORMATION, (size_t)n);
-	if (ret)
-		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
-				     "set delete-on-close");
-	ret = smb_call(f->c, &s);
-	smb_req_release(&s);
-	return ret;
+	return fid_set_info(f, &s, ret, "set delete-on-close");
 }
 
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f)

@@ -151,13 +151,13 @@ static void put_tmp_mark(void *arg)
  * The upload went wrong: the temporary file goes (delete-on-close does it
  * at the close; the unlink covers a file the server would not mark).
  */
-static void put_tmp_drop(struct cli_conn *cc, struct put_tmp *t)
+static void put_tmp_drop(struct put_tmp *t)
 {
 	if (t->f)
 		smbiov_close(t->f);
 	t->f = NULL;
 	if (t->marked != 1)
-		smbiov_unlink(cc->c, t->path);
+		smbiov_unlink(t->c, t->path);
 }
 
 /*
@@ -196,9 +196,8 @@ static int put_data(const struct cli_opts *o, struct cli_conn *cc, int fd,
  * change, the server holds exactly the bytes sent), unmark it, close it
  * and rename it over @rpath. Returns 0 or an exit code after one line.
  */
-static int put_tmp_commit(struct cli_conn *cc, int fd, const char *lname,
-			  const struct stat *before, uint64_t sent,
-			  struct put_tmp *t, const char *rpath,
+static int put_tmp_commit(int fd, const char *lname, const struct stat *before,
+			  uint64_t sent, struct put_tmp *t, const char *rpath,
 			  const char *target)
 {
 	struct smbiov_stat rst;
@@ -222,7 +221,7 @@ static int put_tmp_commit(struct cli_conn *cc, int fd, const char *lname,
 	ret = smbiov_close(t->f);
 	t->f = NULL;
 	if (!ret)
-		ret = smbiov_rename(cc->c, t->path, rpath, true);
+		ret = smbiov_rename(t->c, t->path, rpath, true);
 	if (ret)
 		return cli_report_ret(target, ret);
 	return 0;
@@ -296,10 +295,10 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 		return code;
 	}
 	if (!code)
-		code = put_tmp_commit(cc, fd, lname, &before, sent, &t, rpath,
+		code = put_tmp_commit(fd, lname, &before, sent, &t, rpath,
 				      target);
 	if (code)
-		put_tmp_drop(cc, &t);
+		put_tmp_drop(&t);
 	free(t.path);
 	return code;
 }
