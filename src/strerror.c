@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include <smbiov/common.h>
+/* Messages for the library's failures: errno values and NTSTATUS codes. */
+#include <smbiov/smbiov.h>
 
 #include <string.h>
+
+#include "proto/ntstatus.h"
 
 SMBIOV_API const char *smbiov_strerror(int err)
 {
@@ -12,4 +15,10 @@ SMBIOV_API const char *smbiov_strerror(int err)
 	/* strerrordesc_np is thread-safe and never builds a buffer. */
 	s = strerrordesc_np(err);
 	return s ? s : "unknown error";
+}
+
+/* The public face of the library's one NTSTATUS table (proto/ntstatus.c). */
+SMBIOV_API const char *smbiov_ntstatus_name(uint32_t status)
+{
+	return ntstatus_name(status);
 }

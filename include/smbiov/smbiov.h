@@ -107,6 +107,18 @@ struct smbiov_error {
 SMBIOV_API void smbiov_last_error(struct smbiov_error *out);
 
 /**
+ * smbiov_ntstatus_name - the MS-ERREF name of an NTSTATUS code
+ * @status: a status code, e.g. struct smbiov_error.ntstatus
+ *
+ * The library's own table of the codes it knows (the same names its
+ * messages use), for a caller's messages and logs.
+ *
+ * Return: a static string such as "STATUS_ACCESS_DENIED", or NULL for a
+ * code the library does not know.
+ */
+SMBIOV_API const char *smbiov_ntstatus_name(uint32_t status);
+
+/**
  * smbiov_connect - connect, negotiate, authenticate and connect the share
  * @url: smb:// URL; its path part is ignored
  * @opt: options (may be NULL: defaults, no password)
