@@ -4,7 +4,7 @@
  * direction, for emulated long links (DESIGN.md §5: this kernel has no netem).
  *
  *   delay_relay -l LISTEN_ADDR:PORT -c CONNECT_ADDR:PORT -d ONE_WAY_MS [-b
- * BUF_KIB]
+ * BUF_KIB] [-s STALL_KIB]
  *
  * Each accepted connection gets a connection to the target and two pumps,
  * one per direction. A pump's reader thread reads what arrives, stamps it with
@@ -13,6 +13,11 @@
  * direction; a full queue stops the reader, so TCP flow control reaches the
  * sender (a bounded buffer, like a router's). The round-trip time added is
  * 2 × ONE_WAY_MS. The rate limit is not ours: TBF on the veth gives it.
+ *
+ * -s: each direction of each connection passes STALL_KIB and then holds
+ * everything after it (no more reads: flow control stalls the sender) until
+ * the relay is killed. A test uses it to stop a transfer part-way for
+ * certain, with no race against how fast the transfer runs.
  *
  * Prints "ready PORT" on stdout once listening (LISTEN_ADDR's port may be
  * 0: the kernel picks one). Runs until killed. A benchmark
@@ -51,6 +56,7 @@ struct pump {
 	pthread_cond_t cv;
 	struct chunk *head, *tail;
 	size_t queued;
+	uint64_t passed; /* bytes read so far, against stall_max */
 	bool eof, dead;
 	struct conn *conn;
 };
@@ -63,6 +69,7 @@ struct conn {
 
 static uint64_t delay_ns;
 static size_t buf_max = 8u << 20;
+static uint64_t stall_max = UINT64_MAX;
 
 static uint64_t now_ns(void)
 {
@@ -131,16 +138,22 @@ static void *reader(void *arg)
 			pump_fail(p);
 			break;
 		}
+		size_t want = CHUNK_MAX;
+
 		pthread_mutex_lock(&p->mu);
-		while (!p->dead && p->queued + CHUNK_MAX > buf_max)
+		/* -s: at the stall point nothing more is read, ever */
+		while (!p->dead && (p->queued + CHUNK_MAX > buf_max ||
+				    p->passed >= stall_max))
 			pthread_cond_wait(&p->cv, &p->mu);
+		if (stall_max - p->passed < want)
+			want = (size_t)(stall_max - p->passed);
 		pthread_mutex_unlock(&p->mu);
 		if (p->dead) {
 			free(k);
 			break;
 		}
 		do
-			n = read(p->from, k->data, CHUNK_MAX);
+			n = read(p->from, k->data, want);
 		while (n < 0 && errno == EINTR);
 		pthread_mutex_lock(&p->mu);
 		if (n <= 0) {
@@ -158,6 +171,7 @@ static void *reader(void *arg)
 				k = small;
 		}
 		k->len = (size_t)n;
+		p->passed += (uint64_t)n;
 		k->due_ns = now_ns() + delay_ns;
 		k->next = NULL;
 		if (p->tail)
@@ -268,7 +282,7 @@ int main(int argc, char **argv)
 	int opt, ls, one = 1;
 	double ms = -1;
 
-	while ((opt = getopt(argc, argv, "l:c:d:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:c:d:b:s:")) != -1) {
 		switch (opt) {
 		case 'l':
 			have_l = parse_addr(optarg, &lsa) == 0;
@@ -281,6 +295,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			buf_max = (size_t)atol(optarg) * 1024u;
+			break;
+		case 's':
+			stall_max = (uint64_t)atoll(optarg) * 1024u;
 			break;
 		default:
 			goto usage;
@@ -344,6 +361,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr,
 		"usage: delay_relay -l ADDR:PORT -c ADDR:PORT -d ONE_WAY_MS "
-		"[-b BUF_KIB]\n");
+		"[-b BUF_KIB] [-s STALL_KIB]\n");
 	return 2;
 }

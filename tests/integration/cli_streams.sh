@@ -138,16 +138,8 @@ roundtrip "signed (default)" "$SMB_SIGNED_PORT" "$SMB_SIGNED_SHARE" --sign
 # doubled, is over 2 MiB whenever that time is under 100 ms — on any
 # machine, loaded or not (it takes milliseconds). The round trip shown is
 # at least the relay's 100 ms, which holds on any machine too.
-[[ -x ${SMBIOV_DELAY_RELAY:-} ]] || integ_fail "SMBIOV_DELAY_RELAY (bench/delay_relay) not built: '${SMBIOV_DELAY_RELAY:-}'"
-"$SMBIOV_DELAY_RELAY" -l 127.0.0.1:0 -c "127.0.0.1:$SMB_PORT" -d 50 -b 65536 >"$tmp/relay.out" 2>&1 &
-relay_pid=$!
+relay_start -d 50 -b 65536
 trap 'kill "$relay_pid" 2>/dev/null || true; private_stop_all; rm -rf "$tmp"' EXIT
-for _ in $(seq 100); do
-	grep -q '^ready' "$tmp/relay.out" && break
-	sleep 0.1
-done
-relay_port=$(sed -n 's/^ready \([0-9][0-9]*\)$/\1/p' "$tmp/relay.out")
-[[ -n $relay_port ]] || integ_fail "delay_relay did not start: $(cat "$tmp/relay.out")"
 name=$run_id.long
 cp "$src" "$SMB_ROOT/$SMB_ENC_SHARE/$name"
 chmod 0666 "$SMB_ROOT/$SMB_ENC_SHARE/$name"
@@ -162,8 +154,7 @@ peak=$(window_peak 1)
 	integ_fail "long link: stream 1's window peaked at '$peak' MiB, want it grown past 2: $(cat "$tmp/err")"
 most=$(most_credits)
 ((most > 32)) || integ_fail "long link: $most credits in flight at most, want more than one 2 MiB chunk (32)"
-kill "$relay_pid" 2>/dev/null || true
-wait "$relay_pid" 2>/dev/null || true
+relay_stop
 rm -f "$SMB_ROOT/$SMB_ENC_SHARE/$name"
 echo "ok: a long link ($rtt ms): the window grew to $peak MiB ($most credits in flight)"
 

@@ -109,6 +109,33 @@ expect_ok "put -r with symbolic links"
 	integ_fail "put -r with links: want two 'skipped' lines: $(cat "$tmp/err")"
 echo "ok: put -r skips symbolic links"
 
+# put -r -L follows them: a link to a file uploads that file's bytes, a
+# link to a directory its tree; a link back to a directory above is a loop,
+# skipped with one line; a dangling link fails as its own entry (exit 8)
+# while the rest goes up
+echo outside >"$tmp/outside"
+mkdir -p "$tmp/lkL/sub"
+echo inside >"$tmp/lkL/sub/f"
+ln -s "$tmp/outside" "$tmp/lkL/filelink"
+ln -s sub "$tmp/lkL/dirlink"
+ln -s .. "$tmp/lkL/sub/loop"
+smbiov put -r -L "$tmp/lkL" "$(url "$P" "$S" "$d/lkL")"
+expect_ok "put -r -L"
+cmp -s "$SMB_ROOT/$S/$d/lkL/filelink" "$tmp/outside" ||
+	integ_fail "put -r -L: a link to a file did not upload its bytes"
+cmp -s "$SMB_ROOT/$S/$d/lkL/dirlink/f" "$tmp/lkL/sub/f" ||
+	integ_fail "put -r -L: a link to a directory did not upload its tree"
+[[ ! -e $SMB_ROOT/$S/$d/lkL/sub/loop ]] || integ_fail "put -r -L: followed a loop"
+(($(grep -c 'skipped (a link to a directory above it' "$tmp/err") == 2)) ||
+	integ_fail "put -r -L: want the loop skipped twice (under sub and dirlink): $(cat "$tmp/err")"
+ln -s "$tmp/nowhere" "$tmp/lkL/dangling"
+smbiov put -r -L "$tmp/lkL" "$(url "$P" "$S" "$d/lkL2")"
+[[ $rc -eq 8 ]] || integ_fail "put -r -L with a dangling link: exit $rc, want 8: $(cat "$tmp/err")"
+grep -q "lkL/dangling: cannot read" "$tmp/err" ||
+	integ_fail "put -r -L: the dangling link is not named: $(cat "$tmp/err")"
+[[ -f $SMB_ROOT/$S/$d/lkL2/sub/f ]] || integ_fail "put -r -L: stopped at the dangling link"
+echo "ok: put -r -L follows links, skips loops, names a dangling one"
+
 # mkdir -p, rmdir, rm, rm -r
 smbiov mkdir -p "$(url "$P" "$S" "$d/m1/m2/m3")"
 expect_ok "mkdir -p"

@@ -279,6 +279,71 @@ static void test_symlink_written_through(void)
 	T_EXPECT_EQ(count_entries(), 0);
 }
 
+/*
+ * A part file with -C (keep) outlives a failed transfer and the next open
+ * with keep finds its bytes; an open without keep takes it over, empty.
+ */
+static void test_part_kept_and_taken_over(void)
+{
+	struct local_out lo;
+	char p[128];
+	uint64_t ino;
+
+	path_in(p, sizeof(p), "kept");
+	T_ASSERT(local_out_open_keep(p, &lo, true) == 0);
+	T_EXPECT(lo.keep && strstr(lo.tmp, "/.kept.smbiov-part"));
+	T_EXPECT(lo.kept == 0 && !lo.stale);
+	T_ASSERT(write(lo.fd, "partial", 7) == 7);
+	ino = lo.part_ino;
+	local_out_abort(&lo); /* failed: kept */
+	T_EXPECT_EQ(count_entries(), 1);
+	T_ASSERT(local_out_open_keep(p, &lo, true) == 0);
+	T_EXPECT(lo.keep && lo.kept == 7 && lo.stale && lo.part_ino == ino);
+	local_out_abort(&lo);
+	/* without keep: the same name, emptied, and gone on abort */
+	T_ASSERT(local_out_open(p, &lo) == 0);
+	T_EXPECT(!lo.keep && lo.stale && lo.kept == 0);
+	T_EXPECT(strstr(lo.tmp, "/.kept.smbiov-part") != NULL);
+	{
+		struct stat st;
+
+		T_ASSERT(fstat(lo.fd, &st) == 0);
+		T_EXPECT_EQ(st.st_size, 0);
+	}
+	local_out_abort(&lo);
+	T_EXPECT_EQ(count_entries(), 0);
+}
+
+/*
+ * While one transfer holds the part file (its lock), another to the same
+ * destination takes a name of its own and neither disturbs the other.
+ */
+static void test_part_busy_gets_own_name(void)
+{
+	struct local_out a, b;
+	char p[128], got[8] = {0};
+	int fd;
+
+	path_in(p, sizeof(p), "busy");
+	T_ASSERT(local_out_open_keep(p, &a, true) == 0);
+	T_ASSERT(local_out_open_keep(p, &b, true) == 0);
+	T_EXPECT(strstr(a.tmp, "-part") && !strstr(b.tmp, "-part"));
+	T_EXPECT(strstr(b.tmp, "/.busy.smbiov-") != NULL);
+	T_EXPECT(!b.keep); /* not a name the next run would find */
+	T_ASSERT(write(a.fd, "aaa", 3) == 3);
+	T_ASSERT(write(b.fd, "bb", 2) == 2);
+	T_EXPECT_EQ(local_out_commit(&b), 0);
+	T_EXPECT_EQ(local_out_commit(&a), 0);
+	/* the last commit wins, whole; no temporary file stays */
+	T_EXPECT_EQ(count_entries(), 1);
+	fd = open(p, O_RDONLY);
+	T_ASSERT(fd >= 0);
+	T_EXPECT_EQ(read(fd, got, sizeof(got)), 3);
+	T_EXPECT(!strcmp(got, "aaa"));
+	close(fd);
+	unlink(p);
+}
+
 int main(void)
 {
 	T_ASSERT(mkdtemp(dir));
@@ -289,6 +354,8 @@ int main(void)
 	T_RUN(test_direct);
 	T_RUN(test_source_changed);
 	T_RUN(test_symlink_written_through);
+	T_RUN(test_part_kept_and_taken_over);
+	T_RUN(test_part_busy_gets_own_name);
 	rmdir(dir);
 	return t_done();
 }

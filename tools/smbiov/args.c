@@ -53,6 +53,8 @@ static const struct option cli_long_opts[] = {
 	{"fsync", no_argument, NULL, OPT_FSYNC},
 	{"inplace", no_argument, NULL, OPT_INPLACE},
 	{"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
+	{"continue", no_argument, NULL, 'C'},
+	{"dereference", no_argument, NULL, 'L'},
 	/* recognised only to refuse it with a clear message */
 	{"password", optional_argument, NULL, OPT_PASSWORD},
 	{"pass", optional_argument, NULL, OPT_PASSWORD},
@@ -160,7 +162,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 {
 	const char *cmd = global ? NULL : argv[0];
 	/* '+': stop at the command name; ':': we report errors ourselves */
-	const char *shortopts = global ? "+:hV" : ":hrlfpH";
+	const char *shortopts = global ? "+:hV" : ":hrlfpHCL";
 	int c, ret = 0;
 	long t;
 	char *end;
@@ -215,6 +217,14 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 		case 'H':
 			ret = set_flag(allowed, CLI_F_HUMAN, &o->human, cmd,
 				       "-H");
+			break;
+		case 'C':
+			ret = set_flag(allowed, CLI_F_CONTINUE, &o->resume, cmd,
+				       "-C");
+			break;
+		case 'L':
+			ret = set_flag(allowed, CLI_F_DEREF, &o->deref, cmd,
+				       "-L");
 			break;
 		case OPT_SIGN:
 			if (cli_parse_mode(optarg, &o->sign))

@@ -23,6 +23,8 @@
 #define CLI_F_INPLACE	(1u << 5) /* --inplace */
 #define CLI_F_FAILFAST	(1u << 6) /* --fail-fast */
 #define CLI_F_HUMAN	(1u << 4) /* -h, -H: human sizes (-h is help elsewhere) */
+#define CLI_F_CONTINUE	(1u << 7) /* -C, --continue */
+#define CLI_F_DEREF	(1u << 8) /* -L, --dereference */
 
 /* Transfer chunk: one library call moves this much (split by the engine). */
 #define CLI_CHUNK ((size_t)8 << 20)
@@ -54,6 +56,8 @@ struct cli_opts {
 	bool recursive, long_list, force, parents, human;
 	bool inplace;	/* put: write the destination itself, not a temporary */
 	bool fail_fast; /* get -r, put -r: stop at the first failing entry */
+	bool resume;	/* -C: keep partial transfers, continue kept ones */
+	bool deref;	/* put -r -L: follow symbolic links in the tree */
 	bool help, version;
 };
 

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "localfile.h"
+#include "resume.h"
 #include "xfer.h"
 
 /*
@@ -20,6 +21,154 @@
  * size costs one round trip for open and data, plus the close.
  */
 #define GET_FIRST ((size_t)1 << 20)
+
+/*
+ * Why the part file @lo cannot continue the download of @now (the remote
+ * file as it is): NULL when it can, from g->r.done.
+ */
+static const char *get_resume_check(struct resume_job *g,
+				    const struct resume_rec *now,
+				    const struct local_out *lo,
+				    const uint8_t *first, size_t n)
+{
+	const char *why = resume_source_differs(&g->r, now);
+	uint8_t *have;
+	ssize_t got;
+
+	if (why)
+		return why;
+	if (strcmp(g->r.temp, lo->tmp) || g->r.temp_id != lo->part_ino)
+		return "the partial file is not the one recorded";
+	if (g->r.done > lo->kept)
+		return "the partial file is shorter than recorded";
+	/* The bytes that came with the open must be the ones kept. */
+	have = malloc(n ? n : 1);
+	if (!have)
+		return "out of memory";
+	got = local_read_full(lo->fd, have, n, &(off_t){0});
+	why = got == (ssize_t)n && !memcmp(have, first, n)
+		      ? NULL
+		      : "its first bytes differ from the server's";
+	free(have);
+	return why;
+}
+
+/*
+ * get -C: continue the part file @lo if its record matches the remote file
+ * @f, else start it over; either way keep a record from now on. Without a
+ * state directory there is no resume, and a failure removes the part file.
+ */
+static void get_resume_plan(struct resume_job *g, const struct cli_conn *cc,
+			    const char *rpath, struct smbiov_file *f,
+			    struct local_out *lo, const char *dest,
+			    const uint8_t *first, size_t n)
+{
+	struct resume_rec now = {0};
+	struct smbiov_stat rst;
+	const char *why = NULL;
+	bool had = lo->kept > 0;
+	int ret;
+
+	if (!lo->keep)
+		return; /* not a part file of ours: nothing to continue */
+	ret = resume_init(&g->r, "get", dest, cc->url.host, cc->url.share,
+			  rpath);
+	if (!ret)
+		ret = smbiov_fstat(f, &rst);
+	if (ret) {
+		fprintf(stderr,
+			"smbiov: %s: cannot keep a resume record (%s); a "
+			"failed download will not be kept\n",
+			dest,
+			ret == -ENOENT ? "no HOME or SMBIOV_STATE_DIR"
+				       : smbiov_strerror(ret));
+		lo->keep = false;
+		resume_release(&g->r);
+		return;
+	}
+	now = (struct resume_rec){.size = rst.size,
+				  .mtime_ns = rst.mtime_ns,
+				  .ctime_ns = rst.ctime_ns,
+				  .id = rst.file_id};
+	ret = resume_load(&g->r);
+	if (ret == -EPROTO)
+		why = "its resume record is damaged";
+	else if (ret)
+		why = "nothing recorded";
+	else
+		why = get_resume_check(g, &now, lo, first, n);
+	had = had || ret != -ENOENT;
+	if (!why && g->r.done > n) {
+		g->start = g->r.done;
+		resume_say_continue(dest, g->start, now.size);
+	} else {
+		if (why && had)
+			resume_say_restart(dest, why);
+		if (ftruncate(lo->fd, 0))
+			lo->keep = false;
+		free(g->r.temp);
+		g->r.temp = strdup(lo->tmp);
+		g->r.size = now.size;
+		g->r.mtime_ns = now.mtime_ns;
+		g->r.ctime_ns = now.ctime_ns;
+		g->r.id = now.id;
+		g->r.dev = 0;
+		g->r.temp_id = lo->part_ino;
+		g->r.done = 0;
+	}
+	g->on = lo->keep && g->r.temp;
+	if (!g->on)
+		resume_release(&g->r);
+}
+
+/*
+ * A get -C that did not finish: its part file and record stay for the next
+ * get -C, unless the remote file changed (nothing to continue then).
+ */
+static void get_resume_end(struct resume_job *g, struct local_out *lo,
+			   const char *dest, int code)
+{
+	if (!g->on)
+		return;
+	if (!code || code == CLI_EXIT_CHANGED) {
+		resume_drop(&g->r);
+		lo->keep = false;
+	} else {
+		fprintf(stderr,
+			"smbiov: %s: the partial download is kept (%llu of "
+			"%llu bytes); get -C continues it\n",
+			dest, (unsigned long long)g->r.done,
+			(unsigned long long)g->r.size);
+	}
+	resume_release(&g->r);
+}
+
+/*
+ * The reads ended at @done, below @size (the size at open): ask the server
+ * again. A file now no longer than @done was cut by someone while we read
+ * it; one still longer means the server answered a READ below its end of
+ * file with nothing (the library goes on after any shorter answer), which
+ * is a malformed reply. Neither is a file. Returns the exit code.
+ */
+static int get_ended_early(struct smbiov_file *f, const char *target,
+			   uint64_t done, uint64_t size)
+{
+	struct smbiov_stat st;
+
+	if (!smbiov_fstat(f, &st) && st.size > done) {
+		fprintf(stderr,
+			"smbiov: %s: malformed reply: no data at offset %llu "
+			"of a %llu-byte file\n",
+			target, (unsigned long long)done,
+			(unsigned long long)st.size);
+		return CLI_EXIT_PROTO;
+	}
+	fprintf(stderr,
+		"smbiov: %s: the file changed during the transfer: %llu of "
+		"%llu bytes, then end of file\n",
+		target, (unsigned long long)done, (unsigned long long)size);
+	return CLI_EXIT_CHANGED;
+}
 
 /*
  * Get one file. With @is_dir non-NULL a directory is not an error here:
@@ -34,7 +183,8 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 	struct local_out lo;
 	struct progress p;
 	struct xfer_end src, dst;
-	uint64_t size = 0;
+	struct resume_job g = {0};
+	uint64_t size = 0, at;
 	uint8_t *first;
 	char target[1200];
 	ssize_t n;
@@ -55,54 +205,69 @@ static int get_file(const struct cli_opts *o, struct cli_conn *cc,
 		}
 		return cli_report_ret(target, (int)n);
 	}
-	ret = local_out_open(dest, &lo);
+	ret = local_out_open_keep(dest, &lo, o->resume);
 	lo.fsync = o->fsync;
 	if (ret) {
 		smbiov_close(f);
 		free(first);
 		return cli_report_local(dest, "cannot write", ret);
 	}
-	/* The rest, if any, continues where the first read stopped. */
+	if (o->resume) {
+		get_resume_plan(&g, cc, rpath, f, &lo, dest, first, (size_t)n);
+	} else if (lo.stale && !resume_init(&g.r, "get", dest, cc->url.host,
+					    cc->url.share, rpath)) {
+		/* a killed get -C's part file was taken over: its record goes
+		 */
+		resume_drop(&g.r);
+		resume_release(&g.r);
+	}
+	/*
+	 * The rest, if any, continues where the first read stopped, or where
+	 * the part file a resumed download continues ends.
+	 */
+	at = g.start ? g.start : (uint64_t)n;
 	src = (struct xfer_end){.f = f,
 				.c = cc->c,
 				.target = target,
-				.offset = (uint64_t)n,
+				.offset = at,
 				.cc = cc,
 				.rpath = rpath,
-				.size = size};
+				.size = size,
+				.prefix = g.on ? resume_checkpoint : NULL,
+				.prefix_arg = &g};
 	dst = (struct xfer_end){.fd = lo.fd, .target = shown};
 	progress_begin(&p, o->progress, lo.fd, cli_basename(rpath), size);
-	ret = local_write_full(lo.fd, first, (size_t)n, NULL);
+	if (g.start)
+		ret = lseek(lo.fd, (off_t)g.start, SEEK_SET) < 0 ? -errno : 0;
+	else
+		ret = local_write_full(lo.fd, first, (size_t)n, NULL);
 	if (ret)
 		code = ret == -EPIPE ? CLI_EXIT_LOCAL
 				     : cli_report_local(shown, "write", ret);
 	else
-		progress_add(&p, (uint64_t)n);
+		progress_add(&p, at);
+	if (!code && g.on && !g.start)
+		resume_checkpoint(&g, (uint64_t)n);
 	/*
 	 * More than the first read carried (it is capped by the server's
 	 * MaxReadSize too), by the size at open; or the file grew since and
 	 * filled the whole buffer: read on until a short read.
 	 */
-	if (!code && ((uint64_t)n < size ||
-		      ((uint64_t)n > size && !smbiov_iter_count(&it))))
+	if (!code &&
+	    (at < size || ((uint64_t)n > size && !smbiov_iter_count(&it))))
 		code = xfer_copy(&src, &dst, &p);
 	/*
 	 * Every read loop goes on after a short answer until the end of
 	 * file (the library's reads do): fewer bytes than the size at open
 	 * means the file was cut while we read it. Never a file, then.
 	 */
-	if (!code && p.done < size) {
-		fprintf(stderr,
-			"smbiov: %s: the file changed during the transfer: "
-			"%llu of %llu bytes, then end of file\n",
-			target, (unsigned long long)p.done,
-			(unsigned long long)size);
-		code = CLI_EXIT_CHANGED;
-	}
+	if (!code && p.done < size)
+		code = get_ended_early(f, target, p.done, size);
 	progress_end(&p);
 	free(first);
 	/* the data is complete; a failed close of a read handle loses none */
 	smbiov_close(f);
+	get_resume_end(&g, &lo, dest, code);
 	if (code) {
 		local_out_abort(&lo);
 		return code;

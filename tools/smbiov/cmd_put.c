@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "localfile.h"
+#include "resume.h"
 #include "xfer.h"
 
 /*
@@ -161,6 +162,143 @@ static void put_tmp_drop(struct put_tmp *t)
 }
 
 /*
+ * Why the kept upload g->r (just loaded) cannot go on from @now (the
+ * source as it is), or NULL with t->f open on its temporary file.
+ */
+static const char *put_resume_check(struct resume_job *g,
+				    const struct resume_rec *now,
+				    const char *want, struct put_tmp *t)
+{
+	const char *why = resume_source_differs(&g->r, now);
+	struct smbiov_stat rst;
+
+	if (why)
+		return why;
+	/* the record names the temporary file this upload's name gives */
+	if (strcmp(g->r.temp, want))
+		return "its resume record is damaged";
+	if (smbiov_open(t->c, g->r.temp, O_WRONLY, &t->f))
+		return "the partial upload is gone from the server";
+	if (smbiov_fstat(t->f, &rst) || rst.is_dir ||
+	    rst.file_id != g->r.temp_id || rst.size < g->r.done) {
+		smbiov_close(t->f);
+		t->f = NULL;
+		return "the partial upload on the server was changed";
+	}
+	return NULL;
+}
+
+/*
+ * put -C: open the temporary file a kept upload of @lname to @rpath left,
+ * if its record matches the source (@before), to continue at g->start;
+ * else a fresh one under the same fixed name, "DIR/.smbiov-<key>.part",
+ * not delete-on-close so that it outlives a killed client. Returns 0 with
+ * t->f and t->path set, 1 when no record can be kept (the caller uploads
+ * the usual way), or a negative errno.
+ */
+static int put_resume_open(struct resume_job *g, const struct cli_conn *cc,
+			   const char *lname, const struct stat *before,
+			   const char *rpath, struct put_tmp *t)
+{
+	const struct resume_rec now = {
+		.size = (uint64_t)before->st_size,
+		.mtime_ns = (int64_t)before->st_mtim.tv_sec * 1000000000 +
+			    before->st_mtim.tv_nsec,
+		.ctime_ns = (int64_t)before->st_ctim.tv_sec * 1000000000 +
+			    before->st_ctim.tv_nsec,
+		.id = (uint64_t)before->st_ino,
+		.dev = (uint64_t)before->st_dev};
+	const char *slash = strrchr(rpath, '/'), *why = NULL;
+	int dirlen = slash ? (int)(slash - rpath) + 1 : 0;
+	struct smbiov_stat rst;
+	char *want = NULL;
+	int ret;
+
+	ret = resume_init(&g->r, "put", lname, cc->url.host, cc->url.share,
+			  rpath);
+	if (ret) {
+		fprintf(stderr,
+			"smbiov: %s: cannot keep a resume record (%s); "
+			"uploading without -C\n",
+			lname,
+			ret == -ENOENT ? "no HOME or SMBIOV_STATE_DIR"
+				       : smbiov_strerror(ret));
+		resume_release(&g->r);
+		return 1;
+	}
+	if (asprintf(&want, "%.*s.smbiov-%s.part", dirlen, rpath,
+		     strrchr(g->r.path, '/') + 1) < 0) {
+		resume_release(&g->r);
+		return -ENOMEM;
+	}
+	ret = resume_load(&g->r);
+	if (!ret)
+		why = put_resume_check(g, &now, want, t);
+	else if (ret == -EPROTO)
+		why = "its resume record is damaged";
+	if (!ret && !why) {
+		t->path = want;
+		g->start = g->r.done;
+		g->on = true;
+		resume_say_continue(lname, g->start, now.size);
+		return 0;
+	}
+	if (why)
+		resume_say_restart(lname, why);
+	free(g->r.temp);
+	g->r = (struct resume_rec){.local = g->r.local,
+				   .remote = g->r.remote,
+				   .path = g->r.path,
+				   .temp = want,
+				   .size = now.size,
+				   .mtime_ns = now.mtime_ns,
+				   .ctime_ns = now.ctime_ns,
+				   .id = now.id,
+				   .dev = now.dev};
+	memcpy(g->r.kind, "put", 4);
+	t->path = strdup(want);
+	if (!t->path)
+		return -ENOMEM;
+	ret = smbiov_open(t->c, t->path, O_WRONLY | O_CREAT | O_TRUNC, &t->f);
+	if (!ret && (ret = smbiov_fstat(t->f, &rst))) {
+		smbiov_close(t->f);
+		t->f = NULL;
+	}
+	if (ret)
+		return ret;
+	g->r.temp_id = rst.file_id;
+	g->on = true;
+	resume_save(&g->r);
+	return 0;
+}
+
+/*
+ * A put -C that did not finish keeps its temporary file and record for
+ * the next put -C, unless the source changed (nothing to continue then).
+ * True when the temporary file stays.
+ */
+static bool put_resume_end(struct resume_job *g, struct put_tmp *t,
+			   const char *lname, int code)
+{
+	bool keep = g->on && code && code != CLI_EXIT_CHANGED;
+
+	if (keep) {
+		if (t->f)
+			smbiov_close(t->f);
+		t->f = NULL;
+		fprintf(stderr,
+			"smbiov: %s: the partial upload is kept on the server "
+			"(%llu of %llu bytes); put -C continues it\n",
+			lname, (unsigned long long)g->r.done,
+			(unsigned long long)g->r.size);
+	} else if (g->on) {
+		resume_drop(&g->r);
+	}
+	resume_release(&g->r);
+	return keep;
+}
+
+/*
  * Move @fd's contents into the open remote file @f (named @rpath for
  * further connections); @size as put_fd. Returns 0 or an exit code after
  * one line; *@sent: the bytes sent.
@@ -168,24 +306,32 @@ static void put_tmp_drop(struct put_tmp *t)
 static int put_data(const struct cli_opts *o, struct cli_conn *cc, int fd,
 		    const char *lname, uint64_t size, struct smbiov_file *f,
 		    const char *rpath, const char *target, struct put_tmp *t,
-		    uint64_t *sent)
+		    struct resume_job *g, uint64_t *sent)
 {
 	struct xfer_end src, dst;
 	struct progress p;
-	int code;
+	int code = 0;
 
 	src = (struct xfer_end){.fd = fd, .target = lname};
 	dst = (struct xfer_end){.f = f,
 				.c = cc->c,
 				.target = target,
+				.offset = g->start,
 				.cc = cc,
 				.rpath = rpath,
 				.size = size,
-				.opened = t ? put_tmp_mark : NULL,
-				.opened_arg = t};
+				/* a kept upload must survive its client */
+				.opened = t && !g->on ? put_tmp_mark : NULL,
+				.opened_arg = t,
+				.prefix = g->on ? resume_checkpoint : NULL,
+				.prefix_arg = g};
 	/* the destination's name, not the temporary one's */
 	progress_begin(&p, o->progress, -1, cli_basename(target), size);
-	code = xfer_copy(&src, &dst, &p);
+	if (g->start && lseek(fd, (off_t)g->start, SEEK_SET) < 0)
+		code = cli_report_local(lname, "seek", errno);
+	progress_add(&p, g->start);
+	if (!code)
+		code = xfer_copy(&src, &dst, &p);
 	progress_end(&p);
 	*sent = p.done;
 	return code;
@@ -247,6 +393,7 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 		  const char *rpath, bool *is_dir)
 {
 	struct put_tmp t = {.c = cc->c};
+	struct resume_job g = {0};
 	struct smbiov_stat rst;
 	struct stat before;
 	char target[1200];
@@ -268,7 +415,12 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 			ret = -EISDIR;
 		else if (ret == -ENOENT)
 			ret = 0;
-		if (!ret) {
+		if (!ret && o->resume && regular)
+			ret = put_resume_open(&g, cc, lname, &before, rpath,
+					      &t);
+		else if (!ret)
+			ret = 1;
+		if (ret == 1) {
 			t.path = put_tmp_name(rpath);
 			ret = t.path ? smbiov_open(cc->c, t.path,
 						   O_WRONLY | O_CREAT | O_EXCL |
@@ -284,10 +436,11 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 	}
 	if (ret) {
 		free(t.path);
+		resume_release(&g.r);
 		return cli_report_ret(target, ret);
 	}
 	code = put_data(o, cc, fd, lname, size, t.f, t.path ? t.path : rpath,
-			target, t.path ? &t : NULL, &sent);
+			target, t.path ? &t : NULL, &g, &sent);
 	if (o->inplace) {
 		ret = smbiov_close(t.f);
 		if (ret && !code)
@@ -297,7 +450,7 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 	if (!code)
 		code = put_tmp_commit(fd, lname, &before, sent, &t, rpath,
 				      target);
-	if (code)
+	if (!put_resume_end(&g, &t, lname, code) && code)
 		put_tmp_drop(&t);
 	free(t.path);
 	return code;
@@ -384,18 +537,41 @@ nomem:
 	return -ENOMEM;
 }
 
+/* The directories from the top of a put -r down to the current one. */
+struct dir_chain {
+	dev_t dev;
+	ino_t ino;
+	const struct dir_chain *up;
+};
+
+static bool on_chain(const struct dir_chain *c, const struct stat *st)
+{
+	for (; c; c = c->up)
+		if (c->dev == st->st_dev && c->ino == st->st_ino)
+			return true;
+	return false;
+}
+
 /*
  * Copy the local tree @ldir to @rdir, entry by entry, accounting each in
- * @t (cli_tree_note); true when the walk must stop.
+ * @t (cli_tree_note); true when the walk must stop. @up: the directories
+ * above, so that a link followed with -L back into them is not a loop.
  */
 static bool put_tree(const struct cli_opts *o, struct cli_conn *cc,
-		     const char *ldir, const char *rdir, struct cli_tree *t)
+		     const char *ldir, const char *rdir, struct cli_tree *t,
+		     const struct dir_chain *up)
 {
+	struct dir_chain here = {.up = up};
+	struct stat dst;
 	char **names;
 	size_t n, i;
 	bool stop = false;
 	int ret, code;
 
+	if (!stat(ldir, &dst)) {
+		here.dev = dst.st_dev;
+		here.ino = dst.st_ino;
+	}
 	code = remote_mkdir(cc, rdir);
 	if (code)
 		return cli_tree_note(t, o, code);
@@ -415,24 +591,30 @@ static bool put_tree(const struct cli_opts *o, struct cli_conn *cc,
 		if (!lp || !rp)
 			stop = cli_tree_note(t, o,
 					     cli_report_ret(NULL, -ENOMEM));
-		else if (lstat(lp, &st))
+		/* -L: a link is what it names (a dangling one fails) */
+		else if (o->deref ? stat(lp, &st) : lstat(lp, &st))
 			stop = cli_tree_note(
 				t, o,
 				cli_report_local(lp, "cannot read", errno));
+		else if (S_ISDIR(st.st_mode) && on_chain(&here, &st))
+			fprintf(stderr,
+				"smbiov: warning: %s: skipped (a link to a "
+				"directory above it: a loop)\n",
+				lp);
 		else if (S_ISDIR(st.st_mode))
-			stop = put_tree(o, cc, lp, rp, t);
+			stop = put_tree(o, cc, lp, rp, t, &here);
 		else if (S_ISREG(st.st_mode))
 			stop = cli_tree_note(t, o,
 					     put_file(o, cc, lp, rp, NULL));
 		/*
 		 * rsync's rule: a link inside a tree is not followed (it
 		 * may point anywhere, /etc/passwd included), whatever it
-		 * names; one line says so.
+		 * names, unless -L says so; one line says so.
 		 */
 		else if (S_ISLNK(st.st_mode))
 			fprintf(stderr,
 				"smbiov: warning: %s: skipped (a symbolic "
-				"link: put -r does not follow links)\n",
+				"link: put -r follows links only with -L)\n",
 				lp);
 		else
 			fprintf(stderr,
@@ -453,7 +635,7 @@ static int put_tree_top(const struct cli_opts *o, struct cli_conn *cc,
 {
 	struct cli_tree t = {0};
 
-	put_tree(o, cc, ldir, rdir, &t);
+	put_tree(o, cc, ldir, rdir, &t, NULL);
 	return cli_tree_end(&t, "put -r");
 }
 
@@ -488,6 +670,11 @@ int cmd_put(const struct cli_opts *o, int argc, char **argv)
 	int code;
 
 	(void)argc;
+	if (o->resume && o->inplace) {
+		fprintf(stderr, "smbiov: put: -C and --inplace exclude each "
+				"other (-C continues a temporary file)\n");
+		return CLI_EXIT_USAGE;
+	}
 	if (strcmp(lpath, "-") && stat(lpath, &st))
 		return cli_report_local(lpath, "cannot read", errno);
 	code = cli_connect(o, argv[1], &cc);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,7 +66,86 @@ static unsigned current_umask(void)
 	return (unsigned)m;
 }
 
+/*
+ * ".NAME.smbiov-part" beside @path, or ".smbiov-<hash>.part" when that
+ * would not fit in NAME_MAX: one name per destination, so the next get of
+ * it finds what a killed one left.
+ */
+static char *part_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	int dirlen = (int)(name - path);
+	uint64_t h = 0xcbf29ce484222325ull;
+	char *out;
+	int n;
+
+	if (strlen(name) + LOCAL_TMP_EXTRA <= NAME_MAX) {
+		n = asprintf(&out, "%.*s.%s.smbiov-part", dirlen, path, name);
+	} else {
+		for (const char *p = name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+		n = asprintf(&out, "%.*s.smbiov-%016llx.part", dirlen, path,
+			     (unsigned long long)h);
+	}
+	return n < 0 ? NULL : out;
+}
+
+/*
+ * Open and lock lo->path's part file. Whoever holds the lock (flock, so it
+ * goes with the process, however it ends) owns the name; the holder renames
+ * it over the destination before it lets go, so a file we locked that no
+ * longer has the name was somebody's finished download: try again.
+ * Unless @keep, what an earlier run left in it is dropped. -EAGAIN: a
+ * running smbiov holds it.
+ */
+static int part_open(struct local_out *lo, bool keep)
+{
+	struct stat a, b;
+
+	lo->tmp = part_name(lo->path);
+	if (!lo->tmp)
+		return -ENOMEM;
+	for (int tries = 0; tries < 8; tries++) {
+		lo->fd = open(lo->tmp,
+			      O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lo->fd < 0)
+			break;
+		if (flock(lo->fd, LOCK_EX | LOCK_NB)) {
+			close(lo->fd);
+			lo->fd = -1;
+			free(lo->tmp);
+			lo->tmp = NULL;
+			return -EAGAIN;
+		}
+		if (!fstat(lo->fd, &a) && !stat(lo->tmp, &b) &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			if (!keep && a.st_size && ftruncate(lo->fd, 0))
+				break;
+			lo->stale = a.st_size > 0;
+			lo->keep = keep;
+			lo->kept = keep ? (uint64_t)a.st_size : 0;
+			lo->part_ino = (uint64_t)a.st_ino;
+			return 0;
+		}
+		close(lo->fd);
+		lo->fd = -1;
+	}
+	/* an error, or the name keeps changing hands: a fresh one */
+	if (lo->fd >= 0)
+		close(lo->fd);
+	lo->fd = -1;
+	free(lo->tmp);
+	lo->tmp = NULL;
+	return -EAGAIN;
+}
+
 int local_out_open(const char *dest, struct local_out *lo)
+{
+	return local_out_open_keep(dest, lo, false);
+}
+
+int local_out_open_keep(const char *dest, struct local_out *lo, bool keep)
 {
 	struct stat st;
 	int ret;
@@ -117,18 +197,26 @@ int local_out_open(const char *dest, struct local_out *lo)
 	} else {
 		lo->mode = 0666 & ~current_umask();
 	}
-	ret = local_tmp_template(lo->path, &lo->tmp);
-	if (ret)
-		goto fail;
-	lo->fd = mkostemp(lo->tmp, O_CLOEXEC);
-	if (lo->fd < 0) {
-		ret = -errno;
-		free(lo->tmp);
-		lo->tmp = NULL;
+	ret = part_open(lo, keep);
+	if (ret == -EAGAIN) {
+		/* another smbiov writes that one: a fresh name of our own */
+		ret = local_tmp_template(lo->path, &lo->tmp);
+		if (ret)
+			goto fail;
+		lo->fd = mkostemp(lo->tmp, O_CLOEXEC);
+		if (lo->fd < 0) {
+			ret = -errno;
+			free(lo->tmp);
+			lo->tmp = NULL;
+			goto fail;
+		}
+		lo->keep = false;
+	} else if (ret) {
 		goto fail;
 	}
 	lo->own_fd = true;
-	sig_tmp_track(lo->tmp);
+	if (!lo->keep)
+		sig_tmp_track(lo->tmp);
 	return 0;
 fail:
 	free(lo->path);
@@ -148,7 +236,7 @@ static void local_out_release(struct local_out *lo)
 
 void local_out_abort(struct local_out *lo)
 {
-	if (lo->tmp) {
+	if (lo->tmp && !lo->keep) {
 		unlink(lo->tmp);
 		sig_tmp_track(NULL);
 	}
@@ -189,12 +277,14 @@ int local_out_commit(struct local_out *lo)
 	}
 	if (fchmod(lo->fd, (mode_t)lo->mode) || (lo->fsync && fsync(lo->fd)))
 		ret = -errno;
+	/* renamed while locked: part_open() of another run must not take it */
+	if (!ret && rename(lo->tmp, lo->path))
+		ret = -errno;
 	if (close(lo->fd) && !ret)
 		ret = -errno;
 	lo->own_fd = false;
-	if (!ret && rename(lo->tmp, lo->path))
-		ret = -errno;
 	if (ret) {
+		lo->keep = false;
 		local_out_abort(lo);
 		return ret;
 	}

@@ -26,6 +26,10 @@ struct local_out {
 	char *tmp;     /* the temporary name while writing; NULL when direct */
 	unsigned mode; /* permissions the final file gets */
 	bool fsync;    /* set by the caller: commit makes it durable first */
+	bool keep;     /* the part file stays when the transfer fails (-C) */
+	uint64_t kept; /* with keep: the bytes an earlier run left in it */
+	uint64_t part_ino; /* the part file's inode (a resume record's check) */
+	bool stale;	   /* an earlier run had left data in the part file */
 };
 
 /*
@@ -42,6 +46,14 @@ int local_tmp_template(const char *dest, char **out);
  * negative errno (-EISDIR for a directory).
  */
 int local_out_open(const char *dest, struct local_out *lo);
+
+/*
+ * local_out_open_keep - as local_out_open(); with @keep a part file an
+ * earlier run left is kept as it is (lo->kept bytes, for the caller to
+ * continue or truncate), and stays when the transfer fails or is
+ * interrupted (lo->keep; not when a running smbiov held the part name).
+ */
+int local_out_open_keep(const char *dest, struct local_out *lo, bool keep);
 
 /*
  * local_out_commit - finish a successful transfer: set the mode, fsync

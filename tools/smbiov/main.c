@@ -35,22 +35,29 @@ static const struct cli_cmd cli_cmds[] = {
 	 "order.\n" STDINHELP,
 	 true},
 	{"cat", cmd_cat, 0, 1, -1, "URL...", "Write files to stdout.\n", false},
-	{"get", cmd_get, CLI_F_RECURSIVE | CLI_F_FAILFAST, 1, 2,
-	 "[-r [--fail-fast]] URL [LOCAL]",
+	{"get", cmd_get, CLI_F_RECURSIVE | CLI_F_FAILFAST | CLI_F_CONTINUE, 1,
+	 2, "[-r [--fail-fast]] [-C] URL [LOCAL]",
 	 "Download a file (or with -r a directory tree) to LOCAL: a file "
 	 "name, an existing\ndirectory (the remote name is kept), or '-' "
 	 "for stdout. Default: the remote\nname in the current directory. "
 	 "A regular file is written under a temporary\nname "
-	 "(.NAME.smbiov-XXXXXX) and renamed when complete (--fsync: made "
+	 "(.NAME.smbiov-part) and renamed when complete (--fsync: made "
 	 "durable\nfirst): a failed transfer leaves no partial file. Pipes "
 	 "and devices are\nwritten directly.\n"
 	 "  -r, --recursive       copy a directory tree; an entry that fails "
 	 "is reported\n"
 	 "                        and the rest goes on (a summary at the end)\n"
-	 "  --fail-fast           with -r: stop at the first failing entry\n",
+	 "  --fail-fast           with -r: stop at the first failing entry\n"
+	 "  -C, --continue        keep the partial file of a download that "
+	 "fails or is\n"
+	 "                        interrupted, and continue one kept before "
+	 "if the remote\n"
+	 "                        file is unchanged (size, times, file id)\n",
 	 false},
-	{"put", cmd_put, CLI_F_RECURSIVE | CLI_F_INPLACE | CLI_F_FAILFAST, 2, 2,
-	 "[-r [--fail-fast]] [--inplace] LOCAL URL",
+	{"put", cmd_put,
+	 CLI_F_RECURSIVE | CLI_F_INPLACE | CLI_F_FAILFAST | CLI_F_CONTINUE |
+		 CLI_F_DEREF,
+	 2, 2, "[-r [-L] [--fail-fast]] [-C | --inplace] LOCAL URL",
 	 "Upload a file (or with -r a directory tree); LOCAL '-' is stdin. "
 	 "When URL is a\nshare root or an existing directory, the upload "
 	 "keeps its local name inside it.\n"
@@ -61,6 +68,13 @@ static const struct cli_cmd cli_cmds[] = {
 	 "is reported\n"
 	 "                        and the rest goes on (a summary at the end)\n"
 	 "  --fail-fast           with -r: stop at the first failing entry\n"
+	 "  -L, --dereference     with -r: follow symbolic links (default: "
+	 "skip them)\n"
+	 "  -C, --continue        keep the temporary file of an upload that "
+	 "fails or is\n"
+	 "                        interrupted, and continue one kept before "
+	 "if LOCAL is\n"
+	 "                        unchanged (size, times, inode)\n"
 	 "  --inplace             write URL itself as the data arrives\n",
 	 false},
 	{"cp", cmd_cp, 0, 2, 2, "URL URL",

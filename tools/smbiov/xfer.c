@@ -208,6 +208,9 @@ static int xfer_get(struct xfer *x, const struct xfer_end *src,
 			break;
 		}
 		progress_add(p, (uint64_t)n);
+		/* chunks are written out in file order */
+		if (src->prefix)
+			src->prefix(src->prefix_arg, s->off + (uint64_t)n);
 		if ((size_t)n < CLI_CHUNK)
 			break; /* end of file; the other slots read past it */
 		ret = slot_submit(x, src, s, CLI_CHUNK, next, false);
@@ -249,7 +252,7 @@ static ssize_t src_read(const struct xfer_end *src, void *buf, uint64_t off,
 static int xfer_put(struct xfer *x, const struct xfer_end *src,
 		    const struct xfer_end *dst, struct progress *p)
 {
-	uint64_t next = src->offset;
+	uint64_t next = src->f ? src->offset : dst->offset;
 	int cur = 0, ret, code = 0;
 	bool more = true; /* the source may have more bytes */
 
@@ -289,6 +292,9 @@ static int xfer_put(struct xfer *x, const struct xfer_end *src,
 			break;
 		}
 		progress_add(p, (uint64_t)w);
+		/* slots are waited for in the order they were filled */
+		if (dst->prefix)
+			dst->prefix(dst->prefix_arg, s->off + (uint64_t)w);
 		cur = (cur + 1) % XFER_SLOTS;
 	}
 	xfer_drain(x);

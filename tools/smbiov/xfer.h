@@ -25,9 +25,9 @@ struct xfer_end {
 	struct smbiov_client *c; /* remote: its client */
 	const char *target;	 /* for messages */
 	/*
-	 * Remote source only: the file offset to start at (a get whose first
-	 * bytes came with the open); the local fd's position then stands for
-	 * this offset.
+	 * Remote end: the file offset to start at (a get whose first bytes
+	 * came with the open, a resumed transfer); the local fd's position
+	 * then stands for this offset.
 	 */
 	uint64_t offset;
 	/*
@@ -47,13 +47,23 @@ struct xfer_end {
 	 */
 	void (*opened)(void *arg);
 	void *opened_arg;
+	/*
+	 * Remote end, optional: told how far from its start offset on every
+	 * byte has been moved (the remote file offset after them), each time
+	 * that grows — chunks finish in any order. A transfer that can be
+	 * resumed records it (resume.h). Called from any of the transfer's
+	 * threads, one call at a time; never after a failure.
+	 */
+	void (*prefix)(void *arg, uint64_t upto);
+	void *prefix_arg;
 };
 
 /*
  * xfer_copy - copy everything from @src to @dst until @src's end
  * @src: a remote file (read asynchronously when @dst is local, from
  *	 @src->offset) or a local fd (read to the end: a pipe works)
- * @dst: a local fd or a remote file (written from offset 0)
+ * @dst: a local fd or a remote file (written from @dst->offset, or from
+ *	 @src->offset when both are remote)
  * @p: progress, advanced per chunk (may be off)
  *
  * Returns 0 or an exit code after printing one line. Never returns while

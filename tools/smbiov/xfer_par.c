@@ -109,6 +109,8 @@ struct par_stream {
 	bool started; /* th was created */
 	int nw;	      /* workers it runs */
 	struct par_worker w[PAR_WORKERS_MAX];
+	/* Offset of the chunk each worker moves, UINT64_MAX idle (x->lock). */
+	uint64_t busy[PAR_WORKERS_MAX];
 };
 
 struct par {
@@ -130,6 +132,7 @@ struct par {
 	pthread_cond_t room;   /* a chunk completed: window room, or stop */
 	uint64_t next;	       /* next chunk's remote offset */
 	uint64_t end;	       /* after a short chunk: where the file ends */
+	uint64_t prefix;       /* last told to remote->prefix */
 	bool stop;     /* no more chunks from x->next (end of file, failure) */
 	bool extended; /* a put's file was extended to remote->size */
 	/* Chunks a failed further connection gave back, for the others. */
@@ -352,7 +355,31 @@ static bool take_chunk(struct par_worker *w, size_t want, uint64_t *off,
 		x->next += *len;
 	}
 	s->inflight += *len;
+	s->busy[w - s->w] = *off;
 	return true;
+}
+
+/*
+ * Tell remote->prefix how far every byte is done: up to the lowest chunk
+ * still moving or given back, or the next one to take. Under x->lock.
+ */
+static void par_prefix(struct par *x)
+{
+	uint64_t m = x->next < x->end ? x->next : x->end;
+
+	if (!x->remote->prefix || x->err)
+		return;
+	for (int i = 0; i < x->nstreams; i++)
+		for (int j = 0; j < PAR_WORKERS_MAX; j++)
+			if (x->s[i].busy[j] < m)
+				m = x->s[i].busy[j];
+	for (int i = 0; i < x->nback; i++)
+		if (x->back[i].off < m)
+			m = x->back[i].off;
+	if (m > x->prefix) {
+		x->prefix = m;
+		x->remote->prefix(x->remote->prefix_arg, m);
+	}
 }
 
 /* @len bytes taken at @off came back with @n; under x->lock. */
@@ -363,6 +390,7 @@ static void chunk_done(struct par_worker *w, uint64_t off, size_t len,
 	struct par_stream *s = w->s;
 
 	s->inflight -= len;
+	s->busy[w - s->w] = UINT64_MAX;
 	if (!x->splice) {
 		struct smbiov_conn_info ci;
 
@@ -395,6 +423,7 @@ static void chunk_done(struct par_worker *w, uint64_t off, size_t len,
 				x->end = off + (uint64_t)n;
 		}
 	}
+	par_prefix(x);
 }
 
 static void *par_worker(void *arg)
@@ -671,6 +700,7 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 	x->write = write;
 	x->p = p;
 	x->next = remote->offset;
+	x->prefix = remote->offset;
 	x->end = UINT64_MAX;
 	if (!local_usable(local->fd, write, x) || !par_plan(x)) {
 		free(x);
@@ -682,6 +712,8 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 	for (i = 0; i < x->nstreams; i++) {
 		x->s[i] = (struct par_stream){
 			.x = x, .idx = i, .nw = workers_for(x, i)};
+		for (int j = 0; j < PAR_WORKERS_MAX; j++)
+			x->s[i].busy[j] = UINT64_MAX;
 		x->hands += x->s[i].nw;
 	}
 	x->s[0].c = remote->c;

@@ -92,3 +92,26 @@ no_leftovers() {
 	left=$(find "$1" -maxdepth 1 -name '.*.smbiov-*' | head -n 3)
 	[[ -z $left ]] || integ_fail "temporary files left behind in $1: $left"
 }
+
+# relay_start ARGS...: the bench's delay_relay in front of the server's
+# plain port, with ARGS (-d ONE_WAY_MS required; -b KIB queue, -s KIB
+# stall); sets $relay_pid and $relay_port. relay_stop ends it; a script's
+# EXIT trap should too ("kill $relay_pid").
+relay_start() {
+	[[ -x ${SMBIOV_DELAY_RELAY:-} ]] ||
+		integ_fail "SMBIOV_DELAY_RELAY (bench/delay_relay) not built: '${SMBIOV_DELAY_RELAY:-}'"
+	"$SMBIOV_DELAY_RELAY" -l 127.0.0.1:0 -c "127.0.0.1:$SMB_PORT" "$@" >"$tmp/relay.out" 2>&1 &
+	relay_pid=$!
+	for _ in $(seq 600); do
+		grep -q '^ready' "$tmp/relay.out" && break
+		sleep 0.1
+	done
+	relay_port=$(sed -n 's/^ready \([0-9][0-9]*\)$/\1/p' "$tmp/relay.out")
+	[[ -n $relay_port ]] || integ_fail "delay_relay did not start: $(cat "$tmp/relay.out")"
+}
+
+relay_stop() {
+	kill "$relay_pid" 2>/dev/null || true
+	wait "$relay_pid" 2>/dev/null || true
+	relay_pid=
+}
