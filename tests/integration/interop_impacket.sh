@@ -86,6 +86,24 @@ import logging, os, sys
 from impacket import smbserver
 from impacket.ntlm import compute_lmhash, compute_nthash
 root, port, logfile = sys.argv[1:4]
+# A hostile server for two kinds of names (smbserver reads a file with
+# os.lseek + os.read, and answers a READ with what os.read returned):
+# "*.half" answers every READ with half the bytes asked (short reads
+# below the end of file, which MS-SMB2 allows); "*.hole" answers a READ
+# at or past 1 MiB with no data and STATUS_SUCCESS, though the file
+# goes on.
+real_read = os.read
+def hostile_read(fd, n):
+    try:
+        name = os.readlink('/proc/self/fd/%d' % fd)
+    except OSError:
+        return real_read(fd, n)
+    if name.endswith('.half'):
+        return real_read(fd, max(1, n // 2))
+    if name.endswith('.hole') and os.lseek(fd, 0, os.SEEK_CUR) >= 1 << 20:
+        return b''
+    return real_read(fd, n)
+os.read = hostile_read
 user, password = os.environ['IMP_USER'], os.environ['IMP_PASS']
 logging.basicConfig(filename=logfile, level=logging.INFO)
 srv = smbserver.SimpleSMBServer(listenAddress='127.0.0.1', listenPort=int(port))
@@ -212,6 +230,28 @@ run cat "$base/dd/odd"
 ok "cat of an odd-length name"
 [[ $(cat "$tmp/out") == odd ]] || fail "cat odd: got '$(cat "$tmp/out")'"
 rm "$root/dd/odd"
+
+# ---- a server that answers short ---------------------------------------------------
+# Every READ of a *.half file answered with half the bytes asked: get and
+# cat go on after each short answer and deliver the exact file (issue 13's
+# 3,146,962-byte case once ended at 1,835,625 bytes with exit 0).
+head -c 3146962 /dev/urandom >"$root/dd/short.half"
+run get "$base/dd/short.half" "$tmp/local/short.half"
+ok "get of a file the server reads out in halves"
+same "get of a file the server reads out in halves" "$root/dd/short.half" "$tmp/local/short.half"
+run cat "$base/dd/short.half"
+ok "cat of a file the server reads out in halves"
+same "cat of a file the server reads out in halves" "$root/dd/short.half" "$tmp/out"
+# A READ below the end answered with no data: the size asked again says
+# the file is longer, so a malformed reply (exit 9), and no local file.
+head -c 3000000 /dev/urandom >"$root/dd/gap.hole"
+run get "$base/dd/gap.hole" "$tmp/local/gap.hole"
+want "get of a file the server answers empty at 1 MiB" 9
+grep -q "no data at offset 1048576 of a 3000000-byte file" "$tmp/err" ||
+	fail "empty answer below the end: wrong message: $(cat "$tmp/err")"
+[[ ! -e $tmp/local/gap.hole ]] || fail "empty answer below the end: a local file was written"
+[[ -z $(find "$tmp/local" -name '.gap.hole.smbiov-*') ]] || fail "empty answer below the end: temporary file left"
+rm -f "$root/dd/short.half" "$root/dd/gap.hole"
 
 # ---- ls / stat against the disk ------------------------------------------------------
 run ls "$base/dd"
