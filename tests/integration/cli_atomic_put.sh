@@ -7,7 +7,10 @@
 #     still holds its old bytes, and the temporary file is gone once the
 #     server has closed the dead connection (delete-on-close);
 #   - --inplace writes the destination itself: after a SIGKILL it holds
-#     what had arrived (today's behaviour, on request).
+#     what had arrived (today's behaviour, on request);
+#   - cp replaces its destination the same way;
+#   - a small put (one compound) on a full share leaves the old file whole
+#     and no short new file (a 1 MiB tmpfs mounted in the share).
 # No timing: the source is a FIFO fed 9 MiB and then held open, so the
 # upload is certainly in the middle (it waits for more input) when the
 # signal comes; a bounded wait (60 s) for the server to close the dead
@@ -37,6 +40,18 @@ for share in "$SMB_SHARE" "$SMB_ENC_SHARE"; do
 done
 (($(leftovers) == 0)) || integ_fail "a temporary file was left: $(ls -a "$dir")"
 echo "ok: put replaces a file whole, no temporary file left"
+
+# cp replaces its destination the same way (a temporary file renamed over
+# it), from one share to another
+cp "$tmp/new" "$dir/$run_id.cpsrc"
+echo old >"$SMB_ROOT/$SMB_ENC_SHARE/$run_id.cpdst"
+chmod 0666 "$dir/$run_id.cpsrc" "$SMB_ROOT/$SMB_ENC_SHARE/$run_id.cpdst"
+smbiov cp "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.cpsrc")" "$(url "$SMB_PORT" "$SMB_ENC_SHARE" "$run_id.cpdst")"
+expect_ok "cp over an existing file"
+cmp -s "$tmp/new" "$SMB_ROOT/$SMB_ENC_SHARE/$run_id.cpdst" || integ_fail "cp over an existing file: contents differ"
+(($(leftovers) == 0)) || integ_fail "cp: a temporary file was left"
+rm -f "$dir/$run_id.cpsrc" "$SMB_ROOT/$SMB_ENC_SHARE/$run_id.cpdst"
+echo "ok: cp replaces a file whole, no temporary file left"
 
 # interrupted SIG [--inplace]: a put of a FIFO that got 9 MiB, then SIG.
 interrupted() {
@@ -85,3 +100,35 @@ size=$(stat -c %s "$dir/$run_id.v")
 ((size >= 8 * MiB)) || integ_fail "--inplace: the destination has $size bytes, want what had arrived"
 rm -f "$dir/$run_id.v" "$tmp/fifo"
 echo "ok: --inplace writes the destination as the data arrives"
+
+# A small put (one CREATE + WRITE + CLOSE compound) over an existing file on
+# a full share: the WRITE fails for want of space. Writing the destination
+# itself would have cut the old file first (the issue-13 bug); the upload
+# goes to a temporary file instead, so the old file keeps its bytes, exit
+# 12 names the lack of space, and nothing is left behind. The share's
+# subdirectory is a 1 MiB tmpfs (root: the test mounts it).
+tiny=$dir/$run_id.tiny
+mkdir "$tiny"
+mount -t tmpfs -o size=1m,mode=0777 smbiov-tiny "$tiny" 2>"$tmp/mount.err" ||
+	integ_skip "cannot mount a tmpfs for the full-share case (root needed): $(cat "$tmp/mount.err")"
+trap 'umount "$tiny" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+head -c $((300 * 1024)) /dev/urandom >"$tiny/old"
+head -c $((200 * 1024)) /dev/zero >"$tiny/filler"
+chmod 0666 "$tiny/old" "$tiny/filler"
+cp "$tiny/old" "$tmp/old.copy"
+head -c $((900 * 1024)) /dev/urandom >"$tmp/new.small"
+smbiov put "$tmp/new.small" "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.tiny/old")"
+expect_fail "small put over a file on a full share" 12 "no space"
+cmp -s "$tiny/old" "$tmp/old.copy" || integ_fail "small put on a full share: the old file was changed"
+[[ -z $(find "$tiny" -name '.smbiov-*') ]] || integ_fail "small put on a full share: temporary file left: $(ls -a "$tiny")"
+# a new small file that does not fit is not left short either
+smbiov put "$tmp/new.small" "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.tiny/fresh")"
+expect_fail "small new file on a full share" 12 "no space"
+[[ ! -e $tiny/fresh ]] || integ_fail "small new file on a full share: a short file was left ($(stat -c %s "$tiny/fresh") bytes)"
+# the same with --inplace, asked for, cuts the old file: the case is real
+smbiov put --inplace "$tmp/new.small" "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.tiny/old")"
+expect_fail "small put --inplace on a full share" 12 "no space"
+cmp -s "$tiny/old" "$tmp/old.copy" && integ_fail "small put --inplace on a full share: the old file is whole (the case did not fill the share)"
+umount "$tiny"
+rmdir "$tiny"
+echo "ok: a small put on a full share leaves the old file whole and nothing else"

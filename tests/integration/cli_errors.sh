@@ -100,6 +100,22 @@ smbiov get "$(url "$P" "$SMB_SHARE" "$run_id.local")" "$tmp/no-such-dir/out"
 expect_fail "get into a missing local directory" 8
 smbc "$P" "$SMB_SHARE" "del $run_id.local" || true
 
+# a directory where a file is wanted: exit 2 for every command, as
+# docs/cli.md says ("directory without -r"), naming the directory
+smbc "$P" "$SMB_SHARE" "mkdir $run_id.dir" || integ_fail "smbclient mkdir: $(cat "$tmp/smbc")"
+smbiov get "$(url "$P" "$SMB_SHARE" "$run_id.dir")" "$tmp/dl/x"
+expect_fail "get of a directory without -r" 2 "$run_id.dir: is a directory \\(use get -r\\)"
+smbiov cat "$(url "$P" "$SMB_SHARE" "$run_id.dir")"
+expect_fail "cat of a directory" 2 "$run_id.dir: is a directory"
+smbiov rm "$(url "$P" "$SMB_SHARE" "$run_id.dir")"
+expect_fail "rm of a directory without -r" 2 "$run_id.dir: is a directory \\(use rm -r\\)"
+smbiov cp "$(url "$P" "$SMB_SHARE" "$run_id.dir")" "$(url "$P" "$SMB_SHARE" "$run_id.cp")"
+expect_fail "cp of a directory" 2 "$run_id.dir: is a directory"
+mkdir -p "$tmp/localdir"
+smbiov put "$tmp/localdir" "$(url "$P" "$SMB_SHARE" "$run_id.pd")"
+expect_fail "put of a local directory without -r" 2 "localdir: is a directory \\(use put -r\\)"
+smbc "$P" "$SMB_SHARE" "rmdir $run_id.dir" || true
+
 # usage errors: password on the command line, in the URL; bad options
 smbiov ls --password=x "$(url "$P" "$SMB_SHARE")"
 expect_fail "--password" 2 "not taken from the command line"

@@ -3,7 +3,7 @@
  * smbiov cp URL URL — remote to remote, through this machine (read, then
  * write, four chunks in flight). The two URLs may name different servers.
  * A destination that is a share root or an existing directory receives the
- * file under its own name.
+ * file under its own name. The destination is replaced atomically.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,15 +12,34 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "rtmp.h"
 #include "xfer.h"
 
+/* Did the remote source change while @sent of its bytes were read? */
+static bool cp_source_changed(struct smbiov_file *sf,
+			      const struct smbiov_stat *before, uint64_t sent)
+{
+	struct smbiov_stat now;
+
+	if (smbiov_fstat(sf, &now))
+		return true;
+	return now.size != before->size || now.mtime_ns != before->mtime_ns ||
+	       sent != before->size;
+}
+
+/*
+ * Atomic, as put: the copy goes to a temporary file beside @dpath (rtmp.h)
+ * renamed over it once the source proved unchanged and the server holds
+ * every byte; the destination is the old file or the whole copy.
+ */
 static int cp_file(const struct cli_opts *o, struct cli_conn *sc,
 		   struct cli_conn *dc, const char *dpath)
 {
-	struct smbiov_file *sf, *df;
+	struct smbiov_file *sf;
 	struct smbiov_stat st;
 	struct xfer_end src, dst;
 	struct progress p;
+	struct rtmp t;
 	char starget[1200], dtarget[1200];
 	int ret, code;
 
@@ -29,27 +48,42 @@ static int cp_file(const struct cli_opts *o, struct cli_conn *sc,
 	ret = smbiov_open(sc->c, sc->url.path, O_RDONLY, &sf);
 	if (ret)
 		return cli_report_ret(starget, ret);
-	if (smbiov_fstat(sf, &st))
-		st.size = 0;
+	ret = smbiov_fstat(sf, &st);
+	if (ret) {
+		smbiov_close(sf);
+		return cli_report_ret(starget, ret);
+	}
 	if (st.is_dir) {
 		smbiov_close(sf);
 		fprintf(stderr, "smbiov: %s: is a directory\n", starget);
 		return CLI_EXIT_USAGE;
 	}
-	ret = smbiov_open(dc->c, dpath, O_WRONLY | O_CREAT | O_TRUNC, &df);
+	ret = rtmp_open(&t, dc->c, dpath);
 	if (ret) {
-		code = cli_report_ret(dtarget, ret);
 		smbiov_close(sf);
-		return code;
+		return cli_report_ret(dtarget, ret);
 	}
 	src = (struct xfer_end){.f = sf, .c = sc->c, .target = starget};
-	dst = (struct xfer_end){.f = df, .c = dc->c, .target = dtarget};
+	dst = (struct xfer_end){.f = t.f,
+				.c = dc->c,
+				.target = dtarget,
+				.opened = rtmp_mark,
+				.opened_arg = &t};
 	progress_begin(&p, o->progress, -1, cli_basename(dpath), st.size);
 	code = xfer_copy(&src, &dst, &p);
 	progress_end(&p);
-	ret = smbiov_close(df);
-	if (ret && !code)
+	if (!code && cp_source_changed(sf, &st, p.done)) {
+		fprintf(stderr,
+			"smbiov: %s: the file changed during the transfer "
+			"(%s left as it was)\n",
+			starget, dtarget);
+		code = CLI_EXIT_CHANGED;
+	}
+	if (!code && (ret = rtmp_commit(&t, p.done, dpath)))
 		code = cli_report_ret(dtarget, ret);
+	if (code)
+		rtmp_drop(&t);
+	rtmp_release(&t);
 	smbiov_close(sf);
 	return code;
 }

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "localfile.h"
 #include "resume.h"
+#include "rtmp.h"
 #include "xfer.h"
 
 /*
@@ -24,6 +25,62 @@
  * and CLOSE as one compound (smbiov_write_file), instead of three.
  */
 #define PUT_SMALL ((size_t)1 << 20)
+
+/* Errors with which a CREATE refuses: then nothing was created. */
+static bool create_refused(int err)
+{
+	static const int refused[] = {-EEXIST, -EACCES,	      -EPERM,
+				      -ENOENT, -ENOTDIR,      -EISDIR,
+				      -EROFS,  -ENAMETOOLONG, -EINVAL};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (err == refused[i])
+			return true;
+	return false;
+}
+
+/*
+ * @len bytes to @rpath in one compound (CREATE + WRITE + CLOSE), without
+ * ever leaving a mix of old and new: a new file is created exclusively (a
+ * compound whose WRITE fails cuts no old file, and its new short file is
+ * removed); over an existing file the bytes go to a temporary file
+ * renamed over it (rtmp.h), two more round trips. -EISDIR for a directory.
+ */
+static ssize_t put_small_atomic(struct cli_conn *cc, const char *rpath,
+				const void *buf, size_t len)
+{
+	struct smbiov_stat st;
+	struct rtmp t = {.c = cc->c};
+	ssize_t n;
+	int ret;
+
+	n = smbiov_write_file(cc->c, rpath, O_WRONLY | O_CREAT | O_EXCL, buf,
+			      len);
+	/*
+	 * Failed past its CREATE (no space, a lost connection): the file is
+	 * the one this call created, short; it goes. -EFBIG sent nothing.
+	 */
+	if (n < 0 && !create_refused((int)n) && n != -EFBIG)
+		smbiov_unlink(cc->c, rpath);
+	if (n != -EEXIST)
+		return n;
+	ret = smbiov_stat(cc->c, rpath, &st);
+	if (ret || st.is_dir)
+		return ret ? ret : -EISDIR;
+	t.path = rtmp_name(rpath);
+	if (!t.path)
+		return -ENOMEM;
+	n = smbiov_write_file(cc->c, t.path, O_WRONLY | O_CREAT | O_EXCL, buf,
+			      len);
+	if (n >= 0 && (size_t)n != len)
+		n = -EIO;
+	if (n >= 0 && (ret = smbiov_rename(cc->c, t.path, rpath, true)))
+		n = ret;
+	if (n < 0 && n != -EEXIST)
+		rtmp_drop(&t); /* whatever the compound left */
+	rtmp_release(&t);
+	return n;
+}
 
 /*
  * The whole of a small regular file @fd in one call: 1 when done (or
@@ -69,13 +126,14 @@ static int put_small(const struct cli_opts *o, struct cli_conn *cc, int fd,
 		*code = cli_report_local(lname, "read", (int)n);
 		return 1;
 	}
-	if ((size_t)n <= PUT_SMALL) {
+	if ((size_t)n <= PUT_SMALL && o->inplace)
 		n = smbiov_write_file(cc->c, rpath,
 				      O_WRONLY | O_CREAT | O_TRUNC, buf,
 				      (size_t)n);
-	} else {
+	else if ((size_t)n <= PUT_SMALL)
+		n = put_small_atomic(cc, rpath, buf, (size_t)n);
+	else
 		n = -EFBIG;
-	}
 	free(buf);
 	if (n == -EFBIG) {
 		if (lseek(fd, 0, SEEK_SET) == 0)
@@ -99,75 +157,12 @@ static int put_small(const struct cli_opts *o, struct cli_conn *cc, int fd,
 }
 
 /*
- * "DIR/.smbiov-XXXXXXXXXXXXXXXX.part" beside @rpath (malloc'd): short and
- * fixed, so any destination name has room. NULL when out of memory.
- */
-static char *put_tmp_name(const char *rpath)
-{
-	const char *slash = strrchr(rpath, '/');
-	int dirlen = slash ? (int)(slash - rpath) + 1 : 0;
-	uint64_t r = 0;
-	char *out;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || read(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
-		r = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull ^
-		    (uint64_t)(uintptr_t)&r;
-	if (fd >= 0)
-		close(fd);
-	if (asprintf(&out, "%.*s.smbiov-%016llx.part", dirlen, rpath,
-		     (unsigned long long)r) < 0)
-		return NULL;
-	return out;
-}
-
-/* An upload's temporary file on the server, while it is written. */
-struct put_tmp {
-	struct smbiov_client *c;
-	struct smbiov_file *f;
-	char *path;
-	int marked; /* delete-on-close: 1 set, < 0 the server refused */
-};
-
-/*
- * xfer_end.opened: every connection has the file open, mark it now. Only
- * on SMB 3: a server that speaks no more than 2.0.2 may take the mark as
- * a close-time flag that cannot be taken back (impacket's smbserver
- * ignores DeletePending = 0 and deletes at close), which would delete the
- * finished upload. There the rename still makes the upload atomic; only a
- * killed client's temporary file stays.
- */
-static void put_tmp_mark(void *arg)
-{
-	struct put_tmp *t = arg;
-	struct smbiov_conn_info ci;
-
-	smbiov_get_info(t->c, &ci);
-	if (ci.dialect < SMBIOV_DIALECT_300)
-		return;
-	t->marked = smbiov_set_delete_on_close(t->f, true) ? -1 : 1;
-}
-
-/*
- * The upload went wrong: the temporary file goes (delete-on-close does it
- * at the close; the unlink covers a file the server would not mark).
- */
-static void put_tmp_drop(struct put_tmp *t)
-{
-	if (t->f)
-		smbiov_close(t->f);
-	t->f = NULL;
-	if (t->marked != 1)
-		smbiov_unlink(t->c, t->path);
-}
-
-/*
  * Why the kept upload g->r (just loaded) cannot go on from @now (the
  * source as it is), or NULL with t->f open on its temporary file.
  */
 static const char *put_resume_check(struct resume_job *g,
 				    const struct resume_rec *now,
-				    const char *want, struct put_tmp *t)
+				    const char *want, struct rtmp *t)
 {
 	const char *why = resume_source_differs(&g->r, now);
 	struct smbiov_stat rst;
@@ -198,7 +193,7 @@ static const char *put_resume_check(struct resume_job *g,
  */
 static int put_resume_open(struct resume_job *g, const struct cli_conn *cc,
 			   const char *lname, const struct stat *before,
-			   const char *rpath, struct put_tmp *t)
+			   const char *rpath, struct rtmp *t)
 {
 	const struct resume_rec now = {
 		.size = (uint64_t)before->st_size,
@@ -277,15 +272,13 @@ static int put_resume_open(struct resume_job *g, const struct cli_conn *cc,
  * the next put -C, unless the source changed (nothing to continue then).
  * True when the temporary file stays.
  */
-static bool put_resume_end(struct resume_job *g, struct put_tmp *t,
+static bool put_resume_end(struct resume_job *g, struct rtmp *t,
 			   const char *lname, int code)
 {
 	bool keep = g->on && code && code != CLI_EXIT_CHANGED;
 
 	if (keep) {
-		if (t->f)
-			smbiov_close(t->f);
-		t->f = NULL;
+		rtmp_release(t);
 		fprintf(stderr,
 			"smbiov: %s: the partial upload is kept on the server "
 			"(%llu of %llu bytes); put -C continues it\n",
@@ -305,7 +298,7 @@ static bool put_resume_end(struct resume_job *g, struct put_tmp *t,
  */
 static int put_data(const struct cli_opts *o, struct cli_conn *cc, int fd,
 		    const char *lname, uint64_t size, struct smbiov_file *f,
-		    const char *rpath, const char *target, struct put_tmp *t,
+		    const char *rpath, const char *target, struct rtmp *t,
 		    struct resume_job *g, uint64_t *sent)
 {
 	struct xfer_end src, dst;
@@ -321,7 +314,7 @@ static int put_data(const struct cli_opts *o, struct cli_conn *cc, int fd,
 				.rpath = rpath,
 				.size = size,
 				/* a kept upload must survive its client */
-				.opened = t && !g->on ? put_tmp_mark : NULL,
+				.opened = t && !g->on ? rtmp_mark : NULL,
 				.opened_arg = t,
 				.prefix = g->on ? resume_checkpoint : NULL,
 				.prefix_arg = g};
@@ -339,14 +332,13 @@ static int put_data(const struct cli_opts *o, struct cli_conn *cc, int fd,
 
 /*
  * The upload is in the temporary file: check it (the source did not
- * change, the server holds exactly the bytes sent), unmark it, close it
- * and rename it over @rpath. Returns 0 or an exit code after one line.
+ * change, the server holds exactly the bytes sent) and rename it over
+ * @rpath (rtmp_commit). Returns 0 or an exit code after one line.
  */
-static int put_tmp_commit(int fd, const char *lname, const struct stat *before,
-			  uint64_t sent, struct put_tmp *t, const char *rpath,
-			  const char *target)
+static int put_commit(int fd, const char *lname, const struct stat *before,
+		      uint64_t sent, struct rtmp *t, const char *rpath,
+		      const char *target)
 {
-	struct smbiov_stat rst;
 	int ret;
 
 	if (local_source_changed(fd, before, sent)) {
@@ -356,21 +348,8 @@ static int put_tmp_commit(int fd, const char *lname, const struct stat *before,
 			lname, target);
 		return CLI_EXIT_CHANGED;
 	}
-	ret = smbiov_fstat(t->f, &rst);
-	if (!ret && rst.size != sent)
-		ret = -EIO;
-	if (!ret && t->marked == 1)
-		ret = smbiov_set_delete_on_close(t->f, false);
-	if (ret)
-		return cli_report_ret(target, ret);
-	t->marked = 0;
-	ret = smbiov_close(t->f);
-	t->f = NULL;
-	if (!ret)
-		ret = smbiov_rename(t->c, t->path, rpath, true);
-	if (ret)
-		return cli_report_ret(target, ret);
-	return 0;
+	ret = rtmp_commit(t, sent, rpath);
+	return ret ? cli_report_ret(target, ret) : 0;
 }
 
 /*
@@ -392,7 +371,7 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 		  const char *lname, bool regular, uint64_t size,
 		  const char *rpath, bool *is_dir)
 {
-	struct put_tmp t = {.c = cc->c};
+	struct rtmp t = {.c = cc->c};
 	struct resume_job g = {0};
 	struct smbiov_stat rst;
 	struct stat before;
@@ -420,22 +399,16 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 					      &t);
 		else if (!ret)
 			ret = 1;
-		if (ret == 1) {
-			t.path = put_tmp_name(rpath);
-			ret = t.path ? smbiov_open(cc->c, t.path,
-						   O_WRONLY | O_CREAT | O_EXCL |
-							   SMBIOV_O_DELETE,
-						   &t.f)
-				     : -ENOMEM;
-		}
+		if (ret == 1)
+			ret = rtmp_open(&t, cc->c, rpath);
 	}
 	if (ret == -EISDIR && is_dir) {
 		*is_dir = true;
-		free(t.path);
+		rtmp_release(&t);
 		return 0;
 	}
 	if (ret) {
-		free(t.path);
+		rtmp_release(&t);
 		resume_release(&g.r);
 		return cli_report_ret(target, ret);
 	}
@@ -448,11 +421,10 @@ static int put_fd(const struct cli_opts *o, struct cli_conn *cc, int fd,
 		return code;
 	}
 	if (!code)
-		code = put_tmp_commit(fd, lname, &before, sent, &t, rpath,
-				      target);
+		code = put_commit(fd, lname, &before, sent, &t, rpath, target);
 	if (!put_resume_end(&g, &t, lname, code) && code)
-		put_tmp_drop(&t);
-	free(t.path);
+		rtmp_drop(&t);
+	rtmp_release(&t);
 	return code;
 }
 

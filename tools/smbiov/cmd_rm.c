@@ -82,6 +82,11 @@ static int rm_one(const struct cli_opts *o, struct cli_conn *cc, void *arg)
 		}
 	}
 	ret = smbiov_unlink(cc->c, cc->url.path);
+	if (ret == -EISDIR) {
+		fprintf(stderr, "smbiov: %s: is a directory (use rm -r)\n",
+			target);
+		return CLI_EXIT_USAGE;
+	}
 	return ret ? cli_report_ret(target, ret) : 0;
 }
 

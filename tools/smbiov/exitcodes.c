@@ -125,7 +125,8 @@ static const struct cli_exit_row cli_exit_table[] = {
 	ROW(ANY_PHASE, 0, -ENOSPC, CLI_EXIT_NOSPC, "no space left on share"),
 	ROW(ANY_PHASE, 0, -EDQUOT, CLI_EXIT_NOSPC, "quota exceeded"),
 	ROW(ANY_PHASE, 0, -EFBIG, CLI_EXIT_NOSPC, "file too large"),
-	ROW(ANY_PHASE, 0, -EISDIR, CLI_EXIT_ERROR, "is a directory"),
+	/* a directory where a file is wanted: as "without -r", docs/cli.md */
+	ROW(ANY_PHASE, 0, -EISDIR, CLI_EXIT_USAGE, "is a directory"),
 	ROW(ANY_PHASE, 0, -EBUSY, CLI_EXIT_ERROR, "file is in use"),
 
 	/* the conversation itself */
