@@ -49,11 +49,12 @@ stopped() {
 	pid=$!
 	for _ in $(seq 1200); do
 		done=$(record_done "$kind")
-		[[ -n $done && $done -gt 0 ]] && break
+		# past the first MiB, which a get reads with its open anyway
+		[[ -n $done && $done -gt $MiB ]] && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	[[ -n $done && $done -gt 0 ]] ||
+	[[ -n $done && $done -gt $MiB ]] ||
 		integ_fail "$kind -C through the stalling relay recorded no progress: $(cat "$tmp/err")"
 	kill "-$sig" "$pid"
 	rc=0
@@ -125,13 +126,16 @@ no_records "get -C of a changed file"
 echo "ok: get -C of a changed file starts over: $(cat "$tmp/err")"
 
 # --- get -C on the encrypted share, one connection through buffers
-# (a file under 64 MiB: chunks written out in order), killed, continued ---
+# (a file under 64 MiB: chunks written out in order), killed, continued.
+# Four 8 MiB chunks are asked for at a time and the first is waited for
+# before any is asked again, so once 40 MiB have passed the first chunk
+# has certainly arrived, whatever order the server answers in ---
 ename=$run_id.enc
-SIZE_NOW=$((40 * MiB))
+SIZE_NOW=$((60 * MiB))
 head -c $SIZE_NOW /dev/urandom >"$SMB_ROOT/$SMB_ENC_SHARE/$ename"
 chmod 0666 "$SMB_ROOT/$SMB_ENC_SHARE/$ename"
 ewant=$(sha "$SMB_ROOT/$SMB_ENC_SHARE/$ename")
-stall $((24 * 1024))
+stall $((40 * 1024))
 stopped get KILL get -C "$(url "$relay_port" "$SMB_ENC_SHARE" "$ename")" "$tmp/d/$ename"
 smbiov get -C "$(url "$SMB_PORT" "$SMB_ENC_SHARE" "$ename")" "$tmp/d/$ename"
 expect_ok "encrypted get -C after kill -9"
@@ -144,12 +148,14 @@ echo "ok: encrypted get -C after kill -9: $(cat "$tmp/err")"
 rm -f "$SMB_ROOT/$SMB_ENC_SHARE/$ename"
 unset SIZE_NOW
 
-# --- put -C, killed, continued ---
+# --- put -C, killed, continued. Two workers send the first two 32 MiB
+# chunks side by side, so the relay passes 80 MiB: the first has certainly
+# been sent whole ---
 src=$tmp/src.bin
 head -c $SIZE /dev/urandom >"$src"
 want=$(sha "$src")
 rname=$run_id.up
-stall
+stall $((80 * 1024))
 stopped put KILL put -C "$src" "$(url "$relay_port" "$SMB_SHARE" "$rname")"
 [[ $rc -eq 137 ]] || integ_fail "put -C killed: exit $rc"
 [[ ! -e $share_dir/$rname ]] || integ_fail "put -C killed: the destination exists"
@@ -164,7 +170,7 @@ continued "put -C after kill -9"
 no_records "put -C after kill -9"
 
 # --- put -C interrupted, the source changes: starts over ---
-stall
+stall $((80 * 1024))
 stopped put INT put -C "$src" "$(url "$relay_port" "$SMB_SHARE" "$rname")"
 [[ $rc -eq 10 ]] || integ_fail "put -C interrupted: exit $rc, want 10"
 [[ $(sha "$share_dir/$rname") == "$want" ]] || integ_fail "put -C interrupted: the old destination changed"
