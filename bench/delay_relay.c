@@ -16,8 +16,10 @@
  *
  * -s: each direction of each connection passes STALL_KIB and then holds
  * everything after it (no more reads: flow control stalls the sender) until
- * the relay is killed. A test uses it to stop a transfer part-way for
- * certain, with no race against how fast the transfer runs.
+ * the relay gets SIGUSR1 (then everything flows again) or is killed. A test
+ * uses it to stop a transfer part-way for certain, with no race against how
+ * fast the transfer runs, and to let it go on when it has changed
+ * something.
  *
  * Prints "ready PORT" on stdout once listening (LISTEN_ADDR's port may be
  * 0: the kernel picks one). Runs until killed. A benchmark
@@ -70,6 +72,19 @@ struct conn {
 static uint64_t delay_ns;
 static size_t buf_max = 8u << 20;
 static uint64_t stall_max = UINT64_MAX;
+static volatile sig_atomic_t released; /* SIGUSR1: -s no longer holds */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	released = 1;
+}
+
+/* -s holds this pump now (under p->mu). */
+static bool stalled(const struct pump *p)
+{
+	return !released && p->passed >= stall_max;
+}
 
 static uint64_t now_ns(void)
 {
@@ -141,11 +156,23 @@ static void *reader(void *arg)
 		size_t want = CHUNK_MAX;
 
 		pthread_mutex_lock(&p->mu);
-		/* -s: at the stall point nothing more is read, ever */
-		while (!p->dead && (p->queued + CHUNK_MAX > buf_max ||
-				    p->passed >= stall_max))
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (stall_max - p->passed < want)
+		/*
+		 * -s: at the stall point nothing more is read until SIGUSR1,
+		 * which a handler can only flag: look at it now and then.
+		 */
+		while (!p->dead &&
+		       (p->queued + CHUNK_MAX > buf_max || stalled(p))) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 50000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+		}
+		if (!released && stall_max - p->passed < want)
 			want = (size_t)(stall_max - p->passed);
 		pthread_mutex_unlock(&p->mu);
 		if (p->dead) {
@@ -307,6 +334,7 @@ int main(int argc, char **argv)
 		goto usage;
 	delay_ns = (uint64_t)(ms * 1e6);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_usr1);
 	ls = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ls < 0 || bind(ls, (struct sockaddr *)&lsa, sizeof(lsa)) ||

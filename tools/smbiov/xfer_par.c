@@ -666,6 +666,18 @@ static int par_finish(struct par *x, const struct xfer_end *local)
 	const struct xfer_end *r = x->remote;
 
 	if (x->err) {
+		/*
+		 * A put's source ended before the size it had at the start
+		 * (the library sends from it by offset, up to that size).
+		 */
+		if (x->write && x->e.phase == SMBIOV_PHASE_LOCAL &&
+		    x->e.err == -ENODATA) {
+			fprintf(stderr,
+				"smbiov: %s: the file changed during the "
+				"transfer (it ended early)\n",
+				local->target);
+			return CLI_EXIT_CHANGED;
+		}
 		if (x->e.phase == SMBIOV_PHASE_LOCAL)
 			return cli_report_local(local->target,
 						x->write ? "read" : "write",
