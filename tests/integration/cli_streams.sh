@@ -154,18 +154,31 @@ peak=$(window_peak 1)
 	integ_fail "long link: stream 1's window peaked at '$peak' MiB, want it grown past 2: $(cat "$tmp/err")"
 most=$(most_credits)
 ((most > 32)) || integ_fail "long link: $most credits in flight at most, want more than one 2 MiB chunk (32)"
+# A plain put is windowed too (four 2 MiB requests at least): through the
+# same link its window grows past that 8 MiB minimum, by the same argument.
+smbiov --stats put "$src" "$(url "$relay_port" "$SMB_SHARE" "$name")"
+expect_ok "plain put over a long link"
+[[ $(sha "$SMB_ROOT/$SMB_SHARE/$name") == "$want" ]] || integ_fail "plain put over a long link: the server's copy differs"
+ppeak=$(window_peak 1)
+[[ -n $ppeak ]] && awk -v p="$ppeak" 'BEGIN { exit !(p > 8) }' ||
+	integ_fail "long link: the plain put's window peaked at '$ppeak' MiB, want it grown past 8: $(cat "$tmp/err")"
+rm -f "$SMB_ROOT/$SMB_SHARE/$name"
 relay_stop
 rm -f "$SMB_ROOT/$SMB_ENC_SHARE/$name"
-echo "ok: a long link ($rtt ms): the window grew to $peak MiB ($most credits in flight)"
+echo "ok: a long link ($rtt ms): the window grew to $peak MiB ($most credits in flight); a plain put's to $ppeak MiB"
 
 # Plain without --streams, and a small file even with it: one connection.
 u=$(url "$SMB_PORT" "$SMB_SHARE" "$run_id.one")
 smbiov --stats put "$src" "$u"
 expect_ok "plain put, default streams"
 (($(stream_blocks) == 0)) || integ_fail "plain put used more connections by default: $(cat "$tmp/err")"
-# (two workers on the one connection: the second extends the file first)
+# (four workers on the one connection: the others extend the file first)
 server_file=$SMB_ROOT/$SMB_SHARE/$run_id.one
 check_server "plain put, default streams"
+# its window stays inside its bounds: 8 MiB .. 4 workers x 32 MiB
+ppeak=$(window_peak 1)
+[[ -n $ppeak ]] && awk -v p="$ppeak" 'BEGIN { exit !(p >= 8 && p <= 128) }' ||
+	integ_fail "plain put: window peak '$ppeak' MiB, want 8..128: $(cat "$tmp/err")"
 smbiov --stats get "$u" /dev/null
 expect_ok "plain get, default streams"
 (($(stream_blocks) == 0)) || integ_fail "plain get used more connections by default: $(cat "$tmp/err")"

@@ -38,18 +38,9 @@
 /*
  * Workers per connection. A splicing get keeps PAR_GET_WORKERS chunks in
  * flight on the first connection, as many as the one-connection path
- * always had, and half that on each further one; through buffers every
- * connection has PAR_BUF_WORKERS and its window decides how many move a
- * chunk at once.
- * A splicing put runs two workers on the first connection (one for a file
- * of at most PAR_PUT_CHUNK) and one on each further one. Each
- * smbiov_write_from_fd call keeps its pieces in flight together, up to the
- * credit window, but after a call the link would idle while its last piece
- * is answered: the second worker's call fills that gap (long link: 0.90 ->
- * 0.92 of the link rate, bench/RESULTS.md). The call size adapts: from
- * PAR_PUT_CHUNK it doubles while a call takes under PAR_PUT_FAST (up to
- * PAR_PUT_MAX) and halves when one takes over PAR_PUT_SLOW — a progress
- * update at least every second or so on a slow link.
+ * always had, and half that on each further one; through buffers, and for
+ * a splicing put, every connection has PAR_BUF_WORKERS and its window
+ * decides how many move a chunk at once and how big.
  * Only the first worker writes in file order. Some servers (impacket's
  * smbserver) silently drop a WRITE that starts beyond the current end of
  * file, which any other worker's chunk may: each of them first makes sure
@@ -59,10 +50,6 @@
 #define PAR_BUF_WORKERS 4
 #define PAR_WORKERS_MAX                                                        \
 	(PAR_GET_WORKERS > PAR_BUF_WORKERS ? PAR_GET_WORKERS : PAR_BUF_WORKERS)
-#define PAR_PUT_CHUNK (4 * CLI_CHUNK)
-#define PAR_PUT_MAX   (32 * CLI_CHUNK)
-#define PAR_PUT_FAST  0.5 /* seconds */
-#define PAR_PUT_SLOW  1.0
 /*
  * Through buffers (signed or sealed) each connection keeps a window of
  * bytes in flight that follows the bandwidth-delay product the transfer
@@ -78,6 +65,21 @@
  */
 #define PAR_WIN_MIN  ((size_t)2 << 20)
 #define PAR_WIN_UNIT ((size_t)1 << 20)
+/*
+ * A splicing put (plain: sendfile from the file) is windowed too, with
+ * calls of xwin_chunk() bytes, at least one request (PAR_WIN_MIN) and at
+ * most PAR_PUT_CALL_MAX. Its window starts at PAR_PUT_WIN_MIN: four
+ * requests of 2 MiB, one per worker. Before, each worker's call kept up to
+ * 32 MiB of 2 MiB WRITEs in flight at once (a call grew to 256 MiB on a
+ * fast link): Samba took them all on together, and its CPU per byte — the
+ * limit of a plain put on 2 cores — rose by a half against one request
+ * at a time. With four 2 MiB requests in flight the put of 1 GiB from a
+ * file went 0.63 -> 0.55 s on tmpfs and 1.00 -> 0.70 s on disk, server
+ * CPU 0.60 -> 0.49 and 1.06 -> 0.64 s/GiB (bench/RESULTS.md, 2026-12-06).
+ * A long link grows the window, and with it the calls, as for buffers.
+ */
+#define PAR_PUT_WIN_MIN	 ((size_t)8 << 20)
+#define PAR_PUT_CALL_MAX ((size_t)32 << 20)
 /* Every worker of every further connection can give its chunk back once. */
 #define PAR_BACK_MAX (CLI_STREAMS_MAX * PAR_WORKERS_MAX)
 
@@ -122,6 +124,9 @@ struct par {
 	bool splice;	   /* plain connection: kernel to kernel */
 	bool fsync_behind; /* a get with --fsync into a file */
 	size_t buf_size;   /* a worker's buffer and chunk when not splicing */
+	bool windowed;	   /* through buffers, or a splicing put: xwin */
+	size_t win_min;	   /* the window's least size */
+	size_t call_max;   /* windowed: the largest chunk one call moves */
 	int nstreams;
 	int unsettled; /* further streams not yet open or failed (lock) */
 	int hands;     /* workers planned over all streams */
@@ -152,21 +157,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static double now_s(void)
-{
-	return (double)now_ns() / 1e9;
-}
-
-/* put: the next call's size after one of @chunk bytes took @secs. */
-static size_t put_chunk_next(size_t chunk, double secs)
-{
-	if (secs < PAR_PUT_FAST && chunk < PAR_PUT_MAX)
-		return chunk * 2;
-	if (secs > PAR_PUT_SLOW && chunk > CLI_CHUNK)
-		return chunk / 2;
-	return chunk;
 }
 
 /*
@@ -304,7 +294,7 @@ static bool window_admits(const struct par_stream *s, size_t *len, bool shrink)
 {
 	uint64_t room;
 
-	if (s->x->splice || !s->inflight)
+	if (!s->x->windowed || !s->inflight)
 		return true;
 	room = s->inflight < s->win.cwnd ? s->win.cwnd - s->inflight : 0;
 	if (*len <= room)
@@ -335,13 +325,13 @@ static bool take_chunk(struct par_worker *w, size_t want, uint64_t *off,
 			*len = x->back[x->nback - 1].len;
 			if (window_admits(s, len, false))
 				break;
-		} else if (x->splice) {
+		} else if (!x->windowed) {
 			*len = chunk_cap(x, want);
 			break;
 		} else {
 			*len = chunk_cap(x,
 					 xwin_chunk(s->win.cwnd, PAR_WIN_MIN,
-						    x->buf_size, PAR_WIN_UNIT));
+						    x->call_max, PAR_WIN_UNIT));
 			if (window_admits(s, len, true))
 				break;
 		}
@@ -391,7 +381,7 @@ static void chunk_done(struct par_worker *w, uint64_t off, size_t len,
 
 	s->inflight -= len;
 	s->busy[w - s->w] = UINT64_MAX;
-	if (!x->splice) {
+	if (x->windowed) {
 		struct smbiov_conn_info ci;
 
 		smbiov_get_info(s->c, &ci);
@@ -430,7 +420,7 @@ static void *par_worker(void *arg)
 {
 	struct par_worker *w = arg;
 	struct par *x = w->x;
-	size_t want = x->write ? PAR_PUT_CHUNK : CLI_CHUNK;
+	size_t want = CLI_CHUNK; /* a splicing get's; the others: the window */
 
 	if (w->extend_first && !par_extend(w))
 		return NULL;
@@ -439,7 +429,6 @@ static void *par_worker(void *arg)
 		bool local = false;
 		uint64_t off;
 		size_t chunk;
-		double t0;
 		ssize_t n;
 
 		pthread_mutex_lock(&x->lock);
@@ -448,10 +437,7 @@ static void *par_worker(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&x->lock);
-		t0 = now_s();
 		n = move_chunk(w, off, chunk, &local);
-		if (x->write && x->splice)
-			want = put_chunk_next(want, now_s() - t0);
 		pthread_mutex_lock(&x->lock);
 		chunk_done(w, off, chunk, n, local);
 		pthread_mutex_unlock(&x->lock);
@@ -502,9 +488,9 @@ static void stream_work(struct par_stream *s)
 		}
 		return;
 	}
-	if (!x->splice && !s->win.max) {
+	if (x->windowed && !s->win.max) {
 		pthread_mutex_lock(&x->lock);
-		xwin_init(&s->win, PAR_WIN_MIN, (uint64_t)s->nw * x->buf_size,
+		xwin_init(&s->win, x->win_min, (uint64_t)s->nw * x->call_max,
 			  now_ns());
 		pthread_mutex_unlock(&x->lock);
 	}
@@ -618,6 +604,9 @@ static bool par_plan(struct par *x)
 	x->fsync_behind = !x->write && !x->use_pos && x->remote->cc &&
 			  x->remote->cc->o->fsync;
 	x->buf_size = CLI_CHUNK;
+	x->windowed = !x->splice || x->write;
+	x->win_min = x->splice ? PAR_PUT_WIN_MIN : PAR_WIN_MIN;
+	x->call_max = x->splice ? PAR_PUT_CALL_MAX : x->buf_size;
 	x->nstreams = 1;
 	if (r->cc && r->rpath && r->size >= CLI_STREAM_MIN)
 		x->nstreams = r->cc->o->streams ? r->cc->o->streams
@@ -629,9 +618,7 @@ static bool par_plan(struct par *x)
 
 static int workers_for(const struct par *x, int idx)
 {
-	if (x->write && x->splice)
-		return !idx && x->remote->size > PAR_PUT_CHUNK ? 2 : 1;
-	if (!x->splice)
+	if (x->windowed)
 		return PAR_BUF_WORKERS; /* the window decides how many run */
 	return idx ? PAR_GET_WORKERS / 2 : PAR_GET_WORKERS;
 }
@@ -641,7 +628,7 @@ static void streams_note(const struct par *x)
 {
 	if (!x->remote->cc || !x->remote->cc->o->stats)
 		return;
-	for (int i = 0; !x->splice && i < x->nstreams; i++)
+	for (int i = 0; x->windowed && i < x->nstreams; i++)
 		if (x->s[i].win.max)
 			fprintf(stderr,
 				"smbiov: stream %d window: largest %.1f MiB, "
