@@ -43,8 +43,9 @@
  * decides how many move a chunk at once and how big.
  * Only the first worker writes in file order. Some servers (impacket's
  * smbserver) silently drop a WRITE that starts beyond the current end of
- * file, which any other worker's chunk may: each of them first makes sure
- * the file has been extended to its final size (par_extend).
+ * file, which any other worker's chunk may: a put of more than one chunk
+ * extends the file to its final size before any data goes
+ * (par_extend_first), and a put of one chunk has one worker.
  */
 #define PAR_GET_WORKERS 4
 #define PAR_BUF_WORKERS 4
@@ -281,6 +282,22 @@ static bool par_extend(struct par_worker *w)
 		w->s->err = ret;
 	pthread_mutex_unlock(&x->lock);
 	return !ret;
+}
+
+/*
+ * A put of more than one chunk: extend the file before any data goes, on
+ * the first connection, while no other thread runs. Done later, beside the
+ * first worker's writes, a server may put its extension over data already
+ * written: impacket's smbserver sets an end of file by writing a zero byte
+ * just before it (a 65537-byte put lost its last byte). If it fails here,
+ * each further worker tries again (par_extend) and drops out on failure.
+ */
+static void par_extend_first(struct par *x)
+{
+	if (!x->write || x->remote->size <= PAR_WIN_MIN)
+		return;
+	if (!smbiov_ftruncate(x->remote->f, x->remote->size))
+		x->extended = true;
 }
 
 /*
@@ -618,6 +635,9 @@ static bool par_plan(struct par *x)
 
 static int workers_for(const struct par *x, int idx)
 {
+	/* a put of one chunk: one worker, which writes it in order */
+	if (x->write && x->remote->size <= PAR_WIN_MIN)
+		return 1;
 	if (x->windowed)
 		return PAR_BUF_WORKERS; /* the window decides how many run */
 	return idx ? PAR_GET_WORKERS / 2 : PAR_GET_WORKERS;
@@ -717,6 +737,7 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 	}
 	x->s[0].c = remote->c;
 	x->s[0].f = remote->f;
+	par_extend_first(x);
 	/* held at one until every thread is started, so none settles last */
 	x->unsettled = x->nstreams;
 	for (i = 1; i < x->nstreams; i++) {
