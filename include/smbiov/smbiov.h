@@ -181,6 +181,45 @@ SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 #define SMBIOV_O_DELETE 0x40000000 /* no O_* flag uses this bit */
 SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 			   struct smbiov_file **out);
+
+/*
+ * Cache modes, in the kernel cifs client's terms (cache=). The file layer
+ * (issue 14) is being built in steps; what each mode does today:
+ * - SMBIOV_CACHE_STRICT: the open asks for a lease (read, handle and
+ *   write caching, a key of its own; SMB 2.1 and later, where the server
+ *   offers leases). Breaks are acknowledged by the library's break
+ *   worker, never on the thread that receives them. No data is cached
+ *   yet: every read and write still goes to the server, as with NONE.
+ * - SMBIOV_CACHE_LOOSE: as STRICT for now.
+ * - SMBIOV_CACHE_NONE: no lease; what smbiov_open() does.
+ */
+enum smbiov_cache {
+	SMBIOV_CACHE_STRICT = 0,
+	SMBIOV_CACHE_LOOSE = 1,
+	SMBIOV_CACHE_NONE = 2,
+};
+struct smbiov_open_opts {
+	enum smbiov_cache cache;
+};
+/* As smbiov_open(), with options; @opts NULL: SMBIOV_CACHE_STRICT. */
+SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
+			      int flags, const struct smbiov_open_opts *opts,
+			      struct smbiov_file **out);
+
+/* Lease state bits (MS-SMB2 2.2.13.2.8 LeaseState). */
+#define SMBIOV_LEASE_READ   0x01u
+#define SMBIOV_LEASE_HANDLE 0x02u
+#define SMBIOV_LEASE_WRITE  0x04u
+struct smbiov_lease_info {
+	bool leased;	 /* the server granted a lease on this open */
+	uint32_t state;	 /* SMBIOV_LEASE_* now held (after breaks) */
+	uint16_t epoch;	 /* lease v2: the server's epoch as last seen */
+	uint32_t breaks; /* break notifications handled for it */
+	int ack_err;	 /* 0, or the last acknowledgement's error */
+};
+/* The lease @f holds. 0, or -EINVAL. */
+SMBIOV_API int smbiov_lease_info(struct smbiov_file *f,
+				 struct smbiov_lease_info *out);
 SMBIOV_API int smbiov_close(struct smbiov_file *f);
 
 /*

@@ -6,6 +6,7 @@
  * the fork guard; connection info and statistics.
  */
 #include "client/engine.h"
+#include "client/lease.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -330,6 +331,8 @@ SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c)
 
 static void client_free(struct smbiov_client *c)
 {
+	/* the break worker sends on the connection: it goes first */
+	smb_leases_release(c);
 	if (c->rx_started || c->wd_started || c->t)
 		smb_engine_stop(c);
 	smb_transport_release(c->t);

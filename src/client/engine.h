@@ -283,6 +283,8 @@ struct smb_aio_link {
  * Fields marked "fixed" do not change after smbiov_connect() returned and
  * may be read without a lock by other modules.
  */
+struct smb_leases;
+
 struct smbiov_client {
 	pid_t pid;	/* fixed: getpid() at connect */
 	int timeout_ms; /* fixed */
@@ -394,6 +396,8 @@ struct smbiov_client {
 	void (*on_break)(struct smbiov_client *c, const uint8_t *msg,
 			 size_t len, void *arg);
 	void *on_break_arg;
+	/* Leases of open files and their break worker (lease.c), lazily. */
+	struct smb_leases *leases;
 
 	/* counters (struct smbiov_stats), atomics: no lock needed */
 	_Atomic uint64_t st_requests;

@@ -5,6 +5,7 @@
  * path-based metadata calls are built on.
  */
 #include "client/file.h"
+#include "client/lease.h"
 #include "proto/info.h"
 #include "proto/ntstatus.h"
 #include "proto/utf16.h"
@@ -149,7 +150,7 @@ int smb_create_msg_init(struct smb_create_msg *m,
 			const struct smb_create_args *a)
 {
 	struct smb2_create_req req = {
-		.oplock_level = SMB2_OPLOCK_LEVEL_NONE,
+		.oplock_level = a->oplock_level,
 		.impersonation = SMB2_IMPERSONATION_IMPERSONATION,
 		.desired_access = a->access,
 		.file_attributes = a->attributes,
@@ -157,6 +158,8 @@ int smb_create_msg_init(struct smb_create_msg *m,
 				SMB2_FILE_SHARE_DELETE,
 		.disposition = a->disposition,
 		.options = a->options,
+		.contexts = a->contexts,
+		.contexts_len = a->contexts_len,
 	};
 	size_t name_len, cap;
 	ssize_t n;
@@ -168,7 +171,7 @@ int smb_create_msg_init(struct smb_create_msg *m,
 		return ret;
 	req.name = m->name;
 	req.name_len = name_len;
-	cap = SMB2_CREATE_REQ_FIXED + name_len + 8;
+	cap = SMB2_CREATE_REQ_FIXED + name_len + 8 + a->contexts_len;
 	m->body = malloc(cap);
 	if (!m->body)
 		return -ENOMEM;
@@ -284,14 +287,37 @@ void smb_stat_from_all(struct smbiov_stat *st, const struct smb2_file_all *a)
 	st->file_id = a->index_number;
 }
 
-SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
-			   struct smbiov_file **out)
+/* The lease the CREATE response grants, if any, kept in the table. */
+static struct smb_lease *granted_lease(struct smbiov_client *c,
+				       const struct smb2_create_rsp *rsp,
+				       const struct smb2_lease *want)
+{
+	struct smb2_lease got;
+	struct smb2_cc cc;
+
+	if (rsp->oplock_level != SMB2_OPLOCK_LEVEL_LEASE ||
+	    smb2_cc_find(rsp->contexts, rsp->contexts_len, SMB2_CC_LEASE,
+			 &cc) != 1 ||
+	    smb2_cc_lease_decode(&cc, &got) ||
+	    memcmp(got.key, want->key, sizeof(got.key)))
+		return NULL;
+	/* never more than was asked */
+	got.state &= want->state;
+	return smb_lease_add(c, &got);
+}
+
+static int open_file(struct smbiov_client *c, const char *path, int flags,
+		     enum smbiov_cache cache, struct smbiov_file **out)
 {
 	struct smb_create_args a = {.path = path};
+	uint8_t ctx[128];
+	struct smb2_cc_builder b;
+	struct smb2_lease want;
 	struct smb_create_msg m;
 	struct smb2_create_rsp rsp;
 	struct smbiov_file *f;
 	struct smb_req r;
+	bool leasing = false;
 	char what[64];
 	int ret;
 
@@ -307,6 +333,15 @@ SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
 				     "open %s: bad flags %#x", path, flags);
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
+	if (cache != SMBIOV_CACHE_NONE && !smb_lease_want(c, &want)) {
+		smb2_cc_builder_init(&b, ctx, sizeof(ctx));
+		leasing = !smb2_cc_add_lease(&b, &want);
+		if (leasing) {
+			a.oplock_level = SMB2_OPLOCK_LEVEL_LEASE;
+			a.contexts = b.buf;
+			a.contexts_len = b.len;
+		}
+	}
 	ret = smb_create_msg_init(&m, &a);
 	if (ret) {
 		smb_create_msg_release(&m);
@@ -336,10 +371,51 @@ SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 	f->fid = rsp.fid;
 	f->access = a.access;
 	f->is_dir = rsp.attrs.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY;
+	if (leasing)
+		f->lease = granted_lease(c, &rsp, &want);
 	*out = f;
 out:
 	smb_req_release(&r);
 	return ret;
+}
+
+SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
+			   struct smbiov_file **out)
+{
+	return open_file(c, path, flags, SMBIOV_CACHE_NONE, out);
+}
+
+SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
+			      int flags, const struct smbiov_open_opts *opts,
+			      struct smbiov_file **out)
+{
+	enum smbiov_cache cache = opts ? opts->cache : SMBIOV_CACHE_STRICT;
+
+	if (cache != SMBIOV_CACHE_STRICT && cache != SMBIOV_CACHE_LOOSE &&
+	    cache != SMBIOV_CACHE_NONE)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "open %s: bad cache mode %d",
+				     path ? path : "", (int)cache);
+	return open_file(c, path, flags, cache, out);
+}
+
+SMBIOV_API int smbiov_lease_info(struct smbiov_file *f,
+				 struct smbiov_lease_info *out)
+{
+	struct smb_lease l;
+
+	if (!f || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!f->lease)
+		return 0;
+	smb_lease_snapshot(f->c, f->lease, &l);
+	out->leased = true;
+	out->state = l.state;
+	out->epoch = l.epoch;
+	out->breaks = l.breaks;
+	out->ack_err = l.ack_err;
+	return 0;
 }
 
 SMBIOV_API int smbiov_close(struct smbiov_file *f)
@@ -352,6 +428,8 @@ SMBIOV_API int smbiov_close(struct smbiov_file *f)
 	if (ret == 0) {
 		smb_error_clear();
 		ret = smb_close_fid(f->c, &f->fid);
+		/* the server drops the lease with its last open */
+		smb_lease_forget(f->c, f->lease);
 	}
 	free(f);
 	return ret;

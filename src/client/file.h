@@ -51,11 +51,14 @@ extern const struct smb2_fileid smb_related_fid;
  * @access: DesiredAccess granted at open
  * @is_dir: the handle is a directory
  */
+struct smb_lease;
+
 struct smbiov_file {
 	struct smbiov_client *c;
 	struct smb2_fileid fid;
 	uint32_t access;
 	bool is_dir;
+	struct smb_lease *lease; /* granted on open (lease.h), or NULL */
 };
 
 /**
@@ -101,6 +104,10 @@ struct smb_create_args {
 	uint32_t disposition;
 	uint32_t options;
 	uint32_t attributes;
+	uint8_t oplock_level; /* RequestedOplockLevel; 0: none */
+	const uint8_t
+		*contexts; /* create contexts (smb2_cc_builder), or NULL */
+	size_t contexts_len;
 };
 
 /**

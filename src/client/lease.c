@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+#include "client/lease.h"
+#include "client/engine.h"
+#include "proto/oplock.h"
+#include "proto/smb2.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/uio.h>
+
+/* A break notification waiting for the worker. */
+struct smb_break_item {
+	struct smb2_lease_break b;
+	struct smb_break_item *next;
+};
+
+/* A client's leases and its break worker (created on first use). */
+struct smb_leases {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	struct smb_lease *head;
+	struct smb_break_item *q_head, *q_tail;
+	uint64_t dropped; /* notifications lost for want of memory */
+	bool stop;
+	bool started;
+	pthread_t worker;
+};
+
+int smb_lease_want(const struct smbiov_client *c, struct smb2_lease *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (c->dialect < SMB2_DIALECT_210 ||
+	    !(c->server_caps & SMB2_GLOBAL_CAP_LEASING))
+		return -EOPNOTSUPP;
+	if (getrandom(l->key, sizeof(l->key), 0) != (ssize_t)sizeof(l->key))
+		return -EIO;
+	l->state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING |
+		   SMB2_LEASE_WRITE_CACHING;
+	l->version = c->dialect >= SMB2_DIALECT_300 ? 2 : 1;
+	return 0;
+}
+
+static struct smb_lease *find(struct smb_leases *t, const uint8_t *key)
+{
+	for (struct smb_lease *l = t->head; l; l = l->next)
+		if (!memcmp(l->key, key, sizeof(l->key)))
+			return l;
+	return NULL;
+}
+
+/*
+ * Send the acknowledgement of @b (MS-SMB2 3.2.4.24: the key and the state
+ * the client keeps, the notification's NewLeaseState) and check the
+ * server's answer. 0 or a negative errno.
+ */
+static int send_ack(struct smbiov_client *c, const struct smb2_lease_break *b)
+{
+	struct smb2_lease_ack ack = {.state = b->new_state}, got;
+	uint8_t body[SMB2_LEASE_BREAK_ACK_FIXED];
+	struct iovec v = {body, sizeof(body)};
+	struct smb_req r;
+	ssize_t n;
+	int ret;
+
+	memcpy(ack.key, b->key, sizeof(ack.key));
+	n = smb2_lease_break_ack_encode(body, sizeof(body), &ack);
+	if (n < 0)
+		return (int)n;
+	smb_req_init(&r, SMB2_OPLOCK_BREAK);
+	r.body = &v;
+	r.nbody = 1;
+	r.flags = SMB_REQ_QUIET;
+	ret = smb_call(c, &r);
+	if (!ret) {
+		ret = smb2_lease_break_rsp_decode(r.rsp, r.rsp_len, &got);
+		if (!ret && memcmp(got.key, b->key, sizeof(got.key)))
+			ret = -EPROTO;
+	}
+	smb_req_release(&r);
+	return ret;
+}
+
+/*
+ * One break, on the worker: the lease takes its new state first (from
+ * now on nothing may be cached beyond it), then the acknowledgement goes
+ * out. A break for a key we do not hold (its file was just closed) is
+ * still acknowledged when the server asks: it waits for that otherwise.
+ */
+static void handle_break(struct smbiov_client *c, struct smb_leases *t,
+			 const struct smb2_lease_break *b)
+{
+	struct smb_lease *l;
+	int ret = 0;
+
+	pthread_mutex_lock(&t->lock);
+	l = find(t, b->key);
+	if (l) {
+		l->state = b->new_state;
+		if (l->version == 2)
+			l->epoch = b->new_epoch;
+		l->breaking = true;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (b->flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED)
+		ret = send_ack(c, b);
+	pthread_mutex_lock(&t->lock);
+	l = find(t, b->key); /* it may have been closed meanwhile */
+	if (l) {
+		l->breaks++;
+		l->ack_err = ret;
+		l->breaking = false;
+	}
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void *break_worker(void *arg)
+{
+	struct smbiov_client *c = arg;
+	struct smb_leases *t = c->leases;
+
+	pthread_mutex_lock(&t->lock);
+	for (;;) {
+		struct smb_break_item *it;
+
+		while (!t->q_head && !t->stop)
+			pthread_cond_wait(&t->cv, &t->lock);
+		if (!t->q_head)
+			break;
+		it = t->q_head;
+		t->q_head = it->next;
+		if (!t->q_head)
+			t->q_tail = NULL;
+		pthread_mutex_unlock(&t->lock);
+		handle_break(c, t, &it->b);
+		free(it);
+		pthread_mutex_lock(&t->lock);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+/*
+ * On the receiver thread (MS-SMB2 3.2.5.19.2): decode and queue; nothing
+ * here waits for the server. A malformed notification is dropped (the
+ * stream itself is sound: the element was framed and, if sealed,
+ * authenticated).
+ */
+static void on_break(struct smbiov_client *c, const uint8_t *msg, size_t len,
+		     void *arg)
+{
+	struct smb_leases *t = arg;
+	struct smb_break_item *it;
+
+	(void)c;
+	if (smb2_break_classify(msg, len) != SMB2_BREAK_LEASE_NOTIFY)
+		return;
+	it = calloc(1, sizeof(*it));
+	if (!it || smb2_lease_break_decode(msg, len, &it->b)) {
+		pthread_mutex_lock(&t->lock);
+		t->dropped += !it;
+		pthread_mutex_unlock(&t->lock);
+		free(it);
+		return;
+	}
+	pthread_mutex_lock(&t->lock);
+	if (t->q_tail)
+		t->q_tail->next = it;
+	else
+		t->q_head = it;
+	t->q_tail = it;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* The table and worker, made on first use (under c->lock). */
+static struct smb_leases *leases_get(struct smbiov_client *c)
+{
+	struct smb_leases *t;
+
+	pthread_mutex_lock(&c->lock);
+	t = c->leases;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (t) {
+			pthread_mutex_init(&t->lock, NULL);
+			pthread_cond_init(&t->cv, NULL);
+			c->leases = t;
+			t->started = pthread_create(&t->worker, NULL,
+						    break_worker, c) == 0;
+			if (!t->started) {
+				c->leases = NULL;
+				pthread_cond_destroy(&t->cv);
+				pthread_mutex_destroy(&t->lock);
+				free(t);
+				t = NULL;
+			}
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (t)
+		smb_set_break_handler(c, on_break, t);
+	return t;
+}
+
+struct smb_lease *smb_lease_add(struct smbiov_client *c,
+				const struct smb2_lease *got)
+{
+	struct smb_leases *t = leases_get(c);
+	struct smb_lease *l;
+
+	if (!t)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	memcpy(l->key, got->key, sizeof(l->key));
+	l->state = got->state;
+	l->epoch = got->epoch;
+	l->version = got->version;
+	pthread_mutex_lock(&t->lock);
+	l->next = t->head;
+	t->head = l;
+	pthread_mutex_unlock(&t->lock);
+	return l;
+}
+
+void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l)
+{
+	struct smb_leases *t = c->leases;
+
+	if (!t || !l)
+		return;
+	pthread_mutex_lock(&t->lock);
+	/* the worker finishes a break it is acknowledging for it first */
+	while (l->breaking)
+		pthread_cond_wait(&t->cv, &t->lock);
+	for (struct smb_lease **p = &t->head; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+	pthread_mutex_unlock(&t->lock);
+	free(l);
+}
+
+void smb_lease_snapshot(struct smbiov_client *c, const struct smb_lease *l,
+			struct smb_lease *out)
+{
+	struct smb_leases *t = c->leases;
+
+	pthread_mutex_lock(&t->lock);
+	*out = *l;
+	out->next = NULL;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void smb_leases_release(struct smbiov_client *c)
+{
+	struct smb_leases *t = c->leases;
+
+	if (!t)
+		return;
+	smb_set_break_handler(c, NULL, NULL);
+	pthread_mutex_lock(&t->lock);
+	t->stop = true;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->lock);
+	if (t->started)
+		pthread_join(t->worker, NULL);
+	while (t->q_head) {
+		struct smb_break_item *it = t->q_head;
+
+		t->q_head = it->next;
+		free(it);
+	}
+	/* files still open when the client goes hold no lease any more */
+	while (t->head) {
+		struct smb_lease *l = t->head;
+
+		t->head = l->next;
+		free(l);
+	}
+	pthread_cond_destroy(&t->cv);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+	c->leases = NULL;
+}

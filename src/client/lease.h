@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Leases of open files (MS-SMB2 3.2.4.3.8 requesting, 3.2.5.19.2 breaks,
+ * 3.2.4.24 acknowledging): the first step of the file layer (issue 14).
+ * A file opened with a cache mode other than "none" asks for a lease with
+ * a key of its own (one per open file, v2 on SMB 3, v1 on 2.1; none on
+ * 2.0.2, which has no leases). The client keeps a table of its leases; a
+ * LEASE_BREAK notification, which arrives on the receiver thread, is
+ * queued to the client's break worker, which updates the lease and sends
+ * the acknowledgement, so the receiver never waits for the server — the
+ * worker is where the page cache will write back and drop what the lost
+ * rights covered before it acknowledges.
+ */
+#ifndef SMBIOV_CLIENT_LEASE_H
+#define SMBIOV_CLIENT_LEASE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/create.h"
+
+struct smbiov_client;
+struct smbiov_file;
+
+/* One open file's lease, in its client's table (under the table's lock). */
+struct smb_lease {
+	uint8_t key[SMB2_LEASE_KEY_SIZE];
+	uint32_t state;	 /* SMB2_LEASE_*_CACHING, as granted and broken */
+	uint16_t epoch;	 /* v2: the server's epoch, as last seen */
+	uint8_t version; /* 1 or 2 */
+	uint32_t breaks; /* break notifications handled */
+	int ack_err;	 /* the last acknowledgement's result */
+	bool breaking;	 /* a break is queued or being acknowledged */
+	struct smb_lease *next;
+};
+
+/**
+ * smb_lease_want - the lease context to ask for on an open of @c
+ * @c: client (its dialect and capabilities decide)
+ * @l: filled with a fresh random key, RWH, v2 on 3.x or v1 on 2.1
+ *
+ * Return: 0, or -EOPNOTSUPP when the server has no leases.
+ */
+int smb_lease_want(const struct smbiov_client *c, struct smb2_lease *l);
+
+/**
+ * smb_lease_add - keep the lease the server granted (@got, from the
+ *	CREATE response) in @c's table; starts the break worker and installs
+ *	the break handler on first use
+ *
+ * Return: the lease (owned by the table until smb_lease_forget()) or NULL
+ * when out of memory (the open then works without one).
+ */
+struct smb_lease *smb_lease_add(struct smbiov_client *c,
+				const struct smb2_lease *got);
+
+/* smb_lease_forget - drop @l from @c's table (its file is being closed). */
+void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l);
+
+/* smb_lease_snapshot - @l's fields, read under the table's lock. */
+void smb_lease_snapshot(struct smbiov_client *c, const struct smb_lease *l,
+			struct smb_lease *out);
+
+/*
+ * smb_leases_release - stop @c's break worker and free its table; from
+ * client_free() (idempotent).
+ */
+void smb_leases_release(struct smbiov_client *c);
+
+#endif

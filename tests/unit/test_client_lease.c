@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lease breaks against a scripted peer (client/lease.c): a notification
+ * lowers the lease before the acknowledgement goes out; the receiver keeps
+ * serving other requests while an acknowledgement waits for its answer;
+ * a break for a key we do not hold is still acknowledged when asked; one
+ * that asks for no acknowledgement gets none; a malformed notification is
+ * dropped; an answer for another key is an error. No timing: the peer
+ * holds the acknowledgement's answer until the client has shown, with an
+ * ECHO, that its receiver still works.
+ */
+#include "client/engine.h"
+#include "client/lease.h"
+#include "peer.h"
+#include "proto/le.h"
+#include "proto/oplock.h"
+#include "t.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+static const uint8_t key_a[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+static const uint8_t key_x[16] = {0xee, 0xee};
+
+/* A lease break notification (MS-SMB2 2.2.23.2) to the client. */
+static void send_break(int fd, const uint8_t *key, uint32_t from, uint32_t to,
+		       uint16_t epoch, bool ack, size_t cut)
+{
+	uint8_t m[4 + SMB2_HDR_SIZE + SMB2_LEASE_BREAK_NOTIFY_FIXED] = {0};
+	uint8_t *b = m + 4 + SMB2_HDR_SIZE;
+	struct smb2_hdr h = {0};
+
+	h.command = SMB2_OPLOCK_BREAK;
+	h.flags = SMB2_FLAGS_SERVER_TO_REDIR;
+	h.message_id = SMB2_UNSOLICITED_MESSAGE_ID;
+	smb2_hdr_encode(m + 4, &h);
+	le16_put(b, SMB2_LEASE_BREAK_NOTIFY_SIZE);
+	le16_put(b + 2, epoch);
+	le32_put(b + 4, ack ? SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED : 0);
+	memcpy(b + 8, key, 16);
+	le32_put(b + 24, from);
+	le32_put(b + 28, to);
+	smb2_nbss_encode(m, sizeof(m) - 4 - cut);
+	peer_write_full(fd, m, sizeof(m) - cut);
+}
+
+/* The answer to a lease break acknowledgement, for @key and @state. */
+static void send_ack_rsp(int fd, const struct smb2_hdr *req, const uint8_t *key,
+			 uint32_t state)
+{
+	uint8_t m[4 + SMB2_HDR_SIZE + SMB2_LEASE_BREAK_ACK_FIXED] = {0};
+	uint8_t *b = m + 4 + SMB2_HDR_SIZE;
+	struct smb2_hdr h;
+
+	peer_rsp_hdr(&h, req, 0);
+	smb2_hdr_encode(m + 4, &h);
+	le16_put(b, SMB2_LEASE_BREAK_ACK_SIZE);
+	memcpy(b + 8, key, 16);
+	le32_put(b + 24, state);
+	smb2_nbss_encode(m, sizeof(m) - 4);
+	peer_write_full(fd, m, sizeof(m));
+}
+
+static void send_echo_rsp(int fd, const struct smb2_hdr *req)
+{
+	uint8_t m[4 + SMB2_HDR_SIZE + 4] = {0};
+	struct smb2_hdr h;
+
+	peer_rsp_hdr(&h, req, 0);
+	smb2_hdr_encode(m + 4, &h);
+	le16_put(m + 4 + SMB2_HDR_SIZE, 4);
+	smb2_nbss_encode(m, sizeof(m) - 4);
+	peer_write_full(fd, m, sizeof(m));
+}
+
+/* The next request: its header, and a LEASE_BREAK ack's key and state. */
+static uint16_t next_req(int fd, struct smb2_hdr *h, uint8_t *key,
+			 uint32_t *state)
+{
+	uint32_t len;
+	uint8_t *m = peer_read_frame(fd, &len);
+
+	T_ASSERT(m && smb2_hdr_decode(m, len, h) == 0);
+	if (h->command == SMB2_OPLOCK_BREAK) {
+		T_ASSERT(len >= SMB2_HDR_SIZE + SMB2_LEASE_BREAK_ACK_FIXED);
+		T_EXPECT_EQ(le16_get(m + SMB2_HDR_SIZE),
+			    SMB2_LEASE_BREAK_ACK_SIZE);
+		memcpy(key, m + SMB2_HDR_SIZE + 8, 16);
+		*state = le32_get(m + SMB2_HDR_SIZE + 24);
+	}
+	free(m);
+	return h->command;
+}
+
+struct script {
+	int fd;
+	int step_failed;
+};
+
+static void *peer_script(void *arg)
+{
+	struct script *s = arg;
+	struct smb2_hdr ack, h;
+	uint8_t key[16];
+	uint32_t state;
+
+	/* 1. RWH -> RH, ack required; the answer waits for an ECHO. */
+	send_break(s->fd, key_a, 7, 3, 5, true, 0);
+	T_EXPECT_EQ(next_req(s->fd, &ack, key, &state), SMB2_OPLOCK_BREAK);
+	T_EXPECT(!memcmp(key, key_a, 16));
+	T_EXPECT_EQ(state, 3);
+	T_EXPECT_EQ(next_req(s->fd, &h, key, &state), SMB2_ECHO);
+	send_echo_rsp(s->fd, &h);
+	send_ack_rsp(s->fd, &ack, key_a, 3);
+
+	/* 2. a key nobody holds, ack required: acknowledged all the same */
+	send_break(s->fd, key_x, 7, 0, 1, true, 0);
+	T_EXPECT_EQ(next_req(s->fd, &ack, key, &state), SMB2_OPLOCK_BREAK);
+	T_EXPECT(!memcmp(key, key_x, 16));
+	T_EXPECT_EQ(state, 0);
+	send_ack_rsp(s->fd, &ack, key_x, 0);
+
+	/* 3. RH -> H without ack, 4. a cut notification: nothing is sent;
+	 * the next request is the client's ECHO */
+	send_break(s->fd, key_a, 3, 2, 6, false, 0);
+	send_break(s->fd, key_a, 2, 0, 7, true, 20);
+	T_EXPECT_EQ(next_req(s->fd, &h, key, &state), SMB2_ECHO);
+	send_echo_rsp(s->fd, &h);
+
+	/* 5. an answer for another key: the acknowledgement failed */
+	send_break(s->fd, key_a, 2, 0, 8, true, 0);
+	T_EXPECT_EQ(next_req(s->fd, &ack, key, &state), SMB2_OPLOCK_BREAK);
+	send_ack_rsp(s->fd, &ack, key_x, 0);
+	return NULL;
+}
+
+/* Wait (bounded: a hang guard) until @l has handled @n breaks. */
+static bool wait_breaks(struct smbiov_client *c, struct smb_lease *l,
+			uint32_t n, struct smb_lease *snap)
+{
+	for (int i = 0; i < 3000; i++) {
+		smb_lease_snapshot(c, l, snap);
+		if (snap->breaks >= n)
+			return true;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	return false;
+}
+
+static void test_breaks(void)
+{
+	struct smb2_lease got = {.state = 7, .epoch = 4, .version = 2};
+	struct script s = {0};
+	struct smbiov_client *c = peer_client(&s.fd, 10000);
+	struct smb_lease *l, snap;
+	pthread_t th;
+
+	/* credits for the ack and the ECHO beside it */
+	pthread_mutex_lock(&c->lock);
+	c->credits.avail = 16;
+	pthread_mutex_unlock(&c->lock);
+	memcpy(got.key, key_a, 16);
+	l = smb_lease_add(c, &got);
+	T_ASSERT(l);
+	T_ASSERT(pthread_create(&th, NULL, peer_script, &s) == 0);
+
+	/* 1: lowered before the ack goes; the receiver still answers */
+	for (int i = 0; i < 3000; i++) {
+		smb_lease_snapshot(c, l, &snap);
+		if (snap.state == 3)
+			break;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	T_EXPECT_EQ(snap.state, 3);
+	T_EXPECT_EQ(snap.epoch, 5);
+	T_EXPECT_EQ(smb_echo(c), 0);
+	T_EXPECT(wait_breaks(c, l, 1, &snap));
+	T_EXPECT_EQ(snap.ack_err, 0);
+
+	/* 2 leaves ours alone; 3 lowers it with no ack; 4 is dropped */
+	for (int i = 0; i < 3000; i++) {
+		smb_lease_snapshot(c, l, &snap);
+		if (snap.breaks >= 2)
+			break;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	T_EXPECT_EQ(snap.state, 2);
+	T_EXPECT_EQ(snap.epoch, 6);
+	T_EXPECT_EQ(smb_echo(c), 0);
+	smb_lease_snapshot(c, l, &snap);
+	T_EXPECT_EQ(snap.breaks, 2);
+
+	/* 5: the answer names another lease */
+	T_EXPECT(wait_breaks(c, l, 3, &snap));
+	T_EXPECT_EQ(snap.ack_err, -EPROTO);
+	T_EXPECT_EQ(snap.state, 0);
+
+	pthread_join(th, NULL);
+	T_EXPECT_EQ(c->dead, 0);
+	smb_lease_forget(c, l);
+	peer_client_stop(c);
+	close(s.fd);
+}
+
+/* What an open asks for, by dialect and the server's capabilities. */
+static void test_want(void)
+{
+	int fd;
+	struct smbiov_client *c = peer_client(&fd, 1000);
+	struct smb2_lease a, b;
+
+	T_EXPECT_EQ(smb_lease_want(c, &a), -EOPNOTSUPP); /* no LEASING cap */
+	c->server_caps |= SMB2_GLOBAL_CAP_LEASING;
+	T_EXPECT_EQ(smb_lease_want(c, &a), 0);
+	T_EXPECT_EQ(a.version, 2);
+	T_EXPECT_EQ(a.state, 7);
+	T_EXPECT_EQ(smb_lease_want(c, &b), 0);
+	T_EXPECT(memcmp(a.key, b.key, 16) != 0); /* a key per open */
+	c->dialect = SMB2_DIALECT_210;
+	T_EXPECT_EQ(smb_lease_want(c, &a), 0);
+	T_EXPECT_EQ(a.version, 1);
+	c->dialect = SMB2_DIALECT_202;
+	T_EXPECT_EQ(smb_lease_want(c, &a), -EOPNOTSUPP);
+	peer_client_stop(c);
+	close(fd);
+}
+
+int main(void)
+{
+	T_RUN(test_want);
+	T_RUN(test_breaks);
+	return t_done();
+}
