@@ -12,8 +12,9 @@
  *    number of threads may issue calls on it and its files at once.
  *  - Buffers and iterators handed to a synchronous call are borrowed until
  *    it returns; to an asynchronous call, until its completion has run.
- *    The library never touches them afterwards (not on retry, reconnect,
- *    cancel or timeout).
+ *    The library never touches them afterwards (not on cancel or timeout;
+ *    there is no automatic retry or reconnect: a lost connection fails
+ *    every call on it).
  *  - Fork: a child process cannot use its parent's clients (the socket is
  *    shared); every call on one from a child fails with -ECHILD and leaves
  *    the parent's connection alone. The child may connect anew.
@@ -65,9 +66,14 @@ enum smbiov_mode {
 #define SMBIOV_DIALECT_311 0x0311
 
 struct smbiov_options {
-	const char *user;     /* overrides the URL's user */
-	const char *domain;   /* overrides the URL's domain */
-	const char *password; /* copied; wiped by the library after use */
+	const char *user;   /* overrides the URL's user */
+	const char *domain; /* overrides the URL's domain */
+	/*
+	 * Read only during smbiov_connect(), never copied: the NT hash made
+	 * from it lives in the session setup and is wiped there
+	 * (OPENSSL_cleanse); the caller wipes its own buffer.
+	 */
+	const char *password;
 	enum smbiov_mode sign;
 	enum smbiov_mode encrypt;
 	uint16_t min_dialect; /* 0: SMBIOV_DIALECT_202 */
