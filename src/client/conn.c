@@ -331,10 +331,15 @@ SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c)
 
 static void client_free(struct smbiov_client *c)
 {
-	/* the break worker sends on the connection: it goes first */
-	smb_leases_release(c);
 	if (c->rx_started || c->wd_started || c->t)
 		smb_engine_stop(c);
+	/*
+	 * After the receiver is gone (it may be in the break handler, which
+	 * uses the lease table) and before the transport: a break worker
+	 * waiting for an answer was failed by the stop, and any call it still
+	 * makes fails at once.
+	 */
+	smb_leases_release(c);
 	smb_transport_release(c->t);
 	if (c->have_signer) {
 		smb_signer_release(&c->tx_signer);

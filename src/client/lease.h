@@ -63,7 +63,7 @@ void smb_lease_snapshot(struct smbiov_client *c, const struct smb_lease *l,
 
 /*
  * smb_leases_release - stop @c's break worker and free its table; from
- * client_free() (idempotent).
+ * client_free(), after the engine stopped (idempotent).
  */
 void smb_leases_release(struct smbiov_client *c);
 
