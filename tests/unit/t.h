@@ -15,8 +15,9 @@
 #define T_EXIT_FAIL 1
 #define T_EXIT_SKIP 77
 
-static int t_failures;
-static int t_checks;
+/* Atomic: scripted peers and worker threads check too, beside main. */
+static _Atomic int t_failures;
+static _Atomic int t_checks;
 
 #define T_EXPECT(cond)                                                         \
 	do {                                                                   \
@@ -62,7 +63,8 @@ static int t_checks;
 
 static inline int t_done(void)
 {
-	fprintf(stderr, "%d checks, %d failed\n", t_checks, t_failures);
+	fprintf(stderr, "%d checks, %d failed\n", (int)t_checks,
+		(int)t_failures);
 	if (t_checks == 0)
 		return T_EXIT_FAIL; /* a test that checked nothing proves
 				       nothing */
