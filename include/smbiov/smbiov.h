@@ -193,9 +193,11 @@ SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
  * (issue 14) is being built in steps; what each mode does today:
  * - SMBIOV_CACHE_STRICT: the open asks for a lease (read, handle and
  *   write caching, a key of its own; SMB 2.1 and later, where the server
- *   offers leases). Breaks are acknowledged by the library's break
- *   worker, never on the thread that receives them. No data is cached
- *   yet: every read and write still goes to the server, as with NONE.
+ *   offers leases), else for a batch oplock (the state is what its level
+ *   allows: batch RWH, exclusive RW, level II R). Breaks are acknowledged
+ *   by the library's break worker, never on the thread that receives
+ *   them. No data is cached yet: every read and write still goes to the
+ *   server, as with NONE.
  * - SMBIOV_CACHE_LOOSE: as STRICT for now.
  * - SMBIOV_CACHE_NONE: no lease; what smbiov_open() does.
  */
@@ -217,7 +219,8 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 #define SMBIOV_LEASE_HANDLE 0x02u
 #define SMBIOV_LEASE_WRITE  0x04u
 struct smbiov_lease_info {
-	bool leased;	 /* the server granted a lease on this open */
+	bool leased;	 /* a lease (or an oplock) was granted on this open */
+	bool oplock;	 /* an oplock: the server has no leases (SMB 2.0.2) */
 	uint32_t state;	 /* SMBIOV_LEASE_* now held (after breaks) */
 	uint16_t epoch;	 /* lease v2: the server's epoch as last seen */
 	uint32_t breaks; /* break notifications handled for it */

@@ -341,6 +341,9 @@ static int open_file(struct smbiov_client *c, const char *path, int flags,
 			a.contexts = b.buf;
 			a.contexts_len = b.len;
 		}
+	} else if (cache != SMBIOV_CACHE_NONE) {
+		/* no leases on this server: a batch oplock instead */
+		a.oplock_level = SMB2_OPLOCK_LEVEL_BATCH;
 	}
 	ret = smb_create_msg_init(&m, &a);
 	if (ret) {
@@ -373,6 +376,8 @@ static int open_file(struct smbiov_client *c, const char *path, int flags,
 	f->is_dir = rsp.attrs.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY;
 	if (leasing)
 		f->lease = granted_lease(c, &rsp, &want);
+	else if (a.oplock_level == SMB2_OPLOCK_LEVEL_BATCH)
+		f->lease = smb_oplock_add(c, &rsp.fid, rsp.oplock_level);
 	*out = f;
 out:
 	smb_req_release(&r);
@@ -411,6 +416,7 @@ SMBIOV_API int smbiov_lease_info(struct smbiov_file *f,
 		return 0;
 	smb_lease_snapshot(f->c, f->lease, &l);
 	out->leased = true;
+	out->oplock = l.oplock;
 	out->state = l.state;
 	out->epoch = l.epoch;
 	out->breaks = l.breaks;

@@ -11,9 +11,11 @@
 #include <sys/random.h>
 #include <sys/uio.h>
 
-/* A break notification waiting for the worker. */
+/* A break notification waiting for the worker: a lease's or an oplock's. */
 struct smb_break_item {
+	bool oplock;
 	struct smb2_lease_break b;
+	struct smb2_oplock_break ob;
 	struct smb_break_item *next;
 };
 
@@ -46,9 +48,97 @@ int smb_lease_want(const struct smbiov_client *c, struct smb2_lease *l)
 static struct smb_lease *find(struct smb_leases *t, const uint8_t *key)
 {
 	for (struct smb_lease *l = t->head; l; l = l->next)
-		if (!memcmp(l->key, key, sizeof(l->key)))
+		if (!l->oplock && !memcmp(l->key, key, sizeof(l->key)))
 			return l;
 	return NULL;
+}
+
+static struct smb_lease *find_fid(struct smb_leases *t,
+				  const struct smb2_fileid *fid)
+{
+	for (struct smb_lease *l = t->head; l; l = l->next)
+		if (l->oplock && l->fid.persistent == fid->persistent &&
+		    l->fid.volatile_id == fid->volatile_id)
+			return l;
+	return NULL;
+}
+
+/* The caching an oplock level allows, in lease bits. */
+static uint32_t oplock_state(uint8_t level)
+{
+	switch (level) {
+	case SMB2_OPLOCK_LEVEL_BATCH:
+		return SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING |
+		       SMB2_LEASE_WRITE_CACHING;
+	case SMB2_OPLOCK_LEVEL_EXCLUSIVE:
+		return SMB2_LEASE_READ_CACHING | SMB2_LEASE_WRITE_CACHING;
+	case SMB2_OPLOCK_LEVEL_II:
+		return SMB2_LEASE_READ_CACHING;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Acknowledge an oplock break (MS-SMB2 3.2.4.24, 2.2.24.1): the level the
+ * notification named and its FileId; the answer carries the level granted.
+ */
+static int send_oplock_ack(struct smbiov_client *c,
+			   const struct smb2_oplock_break *ob)
+{
+	uint8_t body[SMB2_OPLOCK_BREAK_FIXED];
+	struct iovec v = {body, sizeof(body)};
+	struct smb2_oplock_break got;
+	struct smb_req r;
+	ssize_t n;
+	int ret;
+
+	n = smb2_oplock_break_ack_encode(body, sizeof(body), ob);
+	if (n < 0)
+		return (int)n;
+	smb_req_init(&r, SMB2_OPLOCK_BREAK);
+	r.body = &v;
+	r.nbody = 1;
+	r.flags = SMB_REQ_QUIET;
+	ret = smb_call(c, &r);
+	if (!ret) {
+		ret = smb2_oplock_break_decode(r.rsp, r.rsp_len, &got);
+		if (!ret && (got.fid.persistent != ob->fid.persistent ||
+			     got.fid.volatile_id != ob->fid.volatile_id))
+			ret = -EPROTO;
+	}
+	smb_req_release(&r);
+	return ret;
+}
+
+/*
+ * An oplock break, on the worker: lowered first, then acknowledged (every
+ * oplock break notification wants one, 3.2.5.19.1) — unless its file was
+ * closed meanwhile: a closed handle has nothing to acknowledge.
+ */
+static void handle_oplock_break(struct smbiov_client *c, struct smb_leases *t,
+				const struct smb2_oplock_break *ob)
+{
+	struct smb_lease *l;
+	int ret;
+
+	pthread_mutex_lock(&t->lock);
+	l = find_fid(t, &ob->fid);
+	if (l) {
+		l->oplock_level = ob->oplock_level;
+		l->state = oplock_state(ob->oplock_level);
+		l->breaking = true;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (!l)
+		return;
+	ret = send_oplock_ack(c, ob);
+	pthread_mutex_lock(&t->lock);
+	l->breaks++;
+	l->ack_err = ret;
+	l->breaking = false;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->lock);
 }
 
 /*
@@ -135,7 +225,10 @@ static void *break_worker(void *arg)
 		if (!t->q_head)
 			t->q_tail = NULL;
 		pthread_mutex_unlock(&t->lock);
-		handle_break(c, t, &it->b);
+		if (it->oplock)
+			handle_oplock_break(c, t, &it->ob);
+		else
+			handle_break(c, t, &it->b);
 		free(it);
 		pthread_mutex_lock(&t->lock);
 	}
@@ -154,12 +247,16 @@ static void on_break(struct smbiov_client *c, const uint8_t *msg, size_t len,
 {
 	struct smb_leases *t = arg;
 	struct smb_break_item *it;
+	int kind = smb2_break_classify(msg, len);
 
 	(void)c;
-	if (smb2_break_classify(msg, len) != SMB2_BREAK_LEASE_NOTIFY)
+	if (kind != SMB2_BREAK_LEASE_NOTIFY && kind != SMB2_BREAK_OPLOCK)
 		return;
 	it = calloc(1, sizeof(*it));
-	if (!it || smb2_lease_break_decode(msg, len, &it->b)) {
+	if (it)
+		it->oplock = kind == SMB2_BREAK_OPLOCK;
+	if (!it || (it->oplock ? smb2_oplock_break_decode(msg, len, &it->ob)
+			       : smb2_lease_break_decode(msg, len, &it->b))) {
 		pthread_mutex_lock(&t->lock);
 		t->dropped += !it;
 		pthread_mutex_unlock(&t->lock);
@@ -221,6 +318,31 @@ struct smb_lease *smb_lease_add(struct smbiov_client *c,
 	l->state = got->state;
 	l->epoch = got->epoch;
 	l->version = got->version;
+	pthread_mutex_lock(&t->lock);
+	l->next = t->head;
+	t->head = l;
+	pthread_mutex_unlock(&t->lock);
+	return l;
+}
+
+struct smb_lease *smb_oplock_add(struct smbiov_client *c,
+				 const struct smb2_fileid *fid, uint8_t level)
+{
+	struct smb_leases *t;
+	struct smb_lease *l;
+
+	if (!oplock_state(level))
+		return NULL;
+	t = leases_get(c);
+	if (!t)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->oplock = true;
+	l->fid = *fid;
+	l->oplock_level = level;
+	l->state = oplock_state(level);
 	pthread_mutex_lock(&t->lock);
 	l->next = t->head;
 	t->head = l;

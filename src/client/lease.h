@@ -3,13 +3,14 @@
  * Leases of open files (MS-SMB2 3.2.4.3.8 requesting, 3.2.5.19.2 breaks,
  * 3.2.4.24 acknowledging): the first step of the file layer (issue 14).
  * A file opened with a cache mode other than "none" asks for a lease with
- * a key of its own (one per open file, v2 on SMB 3, v1 on 2.1; none on
- * 2.0.2, which has no leases). The client keeps a table of its leases; a
- * LEASE_BREAK notification, which arrives on the receiver thread, is
- * queued to the client's break worker, which updates the lease and sends
- * the acknowledgement, so the receiver never waits for the server — the
- * worker is where the page cache will write back and drop what the lost
- * rights covered before it acknowledges.
+ * a key of its own (one per open file, v2 on SMB 3, v1 on 2.1); where the
+ * server has no leases (2.0.2, or no LEASING capability) it asks for a
+ * batch oplock instead, which the table keeps the same way, by FileId. The
+ * client keeps a table of its leases; a LEASE_BREAK notification, which arrives
+ * on the receiver thread, is queued to the client's break worker, which updates
+ * the lease and sends the acknowledgement, so the receiver never waits for the
+ * server — the worker is where the page cache will write back and drop what the
+ * lost rights covered before it acknowledges.
  */
 #ifndef SMBIOV_CLIENT_LEASE_H
 #define SMBIOV_CLIENT_LEASE_H
@@ -25,6 +26,9 @@ struct smbiov_file;
 /* One open file's lease, in its client's table (under the table's lock). */
 struct smb_lease {
 	uint8_t key[SMB2_LEASE_KEY_SIZE];
+	bool oplock;		/* an oplock, known by @fid (no leases) */
+	struct smb2_fileid fid; /* oplock: the open it is on */
+	uint8_t oplock_level;	/* oplock: SMB2_OPLOCK_LEVEL_* now held */
 	uint32_t state;	 /* SMB2_LEASE_*_CACHING, as granted and broken */
 	uint16_t epoch;	 /* v2: the server's epoch, as last seen */
 	uint8_t version; /* 1 or 2 */
@@ -53,6 +57,17 @@ int smb_lease_want(const struct smbiov_client *c, struct smb2_lease *l);
  */
 struct smb_lease *smb_lease_add(struct smbiov_client *c,
 				const struct smb2_lease *got);
+
+/**
+ * smb_oplock_add - keep the oplock of @level the server granted on @fid
+ *	(a CREATE without leases), as smb_lease_add() does a lease; its
+ *	state is the lease bits the level amounts to (batch: RWH,
+ *	exclusive: RW, level II: R)
+ *
+ * Return: the entry, or NULL (none granted, out of memory).
+ */
+struct smb_lease *smb_oplock_add(struct smbiov_client *c,
+				 const struct smb2_fileid *fid, uint8_t level);
 
 /* smb_lease_forget - drop @l from @c's table (its file is being closed). */
 void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l);

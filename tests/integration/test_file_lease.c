@@ -5,7 +5,8 @@
  * another connection's open of the same file makes the server break it,
  * and the library's break worker lowers the lease and acknowledges, so
  * the other open completes (the server waits for that acknowledgement);
- * a write from the other connection is then what this one reads. No
+ * a write from the other connection is then what this one reads. SMB
+ * 2.0.2 (no leases) gets a batch oplock, broken and acknowledged alike. No
  * timing: the server answers the other open only after our
  * acknowledgement, which the worker sends after lowering the lease, so the
  * lowered state is visible as soon as that open returns; counting the
@@ -131,25 +132,50 @@ static void test_two_leases(void)
 	smbiov_disconnect(a);
 }
 
-/* No lease where there are none (2.0.2), or none asked for. */
-static void test_no_lease(void)
+/*
+ * SMB 2.0.2 has no leases: a batch oplock instead, broken the same way by
+ * another connection's open and acknowledged by the worker.
+ */
+static void test_oplock_fallback(void)
 {
 	struct smbiov_client *old = connect_dialect(SMBIOV_DIALECT_202);
+	struct smbiov_client *b = fc_connect(share, NULL);
+	struct smbiov_lease_info li;
+	struct smbiov_file *f, *fb;
+
+	T_ASSERT(old && b);
+	disk_file("oplock.bin", 100, 1);
+	T_ASSERT(smbiov_open_ex(old, "oplock.bin", O_RDWR, NULL, &f) == 0);
+	smbiov_lease_info(f, &li);
+	T_EXPECT(li.leased && li.oplock);
+	T_EXPECT_EQ(li.state, RWH); /* batch */
+	T_ASSERT(smbiov_open(b, "oplock.bin", O_RDWR, &fb) == 0);
+	smbiov_lease_info(f, &li);
+	T_EXPECT(!(li.state & SMBIOV_LEASE_WRITE));
+	T_EXPECT(wait_breaks(f, 1, &li));
+	T_EXPECT_EQ(li.ack_err, 0);
+	fprintf(stderr, "2.0.2 oplock after b's open: state %#x breaks %u\n",
+		li.state, li.breaks);
+	T_EXPECT_EQ(smbiov_close(fb), 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(b);
+	smbiov_disconnect(old);
+}
+
+/* None asked for: no lease; a bad mode is refused. */
+static void test_no_lease(void)
+{
 	struct smbiov_client *c = fc_connect(share, NULL);
 	struct smbiov_open_opts none = {.cache = SMBIOV_CACHE_NONE};
 	struct smbiov_open_opts bad = {.cache = (enum smbiov_cache)7};
 	struct smbiov_lease_info li;
 	struct smbiov_file *f;
 
-	T_ASSERT(old && c);
+	T_ASSERT(c);
 	disk_file("lease3.bin", 100, 1);
-	T_ASSERT(smbiov_open_ex(old, "lease3.bin", O_RDONLY, NULL, &f) == 0);
-	smbiov_lease_info(f, &li);
-	T_EXPECT(!li.leased && li.state == 0);
-	T_EXPECT_EQ(smbiov_close(f), 0);
 	T_ASSERT(smbiov_open_ex(c, "lease3.bin", O_RDONLY, &none, &f) == 0);
 	smbiov_lease_info(f, &li);
-	T_EXPECT(!li.leased);
+	T_EXPECT(!li.leased && li.state == 0);
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	T_ASSERT(smbiov_open(c, "lease3.bin", O_RDONLY, &f) == 0);
 	smbiov_lease_info(f, &li);
@@ -159,7 +185,6 @@ static void test_no_lease(void)
 		    -EINVAL);
 	T_EXPECT_EQ(smbiov_lease_info(NULL, &li), -EINVAL);
 	smbiov_disconnect(c);
-	smbiov_disconnect(old);
 }
 
 /* Leased opens closed in any order leave the table consistent. */
@@ -195,6 +220,7 @@ int main(void)
 	share = fc_env("SMB_SHARE");
 	T_RUN(test_granted_and_broken);
 	T_RUN(test_two_leases);
+	T_RUN(test_oplock_fallback);
 	T_RUN(test_no_lease);
 	T_RUN(test_many_leases);
 	if (t_failures)
