@@ -80,6 +80,43 @@ static uint32_t oplock_state(uint8_t level)
 }
 
 /*
+ * Send an OPLOCK_BREAK acknowledgement body @body (@len bytes) and hand its
+ * answer to @check. 0 or a negative errno.
+ */
+static int ack_call(struct smbiov_client *c, uint8_t *body, size_t len,
+		    int (*check)(const uint8_t *rsp, size_t rsp_len,
+				 const void *arg),
+		    const void *arg)
+{
+	struct iovec v = {body, len};
+	struct smb_req r;
+	int ret;
+
+	smb_req_init(&r, SMB2_OPLOCK_BREAK);
+	r.body = &v;
+	r.nbody = 1;
+	r.flags = SMB_REQ_QUIET;
+	ret = smb_call(c, &r);
+	if (!ret)
+		ret = check(r.rsp, r.rsp_len, arg);
+	smb_req_release(&r);
+	return ret;
+}
+
+/* The answer to an oplock acknowledgement names the same handle. */
+static int oplock_ack_check(const uint8_t *rsp, size_t len, const void *arg)
+{
+	const struct smb2_oplock_break *ob = arg;
+	struct smb2_oplock_break got;
+	int ret = smb2_oplock_break_decode(rsp, len, &got);
+
+	if (!ret && (got.fid.persistent != ob->fid.persistent ||
+		     got.fid.volatile_id != ob->fid.volatile_id))
+		ret = -EPROTO;
+	return ret;
+}
+
+/*
  * Acknowledge an oplock break (MS-SMB2 3.2.4.24, 2.2.24.1): the level the
  * notification named and its FileId; the answer carries the level granted.
  */
@@ -87,28 +124,11 @@ static int send_oplock_ack(struct smbiov_client *c,
 			   const struct smb2_oplock_break *ob)
 {
 	uint8_t body[SMB2_OPLOCK_BREAK_FIXED];
-	struct iovec v = {body, sizeof(body)};
-	struct smb2_oplock_break got;
-	struct smb_req r;
-	ssize_t n;
-	int ret;
+	ssize_t n = smb2_oplock_break_ack_encode(body, sizeof(body), ob);
 
-	n = smb2_oplock_break_ack_encode(body, sizeof(body), ob);
 	if (n < 0)
 		return (int)n;
-	smb_req_init(&r, SMB2_OPLOCK_BREAK);
-	r.body = &v;
-	r.nbody = 1;
-	r.flags = SMB_REQ_QUIET;
-	ret = smb_call(c, &r);
-	if (!ret) {
-		ret = smb2_oplock_break_decode(r.rsp, r.rsp_len, &got);
-		if (!ret && (got.fid.persistent != ob->fid.persistent ||
-			     got.fid.volatile_id != ob->fid.volatile_id))
-			ret = -EPROTO;
-	}
-	smb_req_release(&r);
-	return ret;
+	return ack_call(c, body, (size_t)n, oplock_ack_check, ob);
 }
 
 /*
@@ -141,36 +161,33 @@ static void handle_oplock_break(struct smbiov_client *c, struct smb_leases *t,
 	pthread_mutex_unlock(&t->lock);
 }
 
+/* The answer to a lease acknowledgement names the same lease. */
+static int lease_ack_check(const uint8_t *rsp, size_t len, const void *arg)
+{
+	const struct smb2_lease_break *b = arg;
+	struct smb2_lease_ack got;
+	int ret = smb2_lease_break_rsp_decode(rsp, len, &got);
+
+	if (!ret && memcmp(got.key, b->key, sizeof(got.key)))
+		ret = -EPROTO;
+	return ret;
+}
+
 /*
- * Send the acknowledgement of @b (MS-SMB2 3.2.4.24: the key and the state
- * the client keeps, the notification's NewLeaseState) and check the
- * server's answer. 0 or a negative errno.
+ * Acknowledge @b (MS-SMB2 3.2.4.24: the key and the state the client
+ * keeps, the notification's NewLeaseState) and check the answer.
  */
 static int send_ack(struct smbiov_client *c, const struct smb2_lease_break *b)
 {
-	struct smb2_lease_ack ack = {.state = b->new_state}, got;
+	struct smb2_lease_ack ack = {.state = b->new_state};
 	uint8_t body[SMB2_LEASE_BREAK_ACK_FIXED];
-	struct iovec v = {body, sizeof(body)};
-	struct smb_req r;
 	ssize_t n;
-	int ret;
 
 	memcpy(ack.key, b->key, sizeof(ack.key));
 	n = smb2_lease_break_ack_encode(body, sizeof(body), &ack);
 	if (n < 0)
 		return (int)n;
-	smb_req_init(&r, SMB2_OPLOCK_BREAK);
-	r.body = &v;
-	r.nbody = 1;
-	r.flags = SMB_REQ_QUIET;
-	ret = smb_call(c, &r);
-	if (!ret) {
-		ret = smb2_lease_break_rsp_decode(r.rsp, r.rsp_len, &got);
-		if (!ret && memcmp(got.key, b->key, sizeof(got.key)))
-			ret = -EPROTO;
-	}
-	smb_req_release(&r);
-	return ret;
+	return ack_call(c, body, (size_t)n, lease_ack_check, b);
 }
 
 /*
