@@ -233,7 +233,12 @@ int resume_save(const struct resume_rec *r)
 	free(dir);
 	if (ret)
 		return ret;
-	if (asprintf(&tmp, "%s.%d", r->path, (int)getpid()) < 0)
+	/*
+	 * One fixed temporary name per record: a process killed between the
+	 * write and the rename leaves it, and the next save or the drop
+	 * takes it away (one transfer per key saves at a time).
+	 */
+	if (asprintf(&tmp, "%s.tmp", r->path) < 0)
 		return -ENOMEM;
 	fp = fopen(tmp, "we");
 	if (!fp) {
@@ -267,8 +272,15 @@ int resume_save(const struct resume_rec *r)
 
 void resume_drop(const struct resume_rec *r)
 {
-	if (r->path)
-		unlink(r->path);
+	char *tmp;
+
+	if (!r->path)
+		return;
+	unlink(r->path);
+	if (asprintf(&tmp, "%s.tmp", r->path) >= 0) {
+		unlink(tmp);
+		free(tmp);
+	}
 }
 
 const char *resume_source_differs(const struct resume_rec *was,
