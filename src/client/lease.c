@@ -132,6 +132,23 @@ static int send_oplock_ack(struct smbiov_client *c,
 }
 
 /*
+ * A break of @l (NULL: a key or handle we do not hold) is over, its
+ * acknowledgement's result @ret. @l could not go meanwhile: while it is
+ * breaking, smb_lease_forget() waits.
+ */
+static void break_done(struct smb_leases *t, struct smb_lease *l, int ret)
+{
+	pthread_mutex_lock(&t->lock);
+	if (l) {
+		l->breaks++;
+		l->ack_err = ret;
+		l->breaking = false;
+	}
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/*
  * An oplock break, on the worker: lowered first, then acknowledged (every
  * oplock break notification wants one, 3.2.5.19.1) — unless its file was
  * closed meanwhile: a closed handle has nothing to acknowledge.
@@ -153,12 +170,7 @@ static void handle_oplock_break(struct smbiov_client *c, struct smb_leases *t,
 	if (!l)
 		return;
 	ret = send_oplock_ack(c, ob);
-	pthread_mutex_lock(&t->lock);
-	l->breaks++;
-	l->ack_err = ret;
-	l->breaking = false;
-	pthread_cond_broadcast(&t->cv);
-	pthread_mutex_unlock(&t->lock);
+	break_done(t, l, ret);
 }
 
 /* The answer to a lease acknowledgement names the same lease. */
@@ -213,15 +225,7 @@ static void handle_break(struct smbiov_client *c, struct smb_leases *t,
 	pthread_mutex_unlock(&t->lock);
 	if (b->flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED)
 		ret = send_ack(c, b);
-	pthread_mutex_lock(&t->lock);
-	l = find(t, b->key); /* it may have been closed meanwhile */
-	if (l) {
-		l->breaks++;
-		l->ack_err = ret;
-		l->breaking = false;
-	}
-	pthread_cond_broadcast(&t->cv);
-	pthread_mutex_unlock(&t->lock);
+	break_done(t, l, ret);
 }
 
 static void *break_worker(void *arg)
