@@ -43,6 +43,7 @@ struct smbiov_folio {
 	unsigned order;
 	unsigned flags;	   /* enum smbiov_folio_flag; atomic access only */
 	unsigned refcount; /* atomic access only */
+	void *priv; /* the owner's (the page cache's); src/mem never reads it */
 };
 
 static inline size_t smbiov_folio_size(const struct smbiov_folio *f)
@@ -86,7 +87,8 @@ SMBIOV_API bool smbiov_folio_start_writeback(struct smbiov_folio *f);
  * Maps page index -> folio. A folio of order n occupies the 2^n indices
  * starting at its (aligned) index. The index holds one reference on each
  * folio it stores. Not internally locked: the page cache that owns it
- * serialises changes; lookups may run concurrently with each other.
+ * serialises changes; lookups may run concurrently with each other, and
+ * with changes while the folio looked up stays in the index (xarray.c).
  */
 struct smbiov_xarray;
 
@@ -109,6 +111,14 @@ smbiov_xarray_load(const struct smbiov_xarray *xa, uint64_t index);
  */
 SMBIOV_API struct smbiov_folio *smbiov_xarray_erase(struct smbiov_xarray *xa,
 						    uint64_t index);
+/*
+ * The first folio touching page indices [@index, @last] (it may start
+ * before @index), or NULL; holes are skipped a subtree at a time. No
+ * reference is taken.
+ */
+SMBIOV_API struct smbiov_folio *
+smbiov_xarray_find(const struct smbiov_xarray *xa, uint64_t index,
+		   uint64_t last);
 /* Number of folios stored. */
 SMBIOV_API size_t smbiov_xarray_nr_folios(const struct smbiov_xarray *xa);
 /*

@@ -87,6 +87,12 @@ struct smbiov_options {
 	 * negative: never. ECHOs count in smbiov_stats.requests.
 	 */
 	int keepalive_ms;
+	/*
+	 * The file layer's page cache: the most bytes all files of this
+	 * connection may hold cached (clean and dirty). 0: an eighth of
+	 * the machine's RAM, at least 64 MiB and at most 1 GiB.
+	 */
+	size_t cache_bytes;
 };
 
 /* Where a connect failed; a CLI maps this to its exit codes. */
@@ -189,17 +195,28 @@ SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 			   struct smbiov_file **out);
 
 /*
- * Cache modes, in the kernel cifs client's terms (cache=). The file layer
- * (issue 14) is being built in steps; what each mode does today:
+ * Cache modes, in the kernel cifs client's terms (cache=), for
+ * smbiov_open_ex(). smbiov_open() is SMBIOV_CACHE_NONE: it keeps the
+ * behaviour it always had (every call goes to the server), which is what
+ * streaming copies such as the CLI's want.
  * - SMBIOV_CACHE_STRICT: the open asks for a lease (read, handle and
- *   write caching, a key of its own; SMB 2.1 and later, where the server
- *   offers leases), else for a batch oplock (the state is what its level
- *   allows: batch RWH, exclusive RW, level II R). Breaks are acknowledged
- *   by the library's break worker, never on the thread that receives
- *   them. No data is cached yet: every read and write still goes to the
- *   server, as with NONE.
- * - SMBIOV_CACHE_LOOSE: as STRICT for now.
- * - SMBIOV_CACHE_NONE: no lease; what smbiov_open() does.
+ *   write caching, a key of its own; SMB 2.1 and later where the server
+ *   offers leases), else for a batch oplock. Data is cached only while
+ *   the lease allows it: reads are served from the page cache (with
+ *   readahead) while it holds R, writes are kept and written back later
+ *   while it holds W (by smbiov_fsync(), smbiov_close(), memory
+ *   pressure, or a break). Without R every read goes to the server,
+ *   without W every write. A lease break is handled on the library's
+ *   break worker: dirty data the lost W covered is written back and
+ *   data the lost R covered dropped before the break is acknowledged.
+ * - SMBIOV_CACHE_LOOSE: as STRICT, and reads are also cached without a
+ *   lease, for @loose_ttl_ms after the data was read (then it is
+ *   dropped and the size asked again). Unsafe with other writers: they
+ *   may not be seen for that long. What a read-mostly mount wants.
+ * - SMBIOV_CACHE_NONE: no lease, no cache: direct I/O, always.
+ * A failed write-back is reported by the next smbiov_fsync() or
+ * smbiov_close() of that file (once), never lost silently. All files of
+ * a connection share one memory limit (smbiov_options.cache_bytes).
  */
 enum smbiov_cache {
 	SMBIOV_CACHE_STRICT = 0,
@@ -208,11 +225,30 @@ enum smbiov_cache {
 };
 struct smbiov_open_opts {
 	enum smbiov_cache cache;
+	/* LOOSE: how long data read without a lease stays; 0: 1000 ms. */
+	unsigned loose_ttl_ms;
 };
 /* As smbiov_open(), with options; @opts NULL: SMBIOV_CACHE_STRICT. */
 SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 			      int flags, const struct smbiov_open_opts *opts,
 			      struct smbiov_file **out);
+
+/*
+ * The page cache of a connection: what it holds and what it saved.
+ * Counters run from the connection's start.
+ */
+struct smbiov_cache_stats {
+	uint64_t limit;		  /* smbiov_options.cache_bytes in effect */
+	uint64_t cached;	  /* bytes in folios now (clean + dirty) */
+	uint64_t dirty;		  /* bytes in dirty folios now */
+	uint64_t hit_bytes;	  /* read from folios already there */
+	uint64_t miss_bytes;	  /* read from the server into folios */
+	uint64_t readahead_bytes; /* folios created to read ahead */
+	uint64_t written_back;	  /* bytes written back */
+	uint64_t evicted;	  /* folios evicted to stay in the limit */
+};
+SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
+				       struct smbiov_cache_stats *out);
 
 /* Lease state bits (MS-SMB2 2.2.13.2.8 LeaseState). */
 #define SMBIOV_LEASE_READ   0x01u
@@ -258,6 +294,19 @@ SMBIOV_API ssize_t smbiov_read_iter(struct smbiov_file *f,
 				    struct smbiov_iter *dst, uint64_t offset);
 SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
 				     struct smbiov_iter *src, uint64_t offset);
+/*
+ * Per call flags. SMBIOV_RW_DIRECT: O_DIRECT semantics on a cached file:
+ * cached dirty data of the range is written back first, the bytes move
+ * between the server and @dst/@src without the page cache, and a write
+ * drops what the cache held of its range. No alignment is required.
+ */
+#define SMBIOV_RW_DIRECT 0x1u
+SMBIOV_API ssize_t smbiov_read_iter_ex(struct smbiov_file *f,
+				       struct smbiov_iter *dst, uint64_t offset,
+				       unsigned flags);
+SMBIOV_API ssize_t smbiov_write_iter_ex(struct smbiov_file *f,
+					struct smbiov_iter *src,
+					uint64_t offset, unsigned flags);
 /*
  * Open @path and read its first bytes in one round trip (CREATE + READ at
  * offset 0 sent as one compound). @flags as smbiov_open() and must allow

@@ -340,6 +340,9 @@ static void client_free(struct smbiov_client *c)
 	 * makes fails at once.
 	 */
 	smb_leases_release(c);
+	if (c->fs && c->fs_release)
+		c->fs_release(c->fs);
+	c->fs = NULL;
 	smb_transport_release(c->t);
 	if (c->have_signer) {
 		smb_signer_release(&c->tx_signer);
@@ -371,6 +374,7 @@ static struct smbiov_client *client_new(const struct smbiov_options *o)
 	c->timeout_ms =
 		o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	c->max_frame = INITIAL_MAX_FRAME;
+	c->cache_bytes = o ? o->cache_bytes : 0;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
 	if (smb_cond_init(&c->credit_cv))

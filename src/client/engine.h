@@ -398,6 +398,15 @@ struct smbiov_client {
 	void *on_break_arg;
 	/* Leases of open files and their break worker (lease.c), lazily. */
 	struct smb_leases *leases;
+	/*
+	 * The file layer's state for this connection (src/fs: the page
+	 * cache's memory budget), made on first use under @lock and freed
+	 * by @fs_release when the client goes. @cache_bytes: its limit
+	 * (smbiov_options.cache_bytes; 0: the default).
+	 */
+	void *fs;
+	void (*fs_release)(void *fs);
+	size_t cache_bytes;
 
 	/* counters (struct smbiov_stats), atomics: no lock needed */
 	_Atomic uint64_t st_requests;
@@ -485,6 +494,13 @@ int smb_error_status(uint32_t status, enum smbiov_phase phase,
 
 /* Clear the calling thread's last error (start of an operation). */
 void smb_error_clear(void);
+
+/*
+ * smb_error_keep - @err as the calling thread's last error: the one
+ * already recorded if it is @err (a lower layer said more), else a new
+ * one "@what: strerror". Returns @err.
+ */
+int smb_error_keep(int err, const char *what);
 
 /* ---- internal, between the engine's own files -----------------------------
  */

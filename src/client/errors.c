@@ -38,6 +38,14 @@ int smb_error_status(uint32_t status, enum smbiov_phase phase, const char *what)
 			     ntstatus_str(status, buf, sizeof(buf)));
 }
 
+int smb_error_keep(int err, const char *what)
+{
+	if (last_error.err == err)
+		return err;
+	return smb_error_set(err, 0, SMBIOV_PHASE_IO, "%s: %s", what,
+			     smbiov_strerror(err));
+}
+
 void smb_error_clear(void)
 {
 	memset(&last_error, 0, sizeof(last_error));

@@ -267,14 +267,14 @@ static ssize_t fd_io(struct smbiov_file *f, uint64_t offset, size_t len, int fd,
 	return res;
 }
 
-SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
-				     size_t len, int fd, off_t *fd_off)
+ssize_t smb_read_to_fd(struct smbiov_file *f, uint64_t offset, size_t len,
+		       int fd, off_t *fd_off)
 {
 	return fd_io(f, offset, len, fd, fd_off, false);
 }
 
-SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
-					size_t len, int fd, off_t *fd_off)
+ssize_t smb_write_from_fd(struct smbiov_file *f, uint64_t offset, size_t len,
+			  int fd, off_t *fd_off)
 {
 	return fd_io(f, offset, len, fd, fd_off, true);
 }

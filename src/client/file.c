@@ -306,8 +306,8 @@ static struct smb_lease *granted_lease(struct smbiov_client *c,
 	return smb_lease_add(c, &got);
 }
 
-static int open_file(struct smbiov_client *c, const char *path, int flags,
-		     enum smbiov_cache cache, struct smbiov_file **out)
+int smb_file_open(struct smbiov_client *c, const char *path, int flags,
+		  enum smbiov_cache cache, struct smbiov_file **out)
 {
 	struct smb_create_args a = {.path = path};
 	uint8_t ctx[128];
@@ -374,6 +374,7 @@ static int open_file(struct smbiov_client *c, const char *path, int flags,
 	f->fid = rsp.fid;
 	f->access = a.access;
 	f->is_dir = rsp.attrs.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY;
+	f->size_at_open = rsp.attrs.end_of_file;
 	if (leasing)
 		f->lease = granted_lease(c, &rsp, &want);
 	else if (a.oplock_level == SMB2_OPLOCK_LEVEL_BATCH)
@@ -382,26 +383,6 @@ static int open_file(struct smbiov_client *c, const char *path, int flags,
 out:
 	smb_req_release(&r);
 	return ret;
-}
-
-SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
-			   struct smbiov_file **out)
-{
-	return open_file(c, path, flags, SMBIOV_CACHE_NONE, out);
-}
-
-SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
-			      int flags, const struct smbiov_open_opts *opts,
-			      struct smbiov_file **out)
-{
-	enum smbiov_cache cache = opts ? opts->cache : SMBIOV_CACHE_STRICT;
-
-	if (cache != SMBIOV_CACHE_STRICT && cache != SMBIOV_CACHE_LOOSE &&
-	    cache != SMBIOV_CACHE_NONE)
-		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
-				     "open %s: bad cache mode %d",
-				     path ? path : "", (int)cache);
-	return open_file(c, path, flags, cache, out);
 }
 
 SMBIOV_API int smbiov_lease_info(struct smbiov_file *f,
@@ -424,7 +405,7 @@ SMBIOV_API int smbiov_lease_info(struct smbiov_file *f,
 	return 0;
 }
 
-SMBIOV_API int smbiov_close(struct smbiov_file *f)
+int smb_file_close(struct smbiov_file *f)
 {
 	int ret;
 

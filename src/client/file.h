@@ -52,6 +52,7 @@ extern const struct smb2_fileid smb_related_fid;
  * @is_dir: the handle is a directory
  */
 struct smb_lease;
+struct fs_mapping;
 
 struct smbiov_file {
 	struct smbiov_client *c;
@@ -59,6 +60,9 @@ struct smbiov_file {
 	uint32_t access;
 	bool is_dir;
 	struct smb_lease *lease; /* granted on open (lease.h), or NULL */
+	uint64_t size_at_open;	 /* the CREATE response's EndOfFile */
+	/* The file layer's page cache (src/fs), or NULL: every call direct. */
+	struct fs_mapping *map;
 };
 
 /**
@@ -217,5 +221,34 @@ void smb_stat_from_all(struct smbiov_stat *st, const struct smb2_file_all *a);
  */
 ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 		  bool write, int fd, off_t fd_off, bool use_pos, bool serial);
+
+/*
+ * The file calls the file layer (src/fs/fileapi.c) is built on; the
+ * public ones are its. Each is what the public call did before there was
+ * a cache: straight to the server.
+ */
+/* CREATE @path: with a lease (or oplock) unless @cache is NONE. */
+int smb_file_open(struct smbiov_client *c, const char *path, int flags,
+		  enum smbiov_cache cache, struct smbiov_file **out);
+/* CLOSE and free @f (its mapping must be gone). */
+int smb_file_close(struct smbiov_file *f);
+/* io.c: argument checks of a READ/WRITE call (records the error). */
+int smb_io_check(struct smbiov_file *f, const struct smbiov_iter *it,
+		 uint64_t offset, bool write);
+/* io.c: synchronous READ/WRITE of @it at @offset; @it is advanced. */
+ssize_t smb_io_sync(struct smbiov_file *f, struct smbiov_iter *it,
+		    uint64_t offset, bool write);
+/* io.c: asynchronous READ/WRITE (smbiov_aio_read's contract). */
+int smb_io_async(struct smbiov_file *f, struct smbiov_iter *it, uint64_t offset,
+		 bool write, smbiov_aio_done_fn done, void *arg);
+/* fdio.c: smbiov_read_to_fd / smbiov_write_from_fd, uncached. */
+ssize_t smb_read_to_fd(struct smbiov_file *f, uint64_t offset, size_t len,
+		       int fd, off_t *fd_off);
+ssize_t smb_write_from_fd(struct smbiov_file *f, uint64_t offset, size_t len,
+			  int fd, off_t *fd_off);
+/* meta.c: FLUSH, QUERY_INFO and SET_INFO(EndOfFile) on the handle. */
+int smb_fsync(struct smbiov_file *f);
+int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st);
+int smb_ftruncate(struct smbiov_file *f, uint64_t size);
 
 #endif

@@ -39,6 +39,7 @@
  */
 #include "client/file.h"
 #include "client/split.h"
+#include "mem/access.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
 
@@ -467,8 +468,8 @@ static struct io_ctx *io_new(struct smbiov_file *f, bool write)
 	return x;
 }
 
-static int io_check(struct smbiov_file *f, const struct smbiov_iter *it,
-		    uint64_t offset, bool write)
+int smb_io_check(struct smbiov_file *f, const struct smbiov_iter *it,
+		 uint64_t offset, bool write)
 {
 	int ret;
 
@@ -488,6 +489,12 @@ static int io_check(struct smbiov_file *f, const struct smbiov_iter *it,
 				     "%s: offset %llu out of range",
 				     write ? "write" : "read",
 				     (unsigned long long)offset);
+	/* A bad buffer found mid-message would crash or kill the link. */
+	if (mem_user_check(it))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "%s: bad buffer (not mapped, or not %s)",
+				     write ? "write" : "read",
+				     write ? "readable" : "writable");
 	return 0;
 }
 
@@ -562,14 +569,14 @@ static ssize_t io_sync_round(struct smbiov_file *f, struct smbiov_iter *it,
  * end of file or an error: short means the end of file, as for pread().
  * Every further round moved at least one byte, so this ends.
  */
-static ssize_t io_sync(struct smbiov_file *f, struct smbiov_iter *it,
-		       uint64_t offset, bool write)
+ssize_t smb_io_sync(struct smbiov_file *f, struct smbiov_iter *it,
+		    uint64_t offset, bool write)
 {
 	ssize_t total = 0, res;
 	bool more = true;
 	int ret;
 
-	ret = io_check(f, it, offset, write);
+	ret = smb_io_check(f, it, offset, write);
 	if (ret)
 		return ret;
 	while (more && smbiov_iter_count(it)) {
@@ -671,14 +678,13 @@ static int io_adopt(struct io_ctx *x, const struct smbiov_iter *it)
 	}
 }
 
-static int io_async(struct smbiov_file *f, struct smbiov_iter *it,
-		    uint64_t offset, bool write, smbiov_aio_done_fn done,
-		    void *arg)
+int smb_io_async(struct smbiov_file *f, struct smbiov_iter *it, uint64_t offset,
+		 bool write, smbiov_aio_done_fn done, void *arg)
 {
 	struct io_ctx *x;
 	int ret;
 
-	ret = io_check(f, it, offset, write);
+	ret = smb_io_check(f, it, offset, write);
 	if (ret)
 		return ret;
 	if (!done)
@@ -714,104 +720,6 @@ static int io_async(struct smbiov_file *f, struct smbiov_iter *it,
 	if (io_submit_all(x, offset))
 		io_finish_async(x);
 	return 0;
-}
-
-/* ---- public entry points --------------------------------------------------
- */
-
-SMBIOV_API ssize_t smbiov_read_iter(struct smbiov_file *f,
-				    struct smbiov_iter *dst, uint64_t offset)
-{
-	return io_sync(f, dst, offset, false);
-}
-
-SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
-				     struct smbiov_iter *src, uint64_t offset)
-{
-	return io_sync(f, src, offset, true);
-}
-
-SMBIOV_API ssize_t smbiov_pread(struct smbiov_file *f, void *buf, size_t len,
-				uint64_t offset)
-{
-	struct smbiov_iter it;
-
-	if (len > SMBIOV_MAX_RW_COUNT)
-		len = SMBIOV_MAX_RW_COUNT;
-	if (smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, len))
-		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
-				     "pread: bad buffer");
-	return io_sync(f, &it, offset, false);
-}
-
-SMBIOV_API ssize_t smbiov_pwrite(struct smbiov_file *f, const void *buf,
-				 size_t len, uint64_t offset)
-{
-	struct smbiov_iter it;
-
-	if (len > SMBIOV_MAX_RW_COUNT)
-		len = SMBIOV_MAX_RW_COUNT;
-	/* A SOURCE iterator only reads through its pointer. */
-	if (smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, (void *)(uintptr_t)buf,
-			     len))
-		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
-				     "pwrite: bad buffer");
-	return io_sync(f, &it, offset, true);
-}
-
-static int iov_iter_from(struct smbiov_iter *it, unsigned dir,
-			 const struct iovec *iov, int iovcnt)
-{
-	size_t total = 0;
-	int k;
-
-	if (iovcnt < 0 || iovcnt > IOV_MAX || (iovcnt && !iov))
-		return -EINVAL;
-	for (k = 0; k < iovcnt; k++) {
-		if (iov[k].iov_len > SMBIOV_MAX_RW_COUNT - total)
-			return -EINVAL;
-		total += iov[k].iov_len;
-	}
-	return smbiov_iter_iovec(it, dir, iov, (size_t)iovcnt, total);
-}
-
-SMBIOV_API ssize_t smbiov_preadv(struct smbiov_file *f, const struct iovec *iov,
-				 int iovcnt, uint64_t offset)
-{
-	struct smbiov_iter it;
-	int ret = iov_iter_from(&it, SMBIOV_ITER_DEST, iov, iovcnt);
-
-	if (ret)
-		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
-				     "preadv: bad iovec array");
-	return io_sync(f, &it, offset, false);
-}
-
-SMBIOV_API ssize_t smbiov_pwritev(struct smbiov_file *f,
-				  const struct iovec *iov, int iovcnt,
-				  uint64_t offset)
-{
-	struct smbiov_iter it;
-	int ret = iov_iter_from(&it, SMBIOV_ITER_SOURCE, iov, iovcnt);
-
-	if (ret)
-		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
-				     "pwritev: bad iovec array");
-	return io_sync(f, &it, offset, true);
-}
-
-SMBIOV_API int smbiov_aio_read(struct smbiov_file *f, struct smbiov_iter *dst,
-			       uint64_t offset, smbiov_aio_done_fn done,
-			       void *arg)
-{
-	return io_async(f, dst, offset, false, done, arg);
-}
-
-SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
-				uint64_t offset, smbiov_aio_done_fn done,
-				void *arg)
-{
-	return io_async(f, src, offset, true, done, arg);
 }
 
 /*

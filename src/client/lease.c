@@ -159,16 +159,23 @@ static void handle_oplock_break(struct smbiov_client *c, struct smb_leases *t,
 	struct smb_lease *l;
 	int ret;
 
+	void (*fn)(void *, uint32_t) = NULL;
+	void *owner = NULL;
+
 	pthread_mutex_lock(&t->lock);
 	l = find_fid(t, &ob->fid);
 	if (l) {
 		l->oplock_level = ob->oplock_level;
 		l->state = oplock_state(ob->oplock_level);
 		l->breaking = true;
+		fn = l->on_change;
+		owner = l->owner;
 	}
 	pthread_mutex_unlock(&t->lock);
 	if (!l)
 		return;
+	if (fn)
+		fn(owner, oplock_state(ob->oplock_level));
 	ret = send_oplock_ack(c, ob);
 	break_done(t, l, ret);
 }
@@ -211,6 +218,8 @@ static int send_ack(struct smbiov_client *c, const struct smb2_lease_break *b)
 static void handle_break(struct smbiov_client *c, struct smb_leases *t,
 			 const struct smb2_lease_break *b)
 {
+	void (*fn)(void *, uint32_t) = NULL;
+	void *owner = NULL;
 	struct smb_lease *l;
 	int ret = 0;
 
@@ -221,8 +230,12 @@ static void handle_break(struct smbiov_client *c, struct smb_leases *t,
 		if (l->version == 2)
 			l->epoch = b->new_epoch;
 		l->breaking = true;
+		fn = l->on_change;
+		owner = l->owner;
 	}
 	pthread_mutex_unlock(&t->lock);
+	if (fn)
+		fn(owner, b->new_state);
 	if (b->flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED)
 		ret = send_ack(c, b);
 	break_done(t, l, ret);
@@ -371,16 +384,22 @@ struct smb_lease *smb_oplock_add(struct smbiov_client *c,
 	return l;
 }
 
+/* Take the table's lock once no break of @l is being handled. */
+static void lock_idle(struct smb_leases *t, struct smb_lease *l)
+{
+	pthread_mutex_lock(&t->lock);
+	while (l->breaking)
+		pthread_cond_wait(&t->cv, &t->lock);
+}
+
 void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l)
 {
 	struct smb_leases *t = c->leases;
 
 	if (!t || !l)
 		return;
-	pthread_mutex_lock(&t->lock);
 	/* the worker finishes a break it is acknowledging for it first */
-	while (l->breaking)
-		pthread_cond_wait(&t->cv, &t->lock);
+	lock_idle(t, l);
 	for (struct smb_lease **p = &t->head; *p; p = &(*p)->next)
 		if (*p == l) {
 			*p = l->next;
@@ -388,6 +407,19 @@ void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l)
 		}
 	pthread_mutex_unlock(&t->lock);
 	free(l);
+}
+
+void smb_lease_set_owner(struct smbiov_client *c, struct smb_lease *l,
+			 void (*fn)(void *owner, uint32_t state), void *owner)
+{
+	struct smb_leases *t = c->leases;
+
+	if (!t || !l)
+		return;
+	lock_idle(t, l);
+	l->on_change = fn;
+	l->owner = owner;
+	pthread_mutex_unlock(&t->lock);
 }
 
 void smb_lease_snapshot(struct smbiov_client *c, const struct smb_lease *l,

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Leases of open files (MS-SMB2 3.2.4.3.8 requesting, 3.2.5.19.2 breaks,
- * 3.2.4.24 acknowledging): the first step of the file layer (issue 14).
+ * 3.2.4.24 acknowledging), what the file layer's page cache (src/fs)
+ * caches under.
  * A file opened with a cache mode other than "none" asks for a lease with
  * a key of its own (one per open file, v2 on SMB 3, v1 on 2.1); where the
  * server has no leases (2.0.2, or no LEASING capability) it asks for a
  * batch oplock instead, which the table keeps the same way, by FileId. The
  * client keeps a table of its leases; a LEASE_BREAK notification, which arrives
  * on the receiver thread, is queued to the client's break worker, which updates
- * the lease and sends the acknowledgement, so the receiver never waits for the
- * server — the worker is where the page cache will write back and drop what the
- * lost rights covered before it acknowledges.
+ * the lease, tells its owner (the page cache writes back and drops what the
+ * lost rights covered) and then sends the acknowledgement, so the receiver
+ * never waits for the server.
  */
 #ifndef SMBIOV_CLIENT_LEASE_H
 #define SMBIOV_CLIENT_LEASE_H
@@ -35,6 +36,14 @@ struct smb_lease {
 	uint32_t breaks; /* break notifications handled */
 	int ack_err;	 /* the last acknowledgement's result */
 	bool breaking;	 /* a break is queued or being acknowledged */
+	/*
+	 * Who caches under it (the file layer): told the new state on the
+	 * break worker after the lease took it and before the acknowledgement
+	 * goes out, so what the lost rights covered is written back and
+	 * dropped first.
+	 */
+	void (*on_change)(void *owner, uint32_t state);
+	void *owner;
 	struct smb_lease *next;
 };
 
@@ -71,6 +80,14 @@ struct smb_lease *smb_oplock_add(struct smbiov_client *c,
 
 /* smb_lease_forget - drop @l from @c's table (its file is being closed). */
 void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l);
+
+/*
+ * smb_lease_set_owner - install (or, @fn NULL, remove) @l's state change
+ *	callback; waits for a break being handled, so once it returns with
+ *	NULL the old owner is never called again
+ */
+void smb_lease_set_owner(struct smbiov_client *c, struct smb_lease *l,
+			 void (*fn)(void *owner, uint32_t state), void *owner);
 
 /* smb_lease_snapshot - @l's fields, read under the table's lock. */
 void smb_lease_snapshot(struct smbiov_client *c, const struct smb_lease *l,

@@ -99,7 +99,7 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 	return ret;
 }
 
-SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st)
+int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 {
 	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
 	struct iovec v;
@@ -367,7 +367,7 @@ SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
 	return ret;
 }
 
-SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
+int smb_ftruncate(struct smbiov_file *f, uint64_t size)
 {
 	uint8_t body[SMB2_SET_INFO_REQ_FIXED + 16];
 	struct iovec v;
@@ -406,7 +406,7 @@ SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on)
 	return fid_set_info(f, &s, ret, "set delete-on-close");
 }
 
-SMBIOV_API int smbiov_fsync(struct smbiov_file *f)
+int smb_fsync(struct smbiov_file *f)
 {
 	uint8_t body[SMB2_FLUSH_REQ_FIXED];
 	struct iovec v = {body, sizeof(body)};

@@ -9,6 +9,7 @@
  * smbiov_read_file adds the CLOSE to the compound: a whole small file in
  * one round trip.
  */
+#include "mem/access.h"
 #include "client/file.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
@@ -105,6 +106,9 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
+	if (mem_user_check(dst))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "open_read: bad buffer");
 	ret = smb_open_flags(flags, &a.access, &a.disposition);
 	if (!ret && (flags & O_ACCMODE) == O_WRONLY)
 		ret = -EINVAL;
@@ -202,6 +206,9 @@ SMBIOV_API ssize_t smbiov_read_file(struct smbiov_client *c, const char *path,
 	if (!path || !dst || dst->source)
 		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
 				     "read_file: bad arguments");
+	if (mem_user_check(dst))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "read_file: bad buffer");
 	ret = smb_open_flags(O_RDONLY, &a.access, &a.disposition);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "read_file");

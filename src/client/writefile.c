@@ -11,6 +11,7 @@
  * says so); for what this is for (at most one WRITE, 1 MiB) a round trip
  * costs far more than the copy.
  */
+#include "mem/access.h"
 #include "client/file.h"
 #include "proto/rw.h"
 
@@ -61,6 +62,9 @@ SMBIOV_API ssize_t smbiov_write_file(struct smbiov_client *c, const char *path,
 		return smb_path_op(c, &a, NULL, NULL);
 
 	smbiov_iter_ubuf(&count, SMBIOV_ITER_SOURCE, (void *)buf, len);
+	if (mem_user_check(&count))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "write_file %s: bad buffer", path);
 	wq.offset = 0;
 	n = smb2_write_req_encode(body, sizeof(body), &wq, &count);
 	if (n < 0)

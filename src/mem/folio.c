@@ -117,6 +117,7 @@ struct smbiov_folio *smbiov_folio_alloc(unsigned order)
 	f->order = order;
 	f->flags = 0;
 	f->refcount = 1;
+	f->priv = NULL;
 	return f;
 
 err_free:

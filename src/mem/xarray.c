@@ -43,6 +43,35 @@ struct smbiov_xarray {
 	size_t nr_folios;
 };
 
+/*
+ * Lookups may run concurrently with changes as long as the folio looked
+ * up stays in the index meanwhile (the page cache's I/O walks folios it
+ * holds locked or under writeback, which are never erased): every node on
+ * the path to a present folio is non-empty, so never freed, the root only
+ * ever grows (a new root is complete before it is published), and a slot
+ * is published with release and read with acquire, so a walker sees a
+ * node or folio only after its contents.
+ */
+static void *xa_get(void *const *slot)
+{
+	return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+static void xa_set(void **slot, void *entry)
+{
+	__atomic_store_n(slot, entry, __ATOMIC_RELEASE);
+}
+
+static struct xa_node *xa_root(const struct smbiov_xarray *xa)
+{
+	return __atomic_load_n(&xa->root, __ATOMIC_ACQUIRE);
+}
+
+static void xa_set_root(struct smbiov_xarray *xa, struct xa_node *node)
+{
+	__atomic_store_n(&xa->root, node, __ATOMIC_RELEASE);
+}
+
 static bool xa_is_node(const void *entry)
 {
 	return (uintptr_t)entry & 1;
@@ -140,10 +169,10 @@ static void xa_prune(struct smbiov_xarray *xa, struct xa_node **path,
 			return;
 		free(node);
 		if (depth == 0) {
-			xa->root = NULL;
+			xa_set_root(xa, NULL);
 			return;
 		}
-		path[depth - 1]->slots[offs[depth - 1]] = NULL;
+		xa_set(&path[depth - 1]->slots[offs[depth - 1]], NULL);
 		path[depth - 1]->count--;
 	}
 }
@@ -162,8 +191,9 @@ static int xa_grow(struct smbiov_xarray *xa, uint64_t index, unsigned min_shift)
 		shift = min_shift;
 		while (!xa_covers(shift, index))
 			shift += XA_CHUNK_SHIFT;
-		xa->root = xa_node_new(shift);
-		return xa->root ? 0 : -ENOMEM;
+		node = xa_node_new(shift);
+		xa_set_root(xa, node);
+		return node ? 0 : -ENOMEM;
 	}
 	while (xa->root->shift < min_shift ||
 	       !xa_covers(xa->root->shift, index)) {
@@ -172,7 +202,7 @@ static int xa_grow(struct smbiov_xarray *xa, uint64_t index, unsigned min_shift)
 			return -ENOMEM;
 		node->slots[0] = xa_mk_node(xa->root);
 		node->count = 1;
-		xa->root = node;
+		xa_set_root(xa, node);
 	}
 	return 0;
 }
@@ -210,7 +240,7 @@ int smbiov_xarray_insert(struct smbiov_xarray *xa, struct smbiov_folio *f)
 				ret = -ENOMEM;
 				goto err_prune;
 			}
-			node->slots[off] = xa_mk_node(child);
+			xa_set(&node->slots[off], xa_mk_node(child));
 			node->count++;
 		} else if (xa_is_node(entry)) {
 			child = xa_to_node(entry);
@@ -232,7 +262,7 @@ int smbiov_xarray_insert(struct smbiov_xarray *xa, struct smbiov_folio *f)
 		}
 	}
 	for (i = 0; i < nslots; i++)
-		node->slots[off + i] = f;
+		xa_set(&node->slots[off + i], f);
 	node->count += nslots;
 	smbiov_folio_get(f);
 	xa->nr_folios++;
@@ -248,13 +278,14 @@ struct smbiov_folio *smbiov_xarray_load(const struct smbiov_xarray *xa,
 {
 	const struct xa_node *node;
 
-	if (!xa || !xa->root)
+	if (!xa)
 		return NULL;
-	node = xa->root;
-	if (!xa_covers(node->shift, index))
+	node = xa_root(xa);
+	if (!node || !xa_covers(node->shift, index))
 		return NULL;
 	for (;;) {
-		void *entry = node->slots[xa_offset(index, node->shift)];
+		void *entry =
+			xa_get(&node->slots[xa_offset(index, node->shift)]);
 
 		if (!xa_is_node(entry))
 			return entry;
@@ -272,11 +303,11 @@ struct smbiov_folio *mem_xarray_find(const struct smbiov_xarray *xa,
 	if (!xa)
 		return NULL;
 restart:
-	if (index > last || !xa->root || !xa_covers(xa->root->shift, index))
+	node = xa_root(xa);
+	if (index > last || !node || !xa_covers(node->shift, index))
 		return NULL;
-	node = xa->root;
 	for (;;) {
-		entry = node->slots[xa_offset(index, node->shift)];
+		entry = xa_get(&node->slots[xa_offset(index, node->shift)]);
 		if (!entry)
 			break;
 		if (!xa_is_node(entry))
@@ -323,11 +354,17 @@ struct smbiov_folio *smbiov_xarray_erase(struct smbiov_xarray *xa,
 	off = xa_offset(f->index, node->shift);
 	nslots = 1u << (f->order - node->shift);
 	for (i = 0; i < nslots; i++)
-		node->slots[off + i] = NULL;
+		xa_set(&node->slots[off + i], NULL);
 	node->count -= nslots;
 	xa->nr_folios--;
 	xa_prune(xa, path, offs, depth);
 	return f;
+}
+
+struct smbiov_folio *smbiov_xarray_find(const struct smbiov_xarray *xa,
+					uint64_t index, uint64_t last)
+{
+	return mem_xarray_find(xa, index, last);
 }
 
 size_t smbiov_xarray_nr_folios(const struct smbiov_xarray *xa)

@@ -32,9 +32,10 @@
  *    are pinned (one pin per page of each segment) and nothing else is,
  *    BVECQ holds one reference, and the caller's segment array and
  *    iterator may be scribbled on and freed right after submit.
- *
- * Library bugs this test knows of are checked only with
- * SMBIOV_TEST_KNOWN_BUGS=1 (see known_bugs()).
+ *  - caller memory that is not mapped is found before anything is sent
+ *    (src/mem/access.c): -EFAULT, and the connection goes on working; on a
+ *    signed or sealed connection too (the process once died of SIGSEGV
+ *    there: signing and sealing read the payload in user space).
  */
 #include "client/engine.h"
 #include "client/file.h"
@@ -886,24 +887,6 @@ static const char *const fault_name[F_NR] = {
 	"read IOVEC hole",  "aio write PROT_NONE", "aio read IOVEC hole"};
 
 /*
- * Set SMBIOV_TEST_KNOWN_BUGS=1 to check what the library does not do yet
- * (then this test fails until it does): caller memory that is not mapped
- * is found before anything is sent, so that
- *  - on a plain connection the -EFAULT leaves the connection working
- *    (today the send or receive fails halfway through a message and the
- *    connection is killed: every other request on the client fails too);
- *  - on a signed or sealed connection a write from it returns -EFAULT
- *    (today signing or encrypting reads the payload in user space and the
- *    process dies of SIGSEGV).
- */
-static bool known_bugs(void)
-{
-	const char *v = getenv("SMBIOV_TEST_KNOWN_BUGS");
-
-	return v && !strcmp(v, "1");
-}
-
-/*
  * A client whose connection died: asynchronous reads and writes of every
  * pinning type fail (at submit or in done(), once), synchronous ones
  * fail, and no pin stays behind.
@@ -949,7 +932,7 @@ static void dead_client(struct smbiov_client *c, struct smbiov_file *f)
 
 /*
  * A write from a PROT_NONE mapping on the signed and the sealed share, in
- * a child process (it may die): -EFAULT expected (see known_bugs()).
+ * a child process (it may die): -EFAULT expected .
  */
 static void efault_protected(void)
 {
@@ -1080,9 +1063,8 @@ static void test_efault(void)
 			fault_name[op],
 			n == (ssize_t)sizeof(probe) ? "works"
 						    : smbiov_strerror((int)n));
-		/* See known_bugs(): one bad buffer ends the connection. */
-		if (known_bugs())
-			T_EXPECT_EQ(n, sizeof(probe));
+		/* One bad buffer must not end the connection. */
+		T_EXPECT_EQ(n, sizeof(probe));
 		if (n == (ssize_t)sizeof(probe)) {
 			T_EXPECT_EQ(fc_check(probe, sizeof(probe), fseed, 0),
 				    sizeof(probe));
@@ -1097,11 +1079,7 @@ static void test_efault(void)
 	}
 	if (c)
 		smbiov_disconnect(c);
-	if (known_bugs())
-		efault_protected();
-	else
-		fprintf(stderr, "  signed/sealed writes from unmapped memory "
-				"not tried (SMBIOV_TEST_KNOWN_BUGS=1)\n");
+	efault_protected();
 	/* No failed write changed the file. */
 	disk_check(share_pub, name, 0, flen, fseed);
 	munmap(none, 3 * PAGE);

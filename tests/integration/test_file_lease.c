@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Leases against the fixture's smbd (issue 14, first step): an open with
+ * Leases against the fixture's smbd (issue 14): an open with
  * a cache mode asks for a lease and gets read, handle and write caching;
  * another connection's open of the same file makes the server break it,
  * and the library's break worker lowers the lease and acknowledges, so
@@ -86,7 +86,7 @@ static void test_granted_and_broken(void)
 	fprintf(stderr, "after b's open: state %#x epoch %u breaks %u\n",
 		li.state, li.epoch, li.breaks);
 
-	/* b writes; a reads b's bytes (nothing is cached yet, issue 14) */
+	/* b writes; a reads b's bytes (a lost its write caching at b's open) */
 	fc_fill(want, sizeof(want), 77, 0);
 	T_EXPECT_EQ(smbiov_pwrite(fb, want, sizeof(want), 0),
 		    (ssize_t)sizeof(want));

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The public file calls: the file layer on top of the client engine.
+ *
+ * A file opened with a cache mode other than NONE gets a mapping (its
+ * page cache, mapping.c) whose backend is the engine's READ and WRITE
+ * paths on its handle, and whose rights follow its lease: the lease's
+ * break worker calls on_lease() with each new state before it
+ * acknowledges. Files without a mapping (NONE, smbiov_open(), the
+ * compound opens, directories) go straight to the engine as before.
+ *
+ * Calls that bypass the cache on a cached file (SMBIOV_RW_DIRECT, the
+ * asynchronous calls, the fd calls) write back the cached dirty data of
+ * their range first and, when they write, drop the cached data of it
+ * afterwards, as the kernel's direct I/O does
+ * (filemap_write_and_wait_range, invalidate_inode_pages2_range).
+ */
+#include "client/file.h"
+#include "client/lease.h"
+#include "fs/cache.h"
+#include "proto/create.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOOSE_TTL_MS 1000
+#define RA_MAX	     ((size_t)8 << 20)
+
+/* ---- the backend: the engine on the file's handle -------------------------
+ */
+
+static ssize_t be_read(void *ctx, struct smbiov_iter *dst, uint64_t off)
+{
+	return smb_io_sync(ctx, dst, off, false);
+}
+
+static ssize_t be_write(void *ctx, struct smbiov_iter *src, uint64_t off)
+{
+	return smb_io_sync(ctx, src, off, true);
+}
+
+static int be_read_async(void *ctx, struct smbiov_iter *dst, uint64_t off,
+			 fs_done_fn done, void *arg)
+{
+	return smb_io_async(ctx, dst, off, false, done, arg);
+}
+
+static int be_write_async(void *ctx, struct smbiov_iter *src, uint64_t off,
+			  fs_done_fn done, void *arg)
+{
+	return smb_io_async(ctx, src, off, true, done, arg);
+}
+
+static int be_size(void *ctx, uint64_t *size)
+{
+	struct smbiov_stat st;
+	int ret = smb_fstat(ctx, &st);
+
+	if (!ret)
+		*size = st.size;
+	return ret;
+}
+
+static const struct fs_backend engine_backend = {
+	.read = be_read,
+	.write = be_write,
+	.read_async = be_read_async,
+	.write_async = be_write_async,
+	.size = be_size,
+};
+
+/* ---- per connection --------------------------------------------------------
+ */
+
+static void budget_release(void *p)
+{
+	fs_budget_destroy(p);
+	free(p);
+}
+
+static struct fs_budget *budget_get(struct smbiov_client *c)
+{
+	struct fs_budget *b;
+
+	pthread_mutex_lock(&c->lock);
+	b = c->fs;
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (b &&
+		    fs_budget_init(b, c->cache_bytes
+					      ? c->cache_bytes
+					      : fs_budget_default_limit())) {
+			free(b);
+			b = NULL;
+		}
+		if (b) {
+			c->fs = b;
+			c->fs_release = budget_release;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return b;
+}
+
+SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
+				       struct smbiov_cache_stats *out)
+{
+	struct fs_budget *b;
+
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return;
+	b = c->fs;
+	out->limit =
+		c->cache_bytes ? c->cache_bytes : fs_budget_default_limit();
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	out->cached = b->used;
+	pthread_mutex_unlock(&b->lock);
+	out->limit = b->limit;
+	out->dirty = b->dirty;
+	out->hit_bytes = b->hits;
+	out->miss_bytes = b->misses;
+	out->readahead_bytes = b->ra_bytes;
+	out->written_back = b->written_back;
+	out->evicted = b->evicted;
+}
+
+/* ---- open and close ---------------------------------------------------------
+ */
+
+static unsigned lease_caps(uint32_t state)
+{
+	return ((state & SMB2_LEASE_READ_CACHING) ? FS_CAN_READ : 0) |
+	       ((state & SMB2_LEASE_WRITE_CACHING) ? FS_CAN_WRITE : 0);
+}
+
+/* On the break worker, before the acknowledgement. */
+static void on_lease(void *owner, uint32_t state)
+{
+	fs_mapping_set_caps(owner, lease_caps(state));
+}
+
+static int attach_cache(struct smbiov_file *f, enum smbiov_cache cache,
+			unsigned ttl_ms)
+{
+	struct fs_mapping_opts o = {
+		.size = f->size_at_open,
+		.loose = cache == SMBIOV_CACHE_LOOSE,
+		.ttl_ns = (int64_t)(ttl_ms ? ttl_ms : LOOSE_TTL_MS) * 1000000,
+		.ra_max = RA_MAX,
+	};
+	struct fs_budget *b = budget_get(f->c);
+	struct fs_mapping *m;
+	struct smb_lease l;
+
+	if (!b)
+		return -ENOMEM;
+	if (f->lease) {
+		smb_lease_snapshot(f->c, f->lease, &l);
+		o.caps = lease_caps(l.state);
+	}
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	if (fs_mapping_init(m, b, &engine_backend, f, &o)) {
+		free(m);
+		return -ENOMEM;
+	}
+	f->map = m;
+	if (f->lease) {
+		smb_lease_set_owner(f->c, f->lease, on_lease, m);
+		/* A break between the CREATE and here lowered it already. */
+		smb_lease_snapshot(f->c, f->lease, &l);
+		fs_mapping_set_caps(m, o.caps & lease_caps(l.state));
+	}
+	return 0;
+}
+
+SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
+			   struct smbiov_file **out)
+{
+	return smb_file_open(c, path, flags, SMBIOV_CACHE_NONE, out);
+}
+
+SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
+			      int flags, const struct smbiov_open_opts *opts,
+			      struct smbiov_file **out)
+{
+	enum smbiov_cache cache = opts ? opts->cache : SMBIOV_CACHE_STRICT;
+	int ret;
+
+	if (cache != SMBIOV_CACHE_STRICT && cache != SMBIOV_CACHE_LOOSE &&
+	    cache != SMBIOV_CACHE_NONE)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "open %s: bad cache mode %d",
+				     path ? path : "", (int)cache);
+	ret = smb_file_open(c, path, flags, cache, out);
+	if (ret || cache == SMBIOV_CACHE_NONE || (*out)->is_dir)
+		return ret;
+	ret = attach_cache(*out, cache, opts ? opts->loose_ttl_ms : 0);
+	if (ret) {
+		smb_file_close(*out);
+		*out = NULL;
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "open %s: page cache: %s", path,
+				     smbiov_strerror(ret));
+	}
+	return 0;
+}
+
+SMBIOV_API int smbiov_close(struct smbiov_file *f)
+{
+	int err = 0, ret;
+
+	if (!f)
+		return 0;
+	if (f->map && smb_client_check(f->c) == 0) {
+		smb_lease_set_owner(f->c, f->lease, NULL, NULL);
+		err = fs_mapping_flush(f->map, 0, UINT64_MAX);
+	}
+	if (f->map) {
+		/* In a forked child, or a dead connection: dropped. */
+		if (fs_mapping_destroy(f->map) && !err)
+			err = -EIO;
+		free(f->map);
+		f->map = NULL;
+	}
+	ret = smb_file_close(f);
+	if (err)
+		return smb_error_set(err, 0, SMBIOV_PHASE_IO,
+				     "close: write-back failed: %s",
+				     smbiov_strerror(err));
+	return ret;
+}
+
+/* ---- reading and writing --------------------------------------------------
+ */
+
+/* Write back the range's dirty data before a call that bypasses the cache. */
+static int bypass_begin(struct smbiov_file *f, uint64_t off, uint64_t len)
+{
+	if (!f->map || !len)
+		return 0;
+	return fs_mapping_writeback(f->map, off, len);
+}
+
+/* After a write that bypassed the cache: drop what it held there. */
+static void bypass_end_write(struct smbiov_file *f, uint64_t off, ssize_t n)
+{
+	if (f->map && n > 0) {
+		fs_mapping_invalidate(f->map, off, (uint64_t)n);
+		fs_mapping_extend(f->map, off + (uint64_t)n);
+	}
+}
+
+static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
+		       uint64_t off, bool write, unsigned flags)
+{
+	ssize_t r;
+	int ret;
+
+	if (flags & ~SMBIOV_RW_DIRECT)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "%s: unknown flags %#x",
+				     write ? "write" : "read", flags);
+	/* smb_io_sync() checks the arguments and the caller's memory */
+	if (!f || !f->map)
+		return smb_io_sync(f, it, off, write);
+	ret = smb_io_check(f, it, off, write);
+	if (ret)
+		return ret;
+	if (!(flags & SMBIOV_RW_DIRECT)) {
+		r = write ? fs_mapping_write(f->map, it, off)
+			  : fs_mapping_read(f->map, it, off);
+		if (r < 0)
+			smb_error_keep((int)r, write ? "write" : "read");
+		return r;
+	}
+	ret = bypass_begin(f, off, smbiov_iter_count(it));
+	if (ret)
+		return smb_error_keep(ret, "direct I/O: write-back");
+	r = smb_io_sync(f, it, off, write);
+	if (write)
+		bypass_end_write(f, off, r);
+	return r;
+}
+
+SMBIOV_API ssize_t smbiov_read_iter(struct smbiov_file *f,
+				    struct smbiov_iter *dst, uint64_t offset)
+{
+	return rw_iter(f, dst, offset, false, 0);
+}
+
+SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
+				     struct smbiov_iter *src, uint64_t offset)
+{
+	return rw_iter(f, src, offset, true, 0);
+}
+
+SMBIOV_API ssize_t smbiov_read_iter_ex(struct smbiov_file *f,
+				       struct smbiov_iter *dst, uint64_t offset,
+				       unsigned flags)
+{
+	return rw_iter(f, dst, offset, false, flags);
+}
+
+SMBIOV_API ssize_t smbiov_write_iter_ex(struct smbiov_file *f,
+					struct smbiov_iter *src,
+					uint64_t offset, unsigned flags)
+{
+	return rw_iter(f, src, offset, true, flags);
+}
+
+SMBIOV_API ssize_t smbiov_pread(struct smbiov_file *f, void *buf, size_t len,
+				uint64_t offset)
+{
+	struct smbiov_iter it;
+
+	if (len > SMBIOV_MAX_RW_COUNT)
+		len = SMBIOV_MAX_RW_COUNT;
+	if (smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, len))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "pread: bad buffer");
+	return rw_iter(f, &it, offset, false, 0);
+}
+
+SMBIOV_API ssize_t smbiov_pwrite(struct smbiov_file *f, const void *buf,
+				 size_t len, uint64_t offset)
+{
+	struct smbiov_iter it;
+
+	if (len > SMBIOV_MAX_RW_COUNT)
+		len = SMBIOV_MAX_RW_COUNT;
+	/* A SOURCE iterator only reads through its pointer. */
+	if (smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, (void *)(uintptr_t)buf,
+			     len))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "pwrite: bad buffer");
+	return rw_iter(f, &it, offset, true, 0);
+}
+
+static int iov_iter_from(struct smbiov_iter *it, unsigned dir,
+			 const struct iovec *iov, int iovcnt)
+{
+	size_t total = 0;
+	int k;
+
+	if (iovcnt < 0 || iovcnt > IOV_MAX || (iovcnt && !iov))
+		return -EINVAL;
+	for (k = 0; k < iovcnt; k++) {
+		if (iov[k].iov_len > SMBIOV_MAX_RW_COUNT - total)
+			return -EINVAL;
+		total += iov[k].iov_len;
+	}
+	return smbiov_iter_iovec(it, dir, iov, (size_t)iovcnt, total);
+}
+
+SMBIOV_API ssize_t smbiov_preadv(struct smbiov_file *f, const struct iovec *iov,
+				 int iovcnt, uint64_t offset)
+{
+	struct smbiov_iter it;
+	int ret = iov_iter_from(&it, SMBIOV_ITER_DEST, iov, iovcnt);
+
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "preadv: bad iovec array");
+	return rw_iter(f, &it, offset, false, 0);
+}
+
+SMBIOV_API ssize_t smbiov_pwritev(struct smbiov_file *f,
+				  const struct iovec *iov, int iovcnt,
+				  uint64_t offset)
+{
+	struct smbiov_iter it;
+	int ret = iov_iter_from(&it, SMBIOV_ITER_SOURCE, iov, iovcnt);
+
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "pwritev: bad iovec array");
+	return rw_iter(f, &it, offset, true, 0);
+}
+
+/*
+ * Asynchronous I/O on a cached file bypasses the cache: the range's dirty
+ * data is written back before submission, and a write drops the range's
+ * cached data at submission (a cached read of the same range racing with
+ * the write may see either contents, as with any concurrent read).
+ */
+static int aio(struct smbiov_file *f, struct smbiov_iter *it, uint64_t off,
+	       bool write, smbiov_aio_done_fn done, void *arg)
+{
+	int ret;
+
+	if (f && f->map) {
+		ret = smb_io_check(f, it, off, write);
+		if (ret)
+			return ret;
+		ret = bypass_begin(f, off, smbiov_iter_count(it));
+		if (ret)
+			return smb_error_keep(ret, "aio: write-back");
+		if (write)
+			fs_mapping_invalidate(f->map, off,
+					      smbiov_iter_count(it));
+	}
+	return smb_io_async(f, it, off, write, done, arg);
+}
+
+SMBIOV_API int smbiov_aio_read(struct smbiov_file *f, struct smbiov_iter *dst,
+			       uint64_t offset, smbiov_aio_done_fn done,
+			       void *arg)
+{
+	return aio(f, dst, offset, false, done, arg);
+}
+
+SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
+				uint64_t offset, smbiov_aio_done_fn done,
+				void *arg)
+{
+	return aio(f, src, offset, true, done, arg);
+}
+
+SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
+				     size_t len, int fd, off_t *fd_off)
+{
+	int ret;
+
+	if (f && f->map && smb_api_begin(f->c) == 0) {
+		ret = bypass_begin(f, offset, len);
+		if (ret)
+			return smb_error_keep(ret, "read to fd: write-back");
+	}
+	return smb_read_to_fd(f, offset, len, fd, fd_off);
+}
+
+SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
+					size_t len, int fd, off_t *fd_off)
+{
+	ssize_t r;
+	int ret;
+
+	if (f && f->map && smb_api_begin(f->c) == 0) {
+		ret = bypass_begin(f, offset, len);
+		if (ret)
+			return smb_error_keep(ret, "write from fd: write-back");
+	}
+	r = smb_write_from_fd(f, offset, len, fd, fd_off);
+	if (f)
+		bypass_end_write(f, offset, r);
+	return r;
+}
+
+/* ---- the handle -------------------------------------------------------------
+ */
+
+SMBIOV_API int smbiov_fsync(struct smbiov_file *f)
+{
+	int err = 0, ret;
+
+	if (f && f->map && smb_api_begin(f->c) == 0)
+		err = fs_mapping_flush(f->map, 0, UINT64_MAX);
+	ret = smb_fsync(f);
+	if (err)
+		return smb_error_set(err, 0, SMBIOV_PHASE_IO,
+				     "fsync: write-back failed: %s",
+				     smbiov_strerror(err));
+	return ret;
+}
+
+SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st)
+{
+	int ret;
+
+	/* The server's size and times are right once it has the data. */
+	if (f && f->map && smb_api_begin(f->c) == 0) {
+		ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
+		if (ret)
+			return smb_error_keep(ret, "fstat: write-back");
+	}
+	return smb_fstat(f, st);
+}
+
+SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
+{
+	int ret;
+
+	if (f && f->map && smb_api_begin(f->c) == 0) {
+		/*
+		 * Simple and exact: everything cached goes to the server and
+		 * out of the cache, then the server cuts or extends.
+		 */
+		ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
+		if (ret)
+			return smb_error_keep(ret, "ftruncate: write-back");
+		fs_mapping_invalidate(f->map, 0, UINT64_MAX);
+	}
+	ret = smb_ftruncate(f, size);
+	if (!ret && f->map)
+		fs_mapping_resize(f->map, size);
+	return ret;
+}
