@@ -93,6 +93,16 @@ struct smbiov_options {
 	 * the machine's RAM, at least 64 MiB and at most 1 GiB.
 	 */
 	size_t cache_bytes;
+	/*
+	 * Deferred close (cifs' closetimeo): a cached file closed while its
+	 * lease allows handle caching stays open this many ms, its cache
+	 * with it; an open of the same path with the same flags and cache
+	 * mode takes it back without a round trip. The server breaks the
+	 * handle caching before anything that needs the handle gone (another
+	 * client's open, a rename or delete of the file), and the library
+	 * then closes it at once. 0: 5000; negative: close at once.
+	 */
+	int close_timeout_ms;
 };
 
 /* Where a connect failed; a CLI maps this to its exit codes. */
@@ -246,6 +256,9 @@ struct smbiov_cache_stats {
 	uint64_t readahead_bytes; /* folios created to read ahead */
 	uint64_t written_back;	  /* bytes written back */
 	uint64_t evicted;	  /* folios evicted to stay in the limit */
+	uint64_t deferred_now;	  /* closed files kept open (deferred) */
+	uint64_t deferred_total;  /* closes deferred */
+	uint64_t deferred_reused; /* opens that took a deferred file back */
 };
 SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
 				       struct smbiov_cache_stats *out);

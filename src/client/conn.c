@@ -375,6 +375,7 @@ static struct smbiov_client *client_new(const struct smbiov_options *o)
 		o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	c->max_frame = INITIAL_MAX_FRAME;
 	c->cache_bytes = o ? o->cache_bytes : 0;
+	c->close_timeout_ms = o ? o->close_timeout_ms : 0;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
 	if (smb_cond_init(&c->credit_cv))
@@ -529,6 +530,9 @@ SMBIOV_API void smbiov_disconnect(struct smbiov_client *c)
 	 */
 	if (getpid() != c->pid)
 		return;
+	/* Handles the file layer keeps open (deferred close) go first. */
+	if (c->fs && c->fs_shutdown)
+		c->fs_shutdown(c->fs);
 	/* No ECHO after LOGOFF: the server would refuse the session. */
 	smb_keepalive_set(c, 0);
 	smb_goodbye(c);

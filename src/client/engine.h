@@ -406,7 +406,10 @@ struct smbiov_client {
 	 */
 	void *fs;
 	void (*fs_release)(void *fs);
+	/* ...and its files' last CLOSEs, sent before LOGOFF (disconnect). */
+	void (*fs_shutdown)(void *fs);
 	size_t cache_bytes;
+	int close_timeout_ms; /* smbiov_options.close_timeout_ms */
 
 	/* counters (struct smbiov_stats), atomics: no lock needed */
 	_Atomic uint64_t st_requests;

@@ -375,6 +375,7 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	f->access = a.access;
 	f->is_dir = rsp.attrs.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY;
 	f->size_at_open = rsp.attrs.end_of_file;
+	f->flags = flags;
 	if (leasing)
 		f->lease = granted_lease(c, &rsp, &want);
 	else if (a.oplock_level == SMB2_OPLOCK_LEVEL_BATCH)
@@ -414,7 +415,8 @@ int smb_file_close(struct smbiov_file *f)
 	ret = smb_client_check(f->c);
 	if (ret == 0) {
 		smb_error_clear();
-		ret = smb_close_fid(f->c, &f->fid);
+		if (!f->fid_closed)
+			ret = smb_close_fid(f->c, &f->fid);
 		/* the server drops the lease with its last open */
 		smb_lease_forget(f->c, f->lease);
 	}

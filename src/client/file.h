@@ -61,6 +61,9 @@ struct smbiov_file {
 	bool is_dir;
 	struct smb_lease *lease; /* granted on open (lease.h), or NULL */
 	uint64_t size_at_open;	 /* the CREATE response's EndOfFile */
+	int flags;		 /* the open's flags */
+	bool delete_on_close;	 /* smbiov_set_delete_on_close(f, true) */
+	bool fid_closed;	 /* CLOSE already sent (a break closed it) */
 	/* The file layer's page cache (src/fs), or NULL: every call direct. */
 	struct fs_mapping *map;
 };
@@ -250,5 +253,11 @@ ssize_t smb_write_from_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 int smb_fsync(struct smbiov_file *f);
 int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st);
 int smb_ftruncate(struct smbiov_file *f, uint64_t size);
+/*
+ * meta.c: is @f's file still the one @path names (its name as the server
+ * knows it now, compared exactly)? 1, 0 (renamed, or another spelling),
+ * or a negative errno.
+ */
+int smb_file_at_path(struct smbiov_file *f, const char *path);
 
 #endif

@@ -124,6 +124,50 @@ int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 	return ret;
 }
 
+int smb_file_at_path(struct smbiov_file *f, const char *path)
+{
+	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
+	struct smb2_file_all a;
+	const uint8_t *buf;
+	uint8_t *want = NULL;
+	size_t want_len;
+	struct iovec v;
+	struct smb_req q;
+	uint32_t outlen, len;
+	int ret;
+
+	ret = smb_path_utf16(path, &want, &want_len);
+	if (ret)
+		return ret;
+	outlen = qi_len(f->c, QI_MAX);
+	ret = qi_req(&q, body, sizeof(body), &v, &f->fid, SMB2_0_INFO_FILE,
+		     FSCC_FILE_ALL_INFORMATION, outlen);
+	if (ret) {
+		free(want);
+		return ret;
+	}
+	ret = smb_call(f->c, &q);
+	if (ret == 0)
+		ret = smb2_query_info_rsp_decode(q.rsp, q.rsp_len, outlen, &buf,
+						 &len);
+	if (ret == 0)
+		ret = smb2_file_all_decode(buf, len, &a);
+	if (ret == 0) {
+		const uint8_t *n = a.name;
+		size_t nl = a.name_len;
+
+		/* the server names it from the share root: "\dir\file" */
+		if (nl >= 2 && n[0] == '\\' && n[1] == 0) {
+			n += 2;
+			nl -= 2;
+		}
+		ret = nl == want_len && (!nl || !memcmp(n, want, nl));
+	}
+	smb_req_release(&q);
+	free(want);
+	return ret;
+}
+
 SMBIOV_API int smbiov_statvfs(struct smbiov_client *c,
 			      struct smbiov_statvfs *out)
 {
@@ -403,7 +447,11 @@ SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on)
 	ret = n < 0 ? (int)n
 		    : si_req(&s, body, sizeof(body), &v, &f->fid,
 			     FSCC_FILE_DISPOSITION_INFORMATION, (size_t)n);
-	return fid_set_info(f, &s, ret, "set delete-on-close");
+	ret = fid_set_info(f, &s, ret, "set delete-on-close");
+	/* a close must then really close (never deferred) */
+	if (!ret)
+		f->delete_on_close = on;
+	return ret;
 }
 
 int smb_fsync(struct smbiov_file *f)

@@ -180,6 +180,54 @@ uint64_t fs_mapping_size(struct fs_mapping *m);
 /* Bytes of folios in @m's index (for tests). */
 size_t fs_mapping_cached(struct fs_mapping *m);
 
+/* ---- deferred close (deferred.c): one per connection ----------------------
+ */
+/*
+ * What a parked file was opened as: a new open with the same key may take
+ * it back instead of sending CREATE.
+ */
+struct fs_park_key {
+	const char *path;
+	int flags;
+	int cache;
+	unsigned ttl_ms;
+};
+
+struct fs_parked;
+
+struct fs_parking {
+	pthread_mutex_t lock;
+	pthread_cond_t cv; /* CLOCK_MONOTONIC */
+	struct fs_parked *head;
+	size_t count;
+	int64_t timeout_ns;	      /* how long a handle stays parked */
+	void (*close_fn)(void *file); /* closes a file for good */
+	bool started, stop;
+	pthread_t thread;
+	_Atomic uint64_t parked_total, reused;
+};
+
+int fs_parking_init(struct fs_parking *p, int64_t timeout_ns,
+		    void (*close_fn)(void *file));
+/* Close everything still parked (on this thread) and stop the timer. */
+void fs_parking_shutdown(struct fs_parking *p);
+void fs_parking_destroy(struct fs_parking *p);
+/*
+ * Keep @file open until the timeout, under @k (copied). 0, or -errno
+ * (then the caller closes it now).
+ */
+int fs_park(struct fs_parking *p, void *file, const struct fs_park_key *k);
+/* A parked file opened as @k, taken off the list; NULL if none. */
+void *fs_unpark(struct fs_parking *p, const struct fs_park_key *k);
+/*
+ * A break takes @file's handle lease away. @hold: if it is parked, keep
+ * it from being taken back or closed by the timer (it is being closed
+ * here); true if it was parked. !@hold: let the timer close it now.
+ */
+bool fs_park_expire(struct fs_parking *p, void *file, bool hold);
+/* Close (on this thread) every parked file of @path, whatever its key. */
+void fs_unpark_path(struct fs_parking *p, const char *path);
+
 /* ---- internal to src/fs ---------------------------------------------------
  */
 /* budget.c: a folio inserted into @m's index joins the clock (charged). */

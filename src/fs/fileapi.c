@@ -21,6 +21,7 @@
 #include "proto/create.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,39 +75,88 @@ static const struct fs_backend engine_backend = {
 /* ---- per connection --------------------------------------------------------
  */
 
-static void budget_release(void *p)
+#define CLOSE_TIMEOUT_MS 5000
+
+/* The file layer's state of one connection (client->fs). */
+struct fs_conn {
+	struct fs_budget b;
+	struct fs_parking park;
+};
+
+/* A cached open file's layer state: its mapping and how it was opened. */
+struct fs_file {
+	struct fs_mapping m; /* first: f->map points here */
+	struct fs_conn *fc;
+	struct smbiov_file *f;
+	char *path;
+	struct fs_park_key key;
+};
+
+static struct fs_file *file_of(struct fs_mapping *m)
 {
-	fs_budget_destroy(p);
-	free(p);
+	return (struct fs_file *)m;
 }
 
-static struct fs_budget *budget_get(struct smbiov_client *c)
+static int close_for_good(struct smbiov_file *f);
+
+static void park_close(void *file)
 {
-	struct fs_budget *b;
+	close_for_good(file);
+}
+
+static void conn_shutdown(void *p)
+{
+	fs_parking_shutdown(&((struct fs_conn *)p)->park);
+}
+
+static void conn_release(void *p)
+{
+	struct fs_conn *fc = p;
+
+	fs_parking_destroy(&fc->park);
+	fs_budget_destroy(&fc->b);
+	free(fc);
+}
+
+static struct fs_conn *conn_get(struct smbiov_client *c)
+{
+	struct fs_conn *fc;
+	int ms;
 
 	pthread_mutex_lock(&c->lock);
-	b = c->fs;
-	if (!b) {
-		b = calloc(1, sizeof(*b));
-		if (b &&
-		    fs_budget_init(b, c->cache_bytes
-					      ? c->cache_bytes
-					      : fs_budget_default_limit())) {
-			free(b);
-			b = NULL;
+	fc = c->fs;
+	if (!fc) {
+		ms = c->close_timeout_ms ? c->close_timeout_ms
+					 : CLOSE_TIMEOUT_MS;
+		fc = calloc(1, sizeof(*fc));
+		if (fc && fs_budget_init(&fc->b,
+					 c->cache_bytes
+						 ? c->cache_bytes
+						 : fs_budget_default_limit())) {
+			free(fc);
+			fc = NULL;
 		}
-		if (b) {
-			c->fs = b;
-			c->fs_release = budget_release;
+		if (fc && fs_parking_init(&fc->park,
+					  ms > 0 ? (int64_t)ms * 1000000 : 0,
+					  park_close)) {
+			fs_budget_destroy(&fc->b);
+			free(fc);
+			fc = NULL;
+		}
+		if (fc) {
+			c->fs = fc;
+			c->fs_release = conn_release;
+			c->fs_shutdown = conn_shutdown;
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
-	return b;
+	return fc;
 }
 
 SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
 				       struct smbiov_cache_stats *out)
 {
+	struct fs_conn *fc;
 	struct fs_budget *b;
 
 	if (!out)
@@ -114,14 +164,18 @@ SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
 	memset(out, 0, sizeof(*out));
 	if (!c)
 		return;
-	b = c->fs;
+	fc = c->fs;
 	out->limit =
 		c->cache_bytes ? c->cache_bytes : fs_budget_default_limit();
-	if (!b)
+	if (!fc)
 		return;
+	b = &fc->b;
 	pthread_mutex_lock(&b->lock);
 	out->cached = b->used;
 	pthread_mutex_unlock(&b->lock);
+	pthread_mutex_lock(&fc->park.lock);
+	out->deferred_now = fc->park.count;
+	pthread_mutex_unlock(&fc->park.lock);
 	out->limit = b->limit;
 	out->dirty = b->dirty;
 	out->hit_bytes = b->hits;
@@ -129,6 +183,8 @@ SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
 	out->readahead_bytes = b->ra_bytes;
 	out->written_back = b->written_back;
 	out->evicted = b->evicted;
+	out->deferred_total = fc->park.parked_total;
+	out->deferred_reused = fc->park.reused;
 }
 
 /* ---- open and close ---------------------------------------------------------
@@ -140,14 +196,37 @@ static unsigned lease_caps(uint32_t state)
 	       ((state & SMB2_LEASE_WRITE_CACHING) ? FS_CAN_WRITE : 0);
 }
 
-/* On the break worker, before the acknowledgement. */
+/*
+ * On the break worker, before the acknowledgement: the cache gives up
+ * what the lost rights covered; a parked handle whose handle caching is
+ * gone is closed now (the server may be waiting for exactly that), and
+ * freed by the parking's thread (its lease cannot go while this break is
+ * being handled).
+ */
 static void on_lease(void *owner, uint32_t state)
 {
-	fs_mapping_set_caps(owner, lease_caps(state));
+	struct fs_file *ff = owner;
+
+	fs_mapping_set_caps(&ff->m, lease_caps(state));
+	if (!(state & SMB2_LEASE_HANDLE_CACHING) &&
+	    fs_park_expire(&ff->fc->park, ff->f, true)) {
+		smb_close_fid(ff->f->c, &ff->f->fid);
+		ff->f->fid_closed = true;
+		fs_park_expire(&ff->fc->park, ff->f, false);
+	}
 }
 
-static int attach_cache(struct smbiov_file *f, enum smbiov_cache cache,
-			unsigned ttl_ms)
+/*
+ * What of the open flags a parked file must match: the access. O_CREAT
+ * of a file that is there opens it; O_TRUNC and O_EXCL never reuse.
+ */
+static int park_flags(int flags)
+{
+	return flags & (O_ACCMODE | SMBIOV_O_DELETE);
+}
+
+static int attach_cache(struct smbiov_file *f, const char *path,
+			enum smbiov_cache cache, unsigned ttl_ms)
 {
 	struct fs_mapping_opts o = {
 		.size = f->size_at_open,
@@ -155,29 +234,38 @@ static int attach_cache(struct smbiov_file *f, enum smbiov_cache cache,
 		.ttl_ns = (int64_t)(ttl_ms ? ttl_ms : LOOSE_TTL_MS) * 1000000,
 		.ra_max = RA_MAX,
 	};
-	struct fs_budget *b = budget_get(f->c);
-	struct fs_mapping *m;
+	struct fs_conn *fc = conn_get(f->c);
+	struct fs_file *ff;
 	struct smb_lease l;
 
-	if (!b)
+	if (!fc)
 		return -ENOMEM;
 	if (f->lease) {
 		smb_lease_snapshot(f->c, f->lease, &l);
 		o.caps = lease_caps(l.state);
 	}
-	m = malloc(sizeof(*m));
-	if (!m)
+	ff = calloc(1, sizeof(*ff));
+	if (!ff)
 		return -ENOMEM;
-	if (fs_mapping_init(m, b, &engine_backend, f, &o)) {
-		free(m);
+	ff->path = strdup(path ? path : "");
+	if (!ff->path ||
+	    fs_mapping_init(&ff->m, &fc->b, &engine_backend, f, &o)) {
+		free(ff->path);
+		free(ff);
 		return -ENOMEM;
 	}
-	f->map = m;
+	ff->fc = fc;
+	ff->f = f;
+	ff->key = (struct fs_park_key){.path = ff->path,
+				       .flags = park_flags(f->flags),
+				       .cache = (int)cache,
+				       .ttl_ms = ttl_ms};
+	f->map = &ff->m;
 	if (f->lease) {
-		smb_lease_set_owner(f->c, f->lease, on_lease, m);
+		smb_lease_set_owner(f->c, f->lease, on_lease, ff);
 		/* A break between the CREATE and here lowered it already. */
 		smb_lease_snapshot(f->c, f->lease, &l);
-		fs_mapping_set_caps(m, o.caps & lease_caps(l.state));
+		fs_mapping_set_caps(&ff->m, o.caps & lease_caps(l.state));
 	}
 	return 0;
 }
@@ -188,11 +276,49 @@ SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 	return smb_file_open(c, path, flags, SMBIOV_CACHE_NONE, out);
 }
 
+/*
+ * A deferred-closed file opened as @k, taken back (NULL: none). Opens
+ * that create or truncate take nothing back: they close what is parked
+ * under the path first, so the server sees the CREATE as if the file had
+ * been closed. A file taken back is asked its name first (one QUERY_INFO
+ * instead of the CREATE): another client may have renamed it while it
+ * was parked without breaking its handle lease (Samba does not, when the
+ * open shares delete), and the name must still lead to it.
+ */
+static struct smbiov_file *take_parked(struct smbiov_client *c,
+				       const struct fs_park_key *k)
+{
+	struct fs_conn *fc = c->fs;
+	struct smbiov_file *f;
+
+	if (!fc)
+		return NULL;
+	if (k->flags & (O_TRUNC | O_EXCL)) {
+		fs_unpark_path(&fc->park, k->path);
+		return NULL;
+	}
+	f = fs_unpark(&fc->park, &(struct fs_park_key){
+					 .path = k->path,
+					 .flags = park_flags(k->flags),
+					 .cache = k->cache,
+					 .ttl_ms = k->ttl_ms,
+				 });
+	if (f && smb_file_at_path(f, k->path) != 1) {
+		close_for_good(f);
+		smb_error_clear();
+		return NULL;
+	}
+	if (f)
+		fc->park.reused++;
+	return f;
+}
+
 SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 			      int flags, const struct smbiov_open_opts *opts,
 			      struct smbiov_file **out)
 {
 	enum smbiov_cache cache = opts ? opts->cache : SMBIOV_CACHE_STRICT;
+	unsigned ttl_ms = opts ? opts->loose_ttl_ms : 0;
 	int ret;
 
 	if (cache != SMBIOV_CACHE_STRICT && cache != SMBIOV_CACHE_LOOSE &&
@@ -200,10 +326,20 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
 				     "open %s: bad cache mode %d",
 				     path ? path : "", (int)cache);
+	if (cache != SMBIOV_CACHE_NONE && out && smb_api_begin(c) == 0) {
+		struct fs_park_key k = {.path = path ? path : "",
+					.flags = flags,
+					.cache = (int)cache,
+					.ttl_ms = ttl_ms};
+
+		*out = take_parked(c, &k);
+		if (*out)
+			return 0;
+	}
 	ret = smb_file_open(c, path, flags, cache, out);
 	if (ret || cache == SMBIOV_CACHE_NONE || (*out)->is_dir)
 		return ret;
-	ret = attach_cache(*out, cache, opts ? opts->loose_ttl_ms : 0);
+	ret = attach_cache(*out, path, cache, ttl_ms);
 	if (ret) {
 		smb_file_close(*out);
 		*out = NULL;
@@ -214,29 +350,64 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 	return 0;
 }
 
-SMBIOV_API int smbiov_close(struct smbiov_file *f)
+/* Drop the cache and CLOSE (unless a break did already). */
+static int close_for_good(struct smbiov_file *f)
 {
+	struct fs_file *ff = file_of(f->map);
 	int err = 0, ret;
 
-	if (!f)
-		return 0;
-	if (f->map && smb_client_check(f->c) == 0) {
+	if (smb_client_check(f->c) == 0) {
 		smb_lease_set_owner(f->c, f->lease, NULL, NULL);
-		err = fs_mapping_flush(f->map, 0, UINT64_MAX);
+		err = fs_mapping_flush(&ff->m, 0, UINT64_MAX);
 	}
-	if (f->map) {
-		/* In a forked child, or a dead connection: dropped. */
-		if (fs_mapping_destroy(f->map) && !err)
-			err = -EIO;
-		free(f->map);
-		f->map = NULL;
-	}
+	/* In a forked child, or on a dead connection: dropped. */
+	if (fs_mapping_destroy(&ff->m) && !err)
+		err = -EIO;
+	free(ff->path);
+	free(ff);
+	f->map = NULL;
 	ret = smb_file_close(f);
 	if (err)
 		return smb_error_set(err, 0, SMBIOV_PHASE_IO,
 				     "close: write-back failed: %s",
 				     smbiov_strerror(err));
 	return ret;
+}
+
+/* May @f stay open after its close (deferred close)? */
+static bool may_defer(struct smbiov_file *f)
+{
+	struct smb_lease l;
+
+	if (!f->lease || f->delete_on_close || (f->flags & SMBIOV_O_DELETE))
+		return false;
+	smb_lease_snapshot(f->c, f->lease, &l);
+	return l.state & SMB2_LEASE_HANDLE_CACHING;
+}
+
+SMBIOV_API int smbiov_close(struct smbiov_file *f)
+{
+	struct fs_file *ff;
+	int err;
+
+	if (!f)
+		return 0;
+	if (!f->map)
+		return smb_file_close(f);
+	ff = file_of(f->map);
+	if (smb_api_begin(f->c) == 0 && may_defer(f)) {
+		/* Write-back errors are reported by this close, not later. */
+		err = fs_mapping_flush(&ff->m, 0, UINT64_MAX);
+		if (err) {
+			close_for_good(f);
+			return smb_error_set(err, 0, SMBIOV_PHASE_IO,
+					     "close: write-back failed: %s",
+					     smbiov_strerror(err));
+		}
+		if (fs_park(&ff->fc->park, f, &ff->key) == 0)
+			return 0;
+	}
+	return close_for_good(f);
 }
 
 /* ---- reading and writing --------------------------------------------------

@@ -53,6 +53,22 @@ static inline struct smbiov_client *fc_connect(const char *share,
 	return c;
 }
 
+/*
+ * Connect to @share with options @o (its password is filled in from
+ * SMB_PASS); NULL on failure, quietly (a test may expect one).
+ */
+static inline struct smbiov_client *fc_connect_opts(const char *share,
+						    struct smbiov_options *o)
+{
+	struct smbiov_client *c = NULL;
+	char url[512];
+
+	snprintf(url, sizeof(url), "smb://%s@%s:%s/%s", fc_env("SMB_USER"),
+		 fc_env("SMB_HOST"), fc_env("SMB_PORT"), share);
+	o->password = fc_env("SMB_PASS");
+	return smbiov_connect(url, o, &c) ? NULL : c;
+}
+
 /* SMB_ROOT/@share/@path into @out. */
 static inline void fc_disk_path(char *out, size_t cap, const char *share,
 				const char *path)

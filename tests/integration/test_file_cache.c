@@ -370,20 +370,18 @@ static void test_memory_bound(void)
 {
 	struct smbiov_options o = {0};
 	struct smbiov_cache_stats cs;
-	struct smbiov_client *c = NULL;
+	struct smbiov_client *c;
 	const uint64_t size = (uint64_t)1 << 30;
 	const size_t limit = 64 * MiB;
 	uint8_t *buf = malloc(MiB);
 	struct smbiov_file *f;
 	uint64_t peak = 0, bad = 0;
-	char url[512];
 	int fd;
 
-	snprintf(url, sizeof(url), "smb://%s@%s:%s/%s", fc_env("SMB_USER"),
-		 fc_env("SMB_HOST"), fc_env("SMB_PORT"), share);
-	o.password = fc_env("SMB_PASS");
 	o.cache_bytes = limit;
-	T_ASSERT(smbiov_connect(url, &o, &c) == 0 && buf);
+	o.close_timeout_ms = -1; /* a close drops the cache at once */
+	c = fc_connect_opts(share, &o);
+	T_ASSERT(c && buf);
 	disk_big("big.bin", size, 61);
 	T_ASSERT(smbiov_open_ex(c, "big.bin", O_RDONLY, &strict, &f) == 0);
 	for (uint64_t off = 0; off < size; off += MiB) {
@@ -492,6 +490,146 @@ static void test_enospc(void)
 	free(buf);
 }
 
+static struct smbiov_client *connect_close_timeout(int ms)
+{
+	struct smbiov_options o = {.close_timeout_ms = ms};
+
+	return fc_connect_opts(share, &o);
+}
+
+/* Wait until no deferred file is left on @c (bounded: a hang guard). */
+static bool wait_no_deferred(struct smbiov_client *c)
+{
+	struct smbiov_cache_stats cs;
+
+	for (int i = 0; i < 3000; i++) {
+		smbiov_get_cache_stats(c, &cs);
+		if (cs.deferred_now == 0)
+			return true;
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	}
+	return false;
+}
+
+/*
+ * Deferred close under a handle lease: close keeps the handle and its
+ * cache; the same open takes it back with no request; another client's
+ * write is seen through it (the breaks took R away); an unlink or a
+ * rename of the file, from this connection or another, closes it first
+ * (the server breaks H and waits); the timer closes what nobody takes
+ * back; a negative timeout defers nothing.
+ */
+static void test_deferred_close(void)
+{
+	struct smbiov_client *a = connect_close_timeout(3600 * 1000);
+	struct smbiov_client *b = fc_connect(share, NULL);
+	struct smbiov_cache_stats cs;
+	struct smbiov_stats s0, s1;
+	struct smbiov_file *f, *fb;
+	struct smbiov_stat st;
+	uint8_t buf[65536], want[65536];
+
+	T_ASSERT(a && b);
+	disk_file("defer.bin", 1 * MiB, 71);
+	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR, &strict, &f) == 0);
+	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 1);
+	T_EXPECT_EQ(cs.deferred_total, 1);
+	smbiov_get_stats(a, &s0);
+	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR, &strict, &f) == 0);
+	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	smbiov_get_stats(a, &s1);
+	/* no CREATE, no READ: one QUERY_INFO checks the name */
+	T_EXPECT_EQ(s1.requests, s0.requests + 1);
+	T_EXPECT_EQ(fc_check(buf, sizeof(buf), 71, 0), sizeof(buf));
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_reused, 1);
+	T_EXPECT_EQ(cs.deferred_now, 0);
+	/* other flags: a new open (the parked one stays) */
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDONLY, &strict, &fb) == 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 1);
+	T_EXPECT_EQ(smbiov_close(fb), 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 2);
+
+	/* b writes: a's parked handles go; a's next open reads b's bytes. */
+	T_ASSERT(smbiov_open(b, "defer.bin", O_RDWR, &fb) == 0);
+	fc_fill(want, sizeof(want), 72, 0);
+	T_EXPECT_EQ(smbiov_pwrite(fb, want, sizeof(want), 0),
+		    (ssize_t)sizeof(want));
+	T_EXPECT_EQ(smbiov_close(fb), 0);
+	/*
+	 * b's write breaks both of a's leases to none (asynchronously: the
+	 * write does not wait for that), which closes the parked handles.
+	 */
+	T_EXPECT(wait_no_deferred(a));
+	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR, &strict, &f) == 0);
+	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT(!memcmp(buf, want, sizeof(buf)));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* unlink from a itself while parked: gone at once, creatable */
+	T_EXPECT_EQ(smbiov_unlink(a, "defer.bin"), 0);
+	T_EXPECT_EQ(smbiov_stat(a, "defer.bin", &st), -ENOENT);
+	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR | O_CREAT | O_EXCL,
+				&strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, want, 100, 0), 100);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 1);
+
+	/*
+	 * b renames it while a has it parked (Samba breaks no lease for
+	 * that): a's next open of the old name must not get the renamed
+	 * file back, and the parked handle goes.
+	 */
+	T_EXPECT_EQ(smbiov_rename(b, "defer.bin", "defer2.bin", true), 0);
+	T_EXPECT_EQ(smbiov_stat(b, "defer2.bin", &st), 0);
+	T_EXPECT_EQ(st.size, 100);
+	T_EXPECT_EQ(smbiov_open_ex(a, "defer.bin", O_RDWR, &strict, &f),
+		    -ENOENT);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 0);
+	T_EXPECT_EQ(smbiov_unlink(b, "defer2.bin"), 0);
+	smbiov_disconnect(a);
+
+	/* the timer closes what nobody takes back */
+	a = connect_close_timeout(1);
+	T_ASSERT(a);
+	disk_file("defer3.bin", 1000, 73);
+	T_ASSERT(smbiov_open_ex(a, "defer3.bin", O_RDONLY, &strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT(wait_no_deferred(a));
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_total, 1);
+	T_EXPECT_EQ(smbiov_unlink(b, "defer3.bin"), 0);
+	smbiov_disconnect(a);
+
+	/* negative: nothing deferred */
+	a = connect_close_timeout(-1);
+	T_ASSERT(a);
+	disk_file("defer4.bin", 1000, 74);
+	T_ASSERT(smbiov_open_ex(a, "defer4.bin", O_RDONLY, &strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_total, 0);
+	/* a parked file goes with its client: nothing leaks (ASan) */
+	smbiov_disconnect(a);
+	a = connect_close_timeout(0);
+	T_ASSERT(a);
+	T_ASSERT(smbiov_open_ex(a, "defer4.bin", O_RDONLY, &strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 1);
+	smbiov_disconnect(a);
+	T_EXPECT_EQ(smbiov_unlink(b, "defer4.bin"), 0);
+	smbiov_disconnect(b);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -504,6 +642,7 @@ int main(void)
 	T_RUN(test_loose);
 	T_RUN(test_direct_and_truncate);
 	T_RUN(test_enospc);
+	T_RUN(test_deferred_close);
 	T_RUN(test_memory_bound);
 	T_EXPECT_EQ(smbiov_pins_outstanding(), 0);
 	return t_done();

@@ -23,15 +23,9 @@ static const char *share;
 
 static struct smbiov_client *connect_dialect(uint16_t max)
 {
-	struct smbiov_options o = {0};
-	struct smbiov_client *c = NULL;
-	char url[512];
+	struct smbiov_options o = {.max_dialect = max};
 
-	snprintf(url, sizeof(url), "smb://%s@%s:%s/%s", fc_env("SMB_USER"),
-		 fc_env("SMB_HOST"), fc_env("SMB_PORT"), share);
-	o.password = fc_env("SMB_PASS");
-	o.max_dialect = max;
-	return smbiov_connect(url, &o, &c) ? NULL : c;
+	return fc_connect_opts(share, &o);
 }
 
 /* A file on the server's disk that the test user may write. */

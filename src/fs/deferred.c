@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Deferred close (cifs' closetimeo): a file closed while its lease holds
+ * handle caching (H) stays open on the server, its page cache with it,
+ * for a while; an open of the same path with the same flags takes it
+ * back without a CREATE and finds its data still cached. The server
+ * breaks H before anything that needs the handle gone (another client's
+ * conflicting open, a rename or delete of the file), and the break closes
+ * the parked handle before it is acknowledged (fileapi.c); a timer thread
+ * closes what nobody took back once the timeout passed.
+ *
+ * This file keeps the list and the timer; it knows nothing of SMB: a
+ * parked file is opaque and @close_fn closes it.
+ */
+#include "fs/cache.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct fs_parked {
+	void *file;
+	char *path;
+	int flags, cache;
+	unsigned ttl_ms;
+	int64_t deadline;
+	struct fs_parked *next;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int fs_parking_init(struct fs_parking *p, int64_t timeout_ns,
+		    void (*close_fn)(void *file))
+{
+	pthread_condattr_t ca;
+
+	memset(p, 0, sizeof(*p));
+	p->timeout_ns = timeout_ns;
+	p->close_fn = close_fn;
+	if (pthread_mutex_init(&p->lock, NULL))
+		return -ENOMEM;
+	if (pthread_condattr_init(&ca) ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
+	    pthread_cond_init(&p->cv, &ca)) {
+		pthread_mutex_destroy(&p->lock);
+		return -ENOMEM;
+	}
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+/* Under p->lock: unlink and return the entry matching @match, or NULL. */
+static struct fs_parked *
+take(struct fs_parking *p,
+     bool (*match)(const struct fs_parked *, const void *), const void *arg)
+{
+	for (struct fs_parked **pp = &p->head; *pp; pp = &(*pp)->next) {
+		struct fs_parked *e = *pp;
+
+		if (match(e, arg)) {
+			*pp = e->next;
+			p->count--;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static void *release(struct fs_parked *e)
+{
+	void *file = e->file;
+
+	free(e->path);
+	free(e);
+	return file;
+}
+
+static bool expired(const struct fs_parked *e, const void *now)
+{
+	return e->deadline <= *(const int64_t *)now;
+}
+
+static bool any(const struct fs_parked *e, const void *arg)
+{
+	(void)e;
+	(void)arg;
+	return true;
+}
+
+static void *timer_main(void *arg)
+{
+	struct fs_parking *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		int64_t now = mono_ns(), next = INT64_MAX;
+		struct fs_parked *e = take(p, expired, &now);
+
+		if (e) {
+			/* closing waits for the server: not under the lock */
+			pthread_mutex_unlock(&p->lock);
+			p->close_fn(release(e));
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
+		for (e = p->head; e; e = e->next)
+			if (e->deadline < next)
+				next = e->deadline;
+		if (next == INT64_MAX) {
+			pthread_cond_wait(&p->cv, &p->lock);
+		} else {
+			struct timespec ts = {
+				.tv_sec = next / 1000000000,
+				.tv_nsec = next % 1000000000,
+			};
+
+			pthread_cond_timedwait(&p->cv, &p->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+int fs_park(struct fs_parking *p, void *file, const struct fs_park_key *k)
+{
+	struct fs_parked *e;
+
+	if (p->timeout_ns <= 0)
+		return -EOPNOTSUPP;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->path = strdup(k->path ? k->path : "");
+	if (!e->path) {
+		free(e);
+		return -ENOMEM;
+	}
+	e->file = file;
+	e->flags = k->flags;
+	e->cache = k->cache;
+	e->ttl_ms = k->ttl_ms;
+	e->deadline = mono_ns() + p->timeout_ns;
+	pthread_mutex_lock(&p->lock);
+	if (!p->started && !p->stop)
+		p->started =
+			pthread_create(&p->thread, NULL, timer_main, p) == 0;
+	if (!p->started) {
+		pthread_mutex_unlock(&p->lock);
+		release(e);
+		return -EAGAIN;
+	}
+	e->next = p->head;
+	p->head = e;
+	p->count++;
+	p->parked_total++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static bool same_key(const struct fs_parked *e, const void *arg)
+{
+	const struct fs_park_key *k = arg;
+
+	return e->flags == k->flags && e->cache == k->cache &&
+	       e->ttl_ms == k->ttl_ms &&
+	       !strcmp(e->path, k->path ? k->path : "");
+}
+
+void *fs_unpark(struct fs_parking *p, const struct fs_park_key *k)
+{
+	struct fs_parked *e;
+
+	pthread_mutex_lock(&p->lock);
+	e = take(p, same_key, k);
+	pthread_mutex_unlock(&p->lock);
+	if (!e)
+		return NULL;
+	return release(e);
+}
+
+bool fs_park_expire(struct fs_parking *p, void *file, bool hold)
+{
+	struct fs_parked *e;
+
+	pthread_mutex_lock(&p->lock);
+	for (e = p->head; e && e->file != file; e = e->next)
+		;
+	if (e) {
+		/* never matches a key again; held: the timer skips it */
+		e->flags = -1;
+		e->deadline = hold ? INT64_MAX : 0;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return e != NULL;
+}
+
+static bool same_path(const struct fs_parked *e, const void *arg)
+{
+	return !strcmp(e->path, arg);
+}
+
+void fs_unpark_path(struct fs_parking *p, const char *path)
+{
+	struct fs_parked *e;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		e = take(p, same_path, path ? path : "");
+		pthread_mutex_unlock(&p->lock);
+		if (!e)
+			return;
+		p->close_fn(release(e));
+	}
+}
+
+void fs_parking_shutdown(struct fs_parking *p)
+{
+	struct fs_parked *e;
+
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->lock);
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	p->started = false;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		e = take(p, any, NULL);
+		pthread_mutex_unlock(&p->lock);
+		if (!e)
+			return;
+		p->close_fn(release(e));
+	}
+}
+
+void fs_parking_destroy(struct fs_parking *p)
+{
+	fs_parking_shutdown(p);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->lock);
+}
