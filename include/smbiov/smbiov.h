@@ -372,6 +372,13 @@ SMBIOV_API ssize_t smbiov_write_file(struct smbiov_client *c, const char *path,
  * new submissions, no smbiov_aio_wait or smbiov_aio_cancel): the receiver
  * thread is the one that would have to answer them. Don't close a file
  * with I/O in flight (smbiov_aio_cancel() ends it).
+ * On a file with a page cache (smbiov_open_ex) asynchronous I/O bypasses
+ * the cache: the range's cached dirty data is written back before submit
+ * returns (it may wait for that), and a write drops the range's cached
+ * data. smbiov_aio_wait() and smbiov_aio_cancel() also wait for (and
+ * cancel) the cache's own readahead and write-back of the file.
+ * A buffer that is not mapped (or not writable, for a read) fails any
+ * call with -EFAULT before anything is sent.
  */
 typedef void (*smbiov_aio_done_fn)(void *arg, ssize_t result);
 SMBIOV_API int smbiov_aio_read(struct smbiov_file *f, struct smbiov_iter *dst,

@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LOOSE_TTL_MS 1000
 #define RA_MAX	     ((size_t)8 << 20)
@@ -356,10 +357,16 @@ static int close_for_good(struct smbiov_file *f)
 	struct fs_file *ff = file_of(f->map);
 	int err = 0, ret;
 
-	if (smb_client_check(f->c) == 0) {
+	/*
+	 * The break worker must never call into @ff again, also when the
+	 * connection is dead (a break may have been queued before it died);
+	 * only a forked child leaves the lease table alone (its locks may be
+	 * held by threads the child does not have).
+	 */
+	if (getpid() == f->c->pid)
 		smb_lease_set_owner(f->c, f->lease, NULL, NULL);
+	if (smb_client_check(f->c) == 0)
 		err = fs_mapping_flush(&ff->m, 0, UINT64_MAX);
-	}
 	/* In a forked child, or on a dead connection: dropped. */
 	if (fs_mapping_destroy(&ff->m) && !err)
 		err = -EIO;
