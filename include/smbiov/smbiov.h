@@ -455,6 +455,24 @@ SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
  */
 SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on);
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size);
+/*
+ * fallocate(2) on an open file; @mode takes the Linux FALLOC_FL_* values
+ * these mirror (so a FUSE handler may pass its mode through):
+ * - 0: the file is at least @offset + @len bytes long afterwards (the
+ *   size is extended; SMB cannot reserve the blocks, so a later write may
+ *   still fail with ENOSPC);
+ * - SMBIOV_FALLOC_PUNCH_HOLE | SMBIOV_FALLOC_KEEP_SIZE: the range reads
+ *   as zeros (FSCTL_SET_ZERO_DATA: a sparse file gives the space back);
+ * - SMBIOV_FALLOC_ZERO_RANGE [| KEEP_SIZE]: the range reads as zeros,
+ *   and without KEEP_SIZE the file is extended to cover it.
+ * Anything else: -EOPNOTSUPP. Cached data of the range is written back
+ * and dropped first.
+ */
+#define SMBIOV_FALLOC_KEEP_SIZE	 0x01
+#define SMBIOV_FALLOC_PUNCH_HOLE 0x02
+#define SMBIOV_FALLOC_ZERO_RANGE 0x10
+SMBIOV_API int smbiov_fallocate(struct smbiov_file *f, int mode,
+				uint64_t offset, uint64_t len);
 
 /* ---- metadata -------------------------------------------------------------
  */

@@ -8,6 +8,7 @@
  */
 #include "client/file.h"
 #include "proto/info.h"
+#include "proto/ioctl.h"
 #include "proto/ntstatus.h"
 
 #include <errno.h>
@@ -121,6 +122,37 @@ int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 	if (ret == 0)
 		ret = all_decode(&q, outlen, st);
 	smb_req_release(&q);
+	return ret;
+}
+
+int smb_zero_data(struct smbiov_file *f, uint64_t off, uint64_t end)
+{
+	uint8_t body[SMB2_IOCTL_REQ_FIXED + 8 + SMB2_ZERO_DATA_SIZE];
+	uint8_t in[SMB2_ZERO_DATA_SIZE];
+	struct smb2_ioctl_req io = {
+		.ctl_code = FSCTL_SET_ZERO_DATA,
+		.fid = f->fid,
+		.flags = SMB2_0_IOCTL_IS_FSCTL,
+	};
+	struct iovec v;
+	struct smb_req r;
+	ssize_t n;
+	int ret;
+
+	n = smb2_zero_data_encode(in, sizeof(in), off, end);
+	if (n >= 0)
+		n = smb2_ioctl_req_encode(body, sizeof(body), &io, in,
+					  (size_t)n);
+	if (n < 0)
+		return smb_error_set((int)n, 0, SMBIOV_PHASE_IO,
+				     "zero data: bad range");
+	smb_req_init(&r, SMB2_IOCTL);
+	v.iov_base = body;
+	v.iov_len = (size_t)n;
+	r.body = &v;
+	r.nbody = 1;
+	ret = smb_call(f->c, &r);
+	smb_req_release(&r);
 	return ret;
 }
 

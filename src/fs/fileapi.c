@@ -663,6 +663,48 @@ SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 	return smb_fstat(f, st);
 }
 
+SMBIOV_API int smbiov_fallocate(struct smbiov_file *f, int mode,
+				uint64_t offset, uint64_t len)
+{
+	const int keep = SMBIOV_FALLOC_KEEP_SIZE;
+	struct smbiov_stat st;
+	uint64_t end;
+	bool zero;
+	int ret;
+
+	if (!f)
+		return -EINVAL;
+	ret = smb_api_begin(f->c);
+	if (ret)
+		return ret;
+	zero = mode == (SMBIOV_FALLOC_PUNCH_HOLE | keep) ||
+	       (mode & ~keep) == SMBIOV_FALLOC_ZERO_RANGE;
+	if (mode != 0 && !zero)
+		return smb_error_set(-EOPNOTSUPP, 0, SMBIOV_PHASE_IO,
+				     "fallocate: mode %#x not supported", mode);
+	if (offset > INT64_MAX || len > INT64_MAX - offset || !len)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "fallocate: bad range");
+	end = offset + len;
+	if (f->map) {
+		ret = fs_mapping_writeback(f->map, offset, len);
+		if (ret)
+			return smb_error_keep(ret, "fallocate: write-back");
+		fs_mapping_invalidate(f->map, offset, len);
+	}
+	/* the size first: the server zeroes only below it */
+	ret = smb_fstat(f, &st);
+	if (!ret && !(mode & keep) && end > st.size)
+		ret = smb_ftruncate(f, end);
+	if (!ret && zero && offset < ((mode & keep) ? st.size : end))
+		ret = smb_zero_data(f, offset,
+				    (mode & keep) && end > st.size ? st.size
+								   : end);
+	if (!ret && f->map && !(mode & keep))
+		fs_mapping_extend(f->map, end);
+	return ret;
+}
+
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
 {
 	int ret;

@@ -242,6 +242,18 @@ struct fs_run {
 	struct smbiov_iter it;
 };
 
+/*
+ * Under m->lock: a READ found the server's file ending at @end, below the
+ * size this open knows. Under W that is a hole our dirty data (not yet
+ * written back) lies beyond: the size stays, the hole reads as zeros.
+ * Otherwise the file is shorter than we thought.
+ */
+static void shrink_locked(struct fs_mapping *m, uint64_t end)
+{
+	if (!(m->caps & FS_CAN_WRITE) && m->size > end)
+		m->size = end;
+}
+
 /* Under m->lock: drop the idle folios of [start, end) (invalidated). */
 static void drop_range_locked(struct fs_mapping *m, uint64_t start,
 			      uint64_t end)
@@ -278,7 +290,7 @@ static void run_read_done(void *arg, ssize_t res)
 	} else if (res >= 0) {
 		/* Whole, or the file ends early: the rest are zeros. */
 		if ((size_t)res < r->len)
-			m->size = r->start + (uint64_t)res;
+			shrink_locked(m, r->start + (uint64_t)res);
 		smbiov_folios_read_done(m->xa, (int64_t)r->start,
 					r->end - r->start, 0);
 		m->b->misses += (uint64_t)res;
@@ -393,8 +405,7 @@ static int fill_sync(struct fs_mapping *m, struct smbiov_folio *f)
 	memset((char *)f->addr + r, 0, smbiov_folio_size(f) - (size_t)r);
 	if ((size_t)r < want) {
 		pthread_mutex_lock(&m->lock);
-		if (m->size > fstart(f) + (uint64_t)r)
-			m->size = fstart(f) + (uint64_t)r;
+		shrink_locked(m, fstart(f) + (uint64_t)r);
 		pthread_mutex_unlock(&m->lock);
 	}
 	m->b->misses += (uint64_t)r;

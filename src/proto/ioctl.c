@@ -130,6 +130,18 @@ int smb2_resume_key_rsp_decode(const uint8_t *p, size_t len,
 	return 0;
 }
 
+ssize_t smb2_zero_data_encode(uint8_t *p, size_t cap, uint64_t off,
+			      uint64_t end)
+{
+	if (!p || end < off || end > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	if (cap < SMB2_ZERO_DATA_SIZE)
+		return -ENOSPC;
+	le64_put(p, off);     /* FileOffset */
+	le64_put(p + 8, end); /* BeyondFinalZero */
+	return SMB2_ZERO_DATA_SIZE;
+}
+
 ssize_t smb2_copychunk_req_encode(uint8_t *p, size_t cap,
 				  const uint8_t key[SMB2_RESUME_KEY_SIZE],
 				  const struct smb2_copychunk *chunks,

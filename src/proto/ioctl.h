@@ -22,6 +22,7 @@
 #define FSCTL_VALIDATE_NEGOTIATE_INFO 0x00140204u
 #define FSCTL_SRV_COPYCHUNK	      0x001440F2u
 #define FSCTL_SRV_COPYCHUNK_WRITE     0x001480F2u
+#define FSCTL_SET_ZERO_DATA	      0x000980C8u /* MS-FSCC 2.3.85 */
 
 #define SMB2_0_IOCTL_IS_FSCTL 0x00000001u
 
@@ -37,6 +38,7 @@
 #define SMB2_COPYCHUNK_REQ_FIXED  32
 #define SMB2_COPYCHUNK_ENTRY_SIZE 24
 #define SMB2_COPYCHUNK_RSP_SIZE	  12
+#define SMB2_ZERO_DATA_SIZE	  16
 
 /**
  * struct smb2_ioctl_req - IOCTL request fields (MS-SMB2 2.2.31)
@@ -165,6 +167,18 @@ int smb2_vneg_rsp_check(const struct smb2_vneg *got,
  */
 int smb2_resume_key_rsp_decode(const uint8_t *p, size_t len,
 			       uint8_t key[SMB2_RESUME_KEY_SIZE]);
+
+/**
+ * smb2_zero_data_encode - FILE_ZERO_DATA_INFORMATION (MS-FSCC 2.3.86), the
+ *	input of FSCTL_SET_ZERO_DATA: zero [@off, @end)
+ * @p: output (the IOCTL input buffer), at least SMB2_ZERO_DATA_SIZE bytes
+ * @cap: bytes at @p
+ *
+ * Return: 16, -EINVAL (@end < @off, or past INT64_MAX: the fields are
+ * signed), -ENOSPC.
+ */
+ssize_t smb2_zero_data_encode(uint8_t *p, size_t cap, uint64_t off,
+			      uint64_t end);
 
 /* One SRV_COPYCHUNK entry (MS-SMB2 2.2.31.1.1). */
 struct smb2_copychunk {

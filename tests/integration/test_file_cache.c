@@ -345,6 +345,72 @@ static void test_direct_and_truncate(void)
 	smbiov_disconnect(c);
 }
 
+/*
+ * fallocate on a cached file: a punched hole reads as zeros on the server
+ * and through the cache, a cached write beside it survives; a zero range
+ * past the end extends the file; mode 0 extends it; the rest is refused.
+ */
+static void test_fallocate(void)
+{
+	struct smbiov_client *c = fc_connect(share, NULL);
+	const size_t size = 1 * MiB;
+	uint8_t buf[8192], *disk;
+	struct smbiov_file *f;
+	struct smbiov_stat st;
+	size_t n;
+
+	T_ASSERT(c);
+	disk_file("falloc.bin", size, 81);
+	T_ASSERT(smbiov_open_ex(c, "falloc.bin", O_RDWR, &strict, &f) == 0);
+	fc_fill(buf, sizeof(buf), 82, 100000);
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), 100000),
+		    (ssize_t)sizeof(buf)); /* cached, partly in the hole */
+	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 200000), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(smbiov_fallocate(f,
+				     SMBIOV_FALLOC_PUNCH_HOLE |
+					     SMBIOV_FALLOC_KEEP_SIZE,
+				     104096, 200000),
+		    0);
+	T_EXPECT_EQ(smbiov_fstat(f, &st), 0);
+	T_EXPECT_EQ(st.size, size);
+	/* through the cache: the hole is zeros, the write before it stays */
+	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 200000), (ssize_t)sizeof(buf));
+	for (size_t k = 0; k < sizeof(buf); k++)
+		if (buf[k]) {
+			T_EXPECT_EQ(buf[k], 0);
+			break;
+		}
+	T_EXPECT_EQ(prd(f, buf, 4096, 100000), 4096);
+	T_EXPECT_EQ(fc_check(buf, 4096, 82, 100000), 4096);
+	/* a zero range past the end extends; mode 0 extends further */
+	T_EXPECT_EQ(
+		smbiov_fallocate(f, SMBIOV_FALLOC_ZERO_RANGE, size - 10, 5000),
+		0);
+	T_EXPECT_EQ(smbiov_fstat(f, &st), 0);
+	T_EXPECT_EQ(st.size, size + 4990);
+	T_EXPECT_EQ(smbiov_fallocate(f, 0, 0, 2 * size), 0);
+	T_EXPECT_EQ(smbiov_fstat(f, &st), 0);
+	T_EXPECT_EQ(st.size, 2 * size);
+	T_EXPECT_EQ(smbiov_fallocate(f, 0x8 /* collapse */, 0, 4096),
+		    -EOPNOTSUPP);
+	T_EXPECT_EQ(smbiov_fallocate(f, 0, 0, 0), -EINVAL);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	disk = fc_disk_read(share, "falloc.bin", &n);
+	T_ASSERT(disk);
+	T_EXPECT_EQ(n, 2 * size);
+	T_EXPECT_EQ(fc_check(disk, 100000, 81, 0), 100000);
+	T_EXPECT_EQ(fc_check(disk + 100000, 4096, 82, 100000), 4096);
+	for (size_t k = 104096; k < 2 * size; k++)
+		if (disk[k] && !(k >= 304096 && k < size - 10)) {
+			T_EXPECT_EQ(k, 0);
+			break;
+		}
+	T_EXPECT_EQ(fc_check(disk + 304096, size - 10 - 304096, 81, 304096),
+		    size - 10 - 304096);
+	free(disk);
+	smbiov_disconnect(c);
+}
+
 /* A file of @size pattern bytes on the server's disk, written in pieces. */
 static void disk_big(const char *name, uint64_t size, uint32_t seed)
 {
@@ -641,6 +707,7 @@ int main(void)
 	T_RUN(test_disjoint_writers);
 	T_RUN(test_loose);
 	T_RUN(test_direct_and_truncate);
+	T_RUN(test_fallocate);
 	T_RUN(test_enospc);
 	T_RUN(test_deferred_close);
 	T_RUN(test_memory_bound);

@@ -486,6 +486,34 @@ static void test_partial_write(void)
 	map_fini(&m);
 }
 
+/*
+ * Dirty data past the server's end of file: a read of the hole before it
+ * gets zeros from the server's short answer, and must not shrink the size
+ * (the dirty data would then be cut at write-back).
+ */
+static void test_hole_before_dirty(void)
+{
+	struct fs_mapping m;
+	uint8_t buf[8192], out[8192];
+
+	fake_reset(0, 0);
+	map_init(&m, 64u << 20, FS_CAN_READ | FS_CAN_WRITE);
+	memset(buf, 0x3c, sizeof(buf));
+	T_EXPECT_EQ(wr(&m, buf, sizeof(buf), 1u << 20), (ssize_t)sizeof(buf));
+	memset(out, 0xff, sizeof(out));
+	T_EXPECT_EQ(rd(&m, out, sizeof(out), 0), (ssize_t)sizeof(out));
+	for (size_t k = 0; k < sizeof(out); k++)
+		if (out[k]) {
+			T_EXPECT_EQ(out[k], 0);
+			break;
+		}
+	T_EXPECT_EQ(fs_mapping_size(&m), (1u << 20) + sizeof(buf));
+	T_EXPECT_EQ(fs_mapping_flush(&m, 0, UINT64_MAX), 0);
+	T_EXPECT_EQ(F.size, (1u << 20) + sizeof(buf));
+	T_EXPECT_EQ(F.data[(1u << 20) + 100], 0x3c);
+	map_fini(&m);
+}
+
 static void test_writeback_error(void)
 {
 	struct fs_mapping m;
@@ -643,6 +671,7 @@ int main(void)
 	T_RUN(test_budget_read);
 	T_RUN(test_budget_write);
 	T_RUN(test_partial_write);
+	T_RUN(test_hole_before_dirty);
 	T_RUN(test_writeback_error);
 	T_RUN(test_async_failures);
 	T_RUN(test_locked_folio_and_break);

@@ -213,6 +213,21 @@ static void test_resume_key(void)
 	T_EXPECT_EQ(smb2_resume_key_rsp_decode(p, 64, key), -EBADMSG);
 }
 
+static void test_zero_data(void)
+{
+	uint8_t b[SMB2_ZERO_DATA_SIZE + 1];
+	const uint8_t want[16] = {0x00, 0x10, 0, 0, 0, 0, 0, 0,
+				  0x01, 0x20, 0, 0, 0, 0, 0, 0};
+
+	T_EXPECT_EQ(smb2_zero_data_encode(b, sizeof(b), 0x1000, 0x2001), 16);
+	T_EXPECT(!memcmp(b, want, 16));
+	T_EXPECT_EQ(smb2_zero_data_encode(b, 15, 0, 1), -ENOSPC);
+	T_EXPECT_EQ(smb2_zero_data_encode(b, sizeof(b), 10, 9), -EINVAL);
+	T_EXPECT_EQ(smb2_zero_data_encode(b, sizeof(b), 0, UINT64_MAX),
+		    -EINVAL);
+	T_EXPECT_EQ(smb2_zero_data_encode(b, sizeof(b), 5, 5), 16);
+}
+
 static void test_copychunk(void)
 {
 	uint8_t key[24], p[128];
@@ -258,5 +273,6 @@ int main(void)
 	T_RUN(test_vneg_rsp);
 	T_RUN(test_resume_key);
 	T_RUN(test_copychunk);
+	T_RUN(test_zero_data);
 	return t_done();
 }
