@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -662,6 +663,52 @@ static void test_locked_folio_and_break(void)
 	free(b2);
 }
 
+static void *flush_main(void *arg)
+{
+	struct fs_mapping *m = arg;
+
+	return (void *)(intptr_t)fs_mapping_flush(m, 0, UINT64_MAX);
+}
+
+/*
+ * A break while write-back is in flight: fsync's WRITEs are held; the
+ * break (W and R lost) must wait for them, not send its own for the same
+ * folios, and neither side may deadlock: once the WRITEs are released
+ * both return, the server has every byte once, and nothing stays cached.
+ */
+static void test_break_during_writeback(void)
+{
+	struct fs_mapping m;
+	size_t len = 3u << 20;
+	uint8_t *buf = malloc(len);
+	pthread_t tf, rel;
+	void *fret;
+	unsigned writes;
+
+	fake_reset(0, 0);
+	map_init(&m, 64u << 20, FS_CAN_READ | FS_CAN_WRITE);
+	for (size_t k = 0; k < len; k++)
+		buf[k] = byte_at(k, 11);
+	T_EXPECT_EQ(wr(&m, buf, len, 0), (ssize_t)len);
+	F.hold = true;
+	T_ASSERT(pthread_create(&tf, NULL, flush_main, &m) == 0);
+	fake_wait_held(1);
+	writes = F.async_writes;
+	T_ASSERT(pthread_create(&rel, NULL, release_main, NULL) == 0);
+	T_EXPECT_EQ(fs_mapping_set_caps(&m, 0), 0);
+	pthread_join(rel, NULL);
+	pthread_join(tf, &fret);
+	T_EXPECT_EQ((intptr_t)fret, 0);
+	/* the break found the folios under writeback: it sent nothing */
+	T_EXPECT_EQ(F.async_writes, writes);
+	T_EXPECT_EQ(F.written_bytes, len);
+	T_EXPECT(check(F.data, len, 0, 11));
+	T_EXPECT_EQ(fs_mapping_cached(&m), 0);
+	T_EXPECT_EQ(B.dirty, 0);
+	map_fini(&m);
+	free(buf);
+}
+
 int main(void)
 {
 	T_RUN(test_read_once);
@@ -675,6 +722,7 @@ int main(void)
 	T_RUN(test_writeback_error);
 	T_RUN(test_async_failures);
 	T_RUN(test_locked_folio_and_break);
+	T_RUN(test_break_during_writeback);
 	free(F.data);
 	return t_done();
 }
