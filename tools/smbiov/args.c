@@ -162,7 +162,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 {
 	const char *cmd = global ? NULL : argv[0];
 	/* '+': stop at the command name; ':': we report errors ourselves */
-	const char *shortopts = global ? "+:hV" : ":hrlfpHCL";
+	const char *shortopts = global ? "+:hV" : ":hrlfpHCLo:";
 	int c, ret = 0;
 	long t;
 	char *end;
@@ -207,8 +207,23 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 				       "-l");
 			break;
 		case 'f':
-			ret = set_flag(allowed, CLI_F_FORCE, &o->force, cmd,
-				       "-f");
+			/* mount -f: foreground, as mount.fuse and sshfs */
+			if (allowed & CLI_F_MOUNTFG)
+				o->foreground = true;
+			else
+				ret = set_flag(allowed, CLI_F_FORCE, &o->force,
+					       cmd, "-f");
+			break;
+		case 'o':
+			if (!(allowed & CLI_F_MOUNTOPTS))
+				ret = usage_error(
+					cmd, "option '-o' does not apply here");
+			else if (o->n_mount_o == CLI_MOUNT_O_MAX)
+				ret = usage_error(cmd,
+						  "more than %d -o options",
+						  CLI_MOUNT_O_MAX);
+			else
+				o->mount_o[o->n_mount_o++] = optarg;
 			break;
 		case 'p':
 			ret = set_flag(allowed, CLI_F_PARENTS, &o->parents, cmd,

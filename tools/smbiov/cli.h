@@ -23,8 +23,13 @@
 #define CLI_F_INPLACE	(1u << 5) /* --inplace */
 #define CLI_F_FAILFAST	(1u << 6) /* --fail-fast */
 #define CLI_F_HUMAN	(1u << 4) /* -h, -H: human sizes (-h is help elsewhere) */
-#define CLI_F_CONTINUE	(1u << 7) /* -C, --continue */
-#define CLI_F_DEREF	(1u << 8) /* -L, --dereference */
+#define CLI_F_CONTINUE	(1u << 7)  /* -C, --continue */
+#define CLI_F_DEREF	(1u << 8)  /* -L, --dereference */
+#define CLI_F_MOUNTFG	(1u << 9)  /* mount -f: stay in the foreground */
+#define CLI_F_MOUNTOPTS (1u << 10) /* mount -o OPTIONS */
+
+/* -o arguments one mount takes (each a comma-separated list) */
+#define CLI_MOUNT_O_MAX 16
 
 /* Transfer chunk: one library call moves this much (split by the engine). */
 #define CLI_CHUNK ((size_t)8 << 20)
@@ -58,6 +63,11 @@ struct cli_opts {
 	bool fail_fast; /* get -r, put -r: stop at the first failing entry */
 	bool resume;	/* -C: keep partial transfers, continue kept ones */
 	bool deref;	/* put -r -L: follow symbolic links in the tree */
+	bool foreground;		      /* mount -f */
+	const char *mount_o[CLI_MOUNT_O_MAX]; /* mount -o, in order */
+	int n_mount_o;
+	/* smbiov_options.close_timeout_ms (mount closetimeo=); 0 default */
+	int close_timeout_ms;
 	bool help, version;
 };
 
@@ -254,6 +264,9 @@ int cmd_mkdir(const struct cli_opts *o, int argc, char **argv);
 int cmd_rmdir(const struct cli_opts *o, int argc, char **argv);
 int cmd_mv(const struct cli_opts *o, int argc, char **argv);
 int cmd_df(const struct cli_opts *o, int argc, char **argv);
+/* mount.c (with libfuse3; else main.c says it is not built) */
+int cmd_mount(const struct cli_opts *o, int argc, char **argv);
+int cmd_umount(const struct cli_opts *o, int argc, char **argv);
 
 /* stats.c */
 const char *cli_dialect_name(uint16_t dialect);

@@ -176,6 +176,7 @@ static void fill_options(const struct cli_opts *o, const struct cli_creds *cr,
 	so->min_dialect = o->min_dialect;
 	so->max_dialect = o->max_dialect;
 	so->timeout_ms = o->timeout_ms;
+	so->close_timeout_ms = o->close_timeout_ms;
 }
 
 /*

@@ -108,7 +108,61 @@ static const struct cli_cmd cli_cmds[] = {
 	 "Show the size and free space of shares.\n"
 	 "  -h, -H, --human-readable  sizes in KiB, MiB, ...\n" STDINHELP,
 	 true},
+	{"mount", cmd_mount, CLI_F_MOUNTFG | CLI_F_MOUNTOPTS, 2, 2,
+	 "[-f] [-o OPTIONS] URL MOUNTPOINT",
+	 "Mount a share (or a directory of it) on MOUNTPOINT with FUSE. "
+	 "Connects first:\na failure exits with its code and leaves no "
+	 "process behind; then serves the\nmount in the background (with "
+	 "-f in the foreground, until unmounted or\ninterrupted). Unmount "
+	 "with 'smbiov umount MOUNTPOINT'.\n"
+	 "  -f                    stay in the foreground\n"
+	 "  -o OPT[,OPT...]       options (docs/cli.md):\n"
+	 "     uid=, gid=         owner shown for every file (default: "
+	 "yours)\n"
+	 "     file_mode=, dir_mode=  permissions shown (octal, default "
+	 "0755)\n"
+	 "     ro, rw             read-only or read-write (default rw)\n"
+	 "     cache=strict|loose|none  the file layer's cache (default "
+	 "strict)\n"
+	 "     actimeo=S          attribute and name cache time, seconds "
+	 "(default 1);\n"
+	 "                        acregmax=, acdirmax= for files or "
+	 "directories only\n"
+	 "     closetimeo=S       keep a closed file's handle S seconds "
+	 "(default 5)\n"
+	 "     credentials=FILE, user=, domain=  as --credentials, "
+	 "--user\n"
+	 "     vers=, sign, seal  dialect, signing, encryption required\n"
+	 "     noserverino        inode numbers of the mount's own, not "
+	 "the server's\n"
+	 "     allow_other, default_permissions, max_read=N  FUSE's "
+	 "own\n"
+	 "     forceuid, forcegid, nobrl  accepted (that is what the "
+	 "mount does)\n"
+	 "  Unknown options are refused.\n",
+	 false},
+	{"umount", cmd_umount, 0, 1, 1, "MOUNTPOINT",
+	 "Unmount a smbiov mount (fusermount3 -u); the mount's process "
+	 "then writes\nback what it holds, closes its files and exits.\n",
+	 false},
 };
+
+#ifndef SMBIOV_HAVE_FUSE
+int cmd_mount(const struct cli_opts *o, int argc, char **argv)
+{
+	(void)o;
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "smbiov: mount: this smbiov was built without "
+			"libfuse3 (Debian package libfuse3-dev)\n");
+	return CLI_EXIT_ERROR;
+}
+
+int cmd_umount(const struct cli_opts *o, int argc, char **argv)
+{
+	return cmd_mount(o, argc, argv);
+}
+#endif
 
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov mount without FUSE: the -o option parser (defaults, each
+ * option, the last one wins, unknown / valueless / not-yet / password
+ * options refused with exit 2) and the inode table (paths under a base,
+ * lookups counted, rename moving a subtree and dropping the replaced
+ * node, unlink making a node unreachable, forget freeing, open files
+ * keeping a node alive).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mount.h"
+#include "t.h"
+
+static int parse1(struct mount_cfg *c, const char *opts)
+{
+	const char *v[1] = {opts};
+
+	return mount_cfg_parse(c, 1, v);
+}
+
+static void test_defaults(void)
+{
+	struct mount_cfg c;
+
+	T_EXPECT_EQ(mount_cfg_parse(&c, 0, NULL), 0);
+	T_EXPECT_EQ(c.uid, getuid());
+	T_EXPECT_EQ(c.gid, getgid());
+	T_EXPECT_EQ(c.file_mode, 0755);
+	T_EXPECT_EQ(c.dir_mode, 0755);
+	T_EXPECT_EQ(c.cache, SMBIOV_CACHE_STRICT);
+	T_EXPECT_EQ(c.max_read, MOUNT_MAX_IO);
+	T_EXPECT(c.attr_timeout_file == 1.0 && c.attr_timeout_dir == 1.0);
+	T_EXPECT(!c.ro && !c.allow_other && !c.default_permissions);
+	T_EXPECT(!c.close_timeout_set);
+	mount_cfg_release(&c);
+}
+
+static void test_values(void)
+{
+	const char *v[2] = {"uid=1234,gid=0,file_mode=0640,dir_mode=700,ro",
+			    "cache=loose,actimeo=7,acdirmax=3,max_read=65536,"
+			    "allow_other,default_permissions,noserverino,"
+			    "vers=3.0,seal,sign,closetimeo=2,nobrl,forceuid"};
+	struct mount_cfg c;
+
+	T_EXPECT_EQ(mount_cfg_parse(&c, 2, v), 0);
+	T_EXPECT_EQ(c.uid, 1234);
+	T_EXPECT_EQ(c.gid, 0);
+	T_EXPECT_EQ(c.file_mode, 0640);
+	T_EXPECT_EQ(c.dir_mode, 0700);
+	T_EXPECT(c.ro && c.allow_other && c.default_permissions);
+	T_EXPECT(c.noserverino);
+	T_EXPECT_EQ(c.cache, SMBIOV_CACHE_LOOSE);
+	T_EXPECT(c.attr_timeout_file == 7.0 && c.attr_timeout_dir == 3.0);
+	T_EXPECT_EQ(c.loose_ttl_ms, 7000);
+	T_EXPECT_EQ(c.max_read, 65536);
+	T_EXPECT_EQ(c.min_dialect, SMBIOV_DIALECT_300);
+	T_EXPECT_EQ(c.max_dialect, SMBIOV_DIALECT_300);
+	T_EXPECT_EQ(c.sign, SMBIOV_REQUIRED);
+	T_EXPECT_EQ(c.encrypt, SMBIOV_REQUIRED);
+	T_EXPECT(c.close_timeout_set && c.close_timeout_ms == 2000);
+	mount_cfg_release(&c);
+
+	/* the last one wins; closetimeo=0 closes at once; uid by name */
+	T_EXPECT_EQ(parse1(&c, "ro,rw,cache=none,closetimeo=0,uid=root,"
+			       "vers=2.0,user=bob,domain=CORP,"
+			       "credentials=/x/y"),
+		    0);
+	T_EXPECT(!c.ro);
+	T_EXPECT_EQ(c.cache, SMBIOV_CACHE_NONE);
+	T_EXPECT(c.close_timeout_set && c.close_timeout_ms < 0);
+	T_EXPECT_EQ(c.uid, 0);
+	T_EXPECT_EQ(c.min_dialect, SMBIOV_DIALECT_202);
+	T_EXPECT(c.user && !strcmp(c.user, "bob"));
+	T_EXPECT(c.domain && !strcmp(c.domain, "CORP"));
+	T_EXPECT(c.credentials && !strcmp(c.credentials, "/x/y"));
+	mount_cfg_release(&c);
+
+	/* empty items are nothing */
+	T_EXPECT_EQ(parse1(&c, ",,ro,"), 0);
+	T_EXPECT(c.ro);
+	mount_cfg_release(&c);
+}
+
+static void test_refused(void)
+{
+	static const char *const bad[] = {
+		"bogus",   /* unknown */
+		"bogus=1", /* unknown */
+		"uid",	   /* needs a value */
+		"ro=1",	   /* takes none */
+		"uid=-1",  /* bad value */
+		"uid=no-such-user-here",
+		"file_mode=0999",	/* not octal */
+		"dir_mode=10000",	/* too big */
+		"cache=fast",		/* no such mode */
+		"actimeo=x",		/* not a number */
+		"max_read=100",		/* below a page */
+		"max_read=2097152",	/* above FUSE's largest */
+		"vers=4.0",		/* no such dialect */
+		"user=bob%secret",	/* a password */
+		"password=secret",	/* never on a command line */
+		"pass=secret",		/* same */
+		"rsize=65536",		/* not yet */
+		"mfsymlinks",		/* not yet */
+		"credentials=",		/* empty */
+		"ro,allow_other,bogus", /* one bad among good ones */
+	};
+	struct mount_cfg c;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int code = parse1(&c, bad[i]);
+
+		if (code != CLI_EXIT_USAGE)
+			fprintf(stderr, "accepted: %s\n", bad[i]);
+		T_EXPECT_EQ(code, CLI_EXIT_USAGE);
+		mount_cfg_release(&c);
+	}
+}
+
+static void expect_path(struct mtable *t, struct mnode *n, const char *name,
+			const char *want)
+{
+	char *p = NULL;
+	int ret = mtable_path(t, n, name, &p);
+
+	T_EXPECT_EQ(ret, want ? 0 : -ENOENT);
+	if (want && p && strcmp(p, want))
+		fprintf(stderr, "path %s, want %s\n", p, want);
+	T_EXPECT(!want || (p && !strcmp(p, want)));
+	free(p);
+}
+
+static void test_paths(void)
+{
+	struct mtable t;
+	struct mnode *a, *b, *c, *a2;
+
+	T_ASSERT(mtable_init(&t, "") == 0);
+	expect_path(&t, &t.root, NULL, "");
+	expect_path(&t, &t.root, "x", "x");
+	a = mtable_lookup(&t, &t.root, "a");
+	b = mtable_lookup(&t, a, "b");
+	c = mtable_lookup(&t, b, "c");
+	T_ASSERT(a && b && c);
+	expect_path(&t, c, NULL, "a/b/c");
+	expect_path(&t, b, "n", "a/b/n");
+	/* a second lookup finds the same node and counts */
+	a2 = mtable_lookup(&t, &t.root, "a");
+	T_EXPECT(a2 == a);
+	T_EXPECT_EQ(a->nlookup, 2);
+	/* rename moves the subtree */
+	T_EXPECT_EQ(mtable_rename(&t, &t.root, "a", &t.root, "z"), 0);
+	expect_path(&t, c, NULL, "z/b/c");
+	T_EXPECT(mtable_lookup(&t, &t.root, "z") == a);
+	mtable_destroy(&t);
+
+	T_ASSERT(mtable_init(&t, "sub/dir") == 0);
+	expect_path(&t, &t.root, NULL, "sub/dir");
+	a = mtable_lookup(&t, &t.root, "a");
+	T_ASSERT(a);
+	expect_path(&t, a, "f", "sub/dir/a/f");
+	mtable_destroy(&t);
+}
+
+static void test_replace_unhash_forget(void)
+{
+	struct mtable t;
+	struct mnode *a, *b, *x, *child;
+
+	T_ASSERT(mtable_init(&t, "") == 0);
+	a = mtable_lookup(&t, &t.root, "a");
+	b = mtable_lookup(&t, &t.root, "b");
+	T_ASSERT(a && b);
+	/* a over b: b is reached no more, a is found as b */
+	T_EXPECT_EQ(mtable_rename(&t, &t.root, "a", &t.root, "b"), 0);
+	expect_path(&t, b, NULL, NULL);
+	expect_path(&t, a, NULL, "b");
+	T_EXPECT(mtable_lookup(&t, &t.root, "b") == a);
+	mtable_forget(&t, a, 1);
+	/* unlink: the node stays for the kernel, but has no path */
+	mtable_unhash(&t, &t.root, "b");
+	expect_path(&t, a, NULL, NULL);
+	x = mtable_lookup(&t, &t.root, "b");
+	T_EXPECT(x && x != a);
+	/* a directory's children keep it until they go */
+	child = mtable_lookup(&t, x, "child");
+	T_ASSERT(child);
+	T_EXPECT_EQ(t.root.children, 3); /* x, the unlinked a, the old b */
+	mtable_forget(&t, a, 1);
+	mtable_forget(&t, x, 1);
+	T_EXPECT_EQ(t.root.children, 2); /* x (held by child) and old b */
+	mtable_forget(&t, child, 1);
+	T_EXPECT_EQ(t.root.children, 1);
+	mtable_forget(&t, b, 1);
+	T_EXPECT_EQ(t.root.children, 0);
+	T_EXPECT(t.all == NULL);
+	T_EXPECT_EQ(t.count, 0);
+	mtable_destroy(&t);
+}
+
+static void test_open_files(void)
+{
+	struct mtable t;
+	struct mnode *n;
+	struct mfile *ro, *rw, *got;
+
+	T_ASSERT(mtable_init(&t, "") == 0);
+	n = mtable_lookup(&t, &t.root, "f");
+	ro = calloc(1, sizeof(*ro));
+	rw = calloc(1, sizeof(*rw));
+	T_ASSERT(n && ro && rw);
+	ro->node = rw->node = n;
+	rw->writable = true;
+	mtable_file_add(&t, ro);
+	mtable_file_add(&t, rw);
+	got = mtable_file_any(&t, n, true);
+	T_EXPECT(got == rw);
+	T_EXPECT_EQ(rw->refs, 2);
+	mtable_file_put(&t, got);
+	/* forget before release: the node lives while its files are open */
+	mtable_forget(&t, n, 1);
+	T_EXPECT(t.all == n);
+	/* a call holds a reference across the release */
+	got = mtable_file_any(&t, n, false);
+	T_EXPECT(got == rw); /* the newest first */
+	mtable_file_remove(&t, rw);
+	mtable_file_put(&t, rw);
+	T_EXPECT_EQ(rw->refs, 1); /* not closed yet */
+	T_EXPECT(t.all == n);
+	mtable_file_put(&t, got); /* closes (a NULL file), frees */
+	mtable_file_remove(&t, ro);
+	T_EXPECT(t.all == NULL); /* the node went with its last file */
+	mtable_file_put(&t, ro);
+	mtable_destroy(&t);
+}
+
+int main(void)
+{
+	T_RUN(test_defaults);
+	T_RUN(test_values);
+	T_RUN(test_refused);
+	T_RUN(test_paths);
+	T_RUN(test_replace_unhash_forget);
+	T_RUN(test_open_files);
+	return t_done();
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov mount: the parts with no FUSE in them, so the CLI's core (and
+ * its unit tests) can hold them: the -o option parser (mount_opts.c) and
+ * the table of inodes and open files (mount_node.c). The FUSE side is
+ * mount_fs.h.
+ */
+#ifndef SMBIOV_CLI_MOUNT_H
+#define SMBIOV_CLI_MOUNT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <smbiov/smbiov.h>
+
+/* ---- options (-o a,b=c,...) ------------------------------------------- */
+
+#define MOUNT_MAX_IO ((unsigned)1 << 20) /* FUSE's largest READ/WRITE */
+
+struct mount_cfg {
+	uid_t uid; /* owner shown for every file (uid=, default: caller) */
+	gid_t gid;
+	mode_t file_mode, dir_mode; /* file_mode= dir_mode= (0755) */
+	bool ro;
+	bool allow_other, default_permissions;
+	bool noserverino; /* st_ino from the mount's own numbers */
+	bool debug;	  /* libfuse's request trace (with -f) */
+	enum smbiov_cache cache;
+	double attr_timeout_file, attr_timeout_dir; /* seconds */
+	unsigned loose_ttl_ms;			    /* cache=loose: actimeo */
+	unsigned max_read;
+	/* connection options the mount takes in mount.cifs' words */
+	const char *credentials;	   /* credentials=FILE */
+	const char *user;		   /* user= / username= */
+	const char *domain;		   /* domain= / dom= / workgroup= */
+	uint16_t min_dialect, max_dialect; /* vers= (0: not given) */
+	enum smbiov_mode sign, encrypt;	   /* sign, seal */
+	bool close_timeout_set;
+	int close_timeout_ms; /* closetimeo= (s); negative: close at once */
+	char *buf;	      /* the options' text; the strings point in */
+};
+
+/**
+ * mount_cfg_parse - parse the -o options of smbiov mount
+ * @cfg: filled (defaults first)
+ * @n: number of -o arguments
+ * @opts: their text, each a comma-separated list
+ *
+ * Returns 0, or CLI_EXIT_USAGE after printing one line naming the option
+ * (unknown, malformed, not supported yet, or a password).
+ * Release @cfg with mount_cfg_release() in either case.
+ */
+int mount_cfg_parse(struct mount_cfg *cfg, int n, const char *const *opts);
+void mount_cfg_release(struct mount_cfg *cfg);
+
+/* ---- inodes ------------------------------------------------------------
+ * The FUSE node id of an inode is the address of its struct mnode (the
+ * root's is FUSE_ROOT_ID, 1). A node is a name in a directory: its
+ * parent node and its name; a path is built by walking up, so a rename
+ * moves a whole subtree by changing one node. Nodes live while the kernel
+ * holds a lookup on them, while a child does, or while a file of theirs
+ * is open.
+ */
+struct mfile;
+
+struct mnode {
+	struct mnode *parent; /* NULL: the root */
+	char *name;	      /* "" for the root */
+	uint64_t id;	      /* the mount's own number: st_ino fallback */
+	uint64_t nlookup;     /* the kernel's lookup count */
+	unsigned children;    /* nodes whose parent this is */
+	bool hashed;	      /* found by (parent, name) */
+	struct mnode *hnext;  /* name hash chain */
+	struct mfile *files;  /* open files, a list */
+	struct mnode *anext, *aprev; /* every node but the root */
+};
+
+/* One open file (fuse_file_info.fh). */
+struct mfile {
+	struct smbiov_file *f;
+	struct mnode *node;
+	struct mfile *next, *prev; /* node->files */
+	unsigned refs;		   /* the FUSE handle + calls using it */
+	bool written;		   /* written since the last flush */
+	bool direct;		   /* opened O_DIRECT */
+	bool writable;		   /* opened for writing */
+};
+
+struct mtable {
+	pthread_mutex_t lock;
+	struct mnode root;
+	char *base; /* the URL's path below the share: "" or "a/b" */
+	struct mnode **hash;
+	size_t nbuckets, count; /* count: hashed nodes */
+	struct mnode *all;	/* every node but the root */
+	uint64_t next_id;
+};
+
+int mtable_init(struct mtable *t, const char *base);
+/* Frees every node (the kernel holds none any more). */
+void mtable_destroy(struct mtable *t);
+/*
+ * The share path of @n, or of its child @name if not NULL, malloc'd in
+ * *@out. 0, -ENOMEM, or -ENOENT when @n or a directory above it was
+ * removed or replaced (its name may lead to another file by now).
+ */
+int mtable_path(struct mtable *t, struct mnode *n, const char *name,
+		char **out);
+/*
+ * The node of @name in @parent, made if new, with its lookup count
+ * raised by one (the kernel now holds it). NULL: no memory.
+ */
+struct mnode *mtable_lookup(struct mtable *t, struct mnode *parent,
+			    const char *name);
+/* The kernel forgets @n @nlookup times. */
+void mtable_forget(struct mtable *t, struct mnode *n, uint64_t nlookup);
+/* @name in @parent is gone (unlink, rmdir): its node is found no more. */
+void mtable_unhash(struct mtable *t, struct mnode *parent, const char *name);
+/* After a rename on the server: the node follows, one it replaced goes. */
+int mtable_rename(struct mtable *t, struct mnode *parent, const char *name,
+		  struct mnode *newparent, const char *newname);
+
+/* Open files of a node: the list, and a reference for a call. */
+void mtable_file_add(struct mtable *t, struct mfile *mf);
+/* Takes @mf off its node's list (release); the caller drops its ref. */
+void mtable_file_remove(struct mtable *t, struct mfile *mf);
+/* An open file of @n (@writable: one open for writing), with a
+ * reference taken, or NULL. */
+struct mfile *mtable_file_any(struct mtable *t, struct mnode *n, bool writable);
+void mtable_file_get(struct mtable *t, struct mfile *mf);
+/* Drops a reference; the last one closes the file. Returns close's. */
+int mtable_file_put(struct mtable *t, struct mfile *mf);
+/* Closes every file still open (at unmount, releases may not come). */
+void mtable_close_all(struct mtable *t);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov mount: the FUSE file system (libfuse 3 low-level API) on the
+ * public client API. mount_ops.c: names, attributes, directories;
+ * mount_io.c: open files; mount.c: the command, the session, the daemon.
+ */
+#ifndef SMBIOV_CLI_MOUNT_FS_H
+#define SMBIOV_CLI_MOUNT_FS_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include "mount.h"
+
+struct mount_ctx {
+	struct smbiov_client *c;
+	const struct mount_cfg *cfg;
+	struct mtable t;
+	struct smbiov_open_opts oo; /* how files are opened */
+};
+
+extern const struct fuse_lowlevel_ops mount_ops;
+
+/* mount_ops.c, for mount_io.c */
+struct mount_ctx *mount_ctx_of(fuse_req_t req);
+struct mnode *mount_node_of(struct mount_ctx *m, fuse_ino_t ino);
+/* A library call's result as a FUSE error (a positive errno, never 0). */
+int mount_err(int ret);
+void mount_to_stat(const struct mount_ctx *m, const struct mnode *n,
+		   const struct smbiov_stat *s, struct stat *st);
+/* The node's attributes: from an open file of it when there is one. */
+int mount_node_stat(struct mount_ctx *m, struct mnode *n,
+		    struct smbiov_stat *s);
+double mount_attr_timeout(const struct mount_ctx *m, bool is_dir);
+/*
+ * Reply to a lookup-like request with node @n (looked up once for this
+ * reply), attributes @s, and for create the open file @fi. Non-zero when
+ * the kernel did not take the reply: then, without @fi, the node's
+ * lookup is dropped here; with @fi, the caller drops file and node.
+ */
+int mount_reply_entry(fuse_req_t req, struct mount_ctx *m, struct mnode *n,
+		      const struct smbiov_stat *s, struct fuse_file_info *fi);
+
+/* mount_io.c */
+void mount_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void mount_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, struct fuse_file_info *fi);
+void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi);
+void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		    size_t size, off_t off, struct fuse_file_info *fi);
+void mount_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void mount_op_release(fuse_req_t req, fuse_ino_t ino,
+		      struct fuse_file_info *fi);
+void mount_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		    struct fuse_file_info *fi);
+void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+			off_t length, struct fuse_file_info *fi);
+void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		      int to_set, struct fuse_file_info *fi);
+
+#endif

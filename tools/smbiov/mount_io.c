@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov mount: open files. Each FUSE open is one smbiov_open_ex() with
+ * the mount's cache mode (struct mfile in fuse_file_info.fh), replied
+ * with FOPEN_DIRECT_IO: the kernel's page cache holds none of the file's
+ * bytes, the file layer's cache does (docs/cli.md, "smbiov mount").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mount_fs.h"
+
+static struct mfile *file_of(struct fuse_file_info *fi)
+{
+	return (struct mfile *)(uintptr_t)fi->fh;
+}
+
+/* The open flags the library takes; the kernel keeps O_APPEND's offset. */
+static int smb_flags(int flags)
+{
+	return (flags & O_ACCMODE) | (flags & (O_CREAT | O_EXCL | O_TRUNC));
+}
+
+/*
+ * The file layer reads the rest of a page a write covers only in part,
+ * so a cached file opened write-only asks for read access too (as cifs
+ * does); where the server refuses that, it is opened write-only and
+ * uncached.
+ */
+static int open_file(struct mount_ctx *m, const char *path, int flags,
+		     struct smbiov_file **f)
+{
+	struct smbiov_open_opts none = {.cache = SMBIOV_CACHE_NONE};
+	int ret;
+
+	if ((flags & O_ACCMODE) != O_WRONLY || m->oo.cache == SMBIOV_CACHE_NONE)
+		return smbiov_open_ex(m->c, path, smb_flags(flags), &m->oo, f);
+	ret = smbiov_open_ex(m->c, path,
+			     (smb_flags(flags) & ~O_ACCMODE) | O_RDWR, &m->oo,
+			     f);
+	if (ret == -EACCES)
+		ret = smbiov_open_ex(m->c, path, smb_flags(flags), &none, f);
+	return ret;
+}
+
+static struct mfile *file_new(struct mount_ctx *m, struct smbiov_file *f,
+			      struct mnode *n, int flags)
+{
+	struct mfile *mf = calloc(1, sizeof(*mf));
+
+	if (!mf)
+		return NULL;
+	mf->f = f;
+	mf->node = n;
+	mf->direct = (flags & O_DIRECT) != 0;
+	mf->writable = (flags & O_ACCMODE) != O_RDONLY;
+	mtable_file_add(&m->t, mf);
+	return mf;
+}
+
+static void file_drop(struct mount_ctx *m, struct mfile *mf)
+{
+	mtable_file_remove(&m->t, mf);
+	mtable_file_put(&m->t, mf);
+}
+
+static void set_open_flags(struct fuse_file_info *fi, struct mfile *mf)
+{
+	fi->fh = (uintptr_t)mf;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+}
+
+void mount_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *n = mount_node_of(m, ino);
+	struct smbiov_file *f = NULL;
+	struct mfile *mf;
+	char *path;
+	int ret;
+
+	ret = mtable_path(&m->t, n, NULL, &path);
+	if (!ret)
+		ret = open_file(m, path, fi->flags, &f);
+	free(path);
+	mf = ret ? NULL : file_new(m, f, n, fi->flags);
+	if (!ret && !mf) {
+		smbiov_close(f);
+		ret = -ENOMEM;
+	}
+	if (ret) {
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	set_open_flags(fi, mf);
+	if (fuse_reply_open(req, fi))
+		file_drop(m, mf); /* interrupted: no release will come */
+}
+
+void mount_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *p = mount_node_of(m, parent), *n = NULL;
+	struct smbiov_file *f = NULL;
+	struct mfile *mf = NULL;
+	struct smbiov_stat s;
+	char *path;
+	int ret;
+
+	(void)mode; /* no unix extensions: the mount's file_mode */
+	if (strchr(name, '\\')) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	ret = mtable_path(&m->t, p, name, &path);
+	if (!ret)
+		ret = open_file(m, path, fi->flags | O_CREAT, &f);
+	free(path);
+	if (!ret)
+		ret = smbiov_fstat(f, &s);
+	if (!ret && !(n = mtable_lookup(&m->t, p, name)))
+		ret = -ENOMEM;
+	if (!ret && !(mf = file_new(m, f, n, fi->flags)))
+		ret = -ENOMEM;
+	if (ret) {
+		if (n)
+			mtable_forget(&m->t, n, 1);
+		if (f)
+			smbiov_close(f);
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	set_open_flags(fi, mf);
+	if (mount_reply_entry(req, m, n, &s, fi)) {
+		/* interrupted: the kernel holds neither the file nor the node
+		 */
+		file_drop(m, mf);
+		mtable_forget(&m->t, n, 1);
+	}
+}
+
+/* Each loop thread reads into its own buffer of the largest READ. */
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+
+static void make_buf_key(void)
+{
+	pthread_key_create(&buf_key, free);
+}
+
+static void *thread_buf(void)
+{
+	void *b;
+
+	pthread_once(&buf_once, make_buf_key);
+	b = pthread_getspecific(buf_key);
+	if (!b) {
+		b = malloc(MOUNT_MAX_IO);
+		if (b && pthread_setspecific(buf_key, b)) {
+			free(b);
+			b = NULL;
+		}
+	}
+	return b;
+}
+
+void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	struct mfile *mf = file_of(fi);
+	struct smbiov_iter it;
+	void *buf = thread_buf();
+	ssize_t n;
+
+	(void)ino;
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (size > MOUNT_MAX_IO)
+		size = MOUNT_MAX_IO;
+	if (mf->direct) {
+		smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, size);
+		n = smbiov_read_iter_ex(mf->f, &it, (uint64_t)off,
+					SMBIOV_RW_DIRECT);
+	} else {
+		n = smbiov_pread(mf->f, buf, size, (uint64_t)off);
+	}
+	if (n < 0)
+		fuse_reply_err(req, mount_err((int)n));
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+}
+
+void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		    size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct mfile *mf = file_of(fi);
+	struct smbiov_iter it;
+	ssize_t n;
+
+	(void)ino;
+	if (mf->direct) {
+		smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, (void *)buf, size);
+		n = smbiov_write_iter_ex(mf->f, &it, (uint64_t)off,
+					 SMBIOV_RW_DIRECT);
+	} else {
+		n = smbiov_pwrite(mf->f, buf, size, (uint64_t)off);
+	}
+	if (n < 0) {
+		fuse_reply_err(req, mount_err((int)n));
+		return;
+	}
+	__atomic_store_n(&mf->written, true, __ATOMIC_RELAXED);
+	fuse_reply_write(req, (size_t)n);
+}
+
+/*
+ * close(2) of a descriptor: what was written through it goes to the
+ * server now, so a failing write-back fails the close (the release that
+ * follows runs after close(2) has returned). smbiov_fstat() writes back
+ * and leaves the error to be reported again by fsync and the release's
+ * close, as the file layer promises.
+ */
+void mount_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mfile *mf = file_of(fi);
+	struct smbiov_stat s;
+	int ret = 0;
+
+	(void)ino;
+	if (__atomic_exchange_n(&mf->written, false, __ATOMIC_RELAXED))
+		ret = smbiov_fstat(mf->f, &s);
+	fuse_reply_err(req, ret ? mount_err(ret) : 0);
+}
+
+void mount_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+
+	(void)ino;
+	file_drop(m, file_of(fi));
+	fuse_reply_err(req, 0);
+}
+
+void mount_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		    struct fuse_file_info *fi)
+{
+	struct mfile *mf = file_of(fi);
+	int ret;
+
+	(void)ino;
+	(void)datasync;
+	__atomic_store_n(&mf->written, false, __ATOMIC_RELAXED);
+	ret = smbiov_fsync(mf->f);
+	fuse_reply_err(req, ret ? mount_err(ret) : 0);
+}
+
+void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+			off_t length, struct fuse_file_info *fi)
+{
+	int ret;
+
+	(void)ino;
+	if (offset < 0 || length <= 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	/* the library takes Linux's FALLOC_FL_* values as they are */
+	ret = smbiov_fallocate(file_of(fi)->f, mode, (uint64_t)offset,
+			       (uint64_t)length);
+	fuse_reply_err(req, ret ? mount_err(ret) : 0);
+}
+
+/*
+ * A new size through an open file when there is one (its cache stays
+ * right: the file layer writes back, then cuts), else by name. Mode,
+ * owner and times: the client API has no call to set them yet; they are
+ * accepted and left as they are (cifs without unix extensions drops mode
+ * and owner changes the same way; times it would set).
+ */
+static int set_size(struct mount_ctx *m, struct mnode *n,
+		    struct fuse_file_info *fi, uint64_t size)
+{
+	struct mfile *mf = fi && fi->fh ? file_of(fi) : NULL;
+	struct mfile *any = mf ? NULL : mtable_file_any(&m->t, n, true);
+	char *path;
+	int ret;
+
+	if (mf || any) {
+		ret = smbiov_ftruncate((mf ? mf : any)->f, size);
+		if (any)
+			mtable_file_put(&m->t, any);
+		return ret;
+	}
+	ret = mtable_path(&m->t, n, NULL, &path);
+	if (!ret)
+		ret = smbiov_truncate(m->c, path, size);
+	free(path);
+	return ret;
+}
+
+void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		      int to_set, struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *n = mount_node_of(m, ino);
+	struct smbiov_stat s;
+	struct stat st;
+	int ret = 0;
+
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		if (attr->st_size < 0)
+			ret = -EINVAL;
+		else
+			ret = set_size(m, n, fi, (uint64_t)attr->st_size);
+	}
+	if (!ret && fi && fi->fh)
+		ret = smbiov_fstat(file_of(fi)->f, &s);
+	else if (!ret)
+		ret = mount_node_stat(m, n, &s);
+	if (ret) {
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	mount_to_stat(m, n, &s, &st);
+	fuse_reply_attr(req, &st, mount_attr_timeout(m, s.is_dir));
+}

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov mount: names, attributes and directories (FUSE low-level
+ * requests). Every request runs on one of the session loop's threads and
+ * calls the client directly (a client is thread-safe); replies are sent
+ * from the same thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "mount_fs.h"
+
+#define ATTR_READONLY 0x1u /* MS-FSCC FILE_ATTRIBUTE_READONLY */
+
+struct mount_ctx *mount_ctx_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+struct mnode *mount_node_of(struct mount_ctx *m, fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID ? &m->t.root
+				   : (struct mnode *)(uintptr_t)ino;
+}
+
+static fuse_ino_t ino_of(struct mount_ctx *m, struct mnode *n)
+{
+	return n == &m->t.root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
+}
+
+int mount_err(int ret)
+{
+	return ret < 0 && ret > -4096 ? -ret : EIO;
+}
+
+/*
+ * A name the share could take for another one: '\' separates paths on
+ * the wire, so "a\b" would name b in a. cifs maps such characters
+ * (mapchars); until the mount does, they are refused.
+ */
+static bool name_ok(const char *name)
+{
+	return !strchr(name, '\\');
+}
+
+double mount_attr_timeout(const struct mount_ctx *m, bool is_dir)
+{
+	return is_dir ? m->cfg->attr_timeout_dir : m->cfg->attr_timeout_file;
+}
+
+void mount_to_stat(const struct mount_ctx *m, const struct mnode *n,
+		   const struct smbiov_stat *s, struct stat *st)
+{
+	const struct mount_cfg *cfg = m->cfg;
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = !cfg->noserverino && s->file_id ? s->file_id : n->id;
+	if (s->is_dir) {
+		st->st_mode = S_IFDIR | cfg->dir_mode;
+		st->st_nlink = 2;
+	} else {
+		st->st_mode = S_IFREG | cfg->file_mode;
+		/* as cifs without unix extensions: read-only drops w bits */
+		if (s->attributes & ATTR_READONLY)
+			st->st_mode &= ~(mode_t)0222;
+		st->st_nlink = 1;
+	}
+	st->st_uid = cfg->uid;
+	st->st_gid = cfg->gid;
+	st->st_size = (off_t)s->size;
+	st->st_blocks = (blkcnt_t)((s->alloc_size + 511) / 512);
+	st->st_atim.tv_sec = s->atime_ns / 1000000000;
+	st->st_atim.tv_nsec = s->atime_ns % 1000000000;
+	st->st_mtim.tv_sec = s->mtime_ns / 1000000000;
+	st->st_mtim.tv_nsec = s->mtime_ns % 1000000000;
+	st->st_ctim.tv_sec = s->ctime_ns / 1000000000;
+	st->st_ctim.tv_nsec = s->ctime_ns % 1000000000;
+}
+
+/*
+ * An open file of the node answers from its handle: the file layer
+ * writes back what it holds first, so the size includes data not yet on
+ * the server, and an unlinked file still open has its attributes.
+ */
+int mount_node_stat(struct mount_ctx *m, struct mnode *n, struct smbiov_stat *s)
+{
+	struct mfile *mf = mtable_file_any(&m->t, n, false);
+	char *path;
+	int ret;
+
+	if (mf) {
+		ret = smbiov_fstat(mf->f, s);
+		mtable_file_put(&m->t, mf);
+		return ret;
+	}
+	ret = mtable_path(&m->t, n, NULL, &path);
+	if (ret)
+		return ret;
+	ret = smbiov_stat(m->c, path, s);
+	free(path);
+	return ret;
+}
+
+static void fill_entry(struct mount_ctx *m, struct mnode *n,
+		       const struct smbiov_stat *s, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = ino_of(m, n);
+	/* node addresses are reused: the generation tells them apart */
+	e->generation = n->id;
+	mount_to_stat(m, n, s, &e->attr);
+	e->attr_timeout = mount_attr_timeout(m, s->is_dir);
+	e->entry_timeout = e->attr_timeout;
+}
+
+int mount_reply_entry(fuse_req_t req, struct mount_ctx *m, struct mnode *n,
+		      const struct smbiov_stat *s, struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+
+	fill_entry(m, n, s, &e);
+	if (fi)
+		return fuse_reply_create(req, &e, fi);
+	/* the kernel did not take it (interrupted): it holds no lookup */
+	if (fuse_reply_entry(req, &e)) {
+		mtable_forget(&m->t, n, 1);
+		return -1;
+	}
+	return 0;
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct mount_ctx *m = userdata;
+	unsigned want = FUSE_CAP_ASYNC_READ | FUSE_CAP_ATOMIC_O_TRUNC |
+			FUSE_CAP_ASYNC_DIO | FUSE_CAP_PARALLEL_DIROPS |
+			FUSE_CAP_READDIRPLUS;
+
+	conn->want |= want & conn->capable;
+	/*
+	 * The file layer caches (FOPEN_DIRECT_IO on every open, docs/cli.md
+	 * "smbiov mount"): no kernel write-back cache beside it; every
+	 * listing with attributes; locks stay the kernel's own.
+	 */
+	conn->want &= ~(unsigned)(FUSE_CAP_WRITEBACK_CACHE |
+				  FUSE_CAP_READDIRPLUS_AUTO |
+				  FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	conn->max_write = MOUNT_MAX_IO;
+	conn->max_read = m->cfg->max_read;
+	/* readahead and async direct I/O: many READs in flight at once */
+	conn->max_background = 64;
+	conn->congestion_threshold = 48;
+	conn->time_gran = 100; /* SMB times count 100 ns */
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *n;
+	struct smbiov_stat s;
+	int ret;
+
+	if (!name_ok(name)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	n = mtable_lookup(&m->t, mount_node_of(m, parent), name);
+	if (!n) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = mount_node_stat(m, n, &s);
+	if (ret) {
+		mtable_forget(&m->t, n, 1);
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	mount_reply_entry(req, m, n, &s, NULL);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+
+	mtable_forget(&m->t, mount_node_of(m, ino), nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+
+	for (size_t i = 0; i < count; i++)
+		mtable_forget(&m->t, mount_node_of(m, forgets[i].ino),
+			      forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *n = mount_node_of(m, ino);
+	struct smbiov_stat s;
+	struct stat st;
+	int ret;
+
+	if (fi && fi->fh)
+		ret = smbiov_fstat(((struct mfile *)(uintptr_t)fi->fh)->f, &s);
+	else
+		ret = mount_node_stat(m, n, &s);
+	if (ret) {
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	mount_to_stat(m, n, &s, &st);
+	fuse_reply_attr(req, &st, mount_attr_timeout(m, s.is_dir));
+}
+
+/* ---- directories ---------------------------------------------------------
+ * opendir keeps a handle; the first readdir lists the whole directory
+ * (names and attributes, streamed from the server in batches) and later
+ * ones serve that listing by offset, so seekdir/telldir are exact; a
+ * readdir at offset 0 after that (rewinddir) lists again.
+ */
+struct mdent {
+	char *name;
+	struct smbiov_stat st;
+};
+
+struct mdir {
+	pthread_mutex_t lock;
+	struct mnode *node;
+	struct mdent *e;
+	size_t n;
+	bool listed, served;
+};
+
+static void dir_clear(struct mdir *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->e[i].name);
+	free(d->e);
+	d->e = NULL;
+	d->n = 0;
+	d->listed = d->served = false;
+}
+
+static int dir_push(struct mdir *d, size_t *cap, const struct smbiov_dirent *de)
+{
+	if (d->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct mdent *ne = realloc(d->e, ncap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		d->e = ne;
+		*cap = ncap;
+	}
+	d->e[d->n].name = strdup(de->name);
+	if (!d->e[d->n].name)
+		return -ENOMEM;
+	d->e[d->n++].st = de->st;
+	return 0;
+}
+
+static int dir_list(struct mount_ctx *m, struct mdir *d)
+{
+	struct smbiov_dirent *de = malloc(sizeof(*de));
+	struct smbiov_dir *sd = NULL;
+	size_t cap = 0;
+	char *path = NULL;
+	int ret;
+
+	dir_clear(d);
+	ret = de ? mtable_path(&m->t, d->node, NULL, &path) : -ENOMEM;
+	if (!ret)
+		ret = smbiov_opendir(m->c, path, &sd);
+	while (!ret && (ret = smbiov_readdir(sd, de)) == 1) {
+		/* a name the mount could not give back to the share */
+		if (!name_ok(de->name))
+			continue;
+		ret = dir_push(d, &cap, de);
+	}
+	if (sd)
+		smbiov_closedir(sd);
+	free(path);
+	free(de);
+	if (ret) {
+		dir_clear(d);
+		return ret;
+	}
+	d->listed = true;
+	return 0;
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mdir *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	d->node = mount_node_of(m, ino);
+	fi->fh = (uintptr_t)d;
+	if (fuse_reply_open(req, fi)) {
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+	}
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct mdir *d = (struct mdir *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	dir_clear(d);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	fuse_reply_err(req, 0);
+}
+
+/*
+ * One readdirplus entry: the node is looked up (the kernel holds it
+ * after this reply) only once the entry is known to fit. Attributes come
+ * from the listing, or from an open file of the node (its size may not
+ * be on the server yet). Returns the bytes used, 0 when it does not fit.
+ */
+static size_t add_plus(fuse_req_t req, struct mount_ctx *m, struct mdir *d,
+		       size_t i, char *buf, size_t room)
+{
+	const char *name = i == 0 ? "." : i == 1 ? ".." : d->e[i - 2].name;
+	size_t need = fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0);
+	struct fuse_entry_param e;
+	struct smbiov_stat s;
+	struct mnode *n;
+	struct mfile *mf;
+
+	if (need > room)
+		return 0;
+	if (i < 2) {
+		/* ino 0: the kernel links nothing for . and .. */
+		memset(&e, 0, sizeof(e));
+		e.attr.st_ino = d->node->id;
+		e.attr.st_mode = S_IFDIR;
+		return fuse_add_direntry_plus(req, buf, room, name, &e,
+					      (off_t)i + 1);
+	}
+	n = mtable_lookup(&m->t, d->node, name);
+	if (!n)
+		return 0;
+	s = d->e[i - 2].st;
+	mf = mtable_file_any(&m->t, n, false);
+	if (mf) {
+		smbiov_fstat(mf->f, &s);
+		mtable_file_put(&m->t, mf);
+	}
+	fill_entry(m, n, &s, &e);
+	return fuse_add_direntry_plus(req, buf, room, name, &e, (off_t)i + 1);
+}
+
+static size_t add_plain(fuse_req_t req, struct mount_ctx *m, struct mdir *d,
+			size_t i, char *buf, size_t room)
+{
+	const char *name = i == 0 ? "." : i == 1 ? ".." : d->e[i - 2].name;
+	struct stat st;
+	size_t need;
+
+	memset(&st, 0, sizeof(st));
+	if (i < 2) {
+		st.st_ino = d->node->id;
+		st.st_mode = S_IFDIR;
+	} else {
+		mount_to_stat(m, d->node, &d->e[i - 2].st, &st);
+	}
+	need = fuse_add_direntry(req, buf, room, name, &st, (off_t)i + 1);
+	return need > room ? 0 : need;
+}
+
+static void do_readdir(fuse_req_t req, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mdir *d = (struct mdir *)(uintptr_t)fi->fh;
+	size_t used = 0, i;
+	char *buf;
+	int ret = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (!d->listed || (off == 0 && d->served))
+		ret = dir_list(m, d);
+	buf = ret ? NULL : malloc(size);
+	if (!ret && !buf)
+		ret = -ENOMEM;
+	if (ret) {
+		pthread_mutex_unlock(&d->lock);
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	for (i = off < 0 ? 0 : (size_t)off; i < d->n + 2; i++) {
+		size_t got =
+			plus ? add_plus(req, m, d, i, buf + used, size - used)
+			     : add_plain(req, m, d, i, buf + used, size - used);
+		if (!got)
+			break;
+		used += got;
+	}
+	d->served = true;
+	pthread_mutex_unlock(&d->lock);
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	do_readdir(req, size, off, fi, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	(void)ino;
+	do_readdir(req, size, off, fi, true);
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	(void)fi;
+	fuse_reply_err(req, 0);
+}
+
+/* ---- changing names --------------------------------------------------- */
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *p = mount_node_of(m, parent), *n;
+	struct smbiov_stat s;
+	char *path;
+	int ret;
+
+	(void)mode; /* no unix extensions: the mount's dir_mode */
+	if (!name_ok(name)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	ret = mtable_path(&m->t, p, name, &path);
+	if (!ret)
+		ret = smbiov_mkdir(m->c, path);
+	if (!ret)
+		ret = smbiov_stat(m->c, path, &s);
+	free(path);
+	n = ret ? NULL : mtable_lookup(&m->t, p, name);
+	if (!ret && !n)
+		ret = -ENOMEM;
+	if (ret) {
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	mount_reply_entry(req, m, n, &s, NULL);
+}
+
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
+			bool dir)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *p = mount_node_of(m, parent);
+	char *path;
+	int ret;
+
+	ret = mtable_path(&m->t, p, name, &path);
+	if (!ret)
+		ret = dir ? smbiov_rmdir(m->c, path)
+			  : smbiov_unlink(m->c, path);
+	free(path);
+	if (!ret)
+		mtable_unhash(&m->t, p, name);
+	fuse_reply_err(req, ret ? mount_err(ret) : 0);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, false);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, true);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *p = mount_node_of(m, parent);
+	struct mnode *np = mount_node_of(m, newparent);
+	char *from = NULL, *to = NULL;
+	int ret;
+
+	/* RENAME_EXCHANGE and RENAME_WHITEOUT have no SMB counterpart */
+	if (flags & ~(unsigned)RENAME_NOREPLACE) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (!name_ok(newname)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	ret = mtable_path(&m->t, p, name, &from);
+	if (!ret)
+		ret = mtable_path(&m->t, np, newname, &to);
+	if (!ret)
+		ret = smbiov_rename(m->c, from, to,
+				    !(flags & RENAME_NOREPLACE));
+	free(from);
+	free(to);
+	if (!ret)
+		ret = mtable_rename(&m->t, p, name, np, newname);
+	fuse_reply_err(req, ret ? mount_err(ret) : 0);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct smbiov_statvfs sv;
+	struct statvfs st;
+	int ret;
+
+	(void)ino;
+	ret = smbiov_statvfs(m->c, &sv);
+	if (ret) {
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	st.f_bsize = sv.block_size;
+	st.f_frsize = sv.block_size;
+	st.f_blocks = sv.blocks;
+	st.f_bfree = sv.blocks_free;
+	st.f_bavail = sv.blocks_free;
+	st.f_namemax = 255;
+	fuse_reply_statfs(req, &st);
+}
+
+const struct fuse_lowlevel_ops mount_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.setattr = mount_op_setattr,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
+	.releasedir = op_releasedir,
+	.fsyncdir = op_fsyncdir,
+	.mkdir = op_mkdir,
+	.unlink = op_unlink,
+	.rmdir = op_rmdir,
+	.rename = op_rename,
+	.statfs = op_statfs,
+	.open = mount_op_open,
+	.create = mount_op_create,
+	.read = mount_op_read,
+	.write = mount_op_write,
+	.flush = mount_op_flush,
+	.release = mount_op_release,
+	.fsync = mount_op_fsync,
+	.fallocate = mount_op_fallocate,
+};
