@@ -5,6 +5,7 @@
  * smbiov_disconnect() undoes them; the receiver thread's start and stop;
  * the fork guard; connection info and statistics.
  */
+#include "mem/access.h"
 #include "client/engine.h"
 #include "client/lease.h"
 
@@ -31,7 +32,7 @@ int smb_client_check(const struct smbiov_client *c)
 	 * DESIGN.md §2 Fork: the child shares the parent's socket; one byte
 	 * from it would corrupt the parent's stream. Nothing is touched.
 	 */
-	if (getpid() != c->pid)
+	if (mem_self_pid() != c->pid)
 		return smb_error_set(-ECHILD, 0, SMBIOV_PHASE_IO,
 				     "client belongs to the parent process");
 	if (c->dead)
@@ -320,7 +321,7 @@ SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c)
 	if (!c)
 		return -EINVAL;
 	/* A forked child's copy of the lock may be held by a dead thread. */
-	if (getpid() != c->pid)
+	if (mem_self_pid() != c->pid)
 		return smb_client_check(c);
 	pthread_mutex_lock(&c->lock);
 	while (c->aio_pending)
@@ -370,7 +371,7 @@ static struct smbiov_client *client_new(const struct smbiov_options *o)
 
 	if (!c)
 		return NULL;
-	c->pid = getpid();
+	c->pid = mem_self_pid();
 	c->timeout_ms =
 		o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	c->max_frame = INITIAL_MAX_FRAME;
@@ -528,7 +529,7 @@ SMBIOV_API void smbiov_disconnect(struct smbiov_client *c)
 	 * of the locks may be held by threads that do not exist here: the
 	 * memory is left to the child's exit.
 	 */
-	if (getpid() != c->pid)
+	if (mem_self_pid() != c->pid)
 		return;
 	/* Handles the file layer keeps open (deferred close) go first. */
 	if (c->fs && c->fs_shutdown)

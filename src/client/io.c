@@ -768,7 +768,7 @@ SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f)
 				     "aio cancel: no file");
 	c = f->c;
 	/* A forked child's copy of the lock may be held by a dead thread. */
-	if (getpid() != c->pid)
+	if (mem_self_pid() != c->pid)
 		return smb_client_check(c);
 	/*
 	 * It waits for done() callbacks, which run on the receiver thread

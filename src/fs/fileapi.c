@@ -15,6 +15,7 @@
  * afterwards, as the kernel's direct I/O does
  * (filemap_write_and_wait_range, invalidate_inode_pages2_range).
  */
+#include "mem/access.h"
 #include "client/file.h"
 #include "client/lease.h"
 #include "fs/cache.h"
@@ -363,7 +364,7 @@ static int close_for_good(struct smbiov_file *f)
 	 * only a forked child leaves the lease table alone (its locks may be
 	 * held by threads the child does not have).
 	 */
-	if (getpid() == f->c->pid)
+	if (mem_self_pid() == f->c->pid)
 		smb_lease_set_owner(f->c, f->lease, NULL, NULL);
 	if (smb_client_check(f->c) == 0)
 		err = fs_mapping_flush(&ff->m, 0, UINT64_MAX);

@@ -38,6 +38,14 @@
 #define RA_MIN	   ((size_t)256 << 10)
 #define IO_BATCH   ((size_t)8 << 20)
 #define WB_RETRIES 3
+/*
+ * READs of the page cache carry at most 1 MiB, and folios are at most
+ * that large: Samba answered four 2 MiB READs in flight at a fifth of the
+ * speed of eight 1 MiB ones, returning and re-faulting its buffers
+ * between bursts (bench/RESULTS.md, 2026-12-06, cache).
+ */
+#define FS_ORDER_MAX 8
+#define FS_RUN_PAGES ((uint64_t)1 << FS_ORDER_MAX)
 
 static int64_t now_ns(void)
 {
@@ -141,7 +149,7 @@ struct fs_span {
 /* The largest order that is aligned at @index and ends by @last. */
 static unsigned fit_order(uint64_t index, uint64_t last, size_t budget)
 {
-	unsigned o = SMBIOV_FOLIO_MAX_ORDER;
+	unsigned o = FS_ORDER_MAX;
 
 	while (o && ((index & (((uint64_t)1 << o) - 1)) ||
 		     index + ((uint64_t)1 << o) - 1 > last ||
@@ -362,9 +370,11 @@ static void read_fresh(struct fs_mapping *m, struct fs_span *sp, size_t n,
 			k++;
 			continue;
 		}
+		/* one READ per run of at most FS_RUN_PAGES */
 		for (j = k + 1;
 		     j < n && sp[j].fresh &&
-		     sp[j].index == sp[j - 1].index + sp[j - 1].npages;
+		     sp[j].index == sp[j - 1].index + sp[j - 1].npages &&
+		     sp[j].index + sp[j].npages - sp[k].index <= FS_RUN_PAGES;
 		     j++)
 			;
 		read_run(m, sp, k, j, gen);

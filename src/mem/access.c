@@ -7,11 +7,32 @@
 #include "mem/access.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #define PROBE_BATCH 512
+
+static _Atomic pid_t self_pid;
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static void self_child(void)
+{
+	self_pid = getpid();
+}
+
+static void self_init(void)
+{
+	self_pid = getpid();
+	pthread_atfork(NULL, NULL, self_child);
+}
+
+pid_t mem_self_pid(void)
+{
+	pthread_once(&self_once, self_init);
+	return self_pid;
+}
 
 struct probe {
 	struct iovec remote[PROBE_BATCH];
@@ -24,7 +45,7 @@ struct probe {
 static int probe_flush(struct probe *p)
 {
 	struct iovec local = {p->bytes, p->n};
-	pid_t self = getpid();
+	pid_t self = mem_self_pid();
 	ssize_t r;
 
 	if (!p->n || p->unsupported)

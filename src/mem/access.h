@@ -11,6 +11,8 @@
 
 #include <smbiov/iter.h>
 
+#include <sys/types.h>
+
 /**
  * mem_user_check - probe the caller memory of @it
  * @it: any iterator; only UBUF and IOVEC (caller memory) are probed
@@ -24,5 +26,12 @@
  * ENOSYS) nothing can be probed and 0 is returned.
  */
 int mem_user_check(const struct smbiov_iter *it);
+
+/*
+ * getpid() without a system call: the pid is read once and refreshed in
+ * a child by a pthread_atfork() handler. Every public call compares it
+ * with its client's (the fork rule), so it is on every call's path.
+ */
+pid_t mem_self_pid(void);
 
 #endif
