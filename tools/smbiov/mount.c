@@ -202,6 +202,20 @@ out:
 	return code;
 }
 
+/*
+ * The daemon lives on with its environment, which /proc/PID/environ
+ * shows (to its owner and root): $SMBIOV_PASSWORD is overwritten there
+ * too, in place, once it is no longer needed.
+ */
+static void wipe_env_password(void)
+{
+	char *pw = getenv("SMBIOV_PASSWORD");
+
+	if (pw)
+		explicit_bzero(pw, strlen(pw));
+	unsetenv("SMBIOV_PASSWORD");
+}
+
 static int mount_main(struct mount_run *r)
 {
 	struct mount_ctx m;
@@ -213,6 +227,7 @@ static int mount_main(struct mount_run *r)
 		return code;
 	/* no reconnect yet: nothing needs the password any more */
 	cli_creds_wipe();
+	wipe_env_password();
 	code = check_root(&cc);
 	if (!code && mtable_init(&m.t, cc.url.path))
 		code = cli_report_local(r->mnt, "mount", ENOMEM);

@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# smbiov mount: POSIX behaviour through the mount, each case also run on a
+# local tmpfs to show the kernel's own result. A case runs in a fresh
+# directory of each; what it prints (outputs and exit codes) must be the
+# same on both, and so must the trees it leaves: on the mount, on the
+# tmpfs, and on the server's disk ($SMB_ROOT/<share>/..., compared byte for
+# byte). Cases: create/write/read back (0 B to 3 MiB + 17), pwrite at
+# offsets (dd conv=notrunc), pread at offsets, append (>>), O_TRUNC and
+# O_EXCL opens, truncate (ftruncate) shorter, longer and to 0, rename over
+# an existing file (and RENAME_NOREPLACE, a directory with contents),
+# unlink, mkdir/rmdir (and rmdir of a non-empty directory), a listing of
+# 300 names larger than one readdir buffer, fallocate (extend, punch a
+# hole), statfs (df; its totals equal the server's file system). Also:
+# the daemon keeps no password in its command line or environment; a
+# wrong password fails `smbiov mount` with exit 3 leaving no mount and no
+# process; an unknown option exits 2, a missing mount point 8; -f serves
+# in the foreground and SIGTERM unmounts it.
+#
+# The mount is always unmounted and its process gone when the script
+# ends, pass or fail (EXIT trap). No case depends on timing: waits are
+# bounded polls that only guard against a hang.
+set -euo pipefail
+# shellcheck source=tests/integration/lib/integ.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/integ.sh"
+# shellcheck source=tests/integration/lib/cli.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/cli.sh"
+cli_setup
+: "${SMB_ROOT:?}"
+
+[[ -c /dev/fuse ]] || integ_skip "no /dev/fuse"
+command -v fusermount3 >/dev/null || integ_skip "fusermount3 not installed (scripts/install-deps)"
+command -v mountpoint >/dev/null || integ_skip "mountpoint not installed"
+[[ $(id -u) -eq 0 ]] || integ_skip "needs root (a tmpfs for the reference runs)"
+if "$SMBIOV_CLI" mount 2>&1 | grep -q 'built without libfuse3'; then
+	integ_skip "smbiov was built without libfuse3 (scripts/install-deps)"
+fi
+
+mnt=$tmp/mnt
+ref=$tmp/ref
+disk=$SMB_ROOT/$SMB_SHARE/$run_id
+mkdir -p "$mnt" "$ref"
+daemon_pid=
+
+# The processes serving a mount point: smbiov mount with it in argv.
+daemon_of() {
+	local p args
+	for p in /proc/[0-9]*; do
+		args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+		if [[ $args == "$SMBIOV_CLI "*"mount "*" $1 " ]]; then
+			echo "${p#/proc/}"
+		fi
+	done
+}
+
+# wait_gone PID: bounded wait for a process to end (a hang guard only).
+wait_gone() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+unmount_all() {
+	local m
+	for m in "$mnt" "$tmp/mnt2" "$tmp/mnt3"; do
+		if mountpoint -q "$m" 2>/dev/null; then
+			"$SMBIOV_CLI" umount "$m" 2>/dev/null || fusermount3 -uz "$m" 2>/dev/null || true
+		fi
+	done
+	if [[ -n $daemon_pid ]] && ! wait_gone "$daemon_pid"; then
+		echo "mount daemon $daemon_pid did not exit after unmount: killing it" >&2
+		kill -9 "$daemon_pid" 2>/dev/null || true
+	fi
+	daemon_pid=
+}
+
+cleanup() {
+	unmount_all
+	mountpoint -q "$ref" 2>/dev/null && umount "$ref"
+	# never rm through a mount that is still there
+	if ! mountpoint -q "$mnt" 2>/dev/null; then
+		rm -rf "$tmp"
+	fi
+	rm -rf "$disk"
+}
+trap cleanup EXIT
+
+mount -t tmpfs -o size=256m tmpfs "$ref"
+
+# the share's directory $run_id is the mount's root (a URL with a path)
+smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")"
+expect_ok "mkdir the test directory"
+smbiov mount "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$mnt"
+expect_ok "smbiov mount"
+# daemonised only once mounted: no polling needed
+mountpoint -q "$mnt" || integ_fail "smbiov mount returned 0 but $mnt is not mounted"
+daemon_pid=$(daemon_of "$mnt")
+[[ -n $daemon_pid && $daemon_pid != *" "* ]] ||
+	integ_fail "no (or more than one) mount process for $mnt: '$daemon_pid'"
+grep -q "^//$SMB_HOST/$SMB_SHARE/$run_id $mnt fuse.smbiov " /proc/mounts ||
+	integ_fail "not in /proc/mounts as fuse.smbiov: $(grep " $mnt " /proc/mounts)"
+# (the test's own SMB_PASS is in the environment it inherits: not looked at)
+if tr '\0' '\n' <"/proc/$daemon_pid/cmdline" | grep -qF "$SMB_PASS" ||
+	tr '\0' '\n' <"/proc/$daemon_pid/environ" | grep -qF "SMBIOV_PASSWORD=$SMB_PASS"; then
+	integ_fail "the mount process shows the password in its cmdline or environment"
+fi
+echo "ok: mounted (process $daemon_pid), no password in its cmdline or environ"
+
+# ---- the cases ------------------------------------------------------------
+# Each case_NAME runs in a fresh directory (its working directory) with
+# errexit off and prints what it observes. Sources are under $tmp/src.
+
+sizes=(0 1 4095 4096 65537 1048576 $((3 * 1024 * 1024 + 17)))
+mkdir -p "$tmp/src"
+for s in "${sizes[@]}"; do
+	head -c "$s" /dev/urandom >"$tmp/src/$s"
+done
+head -c 777 /dev/urandom >"$tmp/src/patch"
+
+# rc CMD...: run it, print its exit code (and its stderr, which names
+# only relative paths, so it is the same on both sides)
+rc() {
+	"$@"
+	echo "rc=$? $1"
+}
+
+case_write_read() {
+	local s
+	for s in "${sizes[@]}"; do
+		rc cp "$tmp/src/$s" "f$s"
+		rc cmp "$tmp/src/$s" "f$s"
+		stat -c '%s %F' "f$s"
+	done
+	# written in 1000-byte pieces by one open file
+	rc dd if="$tmp/src/65537" of=pieces bs=1000 status=none
+	rc cmp "$tmp/src/65537" pieces
+}
+
+case_pwrite() {
+	local off
+	cp "$tmp/src/1048576" f
+	for off in 0 1 4095 4096 65536 $((1048576 - 300)) 1048576 $((1048576 + 5000)); do
+		rc dd if="$tmp/src/patch" of=f bs=64K seek="$off" oflag=seek_bytes conv=notrunc status=none
+	done
+	stat -c '%s' f
+	sha256sum f
+	# into a hole past the end: the gap reads as zeros
+	printf 'end' | dd of=f bs=1 seek=3000000 conv=notrunc status=none
+	stat -c '%s' f
+	sha256sum f
+}
+
+case_pread() {
+	local off len
+	cp "$tmp/src/$((3 * 1024 * 1024 + 17))" f
+	for off in 0 1 4095 4096 1048575 1048576 3145000 3145745; do
+		for len in 1 4096 100000; do
+			printf '%s %s ' "$off" "$len"
+			dd if=f iflag=skip_bytes,count_bytes skip="$off" count="$len" status=none |
+				sha256sum
+		done
+	done
+}
+
+case_append() {
+	echo first >f
+	echo second >>f
+	cat "$tmp/src/65537" >>f
+	echo third >>f
+	cat "$tmp/src/1" >>f
+	stat -c '%s' f
+	sha256sum f
+	# appends by two descriptors, one opened before the other wrote
+	exec 3>>g
+	echo a >>g
+	echo b >&3
+	exec 3>&-
+	cat g
+}
+
+case_trunc_excl() {
+	cp "$tmp/src/65537" f
+	echo short >f # O_TRUNC
+	cat f
+	(
+		set -o noclobber # O_CREAT|O_EXCL
+		echo clobbered >f
+		echo "rc=$? noclobber on an existing file"
+		echo new >g
+		echo "rc=$? noclobber on a new file"
+	) 2>&1 | sed 's/^.*: f: /f: /'
+	cat f g
+}
+
+case_truncate() {
+	cp "$tmp/src/65537" f
+	rc truncate -s 1000 f
+	stat -c '%s' f
+	rc cmp -n 1000 "$tmp/src/65537" f
+	rc truncate -s 70000 f # longer: zeros after the old end
+	stat -c '%s' f
+	sha256sum f
+	rc truncate -s 0 f
+	stat -c '%s' f
+	# truncate while another descriptor has the file open and wrote
+	exec 3>g
+	printf 'abcdefghij' >&3
+	rc truncate -s 4 g
+	printf 'XY' >&3 # at offset 10: a hole from 4 to 10
+	exec 3>&-
+	od -c g
+}
+
+case_rename() {
+	echo a >a
+	echo b >b
+	rc mv a b # over an existing file
+	cat b
+	[[ -e a ]] && echo "a still there"
+	echo c >c
+	rc mv -n c b # RENAME_NOREPLACE: b stays
+	cat b c
+	mkdir -p d/e
+	cp "$tmp/src/4096" d/e/f
+	rc mv d d2 # a directory with contents
+	rc cmp "$tmp/src/4096" d2/e/f
+	[[ -e d ]] && echo "d still there"
+	rc mv b d2/e/b # into a subdirectory
+	cat d2/e/b
+	ls -A
+}
+
+case_unlink() {
+	echo x >f
+	cp "$tmp/src/65537" g
+	rc rm f
+	[[ -e f ]] && echo "f still there"
+	rc rm g
+	rc rm f
+	ls -A
+	# a name removed and made again is a new file
+	echo one >h
+	rm h
+	echo two >h
+	cat h
+}
+
+case_dirs() {
+	rc mkdir -p a/b/c
+	rc mkdir a
+	echo x >a/b/f
+	rc rmdir a/b
+	rc rm a/b/f
+	rc rmdir a/b/c
+	rc rmdir a/b
+	rc rmdir a
+	rc rmdir a
+	ls -A
+}
+
+case_readdir() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		: >"file $i with a longer name to fill the readdir buffer"
+	done
+	mkdir sub 'dir é ü'
+	echo x >'dir é ü/ünïcödé.txt'
+	ls -A | LC_ALL=C sort | sha256sum
+	ls -A | wc -l
+	ls -A 'dir é ü'
+	# a second pass over the same directory (rewinddir) sees the same
+	find . -mindepth 1 | LC_ALL=C sort | sha256sum
+}
+
+case_fallocate() {
+	rc fallocate -l 1048576 f
+	stat -c '%s' f
+	rc cmp -n 1048576 f /dev/zero
+	cp "$tmp/src/65537" g
+	rc fallocate -l 100000 g # longer, bytes kept
+	stat -c '%s' g
+	rc cmp -n 65537 "$tmp/src/65537" g
+	cp "$tmp/src/65537" h
+	rc fallocate -p -o 4096 -l 8192 h # punch a hole: zeros, same size
+	stat -c '%s' h
+	sha256sum h
+}
+
+case_statfs() {
+	df -B1 . >/dev/null
+	echo "rc=$? df"
+	stat -f . >/dev/null
+	echo "rc=$? stat -f"
+}
+
+# same_tree A B: the same names and types, and files with the same bytes.
+same_tree() {
+	local a=$1 b=$2 f
+	(cd "$a" && find . -mindepth 1 -printf '%y %p\n' | LC_ALL=C sort) >"$tmp/tree.a"
+	(cd "$b" && find . -mindepth 1 -printf '%y %p\n' | LC_ALL=C sort) >"$tmp/tree.b"
+	diff -u "$tmp/tree.a" "$tmp/tree.b" >"$tmp/tree.diff" ||
+		integ_fail "$a and $b hold different names: $(cat "$tmp/tree.diff")"
+	while read -r f; do
+		cmp -s "$a/$f" "$b/$f" || integ_fail "$f differs between $a and $b"
+	done < <(cd "$a" && find . -type f)
+}
+
+run_case() {
+	local name=$1 t0=$EPOCHREALTIME
+	mkdir "$mnt/$name" "$ref/$name"
+	(
+		set +e +o pipefail
+		cd "$ref/$name" && "case_$name"
+	) >"$tmp/out.ref" 2>&1
+	(
+		set +e +o pipefail
+		cd "$mnt/$name" && "case_$name"
+	) >"$tmp/out.mnt" 2>&1
+	diff -u "$tmp/out.ref" "$tmp/out.mnt" >"$tmp/out.diff" ||
+		integ_fail "$name: the mount (+) differs from tmpfs (-): $(cat "$tmp/out.diff")"
+	same_tree "$ref/$name" "$mnt/$name"
+	same_tree "$ref/$name" "$disk/$name"
+	echo "ok: $name: the same output on the mount and on tmpfs (below; $(
+		echo "$EPOCHREALTIME - $t0" | bc -l | cut -c1-5) s); the mount, tmpfs and the server's disk hold the same"
+	sed 's/^/    /' "$tmp/out.mnt"
+}
+
+for c in write_read pwrite pread append trunc_excl truncate rename unlink dirs readdir fallocate statfs; do
+	run_case "$c"
+done
+
+# statfs: the share's totals are the server's file system's
+read -r m_blocks m_bsize < <(stat -f -c '%b %S' "$mnt")
+read -r d_blocks d_bsize < <(stat -f -c '%b %S' "$disk")
+[[ $((m_blocks * m_bsize)) -eq $((d_blocks * d_bsize)) ]] ||
+	integ_fail "statfs: mount says $m_blocks x $m_bsize bytes, the server's disk $d_blocks x $d_bsize"
+echo "ok: statfs totals match the server's file system"
+
+# the listing through the mount is the server's directory on disk
+diff <(ls -A "$mnt/readdir" | LC_ALL=C sort) <(ls -A "$disk/readdir" | LC_ALL=C sort) >/dev/null ||
+	integ_fail "readdir: the mount's listing differs from the server's disk"
+echo "ok: readdir equals the server's directory"
+
+# ---- unmount -----------------------------------------------------------------
+smbiov umount "$mnt"
+expect_ok "smbiov umount"
+mountpoint -q "$mnt" && integ_fail "still mounted after smbiov umount"
+wait_gone "$daemon_pid" || integ_fail "the mount process $daemon_pid did not exit after umount"
+daemon_pid=
+echo "ok: umount, and the mount process exited"
+
+# ---- failures at mount time ------------------------------------------------
+mkdir -p "$tmp/mnt2"
+SMBIOV_PASSWORD=wrong-password smbiov mount "$(url "$SMB_PORT" "$SMB_SHARE")" "$tmp/mnt2"
+expect_fail "mount with a wrong password" 3 "authentication"
+mountpoint -q "$tmp/mnt2" && integ_fail "a failed mount left a mount"
+[[ -z $(daemon_of "$tmp/mnt2") ]] || integ_fail "a failed mount left a process: $(daemon_of "$tmp/mnt2")"
+
+smbiov mount "$(url "$SMB_PORT" no-such-share-here)" "$tmp/mnt2"
+expect_fail "mount of a missing share" 5
+smbiov mount "$(url "$SMB_PORT" "$SMB_SHARE" "no-such-dir-$run_id")" "$tmp/mnt2"
+expect_fail "mount of a missing directory" 6
+smbiov mount -o cache=strict,bogus "$(url "$SMB_PORT" "$SMB_SHARE")" "$tmp/mnt2"
+expect_fail "an unknown option" 2 "unknown option 'bogus'"
+smbiov mount -o password=x "$(url "$SMB_PORT" "$SMB_SHARE")" "$tmp/mnt2"
+expect_fail "a password option" 2 "not taken from the command line"
+smbiov mount "$(url "$SMB_PORT" "$SMB_SHARE")" "$tmp/no-such-dir"
+expect_fail "a missing mount point" 8 "mount point"
+mountpoint -q "$tmp/mnt2" && integ_fail "a refused mount left a mount"
+[[ -z $(daemon_of "$tmp/mnt2") ]] || integ_fail "a refused mount left a process"
+echo "ok: failed mounts leave neither a mount nor a process"
+
+# ---- -f: foreground until a signal; ro -----------------------------------------
+mkdir -p "$tmp/mnt3"
+"$SMBIOV_CLI" mount -f -o ro,cache=none "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$tmp/mnt3" \
+	2>"$tmp/fg.err" &
+daemon_pid=$!
+for ((i = 0; i < 600; i++)); do
+	mountpoint -q "$tmp/mnt3" && break
+	kill -0 "$daemon_pid" 2>/dev/null || integ_fail "mount -f exited: $(cat "$tmp/fg.err")"
+	sleep 0.1
+done
+mountpoint -q "$tmp/mnt3" || integ_fail "mount -f: not mounted"
+cmp -s "$tmp/src/65537" "$tmp/mnt3/write_read/f65537" || integ_fail "mount -f: read back differs"
+if echo x 2>"$tmp/ro.err" >"$tmp/mnt3/new"; then
+	integ_fail "a write on a ro mount succeeded"
+fi
+grep -q "Read-only file system" "$tmp/ro.err" || integ_fail "ro: $(cat "$tmp/ro.err")"
+kill -TERM "$daemon_pid"
+fg_rc=0
+wait "$daemon_pid" || fg_rc=$?
+daemon_pid=
+[[ $fg_rc -eq 0 ]] || integ_fail "mount -f exited $fg_rc on SIGTERM: $(cat "$tmp/fg.err")"
+mountpoint -q "$tmp/mnt3" && integ_fail "mount -f: still mounted after SIGTERM"
+echo "ok: mount -f serves in the foreground, ro refuses writes, SIGTERM unmounts"
+
+echo "PASS: mount_posix"
