@@ -507,6 +507,24 @@ SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
 SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
 			       uint64_t size);
 
+/*
+ * Times and attributes (SET_INFO FileBasicInformation, MS-FSCC 2.4.7),
+ * what utimensat(2) and, mapped, chmod(2) need. A time of
+ * SMBIOV_TIME_OMIT is left as it is; so are attributes 0 (to clear all
+ * attributes of a file, set FILE_ATTRIBUTE_NORMAL, 0x80). Times are
+ * kept in 100 ns units. On a file with cached writes those are written
+ * back first (else the write-back would set the time again).
+ */
+#define SMBIOV_TIME_OMIT INT64_MIN
+struct smbiov_setattr {
+	int64_t atime_ns, mtime_ns, ctime_ns, btime_ns; /* since the epoch */
+	uint32_t attributes;				/* FILE_ATTRIBUTE_* */
+};
+SMBIOV_API int smbiov_set_attr(struct smbiov_client *c, const char *path,
+			       const struct smbiov_setattr *a);
+SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
+				const struct smbiov_setattr *a);
+
 struct smbiov_statvfs {
 	uint64_t block_size;
 	uint64_t blocks;

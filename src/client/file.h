@@ -259,6 +259,8 @@ int smb_ftruncate(struct smbiov_file *f, uint64_t size);
  * or a negative errno.
  */
 int smb_file_at_path(struct smbiov_file *f, const char *path);
+/* meta.c: SET_INFO FileBasicInformation on the handle (smbiov_fset_attr). */
+int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a);
 /* meta.c: FSCTL_SET_ZERO_DATA: the server zeroes [@off, @end). */
 int smb_zero_data(struct smbiov_file *f, uint64_t off, uint64_t end);
 

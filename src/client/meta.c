@@ -416,6 +416,80 @@ static int fid_set_info(struct smbiov_file *f, struct smb_req *s, int built,
 	return ret;
 }
 
+/*
+ * ns since 1970 (or SMBIOV_TIME_OMIT) to a FILETIME (0: leave as is).
+ * int64 ns reach back to 1677 only, so every one is after 1601: > 0.
+ */
+static uint64_t ns_filetime(int64_t ns)
+{
+	const int64_t epoch = 116444736000000000LL; /* 1601 to 1970, 100 ns */
+
+	return ns == SMBIOV_TIME_OMIT ? 0 : (uint64_t)(ns / 100 + epoch);
+}
+
+/* A SET_INFO FileBasicInformation request on @fid in @body. */
+static int basic_req(struct smb_req *s, uint8_t *body, size_t cap,
+		     struct iovec *v, const struct smb2_fileid *fid,
+		     const struct smbiov_setattr *a)
+{
+	struct smb2_file_basic b = {
+		.creation_time = ns_filetime(a->btime_ns),
+		.last_access_time = ns_filetime(a->atime_ns),
+		.last_write_time = ns_filetime(a->mtime_ns),
+		.change_time = ns_filetime(a->ctime_ns),
+		.file_attributes = a->attributes,
+	};
+	ssize_t n;
+
+	n = smb2_file_basic_encode(body + SMB2_SET_INFO_REQ_FIXED,
+				   cap - SMB2_SET_INFO_REQ_FIXED, &b);
+	if (n < 0)
+		return (int)n;
+	return si_req(s, body, cap, v, fid, FSCC_FILE_BASIC_INFORMATION,
+		      (size_t)n);
+}
+
+SMBIOV_API int smbiov_set_attr(struct smbiov_client *c, const char *path,
+			       const struct smbiov_setattr *a)
+{
+	struct smb_create_args ca = {
+		.path = path,
+		.access = SMB_FILE_WRITE_ATTRIBUTES | SMB_FILE_READ_ATTRIBUTES |
+			  SMB_SYNCHRONIZE,
+		.disposition = SMB2_FILE_OPEN,
+	};
+	uint8_t body[SMB2_SET_INFO_REQ_FIXED + FSCC_FILE_BASIC_SIZE + 8];
+	struct iovec v;
+	struct smb_req s;
+	int ret;
+
+	ret = smb_api_begin(c);
+	if (ret)
+		return ret;
+	if (!a)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "set_attr: no attributes");
+	ret = basic_req(&s, body, sizeof(body), &v, &smb_related_fid, a);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "set_attr %s: cannot encode",
+				     path ? path : "");
+	ret = smb_path_op(c, &ca, &s, NULL);
+	smb_req_release(&s);
+	return ret;
+}
+
+int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a)
+{
+	uint8_t body[SMB2_SET_INFO_REQ_FIXED + FSCC_FILE_BASIC_SIZE + 8];
+	struct iovec v;
+	struct smb_req s;
+
+	return fid_set_info(f, &s,
+			    basic_req(&s, body, sizeof(body), &v, &f->fid, a),
+			    "set_attr: cannot encode");
+}
+
 SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
 			       uint64_t size)
 {

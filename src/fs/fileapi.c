@@ -706,6 +706,25 @@ SMBIOV_API int smbiov_fallocate(struct smbiov_file *f, int mode,
 	return ret;
 }
 
+SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
+				const struct smbiov_setattr *a)
+{
+	int ret;
+
+	if (!f || !a)
+		return -EINVAL;
+	ret = smb_api_begin(f->c);
+	if (ret)
+		return ret;
+	/* a write-back after it would move the modification time again */
+	if (f->map) {
+		ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
+		if (ret)
+			return smb_error_keep(ret, "set_attr: write-back");
+	}
+	return smb_fset_attr(f, a);
+}
+
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
 {
 	int ret;
