@@ -77,8 +77,16 @@ struct mnode {
 	struct mnode *anext, *aprev; /* every node but the root */
 };
 
-/* One open file (fuse_file_info.fh). */
+/*
+ * One open file (fuse_file_info.fh). An open directory's fh is another
+ * struct (mount_ops.c) whose first member is a different magic: the
+ * kernel hands a directory's fh to setattr too (futimens on its fd).
+ */
+#define MFILE_MAGIC 0x6c69666du /* "mfil" */
+#define MDIR_MAGIC  0x7269646du /* "mdir" */
+
 struct mfile {
+	unsigned magic; /* MFILE_MAGIC */
 	struct smbiov_file *f;
 	struct mnode *node;
 	struct mfile *next, *prev; /* node->files */

@@ -21,6 +21,14 @@ struct mount_ctx {
 
 extern const struct fuse_lowlevel_ops mount_ops;
 
+/* The open file of @fi, or NULL (none, or an open directory). */
+static inline struct mfile *mount_file_of(const struct fuse_file_info *fi)
+{
+	struct mfile *mf = fi ? (struct mfile *)(uintptr_t)fi->fh : NULL;
+
+	return mf && mf->magic == MFILE_MAGIC ? mf : NULL;
+}
+
 /* mount_ops.c, for mount_io.c */
 struct mount_ctx *mount_ctx_of(fuse_req_t req);
 struct mnode *mount_node_of(struct mount_ctx *m, fuse_ino_t ino);

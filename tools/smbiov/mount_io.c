@@ -53,6 +53,7 @@ static struct mfile *file_new(struct mount_ctx *m, struct smbiov_file *f,
 
 	if (!mf)
 		return NULL;
+	mf->magic = MFILE_MAGIC;
 	mf->f = f;
 	mf->node = n;
 	mf->direct = (flags & O_DIRECT) != 0;
@@ -287,7 +288,7 @@ void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 static int set_size(struct mount_ctx *m, struct mnode *n,
 		    struct fuse_file_info *fi, uint64_t size)
 {
-	struct mfile *mf = fi && fi->fh ? file_of(fi) : NULL;
+	struct mfile *mf = mount_file_of(fi);
 	struct mfile *any = mf ? NULL : mtable_file_any(&m->t, n, true);
 	char *path;
 	int ret;
@@ -320,8 +321,8 @@ void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		else
 			ret = set_size(m, n, fi, (uint64_t)attr->st_size);
 	}
-	if (!ret && fi && fi->fh)
-		ret = smbiov_fstat(file_of(fi)->f, &s);
+	if (!ret && mount_file_of(fi))
+		ret = smbiov_fstat(mount_file_of(fi)->f, &s);
 	else if (!ret)
 		ret = mount_node_stat(m, n, &s);
 	if (ret) {

@@ -209,8 +209,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct stat st;
 	int ret;
 
-	if (fi && fi->fh)
-		ret = smbiov_fstat(((struct mfile *)(uintptr_t)fi->fh)->f, &s);
+	if (mount_file_of(fi))
+		ret = smbiov_fstat(mount_file_of(fi)->f, &s);
 	else
 		ret = mount_node_stat(m, n, &s);
 	if (ret) {
@@ -233,6 +233,7 @@ struct mdent {
 };
 
 struct mdir {
+	unsigned magic; /* MDIR_MAGIC: not an mfile */
 	pthread_mutex_t lock;
 	struct mnode *node;
 	struct mdent *e;
@@ -308,6 +309,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	d->magic = MDIR_MAGIC;
 	pthread_mutex_init(&d->lock, NULL);
 	d->node = mount_node_of(m, ino);
 	fi->fh = (uintptr_t)d;
