@@ -16,7 +16,9 @@
 # the daemon keeps no password in its command line or environment; a
 # wrong password fails `smbiov mount` with exit 3 leaving no mount and no
 # process; an unknown option exits 2, a missing mount point 8; -f serves
-# in the foreground and SIGTERM unmounts it.
+# in the foreground and SIGTERM unmounts it; without allow_other another
+# user is kept out, with it let in; a user who is not root mounts
+# (through the setuid fusermount3), writes and unmounts.
 #
 # The mount is always unmounted and its process gone when the script
 # ends, pass or fail (EXIT trap). No case depends on timing: waits are
@@ -42,6 +44,8 @@ ref=$tmp/ref
 disk=$SMB_ROOT/$SMB_SHARE/$run_id
 mkdir -p "$mnt" "$ref"
 daemon_pid=
+pub=
+fuse_mode=
 
 # The processes serving a mount point: smbiov mount with it in argv.
 daemon_of() {
@@ -66,7 +70,7 @@ wait_gone() {
 
 unmount_all() {
 	local m
-	for m in "$mnt" "$tmp/mnt2" "$tmp/mnt3"; do
+	for m in "$mnt" "$tmp/mnt2" "$tmp/mnt3" ${pub:+"$pub/m"}; do
 		if mountpoint -q "$m" 2>/dev/null; then
 			"$SMBIOV_CLI" umount "$m" 2>/dev/null || fusermount3 -uz "$m" 2>/dev/null || true
 		fi
@@ -80,6 +84,8 @@ unmount_all() {
 
 cleanup() {
 	unmount_all
+	[[ -n $fuse_mode ]] && chmod "$fuse_mode" /dev/fuse
+	[[ -n $pub ]] && ! mountpoint -q "$pub/m" && rm -rf "$pub"
 	mountpoint -q "$ref" 2>/dev/null && umount "$ref"
 	# never rm through a mount that is still there
 	if ! mountpoint -q "$mnt" 2>/dev/null; then
@@ -440,5 +446,53 @@ daemon_pid=
 [[ $fg_rc -eq 0 ]] || integ_fail "mount -f exited $fg_rc on SIGTERM: $(cat "$tmp/fg.err")"
 mountpoint -q "$tmp/mnt3" && integ_fail "mount -f: still mounted after SIGTERM"
 echo "ok: mount -f serves in the foreground, ro refuses writes, SIGTERM unmounts"
+
+# ---- allow_other, and a mount by a user who is not root -------------------
+# (a mount point that user can reach: $tmp is private to root)
+pub=$(mktemp -d /tmp/smbiov_mount_pub.XXXXXX)
+chmod 0755 "$pub"
+mkdir "$pub/m"
+chown nobody "$pub/m"
+smbiov mount "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$pub/m"
+expect_ok "mount for allow_other"
+daemon_pid=$(daemon_of "$pub/m")
+if runuser -u nobody -- cat "$pub/m/write_read/f65537" >/dev/null 2>&1; then
+	integ_fail "another user read through a mount without allow_other"
+fi
+smbiov umount "$pub/m"
+expect_ok "umount"
+wait_gone "$daemon_pid" || integ_fail "mount process did not exit"
+smbiov mount -o allow_other "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$pub/m"
+expect_ok "mount -o allow_other"
+daemon_pid=$(daemon_of "$pub/m")
+# ($tmp is root's: the other user only reads the mount)
+runuser -u nobody -- cat "$pub/m/write_read/f65537" | cmp -s "$tmp/src/65537" - ||
+	integ_fail "another user cannot read through a mount with allow_other"
+smbiov umount "$pub/m"
+expect_ok "umount"
+wait_gone "$daemon_pid" || integ_fail "mount process did not exit"
+echo "ok: without allow_other only the mounting user gets in; with it, others too"
+
+# fusermount3 (setuid) mounts for a user who may open /dev/fuse: Debian's
+# udev makes it 0666, these machines have no udev (fuse-notes.md)
+fuse_mode=$(stat -c %a /dev/fuse)
+chmod 0666 /dev/fuse
+rc=0
+runuser -u nobody -- "$SMBIOV_CLI" mount "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$pub/m" \
+	>"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_ok "mount by nobody"
+daemon_pid=$(daemon_of "$pub/m")
+[[ $(stat -c %U "/proc/$daemon_pid") == nobody ]] || integ_fail "the mount process is not nobody's"
+runuser -u nobody -- dd of="$pub/m/by-nobody" bs=64K status=none <"$tmp/src/65537" 2>"$tmp/err" ||
+	integ_fail "nobody cannot write through its own mount: $(cat "$tmp/err")"
+cmp -s "$tmp/src/65537" "$disk/by-nobody" || integ_fail "nobody's file differs on the server's disk"
+rc=0
+runuser -u nobody -- "$SMBIOV_CLI" umount "$pub/m" >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_ok "umount by nobody"
+wait_gone "$daemon_pid" || integ_fail "nobody's mount process did not exit"
+daemon_pid=
+chmod "$fuse_mode" /dev/fuse
+fuse_mode=
+echo "ok: a user who is not root mounts, writes and unmounts through fusermount3"
 
 echo "PASS: mount_posix"
