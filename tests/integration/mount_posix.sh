@@ -18,7 +18,8 @@
 # process; an unknown option exits 2, a missing mount point 8; -f serves
 # in the foreground and SIGTERM unmounts it; without allow_other another
 # user is kept out, with it let in; a user who is not root mounts
-# (through the setuid fusermount3), writes and unmounts.
+# (through the setuid fusermount3), writes and unmounts; with the server
+# gone (its relay stopped) calls fail without hanging and umount works.
 #
 # The mount is always unmounted and its process gone when the script
 # ends, pass or fail (EXIT trap). No case depends on timing: waits are
@@ -84,6 +85,7 @@ unmount_all() {
 
 cleanup() {
 	unmount_all
+	[[ -n ${relay_pid:-} ]] && relay_stop
 	[[ -n $fuse_mode ]] && chmod "$fuse_mode" /dev/fuse
 	[[ -n $pub ]] && ! mountpoint -q "$pub/m" && rm -rf "$pub"
 	mountpoint -q "$ref" 2>/dev/null && umount "$ref"
@@ -446,6 +448,29 @@ daemon_pid=
 [[ $fg_rc -eq 0 ]] || integ_fail "mount -f exited $fg_rc on SIGTERM: $(cat "$tmp/fg.err")"
 mountpoint -q "$tmp/mnt3" && integ_fail "mount -f: still mounted after SIGTERM"
 echo "ok: mount -f serves in the foreground, ro refuses writes, SIGTERM unmounts"
+
+# ---- the server gone while mounted ------------------------------------------
+# through the bench's relay, which takes the connection down with it:
+# calls fail (no hang: timeout only guards), umount works, the process ends
+relay_start -d 0
+smbiov mount "$(url "$relay_port" "$SMB_SHARE" "$run_id")" "$mnt"
+expect_ok "mount through the relay"
+daemon_pid=$(daemon_of "$mnt")
+cmp -s "$tmp/src/65537" "$mnt/write_read/f65537" || integ_fail "read through the relay differs"
+relay_stop
+for what in "cat $mnt/write_read/f1" "ls $mnt/readdir" "touch $mnt/new-after-gone"; do
+	rc=0
+	# shellcheck disable=SC2086 # the words of $what
+	timeout 120 $what >/dev/null 2>"$tmp/gone.err" || rc=$?
+	[[ $rc -ne 0 ]] || integ_fail "server gone: '$what' succeeded"
+	[[ $rc -ne 124 ]] || integ_fail "server gone: '$what' hung"
+	echo "ok: server gone: $what fails: $(cat "$tmp/gone.err")"
+done
+smbiov umount "$mnt"
+expect_ok "umount with the server gone"
+wait_gone "$daemon_pid" || integ_fail "the mount process did not exit with the server gone"
+daemon_pid=
+echo "ok: the server gone: calls fail, umount works, the process exits"
 
 # ---- allow_other, and a mount by a user who is not root -------------------
 # (a mount point that user can reach: $tmp is private to root)
