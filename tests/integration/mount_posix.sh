@@ -10,9 +10,9 @@
 # an existing file (and RENAME_NOREPLACE, a directory with contents),
 # unlink, mkdir/rmdir (and rmdir of a non-empty directory), a listing of
 # 300 names larger than one readdir buffer, fallocate (extend, punch a
-# hole), O_DIRECT beside buffered I/O, chmod/chown/touch accepted (also
-# through a directory's descriptor), statfs (df; its totals equal the
-# server's file system). Also:
+# hole), O_DIRECT beside buffered I/O, times set by touch and futimens
+# (also a directory's), chmod as the read-only attribute, statfs (df; its
+# totals equal the server's file system). Also:
 # the daemon keeps no password in its command line or environment; a
 # wrong password fails `smbiov mount` with exit 3 leaving no mount and no
 # process; an unknown option exits 2, a missing mount point 8; -f serves
@@ -318,29 +318,36 @@ case_direct() {
 	sha256sum f g
 }
 
-# chmod, chown and times: the mount accepts them and changes nothing yet
-# (the client API cannot set them; docs/cli.md), tmpfs changes them: only
-# the exit codes are compared. Also on a directory's descriptor (the
-# kernel hands its handle to setattr).
+# Times (utimensat: touch, futimens) are set on the server, to its 100 ns;
+# chown is accepted and changes nothing (no owner without the unix
+# extensions; uid= is shown), chmod keeps only "writable or not" (the
+# read-only attribute; checked on the mount alone below): their exit codes
+# are compared, not the modes. Also through descriptors, a directory's
+# too (the kernel hands its handle to setattr). Where SMB differs: once
+# times were set through a handle, the server no longer moves the
+# modification time for that handle's later writes and size changes
+# (Windows' rule, MS-FSA 2.1.5.14.2); tmpfs does. So the times go last.
 case_attrs() {
 	echo x >f
 	mkdir d
-	rc chmod 600 f
+	rc touch -d '2020-01-02 03:04:05.5' f
+	stat -c '%y' f
+	rc touch -m -d @1600000000 d
+	stat -c '%Y' d
 	rc chown "$(id -u):$(id -g)" f
-	rc touch f
-	rc touch -d 2020-01-01 f
-	rc touch d
+	rc chmod 644 f
 	python3 -c 'import os
+t = 1500000000123456700
 fd = os.open("d", os.O_RDONLY)
-os.utime(fd)
-os.fchmod(fd, 0o700)
+os.utime(fd, ns=(t, t))
+os.fchmod(fd, 0o755)
 os.close(fd)
 fd = os.open("f", os.O_RDWR)
-os.utime(fd)
-os.fchmod(fd, 0o644)
-os.ftruncate(fd, 1)
+os.write(fd, b"yz")
+os.ftruncate(fd, 3)
+os.utime(fd, ns=(t + 100, t + 200))
 os.close(fd)
-print("descriptors ok")'
+print(os.stat("d").st_mtime_ns - t, os.stat("f").st_mtime_ns - t)'
 	od -c f
 }
 
@@ -388,6 +395,18 @@ run_case() {
 for c in write_read pwrite pread append trunc_excl truncate rename unlink dirs readdir fallocate direct attrs statfs; do
 	run_case "$c"
 done
+
+# chmod on the mount: no write bit is the read-only attribute, which the
+# server enforces (for root too); a write bit takes it away
+chmod 444 "$mnt/attrs/f"
+[[ $(stat -c %A "$mnt/attrs/f") == -r-xr-xr-x ]] || integ_fail "chmod 444: $(stat -c %A "$mnt/attrs/f")"
+if echo more 2>/dev/null >>"$mnt/attrs/f"; then
+	integ_fail "wrote to a file made read-only"
+fi
+chmod 644 "$mnt/attrs/f"
+[[ $(stat -c %A "$mnt/attrs/f") == -rwxr-xr-x ]] || integ_fail "chmod 644: $(stat -c %A "$mnt/attrs/f")"
+echo more >>"$mnt/attrs/f" || integ_fail "cannot write after chmod 644"
+echo "ok: chmod maps to the read-only attribute and back"
 
 # statfs: the share's totals are the server's file system's
 read -r m_blocks m_bsize < <(stat -f -c '%b %S' "$mnt")

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mount_fs.h"
 
@@ -280,10 +281,7 @@ void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 
 /*
  * A new size through an open file when there is one (its cache stays
- * right: the file layer writes back, then cuts), else by name. Mode,
- * owner and times: the client API has no call to set them yet; they are
- * accepted and left as they are (cifs without unix extensions drops mode
- * and owner changes the same way; times it would set).
+ * right: the file layer writes back, then cuts), else by name.
  */
 static int set_size(struct mount_ctx *m, struct mnode *n,
 		    struct fuse_file_info *fi, uint64_t size)
@@ -306,12 +304,103 @@ static int set_size(struct mount_ctx *m, struct mnode *n,
 	return ret;
 }
 
+#define ATTR_READONLY 0x1u
+#define ATTR_NORMAL   0x80u
+/* the attributes FileBasicInformation may set (MS-FSCC 2.6) */
+#define ATTR_SETTABLE 0x31a7u
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts_ns(&ts);
+}
+
+/*
+ * chmod as cifs maps it without unix extensions: a file with no write
+ * bit for anyone gets the read-only attribute, one with a write bit
+ * loses it; nothing else of the mode is kept. Directories keep theirs.
+ * Returns the attributes to set, or 0 for no change.
+ */
+static uint32_t mode_attributes(const struct smbiov_stat *s, mode_t mode)
+{
+	bool ro = !(mode & 0222), was = s->attributes & ATTR_READONLY;
+	uint32_t a = s->attributes & ATTR_SETTABLE;
+
+	if (s->is_dir || ro == was)
+		return 0;
+	a = ro ? a | ATTR_READONLY : a & ~ATTR_READONLY;
+	return a ? a : ATTR_NORMAL;
+}
+
+/*
+ * Times (utimensat, touch) and the mode's write bits, through a file
+ * open for writing when there is one (its cached writes go first, or
+ * they would set the time again), else by name. @s: the attributes now.
+ */
+static int set_times_mode(struct mount_ctx *m, struct mnode *n,
+			  struct fuse_file_info *fi, const struct stat *attr,
+			  int to_set, const struct smbiov_stat *s)
+{
+	struct smbiov_setattr a = {SMBIOV_TIME_OMIT, SMBIOV_TIME_OMIT,
+				   SMBIOV_TIME_OMIT, SMBIOV_TIME_OMIT, 0};
+	struct mfile *mf = mount_file_of(fi), *any = NULL;
+	char *path;
+	int ret;
+
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+		a.atime_ns = now_ns();
+	else if (to_set & FUSE_SET_ATTR_ATIME)
+		a.atime_ns = ts_ns(&attr->st_atim);
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		a.mtime_ns = now_ns();
+	else if (to_set & FUSE_SET_ATTR_MTIME)
+		a.mtime_ns = ts_ns(&attr->st_mtim);
+	if (to_set & FUSE_SET_ATTR_MODE)
+		a.attributes = mode_attributes(s, attr->st_mode);
+	if (a.atime_ns == SMBIOV_TIME_OMIT && a.mtime_ns == SMBIOV_TIME_OMIT &&
+	    !a.attributes)
+		return 0;
+	if (!mf || !mf->writable)
+		mf = any = mtable_file_any(&m->t, n, true);
+	if (mf) {
+		ret = smbiov_fset_attr(mf->f, &a);
+		if (any)
+			mtable_file_put(&m->t, any);
+		return ret;
+	}
+	ret = mtable_path(&m->t, n, NULL, &path);
+	if (!ret)
+		ret = smbiov_set_attr(m->c, path, &a);
+	free(path);
+	return ret;
+}
+
+static int node_fstat(struct mount_ctx *m, struct mnode *n,
+		      struct fuse_file_info *fi, struct smbiov_stat *s)
+{
+	struct mfile *mf = mount_file_of(fi);
+
+	return mf ? smbiov_fstat(mf->f, s) : mount_node_stat(m, n, s);
+}
+
+/*
+ * Owner changes are accepted and change nothing: without the unix
+ * extensions the server has no owner to show (uid=, gid= are shown),
+ * as cifs does.
+ */
 void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		      int to_set, struct fuse_file_info *fi)
 {
 	struct mount_ctx *m = mount_ctx_of(req);
 	struct mnode *n = mount_node_of(m, ino);
-	struct smbiov_stat s;
+	struct smbiov_stat s = {0};
 	struct stat st;
 	int ret = 0;
 
@@ -321,10 +410,12 @@ void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		else
 			ret = set_size(m, n, fi, (uint64_t)attr->st_size);
 	}
-	if (!ret && mount_file_of(fi))
-		ret = smbiov_fstat(mount_file_of(fi)->f, &s);
-	else if (!ret)
-		ret = mount_node_stat(m, n, &s);
+	if (!ret && (to_set & FUSE_SET_ATTR_MODE))
+		ret = node_fstat(m, n, fi, &s);
+	if (!ret)
+		ret = set_times_mode(m, n, fi, attr, to_set, &s);
+	if (!ret)
+		ret = node_fstat(m, n, fi, &s);
 	if (ret) {
 		fuse_reply_err(req, mount_err(ret));
 		return;
