@@ -446,6 +446,14 @@ SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
 
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
 /*
+ * Write back @f's cached dirty data and wait for it, without the SMB
+ * FLUSH smbiov_fsync() adds (what close(2) of a FUSE file wants). Returns
+ * 0 or the write-back error not yet reported; unlike smbiov_fsync() it
+ * leaves that error to be reported again by the next fsync or close. 0
+ * at once for a file without a cache.
+ */
+SMBIOV_API int smbiov_writeback(struct smbiov_file *f);
+/*
  * Mark the open file to be deleted when its last handle closes (@on), or
  * take that back (MS-FSCC 2.4.11 FileDispositionInformation). The handle
  * must have been opened with SMBIOV_O_DELETE. While it is marked, new

@@ -408,6 +408,11 @@ struct smbiov_client {
 	void (*fs_release)(void *fs);
 	/* ...and its files' last CLOSEs, sent before LOGOFF (disconnect). */
 	void (*fs_shutdown)(void *fs);
+	/*
+	 * A delete or rename of @path (or under it) is about to be sent:
+	 * files the layer keeps open there (deferred close) go first.
+	 */
+	void (*fs_path_busy)(void *fs, const char *path);
 	size_t cache_bytes;
 	int close_timeout_ms; /* smbiov_options.close_timeout_ms */
 

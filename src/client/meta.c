@@ -273,6 +273,13 @@ static int si_req(struct smb_req *r, uint8_t *body, size_t cap, struct iovec *v,
 }
 
 /* CREATE @path, mark it delete-on-close with SET_INFO, CLOSE. */
+/* Handles the file layer keeps open at or under @path are closed first. */
+static void path_busy(struct smbiov_client *c, const char *path)
+{
+	if (c->fs && c->fs_path_busy)
+		c->fs_path_busy(c->fs, path ? path : "");
+}
+
 static int delete_path(struct smbiov_client *c, const char *path, bool dir)
 {
 	struct smb_create_args a = {
@@ -295,6 +302,7 @@ static int delete_path(struct smbiov_client *c, const char *path, bool dir)
 	if (!path || !path[strspn(path, "/")])
 		return smb_error_set(-EBUSY, 0, SMBIOV_PHASE_IO,
 				     "cannot delete the share root");
+	path_busy(c, path);
 	ret = (int)smb2_file_disposition_encode(
 		body + SMB2_SET_INFO_REQ_FIXED,
 		sizeof(body) - SMB2_SET_INFO_REQ_FIXED, true);
@@ -358,6 +366,8 @@ SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
 	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
+	path_busy(c, from);
+	path_busy(c, to);
 	ret = smb_path_utf16(to, &name, &name_len);
 	if (ret == 0 && !name_len)
 		ret = -EINVAL;

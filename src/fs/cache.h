@@ -225,7 +225,10 @@ void *fs_unpark(struct fs_parking *p, const struct fs_park_key *k);
  * here); true if it was parked. !@hold: let the timer close it now.
  */
 bool fs_park_expire(struct fs_parking *p, void *file, bool hold);
-/* Close (on this thread) every parked file of @path, whatever its key. */
+/*
+ * Close (on this thread) every parked file of @path, or under it when it
+ * is a directory ("" is the share root), whatever its key.
+ */
 void fs_unpark_path(struct fs_parking *p, const char *path);
 
 /* ---- internal to src/fs ---------------------------------------------------

@@ -28,6 +28,27 @@ struct fs_parked {
 	struct fs_parked *next;
 };
 
+/*
+ * @p with empty components dropped ("/a//b/" is "a/b"), malloc'd: parked
+ * files are matched by name, and callers spell names either way.
+ */
+static char *norm_path(const char *p)
+{
+	char *n = malloc(strlen(p ? p : "") + 1), *o = n;
+
+	if (!n)
+		return NULL;
+	for (; p && *p; p++) {
+		if (*p == '/' && (o == n || o[-1] == '/'))
+			continue;
+		*o++ = *p;
+	}
+	if (o > n && o[-1] == '/')
+		o--;
+	*o = '\0';
+	return n;
+}
+
 static int64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -137,7 +158,7 @@ int fs_park(struct fs_parking *p, void *file, const struct fs_park_key *k)
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	e->path = strdup(k->path ? k->path : "");
+	e->path = norm_path(k->path);
 	if (!e->path) {
 		free(e);
 		return -ENOMEM;
@@ -170,17 +191,22 @@ static bool same_key(const struct fs_parked *e, const void *arg)
 	const struct fs_park_key *k = arg;
 
 	return e->flags == k->flags && e->cache == k->cache &&
-	       e->ttl_ms == k->ttl_ms &&
-	       !strcmp(e->path, k->path ? k->path : "");
+	       e->ttl_ms == k->ttl_ms && !strcmp(e->path, k->path);
 }
 
 void *fs_unpark(struct fs_parking *p, const struct fs_park_key *k)
 {
+	struct fs_park_key nk = *k;
 	struct fs_parked *e;
+	char *n = norm_path(k->path);
 
+	if (!n)
+		return NULL;
+	nk.path = n;
 	pthread_mutex_lock(&p->lock);
-	e = take(p, same_key, k);
+	e = take(p, same_key, &nk);
 	pthread_mutex_unlock(&p->lock);
+	free(n);
 	if (!e)
 		return NULL;
 	return release(e);
@@ -203,23 +229,34 @@ bool fs_park_expire(struct fs_parking *p, void *file, bool hold)
 	return e != NULL;
 }
 
-static bool same_path(const struct fs_parked *e, const void *arg)
+/* @e is the file @arg names, or lies under that directory. */
+static bool under_path(const struct fs_parked *e, const void *arg)
 {
-	return !strcmp(e->path, arg);
+	const char *dir = arg;
+	size_t n = strlen(dir);
+
+	if (!n)
+		return true; /* the share root */
+	return !strncmp(e->path, dir, n) &&
+	       (e->path[n] == '\0' || e->path[n] == '/');
 }
 
 void fs_unpark_path(struct fs_parking *p, const char *path)
 {
 	struct fs_parked *e;
+	char *n = norm_path(path);
 
+	if (!n)
+		return;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		e = take(p, same_path, path ? path : "");
+		e = take(p, under_path, n);
 		pthread_mutex_unlock(&p->lock);
 		if (!e)
-			return;
+			break;
 		p->close_fn(release(e));
 	}
+	free(n);
 }
 
 void fs_parking_shutdown(struct fs_parking *p)

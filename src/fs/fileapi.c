@@ -106,6 +106,11 @@ static void park_close(void *file)
 	close_for_good(file);
 }
 
+static void conn_path_busy(void *p, const char *path)
+{
+	fs_unpark_path(&((struct fs_conn *)p)->park, path);
+}
+
 static void conn_shutdown(void *p)
 {
 	fs_parking_shutdown(&((struct fs_conn *)p)->park);
@@ -149,6 +154,7 @@ static struct fs_conn *conn_get(struct smbiov_client *c)
 			c->fs = fc;
 			c->fs_release = conn_release;
 			c->fs_shutdown = conn_shutdown;
+			c->fs_path_busy = conn_path_busy;
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -315,6 +321,28 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
 	return f;
 }
 
+/*
+ * CREATE for a cached open. A write-only file is opened for reading too,
+ * as cifs does: a write that covers part of a folio reads the rest of it
+ * first. Where the server refuses that, the file is opened as asked and
+ * without a cache (*@cache becomes NONE).
+ */
+static int open_cached(struct smbiov_client *c, const char *path, int flags,
+		       enum smbiov_cache *cache, struct smbiov_file **out)
+{
+	int ret;
+
+	if (*cache == SMBIOV_CACHE_NONE || (flags & O_ACCMODE) != O_WRONLY)
+		return smb_file_open(c, path, flags, *cache, out);
+	ret = smb_file_open(c, path, (flags & ~O_ACCMODE) | O_RDWR, *cache,
+			    out);
+	if (ret != -EACCES)
+		return ret;
+	*cache = SMBIOV_CACHE_NONE;
+	smb_error_clear();
+	return smb_file_open(c, path, flags, *cache, out);
+}
+
 SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 			      int flags, const struct smbiov_open_opts *opts,
 			      struct smbiov_file **out)
@@ -338,7 +366,7 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 		if (*out)
 			return 0;
 	}
-	ret = smb_file_open(c, path, flags, cache, out);
+	ret = open_cached(c, path, flags, &cache, out);
 	if (ret || cache == SMBIOV_CACHE_NONE || (*out)->is_dir)
 		return ret;
 	ret = attach_cache(*out, path, cache, ttl_ms);
@@ -704,6 +732,21 @@ SMBIOV_API int smbiov_fallocate(struct smbiov_file *f, int mode,
 	if (!ret && f->map && !(mode & keep))
 		fs_mapping_extend(f->map, end);
 	return ret;
+}
+
+SMBIOV_API int smbiov_writeback(struct smbiov_file *f)
+{
+	int ret;
+
+	if (!f)
+		return -EINVAL;
+	ret = smb_api_begin(f->c);
+	if (ret || !f->map)
+		return ret;
+	ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
+	if (ret)
+		return smb_error_keep(ret, "write-back");
+	return 0;
 }
 
 SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,

@@ -411,6 +411,34 @@ static void test_fallocate(void)
 	smbiov_disconnect(c);
 }
 
+/*
+ * A write-only cached open can write part of a folio (it is opened for
+ * reading too); smbiov_writeback puts cached data on the server without
+ * closing.
+ */
+static void test_write_only_and_writeback(void)
+{
+	struct smbiov_client *c = fc_connect(share, NULL);
+	struct smbiov_file *f;
+	uint8_t *disk;
+	size_t n;
+
+	T_ASSERT(c);
+	disk_file("wonly.bin", 10000, 91);
+	T_ASSERT(smbiov_open_ex(c, "wonly.bin", O_WRONLY, &strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, "0123456789", 10, 5000), 10);
+	T_EXPECT_EQ(smbiov_writeback(f), 0);
+	disk = fc_disk_read(share, "wonly.bin", &n);
+	T_ASSERT(disk);
+	T_EXPECT_EQ(n, 10000);
+	T_EXPECT(!memcmp(disk + 5000, "0123456789", 10));
+	T_EXPECT_EQ(fc_check(disk, 5000, 91, 0), 5000);
+	T_EXPECT_EQ(fc_check(disk + 5010, 4990, 91, 5010), 4990);
+	free(disk);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(c);
+}
+
 /* A file of @size pattern bytes on the server's disk, written in pieces. */
 static void disk_big(const char *name, uint64_t size, uint32_t seed)
 {
@@ -663,6 +691,39 @@ static void test_deferred_close(void)
 	T_EXPECT_EQ(smbiov_unlink(b, "defer2.bin"), 0);
 	smbiov_disconnect(a);
 
+	/*
+	 * This client's own deletes and renames close what it keeps parked
+	 * there first: a file in a directory, then the directory; a rename
+	 * over a parked file.
+	 */
+	a = connect_close_timeout(3600 * 1000);
+	T_ASSERT(a);
+	T_EXPECT_EQ(smbiov_mkdir(a, "ddir"), 0);
+	T_ASSERT(smbiov_open_ex(a, "ddir/x", O_RDWR | O_CREAT, &strict, &f) ==
+		 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, want, 10, 0), 10);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 1);
+	T_EXPECT_EQ(smbiov_rename(a, "ddir", "ddir2", false), 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 0);
+	T_ASSERT(smbiov_open_ex(a, "ddir2/x", O_RDWR, &strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(smbiov_unlink(a, "/ddir2//x"), 0);
+	T_EXPECT_EQ(smbiov_rmdir(a, "ddir2"), 0);
+	disk_file("r1.bin", 100, 75);
+	disk_file("r2.bin", 200, 76);
+	T_ASSERT(smbiov_open_ex(a, "r1.bin", O_RDONLY, &strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(smbiov_rename(a, "r2.bin", "r1.bin", true), 0);
+	T_EXPECT_EQ(smbiov_stat(a, "r1.bin", &st), 0);
+	T_EXPECT_EQ(st.size, 200);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 0);
+	T_EXPECT_EQ(smbiov_unlink(a, "r1.bin"), 0);
+	smbiov_disconnect(a);
+
 	/* the timer closes what nobody takes back */
 	a = connect_close_timeout(1);
 	T_ASSERT(a);
@@ -708,6 +769,7 @@ int main(void)
 	T_RUN(test_loose);
 	T_RUN(test_direct_and_truncate);
 	T_RUN(test_fallocate);
+	T_RUN(test_write_only_and_writeback);
 	T_RUN(test_enospc);
 	T_RUN(test_deferred_close);
 	T_RUN(test_memory_bound);
