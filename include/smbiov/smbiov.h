@@ -366,8 +366,11 @@ SMBIOV_API ssize_t smbiov_write_file(struct smbiov_client *c, const char *path,
  * Asynchronous I/O: submit returns once every piece is on the wire (it
  * blocks only while the credit window is full); @done runs exactly once,
  * on the library's receiver thread, with the byte count or a negative
- * errno. The iterator's memory is borrowed until then; its segment array
- * is not (the library pins or copies what it needs before returning).
+ * errno — or on the submitting thread, inside smbiov_aio_read/write,
+ * when every piece completed (or failed) before submit returned: @done
+ * must not take a lock its submitter holds. The iterator's memory is borrowed
+ * until then; its segment array is not (the library pins or copies what it
+ * needs before returning).
  * @done must not call back into the same client (no synchronous calls, no
  * new submissions, no smbiov_aio_wait or smbiov_aio_cancel): the receiver
  * thread is the one that would have to answer them. Don't close a file

@@ -387,6 +387,15 @@ static int close_for_good(struct smbiov_file *f)
 	int err = 0, ret;
 
 	/*
+	 * A forked child touches none of it: its copy of the mapping may
+	 * wait for a parent's READ that never completes here, or have a lock
+	 * a parent's thread held at the fork. Its memory is left to the
+	 * child's exit, as smbiov_disconnect() leaves the client's.
+	 */
+	if (mem_self_pid() != f->c->pid)
+		return smb_client_check(f->c);
+
+	/*
 	 * The break worker must never call into @ff again, also when the
 	 * connection is dead (a break may have been queued before it died);
 	 * only a forked child leaves the lease table alone (its locks may be

@@ -31,6 +31,32 @@ struct pin_table {
 };
 
 static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t pin_once = PTHREAD_ONCE_INIT;
+
+/*
+ * The registry's lock is held across fork(), so a child never inherits it
+ * taken by a thread it does not have (it may pin its own memory).
+ */
+static void pin_fork_lock(void)
+{
+	pthread_mutex_lock(&pin_lock);
+}
+
+static void pin_fork_unlock(void)
+{
+	pthread_mutex_unlock(&pin_lock);
+}
+
+static void pin_init(void)
+{
+	pthread_atfork(pin_fork_lock, pin_fork_unlock, pin_fork_unlock);
+}
+
+static void pin_lock_take(void)
+{
+	pthread_once(&pin_once, pin_init);
+	pthread_mutex_lock(&pin_lock);
+}
 static struct pin_table pins;
 static bool pin_warned;
 
@@ -153,7 +179,7 @@ int smbiov_pin_pages(void *const *pages, size_t npages)
 	 * One pass: a bad entry or a failed table growth part way through
 	 * takes back the pins this call already placed (same unwind).
 	 */
-	pthread_mutex_lock(&pin_lock);
+	pin_lock_take();
 	for (i = 0; i < npages; i++) {
 		page = pin_key(pages[i]);
 		ret = page ? pin_reserve_one(&pins) : -EINVAL;
@@ -192,7 +218,7 @@ void smbiov_unpin_pages(void *const *pages, size_t npages)
 
 	if (!pages || !npages)
 		return;
-	pthread_mutex_lock(&pin_lock);
+	pin_lock_take();
 	for (i = 0; i < npages; i++) {
 		if (!pin_drop(&pins, pin_key(pages[i])))
 			bad = true;
@@ -215,7 +241,7 @@ size_t smbiov_pin_count(const void *addr)
 
 	if (!page)
 		return 0;
-	pthread_mutex_lock(&pin_lock);
+	pin_lock_take();
 	if (pins.slots) {
 		slot = pin_find(&pins, page);
 		n = slot->count;
@@ -228,7 +254,7 @@ size_t smbiov_pins_outstanding(void)
 {
 	size_t n;
 
-	pthread_mutex_lock(&pin_lock);
+	pin_lock_take();
 	n = pins.total;
 	pthread_mutex_unlock(&pin_lock);
 	return n;

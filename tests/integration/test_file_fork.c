@@ -37,9 +37,6 @@
  * around them, that no pin is left, and each child's status. At the end
  * the connection still reads the whole file byte for byte on every handle
  * and closes cleanly.
- *
- * SMBIOV_TEST_KNOWN_BUGS=1 also closes the cached file in the child,
- * which today hangs that child (see child_extra_call()).
  */
 #include "file_common.h"
 
@@ -326,9 +323,6 @@ struct ctx {
 	struct cache cache;
 };
 
-/* SMBIOV_TEST_KNOWN_BUGS=1: also the calls that hit open bugs. */
-static bool known_bugs;
-
 /* Child: one call on the parent's client; true when refused with -ECHILD. */
 static bool child_extra_call(struct ctx *x, int which)
 {
@@ -356,14 +350,12 @@ static bool child_extra_call(struct ctx *x, int which)
 		return smbiov_close(x->f) == -ECHILD;
 	case 6:
 		/*
-		 * ...and of a cached file (its page cache). Known bug: with
-		 * the parent's read in flight on it, this close waits for
-		 * that read forever (fs_mapping_destroy() waits for
-		 * m->inflight, which in the child never drops).
+		 * ...and of a cached file: its page cache is left alone (a
+		 * parent's read may be in flight on it; it once waited for
+		 * that read forever here).
 		 */
-		if (known_bugs)
-			return smbiov_close(x->f_strict) == -ECHILD;
-		return smbiov_fsync(x->f_strict) == -ECHILD;
+		return smbiov_fsync(x->f_strict) == -ECHILD &&
+		       smbiov_close(x->f_strict) == -ECHILD;
 	case 7:
 		return smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, tmp,
 					sizeof(tmp)) == 0 &&
@@ -777,8 +769,6 @@ int main(void)
 			 fc_check(a, sizeof(a), SEED, o) == o % sizeof(a));
 	}
 	iters = iters_wanted();
-	known_bugs = fc_env("SMBIOV_TEST_KNOWN_BUGS") &&
-		     !strcmp(fc_env("SMBIOV_TEST_KNOWN_BUGS"), "1");
 	share = fc_env("SMB_SHARE");
 	x.c = connect_small_cache(share);
 	T_ASSERT(x.c);

@@ -129,7 +129,7 @@ static const struct cli_cmd cli_cmds[] = {
 	 "                        acregmax=, acdirmax= for files or "
 	 "directories only\n"
 	 "     closetimeo=S       keep a closed file's handle S seconds "
-	 "(default: off)\n"
+	 "(default 5, 0: off)\n"
 	 "     credentials=FILE, user=, domain=  as --credentials, "
 	 "--user\n"
 	 "     vers=, sign, seal  dialect, signing, encryption required\n"

@@ -65,14 +65,12 @@ static int apply_conn_opts(struct cli_opts *co, const struct mount_cfg *cfg,
 	if (cfg->encrypt != SMBIOV_AUTO)
 		co->encrypt = cfg->encrypt;
 	/*
-	 * Deferred close is off unless asked for: the library's unlink,
-	 * rmdir and rename do not yet close the client's own parked
-	 * handles of the path, so a file removed through the mount stayed
-	 * (delete pending: its directory not empty) and a rename over it
-	 * was refused until the handle timed out.
+	 * Deferred close as the library does it (5 s) unless closetimeo=
+	 * says otherwise: its unlink, rmdir and rename close the parked
+	 * handles of their paths first.
 	 */
-	co->close_timeout_ms =
-		cfg->close_timeout_set ? cfg->close_timeout_ms : -1;
+	if (cfg->close_timeout_set)
+		co->close_timeout_ms = cfg->close_timeout_ms;
 	return 0;
 }
 

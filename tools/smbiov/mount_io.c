@@ -34,17 +34,8 @@ static int smb_flags(int flags)
 static int open_file(struct mount_ctx *m, const char *path, int flags,
 		     struct smbiov_file **f)
 {
-	struct smbiov_open_opts none = {.cache = SMBIOV_CACHE_NONE};
-	int ret;
-
-	if ((flags & O_ACCMODE) != O_WRONLY || m->oo.cache == SMBIOV_CACHE_NONE)
-		return smbiov_open_ex(m->c, path, smb_flags(flags), &m->oo, f);
-	ret = smbiov_open_ex(m->c, path,
-			     (smb_flags(flags) & ~O_ACCMODE) | O_RDWR, &m->oo,
-			     f);
-	if (ret == -EACCES)
-		ret = smbiov_open_ex(m->c, path, smb_flags(flags), &none, f);
-	return ret;
+	/* the library opens a cached write-only file for reading too */
+	return smbiov_open_ex(m->c, path, smb_flags(flags), &m->oo, f);
 }
 
 static struct mfile *file_new(struct mount_ctx *m, struct smbiov_file *f,
@@ -225,19 +216,17 @@ void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 /*
  * close(2) of a descriptor: what was written through it goes to the
  * server now, so a failing write-back fails the close (the release that
- * follows runs after close(2) has returned). smbiov_fstat() writes back
- * and leaves the error to be reported again by fsync and the release's
- * close, as the file layer promises.
+ * follows runs after close(2) has returned). smbiov_writeback() leaves
+ * the error to be reported again by fsync and the release's close.
  */
 void mount_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mfile *mf = file_of(fi);
-	struct smbiov_stat s;
 	int ret = 0;
 
 	(void)ino;
 	if (__atomic_exchange_n(&mf->written, false, __ATOMIC_RELAXED))
-		ret = smbiov_fstat(mf->f, &s);
+		ret = smbiov_writeback(mf->f);
 	fuse_reply_err(req, ret ? mount_err(ret) : 0);
 }
 
