@@ -490,17 +490,23 @@ static ssize_t copy_span(struct fs_mapping *m, struct fs_span *s,
 	return n == hi - lo ? (ssize_t)n : -EFAULT;
 }
 
-/* Read a gap (no memory to cache it) straight into @dst. */
-static ssize_t read_gap(struct fs_mapping *m, struct smbiov_iter *dst,
-			uint64_t lo, uint64_t hi)
+/*
+ * Move a gap (no memory to cache it) straight between @it and the server;
+ * a write that ends past the known size grows it.
+ */
+static ssize_t gap_io(struct fs_mapping *m, struct smbiov_iter *it, uint64_t lo,
+		      uint64_t hi, bool write)
 {
-	struct smbiov_iter v = *dst;
+	struct smbiov_iter v = *it;
 	ssize_t r;
 
 	smbiov_iter_truncate(&v, (size_t)(hi - lo));
-	r = m->be->read(m->ctx, &v, lo);
-	if (r > 0)
-		smbiov_iter_advance(dst, (size_t)r);
+	r = write ? m->be->write(m->ctx, &v, lo) : m->be->read(m->ctx, &v, lo);
+	if (r > 0) {
+		smbiov_iter_advance(it, (size_t)r);
+		if (write)
+			fs_mapping_extend(m, lo + (uint64_t)r);
+	}
 	return r;
 }
 
@@ -603,10 +609,7 @@ static ssize_t write_through(struct fs_mapping *m, struct smbiov_iter *src,
 
 	if (r > 0) {
 		fs_mapping_invalidate(m, pos, (uint64_t)r);
-		pthread_mutex_lock(&m->lock);
-		if (pos + (uint64_t)r > m->size)
-			m->size = pos + (uint64_t)r;
-		pthread_mutex_unlock(&m->lock);
+		fs_mapping_extend(m, pos + (uint64_t)r);
 	}
 	return r;
 }
@@ -650,10 +653,7 @@ static ssize_t write_span(struct fs_mapping *m, struct fs_span *s,
 		return -EFAULT;
 	}
 	/* The size first: write-back clips to it. */
-	pthread_mutex_lock(&m->lock);
-	if (hi > m->size)
-		m->size = hi;
-	pthread_mutex_unlock(&m->lock);
+	fs_mapping_extend(m, hi);
 	smbiov_folio_set(f, SMBIOV_FOLIO_UPTODATE);
 	if (!(__atomic_fetch_or(&f->flags, SMBIOV_FOLIO_DIRTY,
 				__ATOMIC_SEQ_CST) &
@@ -662,25 +662,6 @@ static ssize_t write_span(struct fs_mapping *m, struct fs_span *s,
 	smbiov_folio_unlock(f);
 	fs_node_touch(f);
 	return (ssize_t)(hi - lo);
-}
-
-/* Write a gap (no memory to cache it) straight to the server. */
-static ssize_t write_gap(struct fs_mapping *m, struct smbiov_iter *src,
-			 uint64_t lo, uint64_t hi)
-{
-	struct smbiov_iter v = *src;
-	ssize_t r;
-
-	smbiov_iter_truncate(&v, (size_t)(hi - lo));
-	r = m->be->write(m->ctx, &v, lo);
-	if (r > 0) {
-		smbiov_iter_advance(src, (size_t)r);
-		pthread_mutex_lock(&m->lock);
-		if (lo + (uint64_t)r > m->size)
-			m->size = lo + (uint64_t)r;
-		pthread_mutex_unlock(&m->lock);
-	}
-	return r;
 }
 
 /*
@@ -720,12 +701,12 @@ static ssize_t batch(struct fs_mapping *m, struct smbiov_iter *it, uint64_t pos,
 			uint64_t hi =
 				umin(end, (sp[k].index + sp[k].npages) << PS);
 
-			if (write)
-				r = sp[k].f ? write_span(m, &sp[k], it, at, hi)
-					    : write_gap(m, it, at, hi);
+			if (!sp[k].f)
+				r = gap_io(m, it, at, hi, write);
+			else if (write)
+				r = write_span(m, &sp[k], it, at, hi);
 			else
-				r = sp[k].f ? copy_span(m, &sp[k], it, at, hi)
-					    : read_gap(m, it, at, hi);
+				r = copy_span(m, &sp[k], it, at, hi);
 			if (r >= 0)
 				at += (uint64_t)r;
 			/* an error, or the file ended */
@@ -820,36 +801,27 @@ static void wb_run(struct fs_mapping *m, uint64_t start, uint64_t end)
 {
 	struct fs_wb *w = calloc(1, sizeof(*w));
 	uint64_t size;
-	int ret = -ENOMEM;
+	int ret;
 
 	pthread_mutex_lock(&m->lock);
+	if (!w) {
+		/* as a transient failure: redirtied, retried by the flush */
+		smbiov_folios_write_done(m->xa, (int64_t)start, end - start,
+					 -ENOMEM);
+		m->b->dirty += end - start;
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
 	size = m->size;
 	m->inflight++;
 	pthread_mutex_unlock(&m->lock);
-	if (!w) {
-		struct fs_wb tmp = {.m = m, .start = start, .end = end};
-
-		w = malloc(sizeof(*w));
-		if (!w) {
-			/* wb_done frees; a stack copy cannot go there */
-			pthread_mutex_lock(&m->lock);
-			smbiov_folios_write_done(m->xa, (int64_t)start,
-						 end - start, -ENOMEM);
-			m->b->dirty += end - start;
-			if (--m->inflight == 0)
-				pthread_cond_broadcast(&m->cv);
-			pthread_mutex_unlock(&m->lock);
-			return;
-		}
-		*w = tmp;
-	}
 	w->m = m;
 	w->start = start;
 	w->end = end;
 	w->len = start < size ? (size_t)(umin(end, size) - start) : 0;
 	if (!w->len) {
-		wb_done(w,
-			0); /* all past the end (a truncate): nothing to send */
+		/* all past the end (a truncate): nothing to send */
+		wb_done(w, 0);
 		return;
 	}
 	ret = smbiov_iter_xarray(&w->it, SMBIOV_ITER_SOURCE, m->xa,
