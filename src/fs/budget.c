@@ -13,6 +13,7 @@
  * lock).
  */
 #include "fs/cache.h"
+#include "mem/folio_pool.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -39,14 +40,23 @@ size_t fs_budget_default_limit(void)
 	return lim;
 }
 
+/*
+ * The budget is also reserved in the folio pool: memory this cache frees
+ * while it lives stays mapped for its next folios (fresh memory costs a
+ * kernel zeroing per page, see mem/folio_pool.h). Released with it.
+ */
 int fs_budget_init(struct fs_budget *b, size_t limit)
 {
 	*b = (struct fs_budget){.limit = limit};
-	return pthread_mutex_init(&b->lock, NULL) ? -ENOMEM : 0;
+	if (pthread_mutex_init(&b->lock, NULL))
+		return -ENOMEM;
+	mem_folio_pool_reserve(limit, 0);
+	return 0;
 }
 
 void fs_budget_destroy(struct fs_budget *b)
 {
+	mem_folio_pool_reserve(b->limit, 1);
 	pthread_mutex_destroy(&b->lock);
 }
 

@@ -12,6 +12,8 @@
  * sleepers so that the common unlock with nobody waiting costs one atomic
  * load instead of a mutex round trip.
  */
+#include "mem/folio_pool.h"
+
 #include <smbiov/mem.h>
 
 #include <pthread.h>
@@ -40,9 +42,10 @@ static struct folio_waitq folio_waitqs[FOLIO_WAIT_BUCKETS];
  * (bench/RESULTS.md, 2026-12-06, cache). So:
  *  - memory comes in 2 MiB chunks, aligned and advised MADV_HUGEPAGE, cut
  *    into folios of the order asked; the rest of a chunk waits in a pool;
- *  - freed folio memory goes back to the pool (up to FOLIO_POOL_BYTES in
- *    all; beyond, it is unmapped) and is reused, zeroed at memset speed
- *    (folios are handed out zeroed).
+ *  - freed folio memory goes back to the pool and is reused, zeroed at
+ *    memset speed (folios are handed out zeroed). The pool keeps up to
+ *    FOLIO_POOL_BYTES plus what live page caches reserved (their budgets,
+ *    mem_folio_pool_reserve()); beyond that, freed memory is unmapped.
  * All of it is private anonymous memory: a child has its own copy. The
  * pool's lock is taken around fork() so no child inherits it held.
  */
@@ -53,6 +56,7 @@ static struct {
 	pthread_mutex_t lock;
 	void *free[SMBIOV_FOLIO_MAX_ORDER + 1]; /* next pointer in byte 0 */
 	size_t bytes;
+	size_t reserved; /* by live page caches, on top of FOLIO_POOL_BYTES */
 } folio_pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static pthread_once_t folio_pool_once = PTHREAD_ONCE_INIT;
 
@@ -105,12 +109,56 @@ static bool pool_give(void *p, unsigned order)
 	pthread_once(&folio_pool_once, pool_init);
 	pool_lock();
 	if (folio_pool.bytes + (SMBIOV_PAGE_SIZE << order) <=
-	    FOLIO_POOL_BYTES) {
+	    FOLIO_POOL_BYTES + folio_pool.reserved) {
 		pool_push(p, order);
 		kept = true;
 	}
 	pool_unlock();
 	return kept;
+}
+
+void mem_folio_pool_reserve(size_t bytes, int release)
+{
+	void *trim = NULL, *p;
+	unsigned order;
+
+	pthread_once(&folio_pool_once, pool_init);
+	pool_lock();
+	if (!release) {
+		folio_pool.reserved += bytes;
+	} else {
+		folio_pool.reserved -= bytes < folio_pool.reserved
+					       ? bytes
+					       : folio_pool.reserved;
+		/* largest first: the fewest munmaps for the bytes */
+		for (order = SMBIOV_FOLIO_MAX_ORDER + 1; order-- > 0;)
+			while (folio_pool.bytes >
+				       FOLIO_POOL_BYTES + folio_pool.reserved &&
+			       (p = folio_pool.free[order])) {
+				folio_pool.free[order] = *(void **)p;
+				folio_pool.bytes -= SMBIOV_PAGE_SIZE << order;
+				/* the order rides in the second word */
+				((void **)p)[0] = trim;
+				((size_t *)p)[1] = order;
+				trim = p;
+			}
+	}
+	pool_unlock();
+	while ((p = trim)) {
+		trim = ((void **)p)[0];
+		munmap(p, SMBIOV_PAGE_SIZE << ((size_t *)p)[1]);
+	}
+}
+
+size_t mem_folio_pool_bytes(void)
+{
+	size_t n;
+
+	pthread_once(&folio_pool_once, pool_init);
+	pool_lock();
+	n = folio_pool.bytes;
+	pool_unlock();
+	return n;
 }
 
 /*

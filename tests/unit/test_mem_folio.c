@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "mem/folio_pool.h"
 
 #define PG SMBIOV_PAGE_SIZE
 
@@ -467,6 +468,40 @@ static void test_folios_unlock(void)
 	smbiov_xarray_free(xa);
 }
 
+/* Alloc then free @n 2 MiB folios: what the pool holds after. */
+static size_t churn(unsigned n)
+{
+	struct smbiov_folio *f[64];
+
+	for (unsigned i = 0; i < n; i++) {
+		f[i] = smbiov_folio_alloc(SMBIOV_FOLIO_MAX_ORDER);
+		T_ASSERT(f[i] != NULL);
+	}
+	for (unsigned i = 0; i < n; i++)
+		smbiov_folio_put(f[i]);
+	return mem_folio_pool_bytes();
+}
+
+/*
+ * The pool keeps 64 MiB of freed folio memory, plus what page caches
+ * reserved while they live; a release trims back.
+ */
+static void test_pool_reserve(void)
+{
+	const size_t mib = 1 << 20;
+
+	T_ASSERT(churn(48) <= 64 * mib); /* 96 MiB freed */
+	mem_folio_pool_reserve(64 * mib, 0);
+	T_ASSERT(churn(48) >= 96 * mib);
+	T_ASSERT(mem_folio_pool_bytes() <= 128 * mib);
+	mem_folio_pool_reserve(64 * mib, 1);
+	T_ASSERT(mem_folio_pool_bytes() <= 64 * mib);
+	/* more released than reserved: clamped, the floor stays */
+	mem_folio_pool_reserve(mib, 1);
+	T_ASSERT(churn(40) >= 64 * mib - 2 * mib);
+	T_ASSERT(mem_folio_pool_bytes() <= 64 * mib);
+}
+
 int main(void)
 {
 	T_RUN(test_page_alloc);
@@ -480,5 +515,6 @@ int main(void)
 	T_RUN(test_write_done);
 	T_RUN(test_write_done_wakes);
 	T_RUN(test_folios_unlock);
+	T_RUN(test_pool_reserve);
 	return t_done();
 }
