@@ -5,8 +5,9 @@
 # same on both, and so must the trees it leaves: on the mount, on the
 # tmpfs, and on the server's disk ($SMB_ROOT/<share>/..., compared byte for
 # byte). Cases: create/write/read back (0 B to 3 MiB + 17), pwrite at
-# offsets (dd conv=notrunc), pread at offsets, append (>>), O_TRUNC and
-# O_EXCL opens, truncate (ftruncate) shorter, longer and to 0, rename over
+# offsets (dd conv=notrunc), pread at offsets, append (>>), append with
+# another client writing between (a second mount, $ALT, its kernel's
+# sizes stale by design), O_TRUNC and O_EXCL opens, truncate (ftruncate) shorter, longer and to 0, rename over
 # an existing file (and RENAME_NOREPLACE, a directory with contents),
 # unlink, mkdir/rmdir (and rmdir of a non-empty directory), a listing of
 # 300 names larger than one readdir buffer, fallocate (extend, punch a
@@ -47,10 +48,12 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/asan"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/ubsan"
 
 mnt=$tmp/mnt
+mntb=$tmp/mntb
 ref=$tmp/ref
 disk=$SMB_ROOT/$SMB_SHARE/$run_id
-mkdir -p "$mnt" "$ref"
+mkdir -p "$mnt" "$mntb" "$ref"
 daemon_pid=
+daemon_b=
 pub=
 fuse_mode=
 
@@ -77,16 +80,19 @@ wait_gone() {
 
 unmount_all() {
 	local m
-	for m in "$mnt" "$tmp/mnt2" "$tmp/mnt3" ${pub:+"$pub/m"}; do
+	for m in "$mnt" "$mntb" "$tmp/mnt2" "$tmp/mnt3" ${pub:+"$pub/m"}; do
 		if mountpoint -q "$m" 2>/dev/null; then
 			"$SMBIOV_CLI" umount "$m" 2>/dev/null || fusermount3 -uz "$m" 2>/dev/null || true
 		fi
 	done
-	if [[ -n $daemon_pid ]] && ! wait_gone "$daemon_pid"; then
-		echo "mount daemon $daemon_pid did not exit after unmount: killing it" >&2
-		kill -9 "$daemon_pid" 2>/dev/null || true
-	fi
+	for m in "$daemon_pid" "$daemon_b"; do
+		if [[ -n $m ]] && ! wait_gone "$m"; then
+			echo "mount daemon $m did not exit after unmount: killing it" >&2
+			kill -9 "$m" 2>/dev/null || true
+		fi
+	done
 	daemon_pid=
+	daemon_b=
 }
 
 cleanup() {
@@ -96,7 +102,7 @@ cleanup() {
 	[[ -n $pub ]] && ! mountpoint -q "$pub/m" && rm -rf "$pub"
 	mountpoint -q "$ref" 2>/dev/null && umount "$ref"
 	# never rm through a mount that is still there
-	if ! mountpoint -q "$mnt" 2>/dev/null; then
+	if ! mountpoint -q "$mnt" 2>/dev/null && ! mountpoint -q "$mntb" 2>/dev/null; then
 		rm -rf "$tmp"
 	fi
 	rm -rf "$disk"
@@ -123,6 +129,14 @@ if tr '\0' '\n' <"/proc/$daemon_pid/cmdline" | grep -qF "$SMB_PASS" ||
 	integ_fail "the mount process shows the password in its cmdline or environment"
 fi
 echo "ok: mounted (process $daemon_pid), no password in its cmdline or environ"
+
+# A second mount of the same directory: another SMB client on the same
+# files, its kernel keeping sizes and names an hour (so what it believes
+# is stale, always, once the first mount changed a file). Cases reach it
+# as $ALT; on the tmpfs $ALT is the case's own directory.
+smbiov mount -o actimeo=3600 "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$mntb"
+expect_ok "smbiov mount (the second, actimeo=3600)"
+daemon_b=$(daemon_of "$mntb")
 
 # ---- the cases ------------------------------------------------------------
 # Each case_NAME runs in a fresh directory (its working directory) with
@@ -197,6 +211,26 @@ case_append() {
 	cat g
 }
 
+# O_APPEND with another writer: the mount writes at the end the server
+# has, not at the size its kernel last saw (stale here: $ALT is the
+# other mount, whose kernel keeps sizes an hour; with FOPEN_DIRECT_IO
+# the kernel never asks again before an append).
+case_append_other() {
+	echo a >f
+	exec 3>>"$ALT/f"
+	echo b >&3
+	echo c >>f # another client, while 3 stays open
+	echo d >&3
+	printf 'e\n' | dd of="$ALT/f" oflag=append conv=notrunc status=none
+	exec 3>&-
+	python3 -c 'import os
+fd = os.open("f", os.O_WRONLY | os.O_APPEND)
+os.pwrite(fd, b"f\n", 0) # Linux: O_APPEND wins over the offset
+os.close(fd)'
+	cat f
+	wc -c <f
+}
+
 case_trunc_excl() {
 	cp "$tmp/src/65537" f
 	echo short >f # O_TRUNC
@@ -209,6 +243,25 @@ case_trunc_excl() {
 		echo "rc=$r noclobber on a new file"
 	) 2>&1 | sed 's/^.*: f: /f: /'
 	cat f g
+	# O_CREAT|O_EXCL in the kernel's words: EEXIST for a file and a
+	# directory, also one made by another client ($ALT)
+	mkdir d
+	echo x >"$ALT/h"
+	python3 -c 'import errno, os
+for n in ("f", "d", "h", "new"):
+    try:
+        os.close(os.open(n, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        print(n, "created")
+    except OSError as e:
+        print(n, errno.errorcode[e.errno])'
+	# O_TRUNC while another descriptor holds written data: it is cut
+	# too, and that descriptor writes on at its offset (a hole before)
+	exec 3>t
+	printf 'abcdef' >&3
+	: >t
+	printf 'XY' >&3
+	exec 3>&-
+	od -c t
 }
 
 case_truncate() {
@@ -377,10 +430,12 @@ run_case() {
 	mkdir "$mnt/$name" "$ref/$name"
 	(
 		set +e +o pipefail
+		export ALT=$ref/$name
 		cd "$ref/$name" && "case_$name"
 	) >"$tmp/out.ref" 2>&1
 	(
 		set +e +o pipefail
+		export ALT=$mntb/$name
 		cd "$mnt/$name" && "case_$name"
 	) >"$tmp/out.mnt" 2>&1
 	diff -u "$tmp/out.ref" "$tmp/out.mnt" >"$tmp/out.diff" ||
@@ -392,7 +447,7 @@ run_case() {
 	sed 's/^/    /' "$tmp/out.mnt"
 }
 
-for c in write_read pwrite pread append trunc_excl truncate rename unlink dirs readdir fallocate direct attrs statfs; do
+for c in write_read pwrite pread append append_other trunc_excl truncate rename unlink dirs readdir fallocate direct attrs statfs; do
 	run_case "$c"
 done
 
@@ -422,6 +477,10 @@ diff <(find "$mnt/readdir" -mindepth 1 -printf '%P\n' | LC_ALL=C sort) \
 echo "ok: readdir equals the server's directory"
 
 # ---- unmount -----------------------------------------------------------------
+smbiov umount "$mntb"
+expect_ok "smbiov umount (the second mount)"
+wait_gone "$daemon_b" || integ_fail "the second mount's process $daemon_b did not exit after umount"
+daemon_b=
 smbiov umount "$mnt"
 expect_ok "smbiov umount"
 mountpoint -q "$mnt" && integ_fail "still mounted after smbiov umount"

@@ -237,10 +237,12 @@ static int mount_main(struct mount_run *r)
 	m.cfg = r->cfg;
 	m.oo = (struct smbiov_open_opts){.cache = r->cfg->cache,
 					 .loose_ttl_ms = r->cfg->loose_ttl_ms};
+	pthread_mutex_init(&m.append_lock, NULL);
 	code = serve(r, &m, &cc);
 	/* what the kernel left open at unmount is closed (written back) */
 	mtable_close_all(&m.t);
 	mtable_destroy(&m.t);
+	pthread_mutex_destroy(&m.append_lock);
 	cli_disconnect(&cc);
 	return code;
 }

@@ -17,6 +17,8 @@ struct mount_ctx {
 	const struct mount_cfg *cfg;
 	struct mtable t;
 	struct smbiov_open_opts oo; /* how files are opened */
+	/* O_APPEND writes of this mount, one at a time (mount_io.c) */
+	pthread_mutex_t append_lock;
 };
 
 extern const struct fuse_lowlevel_ops mount_ops;

@@ -19,7 +19,7 @@ static struct mfile *file_of(struct fuse_file_info *fi)
 	return (struct mfile *)(uintptr_t)fi->fh;
 }
 
-/* The open flags the library takes; the kernel keeps O_APPEND's offset. */
+/* The open flags the library takes (O_APPEND: see mount_op_write). */
 static int smb_flags(int flags)
 {
 	return (flags & O_ACCMODE) | (flags & (O_CREAT | O_EXCL | O_TRUNC));
@@ -190,21 +190,55 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_buf(req, buf, (size_t)n);
 }
 
+static ssize_t write_at(struct mfile *mf, const char *buf, size_t size,
+			uint64_t off)
+{
+	struct smbiov_iter it;
+
+	if (!mf->direct)
+		return smbiov_pwrite(mf->f, buf, size, off);
+	smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, (void *)buf, size);
+	return smbiov_write_iter_ex(mf->f, &it, off, SMBIOV_RW_DIRECT);
+}
+
+/*
+ * O_APPEND: the kernel gives the end of file it knows, which is stale
+ * once another client (or another mount) has written since its last
+ * getattr (actimeo), and with FOPEN_DIRECT_IO it never asks again. The
+ * write goes to the end the server has instead: smbiov_fstat() writes
+ * back what this file holds first, so the size counts it; other
+ * handles of this mount that wrote were made to write back by the
+ * lease break their opens caused. Appends of this mount run one at a
+ * time, so two of them never take the same end. (SMB has no atomic
+ * append for a handle with write access: a writer elsewhere between
+ * the size and the write is a race, as with cifs.)
+ */
+static ssize_t write_append(struct mount_ctx *m, struct mfile *mf,
+			    const char *buf, size_t size)
+{
+	struct smbiov_stat s;
+	ssize_t n;
+
+	pthread_mutex_lock(&m->append_lock);
+	n = smbiov_fstat(mf->f, &s);
+	if (!n)
+		n = write_at(mf, buf, size, s.size);
+	pthread_mutex_unlock(&m->append_lock);
+	return n;
+}
+
 void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		    size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct mfile *mf = file_of(fi);
-	struct smbiov_iter it;
 	ssize_t n;
 
 	(void)ino;
-	if (mf->direct) {
-		smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, (void *)buf, size);
-		n = smbiov_write_iter_ex(mf->f, &it, (uint64_t)off,
-					 SMBIOV_RW_DIRECT);
-	} else {
-		n = smbiov_pwrite(mf->f, buf, size, (uint64_t)off);
-	}
+	/* fi->flags: the descriptor's flags now (fcntl F_SETFL included) */
+	if (fi->flags & O_APPEND)
+		n = write_append(mount_ctx_of(req), mf, buf, size);
+	else
+		n = write_at(mf, buf, size, (uint64_t)off);
 	if (n < 0) {
 		fuse_reply_err(req, mount_err((int)n));
 		return;
