@@ -13,7 +13,8 @@
 # 300 names larger than one readdir buffer, fallocate (extend, punch a
 # hole), O_DIRECT beside buffered I/O, times set by touch and futimens
 # (also a directory's), chmod as the read-only attribute, statfs (df; its
-# totals equal the server's file system). Also:
+# totals equal the server's file system), symbolic links (-o mfsymlinks:
+# cifs' link files on the server's disk). Also:
 # the daemon keeps no password in its command line or environment; a
 # wrong password fails `smbiov mount` with exit 3 leaving no mount and no
 # process; an unknown option exits 2, a missing mount point 8; -f serves
@@ -114,7 +115,7 @@ mount -t tmpfs -o size=256m tmpfs "$ref"
 # the share's directory $run_id is the mount's root (a URL with a path)
 smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")"
 expect_ok "mkdir the test directory"
-smbiov mount "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$mnt"
+smbiov mount -o mfsymlinks "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$mnt"
 expect_ok "smbiov mount"
 # daemonised only once mounted: no polling needed
 mountpoint -q "$mnt" || integ_fail "smbiov mount returned 0 but $mnt is not mounted"
@@ -133,7 +134,9 @@ echo "ok: mounted (process $daemon_pid), no password in its cmdline or environ"
 # A second mount of the same directory: another SMB client on the same
 # files, its kernel keeping sizes and names an hour (so what it believes
 # is stale, always, once the first mount changed a file). Cases reach it
-# as $ALT; on the tmpfs $ALT is the case's own directory.
+# as $ALT; on the tmpfs $ALT is the case's own directory. It runs
+# without mfsymlinks (the default): links show there as the server's
+# files.
 smbiov mount -o actimeo=3600 "$(url "$SMB_PORT" "$SMB_SHARE" "$run_id")" "$mntb"
 expect_ok "smbiov mount (the second, actimeo=3600)"
 daemon_b=$(daemon_of "$mntb")
@@ -411,15 +414,86 @@ case_statfs() {
 	echo "rc=$? stat -f"
 }
 
-# same_tree A B: the same names and types, and files with the same bytes.
+# Symbolic links (the mount has -o mfsymlinks: each is a file of cifs'
+# link format on the server, 1067 bytes, shown as a link; the trees are
+# compared with that format read independently, below). Also files that
+# only look like one: 1067 other bytes, "XSym" with a wrong digest.
+case_symlink() {
+	echo data >f
+	mkdir d
+	echo x >d/g
+	rc ln -s f l
+	rc ln -s ../f d/up
+	rc ln -s /no/such/abs dangling
+	rc ln -s d ld
+	rc ln -s "$(printf '%01024d' 7)" long # cifs' longest target
+	readlink l d/up dangling ld
+	readlink long | wc -c
+	stat -c '%s %F %N' l d/up dangling ld
+	cat l d/up
+	ls ld
+	rc cat dangling
+	rc ln -s g l # the name exists
+	rc mv l l2
+	readlink l2
+	rc rm l2 dangling
+	[[ -e f ]] && echo "f stays"
+	head -c 1067 "$tmp/src/65537" >plain
+	python3 -c 'import hashlib
+t = b"f"
+b = b"XSym\n0001\n" + hashlib.md5(b"g").hexdigest().encode() + b"\n" + t + b"\n"
+open("fake", "wb").write(b + b" " * (1067 - len(b)))'
+	stat -c '%s %F' plain fake
+	# the types readdir gives (no stat: d_type)
+	python3 -c 'import os
+for e in sorted(os.scandir("."), key=lambda e: e.name):
+    print(e.name, e.is_symlink(), e.is_dir(follow_symlinks=False))'
+}
+
+# tree_of DIR: each name with its type; a file's sha256, a link's target.
+# A regular file in cifs' mfsymlinks format (exactly that: size, digest,
+# padding) is a link: the server's disk holds the mount's links so.
+tree_of() {
+	python3 - "$1" <<'PY'
+import hashlib, os, sys
+
+def xsym(p):
+    with open(p, "rb") as f:
+        b = f.read(1068)
+    if len(b) != 1067 or b[:5] != b"XSym\n" or b[9:10] != b"\n" or b[42:43] != b"\n":
+        return None
+    n = int(b[5:9])
+    t, rest = b[43:43 + n], b[43 + n:]
+    if hashlib.md5(t).hexdigest().encode() != b[10:42]:
+        return None
+    if rest and rest != b"\n" + b" " * (len(rest) - 1):
+        return None
+    return t.decode()
+
+root, out = sys.argv[1], []
+for dp, dns, fns in os.walk(root):
+    for n in dns + fns:
+        p = os.path.join(dp, n)
+        r = os.path.relpath(p, root)
+        if os.path.islink(p):
+            out.append(f"l {r} -> {os.readlink(p)}")
+        elif os.path.isdir(p):
+            out.append(f"d {r}")
+        elif (t := xsym(p)) is not None:
+            out.append(f"l {r} -> {t}")
+        else:
+            with open(p, "rb") as f:
+                out.append(f"f {r} {hashlib.sha256(f.read()).hexdigest()}")
+print("\n".join(sorted(out)))
+PY
+}
+
+# same_tree A B: the same names and types, files with the same bytes,
+# links with the same targets.
 same_tree() {
 	local a=$1 b=$2 d
 	for d in a b; do
-		(
-			cd "${!d}" &&
-				find . -mindepth 1 -printf '%y %p\n' | LC_ALL=C sort &&
-				find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
-		) >"$tmp/tree.$d"
+		tree_of "${!d}" >"$tmp/tree.$d"
 	done
 	diff -u "$tmp/tree.a" "$tmp/tree.b" >"$tmp/tree.diff" ||
 		integ_fail "$a and $b differ (names, types or bytes): $(cat "$tmp/tree.diff")"
@@ -447,7 +521,7 @@ run_case() {
 	sed 's/^/    /' "$tmp/out.mnt"
 }
 
-for c in write_read pwrite pread append append_other trunc_excl truncate rename unlink dirs readdir fallocate direct attrs statfs; do
+for c in write_read pwrite pread append append_other trunc_excl truncate rename unlink dirs readdir fallocate direct attrs statfs symlink; do
 	run_case "$c"
 done
 
@@ -475,6 +549,33 @@ diff <(find "$mnt/readdir" -mindepth 1 -printf '%P\n' | LC_ALL=C sort) \
 	<(find "$disk/readdir" -mindepth 1 -printf '%P\n' | LC_ALL=C sort) >/dev/null ||
 	integ_fail "readdir: the mount's listing differs from the server's disk"
 echo "ok: readdir equals the server's directory"
+
+# symlinks where SMB differs: cifs' format holds 1024 bytes of target
+# (tmpfs 4095); on the server a link is a regular file of 1067 bytes;
+# a mount without mfsymlinks (the default, $mntb) shows that file and
+# refuses symlink(2) with EPERM; a link file written on the server's disk
+# by another program (this script: the format as cifs documents it) is a
+# link on the mount
+long=$(printf '%01025d' 7)
+if ln -s "$long" "$mnt/symlink/toolong" 2>"$tmp/ln.err"; then
+	integ_fail "symlink: a 1025-byte target was taken"
+fi
+grep -q "File name too long" "$tmp/ln.err" || integ_fail "symlink 1025: $(cat "$tmp/ln.err")"
+[[ $(stat -c '%s %F' "$disk/symlink/ld") == "1067 regular file" ]] ||
+	integ_fail "symlink on the server's disk: $(stat -c '%s %F' "$disk/symlink/ld")"
+[[ $(stat -c '%s %F' "$mntb/symlink/ld") == "1067 regular file" ]] ||
+	integ_fail "without mfsymlinks: $(stat -c '%s %F' "$mntb/symlink/ld")"
+if ln -s f "$mntb/symlink/nolink" 2>"$tmp/ln.err"; then
+	integ_fail "symlink without mfsymlinks succeeded"
+fi
+grep -q "Operation not permitted" "$tmp/ln.err" || integ_fail "symlink without mfsymlinks: $(cat "$tmp/ln.err")"
+python3 -c 'import hashlib, sys
+t = sys.argv[2].encode()
+b = b"XSym\n%04d\n" % len(t) + hashlib.md5(t).hexdigest().encode() + b"\n" + t + b"\n"
+open(sys.argv[1], "wb").write(b + b" " * (1067 - len(b)))' "$disk/symlink/byhand" "d/g"
+[[ $(readlink "$mnt/symlink/byhand") == d/g && $(cat "$mnt/symlink/byhand") == x ]] ||
+	integ_fail "a link file made on the server: '$(readlink "$mnt/symlink/byhand")'"
+echo "ok: symlinks: 1024 bytes at most (ENAMETOOLONG), 1067-byte files on the server, plain files and EPERM without mfsymlinks, cifs' files read as links"
 
 # ---- unmount -----------------------------------------------------------------
 smbiov umount "$mntb"

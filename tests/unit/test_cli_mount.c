@@ -5,7 +5,8 @@
  * options refused with exit 2) and the inode table (paths under a base,
  * lookups counted, rename moving a subtree and dropping the replaced
  * node, unlink making a node unreachable, forget freeing, open files
- * keeping a node alive).
+ * keeping a node alive), and mfsymlinks' file format (a known file,
+ * round trips up to the longest target, damaged files refused).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ static void test_defaults(void)
 	T_EXPECT(c.attr_timeout_file == 1.0 && c.attr_timeout_dir == 1.0);
 	T_EXPECT(!c.ro && !c.allow_other && !c.default_permissions);
 	T_EXPECT(!c.close_timeout_set);
+	T_EXPECT(!c.mfsymlinks); /* as mount.cifs: docs/cli.md says why */
 	mount_cfg_release(&c);
 }
 
@@ -82,6 +84,13 @@ static void test_values(void)
 	T_EXPECT(c.credentials && !strcmp(c.credentials, "/x/y"));
 	mount_cfg_release(&c);
 
+	T_EXPECT_EQ(parse1(&c, "mfsymlinks"), 0);
+	T_EXPECT(c.mfsymlinks);
+	mount_cfg_release(&c);
+	T_EXPECT_EQ(parse1(&c, "mfsymlinks,nomfsymlinks"), 0);
+	T_EXPECT(!c.mfsymlinks);
+	mount_cfg_release(&c);
+
 	/* empty items are nothing */
 	T_EXPECT_EQ(parse1(&c, ",,ro,"), 0);
 	T_EXPECT(c.ro);
@@ -108,7 +117,7 @@ static void test_refused(void)
 		"password=secret",	/* never on a command line */
 		"pass=secret",		/* same */
 		"rsize=65536",		/* not yet */
-		"mfsymlinks",		/* not yet */
+		"mfsymlinks=1",		/* takes no value */
 		"credentials=",		/* empty */
 		"ro,allow_other,bogus", /* one bad among good ones */
 	};
@@ -241,6 +250,66 @@ static void test_open_files(void)
 	mtable_destroy(&t);
 }
 
+/* A link file as cifs writes it: "XSym", length, MD5, target, padding. */
+static void test_mfsym_known(void)
+{
+	static const char head[] = "XSym\n0001\n"
+				   "8fa14cdd754f91cc6554c9e71929cce7\nf\n";
+	char want[MFSYM_SIZE], buf[MFSYM_SIZE], target[MFSYM_MAX + 1];
+
+	memset(want, ' ', sizeof(want));
+	memcpy(want, head, sizeof(head) - 1);
+	T_EXPECT_EQ(mfsym_format(buf, "f"), 0);
+	T_EXPECT(!memcmp(buf, want, sizeof(want)));
+	T_EXPECT_EQ(mfsym_parse(want, sizeof(want), target), 1);
+	T_EXPECT(!strcmp(target, "f"));
+}
+
+static void test_mfsym_roundtrip(void)
+{
+	static const size_t lens[] = {1, 2, 100, 1023, MFSYM_MAX};
+	char buf[MFSYM_SIZE], target[MFSYM_MAX + 1], t[MFSYM_MAX + 2];
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		for (size_t j = 0; j < lens[i]; j++)
+			t[j] = (char)('!' + (j * 7 + i) % 90);
+		t[lens[i]] = '\0';
+		T_EXPECT_EQ(mfsym_format(buf, t), 0);
+		T_EXPECT_EQ(mfsym_parse(buf, sizeof(buf), target),
+			    (int)lens[i]);
+		T_EXPECT(!strcmp(target, t));
+		/* the byte after the target: '\n' while there is room */
+		if (lens[i] < MFSYM_MAX)
+			T_EXPECT_EQ(buf[43 + lens[i]], '\n');
+	}
+	memset(t, 'x', MFSYM_MAX + 1);
+	t[MFSYM_MAX + 1] = '\0';
+	T_EXPECT_EQ(mfsym_format(buf, t), -ENAMETOOLONG);
+	T_EXPECT_EQ(mfsym_format(buf, ""), -ENOENT);
+}
+
+/* Not a link: any damage, a wrong size, a digest that does not match. */
+static void test_mfsym_refused(void)
+{
+	char good[MFSYM_SIZE], bad[MFSYM_SIZE], target[MFSYM_MAX + 1];
+	static const size_t flip[] = {0, 4, 5, 9, 10, 41, 42, 43, 50};
+
+	T_ASSERT(mfsym_format(good, "../a b/c") == 0);
+	T_EXPECT_EQ(mfsym_parse(good, sizeof(good), target), 8);
+	T_EXPECT_EQ(mfsym_parse(good, sizeof(good) - 1, target), -EINVAL);
+	for (size_t i = 0; i < sizeof(flip) / sizeof(flip[0]); i++) {
+		memcpy(bad, good, sizeof(bad));
+		bad[flip[i]] ^= 0x01;
+		T_EXPECT_EQ(mfsym_parse(bad, sizeof(bad), target), -EINVAL);
+	}
+	/* a length of 0, and one past the longest */
+	memcpy(bad, good, sizeof(bad));
+	memcpy(bad + 5, "0000", 4);
+	T_EXPECT_EQ(mfsym_parse(bad, sizeof(bad), target), -EINVAL);
+	memcpy(bad + 5, "1025", 4);
+	T_EXPECT_EQ(mfsym_parse(bad, sizeof(bad), target), -EINVAL);
+}
+
 int main(void)
 {
 	T_RUN(test_defaults);
@@ -249,5 +318,8 @@ int main(void)
 	T_RUN(test_paths);
 	T_RUN(test_replace_unhash_forget);
 	T_RUN(test_open_files);
+	T_RUN(test_mfsym_known);
+	T_RUN(test_mfsym_roundtrip);
+	T_RUN(test_mfsym_refused);
 	return t_done();
 }

@@ -26,6 +26,7 @@ struct mount_cfg {
 	bool ro;
 	bool allow_other, default_permissions;
 	bool noserverino; /* st_ino from the mount's own numbers */
+	bool mfsymlinks;  /* symlinks as cifs' mfsymlinks files */
 	bool debug;	  /* libfuse's request trace (with -f) */
 	enum smbiov_cache cache;
 	double attr_timeout_file, attr_timeout_dir; /* seconds */
@@ -54,6 +55,21 @@ struct mount_cfg {
  */
 int mount_cfg_parse(struct mount_cfg *cfg, int n, const char *const *opts);
 void mount_cfg_release(struct mount_cfg *cfg);
+
+/* ---- mfsymlinks (mount_mfsym.c) ---------------------------------------
+ * A symbolic link as the cifs client stores it without the unix
+ * extensions: a regular file of exactly MFSYM_SIZE bytes, "XSym\n", the
+ * target's length, its MD5 and the target (docs/cli.md, "smbiov mount").
+ */
+#define MFSYM_SIZE 1067
+#define MFSYM_MAX  1024 /* the longest target */
+
+/* The file of the link to @target in @buf: 0, -ENAMETOOLONG, -ENOENT
+ * (an empty target), -EIO (no MD5). */
+int mfsym_format(char buf[MFSYM_SIZE], const char *target);
+/* The target of the link file @buf (@len bytes), NUL-terminated in
+ * @target: its length, or -EINVAL when @buf is not such a file. */
+int mfsym_parse(const char *buf, size_t len, char target[MFSYM_MAX + 1]);
 
 /* ---- inodes ------------------------------------------------------------
  * The FUSE node id of an inode is the address of its struct mnode (the

@@ -36,7 +36,11 @@ struct mount_ctx *mount_ctx_of(fuse_req_t req);
 struct mnode *mount_node_of(struct mount_ctx *m, fuse_ino_t ino);
 /* A library call's result as a FUSE error (a positive errno, never 0). */
 int mount_err(int ret);
-void mount_to_stat(const struct mount_ctx *m, const struct mnode *n,
+/*
+ * The stat of node @n (or of its child @name: a listing's entry) from
+ * @s; with mfsymlinks a link file shows as the link (read to know).
+ */
+void mount_to_stat(struct mount_ctx *m, struct mnode *n, const char *name,
 		   const struct smbiov_stat *s, struct stat *st);
 /* The node's attributes: from an open file of it when there is one. */
 int mount_node_stat(struct mount_ctx *m, struct mnode *n,

@@ -443,6 +443,6 @@ void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, mount_err(ret));
 		return;
 	}
-	mount_to_stat(m, n, &s, &st);
+	mount_to_stat(m, n, NULL, &s, &st);
 	fuse_reply_attr(req, &st, mount_attr_timeout(m, s.is_dir));
 }

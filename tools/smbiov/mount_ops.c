@@ -6,6 +6,7 @@
  * from the same thread.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,8 @@ double mount_attr_timeout(const struct mount_ctx *m, bool is_dir)
 	return is_dir ? m->cfg->attr_timeout_dir : m->cfg->attr_timeout_file;
 }
 
-void mount_to_stat(const struct mount_ctx *m, const struct mnode *n,
-		   const struct smbiov_stat *s, struct stat *st)
+static void to_stat(const struct mount_ctx *m, const struct mnode *n,
+		    const struct smbiov_stat *s, struct stat *st)
 {
 	const struct mount_cfg *cfg = m->cfg;
 
@@ -78,6 +79,52 @@ void mount_to_stat(const struct mount_ctx *m, const struct mnode *n,
 	st->st_mtim.tv_nsec = s->mtime_ns % 1000000000;
 	st->st_ctim.tv_sec = s->ctime_ns / 1000000000;
 	st->st_ctim.tv_nsec = s->ctime_ns % 1000000000;
+}
+
+/*
+ * mfsymlinks: the target of the link file @n (or its child @name), in
+ * @target; its length, or negative when it is no such link (or cannot be
+ * read). Read through an open file of the node when there is one (its
+ * cache), else in one round trip by name.
+ */
+static int link_read(struct mount_ctx *m, struct mnode *n, const char *name,
+		     char target[MFSYM_MAX + 1])
+{
+	struct mfile *mf = name ? NULL : mtable_file_any(&m->t, n, false);
+	char buf[MFSYM_SIZE];
+	struct smbiov_iter it;
+	char *path;
+	ssize_t got;
+
+	if (mf) {
+		got = smbiov_pread(mf->f, buf, sizeof(buf), 0);
+		mtable_file_put(&m->t, mf);
+	} else {
+		got = mtable_path(&m->t, n, name, &path);
+		if (got)
+			return (int)got;
+		smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf));
+		got = smbiov_read_file(m->c, path, &it, NULL);
+		free(path);
+	}
+	return got < 0 ? (int)got : mfsym_parse(buf, (size_t)got, target);
+}
+
+void mount_to_stat(struct mount_ctx *m, struct mnode *n, const char *name,
+		   const struct smbiov_stat *s, struct stat *st)
+{
+	char target[MFSYM_MAX + 1];
+	int len;
+
+	to_stat(m, n, s, st);
+	/* cifs looks at files of exactly this size only, and so does this */
+	if (!m->cfg->mfsymlinks || s->is_dir || s->size != MFSYM_SIZE)
+		return;
+	len = link_read(m, n, name, target);
+	if (len < 0)
+		return;
+	st->st_mode = S_IFLNK | 0777;
+	st->st_size = len;
 }
 
 /*
@@ -111,7 +158,7 @@ static void fill_entry(struct mount_ctx *m, struct mnode *n,
 	e->ino = ino_of(m, n);
 	/* node addresses are reused: the generation tells them apart */
 	e->generation = n->id;
-	mount_to_stat(m, n, s, &e->attr);
+	mount_to_stat(m, n, NULL, s, &e->attr);
 	e->attr_timeout = mount_attr_timeout(m, s->is_dir);
 	e->entry_timeout = e->attr_timeout;
 }
@@ -217,7 +264,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, mount_err(ret));
 		return;
 	}
-	mount_to_stat(m, n, &s, &st);
+	mount_to_stat(m, n, NULL, &s, &st);
 	fuse_reply_attr(req, &st, mount_attr_timeout(m, s.is_dir));
 }
 
@@ -382,7 +429,7 @@ static size_t add_plain(fuse_req_t req, struct mount_ctx *m, struct mdir *d,
 		st.st_ino = d->node->id;
 		st.st_mode = S_IFDIR;
 	} else {
-		mount_to_stat(m, d->node, &d->e[i - 2].st, &st);
+		mount_to_stat(m, d->node, name, &d->e[i - 2].st, &st);
 	}
 	need = fuse_add_direntry(req, buf, room, name, &st, (off_t)i + 1);
 	return need > room ? 0 : need;
@@ -447,13 +494,34 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 /* ---- changing names --------------------------------------------------- */
 
+/*
+ * Reply to mkdir, symlink or link with the new name @name in @p, made
+ * on the server at @path (freed here) unless @ret says it failed.
+ */
+static void reply_made(fuse_req_t req, struct mount_ctx *m, struct mnode *p,
+		       const char *name, char *path, int ret)
+{
+	struct smbiov_stat s;
+	struct mnode *n = NULL;
+
+	if (!ret)
+		ret = smbiov_stat(m->c, path, &s);
+	free(path);
+	if (!ret && !(n = mtable_lookup(&m->t, p, name)))
+		ret = -ENOMEM;
+	if (ret) {
+		fuse_reply_err(req, mount_err(ret));
+		return;
+	}
+	mount_reply_entry(req, m, n, &s, NULL);
+}
+
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode)
 {
 	struct mount_ctx *m = mount_ctx_of(req);
-	struct mnode *p = mount_node_of(m, parent), *n;
-	struct smbiov_stat s;
-	char *path;
+	struct mnode *p = mount_node_of(m, parent);
+	char *path = NULL;
 	int ret;
 
 	(void)mode; /* no unix extensions: the mount's dir_mode */
@@ -464,17 +532,51 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	ret = mtable_path(&m->t, p, name, &path);
 	if (!ret)
 		ret = smbiov_mkdir(m->c, path);
-	if (!ret)
-		ret = smbiov_stat(m->c, path, &s);
-	free(path);
-	n = ret ? NULL : mtable_lookup(&m->t, p, name);
-	if (!ret && !n)
-		ret = -ENOMEM;
-	if (ret) {
-		fuse_reply_err(req, mount_err(ret));
+	reply_made(req, m, p, name, path, ret);
+}
+
+/*
+ * symlink(2) with -o mfsymlinks: a new file of cifs' link format, made
+ * and written in one round trip (O_EXCL: never over an existing name).
+ * Without it EPERM, as symlink(2) says of a file system that has none.
+ */
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *p = mount_node_of(m, parent);
+	char buf[MFSYM_SIZE];
+	char *path = NULL;
+	ssize_t n;
+	int ret;
+
+	if (!m->cfg->mfsymlinks || !name_ok(name)) {
+		fuse_reply_err(req, m->cfg->mfsymlinks ? EINVAL : EPERM);
 		return;
 	}
-	mount_reply_entry(req, m, n, &s, NULL);
+	ret = mfsym_format(buf, link);
+	if (!ret)
+		ret = mtable_path(&m->t, p, name, &path);
+	if (!ret) {
+		n = smbiov_write_file(m->c, path, O_WRONLY | O_CREAT | O_EXCL,
+				      buf, sizeof(buf));
+		ret = n < 0 ? (int)n : 0;
+	}
+	reply_made(req, m, p, name, path, ret);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	char target[MFSYM_MAX + 1];
+	int len = m->cfg->mfsymlinks
+			  ? link_read(m, mount_node_of(m, ino), NULL, target)
+			  : -EINVAL;
+
+	if (len < 0)
+		fuse_reply_err(req, mount_err(len));
+	else
+		fuse_reply_readlink(req, target);
 }
 
 static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -573,6 +675,8 @@ const struct fuse_lowlevel_ops mount_ops = {
 	.releasedir = op_releasedir,
 	.fsyncdir = op_fsyncdir,
 	.mkdir = op_mkdir,
+	.symlink = op_symlink,
+	.readlink = op_readlink,
 	.unlink = op_unlink,
 	.rmdir = op_rmdir,
 	.rename = op_rename,

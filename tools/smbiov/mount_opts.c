@@ -117,6 +117,10 @@ static int opt_flag(const char *k, struct mount_cfg *c)
 		c->sign = SMBIOV_REQUIRED;
 	else if (!strcmp(k, "seal"))
 		c->encrypt = SMBIOV_REQUIRED;
+	else if (!strcmp(k, "mfsymlinks"))
+		c->mfsymlinks = true;
+	else if (!strcmp(k, "nomfsymlinks"))
+		c->mfsymlinks = false;
 	else if (!strcmp(k, "debug"))
 		c->debug = true;
 	/*
@@ -196,7 +200,7 @@ static int opt_value(const char *k, const char *v, struct mount_cfg *c)
 }
 
 /* In issue 18's list, not built yet: refused by name. */
-static const char *const mount_later[] = {"rsize", "wsize", "mfsymlinks", NULL};
+static const char *const mount_later[] = {"rsize", "wsize", NULL};
 
 static int one_option(char *opt, struct mount_cfg *c)
 {
