@@ -494,6 +494,10 @@ struct smbiov_stat {
 	uint32_t attributes;				/* FILE_ATTRIBUTE_* */
 	bool is_dir;
 	uint64_t file_id;
+	/* Names of the file (FileStandardInformation NumberOfLinks), from
+	 * smbiov_stat() and smbiov_fstat(); 0 where the server does not say
+	 * (smbiov_readdir()'s entries). */
+	uint32_t nlink;
 };
 SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 			   struct smbiov_stat *st);
@@ -517,6 +521,15 @@ SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
 			     const char *to, bool replace);
 SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
 			       uint64_t size);
+/*
+ * A hard link: @newpath becomes another name of the file @oldpath (SET_INFO
+ * FileLinkInformation, MS-FSCC 2.4.21), never replacing an existing name
+ * (-EEXIST). Where the server or its file system has no hard links:
+ * -EOPNOTSUPP (or what the server says, e.g. -EACCES); a directory:
+ * what the server says (links to directories are refused by SMB servers).
+ */
+SMBIOV_API int smbiov_link(struct smbiov_client *c, const char *oldpath,
+			   const char *newpath);
 
 /*
  * Times and attributes (SET_INFO FileBasicInformation, MS-FSCC 2.4.7),

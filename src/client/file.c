@@ -285,6 +285,7 @@ void smb_stat_from_all(struct smbiov_stat *st, const struct smb2_file_all *a)
 	st->is_dir = a->standard.directory ||
 		     (a->basic.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY);
 	st->file_id = a->index_number;
+	st->nlink = a->standard.number_of_links;
 }
 
 /* The lease the CREATE response grants, if any, kept in the table. */

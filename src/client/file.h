@@ -263,5 +263,14 @@ int smb_file_at_path(struct smbiov_file *f, const char *path);
 int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a);
 /* meta.c: FSCTL_SET_ZERO_DATA: the server zeroes [@off, @end). */
 int smb_zero_data(struct smbiov_file *f, uint64_t off, uint64_t end);
+/*
+ * meta.c: CREATE @from with @access, SET_INFO @cls naming @to (class
+ * FSCC_FILE_RENAME_INFORMATION or FSCC_FILE_LINK_INFORMATION: one
+ * layout), CLOSE, as one compound. @what names the call in messages.
+ * The caller has called smb_api_begin().
+ */
+int smb_path_set_name(struct smbiov_client *c, const char *from,
+		      uint32_t access, uint8_t cls, const char *to,
+		      bool replace, const char *what);
 
 #endif

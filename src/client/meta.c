@@ -347,13 +347,13 @@ SMBIOV_API int smbiov_mkdir(struct smbiov_client *c, const char *path)
 	return smb_path_op(c, &a, NULL, NULL);
 }
 
-SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
-			     const char *to, bool replace)
+int smb_path_set_name(struct smbiov_client *c, const char *from,
+		      uint32_t access, uint8_t cls, const char *to,
+		      bool replace, const char *what)
 {
 	struct smb_create_args a = {
 		.path = from,
-		.access =
-			SMB_DELETE | SMB_FILE_READ_ATTRIBUTES | SMB_SYNCHRONIZE,
+		.access = access,
 		.disposition = SMB2_FILE_OPEN,
 	};
 	uint8_t *name = NULL, *body = NULL;
@@ -363,31 +363,26 @@ SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
 	ssize_t n;
 	int ret;
 
-	ret = smb_api_begin(c);
-	if (ret)
-		return ret;
-	path_busy(c, from);
-	path_busy(c, to);
 	ret = smb_path_utf16(to, &name, &name_len);
 	if (ret == 0 && !name_len)
 		ret = -EINVAL;
 	if (ret) {
 		free(name);
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
-				     "rename: bad target path");
+				     "%s: bad target path", what);
 	}
 	cap = SMB2_SET_INFO_REQ_FIXED + FSCC_FILE_RENAME_FIXED + name_len + 8;
 	body = malloc(cap);
 	if (!body) {
 		free(name);
-		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "rename");
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s", what);
 	}
 	n = smb2_file_rename_encode(body + SMB2_SET_INFO_REQ_FIXED,
 				    cap - SMB2_SET_INFO_REQ_FIXED, replace,
 				    name, name_len);
 	ret = n < 0 ? (int)n
-		    : si_req(&s, body, cap, &v, &smb_related_fid,
-			     FSCC_FILE_RENAME_INFORMATION, (size_t)n);
+		    : si_req(&s, body, cap, &v, &smb_related_fid, cls,
+			     (size_t)n);
 	free(name);
 	if (ret == 0) {
 		ret = smb_path_op(c, &a, &s, NULL);
@@ -395,6 +390,21 @@ SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
 	}
 	free(body);
 	return ret;
+}
+
+SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,
+			     const char *to, bool replace)
+{
+	int ret = smb_api_begin(c);
+
+	if (ret)
+		return ret;
+	path_busy(c, from);
+	path_busy(c, to);
+	return smb_path_set_name(
+		c, from,
+		SMB_DELETE | SMB_FILE_READ_ATTRIBUTES | SMB_SYNCHRONIZE,
+		FSCC_FILE_RENAME_INFORMATION, to, replace, "rename");
 }
 
 static int eof_req(struct smb_req *r, uint8_t *body, size_t cap,

@@ -27,6 +27,7 @@
 #define FSCC_FILE_STANDARD_INFORMATION	   5
 #define FSCC_FILE_INTERNAL_INFORMATION	   6
 #define FSCC_FILE_RENAME_INFORMATION	   10
+#define FSCC_FILE_LINK_INFORMATION	   11
 #define FSCC_FILE_DISPOSITION_INFORMATION  13
 #define FSCC_FILE_ALL_INFORMATION	   18
 #define FSCC_FILE_END_OF_FILE_INFORMATION  20
@@ -354,6 +355,9 @@ ssize_t smb2_file_disposition_encode(uint8_t *p, size_t cap,
  * RootDirectory is 0 as SMB2 requires (MS-SMB2 2.2.39). Two zero bytes
  * follow the name, outside FileNameLength, because some servers check the
  * buffer length against the C structure size.
+ * FileLinkInformation for SMB2 (MS-FSCC 2.4.21.2) has the same layout
+ * (ReplaceIfExists, Reserved, RootDirectory, FileNameLength, FileName):
+ * this encodes it too.
  * Return: 20 + @name_len + 2, -EINVAL, -ENOSPC.
  */
 ssize_t smb2_file_rename_encode(uint8_t *p, size_t cap, bool replace,

@@ -14,7 +14,7 @@
 # hole), O_DIRECT beside buffered I/O, times set by touch and futimens
 # (also a directory's), chmod as the read-only attribute, statfs (df; its
 # totals equal the server's file system), symbolic links (-o mfsymlinks:
-# cifs' link files on the server's disk). Also:
+# cifs' link files on the server's disk), hard links. Also:
 # the daemon keeps no password in its command line or environment; a
 # wrong password fails `smbiov mount` with exit 3 leaving no mount and no
 # process; an unknown option exits 2, a missing mount point 8; -f serves
@@ -450,6 +450,28 @@ for e in sorted(os.scandir("."), key=lambda e: e.name):
     print(e.name, e.is_symlink(), e.is_dir(follow_symlinks=False))'
 }
 
+# Hard links (SET_INFO FileLinkInformation): one inode, the link count
+# through every name, a write through one read through the others at
+# once (no name's attributes are kept stale), an existing name refused,
+# unlinking one name leaves the rest.
+case_hardlink() {
+	echo one >f
+	rc ln f g
+	stat -c '%h %s' f g
+	[[ $(stat -c %i f) == "$(stat -c %i g)" ]] && echo "same inode"
+	echo two >>g
+	cat f
+	stat -c '%h %s' f
+	mkdir d
+	rc ln g d/h
+	stat -c %h f
+	rc ln f g
+	rc rm f
+	stat -c '%h %s' g d/h
+	printf X | dd of=d/h conv=notrunc status=none
+	cat g
+}
+
 # tree_of DIR: each name with its type; a file's sha256, a link's target.
 # A regular file in cifs' mfsymlinks format (exactly that: size, digest,
 # padding) is a link: the server's disk holds the mount's links so.
@@ -521,7 +543,7 @@ run_case() {
 	sed 's/^/    /' "$tmp/out.mnt"
 }
 
-for c in write_read pwrite pread append append_other trunc_excl truncate rename unlink dirs readdir fallocate direct attrs statfs symlink; do
+for c in write_read pwrite pread append append_other trunc_excl truncate rename unlink dirs readdir fallocate direct attrs statfs symlink hardlink; do
 	run_case "$c"
 done
 

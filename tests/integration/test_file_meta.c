@@ -3,7 +3,7 @@
  * Metadata and namespace operations against the fixture's smbd, each
  * checked on the server's disk (SMB_ROOT/<share>/...): stat/fstat fields,
  * a 5,000-entry directory listing, mkdir/rmdir/unlink/rename/truncate/
- * ftruncate/fsync and statvfs.
+ * ftruncate/fsync, statvfs and hard links.
  */
 #include "file_common.h"
 
@@ -310,6 +310,101 @@ static void test_set_attr(void)
 	unlink(p);
 }
 
+/*
+ * Hard links (smbiov_link: SET_INFO FileLinkInformation): the new name is
+ * the same inode on the disk (st_ino, st_nlink), smbiov_stat/smbiov_fstat
+ * count the names (nlink) and agree on the file id, a write through one
+ * name is read through the other, an existing name is never replaced
+ * (-EEXIST, its bytes untouched), a missing source or target directory
+ * fails and makes nothing, a directory cannot be linked, unlinking a name
+ * leaves the others.
+ */
+static void test_link(void)
+{
+	struct smbiov_stat s1, s2, fs;
+	struct stat d1, d2;
+	struct smbiov_file *f;
+	uint8_t *got, *src;
+	size_t n;
+
+	/*
+	 * Made through the server: a file the test wrote on the disk as
+	 * root would not be linked by the share's user (Linux'
+	 * protected_hardlinks: the server says STATUS_ACCESS_DENIED).
+	 */
+	smbiov_unlink(c, "hl.bin"); /* a failed run's leftover */
+	src = malloc(70001);
+	T_ASSERT(src);
+	fc_fill(src, 70001, 3, 0);
+	T_ASSERT(smbiov_open(c, "hl.bin", O_WRONLY | O_CREAT | O_EXCL, &f) ==
+		 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, src, 70001, 0), 70001);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	free(src);
+	T_EXPECT_EQ(smbiov_stat(c, "hl.bin", &s1), 0);
+	T_EXPECT_EQ(s1.nlink, 1);
+
+	T_ASSERT(smbiov_link(c, "hl.bin", "hl2.bin") == 0);
+	T_ASSERT(disk_exists("hl.bin", &d1) && disk_exists("hl2.bin", &d2));
+	T_EXPECT_EQ(d1.st_ino, d2.st_ino);
+	T_EXPECT_EQ(d1.st_nlink, 2);
+	T_EXPECT_EQ(smbiov_stat(c, "hl.bin", &s1), 0);
+	T_EXPECT_EQ(smbiov_stat(c, "hl2.bin", &s2), 0);
+	T_EXPECT_EQ(s1.nlink, 2);
+	T_EXPECT_EQ(s2.nlink, 2);
+	T_EXPECT_EQ(s1.file_id, s2.file_id);
+	T_EXPECT_EQ(s2.size, 70001);
+
+	/* into a subdirectory; fstat counts the names too */
+	T_ASSERT(smbiov_mkdir(c, "hld") == 0);
+	T_EXPECT_EQ(smbiov_link(c, "hl2.bin", "hld/hl3.bin"), 0);
+	T_ASSERT(smbiov_open(c, "hld/hl3.bin", O_RDWR, &f) == 0);
+	T_EXPECT_EQ(smbiov_fstat(f, &fs), 0);
+	T_EXPECT_EQ(fs.nlink, 3);
+	T_EXPECT_EQ(fs.file_id, s1.file_id);
+	/* a write through one name is the file of every name */
+	T_EXPECT_EQ(smbiov_pwrite(f, "LINKED", 6, 100), 6);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	got = fc_disk_read(share, "hl.bin", &n);
+	T_ASSERT(got);
+	T_EXPECT_EQ(n, 70001);
+	T_EXPECT(!memcmp(got + 100, "LINKED", 6));
+	T_EXPECT_EQ(fc_check(got, 100, 3, 0), 100);
+	free(got);
+
+	/* never over an existing name: it keeps its bytes */
+	fc_disk_write(share, "hl-other.bin", 5000, 9);
+	T_EXPECT_EQ(smbiov_link(c, "hl.bin", "hl-other.bin"), -EEXIST);
+	got = fc_disk_read(share, "hl-other.bin", &n);
+	T_ASSERT(got);
+	T_EXPECT_EQ(n, 5000);
+	T_EXPECT_EQ(fc_check(got, n, 9, 0), n);
+	free(got);
+
+	/* nothing to link, nowhere to put it, no name: nothing made */
+	T_EXPECT_EQ(smbiov_link(c, "hl-none.bin", "hl4.bin"), -ENOENT);
+	T_EXPECT(!disk_exists("hl4.bin", &d2));
+	T_EXPECT(smbiov_link(c, "hl.bin", "hl-nodir/hl5.bin") < 0);
+	T_EXPECT(!disk_exists("hl-nodir", &d2));
+	T_EXPECT_EQ(smbiov_link(c, "hl.bin", ""), -EINVAL);
+	/* a directory is not linked */
+	T_EXPECT(smbiov_link(c, "hld", "hld-link") < 0);
+	T_EXPECT(!disk_exists("hld-link", &d2));
+
+	/* unlinking a name leaves the others */
+	T_EXPECT_EQ(smbiov_unlink(c, "hl.bin"), 0);
+	T_EXPECT(!disk_exists("hl.bin", &d1));
+	T_EXPECT_EQ(smbiov_stat(c, "hl2.bin", &s2), 0);
+	T_EXPECT_EQ(s2.nlink, 2);
+	T_ASSERT(disk_exists("hld/hl3.bin", &d2));
+	T_EXPECT_EQ(d2.st_nlink, 2);
+
+	T_EXPECT_EQ(smbiov_unlink(c, "hl2.bin"), 0);
+	T_EXPECT_EQ(smbiov_unlink(c, "hld/hl3.bin"), 0);
+	T_EXPECT_EQ(smbiov_unlink(c, "hl-other.bin"), 0);
+	T_EXPECT_EQ(smbiov_rmdir(c, "hld"), 0);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -322,6 +417,7 @@ int main(void)
 	T_RUN(test_readdir);
 	T_RUN(test_statvfs);
 	T_RUN(test_set_attr);
+	T_RUN(test_link);
 	smbiov_disconnect(c);
 	if (t_failures)
 		integ_print_logs_hint();

@@ -45,7 +45,9 @@ void mount_to_stat(struct mount_ctx *m, struct mnode *n, const char *name,
 /* The node's attributes: from an open file of it when there is one. */
 int mount_node_stat(struct mount_ctx *m, struct mnode *n,
 		    struct smbiov_stat *s);
-double mount_attr_timeout(const struct mount_ctx *m, bool is_dir);
+/* How long the kernel keeps @s (actimeo; 0 for a file of several names). */
+double mount_attr_timeout(const struct mount_ctx *m,
+			  const struct smbiov_stat *s);
 /*
  * Reply to a lookup-like request with node @n (looked up once for this
  * reply), attributes @s, and for create the open file @fi. Non-zero when

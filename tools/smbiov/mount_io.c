@@ -444,5 +444,5 @@ void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		return;
 	}
 	mount_to_stat(m, n, NULL, &s, &st);
-	fuse_reply_attr(req, &st, mount_attr_timeout(m, s.is_dir));
+	fuse_reply_attr(req, &st, mount_attr_timeout(m, &s));
 }

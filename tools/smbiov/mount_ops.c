@@ -47,9 +47,18 @@ static bool name_ok(const char *name)
 	return !strchr(name, '\\');
 }
 
-double mount_attr_timeout(const struct mount_ctx *m, bool is_dir)
+/*
+ * A file with several names is several FUSE nodes (a node is a name):
+ * the kernel would keep each one's attributes apart, so a write through
+ * one name would not show in a stat of another for actimeo. Their
+ * attributes are not kept at all.
+ */
+double mount_attr_timeout(const struct mount_ctx *m,
+			  const struct smbiov_stat *s)
 {
-	return is_dir ? m->cfg->attr_timeout_dir : m->cfg->attr_timeout_file;
+	if (s->is_dir)
+		return m->cfg->attr_timeout_dir;
+	return s->nlink > 1 ? 0 : m->cfg->attr_timeout_file;
 }
 
 static void to_stat(const struct mount_ctx *m, const struct mnode *n,
@@ -67,7 +76,8 @@ static void to_stat(const struct mount_ctx *m, const struct mnode *n,
 		/* as cifs without unix extensions: read-only drops w bits */
 		if (s->attributes & ATTR_READONLY)
 			st->st_mode &= ~(mode_t)0222;
-		st->st_nlink = 1;
+		/* 0: a listing, which does not carry it */
+		st->st_nlink = s->nlink ? s->nlink : 1;
 	}
 	st->st_uid = cfg->uid;
 	st->st_gid = cfg->gid;
@@ -159,7 +169,7 @@ static void fill_entry(struct mount_ctx *m, struct mnode *n,
 	/* node addresses are reused: the generation tells them apart */
 	e->generation = n->id;
 	mount_to_stat(m, n, NULL, s, &e->attr);
-	e->attr_timeout = mount_attr_timeout(m, s->is_dir);
+	e->attr_timeout = mount_attr_timeout(m, s);
 	e->entry_timeout = e->attr_timeout;
 }
 
@@ -265,7 +275,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	mount_to_stat(m, n, NULL, &s, &st);
-	fuse_reply_attr(req, &st, mount_attr_timeout(m, s.is_dir));
+	fuse_reply_attr(req, &st, mount_attr_timeout(m, &s));
 }
 
 /* ---- directories ---------------------------------------------------------
@@ -565,6 +575,33 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	reply_made(req, m, p, name, path, ret);
 }
 
+/*
+ * link(2): SET_INFO FileLinkInformation. The new name is a node of its
+ * own (a node is a name), with the server's file id as st_ino like the
+ * first; mount_attr_timeout() keeps the kernel from holding attributes
+ * of either apart.
+ */
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *np = mount_node_of(m, newparent);
+	char *from = NULL, *to = NULL;
+	int ret;
+
+	if (!name_ok(newname)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	ret = mtable_path(&m->t, mount_node_of(m, ino), NULL, &from);
+	if (!ret)
+		ret = mtable_path(&m->t, np, newname, &to);
+	if (!ret)
+		ret = smbiov_link(m->c, from, to);
+	free(from);
+	reply_made(req, m, np, newname, to, ret);
+}
+
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct mount_ctx *m = mount_ctx_of(req);
@@ -677,6 +714,7 @@ const struct fuse_lowlevel_ops mount_ops = {
 	.mkdir = op_mkdir,
 	.symlink = op_symlink,
 	.readlink = op_readlink,
+	.link = op_link,
 	.unlink = op_unlink,
 	.rmdir = op_rmdir,
 	.rename = op_rename,
