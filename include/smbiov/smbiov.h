@@ -103,6 +103,22 @@ struct smbiov_options {
 	 * then closes it at once. 0: 5000; negative: close at once.
 	 */
 	int close_timeout_ms;
+	/*
+	 * How long a lease or oplock break may wait for the page cache
+	 * (writing back what the lost W covered, dropping what the lost R
+	 * covered, closing a deferred handle) before it is acknowledged
+	 * anyway, counted from the notification's arrival. The server stops
+	 * waiting for the acknowledgement after its own timeout (Samba 30 s,
+	 * Windows 35 s) and lets the other opener in regardless; acknowledging
+	 * first keeps the lease's state known on both sides. The cache goes on
+	 * giving up the rights after the acknowledgement, and this open's own
+	 * reads and writes of a range still being written back wait for it,
+	 * so nothing is lost or read stale by this open; another client may
+	 * see the old bytes until the write-back ends, as it would after the
+	 * server's timeout. 0: 20000; negative: no bound (acknowledge only
+	 * when the cache is done).
+	 */
+	int break_ack_ms;
 };
 
 /* Where a connect failed; a CLI maps this to its exit codes. */
@@ -216,9 +232,10 @@ SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
  *   readahead) while it holds R, writes are kept and written back later
  *   while it holds W (by smbiov_fsync(), smbiov_close(), memory
  *   pressure, or a break). Without R every read goes to the server,
- *   without W every write. A lease break is handled on the library's
- *   break worker: dirty data the lost W covered is written back and
- *   data the lost R covered dropped before the break is acknowledged.
+ *   without W every write. A lease break is handled on a library
+ *   thread: dirty data the lost W covered is written back and data the
+ *   lost R covered dropped before the break is acknowledged, or at the
+ *   latest when smbiov_options.break_ack_ms have passed.
  * - SMBIOV_CACHE_LOOSE: as STRICT, and reads are also cached without a
  *   lease, for @loose_ttl_ms after the data was read (then it is
  *   dropped and the size asked again). Unsafe with other writers: they
@@ -268,12 +285,19 @@ SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
 #define SMBIOV_LEASE_HANDLE 0x02u
 #define SMBIOV_LEASE_WRITE  0x04u
 struct smbiov_lease_info {
-	bool leased;	 /* a lease (or an oplock) was granted on this open */
-	bool oplock;	 /* an oplock: the server has no leases (SMB 2.0.2) */
-	uint32_t state;	 /* SMBIOV_LEASE_* now held (after breaks) */
+	bool leased; /* a lease (or an oplock) was granted on this open */
+	bool oplock; /* an oplock: the server has no leases (SMB 2.0.2) */
+	/*
+	 * SMBIOV_LEASE_* now held: after a break, once the page cache has
+	 * given up what the new state does not allow (so R gone here means
+	 * reads go to the server)
+	 */
+	uint32_t state;
 	uint16_t epoch;	 /* lease v2: the server's epoch as last seen */
 	uint32_t breaks; /* break notifications handled for it */
-	int ack_err;	 /* 0, or the last acknowledgement's error */
+	/* of them, acknowledged before the cache was done (break_ack_ms) */
+	uint32_t acked_early;
+	int ack_err; /* 0, or the last acknowledgement's error */
 };
 /* The lease @f holds. 0, or -EINVAL. */
 SMBIOV_API int smbiov_lease_info(struct smbiov_file *f,

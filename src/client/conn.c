@@ -377,6 +377,7 @@ static struct smbiov_client *client_new(const struct smbiov_options *o)
 	c->max_frame = INITIAL_MAX_FRAME;
 	c->cache_bytes = o ? o->cache_bytes : 0;
 	c->close_timeout_ms = o ? o->close_timeout_ms : 0;
+	c->break_ack_ms = o ? o->break_ack_ms : 0;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
 	if (smb_cond_init(&c->credit_cv))

@@ -415,6 +415,7 @@ struct smbiov_client {
 	void (*fs_path_busy)(void *fs, const char *path);
 	size_t cache_bytes;
 	int close_timeout_ms; /* smbiov_options.close_timeout_ms */
+	int break_ack_ms;     /* smbiov_options.break_ack_ms */
 
 	/* counters (struct smbiov_stats), atomics: no lock needed */
 	_Atomic uint64_t st_requests;

@@ -400,9 +400,10 @@ SMBIOV_API int smbiov_lease_info(struct smbiov_file *f,
 	smb_lease_snapshot(f->c, f->lease, &l);
 	out->leased = true;
 	out->oplock = l.oplock;
-	out->state = l.state;
+	out->state = l.held;
 	out->epoch = l.epoch;
 	out->breaks = l.breaks;
+	out->acked_early = l.acked_early;
 	out->ack_err = l.ack_err;
 	return 0;
 }

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/uio.h>
+#include <time.h>
 
 /* A break notification waiting for the worker: a lease's or an oplock's. */
 struct smb_break_item {
 	bool oplock;
+	struct timespec arrived; /* CLOCK_MONOTONIC */
 	struct smb2_lease_break b;
 	struct smb2_oplock_break ob;
 	struct smb_break_item *next;
@@ -26,6 +28,7 @@ struct smb_leases {
 	struct smb_lease *head;
 	struct smb_break_item *q_head, *q_tail;
 	uint64_t dropped; /* notifications lost for want of memory */
+	unsigned jobs;	  /* owner jobs running */
 	bool stop;
 	bool started;
 	pthread_t worker;
@@ -132,20 +135,145 @@ static int send_oplock_ack(struct smbiov_client *c,
 }
 
 /*
- * A break of @l (NULL: a key or handle we do not hold) is over, its
- * acknowledgement's result @ret. @l could not go meanwhile: while it is
- * breaking, smb_lease_forget() waits.
+ * A break of @l (NULL: a key or handle we do not hold) is acknowledged,
+ * with result @ret, @early if before its owner was done. @l could not go
+ * meanwhile: while it is busy, smb_lease_forget() waits.
  */
-static void break_done(struct smb_leases *t, struct smb_lease *l, int ret)
+static void break_done(struct smb_leases *t, struct smb_lease *l, int ret,
+		       bool early)
 {
 	pthread_mutex_lock(&t->lock);
 	if (l) {
 		l->breaks++;
+		l->acked_early += early;
 		l->ack_err = ret;
-		l->breaking = false;
+		l->busy--;
 	}
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->lock);
+}
+
+/*
+ * The owner's callback for a lease, on a thread of its own so that the
+ * worker can acknowledge by the deadline while the cache still writes
+ * back. Called again while breaks came meanwhile: always with the
+ * newest state, which is all the owner needs (it gives up what the state
+ * does not allow).
+ */
+struct smb_owner_job {
+	struct smb_leases *t;
+	struct smb_lease *l;
+	bool rerun; /* under t->lock */
+};
+
+static void *owner_job(void *arg)
+{
+	struct smb_owner_job *j = arg;
+	struct smb_leases *t = j->t;
+	struct smb_lease *l = j->l;
+
+	pthread_mutex_lock(&t->lock);
+	do {
+		void (*fn)(void *, uint32_t) = l->on_change;
+		void *owner = l->owner;
+		uint32_t state = l->state;
+
+		j->rerun = false;
+		pthread_mutex_unlock(&t->lock);
+		fn(owner, state);
+		pthread_mutex_lock(&t->lock);
+		l->held = state;
+	} while (j->rerun);
+	l->job = NULL;
+	l->busy--;
+	t->jobs--;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->lock);
+	free(j);
+	return NULL;
+}
+
+static bool start_job(struct smb_owner_job *j)
+{
+	pthread_attr_t a;
+	pthread_t th;
+	bool ok;
+
+	if (pthread_attr_init(&a))
+		return false;
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	ok = pthread_create(&th, &a, owner_job, j) == 0;
+	pthread_attr_destroy(&a);
+	return ok;
+}
+
+/*
+ * Under t->lock, with a hold on @l (its new state set): have its owner
+ * take the state, and wait for that until @deadline (NULL: no bound).
+ * False when the deadline came first; the owner's job goes on.
+ */
+static bool tell_owner(struct smb_leases *t, struct smb_lease *l,
+		       const struct timespec *deadline)
+{
+	struct smb_owner_job *j;
+
+	if (!l->on_change) {
+		l->held = l->state;
+		return true;
+	}
+	if (l->job) {
+		l->job->rerun = true;
+	} else {
+		j = calloc(1, sizeof(*j));
+		if (j) {
+			j->t = t;
+			j->l = l;
+		}
+		if (!j || !start_job(j)) {
+			/* no thread: on this one, without a bound */
+			void (*fn)(void *, uint32_t) = l->on_change;
+			void *owner = l->owner;
+			uint32_t state = l->state;
+
+			free(j);
+			pthread_mutex_unlock(&t->lock);
+			fn(owner, state);
+			pthread_mutex_lock(&t->lock);
+			l->held = state;
+			return true;
+		}
+		/* it waits for t->lock, which the wait below lets go */
+		l->job = j;
+		l->busy++;
+		t->jobs++;
+	}
+	while (l->job) {
+		if (!deadline)
+			pthread_cond_wait(&t->cv, &t->lock);
+		else if (pthread_cond_timedwait(&t->cv, &t->lock, deadline) ==
+			 ETIMEDOUT)
+			return !l->job;
+	}
+	return true;
+}
+
+/* When @it must be acknowledged (break_ack_ms after it came), or NULL. */
+static const struct timespec *deadline_of(const struct smbiov_client *c,
+					  const struct smb_break_item *it,
+					  struct timespec *ts)
+{
+	long ms = c->break_ack_ms ? c->break_ack_ms : SMB_BREAK_ACK_MS;
+
+	if (ms < 0)
+		return NULL;
+	*ts = it->arrived;
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+	return ts;
 }
 
 /*
@@ -154,30 +282,27 @@ static void break_done(struct smb_leases *t, struct smb_lease *l, int ret)
  * closed meanwhile: a closed handle has nothing to acknowledge.
  */
 static void handle_oplock_break(struct smbiov_client *c, struct smb_leases *t,
-				const struct smb2_oplock_break *ob)
+				const struct smb_break_item *it)
 {
+	const struct smb2_oplock_break *ob = &it->ob;
+	struct timespec ts;
 	struct smb_lease *l;
+	bool done;
 	int ret;
-
-	void (*fn)(void *, uint32_t) = NULL;
-	void *owner = NULL;
 
 	pthread_mutex_lock(&t->lock);
 	l = find_fid(t, &ob->fid);
-	if (l) {
-		l->oplock_level = ob->oplock_level;
-		l->state = oplock_state(ob->oplock_level);
-		l->breaking = true;
-		fn = l->on_change;
-		owner = l->owner;
-	}
-	pthread_mutex_unlock(&t->lock);
-	if (!l)
+	if (!l) {
+		pthread_mutex_unlock(&t->lock);
 		return;
-	if (fn)
-		fn(owner, oplock_state(ob->oplock_level));
+	}
+	l->oplock_level = ob->oplock_level;
+	l->state = oplock_state(ob->oplock_level);
+	l->busy++;
+	done = tell_owner(t, l, deadline_of(c, it, &ts));
+	pthread_mutex_unlock(&t->lock);
 	ret = send_oplock_ack(c, ob);
-	break_done(t, l, ret);
+	break_done(t, l, ret, !done);
 }
 
 /* The answer to a lease acknowledgement names the same lease. */
@@ -211,16 +336,19 @@ static int send_ack(struct smbiov_client *c, const struct smb2_lease_break *b)
 
 /*
  * One break, on the worker: the lease takes its new state first (from
- * now on nothing may be cached beyond it), then the acknowledgement goes
- * out. A break for a key we do not hold (its file was just closed) is
- * still acknowledged when the server asks: it waits for that otherwise.
+ * now on nothing may be cached beyond it), its owner gives up what the
+ * state does not allow (until the deadline at most), then the
+ * acknowledgement goes out. A break for a key we do not hold (its file
+ * was just closed) is still acknowledged when the server asks: it waits
+ * for that otherwise.
  */
 static void handle_break(struct smbiov_client *c, struct smb_leases *t,
-			 const struct smb2_lease_break *b)
+			 const struct smb_break_item *it)
 {
-	void (*fn)(void *, uint32_t) = NULL;
-	void *owner = NULL;
+	const struct smb2_lease_break *b = &it->b;
+	struct timespec ts;
 	struct smb_lease *l;
+	bool done = true;
 	int ret = 0;
 
 	pthread_mutex_lock(&t->lock);
@@ -229,16 +357,13 @@ static void handle_break(struct smbiov_client *c, struct smb_leases *t,
 		l->state = b->new_state;
 		if (l->version == 2)
 			l->epoch = b->new_epoch;
-		l->breaking = true;
-		fn = l->on_change;
-		owner = l->owner;
+		l->busy++;
+		done = tell_owner(t, l, deadline_of(c, it, &ts));
 	}
 	pthread_mutex_unlock(&t->lock);
-	if (fn)
-		fn(owner, b->new_state);
 	if (b->flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED)
 		ret = send_ack(c, b);
-	break_done(t, l, ret);
+	break_done(t, l, ret, !done);
 }
 
 static void *break_worker(void *arg)
@@ -260,9 +385,9 @@ static void *break_worker(void *arg)
 			t->q_tail = NULL;
 		pthread_mutex_unlock(&t->lock);
 		if (it->oplock)
-			handle_oplock_break(c, t, &it->ob);
+			handle_oplock_break(c, t, it);
 		else
-			handle_break(c, t, &it->b);
+			handle_break(c, t, it);
 		free(it);
 		pthread_mutex_lock(&t->lock);
 	}
@@ -287,8 +412,10 @@ static void on_break(struct smbiov_client *c, const uint8_t *msg, size_t len,
 	if (kind != SMB2_BREAK_LEASE_NOTIFY && kind != SMB2_BREAK_OPLOCK)
 		return;
 	it = calloc(1, sizeof(*it));
-	if (it)
+	if (it) {
 		it->oplock = kind == SMB2_BREAK_OPLOCK;
+		clock_gettime(CLOCK_MONOTONIC, &it->arrived);
+	}
 	if (!it || (it->oplock ? smb2_oplock_break_decode(msg, len, &it->ob)
 			       : smb2_lease_break_decode(msg, len, &it->b))) {
 		pthread_mutex_lock(&t->lock);
@@ -317,8 +444,14 @@ static struct smb_leases *leases_get(struct smbiov_client *c)
 	if (!t) {
 		t = calloc(1, sizeof(*t));
 		if (t) {
+			pthread_condattr_t ca;
+
+			/* timed waits count on the monotonic clock */
+			pthread_condattr_init(&ca);
+			pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 			pthread_mutex_init(&t->lock, NULL);
-			pthread_cond_init(&t->cv, NULL);
+			pthread_cond_init(&t->cv, &ca);
+			pthread_condattr_destroy(&ca);
 			c->leases = t;
 			t->started = pthread_create(&t->worker, NULL,
 						    break_worker, c) == 0;
@@ -349,7 +482,7 @@ struct smb_lease *smb_lease_add(struct smbiov_client *c,
 	if (!l)
 		return NULL;
 	memcpy(l->key, got->key, sizeof(l->key));
-	l->state = got->state;
+	l->state = l->held = got->state;
 	l->epoch = got->epoch;
 	l->version = got->version;
 	pthread_mutex_lock(&t->lock);
@@ -376,7 +509,7 @@ struct smb_lease *smb_oplock_add(struct smbiov_client *c,
 	l->oplock = true;
 	l->fid = *fid;
 	l->oplock_level = level;
-	l->state = oplock_state(level);
+	l->state = l->held = oplock_state(level);
 	pthread_mutex_lock(&t->lock);
 	l->next = t->head;
 	t->head = l;
@@ -388,7 +521,7 @@ struct smb_lease *smb_oplock_add(struct smbiov_client *c,
 static void lock_idle(struct smb_leases *t, struct smb_lease *l)
 {
 	pthread_mutex_lock(&t->lock);
-	while (l->breaking)
+	while (l->busy)
 		pthread_cond_wait(&t->cv, &t->lock);
 }
 
@@ -446,6 +579,11 @@ void smb_leases_release(struct smbiov_client *c)
 	pthread_mutex_unlock(&t->lock);
 	if (t->started)
 		pthread_join(t->worker, NULL);
+	/* owner jobs still writing back: their lease goes below */
+	pthread_mutex_lock(&t->lock);
+	while (t->jobs)
+		pthread_cond_wait(&t->cv, &t->lock);
+	pthread_mutex_unlock(&t->lock);
 	while (t->q_head) {
 		struct smb_break_item *it = t->q_head;
 

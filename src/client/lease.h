@@ -24,23 +24,45 @@
 struct smbiov_client;
 struct smbiov_file;
 
+/*
+ * How long a break waits for the cache before it is acknowledged anyway
+ * (smbiov_options.break_ack_ms = 0): below Samba's 30 s and Windows' 35 s
+ * acknowledgement timeouts, with room for a slow round trip.
+ */
+#define SMB_BREAK_ACK_MS 20000
+
 /* One open file's lease, in its client's table (under the table's lock). */
 struct smb_lease {
 	uint8_t key[SMB2_LEASE_KEY_SIZE];
 	bool oplock;		/* an oplock, known by @fid (no leases) */
 	struct smb2_fileid fid; /* oplock: the open it is on */
 	uint8_t oplock_level;	/* oplock: SMB2_OPLOCK_LEVEL_* now held */
-	uint32_t state;	 /* SMB2_LEASE_*_CACHING, as granted and broken */
-	uint16_t epoch;	 /* v2: the server's epoch, as last seen */
-	uint8_t version; /* 1 or 2 */
-	uint32_t breaks; /* break notifications handled */
-	int ack_err;	 /* the last acknowledgement's result */
-	bool breaking;	 /* a break is queued or being acknowledged */
+	uint32_t state; /* SMB2_LEASE_*_CACHING, as granted and broken */
 	/*
-	 * Who caches under it (the file layer): told the new state on the
-	 * break worker after the lease took it and before the acknowledgement
-	 * goes out, so what the lost rights covered is written back and
-	 * dropped first.
+	 * The state its owner has taken (what the cache still relies on):
+	 * @state once the owner's callback returned. smbiov_lease_info()
+	 * reports this one, so a caller that sees R gone also finds the
+	 * cache without it.
+	 */
+	uint32_t held;
+	uint16_t epoch;	      /* v2: the server's epoch, as last seen */
+	uint8_t version;      /* 1 or 2 */
+	uint32_t breaks;      /* break notifications handled */
+	uint32_t acked_early; /* acknowledged before @on_change returned */
+	int ack_err;	      /* the last acknowledgement's result */
+	/*
+	 * Holds on it: the worker's while it handles a break, an owner
+	 * job's while it runs (smb_lease_forget() waits for none).
+	 */
+	unsigned busy;
+	struct smb_owner_job *job; /* @on_change running for it, or NULL */
+	/*
+	 * Who caches under it (the file layer): told the new state on an
+	 * owner job after the lease took it and, unless the break's deadline
+	 * (smbiov_options.break_ack_ms) passes first, before the
+	 * acknowledgement goes out, so what the lost rights covered is
+	 * written back and dropped first. One job per lease at a time; a
+	 * break while it runs makes it run again with the newest state.
 	 */
 	void (*on_change)(void *owner, uint32_t state);
 	void *owner;

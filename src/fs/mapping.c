@@ -512,6 +512,7 @@ static ssize_t gap_io(struct fs_mapping *m, struct smbiov_iter *it, uint64_t lo,
 
 static ssize_t batch(struct fs_mapping *m, struct smbiov_iter *it, uint64_t pos,
 		     size_t len, bool write);
+static void flush_range(struct fs_mapping *m, uint64_t start, uint64_t len);
 
 /* May reads be served from the folios now? Under m->lock. */
 static bool read_cached(struct fs_mapping *m, bool *expired)
@@ -557,6 +558,12 @@ ssize_t fs_mapping_read(struct fs_mapping *m, struct smbiov_iter *dst,
 	pthread_mutex_lock(&m->lock);
 	if (!read_cached(m, &expired)) {
 		pthread_mutex_unlock(&m->lock);
+		/*
+		 * A break took R (and W) and its write-back may still be
+		 * going (acknowledged at its deadline): the server gets this
+		 * range's dirty data before we read it back.
+		 */
+		flush_range(m, pos, len);
 		return m->be->read(m->ctx, dst, pos);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -599,13 +606,18 @@ ssize_t fs_mapping_read(struct fs_mapping *m, struct smbiov_iter *dst,
 /* ---- writing ---------------------------------------------------------------
  */
 
-static void flush_range(struct fs_mapping *m, uint64_t start, uint64_t len);
-
-/* Without FS_CAN_WRITE: to the server, and what was cached there goes. */
+/*
+ * Without FS_CAN_WRITE: to the server, and what was cached there goes.
+ * Dirty data of the range still waiting for write-back (a break took W)
+ * is sent first, or it would land after, and over, these bytes.
+ */
 static ssize_t write_through(struct fs_mapping *m, struct smbiov_iter *src,
 			     uint64_t pos)
 {
-	ssize_t r = m->be->write(m->ctx, src, pos);
+	ssize_t r;
+
+	flush_range(m, pos, smbiov_iter_count(src));
+	r = m->be->write(m->ctx, src, pos);
 
 	if (r > 0) {
 		fs_mapping_invalidate(m, pos, (uint64_t)r);

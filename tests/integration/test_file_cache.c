@@ -207,6 +207,72 @@ static void test_coherence_writeback(void)
 	free(buf);
 }
 
+/*
+ * The break deadline against Samba: A holds 48 MiB of dirty data under W
+ * and acknowledges a break after 1 ms (break_ack_ms), i.e. before its
+ * write-back can be done. B's open must not hang, the server must take
+ * the early acknowledgement, A's own reads and a write A makes after the
+ * break must be right (the write not overwritten by the older dirty bytes
+ * landing after it), and after A's fsync the server has every byte.
+ */
+static void test_break_deadline(void)
+{
+	struct smbiov_options o = {.break_ack_ms = 1};
+	struct smbiov_client *a = fc_connect_opts(share, &o);
+	struct smbiov_client *b = fc_connect(share, NULL);
+	size_t len = 48 * MiB, got;
+	uint8_t *buf = malloc(len), *disk, nb[100];
+	struct smbiov_file *fa, *fb;
+	struct smbiov_lease_info li;
+
+	T_ASSERT(a && b && buf);
+	disk_file("deadline.bin", MiB, 31);
+	T_ASSERT(smbiov_open_ex(a, "deadline.bin", O_RDWR, &strict, &fa) == 0);
+	smbiov_lease_info(fa, &li);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
+	fc_fill(buf, len, 32, 0);
+	T_EXPECT_EQ(smbiov_pwrite(fa, buf, len, 0), (ssize_t)len);
+
+	/* B's open breaks A's W; it returns once A acknowledged */
+	T_ASSERT(smbiov_open(b, "deadline.bin", O_RDONLY, &fb) == 0);
+	T_EXPECT(wait_breaks(fa, 1));
+	smbiov_lease_info(fa, &li);
+	T_EXPECT_EQ(li.ack_err, 0);
+	/* (W may still show: held until the cache has written back) */
+	T_EXPECT(li.acked_early <= li.breaks);
+	fprintf(stderr, "break: %u handled, %u acknowledged early\n", li.breaks,
+		li.acked_early);
+
+	/* A writes through now; its older dirty bytes must not land on it */
+	memset(nb, 0x77, sizeof(nb));
+	T_EXPECT_EQ(smbiov_pwrite(fa, nb, sizeof(nb), 5000),
+		    (ssize_t)sizeof(nb));
+	memset(buf, 0, len);
+	T_EXPECT_EQ(prd(fa, buf, len, 0), (ssize_t)len);
+	T_EXPECT_EQ(fc_check(buf, 5000, 32, 0), 5000);
+	T_EXPECT_EQ(buf[5000], 0x77);
+	T_EXPECT_EQ(buf[5099], 0x77);
+	T_EXPECT_EQ(fc_check(buf + 5100, len - 5100, 32, 5100), len - 5100);
+	T_EXPECT_EQ(smbiov_fsync(fa), 0);
+
+	disk = fc_disk_read(share, "deadline.bin", &got);
+	T_ASSERT(disk);
+	T_EXPECT_EQ(got, len);
+	T_EXPECT_EQ(fc_check(disk, 5000, 32, 0), 5000);
+	T_EXPECT_EQ(disk[5000], 0x77);
+	T_EXPECT_EQ(disk[5099], 0x77);
+	T_EXPECT_EQ(fc_check(disk + 5100, got - 5100, 32, 5100), got - 5100);
+	free(disk);
+	memset(buf, 0, len);
+	T_EXPECT_EQ(prd(fb, buf, 4 * MiB, len - 4 * MiB), (ssize_t)(4 * MiB));
+	T_EXPECT_EQ(fc_check(buf, 4 * MiB, 32, len - 4 * MiB), 4 * MiB);
+	T_EXPECT_EQ(smbiov_close(fb), 0);
+	T_EXPECT_EQ(smbiov_close(fa), 0);
+	smbiov_disconnect(b);
+	smbiov_disconnect(a);
+	free(buf);
+}
+
 /* Two connections, strict, disjoint ranges of one file: both land. */
 static void test_disjoint_writers(void)
 {
@@ -766,6 +832,7 @@ int main(void)
 	T_RUN(test_coherence_read);
 	T_RUN(test_coherence_writeback);
 	T_RUN(test_disjoint_writers);
+	T_RUN(test_break_deadline);
 	T_RUN(test_loose);
 	T_RUN(test_direct_and_truncate);
 	T_RUN(test_fallocate);

@@ -152,6 +152,21 @@ static void *peer_script(void *arg)
 	return NULL;
 }
 
+/* Lease key_a on @c, with credits for the ack and an ECHO beside it. */
+static struct smb_lease *lease_a(struct smbiov_client *c,
+				 struct smb2_lease *got)
+{
+	struct smb_lease *l;
+
+	pthread_mutex_lock(&c->lock);
+	c->credits.avail = 16;
+	pthread_mutex_unlock(&c->lock);
+	memcpy(got->key, key_a, 16);
+	l = smb_lease_add(c, got);
+	T_ASSERT(l);
+	return l;
+}
+
 /* Wait (bounded: a hang guard) until @l has handled @n breaks. */
 static bool wait_breaks(struct smbiov_client *c, struct smb_lease *l,
 			uint32_t n, struct smb_lease *snap)
@@ -173,13 +188,7 @@ static void test_breaks(void)
 	struct smb_lease *l, snap;
 	pthread_t th;
 
-	/* credits for the ack and the ECHO beside it */
-	pthread_mutex_lock(&c->lock);
-	c->credits.avail = 16;
-	pthread_mutex_unlock(&c->lock);
-	memcpy(got.key, key_a, 16);
-	l = smb_lease_add(c, &got);
-	T_ASSERT(l);
+	l = lease_a(c, &got);
 	T_ASSERT(pthread_create(&th, NULL, peer_script, &s) == 0);
 
 	/* 1: lowered before the ack goes; the receiver still answers */
@@ -296,6 +305,142 @@ static void test_oplock_break(void)
 	close(s.fd);
 }
 
+/*
+ * The break deadline (smbiov_options.break_ack_ms): an owner that cannot
+ * finish (it waits here until the peer has seen the acknowledgement) is
+ * acknowledged for anyway, and a second break while its job still runs
+ * is acknowledged too and folded into the job (called again with the
+ * newest state). Unbounded (< 0): the acknowledgement only after the
+ * owner returned. No timing: what is checked is an order of events the
+ * test itself holds.
+ */
+struct owner {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	bool entered, release, returned;
+	uint32_t seen[4];
+	unsigned n;
+};
+
+static void owner_cb(void *arg, uint32_t state)
+{
+	struct owner *o = arg;
+
+	pthread_mutex_lock(&o->lock);
+	if (o->n < 4)
+		o->seen[o->n++] = state;
+	o->entered = true;
+	pthread_cond_broadcast(&o->cv);
+	while (!o->release)
+		pthread_cond_wait(&o->cv, &o->lock);
+	o->returned = true;
+	pthread_mutex_unlock(&o->lock);
+}
+
+static void owner_release(struct owner *o)
+{
+	pthread_mutex_lock(&o->lock);
+	o->release = true;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->lock);
+}
+
+static bool owner_returned(struct owner *o)
+{
+	bool r;
+
+	pthread_mutex_lock(&o->lock);
+	r = o->returned;
+	pthread_mutex_unlock(&o->lock);
+	return r;
+}
+
+struct dl_script {
+	int fd;
+	struct owner *o;
+	bool bounded;
+};
+
+static void *peer_deadline(void *arg)
+{
+	struct dl_script *s = arg;
+	struct smb2_hdr ack;
+	uint8_t key[16];
+	uint32_t state;
+
+	send_break(s->fd, key_a, 7, 3, 5, true, 0);
+	T_EXPECT_EQ(next_req(s->fd, &ack, key, &state), SMB2_OPLOCK_BREAK);
+	T_EXPECT_EQ(state, 3);
+	if (!s->bounded) {
+		/* no bound: only once the owner was done */
+		T_EXPECT(owner_returned(s->o));
+		send_ack_rsp(s->fd, &ack, key_a, 3);
+		return NULL;
+	}
+	T_EXPECT(!owner_returned(s->o)); /* still held: acked early */
+	send_ack_rsp(s->fd, &ack, key_a, 3);
+	/* a second break while the first one's job runs */
+	send_break(s->fd, key_a, 3, 1, 6, true, 0);
+	T_EXPECT_EQ(next_req(s->fd, &ack, key, &state), SMB2_OPLOCK_BREAK);
+	T_EXPECT_EQ(state, 1);
+	T_EXPECT(!owner_returned(s->o));
+	owner_release(s->o);
+	send_ack_rsp(s->fd, &ack, key_a, 1);
+	return NULL;
+}
+
+static void run_deadline(bool bounded)
+{
+	struct smb2_lease got = {.state = 7, .epoch = 4, .version = 2};
+	struct owner o = {.lock = PTHREAD_MUTEX_INITIALIZER,
+			  .cv = PTHREAD_COND_INITIALIZER};
+	struct dl_script s = {.o = &o, .bounded = bounded};
+	struct smbiov_client *c = peer_client(&s.fd, 10000);
+	struct smb_lease *l, snap;
+	pthread_t th;
+
+	c->break_ack_ms = bounded ? 20 : -1;
+	l = lease_a(c, &got);
+	smb_lease_set_owner(c, l, owner_cb, &o);
+	T_ASSERT(pthread_create(&th, NULL, peer_deadline, &s) == 0);
+	if (!bounded) {
+		pthread_mutex_lock(&o.lock);
+		while (!o.entered)
+			pthread_cond_wait(&o.cv, &o.lock);
+		pthread_mutex_unlock(&o.lock);
+		owner_release(&o);
+	}
+	T_EXPECT(wait_breaks(c, l, bounded ? 2 : 1, &snap));
+	T_EXPECT_EQ(snap.ack_err, 0);
+	T_EXPECT_EQ(snap.acked_early, bounded ? 2u : 0u);
+	pthread_join(th, NULL);
+	/* waits for the owner's job to end */
+	smb_lease_forget(c, l);
+	T_EXPECT(o.returned);
+	if (bounded) {
+		/* the job ran again with the newest state, once */
+		T_EXPECT_EQ(o.n, 2u);
+		T_EXPECT_EQ(o.seen[0], 3u);
+		T_EXPECT_EQ(o.seen[1], 1u);
+	} else {
+		T_EXPECT_EQ(o.n, 1u);
+		T_EXPECT_EQ(o.seen[0], 3u);
+	}
+	T_EXPECT_EQ(c->dead, 0);
+	peer_client_stop(c);
+	close(s.fd);
+}
+
+static void test_break_deadline(void)
+{
+	run_deadline(true);
+}
+
+static void test_break_unbounded(void)
+{
+	run_deadline(false);
+}
+
 /* What an open asks for, by dialect and the server's capabilities. */
 static void test_want(void)
 {
@@ -324,5 +469,7 @@ int main(void)
 	T_RUN(test_want);
 	T_RUN(test_breaks);
 	T_RUN(test_oplock_break);
+	T_RUN(test_break_deadline);
+	T_RUN(test_break_unbounded);
 	return t_done();
 }

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -709,6 +710,82 @@ static void test_break_during_writeback(void)
 	free(buf);
 }
 
+struct writer {
+	struct fs_mapping *m;
+	uint64_t off;
+	size_t len;
+	const uint8_t *buf;
+	ssize_t res;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	w->res = wr(w->m, w->buf, w->len, w->off);
+	return NULL;
+}
+
+static void *caps_main(void *arg)
+{
+	return (void *)(intptr_t)fs_mapping_set_caps(arg, 0);
+}
+
+/*
+ * A break (W and R lost) whose write-back is still going — acknowledged
+ * at its deadline, say — while this open reads and writes the range:
+ * the read must see the dirty bytes (they reach the server first), and
+ * the write must not be overwritten by the older dirty bytes landing
+ * after it. The write-back is held; reader and writer start while it is
+ * (whether they got to wait before the release is not visible, so the
+ * release comes after a yield; either way the bytes must be right).
+ */
+static void test_uncached_io_after_break(void)
+{
+	struct fs_mapping m;
+	size_t len = 1u << 20;
+	uint8_t *buf = malloc(len), *rb = malloc(64u << 10), nb[100];
+	struct reader r;
+	struct writer w;
+	pthread_t tc, tr, tw;
+	void *cret;
+
+	fake_reset(2u << 20, 8);
+	map_init(&m, 64u << 20, FS_CAN_READ | FS_CAN_WRITE);
+	for (size_t k = 0; k < len; k++)
+		buf[k] = byte_at(k, 21);
+	T_EXPECT_EQ(wr(&m, buf, len, 0), (ssize_t)len);
+	T_EXPECT_EQ(F.written_bytes, 0);
+	F.hold = true;
+	T_ASSERT(pthread_create(&tc, NULL, caps_main, &m) == 0);
+	fake_wait_held(1); /* the break's write-back is out: caps are 0 */
+	memset(nb, 0x77, sizeof(nb));
+	r = (struct reader){&m, 0, 64u << 10, rb, 0};
+	w = (struct writer){&m, 1000, sizeof(nb), nb, 0};
+	T_ASSERT(pthread_create(&tr, NULL, reader_main, &r) == 0);
+	T_ASSERT(pthread_create(&tw, NULL, writer_main, &w) == 0);
+	for (int i = 0; i < 1000; i++)
+		sched_yield();
+	fake_release();
+	pthread_join(tc, &cret);
+	pthread_join(tr, NULL);
+	pthread_join(tw, NULL);
+	T_EXPECT_EQ((intptr_t)cret, 0);
+	T_EXPECT_EQ(r.res, (ssize_t)(64u << 10));
+	T_EXPECT_EQ(w.res, (ssize_t)sizeof(nb));
+	/* the read saw this open's dirty bytes (around the racing write) */
+	T_EXPECT(check(rb, 1000, 0, 21));
+	T_EXPECT(check(rb + 1100, (64u << 10) - 1100, 1100, 21));
+	/* the newer write is what the server keeps */
+	for (size_t k = 0; k < sizeof(nb); k++)
+		T_EXPECT_EQ(F.data[1000 + k], 0x77);
+	T_EXPECT(check(F.data + 1100, len - 1100, 1100, 21));
+	T_EXPECT(check(F.data + len, len, len, 8));
+	map_fini(&m);
+	free(buf);
+	free(rb);
+}
+
 int main(void)
 {
 	T_RUN(test_read_once);
@@ -723,6 +800,7 @@ int main(void)
 	T_RUN(test_async_failures);
 	T_RUN(test_locked_folio_and_break);
 	T_RUN(test_break_during_writeback);
+	T_RUN(test_uncached_io_after_break);
 	free(F.data);
 	return t_done();
 }
