@@ -20,7 +20,9 @@
 # process; an unknown option exits 2, a missing mount point 8; -f serves
 # in the foreground and SIGTERM unmounts it; without allow_other another
 # user is kept out, with it let in; a user who is not root mounts
-# (through the setuid fusermount3), writes and unmounts; with the server
+# (through the setuid fusermount3), writes and unmounts; mount(8) with
+# -t fuse / -t fuse.smbiov and an fstab line (mount.fuse3) and umount(8)
+# work; with the server
 # gone (its relay stopped) calls fail without hanging and umount works.
 #
 # The mount is always unmounted and its process gone when the script
@@ -98,6 +100,7 @@ unmount_all() {
 
 cleanup() {
 	unmount_all
+	[[ -n ${linked_smbiov:-} ]] && rm -f /usr/local/bin/smbiov
 	[[ -n ${relay_pid:-} ]] && relay_stop
 	[[ -n $fuse_mode ]] && chmod "$fuse_mode" /dev/fuse
 	[[ -n $pub ]] && ! mountpoint -q "$pub/m" && rm -rf "$pub"
@@ -655,6 +658,67 @@ daemon_pid=
 [[ $fg_rc -eq 0 ]] || integ_fail "mount -f exited $fg_rc on SIGTERM: $(cat "$tmp/fg.err")"
 mountpoint -q "$tmp/mnt3" && integ_fail "mount -f: still mounted after SIGTERM"
 echo "ok: mount -f serves in the foreground, ro refuses writes, SIGTERM unmounts"
+
+# ---- mount(8) and /etc/fstab ---------------------------------------------------
+# mount -t fuse.smbiov (and an fstab line of that type) runs mount.fuse3,
+# which runs "smbiov SOURCE DIR -o OPTIONS" found on mount(8)'s own PATH
+# (/usr/local/bin, where the install puts it: linked there for the test
+# when nothing is; -t fuse with PROGRAM#SOURCE names it instead): cifs'
+# //host[:port]/share/path source, credentials= the only password,
+# mount(8)'s own options (nosuid, nodev, _netdev, noauto, x-systemd.*)
+# taken; umount(8) unmounts and the process exits. (What would be root's
+# fstab is a file of the test's: mount -T.)
+# at_mount DIR: the processes serving DIR through mount.fuse3's command
+at_mount() {
+	local p args
+	for p in /proc/[0-9]*; do
+		args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+		if [[ $args == *smbiov\ *" $1 "* ]]; then
+			echo "${p#/proc/}"
+		fi
+	done
+}
+if command -v mount.fuse3 >/dev/null; then
+	mkdir -p "$tmp/mnt2"
+	printf 'username=%s\npassword=%s\n' "$SMB_USER" "$SMB_PASS" >"$tmp/cred"
+	chmod 600 "$tmp/cred"
+	src="//$SMB_HOST:$SMB_PORT/$SMB_SHARE/$run_id"
+	opts="credentials=$tmp/cred,mfsymlinks,nosuid,nodev"
+	printf '%s %s fuse.smbiov %s,_netdev,noauto,x-systemd.automount 0 0\n' \
+		"$src" "$tmp/mnt2" "$opts" >"$tmp/fstab"
+	hows=("-t fuse -o $opts $SMBIOV_CLI#$src $tmp/mnt2")
+	if [[ ! -e /usr/local/bin/smbiov ]]; then
+		ln -s "$SMBIOV_CLI" /usr/local/bin/smbiov
+		linked_smbiov=1
+	fi
+	if [[ $(readlink /usr/local/bin/smbiov) == "$SMBIOV_CLI" ]]; then
+		hows+=("-t fuse.smbiov -o $opts $src $tmp/mnt2" "-T $tmp/fstab $tmp/mnt2")
+	else
+		echo "note: /usr/local/bin/smbiov is another smbiov: mount -t fuse.smbiov would run it, not tried"
+	fi
+	for how in "${hows[@]}"; do
+		rc=0
+		# shellcheck disable=SC2086 # the words of $how
+		env -u SMBIOV_PASSWORD timeout 120 mount $how </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
+		expect_ok "mount $how"
+		daemon_pid=$(at_mount "$tmp/mnt2")
+		[[ -n $daemon_pid && $daemon_pid != *" "* ]] || integ_fail "mount $how: no single process: '$daemon_pid'"
+		grep -q "^//$SMB_HOST/$SMB_SHARE/$run_id $tmp/mnt2 fuse.smbiov rw,nosuid,nodev," /proc/mounts ||
+			integ_fail "mount $how: $(grep " $tmp/mnt2 " /proc/mounts)"
+		cmp -s "$tmp/src/65537" "$tmp/mnt2/write_read/f65537" || integ_fail "mount $how: read back differs"
+		[[ $(readlink "$tmp/mnt2/symlink/ld") == d ]] || integ_fail "mount $how: mfsymlinks not taken"
+		umount "$tmp/mnt2" || integ_fail "umount after mount $how"
+		wait_gone "$daemon_pid" || integ_fail "the process of mount $how did not exit after umount"
+		daemon_pid=
+		echo "ok: mount $how (through mount.fuse3), umount"
+	done
+	if [[ -n ${linked_smbiov:-} ]]; then
+		rm -f /usr/local/bin/smbiov
+		linked_smbiov=
+	fi
+else
+	echo "note: no mount.fuse3 (Debian package fuse3): mount -t fuse.smbiov is not tried"
+fi
 
 # ---- the server gone while mounted ------------------------------------------
 # through the bench's relay, which takes the connection down with it:

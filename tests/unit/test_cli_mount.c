@@ -84,6 +84,19 @@ static void test_values(void)
 	T_EXPECT(c.credentials && !strcmp(c.credentials, "/x/y"));
 	mount_cfg_release(&c);
 
+	/* an /etc/fstab line's own options: the kernel's flags go to the
+	 * FUSE mount in order, mount(8)'s and systemd's are dropped */
+	T_EXPECT_EQ(parse1(&c, "defaults,nosuid,nodev,noexec,_netdev,noauto,"
+			       "user,nofail,x-systemd.automount,"
+			       "x-systemd.idle-timeout=60,comment=x,"
+			       "relatime,exec"),
+		    0);
+	T_EXPECT(!strcmp(c.vfs, ",nosuid,nodev,noexec,exec"));
+	mount_cfg_release(&c);
+	T_EXPECT_EQ(parse1(&c, "ro"), 0);
+	T_EXPECT(!strcmp(c.vfs, ""));
+	mount_cfg_release(&c);
+
 	T_EXPECT_EQ(parse1(&c, "mfsymlinks"), 0);
 	T_EXPECT(c.mfsymlinks);
 	mount_cfg_release(&c);
@@ -118,6 +131,7 @@ static void test_refused(void)
 		"pass=secret",		/* same */
 		"rsize=65536",		/* not yet */
 		"mfsymlinks=1",		/* takes no value */
+		"nosuid=1",		/* takes no value */
 		"credentials=",		/* empty */
 		"ro,allow_other,bogus", /* one bad among good ones */
 	};

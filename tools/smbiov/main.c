@@ -3,6 +3,7 @@
  * smbiov — command-line SMB2/3 client. Dispatch, global options, help and
  * signal handling. The exit codes are in exitcodes.h and docs/cli.md.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,28 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/*
+ * mount -t fuse.smbiov SOURCE DIR -o OPTIONS (and so an /etc/fstab line)
+ * runs mount.fuse3, which runs "smbiov SOURCE DIR -o OPTIONS": that is
+ * "smbiov mount", with cifs' //host/share as a URL of smb://host/share
+ * (the user from user= or credentials=). The new argv lives as long as
+ * the process.
+ */
+static char **as_mount(int argc, char **argv)
+{
+	char **v = calloc((size_t)argc + 2, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v[0] = "mount";
+	memcpy(v + 1, argv, (size_t)argc * sizeof(*v));
+	if (argv[0][0] == '/' && asprintf(&v[1], "smb:%s", argv[0]) < 0) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
 static int run(int argc, char **argv)
 {
 	const struct cli_cmd *cmd;
@@ -260,6 +283,12 @@ static int run(int argc, char **argv)
 	}
 	argc -= first;
 	argv += first;
+	if (!strncmp(argv[0], "smb://", 6) || !strncmp(argv[0], "//", 2)) {
+		argv = as_mount(argc, argv);
+		if (!argv)
+			return cli_report_local("mount", NULL, ENOMEM);
+		argc++;
+	}
 	if (!strcmp(argv[0], "help")) {
 		cmd = argc > 1 ? find_cmd(argv[1]) : NULL;
 		if (cmd)

@@ -104,10 +104,11 @@ static int session_args(struct fuse_args *args, const struct mount_cfg *cfg,
 		if (*p == ',' || *p == '\\' || *p == ' ' || *p == '\t')
 			*p = '_';
 	snprintf(opts, sizeof(opts),
-		 "fsname=%s,subtype=smbiov,max_read=%u%s%s%s", fsname,
+		 "fsname=%s,subtype=smbiov,max_read=%u%s%s%s%s", fsname,
 		 cfg->max_read, cfg->ro ? ",ro" : "",
 		 cfg->allow_other ? ",allow_other" : "",
-		 cfg->default_permissions ? ",default_permissions" : "");
+		 cfg->default_permissions ? ",default_permissions" : "",
+		 cfg->vfs);
 	ret = fuse_opt_add_arg(args, "smbiov");
 	if (!ret && cfg->debug)
 		ret = fuse_opt_add_arg(args, "-d");

@@ -40,7 +40,10 @@ struct mount_cfg {
 	enum smbiov_mode sign, encrypt;	   /* sign, seal */
 	bool close_timeout_set;
 	int close_timeout_ms; /* closetimeo= (s); negative: close at once */
-	char *buf;	      /* the options' text; the strings point in */
+	/* mount(8)'s flags for the kernel (nosuid,nodev,...), as libfuse
+	 * takes them: "" or ",a,b" */
+	char vfs[128];
+	char *buf; /* the options' text; the strings point in */
 };
 
 /**

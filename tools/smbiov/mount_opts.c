@@ -98,6 +98,46 @@ static int opt_cache(const char *v, struct mount_cfg *c)
 	return 0;
 }
 
+/*
+ * mount(8)'s own options, as an /etc/fstab line gives them (through
+ * mount.fuse3, which drops user, noauto, _netdev, nofail and the like
+ * itself; they are taken here too, for a mount.fuse3 that does not):
+ * the kernel's mount flags libfuse knows go to the FUSE mount, the rest
+ * are mount(8)'s or systemd's business (or atime policy: the server
+ * keeps its own times). 1: not one of them.
+ */
+static const char *const vfs_flags[] = {
+	"suid",	   "nosuid", "dev",   "nodev",	    "exec",    "noexec",
+	"noatime", "sync",   "async", "nodiratime", "dirsync", NULL};
+static const char *const fstab_only[] = {
+	"auto",	      "noauto",	  "user",	"nouser",      "users",
+	"owner",      "group",	  "_netdev",	"nofail",      "defaults",
+	"atime",      "relatime", "norelatime", "strictatime", "lazytime",
+	"nolazytime", NULL};
+
+static bool in_list(const char *const *l, const char *k)
+{
+	for (; *l; l++)
+		if (!strcmp(*l, k))
+			return true;
+	return false;
+}
+
+static int opt_mount8(const char *k, struct mount_cfg *c)
+{
+	size_t at = strlen(c->vfs);
+
+	if (in_list(fstab_only, k) || !strncmp(k, "x-", 2))
+		return 0;
+	if (!in_list(vfs_flags, k))
+		return 1;
+	/* in order, as libfuse takes them: the last one wins there */
+	if (strlen(k) + 1 >= sizeof(c->vfs) - at)
+		return -1;
+	snprintf(c->vfs + at, sizeof(c->vfs) - at, ",%s", k);
+	return 0;
+}
+
 /* Options without a value; 1: not one of them. */
 static int opt_flag(const char *k, struct mount_cfg *c)
 {
@@ -130,10 +170,10 @@ static int opt_flag(const char *k, struct mount_cfg *c)
 	 * nobrl is what the mount does.
 	 */
 	else if (!strcmp(k, "forceuid") || !strcmp(k, "forcegid") ||
-		 !strcmp(k, "nobrl") || !strcmp(k, "defaults"))
+		 !strcmp(k, "nobrl"))
 		;
 	else
-		return 1;
+		return opt_mount8(k, c);
 	return 0;
 }
 
@@ -196,6 +236,9 @@ static int opt_value(const char *k, const char *v, struct mount_cfg *c)
 		c->domain = v;
 		return 0;
 	}
+	/* fstab: comment=... (systemd's x-systemd.* have a value too) */
+	if (!strcmp(k, "comment") || !strncmp(k, "x-", 2))
+		return 0;
 	return 1;
 }
 
