@@ -529,11 +529,13 @@ run_case() {
 	mkdir "$mnt/$name" "$ref/$name"
 	(
 		set +e +o pipefail
+		# shellcheck disable=SC2030 # each run its own ALT, on purpose
 		export ALT=$ref/$name
 		cd "$ref/$name" && "case_$name"
 	) >"$tmp/out.ref" 2>&1
 	(
 		set +e +o pipefail
+		# shellcheck disable=SC2031 # each run its own ALT, on purpose
 		export ALT=$mntb/$name
 		cd "$mnt/$name" && "case_$name"
 	) >"$tmp/out.mnt" 2>&1
