@@ -269,8 +269,15 @@ mount_peer() {
 		sleep 0.1
 	done
 	grep -q " $mnt fuse" /proc/mounts && mounted+=("$mnt")
-	why="mount failed: $(tail -n 1 "$log" 2>/dev/null | cut -c1-160)"
-	[[ $why == "mount failed: " ]] && why="mount failed (no $dir/mb.src after 30 s)"
+	local st=0 last
+	last=$(tail -n 1 "$log" 2>/dev/null | cut -c1-160)
+	if kill -0 "$daemon_pid" 2>/dev/null; then
+		why="mount failed: no $dir/mb.src after 30 s${last:+: $last}"
+	else
+		wait "$daemon_pid" || st=$?
+		daemon_pid=
+		why="mount failed: the daemon exited with status $st${last:+: $last}"
+	fi
 	umount_peer "$p"
 	return 1
 }
