@@ -133,6 +133,11 @@ if tr '\0' '\n' <"/proc/$daemon_pid/cmdline" | grep -qF "$SMB_PASS" ||
 	integ_fail "the mount process shows the password in its cmdline or environment"
 fi
 echo "ok: mounted (process $daemon_pid), no password in its cmdline or environ"
+# the I/O size cp and friends use: 1 MiB, as cifs (not the 4 KiB default)
+touch "$mnt/.blksize" && [[ $(stat -c %o "$mnt/.blksize") == 1048576 ]] ||
+	integ_fail "st_blksize on the mount is $(stat -c %o "$mnt/.blksize"), not 1048576"
+rm -f "$mnt/.blksize"
+echo "ok: st_blksize 1 MiB"
 
 # A second mount of the same directory: another SMB client on the same
 # files, its kernel keeping sizes and names an hour (so what it believes
