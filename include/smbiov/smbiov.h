@@ -119,6 +119,21 @@ struct smbiov_options {
 	 * when the cache is done).
 	 */
 	int break_ack_ms;
+	/*
+	 * Reconnect: when the connection is lost (reset, timeout, a dead
+	 * keepalive), the next call brings it back — new connection,
+	 * session (PreviousSessionId: the server drops the old one) and
+	 * tree — and reopens the open files: durable handles (cached opens,
+	 * which ask for durable handles v2 on SMB 3) with their handle and
+	 * lease, other files by path when nothing can be lost (no lease;
+	 * the same file, by creation time); a file that cannot be reopened
+	 * fails its calls with ESTALE. A synchronous call whose answer was
+	 * lost is sent again (writes and the like with the replay flag).
+	 * Tries with a growing pause for this many ms, then fails the client
+	 * for good (ENOTCONN). 0: 60000; negative: off (a lost connection
+	 * fails every call, as before).
+	 */
+	int reconnect_ms;
 };
 
 /* Where a connect failed; a CLI maps this to its exit codes. */
@@ -207,9 +222,24 @@ struct smbiov_stats {
 	 * round trip for them all), so requests - messages is what
 	 * compounding saved. CANCEL is counted in neither. */
 	uint64_t messages;
+	/* Reconnects done; requests sent again after one; open files
+	 * reopened on a new connection, and lost (ESTALE) */
+	uint64_t reconnects;
+	uint64_t replayed;
+	uint64_t handles_reopened;
+	uint64_t handles_lost;
 };
 SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 				 struct smbiov_stats *out);
+
+/* The connection's state (smbiov_options.reconnect_ms). */
+enum smbiov_conn_state {
+	SMBIOV_CONN_CONNECTED = 0,
+	SMBIOV_CONN_RECONNECTING, /* lost; the next call reconnects */
+	SMBIOV_CONN_FAILED,	  /* lost for good (or reconnect off) */
+};
+SMBIOV_API enum smbiov_conn_state
+smbiov_conn_state(const struct smbiov_client *c);
 
 /* ---- files ----------------------------------------------------------------
  * Paths are relative to the share root, '/' separated (UTF-8).

@@ -7,6 +7,7 @@
  */
 #include "mem/access.h"
 #include "client/engine.h"
+#include "client/reconnect.h"
 #include "client/lease.h"
 
 #include <errno.h>
@@ -22,7 +23,6 @@
 /* MS-SMB2 leaves the interval to the client; cifs.ko uses 60 s too. */
 #define DEFAULT_KEEPALIVE_MS 60000
 /* Enough for any NEGOTIATE response before the real sizes are known. */
-#define INITIAL_MAX_FRAME (SMB2_MIN_MAX_SIZE + 4096)
 
 int smb_client_check(const struct smbiov_client *c)
 {
@@ -35,6 +35,9 @@ int smb_client_check(const struct smbiov_client *c)
 	if (mem_self_pid() != c->pid)
 		return smb_error_set(-ECHILD, 0, SMBIOV_PHASE_IO,
 				     "client belongs to the parent process");
+	/* Lost: the call that finds it so brings it back (reconnect.c). */
+	if (c->dead && smb_rc_wanted(c))
+		smb_reconnect((struct smbiov_client *)c, smb_rc_gen(c));
 	if (c->dead)
 		return smb_error_set(c->dead, 0, SMBIOV_PHASE_IO,
 				     "connection lost: %s",
@@ -332,6 +335,8 @@ SMBIOV_API int smbiov_aio_wait(struct smbiov_client *c)
 
 static void client_free(struct smbiov_client *c)
 {
+	c->rc_ms = 0;
+	smb_rc_join(c);
 	if (c->rx_started || c->wd_started || c->t)
 		smb_engine_stop(c);
 	/*
@@ -354,10 +359,12 @@ static void client_free(struct smbiov_client *c)
 		smb_sealer_release(&c->rx_sealer);
 	}
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->rc_lock);
 	pthread_mutex_destroy(&c->send_lock);
 	pthread_cond_destroy(&c->credit_cv);
 	pthread_cond_destroy(&c->wd_cv);
 	pthread_cond_destroy(&c->aio_cv);
+	smb_rc_release(c);
 	free(c->host);
 	free(c->share);
 	free(c->unc);
@@ -374,10 +381,13 @@ static struct smbiov_client *client_new(const struct smbiov_options *o)
 	c->pid = mem_self_pid();
 	c->timeout_ms =
 		o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
-	c->max_frame = INITIAL_MAX_FRAME;
+	c->max_frame = SMB_INITIAL_MAX_FRAME;
 	c->cache_bytes = o ? o->cache_bytes : 0;
 	c->close_timeout_ms = o ? o->close_timeout_ms : 0;
 	c->break_ack_ms = o ? o->break_ack_ms : 0;
+	/* off unless smbiov_connect() kept what a new session needs */
+	c->rc_ms = 0;
+	pthread_mutex_init(&c->rc_lock, NULL);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
 	if (smb_cond_init(&c->credit_cv))
@@ -471,9 +481,15 @@ static int connect_phases(struct smbiov_client *c, const struct smbiov_url *u,
 	if (ret)
 		return ret;
 	ret = smb_tree_connect(c, o);
-	if (ret)
+	if (!ret)
+		ret = smb_validate_negotiate(c);
+	if (ret || o->reconnect_ms < 0)
 		return ret;
-	return smb_validate_negotiate(c);
+	if (smb_rc_keep_creds(c, o, u->port, user, domain))
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_CONNECT,
+				     "out of memory");
+	c->rc_ms = o->reconnect_ms ? o->reconnect_ms : SMB_RECONNECT_MS;
+	return 0;
 }
 
 SMBIOV_API int smbiov_connect(const char *url, const struct smbiov_options *opt,
@@ -532,6 +548,13 @@ SMBIOV_API void smbiov_disconnect(struct smbiov_client *c)
 	 */
 	if (mem_self_pid() != c->pid)
 		return;
+	/*
+	 * Going away: a lost connection is not brought back for that (a
+	 * reconnect under way stops at its next try), nor are requests
+	 * sent again; the reviver ends.
+	 */
+	c->rc_ms = 0;
+	smb_rc_join(c);
 	/* Handles the file layer keeps open (deferred close) go first. */
 	if (c->fs && c->fs_shutdown)
 		c->fs_shutdown(c->fs);
@@ -572,6 +595,10 @@ SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 		return;
 	out->requests = atomic_load(&c->st_requests);
 	out->messages = atomic_load(&c->st_messages);
+	out->reconnects = atomic_load(&c->st_reconnects);
+	out->replayed = atomic_load(&c->st_replayed);
+	out->handles_reopened = atomic_load(&c->st_handles_reopened);
+	out->handles_lost = atomic_load(&c->st_handles_lost);
 	out->max_credits_in_flight = atomic_load(&c->st_max_credits_in_flight);
 	out->payload_sent = atomic_load(&c->st_payload_sent);
 	out->payload_received = atomic_load(&c->st_payload_received);

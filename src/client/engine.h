@@ -174,6 +174,18 @@ struct smb_req {
 		struct timespec deadline; /* CLOCK_MONOTONIC; 0: none */
 		uint64_t sent_ns;	  /* ns, when it took its MessageId */
 		struct smb_mid_node node; /* MessageId table linkage */
+		/*
+		 * Reconnect (reconnect.c), smb_submit() only: the body as
+		 * submitted (its caller's memory may be gone), the iterators
+		 * and fd offset before sending, times sent again, and the
+		 * link in the client's list of requests to send again.
+		 */
+		uint8_t *body_copy;
+		struct iovec body_vec;
+		struct smbiov_iter src0, dst0;
+		off_t fd_off0;
+		uint8_t resent;
+		struct smb_req *replay_next;
 		struct smbiov_client *c;
 	} e;
 };
@@ -278,6 +290,9 @@ int smb_cancel(struct smbiov_client *c, struct smb_req *r);
 struct smb_aio_link {
 	struct smb_aio_link *prev, *next;
 };
+
+/* The largest frame accepted before NEGOTIATE set the real limit. */
+#define SMB_INITIAL_MAX_FRAME (SMB2_MIN_MAX_SIZE + 4096)
 
 /* ---- client state ---------------------------------------------------------
  * Fields marked "fixed" do not change after smbiov_connect() returned and
@@ -416,6 +431,48 @@ struct smbiov_client {
 	size_t cache_bytes;
 	int close_timeout_ms; /* smbiov_options.close_timeout_ms */
 	int break_ack_ms;     /* smbiov_options.break_ack_ms */
+
+	/*
+	 * Reconnect (reconnect.c). @rc_ms: how long one reconnect keeps
+	 * trying (<= 0: off). What a new session needs, kept for the
+	 * client's life and wiped with it: @rc_opts (pointers cleared),
+	 * port, user, domain, password. One reconnect at a time (@rc_lock,
+	 * taken before @lock); @rc_gen counts them; @rc_state is an enum
+	 * smbiov_conn_state. While @rc_busy (under @lock) other threads'
+	 * requests wait in take_credits(). @files: the open files (under
+	 * @lock; removed under @rc_lock too), reopened by a reconnect.
+	 * @prev_session_id: PreviousSessionId of the next SESSION_SETUP.
+	 * @guid_set: @offer.client_guid is this client's for good.
+	 */
+	_Atomic int rc_ms;
+	/*
+	 * Which transport @t is (changed under @lock and @send_lock when a
+	 * reconnect drops one): a sender that took its credits on an older
+	 * one must not put its message on the new.
+	 */
+	uint64_t conn_gen;
+	pthread_mutex_t rc_lock;
+	/*
+	 * Asynchronous requests the connection's death caught, waiting to
+	 * be sent again by the reviver thread (reconnect.c). Under @lock.
+	 */
+	struct smb_req *replay;
+	bool reviver_running;
+	bool reviver_started; /* joinable */
+	pthread_t reviver;
+	_Atomic uint64_t rc_gen;
+	_Atomic int rc_state;
+	bool rc_busy;
+	struct smbiov_options rc_opts;
+	char *rc_port, *rc_user, *rc_domain, *rc_password;
+	uint64_t prev_session_id;
+	bool guid_set;
+	uint8_t client_guid[SMB2_GUID_SIZE];
+	struct smbiov_file *files;
+	_Atomic uint64_t st_reconnects;
+	_Atomic uint64_t st_replayed;
+	_Atomic uint64_t st_handles_reopened;
+	_Atomic uint64_t st_handles_lost;
 
 	/* counters (struct smbiov_stats), atomics: no lock needed */
 	_Atomic uint64_t st_requests;

@@ -5,12 +5,15 @@
  * path-based metadata calls are built on.
  */
 #include "client/file.h"
+#include "client/reconnect.h"
+#include "mem/access.h"
 #include "client/lease.h"
 #include "proto/info.h"
 #include "proto/ntstatus.h"
 #include "proto/utf16.h"
 
 #include <errno.h>
+#include <sys/random.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,18 +310,30 @@ static struct smb_lease *granted_lease(struct smbiov_client *c,
 	return smb_lease_add(c, &got);
 }
 
+/* Did the server make the handle durable (DH2Q answered)? */
+static bool granted_durable(const struct smb2_create_rsp *rsp)
+{
+	struct smb2_dh2q got;
+	struct smb2_cc cc;
+
+	return smb2_cc_find(rsp->contexts, rsp->contexts_len, SMB2_CC_DH2Q,
+			    &cc) == 1 &&
+	       !smb2_cc_dh2q_rsp_decode(&cc, &got);
+}
+
 int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		  enum smbiov_cache cache, struct smbiov_file **out)
 {
 	struct smb_create_args a = {.path = path};
-	uint8_t ctx[128];
+	uint8_t ctx[256];
 	struct smb2_cc_builder b;
 	struct smb2_lease want;
 	struct smb_create_msg m;
 	struct smb2_create_rsp rsp;
 	struct smbiov_file *f;
+	struct smb2_dh2q dq = {0};
 	struct smb_req r;
-	bool leasing = false;
+	bool leasing = false, durable = false;
 	char what[64];
 	int ret;
 
@@ -337,6 +352,14 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	if (cache != SMBIOV_CACHE_NONE && !smb_lease_want(c, &want)) {
 		smb2_cc_builder_init(&b, ctx, sizeof(ctx));
 		leasing = !smb2_cc_add_lease(&b, &want);
+		/*
+		 * A durable handle survives a lost connection (reconnect.c);
+		 * the server grants one only with a lease (or batch oplock).
+		 */
+		if (leasing && c->rc_ms > 0 && c->dialect >= SMB2_DIALECT_300 &&
+		    getrandom(dq.create_guid, sizeof(dq.create_guid), 0) ==
+			    (ssize_t)sizeof(dq.create_guid))
+			durable = !smb2_cc_add_dh2q(&b, &dq);
 		if (leasing) {
 			a.oplock_level = SMB2_OPLOCK_LEVEL_LEASE;
 			a.contexts = b.buf;
@@ -377,10 +400,19 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	f->is_dir = rsp.attrs.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY;
 	f->size_at_open = rsp.attrs.end_of_file;
 	f->flags = flags;
+	f->creation_time = rsp.attrs.creation_time;
+	f->path = strdup(path ? path : "");
 	if (leasing)
 		f->lease = granted_lease(c, &rsp, &want);
 	else if (a.oplock_level == SMB2_OPLOCK_LEVEL_BATCH)
 		f->lease = smb_oplock_add(c, &rsp.fid, rsp.oplock_level);
+	if (f->lease && leasing)
+		f->lease_req = want;
+	if (durable && granted_durable(&rsp)) {
+		f->durable = true;
+		memcpy(f->create_guid, dq.create_guid, sizeof(dq.create_guid));
+	}
+	smb_rc_file_add(c, f);
 	*out = f;
 out:
 	smb_req_release(&r);
@@ -417,11 +449,15 @@ int smb_file_close(struct smbiov_file *f)
 	ret = smb_client_check(f->c);
 	if (ret == 0) {
 		smb_error_clear();
-		if (!f->fid_closed)
+		/* a stale handle is gone already: nothing to close */
+		if (!f->fid_closed && !f->stale)
 			ret = smb_close_fid(f->c, &f->fid);
 		/* the server drops the lease with its last open */
 		smb_lease_forget(f->c, f->lease);
 	}
+	if (mem_self_pid() == f->c->pid)
+		smb_rc_file_del(f->c, f);
+	free(f->path);
 	free(f);
 	return ret;
 }

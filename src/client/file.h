@@ -66,6 +66,22 @@ struct smbiov_file {
 	bool fid_closed;	 /* CLOSE already sent (a break closed it) */
 	/* The file layer's page cache (src/fs), or NULL: every call direct. */
 	struct fs_mapping *map;
+	/*
+	 * Reconnect (reconnect.c): in the client's list; the path and
+	 * creation time to find it again; a durable handle's CreateGuid and
+	 * the lease it asked for; the handle before the last reopen (a
+	 * resent request naming it is pointed at @fid); @stale: lost, its
+	 * calls fail with ESTALE.
+	 */
+	struct smbiov_file *rc_prev, *rc_next;
+	char *path;
+	uint64_t creation_time;
+	bool durable;
+	uint8_t create_guid[16];
+	struct smb2_lease lease_req;	/* version 0: none asked */
+	struct smb2_fileid old_fids[4]; /* the last handles it had */
+	unsigned nr_old_fids;
+	bool stale;
 };
 
 /**

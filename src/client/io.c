@@ -480,6 +480,11 @@ int smb_io_check(struct smbiov_file *f, const struct smbiov_iter *it,
 	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
+	if (f->stale)
+		return smb_error_set(-ESTALE, 0, SMBIOV_PHASE_IO,
+				     "%s: the file's handle was lost with the "
+				     "connection and could not be reopened",
+				     write ? "write" : "read");
 	if (it->source != write || (write && it->type == SMBIOV_ITER_DISCARD))
 		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
 				     "%s: iterator has the wrong direction",

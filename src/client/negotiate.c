@@ -49,9 +49,14 @@ static int build_offer(struct smbiov_client *c, const struct smbiov_options *o)
 	q->capabilities = SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING;
 	if (o->encrypt != SMBIOV_DISABLED)
 		q->capabilities |= SMB2_GLOBAL_CAP_ENCRYPTION;
-	if (fill_random(q->client_guid, sizeof(q->client_guid)) ||
+	/* One ClientGuid for the client's life: a reconnect is the same
+	 * client to the server (durable handles, leases) */
+	if ((!c->guid_set &&
+	     fill_random(c->client_guid, sizeof(c->client_guid))) ||
 	    fill_random(q->salt, sizeof(q->salt)))
 		return -EIO;
+	c->guid_set = true;
+	memcpy(q->client_guid, c->client_guid, sizeof(q->client_guid));
 	/* Preference order: GCM is faster than CCM on AES-NI machines. */
 	if (o->encrypt != SMBIOV_DISABLED) {
 		q->ciphers[0] = SMB2_ENCRYPTION_AES128_GCM;

@@ -7,6 +7,7 @@
  * verifies signatures and completes requests.
  */
 #include "client/engine.h"
+#include "client/reconnect.h"
 #include "proto/rsp_table.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
@@ -31,6 +32,14 @@ bool smb_req_finish_locked(struct smbiov_client *c, struct smb_req *r,
 	/* The server did its part, but the local fd failed (fdio.c). */
 	if (!result && (r->flags & SMB_REQ_FD) && r->fd_err)
 		result = r->fd_err;
+	/* caught by the connection's death: sent again (reconnect.c) */
+	if (result < 0 && smb_rc_park_locked(c, r, result)) {
+		r->e.receiving = false;
+		return false;
+	}
+	/* done() may free @r: the copy kept for a resend goes first */
+	free(r->e.body_copy);
+	r->e.body_copy = NULL;
 	r->result = result;
 	r->e.complete = true;
 	r->e.receiving = false;
@@ -79,6 +88,7 @@ void smb_conn_kill(struct smbiov_client *c, int err)
 	}
 	pthread_cond_broadcast(&c->credit_cv);
 	pthread_mutex_unlock(&c->lock);
+	smb_rc_revive(c);
 	while (run) {
 		struct smb_req *r = node_req(run);
 

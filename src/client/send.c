@@ -5,6 +5,7 @@
  * send of "header + body" followed by the caller's payload iterator.
  */
 #include "client/engine.h"
+#include "client/reconnect.h"
 #include "proto/ntstatus.h"
 
 #include <errno.h>
@@ -159,7 +160,7 @@ static int plan_elems(struct smbiov_client *c, struct smb_req **reqs, size_t n,
  */
 static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 			size_t n, const struct elem_plan *p, bool wait,
-			uint16_t *ask)
+			uint16_t *ask, uint64_t *gen)
 {
 	struct timespec dl;
 	uint32_t total = 0;
@@ -174,6 +175,11 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 		smb_deadline(&dl, tmo);
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
+		/* A reconnect is on: only its own requests go now. */
+		if (c->rc_busy && !smb_rc_inside()) {
+			pthread_cond_wait(&c->credit_cv, &c->lock);
+			continue;
+		}
 		if (c->dead) {
 			ret = c->dead;
 			goto out;
@@ -202,6 +208,7 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 	}
 	if (ret)
 		goto out;
+	*gen = c->conn_gen;
 	if (c->credits.max_in_flight > c->st_max_credits_in_flight)
 		c->st_max_credits_in_flight = c->credits.max_in_flight;
 	smb_activity_locked(c);
@@ -339,6 +346,7 @@ static int build_chain(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		       uint8_t *msg)
 {
 	uint8_t *e = msg;
+	int ret;
 
 	for (size_t i = 0; i < n; i++) {
 		struct smb_req *r = reqs[i];
@@ -367,6 +375,10 @@ static int build_chain(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 			memcpy(b, r->body[k].iov_base, r->body[k].iov_len);
 			b += r->body[k].iov_len;
 		}
+		ret = smb_rc_patch_fid(c, r->command, e + SMB2_HDR_SIZE,
+				       p[i].body_len);
+		if (ret)
+			return ret;
 		if (i != n - 1) {
 			/* NextCommand covers the padding (3.2.4.1.4). */
 			int pad = smb2_compound_link(e, elen);
@@ -462,6 +474,7 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 	uint16_t ask[SMB_COMPOUND_MAX];
 	struct smbiov_iter src_copy, *src = NULL;
 	struct smb_req *last;
+	uint64_t gen = 0;
 	uint8_t *buf;
 	size_t len, plen;
 	int ret;
@@ -474,7 +487,7 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 	buf = malloc(SMB2_NBSS_HDR_SIZE + len);
 	if (!buf)
 		return -ENOMEM;
-	ret = take_credits(c, reqs, n, p, wait_credit, ask);
+	ret = take_credits(c, reqs, n, p, wait_credit, ask, &gen);
 	if (ret)
 		goto out_free;
 	ret = build_chain(c, reqs, n, p, ask, buf + SMB2_NBSS_HDR_SIZE);
@@ -490,6 +503,12 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		src = &src_copy;
 	}
 	pthread_mutex_lock(&c->send_lock);
+	if (c->conn_gen != gen) {
+		/* a reconnect came between: this was for the old one */
+		pthread_mutex_unlock(&c->send_lock);
+		ret = -ECONNRESET;
+		goto out_untake;
+	}
 	ret = sign_chain(c, reqs, n, p, buf + SMB2_NBSS_HDR_SIZE);
 	if (ret) {
 		pthread_mutex_unlock(&c->send_lock);
@@ -674,9 +693,32 @@ fail:
 	return ret;
 }
 
+/*
+ * call_n(), and again on a new connection when this one was lost before
+ * the answers came (reconnect.c decides whether they may go again).
+ */
+static int call_resend(struct smbiov_client *c, struct smb_req **reqs, size_t n,
+		       bool separate)
+{
+	struct smb_resend rs;
+	int ret;
+
+	if (n > SMB_COMPOUND_MAX || c->rc_ms <= 0 || smb_rc_inside())
+		return call_n(c, reqs, n, separate);
+	smb_resend_save(&rs, reqs, n);
+	for (;;) {
+		uint64_t gen = smb_rc_gen(c);
+
+		ret = call_n(c, reqs, n, separate);
+		if (!smb_resend_prepare(c, &rs, reqs, ret, gen))
+			break;
+	}
+	return ret;
+}
+
 int smb_call(struct smbiov_client *c, struct smb_req *r)
 {
-	int ret = call_n(c, &r, 1, false);
+	int ret = call_resend(c, &r, 1, false);
 
 	return ret ? ret : r->result;
 }
@@ -685,27 +727,56 @@ int smb_compound(struct smbiov_client *c, struct smb_req **reqs, size_t n)
 {
 	if (!n || n > SMB_COMPOUND_MAX)
 		return -EINVAL;
-	return call_n(c, reqs, n, false);
+	return call_resend(c, reqs, n, false);
 }
 
 int smb_call_pipelined(struct smbiov_client *c, struct smb_req **reqs, size_t n)
 {
 	if (!n)
 		return -EINVAL;
-	return call_n(c, reqs, n, true);
+	return call_resend(c, reqs, n, true);
 }
 
 int smb_submit(struct smbiov_client *c, struct smb_req *r)
 {
-	int ret = smb_client_check(c);
+	int ret;
 
-	if (ret)
-		return ret;
-	if (!r || !r->done)
-		return -EINVAL;
+	if (!r || !r->done) {
+		ret = smb_client_check(c);
+		return ret ? ret : -EINVAL;
+	}
 	r->e.sync = false;
 	r->e.cv = NULL;
-	return smb_send_reqs(c, &r, 1, !(r->flags & SMB_REQ_NOWAIT));
+	r->e.body_copy = NULL;
+	ret = smb_client_check(c);
+	/* lost, and this thread may not bring it back: the reviver will */
+	if (ret && smb_rc_lost(ret) && smb_rc_defer(c, r))
+		return 0;
+	if (ret)
+		return ret;
+	ret = smb_rc_keep_req(c, r);
+	if (ret)
+		return ret;
+	for (int tries = 0;; tries++) {
+		uint64_t gen = smb_rc_gen(c);
+
+		ret = smb_send_reqs(c, &r, 1, !(r->flags & SMB_REQ_NOWAIT));
+		/*
+		 * Not sent because the connection just died: bring it back,
+		 * or leave it to the reviver when this thread may not (or
+		 * gave up: the reviver has its own bound).
+		 */
+		if (!ret || !r->e.body_copy || !smb_rc_lost(ret))
+			break;
+		if (tries >= SMB_RESEND_TRIES || smb_rc_resume(c, gen))
+			return smb_rc_defer(c, r) ? 0 : ret;
+	}
+	if (ret) {
+		/* not sent: done() will not run, nothing is kept */
+		free(r->e.body_copy);
+		r->e.body_copy = NULL;
+	}
+	return ret;
 }
 
 int smb_cancel(struct smbiov_client *c, struct smb_req *r)

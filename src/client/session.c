@@ -41,6 +41,8 @@ static int ss_round(struct smbiov_client *c, const uint8_t *blob, size_t blen,
 		q.security_mode |= SMB2_NEGOTIATE_SIGNING_REQUIRED;
 	q.sec_buf = blob;
 	q.sec_len = blen;
+	/* a reconnect: the server drops the old session (3.2.4.2.3) */
+	q.previous_session_id = c->prev_session_id;
 	len = smb2_session_setup_req_encode(fixed, sizeof(fixed), &h, &q);
 	if (len < 0)
 		return (int)len;

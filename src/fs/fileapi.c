@@ -641,12 +641,25 @@ SMBIOV_API int smbiov_aio_write(struct smbiov_file *f, struct smbiov_iter *src,
 	return aio(f, src, offset, true, done, arg);
 }
 
+/*
+ * A call on a cached file first does its part in the cache: only with a
+ * connection (brought back by a reconnect if need be). Skipping the cache
+ * when it failed would let the call itself succeed on a reconnected
+ * connection with the cache's dirty data never sent. 0 without a cache.
+ */
+static int cache_begin(struct smbiov_file *f)
+{
+	return f && f->map ? smb_api_begin(f->c) : 0;
+}
+
 SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
 				     size_t len, int fd, off_t *fd_off)
 {
-	int ret;
+	int ret = cache_begin(f);
 
-	if (f && f->map && smb_api_begin(f->c) == 0) {
+	if (ret)
+		return ret;
+	if (f && f->map) {
 		ret = bypass_begin(f, offset, len);
 		if (ret)
 			return smb_error_keep(ret, "read to fd: write-back");
@@ -658,9 +671,11 @@ SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
 					size_t len, int fd, off_t *fd_off)
 {
 	ssize_t r;
-	int ret;
+	int ret = cache_begin(f);
 
-	if (f && f->map && smb_api_begin(f->c) == 0) {
+	if (ret)
+		return ret;
+	if (f && f->map) {
 		ret = bypass_begin(f, offset, len);
 		if (ret)
 			return smb_error_keep(ret, "write from fd: write-back");
@@ -676,9 +691,11 @@ SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
 
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f)
 {
-	int err = 0, ret;
+	int err = 0, ret = cache_begin(f);
 
-	if (f && f->map && smb_api_begin(f->c) == 0)
+	if (ret)
+		return ret;
+	if (f && f->map)
 		err = fs_mapping_flush(f->map, 0, UINT64_MAX);
 	ret = smb_fsync(f);
 	if (err)
@@ -690,10 +707,12 @@ SMBIOV_API int smbiov_fsync(struct smbiov_file *f)
 
 SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 {
-	int ret;
+	int ret = cache_begin(f);
 
+	if (ret)
+		return ret;
 	/* The server's size and times are right once it has the data. */
-	if (f && f->map && smb_api_begin(f->c) == 0) {
+	if (f && f->map) {
 		ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
 		if (ret)
 			return smb_error_keep(ret, "fstat: write-back");
@@ -779,9 +798,11 @@ SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
 
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
 {
-	int ret;
+	int ret = cache_begin(f);
 
-	if (f && f->map && smb_api_begin(f->c) == 0) {
+	if (ret)
+		return ret;
+	if (f && f->map) {
 		/*
 		 * Simple and exact: everything cached goes to the server and
 		 * out of the cache, then the server cuts or extends.

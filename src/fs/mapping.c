@@ -782,9 +782,16 @@ struct fs_wb {
 	struct smbiov_iter it;
 };
 
+/*
+ * Worth another try: also a lost connection, which the next submission
+ * brings back when reconnect is on (client/reconnect.c); when it is off
+ * the retries fail at once and the data stays dirty: -EIO.
+ */
 static bool wb_transient(int err)
 {
-	return err == -EAGAIN || err == -EINTR || err == -ENOMEM;
+	return err == -EAGAIN || err == -EINTR || err == -ENOMEM ||
+	       err == -ECONNRESET || err == -ECONNABORTED || err == -EPIPE ||
+	       err == -ENOTCONN;
 }
 
 static void wb_done(void *arg, ssize_t res)
@@ -794,8 +801,9 @@ static void wb_done(void *arg, ssize_t res)
 	int err = res < 0 ? (int)res : (size_t)res < w->len ? -EIO : 0;
 
 	pthread_mutex_lock(&m->lock);
+	/* the folios' own rule knows fewer transient errors: say EAGAIN */
 	smbiov_folios_write_done(m->xa, (int64_t)w->start, w->end - w->start,
-				 err);
+				 wb_transient(err) ? -EAGAIN : err);
 	if (wb_transient(err))
 		m->b->dirty += w->end - w->start; /* redirtied */
 	else if (err && !m->wb_err)

@@ -153,6 +153,33 @@ static inline void fc_disk_write(const char *share, const char *path,
 	free(buf);
 }
 
+/* A file of @size bytes of pattern @seed on the share's disk, world-writable.
+ */
+static inline void fc_disk_file(const char *share, const char *name,
+				size_t size, uint32_t seed)
+{
+	char p[1024];
+
+	fc_disk_write(share, name, size, seed);
+	fc_disk_path(p, sizeof(p), share, name);
+	T_ASSERT(chmod(p, 0666) == 0);
+}
+
+/* smbiov_pread that says why it failed (the thread's last error). */
+static inline ssize_t fc_pread(struct smbiov_file *f, void *buf, size_t len,
+			       uint64_t off)
+{
+	ssize_t n = smbiov_pread(f, buf, len, off);
+	struct smbiov_error e;
+
+	if (n < 0) {
+		smbiov_last_error(&e);
+		fprintf(stderr, "pread %zu at %llu: %zd (%s)\n", len,
+			(unsigned long long)off, n, e.message);
+	}
+	return n;
+}
+
 static inline void fc_stats(struct smbiov_client *c, struct smbiov_stats *s)
 {
 	smbiov_get_stats(c, s);

@@ -31,15 +31,6 @@ static const char *share;
 
 static const struct smbiov_open_opts strict = {.cache = SMBIOV_CACHE_STRICT};
 
-static void disk_file(const char *name, size_t size, uint32_t seed)
-{
-	char p[1024];
-
-	fc_disk_write(share, name, size, seed);
-	fc_disk_path(p, sizeof(p), share, name);
-	T_ASSERT(chmod(p, 0666) == 0);
-}
-
 /* Wait until @f's lease handled @n breaks (bounded: a hang guard). */
 static bool wait_breaks(struct smbiov_file *f, uint32_t n)
 {
@@ -52,20 +43,6 @@ static bool wait_breaks(struct smbiov_file *f, uint32_t n)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
 	}
 	return false;
-}
-
-/* pread that says why it failed (the thread's last error) */
-static ssize_t prd(struct smbiov_file *f, void *buf, size_t len, uint64_t off)
-{
-	ssize_t n = smbiov_pread(f, buf, len, off);
-	struct smbiov_error e;
-
-	if (n < 0) {
-		smbiov_last_error(&e);
-		fprintf(stderr, "pread %zu at %llu: %zd (%s)\n", len,
-			(unsigned long long)off, n, e.message);
-	}
-	return n;
 }
 
 struct share_arg {
@@ -90,15 +67,15 @@ static void hot_reread(struct smbiov_client *c, const char *sh,
 	T_ASSERT(buf);
 	T_ASSERT(smbiov_open_ex(c, "hot.bin", O_RDONLY, &strict, &f) == 0);
 	for (size_t off = 0; off < len; off += MiB)
-		T_ASSERT(prd(f, buf + off, len - off < MiB ? len - off : MiB,
-			     off) ==
+		T_ASSERT(fc_pread(f, buf + off,
+				  len - off < MiB ? len - off : MiB, off) ==
 			 (ssize_t)(len - off < MiB ? len - off : MiB));
 	T_EXPECT_EQ(fc_check(buf, len, 5, 0), len);
 	smbiov_get_stats(c, &s0);
 	smbiov_get_cache_stats(c, &cs0);
 	memset(buf, 0, len);
 	/* All of it again, one call: from the folios, nothing sent. */
-	T_EXPECT_EQ(prd(f, buf, len, 0), (ssize_t)len);
+	T_EXPECT_EQ(fc_pread(f, buf, len, 0), (ssize_t)len);
 	smbiov_get_stats(c, &s1);
 	smbiov_get_cache_stats(c, &cs1);
 	T_EXPECT_EQ(fc_check(buf, len, 5, 0), len);
@@ -106,8 +83,8 @@ static void hot_reread(struct smbiov_client *c, const char *sh,
 	T_EXPECT_EQ(cs1.hit_bytes - cs0.hit_bytes, len);
 	T_EXPECT(cs1.cached >= len);
 	/* Past the end: 0, and short reads at the end are exact. */
-	T_EXPECT_EQ(prd(f, buf, 10, len), 0);
-	T_EXPECT_EQ(prd(f, buf, 1000, len - 7), 7);
+	T_EXPECT_EQ(fc_pread(f, buf, 10, len), 0);
+	T_EXPECT_EQ(fc_pread(f, buf, 1000, len - 7), 7);
 	T_EXPECT_EQ(fc_check(buf, 7, 5, len - 7), 7);
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	free(buf);
@@ -134,9 +111,9 @@ static void test_coherence_read(void)
 	uint8_t buf[65536], want[65536];
 
 	T_ASSERT(a && b);
-	disk_file("coh.bin", 1 * MiB, 11);
+	fc_disk_file(share, "coh.bin", 1 * MiB, 11);
 	T_ASSERT(smbiov_open_ex(a, "coh.bin", O_RDONLY, &strict, &fa) == 0);
-	T_EXPECT_EQ(prd(fa, buf, sizeof(buf), 4096), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(fa, buf, sizeof(buf), 4096), (ssize_t)sizeof(buf));
 	T_EXPECT_EQ(fc_check(buf, sizeof(buf), 11, 4096), sizeof(buf));
 	smbiov_lease_info(fa, &li);
 	T_EXPECT(li.state & SMBIOV_LEASE_READ);
@@ -150,7 +127,7 @@ static void test_coherence_read(void)
 	T_EXPECT(wait_breaks(fa, li.state & SMBIOV_LEASE_READ ? 2 : li.breaks));
 	smbiov_lease_info(fa, &li);
 	T_EXPECT(!(li.state & SMBIOV_LEASE_READ));
-	T_EXPECT_EQ(prd(fa, buf, sizeof(buf), 4096), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(fa, buf, sizeof(buf), 4096), (ssize_t)sizeof(buf));
 	T_EXPECT(!memcmp(buf, want, sizeof(buf)));
 	T_EXPECT_EQ(smbiov_close(fb), 0);
 	T_EXPECT_EQ(smbiov_close(fa), 0);
@@ -174,7 +151,7 @@ static void test_coherence_writeback(void)
 	struct smbiov_lease_info li;
 
 	T_ASSERT(a && b && buf);
-	disk_file("wb.bin", 8 * MiB, 21);
+	fc_disk_file(share, "wb.bin", 8 * MiB, 21);
 	T_ASSERT(smbiov_open_ex(a, "wb.bin", O_RDWR, &strict, &fa) == 0);
 	smbiov_lease_info(fa, &li);
 	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
@@ -198,7 +175,7 @@ static void test_coherence_writeback(void)
 		got - 4097 - len);
 	free(disk);
 	memset(buf, 0, len);
-	T_EXPECT_EQ(prd(fb, buf, len, 4097), (ssize_t)len);
+	T_EXPECT_EQ(fc_pread(fb, buf, len, 4097), (ssize_t)len);
 	T_EXPECT_EQ(fc_check(buf, len, 22, 4097), len);
 	T_EXPECT_EQ(smbiov_close(fb), 0);
 	T_EXPECT_EQ(smbiov_close(fa), 0);
@@ -226,7 +203,7 @@ static void test_break_deadline(void)
 	struct smbiov_lease_info li;
 
 	T_ASSERT(a && b && buf);
-	disk_file("deadline.bin", MiB, 31);
+	fc_disk_file(share, "deadline.bin", MiB, 31);
 	T_ASSERT(smbiov_open_ex(a, "deadline.bin", O_RDWR, &strict, &fa) == 0);
 	smbiov_lease_info(fa, &li);
 	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
@@ -248,7 +225,7 @@ static void test_break_deadline(void)
 	T_EXPECT_EQ(smbiov_pwrite(fa, nb, sizeof(nb), 5000),
 		    (ssize_t)sizeof(nb));
 	memset(buf, 0, len);
-	T_EXPECT_EQ(prd(fa, buf, len, 0), (ssize_t)len);
+	T_EXPECT_EQ(fc_pread(fa, buf, len, 0), (ssize_t)len);
 	T_EXPECT_EQ(fc_check(buf, 5000, 32, 0), 5000);
 	T_EXPECT_EQ(buf[5000], 0x77);
 	T_EXPECT_EQ(buf[5099], 0x77);
@@ -264,7 +241,8 @@ static void test_break_deadline(void)
 	T_EXPECT_EQ(fc_check(disk + 5100, got - 5100, 32, 5100), got - 5100);
 	free(disk);
 	memset(buf, 0, len);
-	T_EXPECT_EQ(prd(fb, buf, 4 * MiB, len - 4 * MiB), (ssize_t)(4 * MiB));
+	T_EXPECT_EQ(fc_pread(fb, buf, 4 * MiB, len - 4 * MiB),
+		    (ssize_t)(4 * MiB));
 	T_EXPECT_EQ(fc_check(buf, 4 * MiB, 32, len - 4 * MiB), 4 * MiB);
 	T_EXPECT_EQ(smbiov_close(fb), 0);
 	T_EXPECT_EQ(smbiov_close(fa), 0);
@@ -283,7 +261,7 @@ static void test_disjoint_writers(void)
 	struct smbiov_file *fa, *fb;
 
 	T_ASSERT(a && b && buf);
-	disk_file("disjoint.bin", 0, 0);
+	fc_disk_file(share, "disjoint.bin", 0, 0);
 	T_ASSERT(smbiov_open_ex(a, "disjoint.bin", O_RDWR, &strict, &fa) == 0);
 	T_ASSERT(smbiov_open_ex(b, "disjoint.bin", O_RDWR, &strict, &fb) == 0);
 	for (int round = 0; round < 3; round++) {
@@ -322,7 +300,7 @@ static void loose_case(unsigned ttl_ms, bool sees_new)
 	uint8_t buf[8192], want[8192];
 
 	T_ASSERT(a && b);
-	disk_file("loose.bin", 64 * 1024, 41);
+	fc_disk_file(share, "loose.bin", 64 * 1024, 41);
 	T_ASSERT(smbiov_open_ex(a, "loose.bin", O_RDONLY, &lo, &fa) == 0);
 	T_ASSERT(smbiov_open(b, "loose.bin", O_RDWR, &fb) == 0);
 	fc_fill(want, sizeof(want), 42, 0);
@@ -333,14 +311,14 @@ static void loose_case(unsigned ttl_ms, bool sees_new)
 	smbiov_lease_info(fa, &li);
 	T_ASSERT(!(li.state & SMBIOV_LEASE_READ));
 	/* a reads b's first write, and keeps it */
-	T_EXPECT_EQ(prd(fa, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(fa, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
 	T_EXPECT(!memcmp(buf, want, sizeof(buf)));
 	fc_fill(want, sizeof(want), 43, 0);
 	T_EXPECT_EQ(smbiov_pwrite(fb, want, sizeof(want), 0),
 		    (ssize_t)sizeof(want));
 	if (sees_new) /* ten times the time-to-live: surely expired */
 		nanosleep(&(struct timespec){0, 10L * ttl_ms * 1000000}, NULL);
-	T_EXPECT_EQ(prd(fa, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(fa, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
 	T_EXPECT_EQ(!memcmp(buf, want, sizeof(buf)), sees_new);
 	T_EXPECT_EQ(smbiov_close(fb), 0);
 	T_EXPECT_EQ(smbiov_close(fa), 0);
@@ -365,7 +343,7 @@ static void test_direct_and_truncate(void)
 	size_t n;
 
 	T_ASSERT(c);
-	disk_file("direct.bin", 100000, 51);
+	fc_disk_file(share, "direct.bin", 100000, 51);
 	T_ASSERT(smbiov_open_ex(c, "direct.bin", O_RDWR, &strict, &f) == 0);
 	fc_fill(buf, sizeof(buf), 52, 777);
 	T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), 777),
@@ -381,13 +359,13 @@ static void test_direct_and_truncate(void)
 	T_EXPECT(!memcmp(disk + 777, buf, sizeof(buf)));
 	free(disk);
 	/* A direct write drops the cached range: the next read sees it. */
-	T_EXPECT_EQ(prd(f, got, sizeof(got), 777), (ssize_t)sizeof(got));
+	T_EXPECT_EQ(fc_pread(f, got, sizeof(got), 777), (ssize_t)sizeof(got));
 	fc_fill(buf, sizeof(buf), 53, 777);
 	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, buf, sizeof(buf)) ==
 		 0);
 	T_EXPECT_EQ(smbiov_write_iter_ex(f, &it, 777, SMBIOV_RW_DIRECT),
 		    (ssize_t)sizeof(buf));
-	T_EXPECT_EQ(prd(f, got, sizeof(got), 777), (ssize_t)sizeof(got));
+	T_EXPECT_EQ(fc_pread(f, got, sizeof(got), 777), (ssize_t)sizeof(got));
 	T_EXPECT(!memcmp(got, buf, sizeof(got)));
 	/* Unknown flags are refused. */
 	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, got, 10) == 0);
@@ -399,8 +377,8 @@ static void test_direct_and_truncate(void)
 	T_EXPECT_EQ(smbiov_ftruncate(f, 50000), 0);
 	T_EXPECT_EQ(smbiov_fstat(f, &st), 0);
 	T_EXPECT_EQ(st.size, 50000);
-	T_EXPECT_EQ(prd(f, got, sizeof(got), 45000), 5000);
-	T_EXPECT_EQ(prd(f, got, sizeof(got), 50000), 0);
+	T_EXPECT_EQ(fc_pread(f, got, sizeof(got), 45000), 5000);
+	T_EXPECT_EQ(fc_pread(f, got, sizeof(got), 50000), 0);
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	disk = fc_disk_read(share, "direct.bin", &n);
 	T_ASSERT(disk);
@@ -426,12 +404,13 @@ static void test_fallocate(void)
 	size_t n;
 
 	T_ASSERT(c);
-	disk_file("falloc.bin", size, 81);
+	fc_disk_file(share, "falloc.bin", size, 81);
 	T_ASSERT(smbiov_open_ex(c, "falloc.bin", O_RDWR, &strict, &f) == 0);
 	fc_fill(buf, sizeof(buf), 82, 100000);
 	T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), 100000),
 		    (ssize_t)sizeof(buf)); /* cached, partly in the hole */
-	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 200000), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(f, buf, sizeof(buf), 200000),
+		    (ssize_t)sizeof(buf));
 	T_EXPECT_EQ(smbiov_fallocate(f,
 				     SMBIOV_FALLOC_PUNCH_HOLE |
 					     SMBIOV_FALLOC_KEEP_SIZE,
@@ -440,13 +419,14 @@ static void test_fallocate(void)
 	T_EXPECT_EQ(smbiov_fstat(f, &st), 0);
 	T_EXPECT_EQ(st.size, size);
 	/* through the cache: the hole is zeros, the write before it stays */
-	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 200000), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(f, buf, sizeof(buf), 200000),
+		    (ssize_t)sizeof(buf));
 	for (size_t k = 0; k < sizeof(buf); k++)
 		if (buf[k]) {
 			T_EXPECT_EQ(buf[k], 0);
 			break;
 		}
-	T_EXPECT_EQ(prd(f, buf, 4096, 100000), 4096);
+	T_EXPECT_EQ(fc_pread(f, buf, 4096, 100000), 4096);
 	T_EXPECT_EQ(fc_check(buf, 4096, 82, 100000), 4096);
 	/* a zero range past the end extends; mode 0 extends further */
 	T_EXPECT_EQ(
@@ -490,7 +470,7 @@ static void test_write_only_and_writeback(void)
 	size_t n;
 
 	T_ASSERT(c);
-	disk_file("wonly.bin", 10000, 91);
+	fc_disk_file(share, "wonly.bin", 10000, 91);
 	T_ASSERT(smbiov_open_ex(c, "wonly.bin", O_WRONLY, &strict, &f) == 0);
 	T_EXPECT_EQ(smbiov_pwrite(f, "0123456789", 10, 5000), 10);
 	T_EXPECT_EQ(smbiov_writeback(f), 0);
@@ -545,7 +525,7 @@ static void test_memory_bound(void)
 	disk_big("big.bin", size, 61);
 	T_ASSERT(smbiov_open_ex(c, "big.bin", O_RDONLY, &strict, &f) == 0);
 	for (uint64_t off = 0; off < size; off += MiB) {
-		T_ASSERT(prd(f, buf, MiB, off) == (ssize_t)MiB);
+		T_ASSERT(fc_pread(f, buf, MiB, off) == (ssize_t)MiB);
 		/* every byte of one MiB in 32, the edges of all */
 		if ((off / MiB) % 32 == 0)
 			bad += fc_check(buf, MiB, 61, off) != MiB;
@@ -690,16 +670,16 @@ static void test_deferred_close(void)
 	uint8_t buf[65536], want[65536];
 
 	T_ASSERT(a && b);
-	disk_file("defer.bin", 1 * MiB, 71);
+	fc_disk_file(share, "defer.bin", 1 * MiB, 71);
 	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR, &strict, &f) == 0);
-	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	smbiov_get_cache_stats(a, &cs);
 	T_EXPECT_EQ(cs.deferred_now, 1);
 	T_EXPECT_EQ(cs.deferred_total, 1);
 	smbiov_get_stats(a, &s0);
 	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR, &strict, &f) == 0);
-	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
 	smbiov_get_stats(a, &s1);
 	/* no CREATE, no READ: one QUERY_INFO checks the name */
 	T_EXPECT_EQ(s1.requests, s0.requests + 1);
@@ -728,7 +708,7 @@ static void test_deferred_close(void)
 	 */
 	T_EXPECT(wait_no_deferred(a));
 	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR, &strict, &f) == 0);
-	T_EXPECT_EQ(prd(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_pread(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
 	T_EXPECT(!memcmp(buf, want, sizeof(buf)));
 	T_EXPECT_EQ(smbiov_close(f), 0);
 
@@ -778,8 +758,8 @@ static void test_deferred_close(void)
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	T_EXPECT_EQ(smbiov_unlink(a, "/ddir2//x"), 0);
 	T_EXPECT_EQ(smbiov_rmdir(a, "ddir2"), 0);
-	disk_file("r1.bin", 100, 75);
-	disk_file("r2.bin", 200, 76);
+	fc_disk_file(share, "r1.bin", 100, 75);
+	fc_disk_file(share, "r2.bin", 200, 76);
 	T_ASSERT(smbiov_open_ex(a, "r1.bin", O_RDONLY, &strict, &f) == 0);
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	T_EXPECT_EQ(smbiov_rename(a, "r2.bin", "r1.bin", true), 0);
@@ -793,7 +773,7 @@ static void test_deferred_close(void)
 	/* the timer closes what nobody takes back */
 	a = connect_close_timeout(1);
 	T_ASSERT(a);
-	disk_file("defer3.bin", 1000, 73);
+	fc_disk_file(share, "defer3.bin", 1000, 73);
 	T_ASSERT(smbiov_open_ex(a, "defer3.bin", O_RDONLY, &strict, &f) == 0);
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	T_EXPECT(wait_no_deferred(a));
@@ -805,7 +785,7 @@ static void test_deferred_close(void)
 	/* negative: nothing deferred */
 	a = connect_close_timeout(-1);
 	T_ASSERT(a);
-	disk_file("defer4.bin", 1000, 74);
+	fc_disk_file(share, "defer4.bin", 1000, 74);
 	T_ASSERT(smbiov_open_ex(a, "defer4.bin", O_RDONLY, &strict, &f) == 0);
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	smbiov_get_cache_stats(a, &cs);

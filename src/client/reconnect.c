@@ -1,0 +1,809 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reconnect (issue 15, first step): a connection that died of a
+ * transport error comes back when the next call needs it, and a
+ * synchronous request whose answer was lost is sent again on the new one.
+ *
+ * Who reconnects: the first thread that finds the connection dead in
+ * smb_client_check() (any public call), or whose smb_call()/
+ * smb_compound() failed because it died. One at a time (@rc_lock);
+ * others wait for it, and a thread that comes after it sees the
+ * generation changed and just goes on. Never the receiver or the
+ * watchdog (they end with the old connection and are started again).
+ *
+ * What it does: the old receiver and watchdog are joined; a new TCP
+ * connection, NEGOTIATE with the same ClientGuid, SESSION_SETUP with the
+ * kept credentials and PreviousSessionId = the old session (MS-SMB2
+ * 3.2.4.2.3: the server tears down the old session, which frees durable
+ * handles a silently dead connection still holds), TREE_CONNECT; then
+ * every open file is reopened: a durable handle with DH2C (the same
+ * persistent FileId, a new volatile half), a file without one by its path
+ * when that is safe (no lease: nothing cached; the same creation time, so
+ * it is the same file). A file that cannot be reopened is stale: its
+ * calls fail with ESTALE. While it runs, requests of other threads wait
+ * in take_credits() (c->rc_busy). It retries with a backoff of 50 ms
+ * doubling to 2 s for up to rc_ms; then the client is failed for good.
+ *
+ * Resending: the request's iterators and fd offset are restored to what
+ * they were, and all but reads and queries go with
+ * SMB2_FLAGS_REPLAY_OPERATION on 3.x. Any request whose FileId names a
+ * handle from before a reopen — resent, or built by a call that was
+ * already under way when another thread reconnected — has it rewritten
+ * to the new one as its message is built (smb_rc_patch_fid()).
+ */
+#include "client/engine.h"
+#include "client/file.h"
+#include "client/reconnect.h"
+#include "proto/create.h"
+#include "proto/le.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static __thread bool rc_inside; /* this thread is reconnecting */
+
+bool smb_rc_inside(void)
+{
+	return rc_inside;
+}
+
+/* The errors a lost transport gives; anything else is not ours to fix. */
+static bool transport_error(int err)
+{
+	switch (err) {
+	case -ECONNRESET:
+	case -EPIPE:
+	case -ETIMEDOUT:
+	case -ECONNABORTED:
+	case -ENOTCONN:
+	case -ENETDOWN:
+	case -ENETUNREACH:
+	case -ENETRESET:
+	case -EHOSTUNREACH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool smb_rc_lost(int err)
+{
+	return transport_error(err);
+}
+
+/* May this thread reconnect @c now (it is dead of a transport error)? */
+bool smb_rc_wanted(const struct smbiov_client *c)
+{
+	int dead;
+
+	if (c->rc_ms <= 0 || rc_inside)
+		return false;
+	pthread_mutex_lock((pthread_mutex_t *)&c->lock);
+	dead = c->dead;
+	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+	if (!transport_error(dead) || c->closing ||
+	    atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED)
+		return false;
+	/* They end with the connection: they must not wait for the new. */
+	if ((c->rx_started && pthread_equal(pthread_self(), c->rx_thread)) ||
+	    (c->wd_started && pthread_equal(pthread_self(), c->wd_thread)))
+		return false;
+	return true;
+}
+
+uint64_t smb_rc_gen(const struct smbiov_client *c)
+{
+	return atomic_load(&c->rc_gen);
+}
+
+int smb_rc_keep_creds(struct smbiov_client *c, const struct smbiov_options *o,
+		      const char *port, const char *user, const char *domain)
+{
+	c->rc_opts = *o;
+	/* pointers in the copy would dangle: what is needed is kept below */
+	c->rc_opts.user = c->rc_opts.domain = c->rc_opts.password = NULL;
+	c->rc_port = strdup(port ? port : "445");
+	c->rc_user = strdup(user ? user : "");
+	c->rc_domain = domain ? strdup(domain) : NULL;
+	c->rc_password = strdup(o->password ? o->password : "");
+	if (!c->rc_port || !c->rc_user || (domain && !c->rc_domain) ||
+	    !c->rc_password)
+		return -ENOMEM;
+	return 0;
+}
+
+static void free_secret(char *s)
+{
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+void smb_rc_release(struct smbiov_client *c)
+{
+	free(c->rc_port);
+	free_secret(c->rc_user);
+	free_secret(c->rc_domain);
+	free_secret(c->rc_password);
+	c->rc_port = c->rc_user = c->rc_domain = c->rc_password = NULL;
+}
+
+/* ---- open files ---------------------------------------------------------- */
+
+void smb_rc_file_add(struct smbiov_client *c, struct smbiov_file *f)
+{
+	pthread_mutex_lock(&c->lock);
+	f->rc_next = c->files;
+	f->rc_prev = NULL;
+	if (c->files)
+		c->files->rc_prev = f;
+	c->files = f;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void smb_rc_file_del(struct smbiov_client *c, struct smbiov_file *f)
+{
+	/* not while a reconnect walks the list */
+	pthread_mutex_lock(&c->rc_lock);
+	pthread_mutex_lock(&c->lock);
+	if (f->rc_prev)
+		f->rc_prev->rc_next = f->rc_next;
+	else if (c->files == f)
+		c->files = f->rc_next;
+	if (f->rc_next)
+		f->rc_next->rc_prev = f->rc_prev;
+	f->rc_next = f->rc_prev = NULL;
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->rc_lock);
+}
+
+/* One CREATE on its own (this thread never resends: rc_inside). */
+static int create_once(struct smbiov_client *c, const struct smb_create_args *a,
+		       struct smb2_create_rsp *rsp)
+{
+	struct smb_create_msg m;
+	struct smb_req r;
+	int ret = smb_create_msg_init(&m, a);
+
+	if (ret) {
+		smb_create_msg_release(&m);
+		return ret;
+	}
+	smb_req_init(&r, SMB2_CREATE);
+	r.flags = SMB_REQ_QUIET;
+	r.body = &m.vec;
+	r.nbody = 1;
+	ret = smb_call(c, &r);
+	smb_create_msg_release(&m);
+	if (!ret)
+		ret = smb2_create_rsp_decode(r.rsp, r.rsp_len, rsp);
+	smb_req_release(&r);
+	return ret;
+}
+
+/* DH2C (MS-SMB2 3.2.4.4 reconnect): the same handle, a new volatile id. */
+static int reopen_durable(struct smbiov_client *c, struct smbiov_file *f,
+			  struct smb2_fileid *fid)
+{
+	struct smb_create_args a = {.path = f->path};
+	struct smb2_dh2q d = {.flags = 0};
+	struct smb2_cc_builder b;
+	struct smb2_create_rsp rsp;
+	struct smb2_lease want;
+	uint8_t ctx[256];
+	int ret;
+
+	memcpy(d.create_guid, f->create_guid, sizeof(d.create_guid));
+	smb2_cc_builder_init(&b, ctx, sizeof(ctx));
+	ret = smb2_cc_add_dh2c(&b, &f->fid, &d);
+	if (!ret && f->lease && f->lease_req.version) {
+		want = f->lease_req;
+		ret = smb2_cc_add_lease(&b, &want);
+		a.oplock_level = SMB2_OPLOCK_LEVEL_LEASE;
+	} else if (!ret && f->lease) {
+		a.oplock_level = SMB2_OPLOCK_LEVEL_BATCH;
+	}
+	if (ret)
+		return ret;
+	a.access = f->access;
+	a.disposition = SMB2_FILE_OPEN;
+	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
+	a.contexts = b.buf;
+	a.contexts_len = b.len;
+	ret = create_once(c, &a, &rsp);
+	if (!ret)
+		*fid = rsp.fid;
+	return ret;
+}
+
+/*
+ * By its path, when nothing can be lost: no lease (nothing cached, no
+ * handle caching the server could have broken unseen), and the file
+ * there is the one we had (same creation time).
+ */
+static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
+		       struct smb2_fileid *fid)
+{
+	struct smb_create_args a = {.path = f->path};
+	struct smb2_create_rsp rsp;
+	int ret;
+
+	if (f->lease || !f->path)
+		return -ESTALE;
+	ret = smb_open_flags(f->flags & ~(O_CREAT | O_EXCL | O_TRUNC),
+			     &a.access, &a.disposition);
+	if (ret)
+		return ret;
+	a.access = f->access;
+	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
+	ret = create_once(c, &a, &rsp);
+	if (ret)
+		return ret;
+	if (rsp.attrs.creation_time != f->creation_time) {
+		smb_close_fid(c, &rsp.fid);
+		return -ESTALE;
+	}
+	*fid = rsp.fid;
+	return 0;
+}
+
+static void reopen_files(struct smbiov_client *c)
+{
+	for (struct smbiov_file *f = c->files; f; f = f->rc_next) {
+		struct smb2_fileid fid;
+		int ret = -ESTALE;
+
+		if (f->fid_closed || f->stale || f->is_dir)
+			continue;
+		if (f->durable)
+			ret = reopen_durable(c, f, &fid);
+		if (ret)
+			ret = reopen_path(c, f, &fid);
+		pthread_mutex_lock(&c->lock);
+		if (ret) {
+			f->stale = true;
+			atomic_fetch_add(&c->st_handles_lost, 1);
+		} else {
+			f->old_fids[f->nr_old_fids++ % 4] = f->fid;
+			f->fid = fid;
+			atomic_fetch_add(&c->st_handles_reopened, 1);
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+/* ---- the new connection -------------------------------------------------- */
+
+static void release_keys(struct smbiov_client *c)
+{
+	pthread_mutex_lock(&c->send_lock);
+	/* the new session sets them again (a NEGOTIATE goes in the clear) */
+	c->signing = false;
+	c->sealing = false;
+	if (c->have_signer) {
+		smb_signer_release(&c->tx_signer);
+		smb_signer_release(&c->rx_signer);
+		c->have_signer = false;
+	}
+	if (c->have_sealer) {
+		smb_sealer_release(&c->tx_sealer);
+		smb_sealer_release(&c->rx_sealer);
+		c->have_sealer = false;
+	}
+	pthread_mutex_unlock(&c->send_lock);
+}
+
+/* The old connection's threads and transport, gone. */
+static void drop_old(struct smbiov_client *c)
+{
+	struct smb_transport *t;
+
+	smb_conn_kill(c, -ECONNRESET); /* wakes them if still running */
+	if (c->rx_started) {
+		pthread_join(c->rx_thread, NULL);
+		c->rx_started = false;
+	}
+	pthread_mutex_lock(&c->lock);
+	pthread_cond_signal(&c->wd_cv);
+	pthread_mutex_unlock(&c->lock);
+	if (c->wd_started) {
+		pthread_join(c->wd_thread, NULL);
+		c->wd_started = false;
+	}
+	/* what a receiver kept while it was inside a frame fails now */
+	smb_conn_kill(c, -ECONNRESET);
+	pthread_mutex_lock(&c->send_lock);
+	pthread_mutex_lock(&c->lock);
+	t = c->t;
+	c->t = NULL;
+	c->conn_gen++;
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->send_lock);
+	smb_transport_release(t);
+	release_keys(c);
+}
+
+static int reestablish(struct smbiov_client *c)
+{
+	uint16_t dialect = c->dialect, cipher = c->cipher;
+	uint32_t max_read = c->max_read, max_write = c->max_write;
+	bool sealing = c->sealing;
+	struct smb_transport *t;
+	int ret;
+
+	drop_old(c);
+	if (c->session_id)
+		c->prev_session_id = c->session_id;
+	ret = smb_tcp_connect(c->host, c->rc_port, c->timeout_ms, &t);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&c->send_lock);
+	pthread_mutex_lock(&c->lock);
+	c->t = t;
+	c->dead = 0;
+	c->refilling = false;
+	c->rx_in_frame = false;
+	c->max_frame = SMB_INITIAL_MAX_FRAME;
+	smb_credits_init(&c->credits, 0);
+	smb_activity_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->send_lock);
+	smb2_preauth_init(&c->preauth);
+	ret = smb_engine_start(c);
+	if (!ret)
+		ret = smb_negotiate(c, &c->rc_opts);
+	/* Other threads read these without a lock: they may not change. */
+	if (!ret && (c->dialect != dialect || c->cipher != cipher ||
+		     c->max_read < max_read || c->max_write < max_write)) {
+		c->dialect = dialect;
+		c->cipher = cipher;
+		c->max_read = max_read;
+		c->max_write = max_write;
+		return smb_error_set(-EPROTO, 0, SMBIOV_PHASE_NEGOTIATE,
+				     "reconnect: the server's dialect or "
+				     "limits changed");
+	}
+	c->max_read = max_read;
+	c->max_write = max_write;
+	if (!ret)
+		ret = smb_session_setup(c, c->rc_user, c->rc_domain,
+					c->rc_password, &c->rc_opts);
+	if (!ret)
+		ret = smb_tree_connect(c, &c->rc_opts);
+	/* (a share may ask for encryption: known after TREE_CONNECT) */
+	if (!ret && c->sealing != sealing)
+		ret = smb_error_set(-EPROTO, 0, SMBIOV_PHASE_TREE,
+				    "reconnect: encryption changed");
+	if (!ret)
+		ret = smb_validate_negotiate(c);
+	return ret;
+}
+
+/* Auth refused, the server changed: trying again will not help. */
+static bool permanent(int err)
+{
+	return err == -EACCES || err == -EPERM || err == -EKEYREJECTED ||
+	       err == -EPROTO || err == -ENOENT || err == -ENOMEM;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int smb_rc_resume(struct smbiov_client *c, uint64_t gen)
+{
+	if (c->closing || atomic_load(&c->rc_ms) <= 0 || rc_inside ||
+	    (c->rx_started && pthread_equal(pthread_self(), c->rx_thread)) ||
+	    (c->wd_started && pthread_equal(pthread_self(), c->wd_thread)))
+		return -ENOTCONN;
+	return smb_reconnect(c, gen);
+}
+
+int smb_reconnect(struct smbiov_client *c, uint64_t gen)
+{
+	uint64_t start = smb_now_ns(), limit = (uint64_t)c->rc_ms * 1000000u;
+	long delay = 50;
+	int ret;
+
+	pthread_mutex_lock(&c->rc_lock);
+	if (smb_rc_gen(c) != gen || !c->dead) {
+		/* another thread brought it back meanwhile (or failed it) */
+		ret = atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED
+			      ? -ENOTCONN
+			      : 0;
+		pthread_mutex_unlock(&c->rc_lock);
+		return ret;
+	}
+	if (atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED) {
+		pthread_mutex_unlock(&c->rc_lock);
+		return -ENOTCONN;
+	}
+	atomic_store(&c->rc_state, SMBIOV_CONN_RECONNECTING);
+	pthread_mutex_lock(&c->lock);
+	c->rc_busy = true;
+	pthread_mutex_unlock(&c->lock);
+	rc_inside = true;
+	for (;;) {
+		ret = reestablish(c);
+		/* (rc_ms drops to 0 when the client is being disconnected) */
+		if (!ret || permanent(ret) || atomic_load(&c->rc_ms) <= 0 ||
+		    smb_now_ns() - start + (uint64_t)delay * 1000000u > limit)
+			break;
+		sleep_ms(delay);
+		delay = delay * 2 > 2000 ? 2000 : delay * 2;
+	}
+	if (!ret)
+		reopen_files(c);
+	rc_inside = false;
+	pthread_mutex_lock(&c->lock);
+	c->rc_busy = false;
+	if (ret && !c->dead)
+		c->dead = ret;
+	pthread_cond_broadcast(&c->credit_cv);
+	pthread_mutex_unlock(&c->lock);
+	if (ret) {
+		/* for good: the transport and threads go */
+		drop_old(c);
+		pthread_mutex_lock(&c->lock);
+		c->dead = -ENOTCONN;
+		pthread_mutex_unlock(&c->lock);
+	} else {
+		atomic_fetch_add(&c->st_reconnects, 1);
+	}
+	atomic_store(&c->rc_state,
+		     ret ? SMBIOV_CONN_FAILED : SMBIOV_CONN_CONNECTED);
+	atomic_fetch_add(&c->rc_gen, 1);
+	pthread_mutex_unlock(&c->rc_lock);
+	return ret ? -ENOTCONN : 0;
+}
+
+/* ---- resending ----------------------------------------------------------- */
+
+/* Where a command's body has its FileId, or -1. */
+static int fid_offset(uint16_t command)
+{
+	switch (command) {
+	case SMB2_CLOSE:
+	case SMB2_FLUSH:
+	case SMB2_LOCK:
+	case SMB2_IOCTL:
+	case SMB2_QUERY_DIRECTORY:
+	case SMB2_CHANGE_NOTIFY:
+		return 8;
+	case SMB2_READ:
+	case SMB2_WRITE:
+	case SMB2_SET_INFO:
+		return 16;
+	case SMB2_QUERY_INFO:
+		return 24;
+	default:
+		return -1;
+	}
+}
+
+static bool replayable(const struct smb_req *r)
+{
+	switch (r->command) {
+	case SMB2_NEGOTIATE:
+	case SMB2_SESSION_SETUP:
+	case SMB2_LOGOFF:
+	case SMB2_TREE_CONNECT:
+	case SMB2_TREE_DISCONNECT:
+	case SMB2_ECHO:
+	case SMB2_CANCEL:
+	case SMB2_OPLOCK_BREAK: /* an acknowledgement means nothing now */
+		return false;
+	default:
+		return !(r->flags & SMB_REQ_FD_POS);
+	}
+}
+
+static bool idempotent(uint16_t command)
+{
+	return command == SMB2_READ || command == SMB2_QUERY_INFO ||
+	       command == SMB2_QUERY_DIRECTORY || command == SMB2_FLUSH;
+}
+
+void smb_resend_save(struct smb_resend *rs, struct smb_req **reqs, size_t n)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct smb_req *r = reqs[i];
+
+		if (r->src)
+			rs->src[i] = *r->src;
+		if (r->dst)
+			rs->dst[i] = *r->dst;
+		rs->fd_off[i] = r->fd_off;
+	}
+}
+
+/* Was @fid one of @f's handles before a reopen (or is it its own)? */
+static bool had_fid(const struct smbiov_file *f, uint64_t p, uint64_t v)
+{
+	unsigned n = f->nr_old_fids < 4 ? f->nr_old_fids : 4;
+
+	for (unsigned i = 0; i < n; i++)
+		if (f->old_fids[i].persistent == p &&
+		    f->old_fids[i].volatile_id == v)
+			return true;
+	return false;
+}
+
+int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
+		     size_t len)
+{
+	int fo = fid_offset(command), ret = 0;
+	uint64_t p, v;
+
+	if (fo < 0 || len < (size_t)fo + 16 || !smb_rc_gen(c))
+		return 0;
+	p = le64_get(body + fo);
+	v = le64_get(body + fo + 8);
+	pthread_mutex_lock(&c->lock);
+	for (struct smbiov_file *f = c->files; f; f = f->rc_next) {
+		bool cur = f->fid.persistent == p && f->fid.volatile_id == v;
+
+		if (!cur && !had_fid(f, p, v))
+			continue;
+		/* lost with the connection: nothing to send it on */
+		if (f->stale) {
+			ret = -ESTALE;
+		} else if (!cur) {
+			le64_put(body + fo, f->fid.persistent);
+			le64_put(body + fo + 8, f->fid.volatile_id);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+bool smb_resend_prepare(struct smbiov_client *c, struct smb_resend *rs,
+			struct smb_req **reqs, int ret, uint64_t gen)
+{
+	bool lost = transport_error(ret);
+
+	for (size_t i = 0; i < rs->n && !lost; i++)
+		lost = transport_error(reqs[i]->result);
+	if (!lost || rs->tries >= SMB_RESEND_TRIES ||
+	    atomic_load(&c->rc_ms) <= 0 || rc_inside)
+		return false;
+	for (size_t i = 0; i < rs->n; i++)
+		if (!replayable(reqs[i]))
+			return false;
+	/*
+	 * Also when the connection is alive again: another thread may have
+	 * reconnected since these went out (smb_reconnect() sees that).
+	 */
+	if (smb_rc_resume(c, gen))
+		return false;
+	rs->tries++;
+	for (size_t i = 0; i < rs->n; i++) {
+		struct smb_req *r = reqs[i];
+
+		smb_req_release(r);
+		if (r->src)
+			*r->src = rs->src[i];
+		if (r->dst)
+			*r->dst = rs->dst[i];
+		r->fd_off = rs->fd_off[i];
+		/* (a FileId of a reopened handle is rewritten as it is sent) */
+		if (!idempotent(r->command) && c->dialect >= SMB2_DIALECT_300)
+			r->hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
+		atomic_fetch_add(&c->st_replayed, 1);
+	}
+	return true;
+}
+
+/* ---- asynchronous requests ----------------------------------------------- */
+
+int smb_rc_keep_req(struct smbiov_client *c, struct smb_req *r)
+{
+	size_t len = 0, off = 0;
+
+	free(r->e.body_copy);
+	r->e.body_copy = NULL;
+	if (atomic_load(&c->rc_ms) <= 0 || rc_inside || !replayable(r))
+		return 0;
+	for (size_t k = 0; k < r->nbody; k++)
+		len += r->body[k].iov_len;
+	r->e.body_copy = malloc(len ? len : 1);
+	if (!r->e.body_copy)
+		return -ENOMEM;
+	for (size_t k = 0; k < r->nbody; k++) {
+		memcpy(r->e.body_copy + off, r->body[k].iov_base,
+		       r->body[k].iov_len);
+		off += r->body[k].iov_len;
+	}
+	r->e.body_vec.iov_base = r->e.body_copy;
+	r->e.body_vec.iov_len = len;
+	if (r->src)
+		r->e.src0 = *r->src;
+	if (r->dst)
+		r->e.dst0 = *r->dst;
+	r->e.fd_off0 = r->fd_off;
+	r->e.resent = 0;
+	return 0;
+}
+
+bool smb_rc_park_locked(struct smbiov_client *c, struct smb_req *r, int err)
+{
+	if (!r->e.body_copy || r->e.sync || !transport_error(err) ||
+	    c->closing || atomic_load(&c->rc_ms) <= 0 ||
+	    r->e.resent >= SMB_RESEND_TRIES ||
+	    atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED)
+		return false;
+	/* its credits went with the connection */
+	smb_credits_done(&c->credits, r->e.charge);
+	r->e.replay_next = c->replay;
+	c->replay = r;
+	return true;
+}
+
+bool smb_rc_defer(struct smbiov_client *c, struct smb_req *r)
+{
+	bool ok;
+
+	if (!r->e.body_copy && smb_rc_keep_req(c, r))
+		return false;
+	pthread_mutex_lock(&c->lock);
+	ok = r->e.body_copy && !c->closing && atomic_load(&c->rc_ms) > 0 &&
+	     atomic_load(&c->rc_state) != SMBIOV_CONN_FAILED;
+	if (ok) {
+		r->e.sync = false;
+		r->e.complete = false;
+		r->e.replay_next = c->replay;
+		c->replay = r;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (ok)
+		smb_rc_revive(c);
+	return ok;
+}
+
+/* Complete @r, which will not be sent again, with @err. */
+static void fail_parked(struct smbiov_client *c, struct smb_req *r, int err)
+{
+	bool run;
+
+	pthread_mutex_lock(&c->lock);
+	r->result = err;
+	r->status = 0;
+	r->e.complete = true;
+	free(r->e.body_copy);
+	r->e.body_copy = NULL;
+	run = r->done != NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (run)
+		r->done(r);
+}
+
+/* Send @r again, as it was submitted, on the new connection. */
+static int resend_async(struct smbiov_client *c, struct smb_req *r)
+{
+	if (r->src)
+		*r->src = r->e.src0;
+	if (r->dst)
+		*r->dst = r->e.dst0;
+	r->fd_off = r->e.fd_off0;
+	r->body = &r->e.body_vec;
+	r->nbody = 1;
+	if (!idempotent(r->command) && c->dialect >= SMB2_DIALECT_300)
+		r->hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
+	r->e.resent++;
+	smb_req_release(r);
+	atomic_fetch_add(&c->st_replayed, 1);
+	return smb_send_reqs(c, &r, 1, true);
+}
+
+/*
+ * The reviver: reconnects (unless a caller already did) and sends the
+ * parked requests again; those it cannot send complete with the error.
+ * Runs until no request is parked.
+ */
+static void *reviver_main(void *arg)
+{
+	struct smbiov_client *c = arg;
+
+	rc_inside = false;
+	for (;;) {
+		struct smb_req *list;
+		int ret = 0;
+
+		pthread_mutex_lock(&c->lock);
+		list = c->replay;
+		c->replay = NULL;
+		if (!list) {
+			c->reviver_running = false;
+			pthread_mutex_unlock(&c->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (c->dead)
+			ret = smb_reconnect(c, smb_rc_gen(c));
+		while (list) {
+			struct smb_req *r = list;
+			int err = ret ? ret : -ENOTCONN;
+
+			list = r->e.replay_next;
+			r->e.replay_next = NULL;
+			if (!ret)
+				err = resend_async(c, r);
+			/* the new connection died too: once more, if allowed */
+			if (err && transport_error(err) &&
+			    r->e.resent < SMB_RESEND_TRIES) {
+				pthread_mutex_lock(&c->lock);
+				r->e.replay_next = c->replay;
+				c->replay = r;
+				pthread_mutex_unlock(&c->lock);
+				continue;
+			}
+			if (err)
+				fail_parked(c, r, err);
+		}
+	}
+}
+
+void smb_rc_revive(struct smbiov_client *c)
+{
+	bool start;
+
+	pthread_mutex_lock(&c->lock);
+	start = c->replay && !c->reviver_running;
+	if (start)
+		c->reviver_running = true;
+	pthread_mutex_unlock(&c->lock);
+	if (!start)
+		return;
+	/* the previous one has ended (not running): reap it first */
+	if (c->reviver_started)
+		pthread_join(c->reviver, NULL);
+	c->reviver_started =
+		pthread_create(&c->reviver, NULL, reviver_main, c) == 0;
+	if (!c->reviver_started) {
+		struct smb_req *list;
+
+		pthread_mutex_lock(&c->lock);
+		list = c->replay;
+		c->replay = NULL;
+		c->reviver_running = false;
+		pthread_mutex_unlock(&c->lock);
+		while (list) {
+			struct smb_req *r = list;
+
+			list = r->e.replay_next;
+			fail_parked(c, r, -ENOTCONN);
+		}
+	}
+}
+
+void smb_rc_join(struct smbiov_client *c)
+{
+	if (c->reviver_started) {
+		pthread_join(c->reviver, NULL);
+		c->reviver_started = false;
+	}
+}
+
+SMBIOV_API enum smbiov_conn_state
+smbiov_conn_state(const struct smbiov_client *c)
+{
+	if (!c)
+		return SMBIOV_CONN_FAILED;
+	if (atomic_load(&c->rc_state) != SMBIOV_CONN_CONNECTED)
+		return (enum smbiov_conn_state)atomic_load(&c->rc_state);
+	return c->dead ? (smb_rc_wanted(c) ? SMBIOV_CONN_RECONNECTING
+					   : SMBIOV_CONN_FAILED)
+		       : SMBIOV_CONN_CONNECTED;
+}

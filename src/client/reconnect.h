@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reconnect (reconnect.c): bringing a dead connection back on the next
+ * call, reopening the open files on it, and sending a synchronous request
+ * whose answer was lost again.
+ */
+#ifndef SMBIOV_CLIENT_RECONNECT_H
+#define SMBIOV_CLIENT_RECONNECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "client/engine.h"
+
+/* How long a reconnect keeps trying by default (smbiov_options). */
+#define SMB_RECONNECT_MS 60000
+/* A request is sent at most this many times more. */
+#define SMB_RESEND_TRIES 3
+
+struct smbiov_file;
+
+/* Keep what a new session needs (wiped by smb_rc_release()). */
+int smb_rc_keep_creds(struct smbiov_client *c, const struct smbiov_options *o,
+		      const char *port, const char *user, const char *domain);
+void smb_rc_release(struct smbiov_client *c);
+
+/* This thread runs a reconnect (its requests are never resent). */
+bool smb_rc_inside(void);
+/* @c is dead of a transport error and this thread may reconnect it. */
+bool smb_rc_wanted(const struct smbiov_client *c);
+/* The connection's generation: changes with every reconnect. */
+uint64_t smb_rc_gen(const struct smbiov_client *c);
+
+/**
+ * smb_reconnect - bring @c back (unless done since generation @gen)
+ *
+ * Return: 0 (connected again, files reopened or marked stale), or
+ * -ENOTCONN: it failed for good, as every later call will.
+ */
+int smb_reconnect(struct smbiov_client *c, uint64_t gen);
+
+/*
+ * After a request failed of a lost connection (generation @gen when it
+ * was sent): reconnect unless another thread did or does; 0 when it may
+ * be sent again (-ENOTCONN: it may not, or reconnecting failed).
+ */
+int smb_rc_resume(struct smbiov_client *c, uint64_t gen);
+/* Did a request fail because the connection was lost? */
+bool smb_rc_lost(int err);
+
+/* The open files' list, walked by a reconnect. */
+void smb_rc_file_add(struct smbiov_client *c, struct smbiov_file *f);
+void smb_rc_file_del(struct smbiov_client *c, struct smbiov_file *f);
+
+/*
+ * A @command body being built (@len bytes at @body): a FileId there that
+ * names a handle from before a reopen is made the new one. -ESTALE when
+ * it names a file that could not be reopened, else 0.
+ */
+int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
+		     size_t len);
+
+/* What a request was before it was sent, to send it again. */
+struct smb_resend {
+	size_t n;
+	unsigned tries;
+	struct smbiov_iter src[SMB_COMPOUND_MAX], dst[SMB_COMPOUND_MAX];
+	off_t fd_off[SMB_COMPOUND_MAX];
+};
+
+/*
+ * Under c->lock, from smb_conn_kill(): keep the asynchronous request @r,
+ * caught by the connection's death (@err), to send it again; false when
+ * it is not to be (it is then completed with @err as before).
+ */
+bool smb_rc_park_locked(struct smbiov_client *c, struct smb_req *r, int err);
+/*
+ * smb_submit() on a lost connection where this thread may not reconnect
+ * (the receiver, running a done()): hand @r to the reviver, which sends
+ * it once the connection is back. False when it may not be sent again.
+ */
+bool smb_rc_defer(struct smbiov_client *c, struct smb_req *r);
+/* Start the reviver thread if requests wait to be sent again. */
+void smb_rc_revive(struct smbiov_client *c);
+/* Wait for the reviver (the client goes). */
+void smb_rc_join(struct smbiov_client *c);
+/*
+ * smb_submit(): keep what it takes to send @r again (its body copied).
+ * 0, or -ENOMEM.
+ */
+int smb_rc_keep_req(struct smbiov_client *c, struct smb_req *r);
+
+void smb_resend_save(struct smb_resend *rs, struct smb_req **reqs, size_t n);
+/*
+ * After @reqs failed (@ret, or their results): if the connection was
+ * lost and they may go again, reconnect and make them ready to resend.
+ */
+bool smb_resend_prepare(struct smbiov_client *c, struct smb_resend *rs,
+			struct smb_req **reqs, int ret, uint64_t gen);
+
+#endif

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reconnect against the fixture's smbd (issue 15, first step). The
+ * test's own TCP connection is reset with `ss -K` (found by its local
+ * port in /proc/net/tcp, so parallel tests are not touched), smbd stays
+ * up:
+ *  - an uncached file: the next pread brings the connection back, the
+ *    file is reopened by path and the bytes are right;
+ *  - a cached file with dirty data under W: its durable handle (DH2C)
+ *    and lease come back, fsync writes everything, the server's file is
+ *    exact;
+ *  - the file replaced on the server while the connection was down: an
+ *    uncached file is not reopened (another file now), its calls fail
+ *    with ESTALE;
+ *  - reads and writes in flight at the reset (asynchronous, 32 MiB, on
+ *    the plain, sealed and signed shares) complete with the right bytes;
+ *  - reconnect off: the reset fails the call, as before.
+ * No timing: a reset between two calls is certain to be seen by the
+ * second; one right after an asynchronous submission catches whatever
+ * is still in flight, and the bytes must be right either way.
+ */
+#include "file_common.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *share;
+
+#define MiB ((size_t)1 << 20)
+
+/* The inodes of this process's sockets. */
+static bool my_socket(unsigned long inode)
+{
+	char want[64], link[64], p[300];
+	struct dirent *d;
+	bool found = false;
+	DIR *dir = opendir("/proc/self/fd");
+
+	if (!dir)
+		return false;
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	while (!found && (d = readdir(dir))) {
+		ssize_t n;
+
+		snprintf(p, sizeof(p), "/proc/self/fd/%s", d->d_name);
+		n = readlink(p, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		found = !strcmp(link, want);
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * Reset every TCP connection of this process to the server's port (both
+ * ends get an RST); how many there were.
+ */
+static int reset_port(unsigned sport)
+{
+	char line[512], cmd[256];
+	int n = 0;
+	FILE *f = fopen("/proc/net/tcp", "r");
+
+	T_ASSERT(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned lport, rport, st;
+		unsigned long inode;
+
+		if (sscanf(line,
+			   " %*d: %*x:%x %*x:%x %x %*x:%*x %*x:%*x %*x %*u %*u "
+			   "%lu",
+			   &lport, &rport, &st, &inode) != 4)
+			continue;
+		if (rport != sport || st != 1 /* ESTABLISHED */ ||
+		    !my_socket(inode))
+			continue;
+		snprintf(cmd, sizeof(cmd),
+			 "ss -K -tn state established sport = :%u dport = :%u "
+			 ">/dev/null",
+			 lport, rport);
+		T_EXPECT_EQ(system(cmd), 0);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int reset_mine(void)
+{
+	return reset_port((unsigned)atoi(fc_env("SMB_PORT")));
+}
+
+static void test_uncached_reopen(void)
+{
+	struct smbiov_client *c = fc_connect(share, NULL);
+	uint8_t *buf = malloc(MiB);
+	struct smbiov_stats st;
+	struct smbiov_file *f;
+
+	T_ASSERT(c && buf);
+	fc_disk_file(share, "rc_plain.bin", 4 * MiB, 41);
+	T_ASSERT(smbiov_open(c, "rc_plain.bin", O_RDWR, &f) == 0);
+	T_EXPECT_EQ(smbiov_pread(f, buf, MiB, 0), (ssize_t)MiB);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_CONNECTED);
+	T_EXPECT_EQ(reset_mine(), 1);
+	/* the next call brings it back; the file is reopened by path */
+	memset(buf, 0, MiB);
+	T_EXPECT_EQ(fc_pread(f, buf, MiB, 3 * MiB), (ssize_t)MiB);
+	T_EXPECT_EQ(fc_check(buf, MiB, 41, 3 * MiB), MiB);
+	fc_fill(buf, MiB, 42, MiB);
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, MiB, MiB), (ssize_t)MiB);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_CONNECTED);
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 1);
+	T_EXPECT_EQ(st.handles_reopened, 1);
+	T_EXPECT_EQ(st.handles_lost, 0);
+	/* twice more: each reset is one reconnect */
+	for (int i = 0; i < 2; i++) {
+		T_EXPECT_EQ(reset_mine(), 1);
+		T_EXPECT_EQ(fc_pread(f, buf, MiB, MiB), (ssize_t)MiB);
+		T_EXPECT_EQ(fc_check(buf, MiB, 42, MiB), MiB);
+	}
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 3);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(c);
+	free(buf);
+}
+
+static void test_durable_dirty(void)
+{
+	static const struct smbiov_open_opts strict = {
+		.cache = SMBIOV_CACHE_STRICT};
+	struct smbiov_client *c = fc_connect(share, NULL);
+	size_t len = 6 * MiB, got;
+	uint8_t *buf = malloc(len), *disk;
+	struct smbiov_lease_info li;
+	struct smbiov_stats st;
+	struct smbiov_file *f;
+
+	T_ASSERT(c && buf);
+	fc_disk_file(share, "rc_cached.bin", MiB, 51);
+	T_ASSERT(smbiov_open_ex(c, "rc_cached.bin", O_RDWR, &strict, &f) == 0);
+	smbiov_lease_info(f, &li);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
+	fc_fill(buf, len, 52, 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, len, 0), (ssize_t)len);
+	/* cached: the server has none of it yet */
+	disk = fc_disk_read(share, "rc_cached.bin", &got);
+	T_ASSERT(disk);
+	T_EXPECT_EQ(got, MiB);
+	free(disk);
+	T_EXPECT_EQ(reset_mine(), 1);
+	/* the durable handle and its lease come back: nothing was lost */
+	T_EXPECT_EQ(smbiov_fsync(f), 0);
+	{
+		struct smbiov_cache_stats cs;
+
+		smbiov_get_cache_stats(c, &cs);
+		T_EXPECT_EQ(cs.dirty, 0);
+		T_EXPECT_EQ(cs.written_back, len);
+	}
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 1);
+	T_EXPECT_EQ(st.handles_reopened, 1);
+	T_EXPECT_EQ(st.handles_lost, 0);
+	disk = fc_disk_read(share, "rc_cached.bin", &got);
+	T_ASSERT(disk);
+	T_EXPECT_EQ(got, len);
+	T_EXPECT_EQ(fc_check(disk, got, 52, 0), len);
+	free(disk);
+	memset(buf, 0, len);
+	T_EXPECT_EQ(smbiov_pread(f, buf, len, 0), (ssize_t)len);
+	T_EXPECT_EQ(fc_check(buf, len, 52, 0), len);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(c);
+	free(buf);
+}
+
+static void test_replaced_is_stale(void)
+{
+	struct smbiov_client *c = fc_connect(share, NULL);
+	uint8_t buf[4096];
+	struct smbiov_stats st;
+	struct smbiov_file *f;
+	char p[1024], q[1024];
+
+	T_ASSERT(c);
+	fc_disk_file(share, "rc_gone.bin", 64 * 1024, 61);
+	T_ASSERT(smbiov_open(c, "rc_gone.bin", O_RDONLY, &f) == 0);
+	T_EXPECT_EQ(smbiov_pread(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	/* while the connection is down another file takes the name */
+	T_EXPECT_EQ(reset_mine(), 1);
+	fc_disk_file(share, "rc_other.bin", 64 * 1024, 62);
+	fc_disk_path(p, sizeof(p), share, "rc_other.bin");
+	fc_disk_path(q, sizeof(q), share, "rc_gone.bin");
+	T_ASSERT(rename(p, q) == 0);
+	T_EXPECT_EQ(fc_pread(f, buf, sizeof(buf), 0), -ESTALE);
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 1);
+	T_EXPECT_EQ(st.handles_lost, 1);
+	/* the connection itself is fine */
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_CONNECTED);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_ASSERT(smbiov_open(c, "rc_gone.bin", O_RDONLY, &f) == 0);
+	T_EXPECT_EQ(smbiov_pread(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(fc_check(buf, sizeof(buf), 62, 0), sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(c);
+}
+
+struct aio_res {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	bool done;
+	ssize_t res;
+};
+
+static void aio_done(void *arg, ssize_t res)
+{
+	struct aio_res *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	a->res = res;
+	a->done = true;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static ssize_t aio_wait1(struct aio_res *a)
+{
+	pthread_mutex_lock(&a->lock);
+	while (!a->done)
+		pthread_cond_wait(&a->cv, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+	return a->res;
+}
+
+/*
+ * Reads and writes in flight when the connection is reset: submitted
+ * asynchronously, then the reset. Wherever the reset falls (most of the
+ * 32 MiB is still on its way), each completes with every byte right:
+ * requests the drop caught are sent again on the new connection, and
+ * its pins on this buffer are let go once.
+ */
+static void inflight(struct smbiov_client *c, const char *sh, enum fc_kind kind,
+		     void *arg)
+{
+	unsigned port = (unsigned)atoi(
+		fc_env(kind == FC_SIGNED ? "SMB_SIGNED_PORT" : "SMB_PORT"));
+	size_t len = 32 * MiB;
+	uint8_t *buf = malloc(len);
+	char name[64];
+	struct smbiov_stats st;
+	struct smbiov_file *f;
+
+	(void)arg;
+	T_ASSERT(buf);
+	snprintf(name, sizeof(name), "rc_inflight_%d.bin", (int)kind);
+	T_ASSERT(smbiov_open(c, name, O_RDWR | O_CREAT | O_TRUNC, &f) == 0);
+	for (int round = 0; round < 3; round++) {
+		struct aio_res a = {.lock = PTHREAD_MUTEX_INITIALIZER,
+				    .cv = PTHREAD_COND_INITIALIZER};
+		struct smbiov_iter it;
+		uint32_t seed = 82 + (uint32_t)round;
+
+		/* a write of a new pattern, reset in flight */
+		fc_fill(buf, len, seed, 0);
+		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, buf, len) ==
+			 0);
+		T_ASSERT(smbiov_aio_write(f, &it, 0, aio_done, &a) == 0);
+		T_EXPECT(reset_port(port) >= 1);
+		T_EXPECT_EQ(aio_wait1(&a), (ssize_t)len);
+		/* a read of it, reset in flight */
+		memset(buf, 0, len);
+		a.done = false;
+		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, len) ==
+			 0);
+		{
+			int r = smbiov_aio_read(f, &it, 0, aio_done, &a);
+
+			T_ASSERT(r == 0);
+		}
+		T_EXPECT(reset_port(port) >= 1);
+		T_EXPECT_EQ(aio_wait1(&a), (ssize_t)len);
+		T_EXPECT_EQ(fc_check(buf, len, seed, 0), len);
+	}
+	/* the last reset may have come after the read was done: this call
+	 * sees it for sure */
+	T_EXPECT_EQ(smbiov_pread(f, buf, 4096, 0), 4096);
+	T_EXPECT_EQ(fc_check(buf, 4096, 84, 0), 4096);
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 6);
+	T_EXPECT_EQ(st.handles_lost, 0);
+	fprintf(stderr, "%s: %llu reconnects, %llu requests sent again\n", sh,
+		(unsigned long long)st.reconnects,
+		(unsigned long long)st.replayed);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(smbiov_unlink(c, name), 0);
+	free(buf);
+}
+
+static void test_inflight(void)
+{
+	fc_for_each_share(inflight, NULL);
+}
+
+static void test_off(void)
+{
+	struct smbiov_options o = {.reconnect_ms = -1};
+	struct smbiov_client *c = fc_connect_opts(share, &o);
+	uint8_t buf[4096];
+	struct smbiov_file *f;
+	ssize_t n;
+
+	T_ASSERT(c);
+	fc_disk_file(share, "rc_off.bin", 64 * 1024, 71);
+	T_ASSERT(smbiov_open(c, "rc_off.bin", O_RDONLY, &f) == 0);
+	T_EXPECT_EQ(reset_mine(), 1);
+	n = smbiov_pread(f, buf, sizeof(buf), 0);
+	T_EXPECT(n < 0);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	smbiov_close(f);
+	smbiov_disconnect(c);
+}
+
+int main(void)
+{
+	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
+		return t_skip("no test server (run through ctest)");
+	share = fc_env("SMB_SHARE");
+	T_RUN(test_uncached_reopen);
+	T_RUN(test_durable_dirty);
+	T_RUN(test_replaced_is_stale);
+	T_RUN(test_inflight);
+	T_RUN(test_off);
+	return t_done();
+}
