@@ -22,7 +22,6 @@
 #define DEFAULT_TIMEOUT_MS 30000
 /* MS-SMB2 leaves the interval to the client; cifs.ko uses 60 s too. */
 #define DEFAULT_KEEPALIVE_MS 60000
-/* Enough for any NEGOTIATE response before the real sizes are known. */
 
 int smb_client_check(const struct smbiov_client *c)
 {
@@ -120,16 +119,6 @@ void smb_watchdog_arm_locked(struct smbiov_client *c, const struct timespec *d)
 	}
 }
 
-static void ts_add_ms(struct timespec *t, int ms)
-{
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
-}
-
 void smb_activity_locked(struct smbiov_client *c)
 {
 	clock_gettime(CLOCK_MONOTONIC, &c->ka_last);
@@ -162,11 +151,11 @@ static enum ka_state keepalive_next(struct smbiov_client *c,
 		return KA_OFF;
 	if (c->table.count || c->refilling) {
 		*at = *now;
-		ts_add_ms(at, c->keepalive_ms);
+		smb_ts_add_ms(at, c->keepalive_ms);
 		return KA_LATER;
 	}
 	*at = c->ka_last;
-	ts_add_ms(at, c->keepalive_ms);
+	smb_ts_add_ms(at, c->keepalive_ms);
 	return ts_cmp(now, at) >= 0 ? KA_DUE : KA_LATER;
 }
 

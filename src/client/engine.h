@@ -175,9 +175,9 @@ struct smb_req {
 		uint64_t sent_ns;	  /* ns, when it took its MessageId */
 		struct smb_mid_node node; /* MessageId table linkage */
 		/*
-		 * Reconnect (reconnect.c), smb_submit() only: the body as
-		 * submitted (its caller's memory may be gone), the iterators
-		 * and fd offset before sending, times sent again, and the
+		 * Reconnect (reconnect.c): the iterators and fd offset before
+		 * sending and the times sent again; smb_submit() only: the
+		 * body as submitted (its caller's memory may be gone) and the
 		 * link in the client's list of requests to send again.
 		 */
 		uint8_t *body_copy;
@@ -626,6 +626,8 @@ int smb_wait(struct smbiov_client *c, struct smb_req *r);
 /* send.c: a condvar timed on CLOCK_MONOTONIC; a deadline @timeout_ms on. */
 int smb_cond_init(pthread_cond_t *cv);
 void smb_deadline(struct timespec *ts, int timeout_ms);
+/* @ms (>= 0) later than @t, in place. */
+void smb_ts_add_ms(struct timespec *t, int ms);
 /* CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t smb_now_ns(void);
 bool smb_deadline_passed(const struct timespec *d);

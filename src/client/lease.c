@@ -262,17 +262,12 @@ static const struct timespec *deadline_of(const struct smbiov_client *c,
 					  const struct smb_break_item *it,
 					  struct timespec *ts)
 {
-	long ms = c->break_ack_ms ? c->break_ack_ms : SMB_BREAK_ACK_MS;
+	int ms = c->break_ack_ms ? c->break_ack_ms : SMB_BREAK_ACK_MS;
 
 	if (ms < 0)
 		return NULL;
 	*ts = it->arrived;
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
+	smb_ts_add_ms(ts, ms);
 	return ts;
 }
 

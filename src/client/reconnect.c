@@ -76,23 +76,30 @@ bool smb_rc_lost(int err)
 }
 
 /* May this thread reconnect @c now (it is dead of a transport error)? */
+/*
+ * May this thread reconnect at all: reconnect on, the client not going,
+ * not a reconnect itself, and neither the receiver nor the watchdog
+ * (they end with the connection: they must not wait for the new one).
+ */
+static bool may_reconnect_here(const struct smbiov_client *c)
+{
+	return atomic_load(&c->rc_ms) > 0 && !rc_inside && !c->closing &&
+	       !(c->rx_started &&
+		 pthread_equal(pthread_self(), c->rx_thread)) &&
+	       !(c->wd_started && pthread_equal(pthread_self(), c->wd_thread));
+}
+
 bool smb_rc_wanted(const struct smbiov_client *c)
 {
 	int dead;
 
-	if (c->rc_ms <= 0 || rc_inside)
+	if (!may_reconnect_here(c))
 		return false;
 	pthread_mutex_lock((pthread_mutex_t *)&c->lock);
 	dead = c->dead;
 	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
-	if (!transport_error(dead) || c->closing ||
-	    atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED)
-		return false;
-	/* They end with the connection: they must not wait for the new. */
-	if ((c->rx_started && pthread_equal(pthread_self(), c->rx_thread)) ||
-	    (c->wd_started && pthread_equal(pthread_self(), c->wd_thread)))
-		return false;
-	return true;
+	return transport_error(dead) &&
+	       atomic_load(&c->rc_state) != SMBIOV_CONN_FAILED;
 }
 
 uint64_t smb_rc_gen(const struct smbiov_client *c)
@@ -401,9 +408,7 @@ static void sleep_ms(long ms)
 
 int smb_rc_resume(struct smbiov_client *c, uint64_t gen)
 {
-	if (c->closing || atomic_load(&c->rc_ms) <= 0 || rc_inside ||
-	    (c->rx_started && pthread_equal(pthread_self(), c->rx_thread)) ||
-	    (c->wd_started && pthread_equal(pthread_self(), c->wd_thread)))
+	if (!may_reconnect_here(c))
 		return -ENOTCONN;
 	return smb_reconnect(c, gen);
 }
@@ -513,19 +518,43 @@ static bool idempotent(uint16_t command)
 	       command == SMB2_QUERY_DIRECTORY || command == SMB2_FLUSH;
 }
 
+/* Where @r's payload starts, before anything was sent or received. */
+static void save_start(struct smb_req *r)
+{
+	if (r->src)
+		r->e.src0 = *r->src;
+	if (r->dst)
+		r->e.dst0 = *r->dst;
+	r->e.fd_off0 = r->fd_off;
+	r->e.resent = 0;
+}
+
+/*
+ * Make @r as it was submitted, to go again: its response dropped, its
+ * iterators and fd offset back at the start, and the replay flag on what
+ * is not a read or query (a FileId of a reopened handle is rewritten as
+ * it is sent).
+ */
+static void rewind_req(struct smbiov_client *c, struct smb_req *r)
+{
+	smb_req_release(r);
+	if (r->src)
+		*r->src = r->e.src0;
+	if (r->dst)
+		*r->dst = r->e.dst0;
+	r->fd_off = r->e.fd_off0;
+	if (!idempotent(r->command) && c->dialect >= SMB2_DIALECT_300)
+		r->hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
+	r->e.resent++;
+	atomic_fetch_add(&c->st_replayed, 1);
+}
+
 void smb_resend_save(struct smb_resend *rs, struct smb_req **reqs, size_t n)
 {
-	memset(rs, 0, sizeof(*rs));
 	rs->n = n;
-	for (size_t i = 0; i < n; i++) {
-		struct smb_req *r = reqs[i];
-
-		if (r->src)
-			rs->src[i] = *r->src;
-		if (r->dst)
-			rs->dst[i] = *r->dst;
-		rs->fd_off[i] = r->fd_off;
-	}
+	rs->tries = 0;
+	for (size_t i = 0; i < n; i++)
+		save_start(reqs[i]);
 }
 
 /* Was @fid one of @f's handles before a reopen (or is it its own)? */
@@ -589,20 +618,8 @@ bool smb_resend_prepare(struct smbiov_client *c, struct smb_resend *rs,
 	if (smb_rc_resume(c, gen))
 		return false;
 	rs->tries++;
-	for (size_t i = 0; i < rs->n; i++) {
-		struct smb_req *r = reqs[i];
-
-		smb_req_release(r);
-		if (r->src)
-			*r->src = rs->src[i];
-		if (r->dst)
-			*r->dst = rs->dst[i];
-		r->fd_off = rs->fd_off[i];
-		/* (a FileId of a reopened handle is rewritten as it is sent) */
-		if (!idempotent(r->command) && c->dialect >= SMB2_DIALECT_300)
-			r->hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
-		atomic_fetch_add(&c->st_replayed, 1);
-	}
+	for (size_t i = 0; i < rs->n; i++)
+		rewind_req(c, reqs[i]);
 	return true;
 }
 
@@ -628,12 +645,7 @@ int smb_rc_keep_req(struct smbiov_client *c, struct smb_req *r)
 	}
 	r->e.body_vec.iov_base = r->e.body_copy;
 	r->e.body_vec.iov_len = len;
-	if (r->src)
-		r->e.src0 = *r->src;
-	if (r->dst)
-		r->e.dst0 = *r->dst;
-	r->e.fd_off0 = r->fd_off;
-	r->e.resent = 0;
+	save_start(r);
 	return 0;
 }
 
@@ -692,18 +704,9 @@ static void fail_parked(struct smbiov_client *c, struct smb_req *r, int err)
 /* Send @r again, as it was submitted, on the new connection. */
 static int resend_async(struct smbiov_client *c, struct smb_req *r)
 {
-	if (r->src)
-		*r->src = r->e.src0;
-	if (r->dst)
-		*r->dst = r->e.dst0;
-	r->fd_off = r->e.fd_off0;
+	rewind_req(c, r);
 	r->body = &r->e.body_vec;
 	r->nbody = 1;
-	if (!idempotent(r->command) && c->dialect >= SMB2_DIALECT_300)
-		r->hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
-	r->e.resent++;
-	smb_req_release(r);
-	atomic_fetch_add(&c->st_replayed, 1);
 	return smb_send_reqs(c, &r, 1, true);
 }
 

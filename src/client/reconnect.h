@@ -61,12 +61,13 @@ void smb_rc_file_del(struct smbiov_client *c, struct smbiov_file *f);
 int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
 		     size_t len);
 
-/* What a request was before it was sent, to send it again. */
+/*
+ * Synchronous requests sent again: how many, how often so far. Where
+ * each one's payload starts is kept in the request (r->e.src0 ...).
+ */
 struct smb_resend {
 	size_t n;
 	unsigned tries;
-	struct smbiov_iter src[SMB_COMPOUND_MAX], dst[SMB_COMPOUND_MAX];
-	off_t fd_off[SMB_COMPOUND_MAX];
 };
 
 /*

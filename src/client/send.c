@@ -67,15 +67,20 @@ bool smb_deadline_passed(const struct timespec *d)
 	       (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
 }
 
+void smb_ts_add_ms(struct timespec *t, int ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
 void smb_deadline(struct timespec *ts, int timeout_ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
+	smb_ts_add_ms(ts, timeout_ms);
 }
 
 static bool multi_credit(const struct smbiov_client *c)
