@@ -12,9 +12,9 @@
  *    number of threads may issue calls on it and its files at once.
  *  - Buffers and iterators handed to a synchronous call are borrowed until
  *    it returns; to an asynchronous call, until its completion has run.
- *    The library never touches them afterwards (not on cancel or timeout;
- *    there is no automatic retry or reconnect: a lost connection fails
- *    every call on it).
+ *    The library never touches them afterwards (not on cancel or
+ *    timeout; a request sent again after a reconnect is sent before its
+ *    call returns or its completion runs: smbiov_options.reconnect_ms).
  *  - Fork: a child process cannot use its parent's clients (the socket is
  *    shared); every call on one from a child fails with -ECHILD and leaves
  *    the parent's connection alone. The child may connect anew.
@@ -129,9 +129,10 @@ struct smbiov_options {
 	 * the same file, by creation time); a file that cannot be reopened
 	 * fails its calls with ESTALE. A synchronous call whose answer was
 	 * lost is sent again (writes and the like with the replay flag).
-	 * Tries with a growing pause for this many ms, then fails the client
-	 * for good (ENOTCONN). 0: 60000; negative: off (a lost connection
-	 * fails every call, as before).
+	 * Tries with a growing pause for this many ms; then calls fail with
+	 * ENOTCONN (SMBIOV_CONN_FAILED), and each later call tries once
+	 * more, so a long-lived client comes back with its server. 0:
+	 * 60000; negative: off (a lost connection fails every call).
 	 */
 	int reconnect_ms;
 };
@@ -236,7 +237,8 @@ SMBIOV_API void smbiov_get_stats(const struct smbiov_client *c,
 enum smbiov_conn_state {
 	SMBIOV_CONN_CONNECTED = 0,
 	SMBIOV_CONN_RECONNECTING, /* lost; the next call reconnects */
-	SMBIOV_CONN_FAILED,	  /* lost for good (or reconnect off) */
+	/* the last try failed (each call tries once more), or reconnect off */
+	SMBIOV_CONN_FAILED,
 };
 SMBIOV_API enum smbiov_conn_state
 smbiov_conn_state(const struct smbiov_client *c);
@@ -539,6 +541,52 @@ SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size);
 SMBIOV_API int smbiov_fallocate(struct smbiov_file *f, int mode,
 				uint64_t offset, uint64_t len);
 
+/*
+ * Sparse files. A file marked sparse (FILE_ATTRIBUTE_SPARSE_FILE, MS-FSCC
+ * FSCTL_SET_SPARSE) keeps the ranges never written, or zeroed with
+ * smbiov_fallocate(), as holes that take no space, and the server
+ * reports them as holes; how a server treats a file not so marked is its
+ * own: Samba answers that all of it holds data, whatever its disk has.
+ * smbiov_set_sparse() marks (@on) or unmarks the open file @f (which must
+ * have write access): 0 or a negative errno (-EOPNOTSUPP where the
+ * server or its file system has no sparse files).
+ */
+SMBIOV_API int smbiov_set_sparse(struct smbiov_file *f, bool on);
+
+/* A range of a file: [offset, offset + length). */
+struct smbiov_range {
+	uint64_t offset;
+	uint64_t length;
+};
+/*
+ * The ranges of @f that hold data within [@offset, @offset + @len)
+ * (MS-FSCC FSCTL_QUERY_ALLOCATED_RANGES), ascending, disjoint, adjacent
+ * ones merged, clipped to the range asked; what lies between them (and
+ * after them, up to the end of file) reads as zeros. Data @f holds
+ * cached and not yet written back is written back first, so it counts.
+ * Returns how many were stored in @out (at most @max; @max: there may be
+ * more after the last one), or a negative errno: -EINVAL (@len 0, a
+ * range past INT64_MAX), -EOPNOTSUPP where the server cannot tell.
+ */
+SMBIOV_API ssize_t smbiov_allocated_ranges(struct smbiov_file *f,
+					   uint64_t offset, uint64_t len,
+					   struct smbiov_range *out,
+					   size_t max);
+/*
+ * lseek(2)'s SEEK_DATA and SEEK_HOLE on @f, as Linux defines them:
+ * @whence SEEK_DATA gives the first offset at or after @offset that holds
+ * data, SEEK_HOLE the first one in a hole, the end of file counting as
+ * one; -ENXIO when @offset is at or past the end of file, and for
+ * SEEK_DATA when only holes follow. Data @f holds cached and not yet
+ * written back counts (written back first). Where the server cannot say
+ * (no FSCTL_QUERY_ALLOCATED_RANGES, or @f lacks read access) the whole
+ * file counts as data, as Linux does for a file system without holes.
+ * Returns the offset, or a negative errno (-EINVAL: another @whence, a
+ * directory).
+ */
+SMBIOV_API int64_t smbiov_seek_data_hole(struct smbiov_file *f, uint64_t offset,
+					 int whence);
+
 /* ---- metadata -------------------------------------------------------------
  */
 struct smbiov_stat {
@@ -584,6 +632,42 @@ SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
  */
 SMBIOV_API int smbiov_link(struct smbiov_client *c, const char *oldpath,
 			   const char *newpath);
+
+/*
+ * Extended attributes: the SMB EAs of the file or directory @path
+ * (MS-FSCC 2.4.15 FileFullEaInformation through QUERY_INFO and SET_INFO).
+ * The calls follow getxattr(2) and friends, with SMB's names: @name is
+ * the EA's own name (a Linux "user.x" is the EA "x"), 1..255 bytes, no
+ * NUL; the server compares names without regard to case (Windows shows
+ * them in capitals, Samba as first set). A value is at most 65535 bytes.
+ * An EA whose value is empty does not exist: setting an empty value
+ * removes the EA. Errors: -ENODATA (no such EA), -ERANGE (@size too
+ * small for the value or the list), -E2BIG (a value over 65535 bytes),
+ * -EOPNOTSUPP (the share or its file system has no EAs), -EINVAL (a bad
+ * name), what the server says otherwise (-ENOENT, -EACCES...).
+ *
+ * smbiov_getxattr(): the value of @name into @value (@size bytes);
+ * @size 0: only its length. Returns the value's length.
+ * smbiov_listxattr(): the names, each followed by a NUL, into @list
+ * (@size bytes); @size 0: only the length. Returns the bytes.
+ * smbiov_setxattr(): set @name to @value (@size bytes, 0 removes it);
+ * @flags SMBIOV_XATTR_CREATE fails with -EEXIST when it exists,
+ * SMBIOV_XATTR_REPLACE with -ENODATA when it does not (the check is a
+ * query before the change: not atomic against another client).
+ * smbiov_removexattr(): -ENODATA when it does not exist (a query first,
+ * as above).
+ */
+#define SMBIOV_XATTR_CREATE  0x1 /* Linux's XATTR_CREATE */
+#define SMBIOV_XATTR_REPLACE 0x2 /* Linux's XATTR_REPLACE */
+SMBIOV_API ssize_t smbiov_getxattr(struct smbiov_client *c, const char *path,
+				   const char *name, void *value, size_t size);
+SMBIOV_API ssize_t smbiov_listxattr(struct smbiov_client *c, const char *path,
+				    char *list, size_t size);
+SMBIOV_API int smbiov_setxattr(struct smbiov_client *c, const char *path,
+			       const char *name, const void *value, size_t size,
+			       int flags);
+SMBIOV_API int smbiov_removexattr(struct smbiov_client *c, const char *path,
+				  const char *name);
 
 /*
  * Times and attributes (SET_INFO FileBasicInformation, MS-FSCC 2.4.7),
