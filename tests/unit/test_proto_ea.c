@@ -42,12 +42,13 @@ static void test_full_ea_encode(void)
 	};
 	/* clang-format on */
 	uint8_t *big = malloc(SMB2_FULL_EA_MAX + 1);
+	uint8_t *val = malloc(65536);
 	char name[256];
 	uint8_t b[32];
 	struct smb2_ea ea;
 	size_t pos = 0;
 
-	T_ASSERT(big);
+	T_ASSERT(big && val);
 	T_EXPECT_EQ(smb2_full_ea_encode(b, sizeof(b), "Foo", 3, "hi", 2), 14);
 	T_EXPECT(memcmp(b, want, sizeof(want)) == 0);
 	/* an empty value: the entry that removes the EA */
@@ -58,9 +59,9 @@ static void test_full_ea_encode(void)
 	T_EXPECT_EQ(smb2_full_ea_encode(b, 32, "a", 1, NULL, 1), -EINVAL);
 	/* the limits: a 255-byte name, a 65535-byte value, and one past */
 	memset(name, 'n', sizeof(name));
-	memset(big, 'v', SMB2_FULL_EA_MAX + 1);
-	T_EXPECT_EQ(smb2_full_ea_encode(big, SMB2_FULL_EA_MAX, name, 255,
-					big + 300, 65535),
+	memset(val, 'v', 65536);
+	T_EXPECT_EQ(smb2_full_ea_encode(big, SMB2_FULL_EA_MAX, name, 255, val,
+					65535),
 		    SMB2_FULL_EA_MAX);
 	T_ASSERT(smb2_full_ea_next(big, SMB2_FULL_EA_MAX, &pos, &ea) == 1);
 	T_EXPECT_EQ(ea.name_len, 255);
@@ -69,9 +70,10 @@ static void test_full_ea_encode(void)
 	T_EXPECT_EQ(smb2_full_ea_encode(big, SMB2_FULL_EA_MAX + 1, name, 256,
 					"x", 1),
 		    -EINVAL);
-	T_EXPECT_EQ(smb2_full_ea_encode(big, SMB2_FULL_EA_MAX + 1, name, 1, big,
+	T_EXPECT_EQ(smb2_full_ea_encode(big, SMB2_FULL_EA_MAX + 1, name, 1, val,
 					65536),
 		    -E2BIG);
+	free(val);
 	free(big);
 }
 

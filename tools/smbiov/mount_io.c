@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mount_fs.h"
 
@@ -296,6 +297,15 @@ void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	/*
+	 * A punched hole is a hole on the server's disk either way (Samba
+	 * punches for FSCTL_SET_ZERO_DATA), but Samba reports the holes of
+	 * a file only once it is marked sparse (SEEK_HOLE would not find
+	 * it): marked first, as cifs does. A server that refuses the mark
+	 * still zeroes the range.
+	 */
+	if (mode & SMBIOV_FALLOC_PUNCH_HOLE)
+		smbiov_set_sparse(file_of(fi)->f, true);
 	/* the library takes Linux's FALLOC_FL_* values as they are */
 	ret = smbiov_fallocate(file_of(fi)->f, mode, (uint64_t)offset,
 			       (uint64_t)length);
@@ -303,19 +313,55 @@ void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 }
 
 /*
+ * lseek(2) SEEK_DATA and SEEK_HOLE (the kernel answers the other whence
+ * values itself): the library asks the server for the file's allocated
+ * ranges after writing back what this open holds, so its cached writes
+ * count as data; past the end of file is ENXIO, the end a hole.
+ */
+void mount_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		    struct fuse_file_info *fi)
+{
+	struct mfile *mf = mount_file_of(fi);
+	int64_t got;
+
+	(void)ino;
+	if (!mf || off < 0 || (whence != SEEK_DATA && whence != SEEK_HOLE)) {
+		fuse_reply_err(req, off < 0 ? ENXIO : EINVAL);
+		return;
+	}
+	got = smbiov_seek_data_hole(mf->f, (uint64_t)off, whence);
+	if (got < 0)
+		fuse_reply_err(req, mount_err((int)got));
+	else
+		fuse_reply_lseek(req, (off_t)got);
+}
+
+/* A file grown by more than this by truncate is marked sparse (cifs). */
+#define SPARSE_GROWTH 8192
+
+/*
  * A new size through an open file when there is one (its cache stays
- * right: the file layer writes back, then cuts), else by name.
+ * right: the file layer writes back, then cuts), else by name. A file
+ * grown by more than SPARSE_GROWTH through an open file is marked sparse
+ * first, as cifs does (many Linux file systems leave such a gap a hole):
+ * Samba then reports the gap as the hole its disk has (SEEK_HOLE).
  */
 static int set_size(struct mount_ctx *m, struct mnode *n,
 		    struct fuse_file_info *fi, uint64_t size)
 {
 	struct mfile *mf = mount_file_of(fi);
 	struct mfile *any = mf ? NULL : mtable_file_any(&m->t, n, true);
+	struct smbiov_stat s;
 	char *path;
 	int ret;
 
 	if (mf || any) {
-		ret = smbiov_ftruncate((mf ? mf : any)->f, size);
+		struct smbiov_file *f = (mf ? mf : any)->f;
+
+		if (size > SPARSE_GROWTH && !smbiov_fstat(f, &s) &&
+		    size - SPARSE_GROWTH > s.size)
+			smbiov_set_sparse(f, true);
+		ret = smbiov_ftruncate(f, size);
 		if (any)
 			mtable_file_put(&m->t, any);
 		return ret;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/limits.h>
 #include <sys/statvfs.h>
 
 #include "mount_fs.h"
@@ -35,6 +36,12 @@ static fuse_ino_t ino_of(struct mount_ctx *m, struct mnode *n)
 int mount_err(int ret)
 {
 	return ret < 0 && ret > -4096 ? -ret : EIO;
+}
+
+/* 0 for 0, else mount_err(@ret). */
+static int mount_err_or_0(int ret)
+{
+	return ret ? mount_err(ret) : 0;
 }
 
 /*
@@ -707,6 +714,125 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &st);
 }
 
+/* ---- extended attributes ---------------------------------------------
+ * user.NAME is the SMB extended attribute NAME, as cifs maps it; the
+ * other namespaces (security., trusted., system.) have no SMB
+ * counterpart and are EOPNOTSUPP at once, without a round trip: the
+ * kernel asks for security.capability before writes.
+ */
+#define XATTR_USER     "user."
+#define XATTR_USER_LEN 5
+
+/*
+ * The EA of the Linux xattr @name (user.NAME) of node @ino in *@ea, and
+ * the node's path in *@path (freed by the caller). 0, or the positive
+ * errno to reply (EOPNOTSUPP for another namespace).
+ */
+static int ea_target(struct mount_ctx *m, fuse_ino_t ino, const char *name,
+		     const char **ea, char **path)
+{
+	*path = NULL;
+	if (strncmp(name, XATTR_USER, XATTR_USER_LEN))
+		return EOPNOTSUPP;
+	*ea = name + XATTR_USER_LEN;
+	return mount_err_or_0(
+		mtable_path(&m->t, mount_node_of(m, ino), NULL, path));
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	char *path, *buf = NULL;
+	const char *ea;
+	ssize_t got;
+	int err;
+
+	err = ea_target(m, ino, name, &ea, &path);
+	if (!err && size && !(buf = malloc(size)))
+		err = ENOMEM;
+	if (!err) {
+		got = smbiov_getxattr(m->c, path, ea, buf, size);
+		err = got < 0 ? mount_err((int)got) : 0;
+	}
+	if (err)
+		fuse_reply_err(req, err);
+	else if (!size)
+		fuse_reply_xattr(req, (size_t)got);
+	else
+		fuse_reply_buf(req, buf, (size_t)got);
+	free(buf);
+	free(path);
+}
+
+/*
+ * The EA names as Linux lists them, each "user." NAME NUL, in one round
+ * trip: a list over XATTR_LIST_MAX (64 KiB) is E2BIG, as listxattr(2)
+ * says.
+ */
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	char *path = NULL, *eas = NULL, *out = NULL;
+	size_t need = 0, at = 0;
+	ssize_t got;
+
+	got = mtable_path(&m->t, mount_node_of(m, ino), NULL, &path);
+	if (!got && !(eas = malloc(XATTR_LIST_MAX)))
+		got = -ENOMEM;
+	if (!got)
+		got = smbiov_listxattr(m->c, path, eas, XATTR_LIST_MAX);
+	for (ssize_t i = 0; got > 0 && i < got; i += strlen(eas + i) + 1)
+		need += XATTR_USER_LEN + strlen(eas + i) + 1;
+	if (got == -ERANGE || need > XATTR_LIST_MAX)
+		got = -E2BIG;
+	else if (got >= 0 && size && need > size)
+		got = -ERANGE;
+	if (got > 0 && size && !(out = malloc(need)))
+		got = -ENOMEM;
+	for (ssize_t i = 0; got > 0 && out && i < got; i += strlen(eas + i) + 1)
+		at += (size_t)sprintf(out + at, "%s%s", XATTR_USER, eas + i) +
+		      1;
+	if (got < 0)
+		fuse_reply_err(req, mount_err((int)got));
+	else if (!size)
+		fuse_reply_xattr(req, need);
+	else
+		fuse_reply_buf(req, out, need);
+	free(out);
+	free(eas);
+	free(path);
+}
+
+/* Linux's XATTR_CREATE and XATTR_REPLACE are the library's values. */
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	const char *ea;
+	char *path;
+	int err = ea_target(m, ino, name, &ea, &path);
+
+	if (!err)
+		err = mount_err_or_0(
+			smbiov_setxattr(m->c, path, ea, value, size, flags));
+	free(path);
+	fuse_reply_err(req, err);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	const char *ea;
+	char *path;
+	int err = ea_target(m, ino, name, &ea, &path);
+
+	if (!err)
+		err = mount_err_or_0(smbiov_removexattr(m->c, path, ea));
+	free(path);
+	fuse_reply_err(req, err);
+}
+
 const struct fuse_lowlevel_ops mount_ops = {
 	.init = op_init,
 	.lookup = op_lookup,
@@ -735,4 +861,9 @@ const struct fuse_lowlevel_ops mount_ops = {
 	.release = mount_op_release,
 	.fsync = mount_op_fsync,
 	.fallocate = mount_op_fallocate,
+	.lseek = mount_op_lseek,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
 };
