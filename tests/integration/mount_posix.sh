@@ -33,22 +33,15 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/integ.sh"
 # shellcheck source=tests/integration/lib/cli.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/cli.sh"
+# shellcheck source=tests/integration/lib/mount.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/mount.sh"
 cli_setup
 : "${SMB_ROOT:?}"
 
-[[ -c /dev/fuse ]] || integ_skip "no /dev/fuse"
-command -v fusermount3 >/dev/null || integ_skip "fusermount3 not installed (scripts/install-deps)"
-command -v mountpoint >/dev/null || integ_skip "mountpoint not installed"
+mount_require
 [[ $(id -u) -eq 0 ]] || integ_skip "needs root (a tmpfs for the reference runs)"
-if "$SMBIOV_CLI" mount 2>&1 | grep -q 'built without libfuse3'; then
-	integ_skip "smbiov was built without libfuse3 (scripts/install-deps)"
-fi
-
-# In a sanitizer build the mount process's reports would go to its
-# stderr, /dev/null once it is in the background: into files instead,
-# checked at the end (harmless for a build without sanitizers).
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/asan"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/ubsan"
+# the daemons' sanitizer reports into $tmp, checked at the end
+mount_sanitizer_logs
 
 mnt=$tmp/mnt
 mntb=$tmp/mntb
@@ -59,27 +52,6 @@ daemon_pid=
 daemon_b=
 pub=
 fuse_mode=
-
-# The processes serving a mount point: smbiov mount with it in argv.
-daemon_of() {
-	local p args
-	for p in /proc/[0-9]*; do
-		args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-		if [[ $args == "$SMBIOV_CLI "*"mount "*" $1 " ]]; then
-			echo "${p#/proc/}"
-		fi
-	done
-}
-
-# wait_gone PID: bounded wait for a process to end (a hang guard only).
-wait_gone() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 unmount_all() {
 	local m
@@ -802,7 +774,6 @@ chmod "$fuse_mode" /dev/fuse
 fuse_mode=
 echo "ok: a user who is not root mounts, writes and unmounts through fusermount3"
 
-reports=$(find "$tmp" -maxdepth 1 \( -name 'asan.*' -o -name 'ubsan.*' \) -exec cat {} +)
-[[ -z $reports ]] || integ_fail "sanitizer reports: $reports"
+mount_sanitizer_check
 
 echo "PASS: mount_posix"
