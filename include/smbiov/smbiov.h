@@ -130,9 +130,10 @@ struct smbiov_options {
 	 * fails its calls with ESTALE. A synchronous call whose answer was
 	 * lost is sent again (writes and the like with the replay flag).
 	 * Tries with a growing pause for this many ms; then calls fail with
-	 * ENOTCONN (SMBIOV_CONN_FAILED), and each later call tries once
-	 * more, so a long-lived client comes back with its server. 0:
-	 * 60000; negative: off (a lost connection fails every call).
+	 * ENOTCONN (SMBIOV_CONN_FAILED); a call made 2 s (or this, if
+	 * shorter) after that tries once more, so a long-lived client
+	 * comes back with its server. 0: 60000; negative: off (a lost
+	 * connection fails every call).
 	 */
 	int reconnect_ms;
 };

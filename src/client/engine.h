@@ -463,6 +463,17 @@ struct smbiov_client {
 	_Atomic uint64_t rc_gen;
 	_Atomic int rc_state;
 	bool rc_busy;
+	_Atomic int rc_err;	       /* why the last try failed (FAILED) */
+	_Atomic uint64_t rc_failed_ns; /* when (smb_now_ns()) */
+	/*
+	 * Progress between reconnects (smb_rc_may_resend()): requests
+	 * answered (any status; under @lock), the count when the last
+	 * reconnect was done, and new connections in a row that died
+	 * before answering one more.
+	 */
+	_Atomic uint64_t rc_answered;
+	_Atomic uint64_t rc_answered_at;
+	_Atomic unsigned rc_barren;
 	struct smbiov_options rc_opts;
 	char *rc_port, *rc_user, *rc_domain, *rc_password;
 	uint64_t prev_session_id;

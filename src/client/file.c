@@ -321,6 +321,42 @@ static bool granted_durable(const struct smb2_create_rsp *rsp)
 	       !smb2_cc_dh2q_rsp_decode(&cc, &got);
 }
 
+void smb_file_want_id(const struct smbiov_client *c, struct smb2_cc_builder *b)
+{
+	if (c->rc_ms > 0)
+		smb2_cc_add_qfid(b);
+}
+
+bool smb_file_disk_id(const struct smb2_create_rsp *rsp, struct smb2_qfid *q)
+{
+	struct smb2_cc cc;
+
+	return smb2_cc_find(rsp->contexts, rsp->contexts_len, SMB2_CC_QFID,
+			    &cc) == 1 &&
+	       !smb2_cc_qfid_rsp_decode(&cc, q);
+}
+
+struct smbiov_file *smb_file_new(struct smbiov_client *c, const char *path,
+				 int flags, uint32_t access,
+				 const struct smb2_create_rsp *rsp)
+{
+	struct smbiov_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->have_disk_id = smb_file_disk_id(rsp, &f->disk_id);
+	f->c = c;
+	f->fid = rsp->fid;
+	f->access = access;
+	f->is_dir = rsp->attrs.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY;
+	f->size_at_open = rsp->attrs.end_of_file;
+	f->flags = flags;
+	f->creation_time = rsp->attrs.creation_time;
+	/* (without it the file cannot be reopened after a reconnect: stale) */
+	f->path = strdup(path ? path : "");
+	return f;
+}
+
 int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		  enum smbiov_cache cache, struct smbiov_file **out)
 {
@@ -349,8 +385,9 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
 				     "open %s: bad flags %#x", path, flags);
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
+	smb2_cc_builder_init(&b, ctx, sizeof(ctx));
+	smb_file_want_id(c, &b);
 	if (cache != SMBIOV_CACHE_NONE && !smb_lease_want(c, &want)) {
-		smb2_cc_builder_init(&b, ctx, sizeof(ctx));
 		leasing = !smb2_cc_add_lease(&b, &want);
 		/*
 		 * A durable handle survives a lost connection (reconnect.c);
@@ -360,14 +397,15 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		    getrandom(dq.create_guid, sizeof(dq.create_guid), 0) ==
 			    (ssize_t)sizeof(dq.create_guid))
 			durable = !smb2_cc_add_dh2q(&b, &dq);
-		if (leasing) {
+		if (leasing)
 			a.oplock_level = SMB2_OPLOCK_LEVEL_LEASE;
-			a.contexts = b.buf;
-			a.contexts_len = b.len;
-		}
 	} else if (cache != SMBIOV_CACHE_NONE) {
 		/* no leases on this server: a batch oplock instead */
 		a.oplock_level = SMB2_OPLOCK_LEVEL_BATCH;
+	}
+	if (b.len) {
+		a.contexts = b.buf;
+		a.contexts_len = b.len;
 	}
 	ret = smb_create_msg_init(&m, &a);
 	if (ret) {
@@ -388,20 +426,12 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		smb_error_set(ret, 0, SMBIOV_PHASE_IO, "%s: bad reply", what);
 		goto out;
 	}
-	f = calloc(1, sizeof(*f));
+	f = smb_file_new(c, path, flags, a.access, &rsp);
 	if (!f) {
 		smb_close_fid(c, &rsp.fid);
 		ret = smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s", what);
 		goto out;
 	}
-	f->c = c;
-	f->fid = rsp.fid;
-	f->access = a.access;
-	f->is_dir = rsp.attrs.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY;
-	f->size_at_open = rsp.attrs.end_of_file;
-	f->flags = flags;
-	f->creation_time = rsp.attrs.creation_time;
-	f->path = strdup(path ? path : "");
 	if (leasing)
 		f->lease = granted_lease(c, &rsp, &want);
 	else if (a.oplock_level == SMB2_OPLOCK_LEVEL_BATCH)

@@ -76,10 +76,13 @@ struct smbiov_file {
 	struct smbiov_file *rc_prev, *rc_next;
 	char *path;
 	uint64_t creation_time;
+	struct smb2_qfid disk_id; /* the server's file and volume ids */
+	bool have_disk_id;
 	bool durable;
 	uint8_t create_guid[16];
-	struct smb2_lease lease_req;	/* version 0: none asked */
-	struct smb2_fileid old_fids[4]; /* the last handles it had */
+	struct smb2_lease lease_req; /* version 0: none asked */
+	/* the last handles it had (SMB_OLD_FIDS, reconnect.c) */
+	struct smb2_fileid old_fids[8];
 	unsigned nr_old_fids;
 	bool stale;
 };
@@ -163,6 +166,26 @@ int smb_create_msg_init(struct smb_create_msg *m,
  *	smb_compound() and smb_submit() read the body before returning).
  */
 void smb_create_msg_release(struct smb_create_msg *m);
+
+/*
+ * Identity for a reconnect's reopen by path (reconnect.c): with reconnect
+ * on, a CREATE asks for the on-disk ids (QFid: Samba's inode and device),
+ * which say "the same file" better than the creation time does — Samba
+ * reports another creation time for a file written behind its back.
+ * smb_file_disk_id() reads them from a CREATE response (false: none).
+ */
+void smb_file_want_id(const struct smbiov_client *c, struct smb2_cc_builder *b);
+bool smb_file_disk_id(const struct smb2_create_rsp *rsp, struct smb2_qfid *q);
+
+/**
+ * smb_file_new - a new open file of @c for a CREATE's answer @rsp
+ * (path, flags and creation time kept for a reconnect's reopen); the
+ * caller adds lease and durable state, then smb_rc_file_add(). NULL when
+ * out of memory.
+ */
+struct smbiov_file *smb_file_new(struct smbiov_client *c, const char *path,
+				 int flags, uint32_t access,
+				 const struct smb2_create_rsp *rsp);
 
 /**
  * smb_close_fid - CLOSE a handle (MS-SMB2 3.2.4.5)

@@ -11,6 +11,7 @@
  */
 #include "mem/access.h"
 #include "client/file.h"
+#include "client/reconnect.h"
 #include "proto/ntstatus.h"
 #include "proto/rw.h"
 
@@ -94,6 +95,8 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	struct smb2_create_rsp crsp;
 	struct smb_req create;
 	struct smb_req *reqs[2] = {&create, rd};
+	struct smb2_cc_builder b;
+	uint8_t ctx[64];
 	struct smbiov_file *f;
 	char what[64];
 	int ret;
@@ -117,6 +120,12 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 				     "open_read %s: bad flags %#x",
 				     path ? path : "", flags);
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
+	smb2_cc_builder_init(&b, ctx, sizeof(ctx));
+	smb_file_want_id(c, &b);
+	if (b.len) {
+		a.contexts = b.buf;
+		a.contexts_len = b.len;
+	}
 	snprintf(what, sizeof(what), "CREATE %.50s", path ? path : "");
 
 	ret = first_read_init(c, dst, &fr);
@@ -162,16 +171,14 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 			smb_close_fid(c, &crsp.fid);
 		goto out;
 	}
-	f = calloc(1, sizeof(*f));
+	f = smb_file_new(c, path, flags, a.access, &crsp);
 	if (!f) {
 		smb_close_fid(c, &crsp.fid);
 		ret = smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s", what);
 		goto out;
 	}
-	f->c = c;
-	f->fid = crsp.fid;
-	f->access = a.access;
-	f->is_dir = crsp.attrs.file_attributes & SMB_FILE_ATTRIBUTE_DIRECTORY;
+	/* a reconnect reopens it by path (no lease: nothing cached) */
+	smb_rc_file_add(c, f);
 	*out = f;
 	if (size)
 		*size = crsp.attrs.end_of_file;

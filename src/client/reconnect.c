@@ -75,7 +75,6 @@ bool smb_rc_lost(int err)
 	return transport_error(err);
 }
 
-/* May this thread reconnect @c now (it is dead of a transport error)? */
 /*
  * May this thread reconnect at all: reconnect on, the client not going,
  * not a reconnect itself, and neither the receiver nor the watchdog
@@ -89,6 +88,14 @@ static bool may_reconnect_here(const struct smbiov_client *c)
 	       !(c->wd_started && pthread_equal(pthread_self(), c->wd_thread));
 }
 
+/* After a failed reconnect, calls fail at once for this long. */
+static int rc_pause_ms(const struct smbiov_client *c)
+{
+	int ms = atomic_load(&c->rc_ms);
+
+	return ms < SMB_RC_PAUSE_MS ? ms : SMB_RC_PAUSE_MS;
+}
+
 bool smb_rc_wanted(const struct smbiov_client *c)
 {
 	int dead;
@@ -98,8 +105,16 @@ bool smb_rc_wanted(const struct smbiov_client *c)
 	pthread_mutex_lock((pthread_mutex_t *)&c->lock);
 	dead = c->dead;
 	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
-	return transport_error(dead) &&
-	       atomic_load(&c->rc_state) != SMBIOV_CONN_FAILED;
+	if (!transport_error(dead))
+		return false;
+	/*
+	 * FAILED: a later call tries once more, but not within a pause
+	 * after the last try (a mount's every call, or a command's
+	 * clean-up after it gave up, would each wait for one more try).
+	 */
+	return atomic_load(&c->rc_state) != SMBIOV_CONN_FAILED ||
+	       smb_now_ns() - atomic_load(&c->rc_failed_ns) >=
+		       (uint64_t)rc_pause_ms(c) * 1000000u;
 }
 
 uint64_t smb_rc_gen(const struct smbiov_client *c)
@@ -238,10 +253,19 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 {
 	struct smb_create_args a = {.path = f->path};
 	struct smb2_create_rsp rsp;
+	struct smb2_cc_builder b;
+	struct smb2_qfid id;
+	uint8_t ctx[64];
+	bool same;
 	int ret;
 
 	if (f->lease || !f->path)
 		return -ESTALE;
+	smb2_cc_builder_init(&b, ctx, sizeof(ctx));
+	if (f->have_disk_id && !smb2_cc_add_qfid(&b)) {
+		a.contexts = b.buf;
+		a.contexts_len = b.len;
+	}
 	ret = smb_open_flags(f->flags & ~(O_CREAT | O_EXCL | O_TRUNC),
 			     &a.access, &a.disposition);
 	if (ret)
@@ -251,7 +275,13 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 	ret = create_once(c, &a, &rsp);
 	if (ret)
 		return ret;
-	if (rsp.attrs.creation_time != f->creation_time) {
+	/* the same file: by its on-disk ids, else by its creation time */
+	if (f->have_disk_id && smb_file_disk_id(&rsp, &id))
+		same = id.disk_file_id == f->disk_id.disk_file_id &&
+		       id.volume_id == f->disk_id.volume_id;
+	else
+		same = rsp.attrs.creation_time == f->creation_time;
+	if (!same) {
 		smb_close_fid(c, &rsp.fid);
 		return -ESTALE;
 	}
@@ -259,7 +289,12 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 	return 0;
 }
 
-static void reopen_files(struct smbiov_client *c)
+/*
+ * Every open file on the new connection, or stale. The new connection
+ * dying meanwhile is not the file's fault: the reconnect starts over
+ * (its transport error is returned; files done so far are done again).
+ */
+static int reopen_files(struct smbiov_client *c)
 {
 	for (struct smbiov_file *f = c->files; f; f = f->rc_next) {
 		struct smb2_fileid fid;
@@ -269,19 +304,22 @@ static void reopen_files(struct smbiov_client *c)
 			continue;
 		if (f->durable)
 			ret = reopen_durable(c, f, &fid);
-		if (ret)
+		if (ret && !transport_error(ret))
 			ret = reopen_path(c, f, &fid);
+		if (transport_error(ret))
+			return ret;
 		pthread_mutex_lock(&c->lock);
 		if (ret) {
 			f->stale = true;
 			atomic_fetch_add(&c->st_handles_lost, 1);
 		} else {
-			f->old_fids[f->nr_old_fids++ % 4] = f->fid;
+			f->old_fids[f->nr_old_fids++ % SMB_OLD_FIDS] = f->fid;
 			f->fid = fid;
 			atomic_fetch_add(&c->st_handles_reopened, 1);
 		}
 		pthread_mutex_unlock(&c->lock);
 	}
+	return 0;
 }
 
 /* ---- the new connection -------------------------------------------------- */
@@ -413,10 +451,19 @@ int smb_rc_resume(struct smbiov_client *c, uint64_t gen)
 	return smb_reconnect(c, gen);
 }
 
+/*
+ * Tries for up to rc_ms with backoff; then the client is FAILED and its
+ * calls fail with ENOTCONN. Not for good: a later call makes one more try
+ * (a long-lived client such as the mount comes back when the server does,
+ * and a server still gone costs that call one refused connect, not
+ * another rc_ms), once SMB_RC_PAUSE_MS (or rc_ms, if shorter) passed
+ * since the last try.
+ */
 int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 {
 	uint64_t start = smb_now_ns(), limit = (uint64_t)c->rc_ms * 1000000u;
 	long delay = 50;
+	bool once;
 	int ret;
 
 	pthread_mutex_lock(&c->rc_lock);
@@ -428,29 +475,33 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 		pthread_mutex_unlock(&c->rc_lock);
 		return ret;
 	}
-	if (atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED) {
-		pthread_mutex_unlock(&c->rc_lock);
-		return -ENOTCONN;
-	}
+	once = atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED;
 	atomic_store(&c->rc_state, SMBIOV_CONN_RECONNECTING);
 	pthread_mutex_lock(&c->lock);
 	c->rc_busy = true;
+	if (atomic_load(&c->rc_answered) == atomic_load(&c->rc_answered_at))
+		atomic_fetch_add(&c->rc_barren, 1);
+	else
+		atomic_store(&c->rc_barren, 0);
 	pthread_mutex_unlock(&c->lock);
 	rc_inside = true;
 	for (;;) {
 		ret = reestablish(c);
+		if (!ret)
+			ret = reopen_files(c);
 		/* (rc_ms drops to 0 when the client is being disconnected) */
-		if (!ret || permanent(ret) || atomic_load(&c->rc_ms) <= 0 ||
+		if (!ret || once || permanent(ret) ||
+		    atomic_load(&c->rc_ms) <= 0 ||
 		    smb_now_ns() - start + (uint64_t)delay * 1000000u > limit)
 			break;
 		sleep_ms(delay);
 		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}
-	if (!ret)
-		reopen_files(c);
 	rc_inside = false;
 	pthread_mutex_lock(&c->lock);
 	c->rc_busy = false;
+	/* (the new session's own answers are not progress) */
+	atomic_store(&c->rc_answered_at, atomic_load(&c->rc_answered));
 	if (ret && !c->dead)
 		c->dead = ret;
 	pthread_cond_broadcast(&c->credit_cv);
@@ -460,6 +511,8 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 		drop_old(c);
 		pthread_mutex_lock(&c->lock);
 		c->dead = -ENOTCONN;
+		c->rc_err = ret;
+		atomic_store(&c->rc_failed_ns, smb_now_ns());
 		pthread_mutex_unlock(&c->lock);
 	} else {
 		atomic_fetch_add(&c->st_reconnects, 1);
@@ -560,7 +613,8 @@ void smb_resend_save(struct smb_resend *rs, struct smb_req **reqs, size_t n)
 /* Was @fid one of @f's handles before a reopen (or is it its own)? */
 static bool had_fid(const struct smbiov_file *f, uint64_t p, uint64_t v)
 {
-	unsigned n = f->nr_old_fids < 4 ? f->nr_old_fids : 4;
+	unsigned n =
+		f->nr_old_fids < SMB_OLD_FIDS ? f->nr_old_fids : SMB_OLD_FIDS;
 
 	for (unsigned i = 0; i < n; i++)
 		if (f->old_fids[i].persistent == p &&
@@ -570,7 +624,7 @@ static bool had_fid(const struct smbiov_file *f, uint64_t p, uint64_t v)
 }
 
 int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
-		     size_t len)
+		     size_t len, uint8_t *keep)
 {
 	int fo = fid_offset(command), ret = 0;
 	uint64_t p, v;
@@ -591,11 +645,23 @@ int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
 		} else if (!cur) {
 			le64_put(body + fo, f->fid.persistent);
 			le64_put(body + fo + 8, f->fid.volatile_id);
+			/* a later resend starts from the new handle */
+			if (keep)
+				memcpy(keep + fo, body + fo, 16);
 		}
 		break;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return ret;
+}
+
+bool smb_rc_may_resend(struct smbiov_client *c, unsigned tries)
+{
+	/* (anything answered since the last reconnect: progress again) */
+	return tries < SMB_RESEND_MAX &&
+	       (atomic_load(&c->rc_barren) < SMB_RESEND_TRIES ||
+		atomic_load(&c->rc_answered) !=
+			atomic_load(&c->rc_answered_at));
 }
 
 bool smb_resend_prepare(struct smbiov_client *c, struct smb_resend *rs,
@@ -605,7 +671,7 @@ bool smb_resend_prepare(struct smbiov_client *c, struct smb_resend *rs,
 
 	for (size_t i = 0; i < rs->n && !lost; i++)
 		lost = transport_error(reqs[i]->result);
-	if (!lost || rs->tries >= SMB_RESEND_TRIES ||
+	if (!lost || !smb_rc_may_resend(c, rs->tries) ||
 	    atomic_load(&c->rc_ms) <= 0 || rc_inside)
 		return false;
 	for (size_t i = 0; i < rs->n; i++)
@@ -653,7 +719,7 @@ bool smb_rc_park_locked(struct smbiov_client *c, struct smb_req *r, int err)
 {
 	if (!r->e.body_copy || r->e.sync || !transport_error(err) ||
 	    c->closing || atomic_load(&c->rc_ms) <= 0 ||
-	    r->e.resent >= SMB_RESEND_TRIES ||
+	    !smb_rc_may_resend(c, r->e.resent) ||
 	    atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED)
 		return false;
 	/* its credits went with the connection */
@@ -745,7 +811,7 @@ static void *reviver_main(void *arg)
 				err = resend_async(c, r);
 			/* the new connection died too: once more, if allowed */
 			if (err && transport_error(err) &&
-			    r->e.resent < SMB_RESEND_TRIES) {
+			    smb_rc_may_resend(c, r->e.resent)) {
 				pthread_mutex_lock(&c->lock);
 				r->e.replay_next = c->replay;
 				c->replay = r;

@@ -15,8 +15,18 @@
 
 /* How long a reconnect keeps trying by default (smbiov_options). */
 #define SMB_RECONNECT_MS 60000
-/* A request is sent at most this many times more. */
+/*
+ * Requests are sent again while the connections make progress: not after
+ * SMB_RESEND_TRIES new connections in a row died before answering
+ * anything (a request that kills its connection would loop for ever),
+ * and one request at most SMB_RESEND_MAX times. Not a count per request
+ * alone: a request at the end of a long queue may see several resets
+ * that each let the requests before it through.
+ */
 #define SMB_RESEND_TRIES 3
+/* A FAILED client's calls fail at once for so long after a try. */
+#define SMB_RC_PAUSE_MS 2000
+#define SMB_RESEND_MAX	32
 
 struct smbiov_file;
 
@@ -24,6 +34,9 @@ struct smbiov_file;
 int smb_rc_keep_creds(struct smbiov_client *c, const struct smbiov_options *o,
 		      const char *port, const char *user, const char *domain);
 void smb_rc_release(struct smbiov_client *c);
+
+/* May a request sent @tries times already go once more? */
+bool smb_rc_may_resend(struct smbiov_client *c, unsigned tries);
 
 /* This thread runs a reconnect (its requests are never resent). */
 bool smb_rc_inside(void);
@@ -55,11 +68,16 @@ void smb_rc_file_del(struct smbiov_client *c, struct smbiov_file *f);
 
 /*
  * A @command body being built (@len bytes at @body): a FileId there that
- * names a handle from before a reopen is made the new one. -ESTALE when
- * it names a file that could not be reopened, else 0.
+ * names a handle from before a reopen is made the new one, in @keep too
+ * (the request's kept copy of its body, or NULL), so that a later resend
+ * starts from it. -ESTALE when it names a file that could not be
+ * reopened, else 0. A file remembers its last SMB_OLD_FIDS handles: a
+ * synchronous request (no kept copy) resent across more reopens than
+ * that fails with STATUS_FILE_CLOSED.
  */
+#define SMB_OLD_FIDS 8
 int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
-		     size_t len);
+		     size_t len, uint8_t *keep);
 
 /*
  * Synchronous requests sent again: how many, how often so far. Where

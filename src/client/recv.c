@@ -37,6 +37,8 @@ bool smb_req_finish_locked(struct smbiov_client *c, struct smb_req *r,
 		r->e.receiving = false;
 		return false;
 	}
+	if (!smb_rc_lost(result))
+		c->rc_answered++;
 	/* done() may free @r: the copy kept for a resend goes first */
 	free(r->e.body_copy);
 	r->e.body_copy = NULL;

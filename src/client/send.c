@@ -381,7 +381,7 @@ static int build_chain(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 			b += r->body[k].iov_len;
 		}
 		ret = smb_rc_patch_fid(c, r->command, e + SMB2_HDR_SIZE,
-				       p[i].body_len);
+				       p[i].body_len, r->e.body_copy);
 		if (ret)
 			return ret;
 		if (i != n - 1) {
@@ -773,7 +773,8 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r)
 		 */
 		if (!ret || !r->e.body_copy || !smb_rc_lost(ret))
 			break;
-		if (tries >= SMB_RESEND_TRIES || smb_rc_resume(c, gen))
+		if (!smb_rc_may_resend(c, (unsigned)tries) ||
+		    smb_rc_resume(c, gen))
 			return smb_rc_defer(c, r) ? 0 : ret;
 	}
 	if (ret) {

@@ -77,14 +77,32 @@ interrupted() {
 	wait "$bg" || rc=$?
 	exec 4>&-
 	# the server notices the connection is gone and closes the handle
+	# (unless the temporary file is meant to stay: keep_part=1)
 	for ((i = 0; i < 600; i++)); do
+		((${keep_part:-0} == 0)) || break
 		(($(leftovers) == 0)) && break
 		sleep 0.1
 	done
 }
 
+# SIGKILL with reconnect on (the default): the temporary file is not
+# marked delete-on-close, so that it outlives a lost connection; a killed
+# client leaves it (tools/smbiov/rtmp.h, docs/cli.md), the destination as
+# it was. With --reconnect 0 it is marked and nothing stays (below).
+keep_part=1 interrupted KILL
+[[ $(cat "$dir/$run_id.v") == "old contents" ]] ||
+	integ_fail "SIGKILL mid-put changed the destination ($(stat -c %s "$dir/$run_id.v") bytes)"
+((rc == 137)) || integ_fail "SIGKILL: exit $rc"
+(($(leftovers) == 1)) || integ_fail "SIGKILL mid-put (reconnect on): want its one temporary file, found: $(ls -a "$dir")"
+rm -f "$dir"/.smbiov-*.part
+echo "ok: SIGKILL mid-put, reconnect on: destination unchanged, the temporary file stays"
+
 for sig in KILL INT TERM; do
-	interrupted "$sig"
+	if [[ $sig == KILL ]]; then
+		interrupted "$sig" --reconnect 0
+	else
+		interrupted "$sig"
+	fi
 	[[ $(cat "$dir/$run_id.v") == "old contents" ]] ||
 		integ_fail "SIG$sig mid-put changed the destination ($(stat -c %s "$dir/$run_id.v") bytes)"
 	(($(leftovers) == 0)) || integ_fail "SIG$sig mid-put left its temporary file: $(ls -a "$dir")"

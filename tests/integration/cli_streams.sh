@@ -226,7 +226,9 @@ killed_stream() {
 	shift 2
 	for try in 1 2 3; do
 		before=$(children)
-		timeout 120 "$SMBIOV_CLI" --stats --encrypt "$@" >"$tmp/out" 2>"$tmp/err" &
+		# --reconnect 0: the stream must drop out (with reconnect on
+		# it comes back instead: cli_reconnect.sh)
+		timeout 120 "$SMBIOV_CLI" --stats --encrypt --reconnect 0 "$@" >"$tmp/out" 2>"$tmp/err" &
 		bg=$!
 		victim=""
 		for ((i = 0; i < 1000; i++)); do

@@ -22,8 +22,7 @@
 # user is kept out, with it let in; a user who is not root mounts
 # (through the setuid fusermount3), writes and unmounts; mount(8) with
 # -t fuse / -t fuse.smbiov and an fstab line (mount.fuse3) and umount(8)
-# work; with the server
-# gone (its relay stopped) calls fail without hanging and umount works.
+# work. (The server gone while mounted: mount_reconnect.sh.)
 #
 # The mount is always unmounted and its process gone when the script
 # ends, pass or fail (EXIT trap). No case depends on timing: waits are
@@ -700,31 +699,8 @@ else
 fi
 
 # ---- the server gone while mounted ------------------------------------------
-# through the bench's relay, which takes the connection down with it:
-# calls fail (no hang: timeout only guards), umount works, the process ends
-if [[ -x ${SMBIOV_DELAY_RELAY:-} ]]; then
-	relay_start -d 0
-	smbiov mount "$(url "$relay_port" "$SMB_SHARE" "$run_id")" "$mnt"
-	expect_ok "mount through the relay"
-	daemon_pid=$(daemon_of "$mnt")
-	cmp -s "$tmp/src/65537" "$mnt/write_read/f65537" || integ_fail "read through the relay differs"
-	relay_stop
-	for what in "cat $mnt/write_read/f1" "ls $mnt/readdir" "touch $mnt/new-after-gone"; do
-		rc=0
-		# shellcheck disable=SC2086 # the words of $what
-		timeout 120 $what >/dev/null 2>"$tmp/gone.err" || rc=$?
-		[[ $rc -ne 0 ]] || integ_fail "server gone: '$what' succeeded"
-		[[ $rc -ne 124 ]] || integ_fail "server gone: '$what' hung"
-		echo "ok: server gone: $what fails: $(cat "$tmp/gone.err")"
-	done
-	smbiov umount "$mnt"
-	expect_ok "umount with the server gone"
-	wait_gone "$daemon_pid" || integ_fail "the mount process did not exit with the server gone"
-	daemon_pid=
-	echo "ok: the server gone: calls fail, umount works, the process exits"
-else
-	echo "note: no bench/delay_relay in this build (SMBIOV_BUILD_BENCH=OFF): the server-gone case is not run"
-fi
+# mount_reconnect.sh: calls fail with EIO (after reconnect=), none hangs,
+# the mount comes back with the server, umount works.
 
 # ---- allow_other, and a mount by a user who is not root -------------------
 # (a mount point that user can reach: $tmp is private to root)

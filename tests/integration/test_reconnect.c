@@ -14,6 +14,11 @@
  *    with ESTALE;
  *  - reads and writes in flight at the reset (asynchronous, 32 MiB, on
  *    the plain, sealed and signed shares) complete with the right bytes;
+ *  - the server gone (tests/integration/tools/cut_relay, in front of
+ *    smbd, goes down: connects refused): a call fails once reconnect_ms
+ *    passed (FAILED), a call right after fails too; the relay back, a
+ *    call after the pause (min(2 s, reconnect_ms)) reconnects, reopens
+ *    the file and reads the right bytes;
  *  - reconnect off: the reset fails the call, as before.
  * No timing: a reset between two calls is certain to be seen by the
  * second; one right after an asynchronous submission catches whatever
@@ -24,8 +29,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char *share;
 
@@ -310,6 +318,104 @@ static void test_inflight(void)
 	fc_for_each_share(inflight, NULL);
 }
 
+/* cut_relay in front of smbd: its pid, the pipe of its output, its port. */
+struct relay {
+	pid_t pid;
+	FILE *out;
+	unsigned port;
+};
+
+/* The relay's next line starting with @word ("ready", "down"). */
+static void relay_expect(struct relay *r, const char *word)
+{
+	char line[128];
+
+	for (;;) {
+		T_ASSERT(fgets(line, sizeof(line), r->out));
+		if (!strncmp(line, word, strlen(word)))
+			break;
+	}
+	if (!strcmp(word, "ready"))
+		T_ASSERT(sscanf(line, "ready %u", &r->port) == 1);
+}
+
+static void relay_start(struct relay *r)
+{
+	char target[64];
+	int fd[2];
+
+	snprintf(target, sizeof(target), "127.0.0.1:%s", fc_env("SMB_PORT"));
+	T_ASSERT(pipe(fd) == 0);
+	r->pid = fork();
+	T_ASSERT(r->pid >= 0);
+	if (!r->pid) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execl(SMBIOV_CUT_RELAY, "cut_relay", "-c", target,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	r->out = fdopen(fd[0], "r");
+	T_ASSERT(r->out);
+	relay_expect(r, "ready");
+}
+
+static void relay_stop(struct relay *r)
+{
+	kill(r->pid, SIGTERM);
+	waitpid(r->pid, NULL, 0);
+	fclose(r->out);
+}
+
+static void test_gone_and_back(void)
+{
+	struct smbiov_options o = {.reconnect_ms = 300};
+	struct smbiov_client *c = NULL;
+	uint8_t *buf = malloc(MiB), *want = malloc(MiB);
+	struct smbiov_stats st;
+	struct smbiov_file *f;
+	struct relay r;
+	char url[512];
+
+	T_ASSERT(buf && want);
+	relay_start(&r);
+	snprintf(url, sizeof(url), "smb://%s@%s:%u/%s", fc_env("SMB_USER"),
+		 fc_env("SMB_HOST"), r.port, share);
+	o.password = fc_env("SMB_PASS");
+	T_ASSERT(smbiov_connect(url, &o, &c) == 0);
+	fc_disk_file(share, "rc_gone.bin", MiB, 83);
+	fc_fill(want, MiB, 83, 0);
+	T_ASSERT(smbiov_open(c, "rc_gone.bin", O_RDONLY, &f) == 0);
+	T_EXPECT_EQ(smbiov_pread(f, buf, MiB, 0), (ssize_t)MiB);
+
+	/* down: connections reset, connects refused */
+	kill(r.pid, SIGUSR1);
+	relay_expect(&r, "down");
+	T_EXPECT(smbiov_pread(f, buf, MiB, 0) < 0);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	T_EXPECT(smbiov_pread(f, buf, MiB, 0) < 0);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+
+	/* back: a call after the pause (here reconnect_ms) reconnects */
+	kill(r.pid, SIGUSR2);
+	relay_expect(&r, "ready");
+	usleep(400 * 1000);
+	memset(buf, 0, MiB);
+	T_EXPECT_EQ(smbiov_pread(f, buf, MiB, 0), (ssize_t)MiB);
+	T_EXPECT(!memcmp(buf, want, MiB));
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_CONNECTED);
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 1u);
+	T_EXPECT_EQ(st.handles_reopened, 1u);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(c);
+	relay_stop(&r);
+	free(buf);
+	free(want);
+}
+
 static void test_off(void)
 {
 	struct smbiov_options o = {.reconnect_ms = -1};
@@ -338,6 +444,7 @@ int main(void)
 	T_RUN(test_durable_dirty);
 	T_RUN(test_replaced_is_stale);
 	T_RUN(test_inflight);
+	T_RUN(test_gone_and_back);
 	T_RUN(test_off);
 	return t_done();
 }

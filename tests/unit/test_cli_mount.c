@@ -67,16 +67,19 @@ static void test_values(void)
 	T_EXPECT_EQ(c.sign, SMBIOV_REQUIRED);
 	T_EXPECT_EQ(c.encrypt, SMBIOV_REQUIRED);
 	T_EXPECT(c.close_timeout_set && c.close_timeout_ms == 2000);
+	T_EXPECT_EQ(c.reconnect_ms, 0); /* not given: the default */
 	mount_cfg_release(&c);
 
 	/* the last one wins; closetimeo=0 closes at once; uid by name */
-	T_EXPECT_EQ(parse1(&c, "ro,rw,cache=none,closetimeo=0,uid=root,"
+	T_EXPECT_EQ(parse1(&c, "ro,rw,cache=none,closetimeo=0,reconnect=0,"
+			       "reconnect=3,uid=root,"
 			       "vers=2.0,user=bob,domain=CORP,"
 			       "credentials=/x/y"),
 		    0);
 	T_EXPECT(!c.ro);
 	T_EXPECT_EQ(c.cache, SMBIOV_CACHE_NONE);
 	T_EXPECT(c.close_timeout_set && c.close_timeout_ms < 0);
+	T_EXPECT_EQ(c.reconnect_ms, 3000);
 	T_EXPECT_EQ(c.uid, 0);
 	T_EXPECT_EQ(c.min_dialect, SMBIOV_DIALECT_202);
 	T_EXPECT(c.user && !strcmp(c.user, "bob"));

@@ -24,6 +24,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_TIMEOUT,
+	OPT_RECONNECT,
 	OPT_STREAMS,
 	OPT_HELP,
 	OPT_INPLACE,
@@ -49,6 +50,7 @@ static const struct option cli_long_opts[] = {
 	{"progress", no_argument, NULL, OPT_PROGRESS},
 	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"reconnect", required_argument, NULL, OPT_RECONNECT},
 	{"streams", required_argument, NULL, OPT_STREAMS},
 	{"fsync", no_argument, NULL, OPT_FSYNC},
 	{"inplace", no_argument, NULL, OPT_INPLACE},
@@ -283,6 +285,14 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 			else
 				o->timeout_ms = (int)t * 1000;
 			break;
+		case OPT_RECONNECT:
+			t = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || t < 0 || t > 86400)
+				ret = usage_error(cmd, "bad --reconnect '%s'",
+						  optarg);
+			else
+				o->reconnect_ms = t ? (int)t * 1000 : -1;
+			break;
 		case OPT_STREAMS:
 			t = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end || t < 1 ||
@@ -328,6 +338,9 @@ void cli_print_options(void)
 	      "\"3.0-3.1.1\" or \"3.0-\"\n"
 	      "  --timeout SECONDS    per request and for connecting "
 	      "(default 30)\n"
+	      "  --reconnect SECONDS  try a lost connection again for so "
+	      "long (default 10,\n"
+	      "                       0: off)\n"
 	      "  --streams N          connections for one file of 64 MiB or "
 	      "more, 1 to 8\n"
 	      "                       (default: 2 when signing or "

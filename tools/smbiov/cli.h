@@ -45,8 +45,24 @@
  * (bench/RESULTS.md, 2026-11-26).
  */
 #define CLI_STREAMS_SECURED 2
-#define CLI_STREAMS_MAX	    8
-#define CLI_STREAM_MIN	    ((uint64_t)64 << 20)
+/*
+ * Decision (issue 15): a command tries a lost connection again for 10 s
+ * by default, not the library's 60 s: long enough for a reset, a server
+ * restart or a failover, short enough that a server that is gone ends
+ * the command (exit 4) while someone still waits for it.
+ */
+#define CLI_RECONNECT_MS 10000
+/*
+ * An interrupted command's end (main.c): the local temporary file
+ * removed, the terminal restored, "interrupted", exit CLI_EXIT_INTR.
+ * Async-signal-safe.
+ */
+_Noreturn void cli_interrupted_exit(void);
+
+/* Is the library's reconnect on for @o's connections (--reconnect)? */
+#define cli_reconnects(o) ((o)->reconnect_ms >= 0)
+#define CLI_STREAMS_MAX	  8
+#define CLI_STREAM_MIN	  ((uint64_t)64 << 20)
 
 struct cli_opts {
 	const char *credentials; /* --credentials FILE */
@@ -54,6 +70,11 @@ struct cli_opts {
 	enum smbiov_mode sign, encrypt;
 	uint16_t min_dialect, max_dialect;
 	int timeout_ms;
+	/*
+	 * --reconnect SECONDS: how long a lost connection is tried again
+	 * (smbiov_options.reconnect_ms); 0 means CLI_RECONNECT_MS, -1 off.
+	 */
+	int reconnect_ms;
 	int streams; /* --streams: connections per big file; 0 auto */
 	bool stats;
 	bool fsync;   /* --fsync: downloads durable before their rename */

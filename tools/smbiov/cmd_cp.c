@@ -67,7 +67,7 @@ static int cp_file(const struct cli_opts *o, struct cli_conn *sc,
 	dst = (struct xfer_end){.f = t.f,
 				.c = dc->c,
 				.target = dtarget,
-				.opened = rtmp_mark,
+				.opened = cli_reconnects(o) ? NULL : rtmp_mark,
 				.opened_arg = &t};
 	progress_begin(&p, o->progress, -1, cli_basename(dpath), st.size);
 	code = xfer_copy(&src, &dst, &p);

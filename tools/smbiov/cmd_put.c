@@ -306,18 +306,22 @@ static int put_data(const struct cli_opts *o, struct cli_conn *cc, int fd,
 	int code = 0;
 
 	src = (struct xfer_end){.fd = fd, .target = lname};
-	dst = (struct xfer_end){.f = f,
-				.c = cc->c,
-				.target = target,
-				.offset = g->start,
-				.cc = cc,
-				.rpath = rpath,
-				.size = size,
-				/* a kept upload must survive its client */
-				.opened = t && !g->on ? rtmp_mark : NULL,
-				.opened_arg = t,
-				.prefix = g->on ? resume_checkpoint : NULL,
-				.prefix_arg = g};
+	dst = (struct xfer_end){
+		.f = f,
+		.c = cc->c,
+		.target = target,
+		.offset = g->start,
+		.cc = cc,
+		.rpath = rpath,
+		.size = size,
+		/*
+		 * a kept upload must survive its client, a
+		 * reconnecting one its connection (rtmp.h)
+		 */
+		.opened = t && !g->on && !cli_reconnects(o) ? rtmp_mark : NULL,
+		.opened_arg = t,
+		.prefix = g->on ? resume_checkpoint : NULL,
+		.prefix_arg = g};
 	/* the destination's name, not the temporary one's */
 	progress_begin(&p, o->progress, -1, cli_basename(target), size);
 	if (g->start && lseek(fd, (off_t)g->start, SEEK_SET) < 0)

@@ -177,13 +177,7 @@ static void fill_options(const struct cli_opts *o, const struct cli_creds *cr,
 	so->max_dialect = o->max_dialect;
 	so->timeout_ms = o->timeout_ms;
 	so->close_timeout_ms = o->close_timeout_ms;
-	/*
-	 * Decision (issue 15, first step): the CLI and the mount keep the
-	 * library's reconnect off for now: a server that is gone must end
-	 * a command with exit 4 at once, not after a minute of retries, and
-	 * the bound that suits a command is not chosen yet; docs/cli.md.
-	 */
-	so->reconnect_ms = -1;
+	so->reconnect_ms = o->reconnect_ms ? o->reconnect_ms : CLI_RECONNECT_MS;
 }
 
 /*

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "creds.h"
 #include "localfile.h"
+#include "rtmp.h"
 
 #define URLHELP "URL is smb://[domain;]user@host[:port]/share[/path]."
 #define STDINHELP                                                              \
@@ -131,6 +132,8 @@ static const struct cli_cmd cli_cmds[] = {
 	 "directories only\n"
 	 "     closetimeo=S       keep a closed file's handle S seconds "
 	 "(default 5, 0: off)\n"
+	 "     reconnect=S        try a lost connection again S seconds "
+	 "(default 10, 0: off)\n"
 	 "     credentials=FILE, user=, domain=  as --credentials, "
 	 "--user\n"
 	 "     vers=, sign, seal  dialect, signing, encryption required\n"
@@ -204,22 +207,36 @@ static const struct cli_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
-/*
- * SIGINT/SIGTERM/SIGHUP: remove the temporary file being written, restore
- * the terminal, exit 10. Only async-signal-safe calls here; remote
- * handles die with the connection.
- */
-static void on_signal(int sig)
+/* Remove the local temporary file, restore the terminal, exit 10. */
+_Noreturn void cli_interrupted_exit(void)
 {
 	static const char msg[] = "\nsmbiov: interrupted\n";
 	ssize_t w;
 
-	(void)sig;
 	local_out_signal_cleanup();
 	creds_signal_restore();
 	w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	(void)w;
 	_exit(CLI_EXIT_INTR);
+}
+
+/*
+ * SIGINT/SIGTERM/SIGHUP. Only async-signal-safe calls here: a remote
+ * temporary file is left to the reaper thread (rtmp.c), which exits when
+ * done; a second signal exits at once. Other remote handles die with the
+ * connection.
+ */
+static void on_signal(int sig)
+{
+	static volatile sig_atomic_t again;
+
+	(void)sig;
+	if (!again) {
+		again = 1;
+		if (rtmp_signal())
+			return;
+	}
+	cli_interrupted_exit();
 }
 
 static void install_signals(void)

@@ -71,6 +71,9 @@ static int apply_conn_opts(struct cli_opts *co, const struct mount_cfg *cfg,
 	 */
 	if (cfg->close_timeout_set)
 		co->close_timeout_ms = cfg->close_timeout_ms;
+	/* a lost connection: as the CLI (10 s), unless reconnect= */
+	if (cfg->reconnect_ms)
+		co->reconnect_ms = cfg->reconnect_ms;
 	return 0;
 }
 
@@ -224,7 +227,7 @@ static int mount_main(struct mount_run *r)
 	code = cli_connect(r->co, r->url, &cc);
 	if (code)
 		return code;
-	/* no reconnect yet: nothing needs the password any more */
+	/* the library keeps its own copy for reconnecting (wiped at exit) */
 	cli_creds_wipe();
 	wipe_env_password();
 	code = check_root(&cc);

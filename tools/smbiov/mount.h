@@ -40,6 +40,7 @@ struct mount_cfg {
 	enum smbiov_mode sign, encrypt;	   /* sign, seal */
 	bool close_timeout_set;
 	int close_timeout_ms; /* closetimeo= (s); negative: close at once */
+	int reconnect_ms;     /* reconnect= (s); 0 not given, -1 off */
 	/* mount(8)'s flags for the kernel (nosuid,nodev,...), as libfuse
 	 * takes them: "" or ",a,b" */
 	char vfs[128];

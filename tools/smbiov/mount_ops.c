@@ -35,6 +35,14 @@ static fuse_ino_t ino_of(struct mount_ctx *m, struct mnode *n)
 
 int mount_err(int ret)
 {
+	/*
+	 * The connection lost and not back within reconnect= (a later
+	 * call tries again): EIO, as the issue and cifs' soft mounts say;
+	 * ENOTCONN would read as "the mount itself is gone".
+	 */
+	if (ret == -ENOTCONN || ret == -ECONNRESET || ret == -ETIMEDOUT ||
+	    ret == -EPIPE || ret == -ECONNABORTED)
+		return EIO;
 	return ret < 0 && ret > -4096 ? -ret : EIO;
 }
 

@@ -207,6 +207,12 @@ static int opt_value(const char *k, const char *v, struct mount_cfg *c)
 			c->loose_ttl_ms = secs ? (unsigned)(secs * 1000) : 1;
 		return 0;
 	}
+	if (!strcmp(k, "reconnect")) {
+		if (parse_secs(v, &secs) || secs > 86400)
+			return -1;
+		c->reconnect_ms = secs ? (int)(secs * 1000) : -1;
+		return 0;
+	}
 	if (!strcmp(k, "closetimeo")) {
 		if (parse_secs(v, &secs))
 			return -1;

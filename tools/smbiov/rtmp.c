@@ -1,12 +1,85 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "rtmp.h"
+
+/*
+ * Interrupted (SIGINT, SIGTERM, SIGHUP) while a temporary file that is
+ * not marked delete-on-close is written (reconnect on): the signal
+ * handler cannot talk to the server, so it wakes the reaper thread, which
+ * marks the file through the library (the client is thread-safe; the
+ * server deletes the file when the exiting process's handles close) and
+ * then exits as the handler would (cli_interrupted_exit).
+ */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rtmp *live; /* under live_lock */
+static volatile sig_atomic_t live_set;
+static int wake[2] = {-1, -1};
+static pthread_once_t reaper_once = PTHREAD_ONCE_INIT;
+
+static void *reaper(void *arg)
+{
+	unsigned char b;
+
+	(void)arg;
+	while (read(wake[0], &b, 1) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&live_lock);
+	if (live && live->f && live->marked != 1)
+		smbiov_set_delete_on_close(live->f, true);
+	cli_interrupted_exit();
+	return NULL;
+}
+
+static void reaper_start(void)
+{
+	pthread_t th;
+
+	if (pipe2(wake, O_CLOEXEC))
+		return;
+	if (pthread_create(&th, NULL, reaper, NULL)) {
+		close(wake[0]);
+		close(wake[1]);
+		wake[0] = wake[1] = -1;
+		return;
+	}
+	pthread_detach(th);
+}
+
+static void live_add(struct rtmp *t)
+{
+	pthread_once(&reaper_once, reaper_start);
+	pthread_mutex_lock(&live_lock);
+	live = t;
+	live_set = wake[1] >= 0;
+	pthread_mutex_unlock(&live_lock);
+}
+
+/* Before @t's handle closes: the reaper must not use it any more. */
+static void live_del(struct rtmp *t)
+{
+	pthread_mutex_lock(&live_lock);
+	if (live == t) {
+		live = NULL;
+		live_set = 0;
+	}
+	pthread_mutex_unlock(&live_lock);
+}
+
+bool rtmp_signal(void)
+{
+	unsigned char b = 1;
+
+	return live_set && write(wake[1], &b, 1) == 1;
+}
 
 char *rtmp_name(const char *rpath)
 {
@@ -39,8 +112,10 @@ int rtmp_open(struct rtmp *t, struct smbiov_client *c, const char *rpath)
 	if (ret) {
 		free(t->path);
 		t->path = NULL;
+		return ret;
 	}
-	return ret;
+	live_add(t);
+	return 0;
 }
 
 void rtmp_mark(void *arg)
@@ -67,6 +142,7 @@ int rtmp_commit(struct rtmp *t, uint64_t sent, const char *rpath)
 	if (ret)
 		return ret;
 	t->marked = 0;
+	live_del(t);
 	ret = smbiov_close(t->f);
 	t->f = NULL;
 	if (!ret)
@@ -76,6 +152,7 @@ int rtmp_commit(struct rtmp *t, uint64_t sent, const char *rpath)
 
 void rtmp_drop(struct rtmp *t)
 {
+	live_del(t);
 	if (t->f)
 		smbiov_close(t->f);
 	t->f = NULL;
@@ -86,6 +163,7 @@ void rtmp_drop(struct rtmp *t)
 
 void rtmp_release(struct rtmp *t)
 {
+	live_del(t);
 	if (t->f)
 		smbiov_close(t->f);
 	free(t->path);

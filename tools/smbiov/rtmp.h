@@ -15,6 +15,14 @@
  * smbserver ignores DeletePending = 0 and deletes at close), which would
  * delete the finished file; there the rename still makes it atomic, and
  * only a killed client's temporary file stays.
+ *
+ * Not with reconnect on either (the default, --reconnect): the file must
+ * outlive a dropped connection to be reopened by its name and written on.
+ * A failed transfer still removes it (rtmp_drop), an interrupted one too
+ * (SIGINT/SIGTERM/SIGHUP: rtmp_signal()); only a client killed with
+ * SIGKILL, or its host going down, leaves the ".smbiov-*.part" file
+ * behind, as rsync leaves its temporary files. --reconnect 0 keeps the
+ * mark.
  */
 #ifndef SMBIOV_CLI_RTMP_H
 #define SMBIOV_CLI_RTMP_H
@@ -52,6 +60,14 @@ void rtmp_mark(void *arg);
  * (replacing it). 0 or a negative errno; on failure the caller drops it.
  */
 int rtmp_commit(struct rtmp *t, uint64_t sent, const char *rpath);
+
+/*
+ * rtmp_signal - from a signal handler (async-signal-safe): true when a
+ * temporary file is being written, and the reaper thread now marks it
+ * delete-on-close and then calls cli_interrupted_exit(); false: nothing
+ * to do, the handler exits itself.
+ */
+bool rtmp_signal(void);
 
 /*
  * rtmp_drop - give up: close (delete-on-close removes a marked file) and

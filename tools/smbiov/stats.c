@@ -88,4 +88,13 @@ void cli_stats_print(FILE *f, const char *target,
 	fprintf(f, STATS_NUM, "  payload spliced",
 		(unsigned long long)st->payload_spliced,
 		" bytes (socket <-> local file in the kernel)");
+	fprintf(f, STATS_NUM, "  reconnects",
+		(unsigned long long)st->reconnects, "");
+	fprintf(f, STATS_NUM, "  requests replayed",
+		(unsigned long long)st->replayed, " (sent again after one)");
+	fprintf(f, STATS_NUM, "  handles reopened",
+		(unsigned long long)st->handles_reopened, "");
+	fprintf(f, STATS_NUM, "  handles lost",
+		(unsigned long long)st->handles_lost,
+		" (calls on them: ESTALE)");
 }
