@@ -104,6 +104,10 @@ FINDINGS = {
     # 1: a WRITE piece answered STATUS_USER_SESSION_DELETED waits forever
     "enetreset_status_hang": seed(0x00, 0x00, {
         5: op(STATUS) + bytes([ST_SESSION_DELETED])}),
+    # 1: the cached open's first READ (the page cache's) answered so:
+    # smbiov_disconnect() waits forever for the file's mapping
+    "enetreset_cache_hang": seed(0x20, 0x00, {
+        11: op(STATUS) + bytes([ST_SESSION_DELETED])}),
     # 2: a READ piece's connection closed, the reconnect's NEGOTIATE
     # answered with garbage: the body copy of a piece leaks (sometimes)
     "submit_body_copy_leak": bytes([0x00, 0xC9]) + b"\0" * 7 + b"\x08" +
