@@ -57,6 +57,10 @@ SEEDS = {
     # ... and each new connection closed at its NEGOTIATE until no dial
     # is left: the client fails for good
     "reconnect_fails": seed(0x80, 0x00, {i: op(CLOSE) for i in range(6, 10)}),
+    # ... and the next two connections too: the reviver spun forever
+    # (finding 4, fixed in 99cc112)
+    "reviver_spin": seed(0x80, 0x00, {6: op(CLOSE), 7: op(CLOSE),
+                                      8: op(CLOSE)}),
     # ... a compound's CLOSE lost
     "reconnect_compound": seed(0x40, 0x00, {11: op(CLOSE)}),
     # interim replies: an explicit one, and one made by status and flags
@@ -115,10 +119,6 @@ FINDINGS = {
     # 3: an aio WRITE piece dropped (timeout), resent by the reviver:
     # use-after-free of the operation's bvec array (sometimes)
     "reviver_resend_uaf": bytes([0xF7, 0xFF, 0, 0, 0x66, 0, 0, 0, 0, 0x7E]),
-    # 4: (HEAD 2d9352b..fb48e2b reconnect.c) a READ's connection closed,
-    # then two more: the reviver spins forever
-    "reviver_spin": seed(0x80, 0x00, {6: op(CLOSE), 7: op(CLOSE),
-                                      8: op(CLOSE)}),
 }
 
 
