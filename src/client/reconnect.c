@@ -105,7 +105,11 @@ bool smb_rc_wanted(const struct smbiov_client *c)
 	pthread_mutex_lock((pthread_mutex_t *)&c->lock);
 	dead = c->dead;
 	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
-	if (!transport_error(dead))
+	/*
+	 * (ENOMEM: the receiver ran out of memory inside a frame and ended
+	 * the connection, recv.c; the stream is lost, not the server.)
+	 */
+	if (!transport_error(dead) && dead != -ENOMEM)
 		return false;
 	/*
 	 * FAILED: a later call tries once more, but not within a pause
@@ -290,9 +294,20 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 }
 
 /*
+ * Not the file's fault: the new connection died, or memory ran out here
+ * before the server could say anything about the handle. The file is not
+ * lost for that; the reconnect tries again.
+ */
+static bool not_the_files(int err)
+{
+	return transport_error(err) || err == -ENOMEM;
+}
+
+/*
  * Every open file on the new connection, or stale. The new connection
- * dying meanwhile is not the file's fault: the reconnect starts over
- * (its transport error is returned; files done so far are done again).
+ * dying meanwhile (or an allocation failing) is not the file's fault:
+ * the reconnect starts over (the error is returned; files done so far
+ * are done again).
  */
 static int reopen_files(struct smbiov_client *c)
 {
@@ -304,9 +319,9 @@ static int reopen_files(struct smbiov_client *c)
 			continue;
 		if (f->durable)
 			ret = reopen_durable(c, f, &fid);
-		if (ret && !transport_error(ret))
+		if (ret && !not_the_files(ret))
 			ret = reopen_path(c, f, &fid);
-		if (transport_error(ret))
+		if (not_the_files(ret))
 			return ret;
 		pthread_mutex_lock(&c->lock);
 		if (ret) {
@@ -429,11 +444,28 @@ static int reestablish(struct smbiov_client *c)
 	return ret;
 }
 
-/* Auth refused, the server changed: trying again will not help. */
+/*
+ * Auth refused, the server changed: trying again will not help. (Memory
+ * may: ENOMEM is tried again like a lost connection.)
+ */
 static bool permanent(int err)
 {
 	return err == -EACCES || err == -EPERM || err == -EKEYREJECTED ||
-	       err == -EPROTO || err == -ENOENT || err == -ENOMEM;
+	       err == -EPROTO || err == -ENOENT;
+}
+
+/*
+ * The new connection already died again (its receiver saw a reset as
+ * the last file came back): not back yet, the reconnect goes on.
+ */
+static int still_lost(struct smbiov_client *c)
+{
+	int dead;
+
+	pthread_mutex_lock(&c->lock);
+	dead = c->dead;
+	pthread_mutex_unlock(&c->lock);
+	return transport_error(dead) ? dead : 0;
 }
 
 static void sleep_ms(long ms)
@@ -489,6 +521,8 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 		ret = reestablish(c);
 		if (!ret)
 			ret = reopen_files(c);
+		if (!ret)
+			ret = still_lost(c);
 		/* (rc_ms drops to 0 when the client is being disconnected) */
 		if (!ret || once || permanent(ret) ||
 		    atomic_load(&c->rc_ms) <= 0 ||
