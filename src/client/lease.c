@@ -396,6 +396,18 @@ static void *break_worker(void *arg)
  * stream itself is sound: the element was framed and, if sealed,
  * authenticated).
  */
+static void enqueue(struct smb_leases *t, struct smb_break_item *it)
+{
+	pthread_mutex_lock(&t->lock);
+	if (t->q_tail)
+		t->q_tail->next = it;
+	else
+		t->q_head = it;
+	t->q_tail = it;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->lock);
+}
+
 static void on_break(struct smbiov_client *c, const uint8_t *msg, size_t len,
 		     void *arg)
 {
@@ -419,14 +431,40 @@ static void on_break(struct smbiov_client *c, const uint8_t *msg, size_t len,
 		free(it);
 		return;
 	}
+	enqueue(t, it);
+}
+
+void smb_lease_regranted(struct smbiov_client *c, struct smb_lease *l,
+			 const struct smb2_lease *got)
+{
+	struct smb_leases *t = c->leases;
+	struct smb_break_item *it;
+	bool less;
+
+	if (!t || !l || l->oplock)
+		return;
 	pthread_mutex_lock(&t->lock);
-	if (t->q_tail)
-		t->q_tail->next = it;
-	else
-		t->q_head = it;
-	t->q_tail = it;
-	pthread_cond_broadcast(&t->cv);
+	less = (l->state & ~got->state) != 0;
 	pthread_mutex_unlock(&t->lock);
+	if (!less)
+		return;
+	/*
+	 * Less than held (broken while the connection was down): the
+	 * worker takes the state away as for a break, after the reconnect
+	 * (the owner writes back), and acknowledges nothing.
+	 */
+	it = calloc(1, sizeof(*it));
+	if (!it) {
+		pthread_mutex_lock(&t->lock);
+		t->dropped++;
+		pthread_mutex_unlock(&t->lock);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &it->arrived);
+	memcpy(it->b.key, l->key, sizeof(it->b.key));
+	it->b.new_state = got->state & l->state;
+	it->b.new_epoch = got->epoch;
+	enqueue(t, it);
 }
 
 /* The table and worker, made on first use (under c->lock). */

@@ -104,6 +104,16 @@ struct smb_lease *smb_oplock_add(struct smbiov_client *c,
 void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l);
 
 /*
+ * smb_lease_regranted - a reconnect's DH2C answer granted @l the lease
+ * @got: when that is less than @l holds (broken while the connection was
+ * down), the break worker takes the state away as for a break (the owner
+ * writes back and drops what the lost rights covered), acknowledging
+ * nothing. Never waits for the owner (the caller is reconnecting).
+ */
+void smb_lease_regranted(struct smbiov_client *c, struct smb_lease *l,
+			 const struct smb2_lease *got);
+
+/*
  * smb_lease_set_owner - install (or, @fn NULL, remove) @l's state change
  *	callback; waits for a break being handled, so once it returns with
  *	NULL the old owner is never called again

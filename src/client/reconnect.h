@@ -35,6 +35,19 @@ int smb_rc_keep_creds(struct smbiov_client *c, const struct smbiov_options *o,
 		      const char *port, const char *user, const char *domain);
 void smb_rc_release(struct smbiov_client *c);
 
+/*
+ * @r's payload from its start again (e.src0/dst0/fd_off0, saved when its
+ * body was kept): a send that failed part-way may have taken some of it.
+ */
+static inline void smb_rc_restart(struct smb_req *r)
+{
+	if (r->src)
+		*r->src = r->e.src0;
+	if (r->dst)
+		*r->dst = r->e.dst0;
+	r->fd_off = r->e.fd_off0;
+}
+
 /* May a request sent @tries times already go once more? */
 bool smb_rc_may_resend(struct smbiov_client *c, unsigned tries);
 

@@ -776,6 +776,12 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r)
 		if (!smb_rc_may_resend(c, (unsigned)tries) ||
 		    smb_rc_resume(c, gen))
 			return smb_rc_defer(c, r) ? 0 : ret;
+		/*
+		 * The failed try may have taken some of the payload before
+		 * the connection died: a WRITE sent again without it said
+		 * Length N over fewer bytes (STATUS_INVALID_PARAMETER).
+		 */
+		smb_rc_restart(r);
 	}
 	if (ret) {
 		/* not sent: done() will not run, nothing is kept */

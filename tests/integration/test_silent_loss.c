@@ -101,6 +101,9 @@ static void test_silent_loss(void)
 	T_EXPECT(st.reconnects >= 1);
 	T_EXPECT_EQ(st.handles_reopened, st.reconnects);
 	T_EXPECT_EQ(st.handles_lost, 0);
+	/* DH2C's answer read back: the lease is as it was (nobody broke it) */
+	smbiov_lease_info(f, &li);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
 	disk = fc_disk_read(share, "rc_silent.bin", &got);
 	T_ASSERT(disk);
 	T_EXPECT_EQ(got, len);
