@@ -33,6 +33,7 @@
  */
 #include "client/engine.h"
 #include "client/file.h"
+#include "client/lease.h"
 #include "client/reconnect.h"
 #include "proto/create.h"
 #include "proto/le.h"
@@ -188,9 +189,20 @@ void smb_rc_file_del(struct smbiov_client *c, struct smbiov_file *f)
 	pthread_mutex_unlock(&c->rc_lock);
 }
 
-/* One CREATE on its own (this thread never resends: rc_inside). */
+/* What a reopen reads from its CREATE's contexts (while they exist). */
+struct reopened {
+	bool have_id, have_lease;
+	struct smb2_qfid id;
+	struct smb2_lease lease;
+};
+
+/*
+ * One CREATE on its own (this thread never resends: rc_inside). @rsp's
+ * contexts point into the released response: what is wanted of them is
+ * in @got.
+ */
 static int create_once(struct smbiov_client *c, const struct smb_create_args *a,
-		       struct smb2_create_rsp *rsp)
+		       struct smb2_create_rsp *rsp, struct reopened *got)
 {
 	struct smb_create_msg m;
 	struct smb_req r;
@@ -208,6 +220,18 @@ static int create_once(struct smbiov_client *c, const struct smb_create_args *a,
 	smb_create_msg_release(&m);
 	if (!ret)
 		ret = smb2_create_rsp_decode(r.rsp, r.rsp_len, rsp);
+	if (!ret) {
+		struct smb2_cc cc;
+
+		got->have_id = smb_file_disk_id(rsp, &got->id);
+		got->have_lease =
+			rsp->oplock_level == SMB2_OPLOCK_LEVEL_LEASE &&
+			smb2_cc_find(rsp->contexts, rsp->contexts_len,
+				     SMB2_CC_LEASE, &cc) == 1 &&
+			!smb2_cc_lease_decode(&cc, &got->lease);
+	}
+	rsp->contexts = NULL;
+	rsp->contexts_len = 0;
 	smb_req_release(&r);
 	return ret;
 }
@@ -220,6 +244,7 @@ static int reopen_durable(struct smbiov_client *c, struct smbiov_file *f,
 	struct smb2_dh2q d = {.flags = 0};
 	struct smb2_cc_builder b;
 	struct smb2_create_rsp rsp;
+	struct reopened got;
 	struct smb2_lease want;
 	uint8_t ctx[256];
 	int ret;
@@ -241,10 +266,23 @@ static int reopen_durable(struct smbiov_client *c, struct smbiov_file *f,
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
 	a.contexts = b.buf;
 	a.contexts_len = b.len;
-	ret = create_once(c, &a, &rsp);
-	if (!ret)
-		*fid = rsp.fid;
-	return ret;
+	ret = create_once(c, &a, &rsp, &got);
+	if (ret)
+		return ret;
+	*fid = rsp.fid;
+	/* the lease as the server has it now (broken while down?) */
+	if (f->lease && f->lease_req.version) {
+		static const struct smb2_lease none;
+
+		smb_lease_regranted(
+			c, f->lease,
+			got.have_lease &&
+					!memcmp(got.lease.key, f->lease_req.key,
+						sizeof(got.lease.key))
+				? &got.lease
+				: &none);
+	}
+	return 0;
 }
 
 /*
@@ -258,7 +296,7 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 	struct smb_create_args a = {.path = f->path};
 	struct smb2_create_rsp rsp;
 	struct smb2_cc_builder b;
-	struct smb2_qfid id;
+	struct reopened got;
 	uint8_t ctx[64];
 	bool same;
 	int ret;
@@ -276,13 +314,13 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 		return ret;
 	a.access = f->access;
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
-	ret = create_once(c, &a, &rsp);
+	ret = create_once(c, &a, &rsp, &got);
 	if (ret)
 		return ret;
 	/* the same file: by its on-disk ids, else by its creation time */
-	if (f->have_disk_id && smb_file_disk_id(&rsp, &id))
-		same = id.disk_file_id == f->disk_id.disk_file_id &&
-		       id.volume_id == f->disk_id.volume_id;
+	if (f->have_disk_id && got.have_id)
+		same = got.id.disk_file_id == f->disk_id.disk_file_id &&
+		       got.id.volume_id == f->disk_id.volume_id;
 	else
 		same = rsp.attrs.creation_time == f->creation_time;
 	if (!same) {
@@ -625,11 +663,7 @@ static void save_start(struct smb_req *r)
 static void rewind_req(struct smbiov_client *c, struct smb_req *r)
 {
 	smb_req_release(r);
-	if (r->src)
-		*r->src = r->e.src0;
-	if (r->dst)
-		*r->dst = r->e.dst0;
-	r->fd_off = r->e.fd_off0;
+	smb_rc_restart(r);
 	if (!idempotent(r->command) && c->dialect >= SMB2_DIALECT_300)
 		r->hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
 	r->e.resent++;
