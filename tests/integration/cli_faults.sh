@@ -180,7 +180,10 @@ private_kill frozen STOP
 wait_bounded "$bg" "get from a frozen server"
 private_kill frozen CONT
 expect_lost "get --timeout 3 from a frozen server" "$t0"
-((SECONDS - t0 <= 15)) || integ_fail "get from a frozen server: took $((SECONDS - t0)) s"
+# --timeout 3 for the READ, then reconnecting for --reconnect 2, whose one
+# try waits out its own NEGOTIATE (3 s more): ~6 s; 30 leaves a loaded
+# machine room and still shows both bounds hold (the hang bound is 60)
+((SECONDS - t0 <= 30)) || integ_fail "get from a frozen server: took $((SECONDS - t0)) s"
 [[ ! -e $tmp/dl-frozen/big ]] || integ_fail "get from a frozen server: a partial destination was left"
 no_leftovers "$tmp/dl-frozen"
 private_stop frozen
