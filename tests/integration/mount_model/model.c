@@ -56,7 +56,7 @@
 #define MAX_IO	    (3u << 20) /* largest read or write */
 #define DIO_ALIGN   4096u
 #define HISTORY	    16
-#define OP_TEXT_LEN 160
+#define OP_TEXT_LEN 240
 
 enum slot { S_RW, S_RO, S_DIO, S_APP, NSLOTS };
 static const char *const slot_name[NSLOTS] = {"rw", "ro", "direct", "append"};
@@ -258,7 +258,7 @@ static void compare(const struct mfile *f, const char *how, uint64_t off,
 	size_t expect = off >= f->size	       ? 0
 			: f->size - off < want ? f->size - off
 					       : want;
-	size_t i;
+	size_t i, j, last, wrong = 0;
 
 	if (n < 0)
 		fail("%s: %s", how, strerror(errno));
@@ -270,9 +270,14 @@ static void compare(const struct mfile *f, const char *how, uint64_t off,
 		return;
 	for (i = 0; got[i] == f->data[off + i]; i++)
 		;
+	for (last = expect - 1; got[last] == f->data[off + last]; last--)
+		;
+	for (j = i; j <= last; j++)
+		wrong += got[j] != f->data[off + j];
 	fail("%s at %" PRIu64 " of %zu: byte %" PRIu64 " is %#x, the model "
-	     "says %#x",
-	     how, off, want, off + i, got[i], f->data[off + i]);
+	     "says %#x (%zu bytes differ, the last at %" PRIu64 ")",
+	     how, off, want, off + i, got[i], f->data[off + i], wrong,
+	     off + last);
 }
 
 /* ---- descriptors ----------------------------------------------------------
@@ -622,6 +627,25 @@ static void on_sigbus(int sig)
 	raise(sig);
 }
 
+/* Diagnosis: the first @len bytes on the server's disk, as they are. */
+static const char *disk_differs(const struct mfile *f, size_t len)
+{
+	char p[4096 + 40];
+	ssize_t n;
+	int fd;
+
+	if (!g.disk)
+		return "not known";
+	snprintf(p, sizeof(p), "%s/%s", g.disk, f->name);
+	fd = open(p, O_RDONLY);
+	n = fd < 0 ? -1 : pread(fd, g.buf, len, 0);
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)len && !memcmp(g.buf, f->data, len)
+		       ? "matches the model"
+		       : "differs";
+}
+
 /* The @len mapped bytes at @p (of descriptor @fd) against the model. */
 static void compare_mapped(struct mfile *f, const char *how, const uint8_t *p,
 			   size_t len, int fd)
@@ -638,6 +662,20 @@ static void compare_mapped(struct mfile *f, const char *how, const uint8_t *p,
 	bus_armed = 1;
 	memcpy(g.rbuf, p, len);
 	bus_armed = 0;
+	if (len <= f->size && memcmp(g.rbuf, f->data, len)) {
+		char op[OP_TEXT_LEN];
+
+		/* which copy is wrong: the kernel's pages or the mount's? */
+		memcpy(op, g.op, sizeof(op));
+		note("%s (a pread of the same bytes through the descriptor "
+		     "%s; the server's disk, no fsync: %s)",
+		     op,
+		     pread(fd, g.buf, len, 0) == (ssize_t)len &&
+				     !memcmp(g.buf, f->data, len)
+			     ? "matches the model"
+			     : "differs too",
+		     disk_differs(f, len));
+	}
 	compare(f, how, 0, g.rbuf, (ssize_t)len, len);
 }
 
