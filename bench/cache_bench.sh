@@ -77,16 +77,13 @@ trap 'exit 129' HUP
 signed_port=0
 [[ $mode == signed ]] && signed_port=auto
 # SMB_SIGNED_PORT=0: no signing instance unless it is measured
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 if [[ $signed_port == 0 ]]; then
-	SMB_TMPFS=1 SMB_SIGNED_PORT=0 "$root/scripts/samba-server" start "$state" auto >"$state/env"
+	samba_start "$state" SMB_SIGNED_PORT=0
 else
-	SMB_TMPFS=1 "$root/scripts/samba-server" start "$state" auto >"$state/env"
+	samba_start "$state"
 fi
-declare -A env
-while IFS='=' read -r k v; do
-	[[ -n $k ]] && env[$k]=$v
-done <"$state/env"
-rm -f "$state/env"
 
 port=${env[SMB_PORT]}
 share=${env[SMB_SHARE]}
