@@ -737,8 +737,9 @@ bool smb_resend_prepare(struct smbiov_client *c, struct smb_resend *rs,
 {
 	bool lost = transport_error(ret);
 
+	/* (an answer, even one that maps to ENETRESET: not lost) */
 	for (size_t i = 0; i < rs->n && !lost; i++)
-		lost = transport_error(reqs[i]->result);
+		lost = transport_error(reqs[i]->result) && !reqs[i]->status;
 	if (!lost || !smb_rc_may_resend(c, rs->tries) ||
 	    atomic_load(&c->rc_ms) <= 0 || rc_inside)
 		return false;
@@ -785,8 +786,14 @@ int smb_rc_keep_req(struct smbiov_client *c, struct smb_req *r)
 
 bool smb_rc_park_locked(struct smbiov_client *c, struct smb_req *r, int err)
 {
+	/*
+	 * Only what the connection's death caught: a server's answer that
+	 * maps to a transport error (STATUS_USER_SESSION_DELETED,
+	 * STATUS_NETWORK_NAME_DELETED: ENETRESET) came on a live connection,
+	 * where nothing would ever revive it (fuzz_engine finding 1: a hang).
+	 */
 	if (!r->e.body_copy || r->e.sync || !transport_error(err) ||
-	    c->closing || atomic_load(&c->rc_ms) <= 0 ||
+	    r->status || c->closing || atomic_load(&c->rc_ms) <= 0 ||
 	    !smb_rc_may_resend(c, r->e.resent) ||
 	    atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED)
 		return false;

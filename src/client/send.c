@@ -742,6 +742,14 @@ int smb_call_pipelined(struct smbiov_client *c, struct smb_req **reqs, size_t n)
 	return call_resend(c, reqs, n, true);
 }
 
+/* @r was not sent and will not be: done() will not run, nothing kept. */
+static int not_sent(struct smb_req *r, int ret)
+{
+	free(r->e.body_copy);
+	r->e.body_copy = NULL;
+	return ret;
+}
+
 int smb_submit(struct smbiov_client *c, struct smb_req *r)
 {
 	int ret;
@@ -757,8 +765,8 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r)
 	/* lost, and this thread may not bring it back: the reviver will */
 	if (ret && smb_rc_lost(ret) && smb_rc_defer(c, r))
 		return 0;
-	if (ret)
-		return ret;
+	if (ret) /* (a refused defer may have kept the body: fuzz_engine) */
+		return not_sent(r, ret);
 	ret = smb_rc_keep_req(c, r);
 	if (ret)
 		return ret;
@@ -775,7 +783,7 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r)
 			break;
 		if (!smb_rc_may_resend(c, (unsigned)tries) ||
 		    smb_rc_resume(c, gen))
-			return smb_rc_defer(c, r) ? 0 : ret;
+			return smb_rc_defer(c, r) ? 0 : not_sent(r, ret);
 		/*
 		 * The failed try may have taken some of the payload before
 		 * the connection died: a WRITE sent again without it said
@@ -783,12 +791,7 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r)
 		 */
 		smb_rc_restart(r);
 	}
-	if (ret) {
-		/* not sent: done() will not run, nothing is kept */
-		free(r->e.body_copy);
-		r->e.body_copy = NULL;
-	}
-	return ret;
+	return ret ? not_sent(r, ret) : 0;
 }
 
 int smb_cancel(struct smbiov_client *c, struct smb_req *r)
