@@ -21,14 +21,17 @@
  * the file layer may hold a write lease and cache dirty data; a reopen
  * may take back the deferred-closed handle), "multi" ones keep four open
  * at once (buffered read-write, read-only, O_DIRECT, O_APPEND: each a
- * handle of its own on the server, kept coherent by lease breaks). Under
- * cache=loose (-m loose) and with -1 only single files, and only
- * read-write opens (a reopen takes back the one deferred-closed handle):
- * loose mode serves reads of a handle without a lease from its cache
- * for actimeo, so another handle's writes may not show for that long
- * (include/smbiov/smbiov.h, SMBIOV_CACHE_LOOSE) -- no model can check
- * that without timing. (-1 under cache=strict: see mount_model.sh,
- * MODEL_KNOWN_BUG=siblings.)
+ * handle of its own on the server, kept coherent by lease breaks). With
+ * -1 only single files, and only read-write opens (a reopen takes back
+ * the one deferred-closed handle; see mount_model.sh,
+ * MODEL_KNOWN_BUG=siblings). Under cache=loose (-m loose) one read-write
+ * descriptor per file for the whole run (O_APPEND set and cleared with
+ * fcntl; no O_DIRECT, no reopen): loose mode serves reads of a handle
+ * without a lease from its cache for actimeo, so another handle's writes
+ * may not show for that long (include/smbiov/smbiov.h,
+ * SMBIOV_CACHE_LOOSE), and a close and open may briefly be two handles
+ * (RELEASE comes after close(2)) -- no model can check that without
+ * timing.
  *
  * A failure prints the step, the operation, the last operations before
  * it and how to replay: MODEL_SEED=... MODEL_OPS=... MODEL_MODES=...
@@ -117,7 +120,7 @@ static struct {
 	const char *dir, *disk, *mode, *dump;
 	uint64_t seed, rng;
 	unsigned long ops, step, check_every, break_at;
-	bool one, shared_mmap, skip[NOPS]; /* one: -1, or loose */
+	bool one, loose, shared_mmap, skip[NOPS]; /* one: -1, or loose */
 	unsigned nfiles;
 	struct mfile f[MAX_FILES];
 	uint8_t *buf, *rbuf; /* DIO_ALIGN-aligned, MAX_SIZE + DIO_ALIGN */
@@ -516,18 +519,26 @@ static bool do_dio(struct mfile *f, bool write)
 	return true;
 }
 
+/* (loose: O_APPEND set on the one descriptor with fcntl, then cleared) */
 static bool do_append(struct mfile *f)
 {
+	int fd = g.loose ? f->fd[S_RW] : f->fd[S_APP], fl = 0;
 	size_t len = rnd_len();
 
-	if (f->fd[S_APP] < 0)
+	if (fd < 0)
 		return false;
 	if (f->size + len > MAX_SIZE)
 		len = f->size < MAX_SIZE ? MAX_SIZE - f->size : 0;
 	if (!len)
 		return false;
-	note("%s O_APPEND write len %zu (size %zu)", f->name, len, f->size);
-	write_at(f, f->fd[S_APP], "O_APPEND write", AT_END, len);
+	note("%s O_APPEND write len %zu (size %zu)%s", f->name, len, f->size,
+	     g.loose ? " (F_SETFL)" : "");
+	if (g.loose && ((fl = fcntl(fd, F_GETFL)) < 0 ||
+			fcntl(fd, F_SETFL, fl | O_APPEND)))
+		fail("fcntl O_APPEND: %s", strerror(errno));
+	write_at(f, fd, "O_APPEND write", AT_END, len);
+	if (g.loose && fcntl(fd, F_SETFL, fl))
+		fail("fcntl: %s", strerror(errno));
 	return true;
 }
 
@@ -746,6 +757,15 @@ static bool do_reopen(struct mfile *f)
 	int s = f->multi ? (int)below(NSLOTS) : pick_slot(f, NULL), to = s;
 	int extra = below(8) ? 0 : O_TRUNC;
 
+	/*
+	 * Not under loose: FUSE sends RELEASE after close(2) has returned,
+	 * so the open that follows may find the old handle still open (not
+	 * yet deferred-closed) and open a second one, and loose mode's two
+	 * handles need not agree for actimeo.
+	 */
+	if (g.loose)
+		return false;
+
 	if (!f->multi)
 		to = g.one ? (int)(below(3) == 0   ? S_RW
 				   : below(2) == 0 ? S_DIO
@@ -931,7 +951,8 @@ static void parse(int argc, char **argv)
 	if (!g.dir || !g.mode || optind != argc || !g.nfiles ||
 	    g.nfiles > MAX_FILES || !g.check_every)
 		usage();
-	g.one = g.one || !strcmp(g.mode, "loose");
+	g.loose = !strcmp(g.mode, "loose");
+	g.one = g.one || g.loose;
 	g.rng = g.seed;
 }
 
