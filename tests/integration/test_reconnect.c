@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reconnect against the fixture's smbd (issue 15, first step). The
- * test's own TCP connection is reset with `ss -K` (found by its local
- * port in /proc/net/tcp, so parallel tests are not touched), smbd stays
- * up:
+ * test's own TCP connection is reset with `ss -K` (integ_reset.h: found
+ * by its local port, so parallel tests are not touched), smbd stays up:
  *  - an uncached file: the next pread brings the connection back, the
  *    file is reopened by path and the bytes are right;
  *  - a cached file with dirty data under W: its durable handle (DH2C)
@@ -25,8 +24,8 @@
  * is still in flight, and the bytes must be right either way.
  */
 #include "file_common.h"
+#include "integ_reset.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,68 +38,9 @@ static const char *share;
 
 #define MiB ((size_t)1 << 20)
 
-/* The inodes of this process's sockets. */
-static bool my_socket(unsigned long inode)
-{
-	char want[64], link[64], p[300];
-	struct dirent *d;
-	bool found = false;
-	DIR *dir = opendir("/proc/self/fd");
-
-	if (!dir)
-		return false;
-	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	while (!found && (d = readdir(dir))) {
-		ssize_t n;
-
-		snprintf(p, sizeof(p), "/proc/self/fd/%s", d->d_name);
-		n = readlink(p, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = 0;
-		found = !strcmp(link, want);
-	}
-	closedir(dir);
-	return found;
-}
-
-/*
- * Reset every TCP connection of this process to the server's port (both
- * ends get an RST); how many there were.
- */
-static int reset_port(unsigned sport)
-{
-	char line[512], cmd[256];
-	int n = 0;
-	FILE *f = fopen("/proc/net/tcp", "r");
-
-	T_ASSERT(f);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned lport, rport, st;
-		unsigned long inode;
-
-		if (sscanf(line,
-			   " %*d: %*x:%x %*x:%x %x %*x:%*x %*x:%*x %*x %*u %*u "
-			   "%lu",
-			   &lport, &rport, &st, &inode) != 4)
-			continue;
-		if (rport != sport || st != 1 /* ESTABLISHED */ ||
-		    !my_socket(inode))
-			continue;
-		snprintf(cmd, sizeof(cmd),
-			 "ss -K -tn state established sport = :%u dport = :%u "
-			 ">/dev/null",
-			 lport, rport);
-		T_EXPECT_EQ(system(cmd), 0);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static int reset_mine(void)
 {
-	return reset_port((unsigned)atoi(fc_env("SMB_PORT")));
+	return integ_reset_port((unsigned)atoi(fc_env("SMB_PORT")));
 }
 
 static void test_uncached_reopen(void)
@@ -282,7 +222,7 @@ static void inflight(struct smbiov_client *c, const char *sh, enum fc_kind kind,
 		T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, buf, len) ==
 			 0);
 		T_ASSERT(smbiov_aio_write(f, &it, 0, aio_done, &a) == 0);
-		T_EXPECT(reset_port(port) >= 1);
+		T_EXPECT(integ_reset_port(port) >= 1);
 		T_EXPECT_EQ(aio_wait1(&a), (ssize_t)len);
 		/* a read of it, reset in flight */
 		memset(buf, 0, len);
@@ -294,7 +234,7 @@ static void inflight(struct smbiov_client *c, const char *sh, enum fc_kind kind,
 
 			T_ASSERT(r == 0);
 		}
-		T_EXPECT(reset_port(port) >= 1);
+		T_EXPECT(integ_reset_port(port) >= 1);
 		T_EXPECT_EQ(aio_wait1(&a), (ssize_t)len);
 		T_EXPECT_EQ(fc_check(buf, len, seed, 0), len);
 	}
