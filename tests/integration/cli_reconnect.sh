@@ -62,6 +62,7 @@ done
 # cut_start ARGS...: cut_relay in front of the server with ARGS; sets
 # $cut_port. cut_stop ends it and sets $cuts (how many it made).
 cut_start() {
+	: >"$tmp/cut.out" # (not a previous relay's "ready": lib/cli.sh relay_start)
 	"$SMBIOV_CUT_RELAY" -c "127.0.0.1:$SMB_PORT" "$@" >"$tmp/cut.out" 2>&1 &
 	cut_pid=$!
 	for _ in $(seq 600); do

@@ -100,6 +100,10 @@ no_leftovers() {
 relay_start() {
 	[[ -x ${SMBIOV_DELAY_RELAY:-} ]] ||
 		integ_fail "SMBIOV_DELAY_RELAY (bench/delay_relay) not built: '${SMBIOV_DELAY_RELAY:-}'"
+	# emptied here, not only by the background job's redirection: the
+	# loop below could read a previous relay's "ready" (a port nobody
+	# listens on any more) before the new job got to truncate the file
+	: >"$tmp/relay.out"
 	"$SMBIOV_DELAY_RELAY" -l 127.0.0.1:0 -c "127.0.0.1:$SMB_PORT" "$@" >"$tmp/relay.out" 2>&1 &
 	relay_pid=$!
 	for _ in $(seq 600); do
