@@ -366,6 +366,11 @@ int smb_session_setup(struct smbiov_client *c, const char *user,
 		}
 		ret = answer_challenge(&nt, r.rsp, r.rsp_len, &next, &blen);
 		smb_req_release(&r);
+		if (ret == -ENOMEM) {
+			/* ours, not the server's: a reconnect tries again */
+			auth_fail(ret, "out of memory answering the CHALLENGE");
+			goto out;
+		}
 		if (ret) {
 			auth_fail(ret == -EACCES ? ret : -EPROTO,
 				  "bad CHALLENGE from the server");

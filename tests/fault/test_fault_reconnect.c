@@ -99,45 +99,11 @@ static bool answered(const char *what, long long ret)
 }
 
 /*
- * Known bug (src/client/session.c): SESSION_SETUP reports every failure
- * of answer_challenge() but EACCES as -EPROTO ("bad CHALLENGE from the
- * server"), its two allocations and NTLM's among them. An ENOMEM there
- * looks like a server that changed: the reconnect gives up at once
- * (EPROTO is permanent), the client is FAILED for the pause and the
- * cached file's dirty data is dropped at close (reported: EIO). Which N
- * that is moves with the allocations before it (12-14 alone, 18 once
- * under load), so the runs are recognised by what they end with: an
- * allocation failed, and the reconnect gave up with EPROTO. Their other
- * checks still hold (every call answered, the loss reported).
- */
-#define KNOWN_BUG_EPROTO                                                       \
-	"session.c: an ENOMEM in answer_challenge() is reported as EPROTO, "   \
-	"the reconnect gives up"
-
-static bool known_bug;
-static enum fault_class armed; /* this run's class */
-
-/*
- * A call failed with the thread's last error @e: the known bug? (The
- * call that reconnects, or the first after it when that one passed.)
- */
-static bool is_known_bug(const struct smbiov_error *e)
-{
-	char eproto[160];
-
-	snprintf(eproto, sizeof(eproto), "reconnecting failed: %s",
-		 smbiov_strerror(-EPROTO));
-	if (!known_bug && armed == FAULT_ALLOC && strstr(e->message, eproto)) {
-		known_bug = true;
-		fault_known_bug(KNOWN_BUG_EPROTO);
-	}
-	return known_bug;
-}
-
-/*
  * A call after the window (nothing armed): it must succeed. One fault in
  * the reconnect may fail the call that reconnects, never the connection
- * or a file for good (but for the known bug: a clean error then).
+ * or a file for good. (An ENOMEM answering SESSION_SETUP's CHALLENGE
+ * was reported as EPROTO, which gave the reconnect up: fixed in
+ * session.c, this sweep found it.)
  */
 static bool after(const char *what, long long ret)
 {
@@ -146,8 +112,6 @@ static bool after(const char *what, long long ret)
 	if (ret >= 0)
 		return true;
 	smbiov_last_error(&e);
-	if (is_known_bug(&e))
-		return answered(what, ret);
 	fprintf(stderr,
 		"fault: reconnect: %s failed after the window: %lld (%s)\n",
 		what, ret, e.message);
@@ -232,11 +196,9 @@ static int rc_scenario(enum fault_class cls, long nth, long *count, bool *fired)
 	struct rc_run r = {0};
 	struct smbiov_cache_stats cs;
 	struct smbiov_stats st;
-	struct smbiov_error e;
 	bool synced, ok, said = false;
 	ssize_t n;
 
-	armed = cls;
 	rc_setup(&r, nth);
 	fault_phase("the reset and the pread that reconnects");
 	fault_arm(cls, nth ? nth : -1);
@@ -246,10 +208,7 @@ static int rc_scenario(enum fault_class cls, long nth, long *count, bool *fired)
 	*count = fault_count();
 	*fired = fault_fired();
 	fault_arm(FAULT_NONE, 0);
-	smbiov_last_error(&e);
 	ok = answered("pread (reconnects)", n);
-	if (!ok)
-		is_known_bug(&e);
 	if (ok) {
 		T_EXPECT_EQ(n, PLAIN_LEN);
 		T_EXPECT_EQ(fc_check(r.buf, PLAIN_LEN, PLAIN_SEED, 0),
@@ -273,7 +232,7 @@ static int rc_scenario(enum fault_class cls, long nth, long *count, bool *fired)
 	smbiov_get_cache_stats(r.c, &cs);
 	T_EXPECT_EQ(cs.dirty, 0);
 	smbiov_get_stats(r.c, &st);
-	T_EXPECT(st.reconnects >= 1 || known_bug);
+	T_EXPECT(st.reconnects >= 1);
 	T_EXPECT_EQ(st.handles_lost, 0);
 	fault_phase("disconnect");
 	smbiov_disconnect(r.c);
