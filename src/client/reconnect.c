@@ -557,6 +557,9 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 	rc_inside = true;
 	for (;;) {
 		ret = reestablish(c);
+		/* requests from here on are the new channel's (send.c) */
+		if (!ret)
+			atomic_fetch_add(&c->channel_seq, 1);
 		if (!ret)
 			ret = reopen_files(c);
 		if (!ret)

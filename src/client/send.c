@@ -364,6 +364,16 @@ static int build_chain(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		/* 2.0.2 (and NEGOTIATE, before a dialect exists): reserved. */
 		h.credit_charge = multi_credit(c) ? p[i].charge : 0;
 		h.credits = ask[i];
+		/*
+		 * 3.x: ChannelSequence (the Status field's low half), one more
+		 * after every reconnect (MS-SMB2 3.2.4.1.1, 3.2.7.1, as cifs
+		 * does): the server tells requests of the old connection from
+		 * the new one's (3.3.5.2.10) and fails a late old WRITE with
+		 * STATUS_FILE_NOT_AVAILABLE instead of applying it over newer
+		 * data.
+		 */
+		if (c->dialect >= SMB2_DIALECT_300)
+			h.status = atomic_load(&c->channel_seq);
 		h.flags = r->hdr_flags &
 			  ~(SMB2_FLAGS_SERVER_TO_REDIR |
 			    SMB2_FLAGS_ASYNC_COMMAND | SMB2_FLAGS_SIGNED);

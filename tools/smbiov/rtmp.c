@@ -109,6 +109,14 @@ int rtmp_open(struct rtmp *t, struct smbiov_client *c, const char *rpath)
 		return -ENOMEM;
 	ret = smbiov_open(c, t->path,
 			  O_WRONLY | O_CREAT | O_EXCL | SMBIOV_O_DELETE, &t->f);
+	/*
+	 * A reconnect may have sent the CREATE again after its answer was
+	 * lost: the first one made the file, the second finds it. With 64
+	 * random bits in its name it is ours; open it as it is (empty).
+	 */
+	if (ret == -EEXIST)
+		ret = smbiov_open(c, t->path,
+				  O_WRONLY | O_TRUNC | SMBIOV_O_DELETE, &t->f);
 	if (ret) {
 		free(t->path);
 		t->path = NULL;
