@@ -475,6 +475,7 @@ struct smbiov_client {
 	_Atomic uint64_t rc_answered_at;
 	_Atomic unsigned rc_barren;
 	_Atomic uint16_t channel_seq; /* ChannelSequence (send.c) */
+	bool rc_sealing; /* sealed at the first connect: a reconnect must be */
 	struct smbiov_options rc_opts;
 	char *rc_port, *rc_user, *rc_domain, *rc_password;
 	uint64_t prev_session_id;

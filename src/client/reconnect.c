@@ -131,6 +131,7 @@ int smb_rc_keep_creds(struct smbiov_client *c, const struct smbiov_options *o,
 		      const char *port, const char *user, const char *domain)
 {
 	c->rc_opts = *o;
+	c->rc_sealing = c->sealing; /* after TREE_CONNECT: what it must stay */
 	/* pointers in the copy would dangle: what is needed is kept below */
 	c->rc_opts.user = c->rc_opts.domain = c->rc_opts.password = NULL;
 	c->rc_port = strdup(port ? port : "445");
@@ -402,6 +403,16 @@ static void drop_old(struct smbiov_client *c)
 	struct smb_transport *t;
 
 	smb_conn_kill(c, -ECONNRESET); /* wakes them if still running */
+	/*
+	 * Already dead is not enough: a failed reconnect marks the client
+	 * dead itself, its new connection's receiver still waiting for the
+	 * socket (smb_conn_kill() wakes it only when it sets c->dead), and
+	 * the join below waited for ever (a put's reviver, under ASan).
+	 */
+	pthread_mutex_lock(&c->lock);
+	if (c->t)
+		smb_transport_shutdown(c->t);
+	pthread_mutex_unlock(&c->lock);
 	if (c->rx_started) {
 		pthread_join(c->rx_thread, NULL);
 		c->rx_started = false;
@@ -430,7 +441,12 @@ static int reestablish(struct smbiov_client *c)
 {
 	uint16_t dialect = c->dialect, cipher = c->cipher;
 	uint32_t max_read = c->max_read, max_write = c->max_write;
-	bool sealing = c->sealing;
+	/*
+	 * Not c->sealing: a try that failed after the old keys were released
+	 * left it false, and the next try then saw "encryption changed" (a
+	 * permanent error) on a share that always encrypts.
+	 */
+	bool sealing = c->rc_sealing;
 	struct smb_transport *t;
 	int ret;
 
