@@ -291,19 +291,26 @@ void smb_stat_from_all(struct smbiov_stat *st, const struct smb2_file_all *a)
 	st->nlink = a->standard.number_of_links;
 }
 
+bool smb_file_lease_of(const struct smb2_create_rsp *rsp, const uint8_t *key,
+		       struct smb2_lease *got)
+{
+	struct smb2_cc cc;
+
+	return rsp->oplock_level == SMB2_OPLOCK_LEVEL_LEASE &&
+	       smb2_cc_find(rsp->contexts, rsp->contexts_len, SMB2_CC_LEASE,
+			    &cc) == 1 &&
+	       !smb2_cc_lease_decode(&cc, got) &&
+	       !memcmp(got->key, key, sizeof(got->key));
+}
+
 /* The lease the CREATE response grants, if any, kept in the table. */
 static struct smb_lease *granted_lease(struct smbiov_client *c,
 				       const struct smb2_create_rsp *rsp,
 				       const struct smb2_lease *want)
 {
 	struct smb2_lease got;
-	struct smb2_cc cc;
 
-	if (rsp->oplock_level != SMB2_OPLOCK_LEVEL_LEASE ||
-	    smb2_cc_find(rsp->contexts, rsp->contexts_len, SMB2_CC_LEASE,
-			 &cc) != 1 ||
-	    smb2_cc_lease_decode(&cc, &got) ||
-	    memcmp(got.key, want->key, sizeof(got.key)))
+	if (!smb_file_lease_of(rsp, want->key, &got))
 		return NULL;
 	/* never more than was asked */
 	got.state &= want->state;

@@ -177,6 +177,13 @@ void smb_create_msg_release(struct smb_create_msg *m);
 void smb_file_want_id(const struct smbiov_client *c, struct smb2_cc_builder *b);
 bool smb_file_disk_id(const struct smb2_create_rsp *rsp, struct smb2_qfid *q);
 
+/*
+ * The lease a CREATE response grants for the lease key @key (16 bytes)
+ * into *@got; false when it grants none, or one for another key.
+ */
+bool smb_file_lease_of(const struct smb2_create_rsp *rsp, const uint8_t *key,
+		       struct smb2_lease *got);
+
 /**
  * smb_file_new - a new open file of @c for a CREATE's answer @rsp
  * (path, flags and creation time kept for a reconnect's reopen); the

@@ -390,12 +390,7 @@ static void *break_worker(void *arg)
 	return NULL;
 }
 
-/*
- * On the receiver thread (MS-SMB2 3.2.5.19.2): decode and queue; nothing
- * here waits for the server. A malformed notification is dropped (the
- * stream itself is sound: the element was framed and, if sealed,
- * authenticated).
- */
+/* Queue @it for the break worker. */
 static void enqueue(struct smb_leases *t, struct smb_break_item *it)
 {
 	pthread_mutex_lock(&t->lock);
@@ -408,6 +403,12 @@ static void enqueue(struct smb_leases *t, struct smb_break_item *it)
 	pthread_mutex_unlock(&t->lock);
 }
 
+/*
+ * On the receiver thread (MS-SMB2 3.2.5.19.2): decode and queue; nothing
+ * here waits for the server. A malformed notification is dropped (the
+ * stream itself is sound: the element was framed and, if sealed,
+ * authenticated).
+ */
 static void on_break(struct smbiov_client *c, const uint8_t *msg, size_t len,
 		     void *arg)
 {

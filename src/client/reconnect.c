@@ -97,15 +97,24 @@ static int rc_pause_ms(const struct smbiov_client *c)
 	return ms < SMB_RC_PAUSE_MS ? ms : SMB_RC_PAUSE_MS;
 }
 
+/* c->dead, read under the lock. */
+static int dead_now(const struct smbiov_client *c)
+{
+	int dead;
+
+	pthread_mutex_lock((pthread_mutex_t *)&c->lock);
+	dead = c->dead;
+	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+	return dead;
+}
+
 bool smb_rc_wanted(const struct smbiov_client *c)
 {
 	int dead;
 
 	if (!may_reconnect_here(c))
 		return false;
-	pthread_mutex_lock((pthread_mutex_t *)&c->lock);
-	dead = c->dead;
-	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+	dead = dead_now(c);
 	/*
 	 * (ENOMEM: the receiver ran out of memory inside a frame and ended
 	 * the connection, recv.c; the stream is lost, not the server.)
@@ -190,8 +199,13 @@ void smb_rc_file_del(struct smbiov_client *c, struct smbiov_file *f)
 	pthread_mutex_unlock(&c->rc_lock);
 }
 
-/* What a reopen reads from its CREATE's contexts (while they exist). */
+/*
+ * What a reopen reads from its CREATE's contexts (while they exist): the
+ * on-disk ids, and the lease granted for @key (set by the caller: the
+ * key asked for, or NULL).
+ */
 struct reopened {
+	const uint8_t *key;
 	bool have_id, have_lease;
 	struct smb2_qfid id;
 	struct smb2_lease lease;
@@ -222,14 +236,9 @@ static int create_once(struct smbiov_client *c, const struct smb_create_args *a,
 	if (!ret)
 		ret = smb2_create_rsp_decode(r.rsp, r.rsp_len, rsp);
 	if (!ret) {
-		struct smb2_cc cc;
-
 		got->have_id = smb_file_disk_id(rsp, &got->id);
-		got->have_lease =
-			rsp->oplock_level == SMB2_OPLOCK_LEVEL_LEASE &&
-			smb2_cc_find(rsp->contexts, rsp->contexts_len,
-				     SMB2_CC_LEASE, &cc) == 1 &&
-			!smb2_cc_lease_decode(&cc, &got->lease);
+		got->have_lease = got->key &&
+				  smb_file_lease_of(rsp, got->key, &got->lease);
 	}
 	rsp->contexts = NULL;
 	rsp->contexts_len = 0;
@@ -245,7 +254,7 @@ static int reopen_durable(struct smbiov_client *c, struct smbiov_file *f,
 	struct smb2_dh2q d = {.flags = 0};
 	struct smb2_cc_builder b;
 	struct smb2_create_rsp rsp;
-	struct reopened got;
+	struct reopened got = {.key = f->lease_req.key};
 	struct smb2_lease want;
 	uint8_t ctx[256];
 	int ret;
@@ -275,13 +284,8 @@ static int reopen_durable(struct smbiov_client *c, struct smbiov_file *f,
 	if (f->lease && f->lease_req.version) {
 		static const struct smb2_lease none;
 
-		smb_lease_regranted(
-			c, f->lease,
-			got.have_lease &&
-					!memcmp(got.lease.key, f->lease_req.key,
-						sizeof(got.lease.key))
-				? &got.lease
-				: &none);
+		smb_lease_regranted(c, f->lease,
+				    got.have_lease ? &got.lease : &none);
 	}
 	return 0;
 }
@@ -297,7 +301,7 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 	struct smb_create_args a = {.path = f->path};
 	struct smb2_create_rsp rsp;
 	struct smb2_cc_builder b;
-	struct reopened got;
+	struct reopened got = {.key = NULL};
 	uint8_t ctx[64];
 	bool same;
 	int ret;
@@ -514,11 +518,8 @@ static bool permanent(int err)
  */
 static int still_lost(struct smbiov_client *c)
 {
-	int dead;
+	int dead = dead_now(c);
 
-	pthread_mutex_lock(&c->lock);
-	dead = c->dead;
-	pthread_mutex_unlock(&c->lock);
 	return transport_error(dead) ? dead : 0;
 }
 
