@@ -287,6 +287,21 @@ struct smbiov_open_opts {
 	enum smbiov_cache cache;
 	/* LOOSE: how long data read without a lease stays; 0: 1000 ms. */
 	unsigned loose_ttl_ms;
+	/*
+	 * Optional: told each new lease state (SMBIOV_LEASE_* bits) of a
+	 * cached open, on the library's break worker, after the page cache
+	 * has taken it (what the lost rights covered written back and
+	 * dropped) and before the break is acknowledged (within
+	 * smbiov_options.break_ack_ms): where the caller keeps a cache of
+	 * its own (a FUSE mount's kernel page cache), it drops it here.
+	 * Not called for the state granted at open (smbiov_lease_info()
+	 * tells it), nor after smbiov_close() of @f returned; a deferred-
+	 * closed file taken back by a later open calls that open's.
+	 * It must not call into the library for @f's client (the break is
+	 * waiting) nor wait for calls on it.
+	 */
+	void (*on_lease)(void *arg, struct smbiov_file *f, uint32_t state);
+	void *lease_arg;
 };
 /* As smbiov_open(), with options; @opts NULL: SMBIOV_CACHE_STRICT. */
 SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,

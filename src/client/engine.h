@@ -428,6 +428,12 @@ struct smbiov_client {
 	 * files the layer keeps open there (deferred close) go first.
 	 */
 	void (*fs_path_busy)(void *fs, const char *path);
+	/*
+	 * A call by path wrote [@off, @off + @len) of @path, or, @resized,
+	 * set its size to @off: the layer's opens of it take that in.
+	 */
+	void (*fs_path_changed)(void *fs, const char *path, uint64_t off,
+				uint64_t len, bool resized);
 	size_t cache_bytes;
 	int close_timeout_ms; /* smbiov_options.close_timeout_ms */
 	int break_ack_ms;     /* smbiov_options.break_ack_ms */

@@ -194,6 +194,18 @@ struct smbiov_file *smb_file_new(struct smbiov_client *c, const char *path,
 				 int flags, uint32_t access,
 				 const struct smb2_create_rsp *rsp);
 
+/*
+ * A call by path changed @path's data ([@off, @off + @len)) or, @resized,
+ * set its size to @off: the file layer's cached opens of it take that in
+ * before the call returns (engine.h fs_path_changed).
+ */
+static inline void smb_path_changed(struct smbiov_client *c, const char *path,
+				    uint64_t off, uint64_t len, bool resized)
+{
+	if (c->fs && c->fs_path_changed)
+		c->fs_path_changed(c->fs, path ? path : "", off, len, resized);
+}
+
 /**
  * smb_close_fid - CLOSE a handle (MS-SMB2 3.2.4.5)
  * @c: client

@@ -534,6 +534,8 @@ SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
 				     "truncate: bad size");
 	ret = smb_path_op(c, &a, &s, NULL);
 	smb_req_release(&s);
+	if (!ret)
+		smb_path_changed(c, path, size, 0, true);
 	return ret;
 }
 

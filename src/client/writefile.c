@@ -58,8 +58,12 @@ SMBIOV_API ssize_t smbiov_write_file(struct smbiov_client *c, const char *path,
 				     "at most %zu",
 				     path, len, write_file_max(c));
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
-	if (!len)
-		return smb_path_op(c, &a, NULL, NULL);
+	if (!len) {
+		ret = smb_path_op(c, &a, NULL, NULL);
+		if (!ret && (flags & O_TRUNC))
+			smb_path_changed(c, path, 0, 0, true);
+		return ret;
+	}
 
 	smbiov_iter_ubuf(&count, SMBIOV_ITER_SOURCE, (void *)buf, len);
 	if (mem_user_check(&count))
@@ -92,5 +96,8 @@ SMBIOV_API ssize_t smbiov_write_file(struct smbiov_client *c, const char *path,
 					    path, wrsp.count, len);
 	}
 	smb_req_release(&wr);
+	if (!ret)
+		smb_path_changed(c, path, (flags & O_TRUNC) ? len : 0, len,
+				 (flags & O_TRUNC) != 0);
 	return ret ? ret : (ssize_t)len;
 }

@@ -79,10 +79,22 @@ static const struct fs_backend engine_backend = {
 
 #define CLOSE_TIMEOUT_MS 5000
 
+#define SIB_BUCKETS 256
+
+struct fs_file;
+
 /* The file layer's state of one connection (client->fs). */
 struct fs_conn {
 	struct fs_budget b;
 	struct fs_parking park;
+	/*
+	 * Every cached open of the connection (parked ones too), hashed by
+	 * path: the siblings of a file (siblings.c below). @sib_lock is held
+	 * while a sibling's cache is invalidated, which may wait for its
+	 * folios' I/O; nobody takes it holding a folio or a mapping lock.
+	 */
+	pthread_mutex_t sib_lock;
+	struct fs_file *sib[SIB_BUCKETS];
 };
 
 /* A cached open file's layer state: its mapping and how it was opened. */
@@ -92,11 +104,156 @@ struct fs_file {
 	struct smbiov_file *f;
 	char *path;
 	struct fs_park_key key;
+	struct fs_file *sib_prev, *sib_next;
+	unsigned sib_bucket;
+	/*
+	 * smbiov_open_opts.on_lease of the open that holds it now (cleared
+	 * when it is closed or parked, under @cb_lock, which the call holds).
+	 */
+	pthread_mutex_t cb_lock;
+	void (*user_cb)(void *arg, struct smbiov_file *f, uint32_t state);
+	void *user_arg;
 };
 
 static struct fs_file *file_of(struct fs_mapping *m)
 {
 	return (struct fs_file *)m;
+}
+
+/* ---- siblings: a connection's opens of one file ----------------------------
+ *
+ * Each open has a lease key and a cache of its own. A write through one
+ * takes the others' read caching away only by the server's break to
+ * none, which needs no acknowledgement and which Samba sends without
+ * waiting, so a read through another open of this client right after
+ * the write returned could still come from its cache (two descriptors of
+ * one file in a mount). So a change made through one open, or by path,
+ * drops what the client's other opens of the file cache of the range, and
+ * tells them the new size, before the call returns. Siblings are found by
+ * path (with the on-disk ids, when both have them, to tell a file
+ * replaced under the name from the same one); names spelled in another
+ * case or hard links are not matched.
+ */
+
+/* Is @p the next path component separator run? Names compare without them. */
+static const char *skip_slashes(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return p;
+}
+
+static bool path_eq(const char *a, const char *b)
+{
+	a = skip_slashes(a);
+	b = skip_slashes(b);
+	while (*a && *b) {
+		if (*a == '/' || *b == '/') {
+			if (*a != *b)
+				return false;
+			a = skip_slashes(a);
+			b = skip_slashes(b);
+			continue;
+		}
+		if (*a++ != *b++)
+			return false;
+	}
+	return !*skip_slashes(a) && !*skip_slashes(b);
+}
+
+static unsigned path_bucket(const char *p)
+{
+	uint32_t h = 2166136261u;
+
+	for (p = skip_slashes(p); *p; p++) {
+		if (*p == '/') {
+			p = skip_slashes(p) - 1;
+			if (!p[1])
+				break;
+		}
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	}
+	return h % SIB_BUCKETS;
+}
+
+static bool same_file(const struct smbiov_file *a, const char *path,
+		      const struct smbiov_file *b)
+{
+	if (a && a->have_disk_id && b->have_disk_id &&
+	    memcmp(&a->disk_id, &b->disk_id, sizeof(a->disk_id)))
+		return false;
+	return path_eq(path, b->path ? b->path : "");
+}
+
+static void sib_add(struct fs_file *ff)
+{
+	struct fs_conn *fc = ff->fc;
+
+	ff->sib_bucket = path_bucket(ff->path);
+	pthread_mutex_lock(&fc->sib_lock);
+	ff->sib_prev = NULL;
+	ff->sib_next = fc->sib[ff->sib_bucket];
+	if (ff->sib_next)
+		ff->sib_next->sib_prev = ff;
+	fc->sib[ff->sib_bucket] = ff;
+	pthread_mutex_unlock(&fc->sib_lock);
+}
+
+static void sib_del(struct fs_file *ff)
+{
+	struct fs_conn *fc = ff->fc;
+
+	pthread_mutex_lock(&fc->sib_lock);
+	if (ff->sib_prev)
+		ff->sib_prev->sib_next = ff->sib_next;
+	else
+		fc->sib[ff->sib_bucket] = ff->sib_next;
+	if (ff->sib_next)
+		ff->sib_next->sib_prev = ff->sib_prev;
+	pthread_mutex_unlock(&fc->sib_lock);
+}
+
+enum sib_change {
+	SIB_WROTE,   /* [off, off + len) has new bytes; the file reaches off+len
+		      */
+	SIB_ZEROED,  /* [off, off + len) has new bytes; the size is as it was */
+	SIB_RESIZED, /* the size is @off now */
+};
+
+/*
+ * @by (NULL for a change by path) changed the file at @path as @how says.
+ * Its own cache is the caller's business.
+ */
+static void siblings_changed(struct fs_conn *fc, const struct smbiov_file *by,
+			     const char *path, uint64_t off, uint64_t len,
+			     enum sib_change how)
+{
+	if (!fc || (how != SIB_RESIZED && !len))
+		return;
+	if (!path)
+		path = "";
+	pthread_mutex_lock(&fc->sib_lock);
+	for (struct fs_file *s = fc->sib[path_bucket(path)]; s;
+	     s = s->sib_next) {
+		if (s->f == by || !same_file(by, path, s->f))
+			continue;
+		if (how == SIB_RESIZED) {
+			fs_mapping_invalidate(&s->m, 0, UINT64_MAX);
+			fs_mapping_resize(&s->m, off);
+			continue;
+		}
+		fs_mapping_invalidate(&s->m, off, len);
+		if (how == SIB_WROTE)
+			fs_mapping_extend(&s->m, off + len);
+	}
+	pthread_mutex_unlock(&fc->sib_lock);
+}
+
+static void wrote(struct smbiov_file *f, uint64_t off, ssize_t n)
+{
+	if (f && n > 0)
+		siblings_changed(f->c->fs, f, f->path, off, (uint64_t)n,
+				 SIB_WROTE);
 }
 
 static int close_for_good(struct smbiov_file *f);
@@ -111,6 +268,13 @@ static void conn_path_busy(void *p, const char *path)
 	fs_unpark_path(&((struct fs_conn *)p)->park, path);
 }
 
+static void conn_path_changed(void *p, const char *path, uint64_t off,
+			      uint64_t len, bool resized)
+{
+	siblings_changed(p, NULL, path, off, len,
+			 resized ? SIB_RESIZED : SIB_WROTE);
+}
+
 static void conn_shutdown(void *p)
 {
 	fs_parking_shutdown(&((struct fs_conn *)p)->park);
@@ -122,6 +286,7 @@ static void conn_release(void *p)
 
 	fs_parking_destroy(&fc->park);
 	fs_budget_destroy(&fc->b);
+	pthread_mutex_destroy(&fc->sib_lock);
 	free(fc);
 }
 
@@ -150,11 +315,18 @@ static struct fs_conn *conn_get(struct smbiov_client *c)
 			free(fc);
 			fc = NULL;
 		}
+		if (fc && pthread_mutex_init(&fc->sib_lock, NULL)) {
+			fs_parking_destroy(&fc->park);
+			fs_budget_destroy(&fc->b);
+			free(fc);
+			fc = NULL;
+		}
 		if (fc) {
 			c->fs = fc;
 			c->fs_release = conn_release;
 			c->fs_shutdown = conn_shutdown;
 			c->fs_path_busy = conn_path_busy;
+			c->fs_path_changed = conn_path_changed;
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -222,6 +394,21 @@ static void on_lease(void *owner, uint32_t state)
 		ff->f->fid_closed = true;
 		fs_park_expire(&ff->fc->park, ff->f, false);
 	}
+	pthread_mutex_lock(&ff->cb_lock);
+	if (ff->user_cb)
+		ff->user_cb(ff->user_arg, ff->f,
+			    state & (SMBIOV_LEASE_READ | SMBIOV_LEASE_HANDLE |
+				     SMBIOV_LEASE_WRITE));
+	pthread_mutex_unlock(&ff->cb_lock);
+}
+
+/* The open @opts now holds @ff (NULL: none; closed or parked). */
+static void set_user_cb(struct fs_file *ff, const struct smbiov_open_opts *o)
+{
+	pthread_mutex_lock(&ff->cb_lock);
+	ff->user_cb = o ? o->on_lease : NULL;
+	ff->user_arg = o ? o->lease_arg : NULL;
+	pthread_mutex_unlock(&ff->cb_lock);
 }
 
 /*
@@ -234,7 +421,8 @@ static int park_flags(int flags)
 }
 
 static int attach_cache(struct smbiov_file *f, const char *path,
-			enum smbiov_cache cache, unsigned ttl_ms)
+			enum smbiov_cache cache, unsigned ttl_ms,
+			const struct smbiov_open_opts *opts)
 {
 	struct fs_mapping_opts o = {
 		.size = f->size_at_open,
@@ -256,12 +444,19 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 	if (!ff)
 		return -ENOMEM;
 	ff->path = strdup(path ? path : "");
-	if (!ff->path ||
-	    fs_mapping_init(&ff->m, &fc->b, &engine_backend, f, &o)) {
+	if (!ff->path || pthread_mutex_init(&ff->cb_lock, NULL)) {
 		free(ff->path);
 		free(ff);
 		return -ENOMEM;
 	}
+	if (fs_mapping_init(&ff->m, &fc->b, &engine_backend, f, &o)) {
+		pthread_mutex_destroy(&ff->cb_lock);
+		free(ff->path);
+		free(ff);
+		return -ENOMEM;
+	}
+	ff->user_cb = opts ? opts->on_lease : NULL;
+	ff->user_arg = opts ? opts->lease_arg : NULL;
 	ff->fc = fc;
 	ff->f = f;
 	ff->key = (struct fs_park_key){.path = ff->path,
@@ -269,6 +464,7 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 				       .cache = (int)cache,
 				       .ttl_ms = ttl_ms};
 	f->map = &ff->m;
+	sib_add(ff);
 	if (f->lease) {
 		smb_lease_set_owner(f->c, f->lease, on_lease, ff);
 		/* A break between the CREATE and here lowered it already. */
@@ -278,10 +474,21 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 	return 0;
 }
 
+/* An open with O_TRUNC cut the file: the client's cached opens of it too. */
+static void opened(struct smbiov_file *f, const char *path, int flags)
+{
+	if (flags & O_TRUNC)
+		siblings_changed(f->c->fs, f, path, 0, 0, SIB_RESIZED);
+}
+
 SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 			   struct smbiov_file **out)
 {
-	return smb_file_open(c, path, flags, SMBIOV_CACHE_NONE, out);
+	int ret = smb_file_open(c, path, flags, SMBIOV_CACHE_NONE, out);
+
+	if (!ret && out)
+		opened(*out, path, flags);
+	return ret;
 }
 
 /*
@@ -363,13 +570,17 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 					.ttl_ms = ttl_ms};
 
 		*out = take_parked(c, &k);
-		if (*out)
+		if (*out) {
+			set_user_cb(file_of((*out)->map), opts);
 			return 0;
+		}
 	}
 	ret = open_cached(c, path, flags, &cache, out);
+	if (!ret)
+		opened(*out, path, flags);
 	if (ret || cache == SMBIOV_CACHE_NONE || (*out)->is_dir)
 		return ret;
-	ret = attach_cache(*out, path, cache, ttl_ms);
+	ret = attach_cache(*out, path, cache, ttl_ms, opts);
 	if (ret) {
 		smb_file_close(*out);
 		*out = NULL;
@@ -405,9 +616,11 @@ static int close_for_good(struct smbiov_file *f)
 		smb_lease_set_owner(f->c, f->lease, NULL, NULL);
 	if (smb_client_check(f->c) == 0)
 		err = fs_mapping_flush(&ff->m, 0, UINT64_MAX);
+	sib_del(ff);
 	/* In a forked child, or on a dead connection: dropped. */
 	if (fs_mapping_destroy(&ff->m) && !err)
 		err = -EIO;
+	pthread_mutex_destroy(&ff->cb_lock);
 	free(ff->path);
 	free(ff);
 	f->map = NULL;
@@ -449,6 +662,8 @@ SMBIOV_API int smbiov_close(struct smbiov_file *f)
 					     "close: write-back failed: %s",
 					     smbiov_strerror(err));
 		}
+		/* the caller's callback ends with its open */
+		set_user_cb(ff, NULL);
 		if (fs_park(&ff->fc->park, f, &ff->key) == 0)
 			return 0;
 	}
@@ -473,6 +688,7 @@ static void bypass_end_write(struct smbiov_file *f, uint64_t off, ssize_t n)
 		fs_mapping_invalidate(f->map, off, (uint64_t)n);
 		fs_mapping_extend(f->map, off + (uint64_t)n);
 	}
+	wrote(f, off, n);
 }
 
 static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
@@ -486,8 +702,12 @@ static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 				     "%s: unknown flags %#x",
 				     write ? "write" : "read", flags);
 	/* smb_io_sync() checks the arguments and the caller's memory */
-	if (!f || !f->map)
-		return smb_io_sync(f, it, off, write);
+	if (!f || !f->map) {
+		r = smb_io_sync(f, it, off, write);
+		if (write)
+			wrote(f, off, r);
+		return r;
+	}
 	ret = smb_io_check(f, it, off, write);
 	if (ret)
 		return ret;
@@ -496,6 +716,8 @@ static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 			  : fs_mapping_read(f->map, it, off);
 		if (r < 0)
 			smb_error_keep((int)r, write ? "write" : "read");
+		else if (write)
+			wrote(f, off, r);
 		return r;
 	}
 	ret = bypass_begin(f, off, smbiov_iter_count(it));
@@ -624,6 +846,14 @@ static int aio(struct smbiov_file *f, struct smbiov_iter *it, uint64_t off,
 			fs_mapping_invalidate(f->map, off,
 					      smbiov_iter_count(it));
 	}
+	/*
+	 * The siblings' caches too, at submission: a sibling's read racing
+	 * with the write may cache either contents, as above, and a sibling
+	 * learns a size the write extends only from the server.
+	 */
+	if (write && f && f->c && it)
+		siblings_changed(f->c->fs, f, f->path, off,
+				 smbiov_iter_count(it), SIB_ZEROED);
 	return smb_io_async(f, it, off, write, done, arg);
 }
 
@@ -759,6 +989,9 @@ SMBIOV_API int smbiov_fallocate(struct smbiov_file *f, int mode,
 								   : end);
 	if (!ret && f->map && !(mode & keep))
 		fs_mapping_extend(f->map, end);
+	if (!ret)
+		siblings_changed(f->c->fs, f, f->path, offset, len,
+				 (mode & keep) ? SIB_ZEROED : SIB_WROTE);
 	return ret;
 }
 
@@ -815,5 +1048,7 @@ SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
 	ret = smb_ftruncate(f, size);
 	if (!ret && f->map)
 		fs_mapping_resize(f->map, size);
+	if (!ret && f)
+		siblings_changed(f->c->fs, f, f->path, size, 0, SIB_RESIZED);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include "file_common.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <time.h>
 
 static const char *share;
@@ -207,6 +208,160 @@ static void test_many_leases(void)
 	smbiov_disconnect(c);
 }
 
+/*
+ * smbiov_open_opts.on_lease that holds the client's break worker until
+ * the test lets it go: the breaks the server sends meanwhile wait in the
+ * worker's queue, so a cache depends only on what the library does before
+ * a call returns, not on how fast a break arrives.
+ */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool entered, open;
+	unsigned calls;
+	uint32_t last;
+};
+
+static void gate_cb(void *arg, struct smbiov_file *f, uint32_t state)
+{
+	struct gate *g = arg;
+
+	(void)f;
+	pthread_mutex_lock(&g->mu);
+	g->entered = true;
+	g->calls++;
+	g->last = state;
+	pthread_cond_broadcast(&g->cv);
+	while (!g->open)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Wait until the worker is in gate_cb (bounded: a hang guard only). */
+static bool gate_entered(struct gate *g)
+{
+	struct timespec ts;
+	bool in;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 60;
+	pthread_mutex_lock(&g->mu);
+	while (!g->entered &&
+	       pthread_cond_timedwait(&g->cv, &g->mu, &ts) != ETIMEDOUT)
+		;
+	in = g->entered;
+	pthread_mutex_unlock(&g->mu);
+	return in;
+}
+
+static void gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->open = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+struct other_open {
+	struct smbiov_client *c;
+	struct smbiov_file *f;
+	int ret;
+};
+
+static void *other_open_main(void *arg)
+{
+	struct other_open *o = arg;
+
+	o->ret = smbiov_open(o->c, "sib-gate.bin", O_RDWR, &o->f);
+	return NULL;
+}
+
+/* @f reads [@off, @off + @len) as @want (@len bytes, then end of file). */
+static bool reads_as(struct smbiov_file *f, uint64_t off, const uint8_t *want,
+		     size_t len)
+{
+	uint8_t buf[8192];
+
+	T_ASSERT(len < sizeof(buf));
+	return smbiov_pread(f, buf, sizeof(buf), off) == (ssize_t)len &&
+	       !memcmp(buf, want, len);
+}
+
+/*
+ * Two cached opens of one file on one client (two descriptors of a file
+ * in a mount): a change through one, or by path, is what the other reads
+ * as soon as the call returned, though the server's break of the other's
+ * read caching has not been handled yet (the worker is held in gate_cb).
+ * Without the siblings' invalidation (fileapi.c) the other read its
+ * cached old bytes and size here.
+ */
+static void test_siblings(void)
+{
+	struct smbiov_options o = {.break_ack_ms = -1};
+	struct smbiov_client *a = fc_connect_opts(share, &o);
+	struct other_open other = {.c = fc_connect(share, NULL)};
+	struct gate g = {.mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cv = PTHREAD_COND_INITIALIZER};
+	struct smbiov_open_opts go = {.on_lease = gate_cb, .lease_arg = &g};
+	struct smbiov_file *f1, *f2, *gf;
+	uint8_t buf[8192], want[4096];
+	struct smbiov_lease_info li;
+	pthread_t th;
+
+	T_ASSERT(a && other.c);
+	disk_file("sib.bin", 65536, 5);
+	disk_file("sib-gate.bin", 4096, 6);
+	T_ASSERT(smbiov_open_ex(a, "sib.bin", O_RDWR, NULL, &f1) == 0);
+	T_ASSERT(smbiov_open_ex(a, "/sib.bin", O_RDWR, NULL, &f2) == 0);
+	/* f2 caches the file (two opens: read caching, no write caching) */
+	T_ASSERT(smbiov_pread(f2, buf, 4096, 0) == 4096);
+	T_ASSERT(smbiov_pread(f2, buf, 4096, 61440) == 4096);
+	smbiov_lease_info(f2, &li);
+	T_EXPECT(li.state & SMBIOV_LEASE_READ);
+	T_EXPECT(!(li.state & SMBIOV_LEASE_WRITE));
+
+	/*
+	 * A truncate by path (its CREATE needs f1's and f2's handle caching
+	 * broken and acknowledged, so this runs before the worker is held;
+	 * the break of read caching that its SET_INFO causes comes unwaited)
+	 */
+	T_EXPECT_EQ(smbiov_truncate(a, "sib.bin", 65000), 0);
+	T_EXPECT_EQ(smbiov_pread(f2, buf, sizeof(buf), 61440), 3560);
+	T_EXPECT_EQ(fc_check(buf, 3560, 5, 61440), 3560);
+	T_EXPECT_EQ(smbiov_pread(f1, buf, sizeof(buf), 61440), 3560);
+
+	/* hold the worker: the other client's open breaks gf's lease */
+	T_ASSERT(smbiov_open_ex(a, "sib-gate.bin", O_RDWR, &go, &gf) == 0);
+	T_ASSERT(pthread_create(&th, NULL, other_open_main, &other) == 0);
+	T_ASSERT(gate_entered(&g));
+
+	/* overwrite inside, then extend: f2 sees both at once */
+	fc_fill(want, sizeof(want), 91, 0);
+	T_EXPECT_EQ(smbiov_pwrite(f1, want, 1000, 100), 1000);
+	T_EXPECT_EQ(smbiov_pread(f2, buf, 1000, 100), 1000);
+	T_EXPECT(!memcmp(buf, want, 1000));
+	T_EXPECT_EQ(smbiov_pwrite(f1, want, 4096, 65536), 4096);
+	T_EXPECT(reads_as(f2, 65536, want, 4096));
+
+	/* a truncate through the handle */
+	T_EXPECT_EQ(smbiov_ftruncate(f1, 66000), 0);
+	T_EXPECT(reads_as(f2, 65536, want, 464));
+
+	gate_open(&g);
+	pthread_join(th, NULL);
+	T_EXPECT_EQ(other.ret, 0);
+	/* the callback was told the broken state: write caching gone */
+	T_EXPECT(g.calls >= 1);
+	T_EXPECT(g.last & SMBIOV_LEASE_READ);
+	T_EXPECT(!(g.last & SMBIOV_LEASE_WRITE));
+	T_EXPECT_EQ(smbiov_close(other.f), 0);
+	T_EXPECT_EQ(smbiov_close(gf), 0);
+	T_EXPECT_EQ(smbiov_close(f2), 0);
+	T_EXPECT_EQ(smbiov_close(f1), 0);
+	smbiov_disconnect(other.c);
+	smbiov_disconnect(a);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -217,6 +372,7 @@ int main(void)
 	T_RUN(test_oplock_fallback);
 	T_RUN(test_no_lease);
 	T_RUN(test_many_leases);
+	T_RUN(test_siblings);
 	if (t_failures)
 		integ_print_logs_hint();
 	return t_done();
