@@ -136,6 +136,16 @@ struct smbiov_options {
 	 * connection fails every call).
 	 */
 	int reconnect_ms;
+	/*
+	 * The most bytes one READ, and one WRITE, of this client carries
+	 * (mount.cifs' rsize= and wsize=), where that is less than the
+	 * server offers (its MaxReadSize and MaxWriteSize, which the library
+	 * takes up to 8 MiB and splits at 2 MiB; 64 KiB without multi-credit
+	 * requests). Rounded down to a multiple of 4096, at least 4096.
+	 * smbiov_get_info() shows the sizes in use. 0: the server's.
+	 */
+	uint32_t max_read;
+	uint32_t max_write;
 };
 
 /* Where a connect failed; a CLI maps this to its exit codes. */

@@ -81,6 +81,17 @@ static uint32_t clamp_size(uint32_t v, bool large_mtu)
 	return v > (8u << 20) ? (8u << 20) : v;
 }
 
+/*
+ * The caller's limit @want (smbiov_options.max_read, max_write; not 0) on
+ * the server's @v: whole pages, as cifs rounds rsize and wsize, so the
+ * page cache's READs and WRITEs split on page boundaries.
+ */
+static uint32_t cap_size(uint32_t v, uint32_t want)
+{
+	want = want < 4096 ? 4096 : want & ~(uint32_t)4095;
+	return want < v ? want : v;
+}
+
 static int apply_rsp(struct smbiov_client *c, const struct smbiov_options *o,
 		     const struct smb2_negotiate_rsp *n)
 {
@@ -94,6 +105,10 @@ static int apply_rsp(struct smbiov_client *c, const struct smbiov_options *o,
 	memcpy(c->server_guid, n->server_guid, sizeof(c->server_guid));
 	c->max_read = clamp_size(n->max_read_size, mtu);
 	c->max_write = clamp_size(n->max_write_size, mtu);
+	if (o->max_read)
+		c->max_read = cap_size(c->max_read, o->max_read);
+	if (o->max_write)
+		c->max_write = cap_size(c->max_write, o->max_write);
 	c->max_transact = clamp_size(n->max_transact_size, mtu);
 	m = c->max_read > c->max_write ? c->max_read : c->max_write;
 	m = m > c->max_transact ? m : c->max_transact;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * smbiov mount without FUSE: the -o option parser (defaults, each
- * option, the last one wins, unknown / valueless / not-yet / password
- * options refused with exit 2) and the inode table (paths under a base,
+ * option, the last one wins, unknown / valueless / password options
+ * refused with exit 2; rsize=, wsize=, cache_size= into the library's
+ * options) and the inode table (paths under a base,
  * lookups counted, rename moving a subtree and dropping the replaced
  * node, unlink making a node unreachable, forget freeing, open files
  * keeping a node alive), and mfsymlinks' file format (a known file,
@@ -40,7 +41,66 @@ static void test_defaults(void)
 	T_EXPECT(!c.ro && !c.allow_other && !c.default_permissions);
 	T_EXPECT(!c.close_timeout_set);
 	T_EXPECT(!c.mfsymlinks); /* as mount.cifs: docs/cli.md says why */
+	/* the library's defaults: the server's sizes, its cache budget */
+	T_EXPECT(!c.rsize && !c.wsize && !c.cache_bytes);
 	mount_cfg_release(&c);
+}
+
+/*
+ * rsize=, wsize= (bytes, as mount.cifs; K/M/G suffixes too) and
+ * cache_size= reach the library's options; what is not given stays the
+ * caller's (the library's default).
+ */
+static void test_sizes(void)
+{
+	static const char *const mo[] = {"rsize=65536,wsize=1M",
+					 "cache_size=64MiB"};
+	/* units: K, KiB (any case); not rounded here (the library does) */
+	static const struct {
+		const char *opts;
+		uint32_t rsize, wsize;
+		size_t cache;
+	} ok[] = {
+		{"rsize=65536,wsize=1m,cache_size=16M", 65536, 1 << 20,
+		 (size_t)16 << 20},
+		{"rsize=64K,wsize=5000,cache_size=2g", 65536, 5000,
+		 (size_t)2 << 30},
+		{"rsize=4KiB,wsize=8M,cache_size=4096k", 4096, 8 << 20,
+		 (size_t)4 << 20},
+	};
+	struct smbiov_options so = {.cache_bytes = 1, .max_read = 7};
+	struct cli_opts o = {0};
+	struct mount_cfg c;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		T_EXPECT_EQ(parse1(&c, ok[i].opts), 0);
+		T_EXPECT_EQ(c.rsize, ok[i].rsize);
+		T_EXPECT_EQ(c.wsize, ok[i].wsize);
+		T_EXPECT_EQ(c.cache_bytes, ok[i].cache);
+		mount_cfg_release(&c);
+	}
+
+	/* into smbiov_options: given ones only */
+	T_EXPECT_EQ(parse1(&c, "wsize=65536"), 0);
+	mount_cfg_conn(&c, &so);
+	T_EXPECT_EQ(so.max_write, 65536);
+	T_EXPECT_EQ(so.max_read, 7);
+	T_EXPECT_EQ(so.cache_bytes, 1);
+	mount_cfg_release(&c);
+
+	/* and from the CLI's options, as conn.c fills every connection's */
+	o.n_mount_o = 2;
+	memcpy(o.mount_o, mo, sizeof(mo));
+	so = (struct smbiov_options){0};
+	mount_conn_options(&o, &so);
+	T_EXPECT_EQ(so.max_read, 65536);
+	T_EXPECT_EQ(so.max_write, 1 << 20);
+	T_EXPECT_EQ(so.cache_bytes, (size_t)64 << 20);
+	/* another command: no -o, nothing changed */
+	o.n_mount_o = 0;
+	so = (struct smbiov_options){.max_write = 3};
+	mount_conn_options(&o, &so);
+	T_EXPECT(!so.max_read && so.max_write == 3 && !so.cache_bytes);
 }
 
 static void test_values(void)
@@ -122,17 +182,29 @@ static void test_refused(void)
 		"ro=1",	   /* takes none */
 		"uid=-1",  /* bad value */
 		"uid=no-such-user-here",
-		"file_mode=0999",	/* not octal */
-		"dir_mode=10000",	/* too big */
-		"cache=fast",		/* no such mode */
-		"actimeo=x",		/* not a number */
-		"max_read=100",		/* below a page */
-		"max_read=2097152",	/* above FUSE's largest */
-		"vers=4.0",		/* no such dialect */
-		"user=bob%secret",	/* a password */
-		"password=secret",	/* never on a command line */
-		"pass=secret",		/* same */
-		"rsize=65536",		/* not yet */
+		"file_mode=0999",   /* not octal */
+		"dir_mode=10000",   /* too big */
+		"cache=fast",	    /* no such mode */
+		"actimeo=x",	    /* not a number */
+		"max_read=100",	    /* below a page */
+		"max_read=2097152", /* above FUSE's largest */
+		"vers=4.0",	    /* no such dialect */
+		"user=bob%secret",  /* a password */
+		"password=secret",  /* never on a command line */
+		"pass=secret",	    /* same */
+		"rsize=4095",	    /* below a page */
+		"wsize=8388609",    /* above the library's 8 MiB */
+		"wsize=9M",	    /* same */
+		"rsize=64X",	    /* no such unit */
+		"rsize=64KB",	    /* (powers of 1024: K or KiB) */
+		"wsize=-65536",	    /* not a number */
+		"wsize= 65536",	    /* same */
+		"rsize=",	    /* empty */
+		"wsize",	    /* needs a value */
+		"cache_size=4095k", /* below 4 MiB */
+		"cache_size=2048G", /* above 1 TiB */
+		"cache_size=18446744073709551615K", /* overflows */
+		"cache_size=0",		/* 0 is no cache: cache=none */
 		"mfsymlinks=1",		/* takes no value */
 		"nosuid=1",		/* takes no value */
 		"credentials=",		/* empty */
@@ -332,6 +404,7 @@ int main(void)
 	T_RUN(test_defaults);
 	T_RUN(test_values);
 	T_RUN(test_refused);
+	T_RUN(test_sizes);
 	T_RUN(test_paths);
 	T_RUN(test_replace_unhash_forget);
 	T_RUN(test_open_files);

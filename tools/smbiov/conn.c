@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "creds.h"
+#include "mount.h"
 
 static struct cli_creds cached; /* the resolved user, domain, password */
 static bool cached_valid;
@@ -178,6 +179,8 @@ static void fill_options(const struct cli_opts *o, const struct cli_creds *cr,
 	so->timeout_ms = o->timeout_ms;
 	so->close_timeout_ms = o->close_timeout_ms;
 	so->reconnect_ms = o->reconnect_ms ? o->reconnect_ms : CLI_RECONNECT_MS;
+	/* mount -o rsize=, wsize=, cache_size= */
+	mount_conn_options(o, so);
 }
 
 /*

@@ -18,6 +18,15 @@
 /* ---- options (-o a,b=c,...) ------------------------------------------- */
 
 #define MOUNT_MAX_IO ((unsigned)1 << 20) /* FUSE's largest READ/WRITE */
+/* rsize=, wsize=: up to the library's own ceiling (a server's 8 MiB) */
+#define MOUNT_MAX_RWSIZE ((uint64_t)8 << 20)
+/*
+ * cache_size=: at least 4 MiB: a write waits for write-back once half the
+ * budget is dirty, and that half must hold a 1 MiB FUSE write (its
+ * folios are up to 1 MiB) and more
+ */
+#define MOUNT_MIN_CACHE ((uint64_t)4 << 20)
+#define MOUNT_MAX_CACHE ((uint64_t)1 << 40)
 
 struct mount_cfg {
 	uid_t uid; /* owner shown for every file (uid=, default: caller) */
@@ -32,6 +41,10 @@ struct mount_cfg {
 	double attr_timeout_file, attr_timeout_dir; /* seconds */
 	unsigned loose_ttl_ms;			    /* cache=loose: actimeo */
 	unsigned max_read;
+	/* the library's (smbiov_options): rsize=, wsize=, cache_size= (0:
+	 * not given, the library's default) */
+	uint32_t rsize, wsize;
+	size_t cache_bytes;
 	/* connection options the mount takes in mount.cifs' words */
 	const char *credentials;	   /* credentials=FILE */
 	const char *user;		   /* user= / username= */
@@ -59,6 +72,15 @@ struct mount_cfg {
  */
 int mount_cfg_parse(struct mount_cfg *cfg, int n, const char *const *opts);
 void mount_cfg_release(struct mount_cfg *cfg);
+/* @cfg's options that are the library's into @so (those given only). */
+void mount_cfg_conn(const struct mount_cfg *cfg, struct smbiov_options *so);
+/*
+ * The same from the mount's -o options in @o (none for other commands),
+ * for every connection the CLI makes (conn.c); cmd_mount() has parsed
+ * them already, so they are valid here.
+ */
+struct cli_opts;
+void mount_conn_options(const struct cli_opts *o, struct smbiov_options *so);
 
 /* ---- mfsymlinks (mount_mfsym.c) ---------------------------------------
  * A symbolic link as the cifs client stores it without the unix

@@ -2,10 +2,11 @@
 /*
  * smbiov mount -o: mount.cifs-style options plus FUSE's own. Each -o is a
  * comma-separated list; the last of an option wins. An option that is not
- * known is refused (one line, exit 2), and so are known ones the mount
- * does not implement yet: silently ignoring what a user asked for hides
+ * known is refused (one line, exit 2), mount.cifs' too when the mount
+ * does not implement it: silently ignoring what a user asked for hides
  * the difference until the data is wrong.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -68,6 +70,45 @@ static int parse_secs(const char *v, double *out)
 	if (parse_ulong(v, 10, 86400, &s))
 		return -1;
 	*out = (double)s;
+	return 0;
+}
+
+/*
+ * A size in bytes: a number, or with a suffix K, M or G (also KiB, MiB,
+ * GiB: powers of 1024, as mount.cifs and the kernel take sizes), within
+ * [@min, @max].
+ */
+static int parse_bytes(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const char units[] = "KMG";
+	const char *u;
+	unsigned long long n;
+	char *end;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	if (*end) {
+		u = strchr(units, toupper((unsigned char)*end));
+		if (!u)
+			return -1;
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (!strcasecmp(end, "iB"))
+			end += 2;
+		if (*end)
+			return -1;
+	}
+	if (n > (max >> shift))
+		return -1;
+	n <<= shift;
+	if (n < min)
+		return -1;
+	*out = n;
 	return 0;
 }
 
@@ -181,6 +222,7 @@ static int opt_flag(const char *k, struct mount_cfg *c)
 static int opt_value(const char *k, const char *v, struct mount_cfg *c)
 {
 	unsigned long u;
+	uint64_t b;
 	double secs;
 
 	if (!strcmp(k, "uid"))
@@ -226,6 +268,26 @@ static int opt_value(const char *k, const char *v, struct mount_cfg *c)
 		c->max_read = (unsigned)u;
 		return 0;
 	}
+	/*
+	 * rsize=, wsize=: the most bytes one READ or WRITE to the server
+	 * carries (the library's max_read, max_write), where that is less
+	 * than the server offers; rounded down to whole pages (4096) there,
+	 * as cifs does. The FUSE side (max_read=, and 1 MiB writes) is
+	 * another thing: a 1 MiB FUSE write becomes several WRITEs.
+	 */
+	if (!strcmp(k, "rsize") || !strcmp(k, "wsize")) {
+		if (parse_bytes(v, 4096, MOUNT_MAX_RWSIZE, &b))
+			return -1;
+		*(k[0] == 'r' ? &c->rsize : &c->wsize) = (uint32_t)b;
+		return 0;
+	}
+	/* cache_size=: the file layer's budget (smbiov_options.cache_bytes) */
+	if (!strcmp(k, "cache_size")) {
+		if (parse_bytes(v, MOUNT_MIN_CACHE, MOUNT_MAX_CACHE, &b))
+			return -1;
+		c->cache_bytes = (size_t)b;
+		return 0;
+	}
 	if (!strcmp(k, "vers"))
 		return parse_vers(v, c);
 	if (!strcmp(k, "credentials") || !strcmp(k, "cred")) {
@@ -248,9 +310,6 @@ static int opt_value(const char *k, const char *v, struct mount_cfg *c)
 	return 1;
 }
 
-/* In issue 18's list, not built yet: refused by name. */
-static const char *const mount_later[] = {"rsize", "wsize", NULL};
-
 static int one_option(char *opt, struct mount_cfg *c)
 {
 	char *eq = strchr(opt, '=');
@@ -267,9 +326,6 @@ static int one_option(char *opt, struct mount_cfg *c)
 				"credentials=FILE or the prompt\n");
 		return CLI_EXIT_USAGE;
 	}
-	for (const char *const *l = mount_later; *l; l++)
-		if (!strcmp(opt, *l))
-			return bad("option not supported yet", opt);
 	r = eq ? opt_value(opt, eq + 1, c) : opt_flag(opt, c);
 	/* (the other kind is asked only to word the refusal) */
 	if (r == 1 && !eq && opt_value(opt, "", c) != 1)
@@ -321,6 +377,28 @@ int mount_cfg_parse(struct mount_cfg *c, int n, const char *const *opts)
 		code = one_option(p, c);
 	}
 	return code;
+}
+
+void mount_cfg_conn(const struct mount_cfg *c, struct smbiov_options *so)
+{
+	if (c->rsize)
+		so->max_read = c->rsize;
+	if (c->wsize)
+		so->max_write = c->wsize;
+	if (c->cache_bytes)
+		so->cache_bytes = c->cache_bytes;
+}
+
+void mount_conn_options(const struct cli_opts *o, struct smbiov_options *so)
+{
+	struct mount_cfg c;
+
+	if (!o->n_mount_o)
+		return;
+	/* checked when the mount began: no message can come from here */
+	if (!mount_cfg_parse(&c, o->n_mount_o, o->mount_o))
+		mount_cfg_conn(&c, so);
+	mount_cfg_release(&c);
 }
 
 void mount_cfg_release(struct mount_cfg *c)
