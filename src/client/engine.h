@@ -108,9 +108,10 @@ struct smb_req;
  * @preauth: 3.1.1 session setup only: the engine chains the request bytes
  *	as sent into it (the caller chains the response, r->rsp)
  * @done: smb_submit() completion, run once on the receiver thread (or on
- *	the thread that notices the connection died). It must not block on
- *	the connection (no smb_call(), no credit wait); it may free @r's
- *	container after calling smb_req_release().
+ *	the thread that notices the connection died, or on the sending
+ *	thread when the answer came before its send returned: e.in_send).
+ *	It must not block on the connection (no smb_call(), no credit
+ *	wait); it may free @r's container after calling smb_req_release().
  * @priv: for @done
  *
  * Results (valid once complete):
@@ -169,6 +170,17 @@ struct smb_req {
 		bool interim;	/* STATUS_PENDING seen: async */
 		bool receiving; /* the receiver is writing into @dst */
 		bool complete;
+		/*
+		 * Senders inside smb_send_reqs() with this request (the
+		 * submitter and the reviver's resend may overlap). The answer
+		 * can arrive before the transport returns, and the transport
+		 * still walks the payload iterator then (advancing it over
+		 * the last bytes sent), whose segments done() may free: while
+		 * any sender is in, done() is left to the last one out
+		 * (@done_owed). Under c->lock.
+		 */
+		uint8_t in_send;
+		bool done_owed;
 		bool sync;		  /* a thread waits on @cv */
 		pthread_cond_t *cv;	  /* that thread's condvar */
 		struct timespec deadline; /* CLOCK_MONOTONIC; 0: none */
@@ -659,6 +671,12 @@ void *smb_recv_thread(void *arg);
  */
 bool smb_req_finish_locked(struct smbiov_client *c, struct smb_req *r,
 			   int result);
+/*
+ * recv.c: @r (asynchronous, just completed) is due its done(): true when
+ * the caller runs it after dropping c->lock, false when a sender is still
+ * inside the transport with it and runs it when out. Under c->lock.
+ */
+bool smb_req_done_due_locked(struct smb_req *r);
 
 /* negotiate.c, session.c, tree.c: the connect phases. */
 int smb_negotiate(struct smbiov_client *c, const struct smbiov_options *o);

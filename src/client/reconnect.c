@@ -856,7 +856,8 @@ static void fail_parked(struct smbiov_client *c, struct smb_req *r, int err)
 	r->e.complete = true;
 	free(r->e.body_copy);
 	r->e.body_copy = NULL;
-	run = r->done != NULL;
+	/* its first submitter may still be in its send */
+	run = smb_req_done_due_locked(r);
 	pthread_mutex_unlock(&c->lock);
 	if (run)
 		r->done(r);

@@ -228,6 +228,7 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 		r->e.complete = false;
 		r->e.interim = false;
 		r->e.receiving = false;
+		r->e.in_send++; /* until send_over() */
 		r->e.node.mid = mid;
 		r->e.sent_ns = now;
 		memset(&r->e.deadline, 0, sizeof(r->e.deadline));
@@ -307,7 +308,8 @@ out:
  * what the caller may report. The connection may have died meanwhile
  * (the receiver saw the reset first): smb_conn_kill() then already took
  * them out of the table and completed them, and an smb_submit() request's
- * done() ran or is about to run. Those count as sent, or done() would run
+ * done() is owed to send_over() (or it was parked for the reviver). Those
+ * count as sent, or done() would run
  * for a request its submitter was told failed (the file layer counted it
  * out twice, and its caller's completion never came). Returns @err when
  * every request was withdrawn here, else 0, after completing the
@@ -343,6 +345,31 @@ static int withdraw(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 	}
 	pthread_mutex_unlock(&c->lock);
 	return err;
+}
+
+/*
+ * The sender is out of the transport with @reqs (sent or not): a done()
+ * their answer or the connection's death left to it (e.in_send) runs now,
+ * when nothing walks their payload any more.
+ */
+static void send_over(struct smbiov_client *c, struct smb_req **reqs, size_t n)
+{
+	bool run[SMB_COMPOUND_MAX];
+
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct smb_req *r = reqs[i];
+
+		r->e.in_send--;
+		run[i] = !r->e.in_send && r->e.done_owed;
+		if (run[i])
+			r->e.done_owed = false;
+	}
+	pthread_mutex_unlock(&c->lock);
+	/* (only smb_submit()'s single requests have a done()) */
+	for (size_t i = 0; i < n; i++)
+		if (run[i])
+			reqs[i]->done(reqs[i]);
 }
 
 /* Write the headers and bodies of the chain into @msg. */
@@ -511,7 +538,9 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 	/*
 	 * Send from a copy of the payload iterator and advance the caller's
 	 * first: once the last byte is out the response may complete the
-	 * request (and free it) before the transport call even returns.
+	 * request before the transport call even returns, and a reviver may
+	 * rewind the caller's for a resend. (The segments the copy walks
+	 * stay: done() waits for send_over().)
 	 */
 	if (last->src) {
 		src_copy = *last->src;
@@ -573,10 +602,12 @@ int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		ret = withdraw(c, reqs, n, err);
 		smb_conn_kill(c, err);
 	}
+	send_over(c, reqs, n);
 	return ret;
 
 out_untake:
 	ret = withdraw(c, reqs, n, ret);
+	send_over(c, reqs, n);
 out_free:
 	free(buf);
 	return ret;

@@ -55,9 +55,8 @@
  * VALIDATE_NEGOTIATE (error paths, kept). Encryption needs keys too: the
  * templates never ask for it (an op may, which the client refuses).
  *
- * What the target found in the library and steps around until it is
- * fixed: avoid_known() below, tests/fuzz/corpus/engine-findings/README
- * (reproducers: FUZZ_ENGINE_FINDINGS=1 turns the stepping around off).
+ * What the target found in the library (all fixed; the reproducers are
+ * in the replayed corpus): tests/fuzz/corpus/engine-findings/README.
  * FUZZ_ENGINE_TRACE=1 prints each request the peer answers and each
  * call's result (how gen_corpus_engine.py's seeds were written).
  */
@@ -591,37 +590,6 @@ static void op_count(struct reply *r, const struct smb2_hdr *q, unsigned p)
 	}
 }
 
-/*
- * Known findings, left to the reconnect code's owner: their reproducers
- * and analysis are in tests/fuzz/corpus/engine-findings/README. Until
- * they are fixed the target steps around them, so that the fuzzer (and
- * scripts/test's fuzz stage) looks for other things;
- * FUZZ_ENGINE_FINDINGS=1 in the environment turns this off.
- *
- * 1. (fixed: an answered request is never parked or resent) A status the
- *    library maps to an errno that also means "connection lost"
- *    (STATUS_USER_SESSION_DELETED, STATUS_NETWORK_NAME_DELETED: -ENETRESET)
- *    parked an asynchronous piece for the reviver on a live connection.
- * 2. (fixed: smb_submit() frees the kept body of what it did not send)
- * 3. The reviver's resend of a parked aio piece (resend_async()) still
- *    walks the piece's iterator in the transport when the answer has
- *    completed the aio operation and freed its segment array: a
- *    use-after-free. While the client is in its aio calls no op closes
- *    or stalls the connection.
- */
-static bool findings;
-static _Atomic bool in_aio;
-
-static void avoid_known(struct fx *fx)
-{
-	if (findings)
-		return;
-	if (in_aio) {
-		fx->close_now = fx->close_after = fx->drop = false;
-		fx->nbss_delta = 0;
-	}
-}
-
 /* Apply the input's ops for one reply. */
 static void apply_ops(struct reply *r, const struct smb2_hdr *q, struct fx *fx)
 {
@@ -721,7 +689,6 @@ static void apply_ops(struct reply *r, const struct smb2_hdr *q, struct fx *fx)
 			break;
 		}
 	} while (op & 0x80);
-	avoid_known(fx);
 }
 
 /* One NetBIOS frame around @m (its length off by @delta). */
@@ -1014,7 +981,6 @@ static void file_io(struct smbiov_client *c, struct smbiov_file *f, size_t n,
 	traced("pwrite", smbiov_pwrite(f, wbuf, n, 0));
 	traced("pread", smbiov_pread(f, rbuf, n, 0));
 	if (aio) {
-		in_aio = true;
 		if (!smbiov_iter_ubuf(&src, SMBIOV_ITER_SOURCE, wbuf, n))
 			traced("aio_write",
 			       smbiov_aio_write(f, &src, n, aio_done, NULL));
@@ -1022,7 +988,6 @@ static void file_io(struct smbiov_client *c, struct smbiov_file *f, size_t n,
 			traced("aio_read",
 			       smbiov_aio_read(f, &dst, n, aio_done, NULL));
 		smbiov_aio_wait(c);
-		in_aio = false;
 	}
 	traced("fstat", smbiov_fstat(f, &st));
 }
@@ -1096,8 +1061,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(fz.lease_key, 0, sizeof(fz.lease_key));
 	pthread_mutex_unlock(&fz.lock);
 	trace = getenv("FUZZ_ENGINE_TRACE") != NULL;
-	findings = getenv("FUZZ_ENGINE_FINDINGS") != NULL;
-	in_aio = false;
 	fz.cfg[0] = in_u8();
 	fz.cfg[1] = in_u8();
 	run_client();
