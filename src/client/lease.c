@@ -504,6 +504,22 @@ static struct smb_leases *leases_get(struct smbiov_client *c)
 	return t;
 }
 
+/*
+ * @l onto @t's list. Doubly linked: a file's close forgets its lease in
+ * O(1) (an untar through the mount closes thousands; the walk to unlink
+ * showed in its profile).
+ */
+static void link_lease(struct smb_leases *t, struct smb_lease *l)
+{
+	pthread_mutex_lock(&t->lock);
+	l->prev = NULL;
+	l->next = t->head;
+	if (t->head)
+		t->head->prev = l;
+	t->head = l;
+	pthread_mutex_unlock(&t->lock);
+}
+
 struct smb_lease *smb_lease_add(struct smbiov_client *c,
 				const struct smb2_lease *got)
 {
@@ -519,10 +535,7 @@ struct smb_lease *smb_lease_add(struct smbiov_client *c,
 	l->state = l->held = got->state;
 	l->epoch = got->epoch;
 	l->version = got->version;
-	pthread_mutex_lock(&t->lock);
-	l->next = t->head;
-	t->head = l;
-	pthread_mutex_unlock(&t->lock);
+	link_lease(t, l);
 	return l;
 }
 
@@ -544,10 +557,7 @@ struct smb_lease *smb_oplock_add(struct smbiov_client *c,
 	l->fid = *fid;
 	l->oplock_level = level;
 	l->state = l->held = oplock_state(level);
-	pthread_mutex_lock(&t->lock);
-	l->next = t->head;
-	t->head = l;
-	pthread_mutex_unlock(&t->lock);
+	link_lease(t, l);
 	return l;
 }
 
@@ -567,11 +577,12 @@ void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l)
 		return;
 	/* the worker finishes a break it is acknowledging for it first */
 	lock_idle(t, l);
-	for (struct smb_lease **p = &t->head; *p; p = &(*p)->next)
-		if (*p == l) {
-			*p = l->next;
-			break;
-		}
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		t->head = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
 	pthread_mutex_unlock(&t->lock);
 	free(l);
 }
@@ -596,7 +607,7 @@ void smb_lease_snapshot(struct smbiov_client *c, const struct smb_lease *l,
 
 	pthread_mutex_lock(&t->lock);
 	*out = *l;
-	out->next = NULL;
+	out->next = out->prev = NULL;
 	pthread_mutex_unlock(&t->lock);
 }
 

@@ -66,7 +66,7 @@ struct smb_lease {
 	 */
 	void (*on_change)(void *owner, uint32_t state);
 	void *owner;
-	struct smb_lease *next;
+	struct smb_lease *next, *prev; /* the client's leases (lease.c) */
 };
 
 /**

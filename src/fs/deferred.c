@@ -11,6 +11,15 @@
  *
  * This file keeps the list and the timer; it knows nothing of SMB: a
  * parked file is opaque and @close_fn closes it.
+ *
+ * The list is kept in deadline order, so the timer looks at its head
+ * only (an untar through the mount parks thousands of files: a walk of
+ * the list on every wake-up showed in its profile). A new deadline is now
+ * plus the one fixed timeout, so it belongs at the tail, or a step or two
+ * before it (two threads parking at once take the lock in either order;
+ * a held file, deadline INT64_MAX, stays last); a file the break lets
+ * the timer close now (deadline 0) goes to the head. The list is
+ * circular, doubly linked: the head's prev is the tail.
  */
 #include "fs/cache.h"
 
@@ -25,7 +34,7 @@ struct fs_parked {
 	int flags, cache;
 	unsigned ttl_ms;
 	int64_t deadline;
-	struct fs_parked *next;
+	struct fs_parked *next, *prev;
 };
 
 /*
@@ -77,20 +86,58 @@ int fs_parking_init(struct fs_parking *p, int64_t timeout_ns,
 	return 0;
 }
 
+/* Under p->lock: @e off the list. */
+static void unlink_parked(struct fs_parking *p, struct fs_parked *e)
+{
+	if (e->next == e) {
+		p->head = NULL;
+	} else {
+		e->prev->next = e->next;
+		e->next->prev = e->prev;
+		if (p->head == e)
+			p->head = e->next;
+	}
+	p->count--;
+}
+
+/* Under p->lock: @e into the list in deadline order (see the top). */
+static void insert_parked(struct fs_parking *p, struct fs_parked *e)
+{
+	struct fs_parked *at;
+
+	p->count++;
+	if (!p->head) {
+		e->next = e->prev = e;
+		p->head = e;
+		return;
+	}
+	if (e->deadline < p->head->deadline) {
+		at = p->head->prev; /* the new head goes after the tail */
+		p->head = e;
+	} else {
+		/* from the tail back to the last one not later than @e */
+		for (at = p->head->prev; at->deadline > e->deadline;
+		     at = at->prev)
+			;
+	}
+	e->prev = at;
+	e->next = at->next;
+	at->next->prev = e;
+	at->next = e;
+}
+
 /* Under p->lock: unlink and return the entry matching @match, or NULL. */
 static struct fs_parked *
 take(struct fs_parking *p,
      bool (*match)(const struct fs_parked *, const void *), const void *arg)
 {
-	for (struct fs_parked **pp = &p->head; *pp; pp = &(*pp)->next) {
-		struct fs_parked *e = *pp;
+	struct fs_parked *e = p->head;
 
+	for (; e; e = e->next == p->head ? NULL : e->next)
 		if (match(e, arg)) {
-			*pp = e->next;
-			p->count--;
+			unlink_parked(p, e);
 			return e;
 		}
-	}
 	return NULL;
 }
 
@@ -101,11 +148,6 @@ static void *release(struct fs_parked *e)
 	free(e->path);
 	free(e);
 	return file;
-}
-
-static bool expired(const struct fs_parked *e, const void *now)
-{
-	return e->deadline <= *(const int64_t *)now;
 }
 
 static bool any(const struct fs_parked *e, const void *arg)
@@ -121,20 +163,20 @@ static void *timer_main(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->stop) {
-		int64_t now = mono_ns(), next = INT64_MAX;
-		struct fs_parked *e = take(p, expired, &now);
+		/* the earliest deadline is the head's */
+		struct fs_parked *e = p->head;
+		int64_t next = e ? e->deadline : INT64_MAX;
 
-		if (e) {
+		if (next <= mono_ns()) {
+			unlink_parked(p, e);
 			/* closing waits for the server: not under the lock */
 			pthread_mutex_unlock(&p->lock);
 			p->close_fn(release(e));
 			pthread_mutex_lock(&p->lock);
 			continue;
 		}
-		for (e = p->head; e; e = e->next)
-			if (e->deadline < next)
-				next = e->deadline;
 		if (next == INT64_MAX) {
+			/* nothing parked, or only held files */
 			pthread_cond_wait(&p->cv, &p->lock);
 		} else {
 			struct timespec ts = {
@@ -177,11 +219,11 @@ int fs_park(struct fs_parking *p, void *file, const struct fs_park_key *k)
 		release(e);
 		return -EAGAIN;
 	}
-	e->next = p->head;
-	p->head = e;
-	p->count++;
+	insert_parked(p, e);
 	p->parked_total++;
-	pthread_cond_broadcast(&p->cv);
+	/* the timer waits for the head's deadline: only a new head moves it */
+	if (p->head == e)
+		pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
@@ -212,17 +254,22 @@ void *fs_unpark(struct fs_parking *p, const struct fs_park_key *k)
 	return release(e);
 }
 
+static bool same_file(const struct fs_parked *e, const void *file)
+{
+	return e->file == file;
+}
+
 bool fs_park_expire(struct fs_parking *p, void *file, bool hold)
 {
 	struct fs_parked *e;
 
 	pthread_mutex_lock(&p->lock);
-	for (e = p->head; e && e->file != file; e = e->next)
-		;
+	e = take(p, same_file, file);
 	if (e) {
 		/* never matches a key again; held: the timer skips it */
 		e->flags = -1;
 		e->deadline = hold ? INT64_MAX : 0;
+		insert_parked(p, e);
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->lock);

@@ -441,6 +441,47 @@ static void test_break_unbounded(void)
 	run_deadline(false);
 }
 
+/*
+ * Leases forgotten in any order (the list's middle, its head: the newest,
+ * its tail: the oldest) leave the others found by their breaks; a break
+ * for a forgotten key changes nothing (ASan: nothing freed is touched).
+ */
+static void test_forget_any_order(void)
+{
+	struct smb2_lease got = {.state = 7, .epoch = 1, .version = 2};
+	struct smb_lease *l[5], snap;
+	struct smbiov_client *c;
+	int fd;
+
+	c = peer_client(&fd, 10000);
+	for (int i = 0; i < 5; i++) {
+		memset(got.key, 0x55, 16);
+		got.key[0] = (uint8_t)i;
+		l[i] = smb_lease_add(c, &got);
+		T_ASSERT(l[i]);
+	}
+	smb_lease_forget(c, l[2]);
+	smb_lease_forget(c, l[4]);
+	smb_lease_forget(c, l[0]);
+	for (int i = 0; i < 5; i++) {
+		uint8_t key[16];
+
+		memset(key, 0x55, 16);
+		key[0] = (uint8_t)i;
+		send_break(fd, key, 7, 3, 2, false, 0);
+	}
+	T_EXPECT(wait_breaks(c, l[1], 1, &snap));
+	T_EXPECT_EQ(snap.state, 3);
+	T_EXPECT(wait_breaks(c, l[3], 1, &snap));
+	T_EXPECT_EQ(snap.state, 3);
+	T_EXPECT_EQ(snap.breaks, 1);
+	smb_lease_forget(c, l[3]);
+	smb_lease_forget(c, l[1]);
+	T_EXPECT_EQ(c->dead, 0);
+	peer_client_stop(c);
+	close(fd);
+}
+
 /* What an open asks for, by dialect and the server's capabilities. */
 static void test_want(void)
 {
@@ -471,5 +512,6 @@ int main(void)
 	T_RUN(test_oplock_break);
 	T_RUN(test_break_deadline);
 	T_RUN(test_break_unbounded);
+	T_RUN(test_forget_any_order);
 	return t_done();
 }
