@@ -194,11 +194,13 @@ struct fs_park_key {
 };
 
 struct fs_parked;
+struct fs_park_index;
 
 struct fs_parking {
 	pthread_mutex_t lock;
-	pthread_cond_t cv; /* CLOCK_MONOTONIC */
-	struct fs_parked *head;
+	pthread_cond_t cv;	  /* CLOCK_MONOTONIC */
+	struct fs_parked *head;	  /* by deadline (deferred.c) */
+	struct fs_park_index *ix; /* by path; NULL: nothing is parked */
 	size_t count;
 	int64_t timeout_ns;	      /* how long a handle stays parked */
 	void (*close_fn)(void *file); /* closes a file for good */

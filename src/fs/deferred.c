@@ -20,6 +20,13 @@
  * a held file, deadline INT64_MAX, stays last); a file the break lets
  * the timer close now (deadline 0) goes to the head. The list is
  * circular, doubly linked: the head's prev is the tail.
+ *
+ * Every open that may take a file back looks for its path, and every
+ * O_EXCL or O_TRUNC open, unlink and rename closes what is parked at or
+ * under a path: an index by path (a hash of chains) finds the first, and
+ * a count per hash of every parked file's directories above it ("a" and
+ * "a/b" for "a/b/c") says when no parked file can lie under a path, so
+ * only a directory with parked files below it costs a walk of the list.
  */
 #include "fs/cache.h"
 
@@ -34,8 +41,61 @@ struct fs_parked {
 	int flags, cache;
 	unsigned ttl_ms;
 	int64_t deadline;
-	struct fs_parked *next, *prev;
+	struct fs_parked *next, *prev;	 /* the list, by deadline */
+	struct fs_parked *hnext, *hprev; /* its path's chain in the index */
+	uint32_t hash;			 /* of @path */
 };
+
+#define IX_CHAINS 4096u
+#define IX_UNDER  4096u
+
+struct fs_park_index {
+	struct fs_parked *chain[IX_CHAINS];
+	/* parked files below a directory whose path hashes here */
+	uint32_t under[IX_UNDER];
+};
+
+/* FNV-1a of @s[0..@n) */
+static uint32_t path_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/* Under p->lock: count @e in (@d 1) or out of (-1) its directories. */
+static void count_dirs(struct fs_park_index *ix, const struct fs_parked *e,
+		       int d)
+{
+	for (const char *s = strchr(e->path, '/'); s; s = strchr(s + 1, '/'))
+		ix->under[path_hash(e->path, (size_t)(s - e->path)) %
+			  IX_UNDER] += (uint32_t)d;
+}
+
+static void index_add(struct fs_parking *p, struct fs_parked *e)
+{
+	struct fs_parked **c = &p->ix->chain[e->hash % IX_CHAINS];
+
+	e->hprev = NULL;
+	e->hnext = *c;
+	if (*c)
+		(*c)->hprev = e;
+	*c = e;
+	count_dirs(p->ix, e, 1);
+}
+
+static void index_del(struct fs_parking *p, struct fs_parked *e)
+{
+	if (e->hprev)
+		e->hprev->hnext = e->hnext;
+	else
+		p->ix->chain[e->hash % IX_CHAINS] = e->hnext;
+	if (e->hnext)
+		e->hnext->hprev = e->hprev;
+	count_dirs(p->ix, e, -1);
+}
 
 /*
  * @p with empty components dropped ("/a//b/" is "a/b"), malloc'd: parked
@@ -74,12 +134,21 @@ int fs_parking_init(struct fs_parking *p, int64_t timeout_ns,
 	memset(p, 0, sizeof(*p));
 	p->timeout_ns = timeout_ns;
 	p->close_fn = close_fn;
-	if (pthread_mutex_init(&p->lock, NULL))
+	/* nothing is parked without a timeout: no index either */
+	if (timeout_ns > 0) {
+		p->ix = calloc(1, sizeof(*p->ix));
+		if (!p->ix)
+			return -ENOMEM;
+	}
+	if (pthread_mutex_init(&p->lock, NULL)) {
+		free(p->ix);
 		return -ENOMEM;
+	}
 	if (pthread_condattr_init(&ca) ||
 	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
 	    pthread_cond_init(&p->cv, &ca)) {
 		pthread_mutex_destroy(&p->lock);
+		free(p->ix);
 		return -ENOMEM;
 	}
 	pthread_condattr_destroy(&ca);
@@ -98,6 +167,7 @@ static void unlink_parked(struct fs_parking *p, struct fs_parked *e)
 			p->head = e->next;
 	}
 	p->count--;
+	index_del(p, e);
 }
 
 /* Under p->lock: @e into the list in deadline order (see the top). */
@@ -106,6 +176,7 @@ static void insert_parked(struct fs_parking *p, struct fs_parked *e)
 	struct fs_parked *at;
 
 	p->count++;
+	index_add(p, e);
 	if (!p->head) {
 		e->next = e->prev = e;
 		p->head = e;
@@ -210,6 +281,7 @@ int fs_park(struct fs_parking *p, void *file, const struct fs_park_key *k)
 	e->cache = k->cache;
 	e->ttl_ms = k->ttl_ms;
 	e->deadline = mono_ns() + p->timeout_ns;
+	e->hash = path_hash(e->path, strlen(e->path));
 	pthread_mutex_lock(&p->lock);
 	if (!p->started && !p->stop)
 		p->started =
@@ -236,17 +308,40 @@ static bool same_key(const struct fs_parked *e, const void *arg)
 	       e->ttl_ms == k->ttl_ms && !strcmp(e->path, k->path);
 }
 
+/*
+ * Under p->lock: unlink and return an entry of path @n (its chain in the
+ * index) matching @match, or NULL.
+ */
+static struct fs_parked *take_path(struct fs_parking *p, const char *n,
+				   bool (*match)(const struct fs_parked *,
+						 const void *),
+				   const void *arg)
+{
+	uint32_t h = path_hash(n, strlen(n));
+	struct fs_parked *e = p->ix->chain[h % IX_CHAINS];
+
+	for (; e; e = e->hnext)
+		if (e->hash == h && !strcmp(e->path, n) && match(e, arg)) {
+			unlink_parked(p, e);
+			return e;
+		}
+	return NULL;
+}
+
 void *fs_unpark(struct fs_parking *p, const struct fs_park_key *k)
 {
 	struct fs_park_key nk = *k;
 	struct fs_parked *e;
-	char *n = norm_path(k->path);
+	char *n;
 
+	if (!p->ix)
+		return NULL; /* nothing is ever parked */
+	n = norm_path(k->path);
 	if (!n)
 		return NULL;
 	nk.path = n;
 	pthread_mutex_lock(&p->lock);
-	e = take(p, same_key, &nk);
+	e = take_path(p, n, same_key, &nk);
 	pthread_mutex_unlock(&p->lock);
 	free(n);
 	if (!e)
@@ -263,7 +358,10 @@ bool fs_park_expire(struct fs_parking *p, void *file, bool hold)
 {
 	struct fs_parked *e;
 
+	if (!p->ix)
+		return false;
 	pthread_mutex_lock(&p->lock);
+	/* a walk: breaks are rare, and the caller knows no path */
 	e = take(p, same_file, file);
 	if (e) {
 		/* never matches a key again; held: the timer skips it */
@@ -291,13 +389,21 @@ static bool under_path(const struct fs_parked *e, const void *arg)
 void fs_unpark_path(struct fs_parking *p, const char *path)
 {
 	struct fs_parked *e;
-	char *n = norm_path(path);
+	uint32_t under;
+	char *n;
 
+	if (!p->ix)
+		return;
+	n = norm_path(path);
 	if (!n)
 		return;
+	under = path_hash(n, strlen(n)) % IX_UNDER;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		e = take(p, under_path, n);
+		e = take_path(p, n, any, NULL);
+		/* below it: a walk, only when a parked file may be there */
+		if (!e && (!*n || p->ix->under[under]))
+			e = take(p, under_path, n);
 		pthread_mutex_unlock(&p->lock);
 		if (!e)
 			break;
@@ -332,4 +438,6 @@ void fs_parking_destroy(struct fs_parking *p)
 	fs_parking_shutdown(p);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->lock);
+	free(p->ix);
+	p->ix = NULL;
 }

@@ -7,7 +7,8 @@
  * file the break lets go (fs_park_expire, !hold) is closed by the timer
  * at once, before the others, and one it holds never, nor is it taken
  * back; fs_unpark_path closes a file and what lies under a directory,
- * nothing beside it; shutdown closes what is left. No timing: each wait
+ * nothing beside it, also among thousands (the index by path); shutdown
+ * closes what is left. No timing: each wait
  * is for a close the timer must do (bounded, a hang guard), and the
  * timeouts that must not pass are an hour.
  */
@@ -200,11 +201,74 @@ static void test_paths(void)
 	fs_parking_destroy(&p);
 }
 
+/*
+ * Many parked files (more than the index has chains, so they share
+ * them): each is taken back under its own key only, and a directory's
+ * path closes exactly the files under it.
+ */
+static void test_many(void)
+{
+	enum { N = 6000, DIRS = 50 };
+	static int many[N];
+	struct fs_parking p;
+	struct fs_park_key k;
+	char path[64];
+	size_t want = 0;
+
+	reset();
+	T_ASSERT(fs_parking_init(&p, HOUR_NS, record_close) == 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "d%d/sub/f%d", i % DIRS, i);
+		k = key(path);
+		k.flags = i % 3; /* three kinds of open */
+		T_EXPECT_EQ(fs_park(&p, &many[i], &k), 0);
+	}
+	T_EXPECT_EQ(p.count, N);
+	/* the files of d7: under d7, and under d7/sub; not those of d17 */
+	fs_unpark_path(&p, "d7/sub/");
+	for (int i = 7; i < N; i += DIRS)
+		want++;
+	T_EXPECT_EQ(wait_closed(want), want);
+	fs_unpark_path(&p, "d7");
+	fs_unpark_path(&p, "d1/su");
+	T_EXPECT_EQ(p.count, N - want);
+	/* each of the others under its own key, once */
+	for (int i = 0; i < N; i++) {
+		if (i % DIRS == 7)
+			continue;
+		snprintf(path, sizeof(path), "d%d/sub/f%d", i % DIRS, i);
+		k = key(path);
+		k.flags = (i + 1) % 3;
+		T_EXPECT(fs_unpark(&p, &k) == NULL);
+		k.flags = i % 3;
+		T_EXPECT(fs_unpark(&p, &k) == &many[i]);
+	}
+	T_EXPECT_EQ(p.count, 0);
+	fs_parking_destroy(&p);
+	T_EXPECT_EQ(wait_closed(0), want);
+}
+
+/* Without a timeout nothing is parked, and nothing is looked for. */
+static void test_off(void)
+{
+	struct fs_parking p;
+	struct fs_park_key k = key("a");
+
+	T_ASSERT(fs_parking_init(&p, 0, record_close) == 0);
+	T_EXPECT_EQ(fs_park(&p, &files[0], &k), -EOPNOTSUPP);
+	T_EXPECT(fs_unpark(&p, &k) == NULL);
+	T_EXPECT(!fs_park_expire(&p, &files[0], false));
+	fs_unpark_path(&p, "");
+	fs_parking_destroy(&p);
+}
+
 int main(void)
 {
 	T_RUN(test_keys);
 	T_RUN(test_timer_order);
 	T_RUN(test_expire);
 	T_RUN(test_paths);
+	T_RUN(test_many);
+	T_RUN(test_off);
 	return t_done();
 }
