@@ -523,6 +523,11 @@ SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f);
  * no data for the request timeout fails the call (-ETIMEDOUT, phase
  * SMBIOV_PHASE_LOCAL). Give a slow consumer a regular file, or read into
  * memory.
+ * A lost connection (reconnect_ms): pieces are sent again on the new
+ * one; into a regular file they land at their offsets again. A pipe
+ * cannot be rewound: a piece that had put part of its data into it when
+ * the connection was lost keeps that part, and only the rest is asked
+ * for again, so the pipe gets every byte once, in order.
  */
 SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
 				     size_t len, int fd, off_t *fd_off);

@@ -125,7 +125,9 @@ struct smb_req;
  *	READ: header + 16-byte fixed part + padding, never the data);
  *	NULL if no response; freed by smb_req_release()
  * @rsp_len: bytes at @rsp
- * @data_len: READ bytes delivered into @dst (or @fd)
+ * @data_len: READ bytes delivered into @dst (or @fd); with
+ *	SMB_REQ_FD_POS also when the connection failed while the data was
+ *	arriving: the bytes that reached @fd (a pipe cannot take them back)
  *
  * With SMB_REQ_FD, instead of @src/@dst:
  * @fd: the local descriptor; borrowed until completion

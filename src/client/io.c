@@ -38,6 +38,7 @@
  * unlinked; @f only identifies the operations.
  */
 #include "client/file.h"
+#include "client/reconnect.h"
 #include "client/split.h"
 #include "mem/access.h"
 #include "proto/ntstatus.h"
@@ -190,6 +191,16 @@ static ssize_t sub_result(struct io_sub *s)
 		/* MS-SMB2 3.3.5.12: a read at or past EOF. */
 		if (r->command == SMB2_READ && r->status == STATUS_END_OF_FILE)
 			return 0;
+		/*
+		 * The connection was lost after part of the data reached a
+		 * pipe (recv.c): those bytes count, as a short piece, and
+		 * the next round asks for the rest on the new connection
+		 * (smb_io_fd()); the pipe cannot take them back.
+		 */
+		if ((r->flags & SMB_REQ_FD_POS) && r->data_len && !r->fd_err &&
+		    smb_rc_lost(r->result))
+			return r->data_len <= s->sr.len ? (ssize_t)r->data_len
+							: -EPROTO;
 		return r->result;
 	}
 	if (r->command == SMB2_READ)

@@ -653,7 +653,12 @@ static bool replayable(const struct smb_req *r)
 	case SMB2_OPLOCK_BREAK: /* an acknowledgement means nothing now */
 		return false;
 	default:
-		return !(r->flags & SMB_REQ_FD_POS);
+		/*
+		 * A READ into a pipe goes again while nothing reached the
+		 * pipe (smb_rc_park_locked()); a WRITE from one cannot: the
+		 * bytes sendfile() took are gone (fdio.c never sends so).
+		 */
+		return !(r->flags & SMB_REQ_FD_POS) || r->command == SMB2_READ;
 	}
 }
 
@@ -811,9 +816,13 @@ bool smb_rc_park_locked(struct smbiov_client *c, struct smb_req *r, int err)
 	 * maps to a transport error (STATUS_USER_SESSION_DELETED,
 	 * STATUS_NETWORK_NAME_DELETED: ENETRESET) came on a live connection,
 	 * where nothing would ever revive it (fuzz_engine finding 1: a hang).
+	 * Nor a READ into a pipe that got part of its data: sent again whole
+	 * it would put those bytes in twice (its caller continues after
+	 * them, io.c).
 	 */
 	if (!r->e.body_copy || r->e.sync || !transport_error(err) ||
 	    r->status || c->closing || atomic_load(&c->rc_ms) <= 0 ||
+	    ((r->flags & SMB_REQ_FD_POS) && r->data_len) ||
 	    !smb_rc_may_resend(c, r->e.resent) ||
 	    atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED)
 		return false;

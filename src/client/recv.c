@@ -660,6 +660,7 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 	struct smbiov_iter view;
 	bool need_sig = rsp_needs_sig(c, r);
 	bool to_fd = r->flags & SMB_REQ_FD;
+	uint64_t rx0 = 0, moved = 0; /* bytes that reached r->fd */
 	uint8_t *rsp;
 	size_t rlen;
 	int ret, res = 0;
@@ -704,10 +705,14 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 		 * wait that times out inside a frame is fatal (rx_tick), so
 		 * the transport's -ETIMEDOUT needs no retry here.
 		 */
+		rx0 = c->t->bytes_received;
 		ret = c->t->ops->recv_to_fd(
 			c->t, r->fd,
 			(r->flags & SMB_REQ_FD_POS) ? NULL : &r->fd_off,
 			plan.data_len, &r->fd_err);
+		/* on a socket error, what it consumed is in @fd (transport.h)
+		 */
+		moved = ret ? c->t->bytes_received - rx0 : plan.data_len;
 	} else if (!ret && plan.data_len) {
 		view = *r->dst;
 		smbiov_iter_truncate(&view, plan.data_len);
@@ -744,6 +749,13 @@ static int rx_read_direct(struct smbiov_client *c, struct smb_req *r,
 fail_stream:
 	/* The stream is broken; let the kill complete this one too. */
 	pthread_mutex_lock(&c->lock);
+	/*
+	 * A pipe cannot take back what reached it: that count goes with the
+	 * failure, so this READ is not sent again whole (reconnect.c) and
+	 * the caller asks for the rest only (io.c sub_result()).
+	 */
+	if ((r->flags & SMB_REQ_FD_POS) && !r->fd_err)
+		r->data_len = (uint32_t)moved;
 	r->e.receiving = false;
 	pthread_mutex_unlock(&c->lock);
 	return ret;

@@ -50,8 +50,10 @@ struct smb_transport_ops {
 	 * of the @len bytes is drained and thrown away, *@fd_err is set to
 	 * that negative errno and 0 is returned, so the stream stays in step.
 	 * Returns 0 (all @len bytes consumed from the socket) or a negative
-	 * errno of the socket (-ETIMEDOUT, -ECONNRESET...): then an unknown
-	 * part was consumed and the stream is unusable. Receiver side only.
+	 * errno of the socket (-ETIMEDOUT, -ECONNRESET...): then the stream
+	 * is unusable, and the part consumed (counted in bytes_received)
+	 * has reached @fd unless *@fd_err says @fd failed (a pipe's reader
+	 * keeps it: the engine asks only for the rest). Receiver side only.
 	 */
 	int (*recv_to_fd)(struct smb_transport *t, int fd, off_t *off,
 			  size_t len, int *fd_err);

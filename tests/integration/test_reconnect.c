@@ -18,6 +18,8 @@
  *    passed (FAILED), a call right after fails too; the relay back, a
  *    call after the pause (min(2 s, reconnect_ms)) reconnects, reopens
  *    the file and reads the right bytes;
+ *  - smbiov_read_to_fd() into a pipe, reset while a piece is half in
+ *    the pipe: every byte comes out once, in order;
  *  - reconnect off: the reset fails the call, as before.
  * No timing: a reset between two calls is certain to be seen by the
  * second; one right after an asynchronous submission catches whatever
@@ -356,6 +358,74 @@ static void test_gone_and_back(void)
 	free(want);
 }
 
+/*
+ * smbiov_read_to_fd() into a pipe across resets. A reader thread drains
+ * the pipe and resets the connection each time another 6 MiB came
+ * through: the library's receiver is then splicing a piece into the full
+ * pipe, so the reset catches a piece with part of its data in the pipe,
+ * which cannot be rewound. Every byte must come out once, in order.
+ */
+struct pipe_reader {
+	int fd;
+	uint8_t *buf;
+	size_t len, got;
+	int resets;
+};
+
+static void *pipe_reader_main(void *arg)
+{
+	struct pipe_reader *p = arg;
+	size_t next = 6 * MiB;
+
+	for (;;) {
+		ssize_t n = read(p->fd, p->buf + p->got, p->len - p->got);
+
+		if (n <= 0)
+			break;
+		p->got += (size_t)n;
+		if (p->got >= next && p->resets < 3) {
+			p->resets += reset_mine();
+			next += 6 * MiB;
+		}
+		if (p->got == p->len) /* more would be a byte too many */
+			p->len = p->got + 1;
+	}
+	return NULL;
+}
+
+static void test_pipe(void)
+{
+	struct smbiov_client *c = fc_connect(share, NULL);
+	size_t len = 32 * MiB;
+	struct pipe_reader p = {.len = len};
+	struct smbiov_stats st;
+	struct smbiov_file *f;
+	pthread_t th;
+	int pfd[2];
+
+	p.buf = malloc(len + 1);
+	T_ASSERT(c && p.buf);
+	fc_disk_file(share, "rc_pipe.bin", len, 75);
+	T_ASSERT(smbiov_open(c, "rc_pipe.bin", O_RDONLY, &f) == 0);
+	T_ASSERT(pipe(pfd) == 0);
+	p.fd = pfd[0];
+	T_ASSERT(pthread_create(&th, NULL, pipe_reader_main, &p) == 0);
+	T_EXPECT_EQ(smbiov_read_to_fd(f, 0, len, pfd[1], NULL), (ssize_t)len);
+	close(pfd[1]);
+	pthread_join(th, NULL);
+	close(pfd[0]);
+	T_EXPECT_EQ(p.got, len);
+	T_EXPECT_EQ(fc_check(p.buf, len, 75, 0), len);
+	T_EXPECT_EQ(p.resets, 3);
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 3);
+	/* the pipe path (splice), not the copying fallback */
+	T_EXPECT(st.payload_spliced > 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(c);
+	free(p.buf);
+}
+
 static void test_off(void)
 {
 	struct smbiov_options o = {.reconnect_ms = -1};
@@ -385,6 +455,7 @@ int main(void)
 	T_RUN(test_replaced_is_stale);
 	T_RUN(test_inflight);
 	T_RUN(test_gone_and_back);
+	T_RUN(test_pipe);
 	T_RUN(test_off);
 	return t_done();
 }

@@ -3,7 +3,8 @@
  * cut_relay — a TCP relay for the reconnect tests that resets its
  * connections at chosen byte positions, and can go away and come back.
  *
- *   cut_relay -c HOST:PORT [-n CUTS -b BYTES [-s SEED]] [-d up|down|both]
+ *   cut_relay -c HOST:PORT [-n CUTS -b BYTES [-s SEED] [-f FIRST]]
+ *             [-d up|down|both]
  *
  * Listens on 127.0.0.1 (a port the kernel picks) and prints "ready PORT".
  * Every connection it accepts gets its own connection to HOST:PORT and
@@ -11,7 +12,8 @@
  * (-d: up = client to server, down = server to client, default both)
  * are counted over the relay's whole life, across connections; CUTS
  * positions are drawn from SEED in the middle of BYTES (2 % to 98 %, at
- * least half the mean gap apart), and when the count reaches one the connection
+ * least half the mean gap apart; all FIRST bytes later, so that none falls
+ * in a command's first connect), and when the count reaches one the connection
  * carrying that byte is cut: the bytes before it are forwarded, the rest is
  * not, and both ends get a reset (RST), as when a link or middlebox drops a
  * connection. It prints "cut K at BYTE". Cuts come from positions in the
@@ -320,12 +322,12 @@ static void parse_target(const char *hp)
 
 int main(int argc, char **argv)
 {
-	uint64_t bytes = 0, seed = 1;
+	uint64_t bytes = 0, seed = 1, first = 0;
 	uint16_t port = 0;
 	int opt, lfd;
 	bool have_target = false;
 
-	while ((opt = getopt(argc, argv, "c:n:b:s:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:b:s:f:d:")) != -1) {
 		switch (opt) {
 		case 'c':
 			parse_target(optarg);
@@ -340,6 +342,9 @@ int main(int argc, char **argv)
 		case 's':
 			seed = strtoull(optarg, NULL, 10) | 1;
 			break;
+		case 'f':
+			first = strtoull(optarg, NULL, 10);
+			break;
 		case 'd':
 			dirs = !strcmp(optarg, "up")	 ? DIR_UP
 			       : !strcmp(optarg, "down") ? DIR_DOWN
@@ -348,7 +353,8 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 				"usage: cut_relay -c HOST:PORT [-n CUTS "
-				"-b BYTES [-s SEED]] [-d up|down|both]\n");
+				"-b BYTES [-s SEED] [-f FIRST]] "
+				"[-d up|down|both]\n");
 			return 2;
 		}
 	}
@@ -371,7 +377,7 @@ int main(int argc, char **argv)
 			cuts[i] = xorshift(&seed) % (span - (ncuts - 1) * gap);
 		qsort(cuts, ncuts, sizeof(cuts[0]), cmp_u64);
 		for (unsigned i = 0; i < ncuts; i++)
-			cuts[i] += bytes / 50 + i * gap;
+			cuts[i] += first + bytes / 50 + i * gap;
 	}
 
 	if (pipe2(sigpipe_fds, O_CLOEXEC))
