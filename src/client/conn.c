@@ -37,15 +37,10 @@ int smb_client_check(const struct smbiov_client *c)
 	/* Lost: the call that finds it so brings it back (reconnect.c). */
 	if (c->dead && smb_rc_wanted(c))
 		smb_reconnect((struct smbiov_client *)c, smb_rc_gen(c));
-	if (c->dead && atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED &&
-	    c->rc_err)
-		return smb_error_set(c->dead, 0, SMBIOV_PHASE_IO,
-				     "connection lost; reconnecting failed: %s",
-				     smbiov_strerror(c->rc_err));
 	if (c->dead)
 		return smb_error_set(c->dead, 0, SMBIOV_PHASE_IO,
 				     "connection lost: %s",
-				     smbiov_strerror(c->dead));
+				     smb_conn_strerror(c, c->dead));
 	return 0;
 }
 

@@ -485,6 +485,8 @@ struct smbiov_client {
 	bool rc_busy;
 	_Atomic int rc_err;	       /* why the last try failed (FAILED) */
 	_Atomic uint64_t rc_failed_ns; /* when (smb_now_ns()) */
+	/* ...in words, for the calls that fail of it (under @lock) */
+	char rc_why[128];
 	/*
 	 * Progress between reconnects (smb_rc_may_resend()): requests
 	 * answered (any status; under @lock), the count when the last
@@ -593,6 +595,18 @@ int smb_error_status(uint32_t status, enum smbiov_phase phase,
 
 /* Clear the calling thread's last error (start of an operation). */
 void smb_error_clear(void);
+/* Put back a last error saved with smbiov_last_error(). */
+void smb_error_restore(const struct smbiov_error *e);
+
+/*
+ * smb_conn_strerror - @err in words for a message about a call on @c:
+ * the ENOTCONN of a client whose reconnect gave up names the last try's
+ * cause ("reconnecting failed: connect to HOST port PORT: Connection
+ * refused"), not "Transport endpoint is not connected"; anything else is
+ * smbiov_strerror(@err). The text is the calling thread's until its next
+ * call.
+ */
+const char *smb_conn_strerror(const struct smbiov_client *c, int err);
 
 /*
  * smb_error_keep - @err as the calling thread's last error: the one

@@ -46,9 +46,29 @@ int smb_error_keep(int err, const char *what)
 			     smbiov_strerror(err));
 }
 
+const char *smb_conn_strerror(const struct smbiov_client *c, int err)
+{
+	static _Thread_local char buf[sizeof(last_error.message)];
+	struct smbiov_client *m = (struct smbiov_client *)c; /* its lock */
+
+	if (!c || err != -ENOTCONN || !atomic_load(&c->rc_err) ||
+	    atomic_load(&c->rc_state) != SMBIOV_CONN_FAILED)
+		return smbiov_strerror(err);
+	pthread_mutex_lock(&m->lock);
+	snprintf(buf, sizeof(buf), "reconnecting failed: %s",
+		 c->rc_why[0] ? c->rc_why : smbiov_strerror(c->rc_err));
+	pthread_mutex_unlock(&m->lock);
+	return buf;
+}
+
 void smb_error_clear(void)
 {
 	memset(&last_error, 0, sizeof(last_error));
+}
+
+void smb_error_restore(const struct smbiov_error *e)
+{
+	last_error = *e;
 }
 
 SMBIOV_API void smbiov_last_error(struct smbiov_error *out)

@@ -192,7 +192,7 @@ int smb_req_status_err(const struct smb_req *r, const char *what)
 	if (r->status)
 		return smb_error_status(r->status, SMBIOV_PHASE_IO, what);
 	return smb_error_set(r->result, 0, SMBIOV_PHASE_IO, "%s: %s", what,
-			     smbiov_strerror(r->result));
+			     smb_conn_strerror(r->e.c, r->result));
 }
 
 int smb_close_fid(struct smbiov_client *c, const struct smb2_fileid *fid)

@@ -573,7 +573,7 @@ static ssize_t io_sync_round(struct smbiov_file *f, struct smbiov_iter *it,
 						write ? "WRITE" : "READ");
 		return smb_error_set((int)res, 0, SMBIOV_PHASE_IO, "%s: %s",
 				     write ? "WRITE" : "READ",
-				     smbiov_strerror((int)res));
+				     smb_conn_strerror(f->c, (int)res));
 	}
 	smbiov_iter_advance(it, (size_t)res);
 	return res;
@@ -637,7 +637,7 @@ static ssize_t io_fd_round(struct smbiov_file *f, uint64_t offset, size_t len,
 			(int)res, 0,
 			local ? SMBIOV_PHASE_LOCAL : SMBIOV_PHASE_IO,
 			"%s: %s%s", what, local ? "local file: " : "",
-			smbiov_strerror((int)res));
+			smb_conn_strerror(f->c, (int)res));
 	}
 	return res;
 }

@@ -41,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -459,7 +460,9 @@ static int reestablish(struct smbiov_client *c)
 		c->prev_session_id = c->session_id;
 	ret = smb_tcp_connect(c->host, c->rc_port, c->timeout_ms, &t);
 	if (ret)
-		return ret;
+		return smb_error_set(ret, 0, SMBIOV_PHASE_CONNECT,
+				     "connect to %s port %s: %s", c->host,
+				     c->rc_port, smbiov_strerror(ret));
 	pthread_mutex_lock(&c->send_lock);
 	pthread_mutex_lock(&c->lock);
 	c->t = t;
@@ -549,6 +552,7 @@ int smb_rc_resume(struct smbiov_client *c, uint64_t gen)
 int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 {
 	uint64_t start = smb_now_ns(), limit = (uint64_t)c->rc_ms * 1000000u;
+	struct smbiov_error caller, why;
 	long delay = 50;
 	bool once;
 	int ret;
@@ -572,7 +576,11 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 		atomic_store(&c->rc_barren, 0);
 	pthread_mutex_unlock(&c->lock);
 	rc_inside = true;
+	/* the tries' own errors say why it failed (c->rc_why), not the caller's
+	 */
+	smbiov_last_error(&caller);
 	for (;;) {
+		smb_error_clear();
 		ret = reestablish(c);
 		/* requests from here on are the new channel's (send.c) */
 		if (!ret)
@@ -590,6 +598,8 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}
 	rc_inside = false;
+	smbiov_last_error(&why);
+	smb_error_restore(&caller);
 	pthread_mutex_lock(&c->lock);
 	c->rc_busy = false;
 	/* (the new session's own answers are not progress) */
@@ -604,6 +614,12 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 		pthread_mutex_lock(&c->lock);
 		c->dead = -ENOTCONN;
 		c->rc_err = ret;
+		/* (the last try's own words when it left some of this error) */
+		snprintf(c->rc_why, sizeof(c->rc_why), "%.*s",
+			 (int)sizeof(c->rc_why) - 1,
+			 why.err == ret && why.message[0]
+				 ? why.message
+				 : smbiov_strerror(ret));
 		atomic_store(&c->rc_failed_ns, smb_now_ns());
 		pthread_mutex_unlock(&c->lock);
 	} else {

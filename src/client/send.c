@@ -682,7 +682,7 @@ static void report(const struct smb_req *r)
 		smb_error_status(r->status, SMBIOV_PHASE_IO, name);
 	else
 		smb_error_set(r->result, 0, SMBIOV_PHASE_IO, "%s: %s", name,
-			      smbiov_strerror(r->result));
+			      smb_conn_strerror(r->e.c, r->result));
 }
 
 /*
@@ -735,7 +735,7 @@ fail:
 	}
 	if (!(reqs[0]->flags & SMB_REQ_QUIET))
 		smb_error_set(ret, 0, SMBIOV_PHASE_IO, "send: %s",
-			      smbiov_strerror(ret));
+			      smb_conn_strerror(c, ret));
 	return ret;
 }
 

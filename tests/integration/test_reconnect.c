@@ -17,7 +17,8 @@
  *    smbd, goes down: connects refused): a call fails once reconnect_ms
  *    passed (FAILED), a call right after fails too; the relay back, a
  *    call after the pause (min(2 s, reconnect_ms)) reconnects, reopens
- *    the file and reads the right bytes;
+ *    the file and reads the right bytes; the failed calls' messages
+ *    name the refused connect;
  *  - smbiov_read_to_fd() into a pipe, reset while a piece is half in
  *    the pipe: every byte comes out once, in order;
  *  - reconnect off: the reset fails the call, as before.
@@ -311,6 +312,18 @@ static void relay_stop(struct relay *r)
 	fclose(r->out);
 }
 
+/* The thread's last error is ENOTCONN, and says the connect was refused. */
+static void expect_refused(const char *what)
+{
+	struct smbiov_error e;
+
+	smbiov_last_error(&e);
+	T_EXPECT_EQ(e.err, -ENOTCONN);
+	T_EXPECT(strstr(e.message, "reconnecting failed") &&
+		 strstr(e.message, "Connection refused"));
+	fprintf(stderr, "%s: %s\n", what, e.message);
+}
+
 static void test_gone_and_back(void)
 {
 	struct smbiov_options o = {.reconnect_ms = 300};
@@ -337,8 +350,11 @@ static void test_gone_and_back(void)
 	relay_expect(&r, "down");
 	T_EXPECT(smbiov_pread(f, buf, MiB, 0) < 0);
 	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	/* the message names why the reconnect gave up, not ENOTCONN's text */
+	expect_refused("the call that gave up");
 	T_EXPECT(smbiov_pread(f, buf, MiB, 0) < 0);
 	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	expect_refused("a call after it");
 
 	/* back: a call after the pause (here reconnect_ms) reconnects */
 	kill(r.pid, SIGUSR2);
