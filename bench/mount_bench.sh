@@ -421,7 +421,10 @@ run_case() {
 	dwrite) fioargs=(--filename="$wfile" --rw=write --direct=1 --do_verify=0 --create_on_open=1) ;;
 	rand1) fioargs=(--filename="$srcf" --rw=randread --bs=4k --direct=1 --io_size=$((nrand * 4))k --randseed=$((42 + r))) ;;
 	rand16) fioargs=(--filename="$srcf" --rw=randread --bs=4k --direct=1 --io_size=$((nrand * 4))k --randseed=$((42 + r)) --ioengine=libaio --iodepth=16) ;;
-	hot) fioargs=(--filename="$srcf" --rw=read --direct=0 --loops="$hot_loops" --verify=0) ;;
+	# hot: --invalidate=0, or fio's default drops the file's pages from the
+	# kernel's page cache (posix_fadvise DONTNEED) at every open and loop:
+	# a re-read of a file a mount keeps in the page cache would be cold
+	hot) fioargs=(--filename="$srcf" --rw=read --direct=0 --loops="$hot_loops" --verify=0 --invalidate=0) ;;
 	esac
 	local poll_pid='' fdir=$state/fio
 	rm -f "$fdir"/*.txt "$state/server.stamp"
@@ -431,7 +434,7 @@ run_case() {
 		# read once (untimed, every block verified): the file is cached
 		# wherever the peer caches it
 		(cd "$fdir" && fio "${common[@]}" --filename="$srcf" --rw=read --direct=0 \
-			--output=/dev/null) 2>"$err" || rc=$?
+			--invalidate=0 --output=/dev/null) 2>"$err" || rc=$?
 		((rc == 0)) || echo "first read: $(grep -m1 -iE 'verify|error|fail' "$err" || head -n 1 "$err")" >"$err.0"
 	fi
 	if [[ -n $srvf && ($job == *write || $job == cp-in) ]]; then
@@ -512,7 +515,7 @@ sys.exit(1)' "$srvf" "$bytes" >"$state/server.stamp" &
 			;;
 		hot) # and once more, from wherever it is cached now
 			(cd "$fdir" && fio "${common[@]}" --filename="$srcf" --rw=read --direct=0 \
-				--output=/dev/null) 2>"$err" || {
+				--invalidate=0 --output=/dev/null) 2>"$err" || {
 				rc=1
 				msg="WRONG BYTES after the re-reads: $(grep -m1 -iE 'verify|error|fail' "$err" || head -n 1 "$err")"
 			}

@@ -7,8 +7,10 @@
 # pwrite at random offsets and sizes (1 B to 3 MiB, unaligned),
 # O_DIRECT (aligned), O_APPEND, ftruncate and truncate(2) up and down,
 # fallocate (extend, zero range with and without KEEP_SIZE, punch hole;
-# KEEP_SIZE alone is EOPNOTSUPP), mmap (MAP_PRIVATE reads; MAP_SHARED is
-# refused with ENODEV, as docs/cli.md says), close and reopen (O_TRUNC
+# KEEP_SIZE alone is EOPNOTSUPP), mmap (MAP_PRIVATE reads; MAP_SHARED
+# written through and msync'd where the kernel caches the open, refused
+# with ENODEV where it is FOPEN_DIRECT_IO: always under cache=none, as
+# docs/cli.md says), close and reopen (O_TRUNC
 # too; deferred-closed handles taken back), fsync -- checking every
 # read (bytes and count) against a model in memory; every
 # MODEL_CHECK_EVERY steps the file on the server's disk after fsync,
@@ -29,7 +31,7 @@
 #   MODEL_MODES="..."   cache modes (default "strict loose none")
 #   MODEL_CHECK_EVERY=N whole-file checks (default every 50 steps)
 #   MODEL_FILES=N       files per mode (default 3)
-#   MODEL_SHARED_MMAP=1 the mount maps MAP_SHARED now: write through it
+#   MODEL_SHARED_MMAP=1 MAP_SHARED must map (not under cache=none)
 #   MODEL_KNOWN_BUG=... what known bugs keep from running, comma-
 #                       separated: operations (names as the model's
 #                       summary prints them), or "siblings": under

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,46 @@ static void loop(struct fuse_session *se)
 	fuse_loop_cfg_destroy(lc);
 }
 
+/*
+ * The sysfs file of the mount's read-ahead (its bdi, named by the mount's
+ * device number, from /proc/self/mountinfo: a stat of the mount point
+ * would be a request to this process, whose loop is not running yet),
+ * for read_ahead_once() in mount_io.c; empty when not found.
+ */
+static void find_read_ahead(const char *mnt, char *out, size_t size)
+{
+	char line[4096], want[PATH_MAX * 4 + 1], dev[32] = "";
+	char *real = realpath(mnt, NULL), *o = want;
+	FILE *fp;
+
+	*out = '\0';
+	if (!real)
+		return;
+	/* mountinfo escapes space, tab, newline and backslash as \ooo */
+	for (const char *p = real; *p && o < want + sizeof(want) - 5; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\\')
+			o += sprintf(o, "\\%03o", (unsigned char)*p);
+		else
+			*o++ = *p;
+	}
+	*o = '\0';
+	free(real);
+	fp = fopen("/proc/self/mountinfo", "re");
+	if (!fp)
+		return;
+	/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ...; the last one is ours */
+	while (fgets(line, sizeof(line), fp)) {
+		char d[32], point[sizeof(line)];
+
+		if (sscanf(line, "%*s %*s %31s %*s %4095s", d, point) == 2 &&
+		    !strcmp(point, want))
+			snprintf(dev, sizeof(dev), "%s", d);
+	}
+	fclose(fp);
+	if (*dev)
+		snprintf(out, size, "/sys/class/bdi/%s/read_ahead_kb", dev);
+}
+
 /* Mount @r->mnt on the connected client of @m and serve until unmount. */
 static int serve(struct mount_run *r, struct mount_ctx *m,
 		 const struct cli_conn *cc)
@@ -193,10 +234,17 @@ static int serve(struct mount_run *r, struct mount_ctx *m,
 		code = CLI_EXIT_LOCAL;
 		goto out_signals;
 	}
+	find_read_ahead(r->mnt, m->ra_path, sizeof(m->ra_path));
 	if (r->notify_fd >= 0)
 		detach(r);
+	mount_io_set_session(m, se);
 	loop(se);
 	fuse_session_unmount(se);
+	/*
+	 * After the unmount: a lease break's invalidation in progress waits
+	 * for pages of requests in flight, which the unmount ends.
+	 */
+	mount_io_set_session(m, NULL);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out:
@@ -241,11 +289,18 @@ static int mount_main(struct mount_run *r)
 	m.cfg = r->cfg;
 	m.oo = (struct smbiov_open_opts){.cache = r->cfg->cache,
 					 .loose_ttl_ms = r->cfg->loose_ttl_ms};
+	m.se = NULL;
+	m.ra_path[0] = '\0';
+	m.ra_set = false;
 	pthread_mutex_init(&m.append_lock, NULL);
+	pthread_rwlock_init(&m.se_lock, NULL);
+	pthread_rwlock_init(&m.open_lock, NULL);
 	code = serve(r, &m, &cc);
 	/* what the kernel left open at unmount is closed (written back) */
 	mtable_close_all(&m.t);
 	mtable_destroy(&m.t);
+	pthread_rwlock_destroy(&m.open_lock);
+	pthread_rwlock_destroy(&m.se_lock);
 	pthread_mutex_destroy(&m.append_lock);
 	cli_disconnect(&cc);
 	return code;

@@ -107,6 +107,14 @@ int mfsym_parse(const char *buf, size_t len, char target[MFSYM_MAX + 1]);
  */
 struct mfile;
 
+#define MTABLE_KC_PARKED 4
+
+/* A write replied to before it was sent (mount_io.c), while it is sent. */
+struct mwrite {
+	uint64_t off, end;
+	struct mwrite *next;
+};
+
 struct mnode {
 	struct mnode *parent; /* NULL: the root */
 	char *name;	      /* "" for the root */
@@ -117,6 +125,22 @@ struct mnode {
 	struct mnode *hnext;  /* name hash chain */
 	struct mfile *files;  /* open files, a list */
 	struct mnode *anext, *aprev; /* every node but the root */
+	/*
+	 * The kernel's page cache of the node (mount_io.c, docs/cli.md
+	 * "Caching"): kc_opens opens replied without FOPEN_DIRECT_IO are
+	 * open (each also pins the node until its close has returned);
+	 * kc_valid: every byte the kernel may hold of the file is the
+	 * server's, read or written under a read lease of this mount held
+	 * since; kc_parked: the files of the last such opens closed since
+	 * the node's last open, which the library may keep parked with
+	 * their leases (deferred close) — an open that takes one back may
+	 * keep the kernel's pages (compared, never used: they may be
+	 * freed).
+	 */
+	unsigned kc_opens, kc_pins, kc_nparked;
+	bool kc_valid;
+	const struct smbiov_file *kc_parked[MTABLE_KC_PARKED];
+	struct mwrite *wb; /* writes of the node replied to, being sent */
 };
 
 /*
@@ -136,6 +160,22 @@ struct mfile {
 	bool written;		   /* written since the last flush */
 	bool direct;		   /* opened O_DIRECT */
 	bool writable;		   /* opened for writing */
+	/*
+	 * Replied without FOPEN_DIRECT_IO (the kernel caches its bytes):
+	 * the node it pins, NULL for a FOPEN_DIRECT_IO open. has_r: its
+	 * lease allows read caching (cleared by the break, atomic).
+	 */
+	struct mnode *kc_node;
+	bool has_r;
+	bool has_w; /* its lease allows write caching (atomic) */
+	/*
+	 * Writes into the file layer's cache (atomic): cached_gen counts
+	 * them, clean_gen is what the last write-back covered; while they
+	 * differ, reads go through that cache (mount_io.c).
+	 */
+	unsigned cached_gen, clean_gen;
+	int wb_err; /* a write replied to before it failed (table lock) */
+	void *ctx;  /* the mount (struct mount_ctx), for lease breaks */
 };
 
 struct mtable {
@@ -146,6 +186,7 @@ struct mtable {
 	size_t nbuckets, count; /* count: hashed nodes */
 	struct mnode *all;	/* every node but the root */
 	uint64_t next_id;
+	pthread_cond_t wb_done; /* a node's write being sent ended */
 };
 
 int mtable_init(struct mtable *t, const char *base);
@@ -184,5 +225,49 @@ void mtable_file_get(struct mtable *t, struct mfile *mf);
 int mtable_file_put(struct mtable *t, struct mfile *mf);
 /* Closes every file still open (at unmount, releases may not come). */
 void mtable_close_all(struct mtable *t);
+
+/*
+ * The kernel's page cache of a node (struct mnode's kc_* fields).
+ * mtable_kc_open: @mf, open on @n and holding a read lease, is replied
+ * without FOPEN_DIRECT_IO; @taken_back: its file is one of @n's
+ * kc_parked, taken back from the library's deferred close. Returns whether the
+ * kernel may keep the pages it has (FOPEN_KEEP_CACHE); else it drops them at
+ * this open. False, and @mf stays a FOPEN_DIRECT_IO open, when its
+ * lease lost read caching meanwhile.
+ */
+bool mtable_kc_open(struct mtable *t, struct mnode *n, struct mfile *mf,
+		    bool taken_back);
+/* Has @n files that an open may take back with the kernel's pages? */
+bool mtable_kc_parked_any(struct mtable *t, struct mnode *n);
+/* Is @f one of them? */
+bool mtable_kc_parked(struct mtable *t, struct mnode *n,
+		      const struct smbiov_file *f);
+/* An open of @n replied with FOPEN_DIRECT_IO: the kernel drops its pages. */
+void mtable_kc_direct_open(struct mtable *t, struct mnode *n);
+/*
+ * @mf's lease lost read caching: the node's pages are no longer known to
+ * be the server's. Returns the node whose pages the kernel must drop
+ * (NULL: @mf never let the kernel cache).
+ */
+struct mnode *mtable_kc_lost(struct mtable *t, struct mfile *mf);
+/* Does the kernel possibly hold pages of @n from an open that caches? */
+bool mtable_kc_any(struct mtable *t, struct mnode *n);
+
+/*
+ * Writes replied to before they are sent (mount_io.c): mtable_wb_begin
+ * waits until no such write of @n overlaps [@w->off, @w->end), then adds
+ * @w; mtable_wb_end takes it off, keeping @err (negative) in @mf's
+ * wb_err if that has none. mtable_wb_wait waits until @n has none left
+ * (every call that asks the server about the file, or reads it, does so
+ * first: mtable_file_any() too); mtable_wb_err takes @mf's error (0:
+ * none).
+ */
+void mtable_wb_begin(struct mtable *t, struct mnode *n, struct mwrite *w);
+void mtable_wb_end(struct mtable *t, struct mnode *n, struct mwrite *w,
+		   struct mfile *mf, int err);
+void mtable_wb_wait(struct mtable *t, struct mnode *n);
+/* The same for the node @mf is open on (none once it is released). */
+void mtable_wb_wait_file(struct mtable *t, struct mfile *mf);
+int mtable_wb_err(struct mtable *t, struct mfile *mf);
 
 #endif

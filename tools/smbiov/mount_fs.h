@@ -19,7 +19,26 @@ struct mount_ctx {
 	struct smbiov_open_opts oo; /* how files are opened */
 	/* O_APPEND writes of this mount, one at a time (mount_io.c) */
 	pthread_mutex_t append_lock;
+	/*
+	 * The session, for the kernel cache's invalidations (mount_io.c);
+	 * NULL once the loop has ended. Notifications hold it shared, the
+	 * session's end exclusive.
+	 */
+	struct fuse_session *se;
+	pthread_rwlock_t se_lock;
+	/*
+	 * Opens hold it shared; an open that may take back the file of a
+	 * node's kc_parked holds it exclusive, so the library's count of
+	 * deferred files taken back tells that it was this open.
+	 */
+	pthread_rwlock_t open_lock;
+	/* the mount's read-ahead in sysfs (mount_io_read_ahead()) */
+	char ra_path[64];
+	bool ra_set;
 };
+
+/* mount_io.c: the session the invalidations go to (NULL: none now). */
+void mount_io_set_session(struct mount_ctx *m, struct fuse_session *se);
 
 extern const struct fuse_lowlevel_ops mount_ops;
 
@@ -58,6 +77,9 @@ int mount_reply_entry(fuse_req_t req, struct mount_ctx *m, struct mnode *n,
 		      const struct smbiov_stat *s, struct fuse_file_info *fi);
 
 /* mount_io.c */
+/* smbiov_fstat() of @mf once the writes replied to before were sent. */
+int mount_file_stat(struct mount_ctx *m, struct mfile *mf,
+		    struct smbiov_stat *s);
 void mount_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void mount_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, struct fuse_file_info *fi);

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * smbiov mount: open files. Each FUSE open is one smbiov_open_ex() with
- * the mount's cache mode (struct mfile in fuse_file_info.fh), replied
- * with FOPEN_DIRECT_IO: the kernel's page cache holds none of the file's
- * bytes, the file layer's cache does (docs/cli.md, "smbiov mount").
+ * the mount's cache mode (struct mfile in fuse_file_info.fh). Who holds
+ * the bytes (docs/cli.md "Caching: who holds the bytes", measured in
+ * bench/RESULTS.md): an open whose lease allows read caching is replied
+ * without FOPEN_DIRECT_IO, so the kernel's page cache holds its bytes
+ * and serves re-reads without a round trip, FOPEN_KEEP_CACHE only while
+ * the pages are known to be the server's; the lease break that takes
+ * read caching away drops them (fuse_lowlevel_notify_inval_inode) before
+ * the break is acknowledged. Such an open reads past the file layer's
+ * cache (one copy of each byte, the kernel's). Every other open is
+ * FOPEN_DIRECT_IO on the file layer's cache, as before.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,9 +23,161 @@
 
 #include "mount_fs.h"
 
+/*
+ * A write of at least this many bytes goes to the server at once
+ * (SMBIOV_RW_DIRECT) instead of into the file layer's cache: at 1 MiB a
+ * write copied into fresh cache memory cost the daemon about three
+ * times the CPU of sending it (bench/RESULTS.md, mount); smaller ones
+ * are gathered by the cache's write-back.
+ */
+#define WRITE_THROUGH_MIN ((size_t)256 << 10)
+
 static struct mfile *file_of(struct fuse_file_info *fi)
 {
 	return (struct mfile *)(uintptr_t)fi->fh;
+}
+
+void mount_io_set_session(struct mount_ctx *m, struct fuse_session *se)
+{
+	pthread_rwlock_wrlock(&m->se_lock);
+	m->se = se;
+	pthread_rwlock_unlock(&m->se_lock);
+}
+
+/*
+ * The kernel's read-ahead of the mount, in KiB: a FUSE mount's backing
+ * device reads ahead 128 KiB, which kept two 256 KiB READs in flight and
+ * halved a buffered sequential read (bench/RESULTS.md, mount, kernel
+ * cache); from 1 MiB on the kernel keeps several 1 MiB READs (its
+ * largest, max_pages) in flight. 4 MiB, as cifs reads ahead by default.
+ */
+#define READ_AHEAD_KB 4096
+
+/*
+ * Raise the mount's read-ahead, once, at the first open: the kernel sets
+ * it from the INIT reply (at most what it offered, 128 KiB), so only
+ * after that. Only root may write sysfs; for anyone else it stays the
+ * kernel's (an admin may write /sys/class/bdi/MAJ:MIN/read_ahead_kb).
+ * Best effort.
+ */
+static void read_ahead_once(struct mount_ctx *m)
+{
+	char b[32];
+	ssize_t got;
+	int fd;
+
+	if (__atomic_exchange_n(&m->ra_set, true, __ATOMIC_RELAXED) ||
+	    !m->ra_path[0])
+		return;
+	fd = open(m->ra_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	got = pread(fd, b, sizeof(b) - 1, 0);
+	if (got > 0) {
+		b[got] = '\0';
+		if (strtoul(b, NULL, 10) < READ_AHEAD_KB) {
+			got = snprintf(b, sizeof(b), "%d\n", READ_AHEAD_KB);
+			got = pwrite(fd, b, (size_t)got, 0);
+		}
+	}
+	(void)got;
+	close(fd);
+}
+
+static fuse_ino_t ino_of_node(const struct mnode *n)
+{
+	return (fuse_ino_t)(uintptr_t)n; /* never the root: files only */
+}
+
+/*
+ * The kernel drops what it caches of @n's bytes [@off, @off + @len)
+ * (@len 0: to the end) and its attributes. It waits for each page a
+ * request in flight holds locked (a READ or WRITE of that page); the
+ * mount's requests never wait for a lease break, so that ends. -ENOENT
+ * (the kernel has no such inode any more: nothing cached) is no error.
+ */
+static void kc_inval(struct mount_ctx *m, const struct mnode *n, off_t off,
+		     off_t len)
+{
+	pthread_rwlock_rdlock(&m->se_lock);
+	if (m->se)
+		fuse_lowlevel_notify_inval_inode(m->se, ino_of_node(n), off,
+						 len);
+	pthread_rwlock_unlock(&m->se_lock);
+}
+
+/*
+ * smbiov_open_opts.on_lease, on the library's break worker after the file
+ * layer took the new state and before the break is acknowledged: without
+ * read caching the kernel's pages of the file are dropped now, so a read
+ * after the other client's change (which waits for the acknowledgement)
+ * asks the server. Losing only write or handle caching keeps them: every
+ * write of this mount went through the kernel's pages to the server.
+ */
+static void on_lease(void *arg, struct smbiov_file *f, uint32_t state)
+{
+	struct mfile *mf = arg;
+	struct mount_ctx *m = mf->ctx;
+	struct mnode *n;
+
+	(void)f;
+	/*
+	 * Writes replied to before they were sent (mount_op_write) reach
+	 * the server before the break is acknowledged, as the file layer's
+	 * write-back does: they end without the break worker.
+	 */
+	if (!(state & SMBIOV_LEASE_WRITE)) {
+		__atomic_store_n(&mf->has_w, false, __ATOMIC_SEQ_CST);
+		mtable_wb_wait_file(&m->t, mf);
+	}
+	if (state & SMBIOV_LEASE_READ)
+		return;
+	n = mtable_kc_lost(&m->t, mf);
+	if (n)
+		kc_inval(m, n, 0, 0);
+}
+
+/* Does @mf's lease still allow read caching? */
+static bool has_r(const struct mfile *mf)
+{
+	return __atomic_load_n(&mf->has_r, __ATOMIC_SEQ_CST);
+}
+
+/* Does @mf's lease still allow write caching? */
+static bool has_w(const struct mfile *mf)
+{
+	return __atomic_load_n(&mf->has_w, __ATOMIC_SEQ_CST);
+}
+
+/* Has @mf written into the file layer's cache since its last write-back? */
+static bool lib_dirty(struct mfile *mf)
+{
+	return __atomic_load_n(&mf->cached_gen, __ATOMIC_SEQ_CST) !=
+	       __atomic_load_n(&mf->clean_gen, __ATOMIC_SEQ_CST);
+}
+
+/* Write back @mf's cached writes (all of them up to @gen, counted before). */
+static int lib_writeback(struct mfile *mf, int (*wb)(struct smbiov_file *))
+{
+	unsigned gen = __atomic_load_n(&mf->cached_gen, __ATOMIC_SEQ_CST);
+	int ret = wb(mf->f);
+
+	if (!ret)
+		__atomic_store_n(&mf->clean_gen, gen, __ATOMIC_SEQ_CST);
+	return ret;
+}
+
+/* What was replied to before it was sent reached the server (or failed). */
+static void wb_wait(struct mount_ctx *m, struct mfile *mf)
+{
+	mtable_wb_wait_file(&m->t, mf);
+}
+
+int mount_file_stat(struct mount_ctx *m, struct mfile *mf,
+		    struct smbiov_stat *s)
+{
+	wb_wait(m, mf);
+	return smbiov_fstat(mf->f, s);
 }
 
 /* The open flags the library takes (O_APPEND: see mount_op_write). */
@@ -27,32 +187,83 @@ static int smb_flags(int flags)
 }
 
 /*
- * The file layer reads the rest of a page a write covers only in part,
- * so a cached file opened write-only asks for read access too (as cifs
- * does); where the server refuses that, it is opened write-only and
- * uncached.
+ * The kernel may cache this open's bytes only where the file layer
+ * caches (not cache=none), for buffered I/O (O_DIRECT bypasses it
+ * anyway) and not O_APPEND: the kernel would put an append at the end
+ * of file it knows, mount_op_write at the server's.
  */
-static int open_file(struct mount_ctx *m, const char *path, int flags,
-		     struct smbiov_file **f)
+static bool may_kc(const struct mount_ctx *m, int flags)
 {
-	/* the library opens a cached write-only file for reading too */
-	return smbiov_open_ex(m->c, path, smb_flags(flags), &m->oo, f);
+	return m->cfg->cache != SMBIOV_CACHE_NONE &&
+	       !(flags & (O_DIRECT | O_APPEND));
 }
 
-static struct mfile *file_new(struct mount_ctx *m, struct smbiov_file *f,
-			      struct mnode *n, int flags)
+static struct mfile *mfile_alloc(struct mount_ctx *m)
 {
 	struct mfile *mf = calloc(1, sizeof(*mf));
 
-	if (!mf)
-		return NULL;
-	mf->magic = MFILE_MAGIC;
-	mf->f = f;
+	if (mf) {
+		mf->magic = MFILE_MAGIC;
+		mf->ctx = m;
+		/* until the lease says otherwise */
+		mf->has_r = mf->has_w = true;
+	}
+	return mf;
+}
+
+/*
+ * Open @path for @mf (the library reads the rest of a page a write
+ * covers only in part, so a cached file opened write-only is opened for
+ * reading too, as cifs does; where the server refuses that, it is opened
+ * write-only and uncached). @n: the node when it may have files parked
+ * with the kernel's pages (mtable_kc_parked_any), else NULL; then
+ * *@taken_back tells whether the library gave one of those very files
+ * back from its deferred close: its lease was held all along. The count
+ * of files taken back rises by one for exactly this open only while no
+ * other open runs (open_lock exclusive), and a file's address alone
+ * could be a new file's at a freed one's.
+ */
+static int open_file(struct mount_ctx *m, const char *path, int flags,
+		     struct mfile *mf, struct mnode *last, bool *taken_back)
+{
+	struct smbiov_open_opts o = m->oo;
+	struct smbiov_cache_stats st0, st1;
+	struct smbiov_lease_info li;
+	int ret;
+
+	o.on_lease = on_lease;
+	o.lease_arg = mf;
+	*taken_back = false;
+	if (last) {
+		pthread_rwlock_wrlock(&m->open_lock);
+		smbiov_get_cache_stats(m->c, &st0);
+	} else {
+		pthread_rwlock_rdlock(&m->open_lock);
+	}
+	ret = smbiov_open_ex(m->c, path, smb_flags(flags), &o, &mf->f);
+	if (!ret && last) {
+		smbiov_get_cache_stats(m->c, &st1);
+		*taken_back = st1.deferred_reused == st0.deferred_reused + 1 &&
+			      mtable_kc_parked(&m->t, last, mf->f);
+	}
+	pthread_rwlock_unlock(&m->open_lock);
+	/* the state granted at open; breaks since are on_lease()'s */
+	if (!ret && (smbiov_lease_info(mf->f, &li) || !li.leased))
+		li.state = 0;
+	if (!ret && !(li.state & SMBIOV_LEASE_READ))
+		__atomic_store_n(&mf->has_r, false, __ATOMIC_SEQ_CST);
+	if (!ret && !(li.state & SMBIOV_LEASE_WRITE))
+		__atomic_store_n(&mf->has_w, false, __ATOMIC_SEQ_CST);
+	return ret;
+}
+
+static void file_add(struct mount_ctx *m, struct mfile *mf, struct mnode *n,
+		     int flags)
+{
 	mf->node = n;
 	mf->direct = (flags & O_DIRECT) != 0;
 	mf->writable = (flags & O_ACCMODE) != O_RDONLY;
 	mtable_file_add(&m->t, mf);
-	return mf;
 }
 
 static void file_drop(struct mount_ctx *m, struct mfile *mf)
@@ -61,36 +272,58 @@ static void file_drop(struct mount_ctx *m, struct mfile *mf)
 	mtable_file_put(&m->t, mf);
 }
 
-static void set_open_flags(struct fuse_file_info *fi, struct mfile *mf)
+/*
+ * Whether the kernel caches this open (@mf->kc_node set) and may keep the
+ * pages it has; every other open is FOPEN_DIRECT_IO, and without
+ * FOPEN_KEEP_CACHE the kernel drops the inode's pages at the open.
+ */
+static void set_open_flags(struct mount_ctx *m, struct fuse_file_info *fi,
+			   struct mfile *mf, bool taken_back)
 {
+	bool keep = false;
+
+	if (may_kc(m, fi->flags))
+		keep = mtable_kc_open(&m->t, mf->node, mf, taken_back);
+	if (!mf->kc_node)
+		mtable_kc_direct_open(&m->t, mf->node);
 	fi->fh = (uintptr_t)mf;
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
+	fi->direct_io = !mf->kc_node;
+	fi->keep_cache = keep;
 }
 
 void mount_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mount_ctx *m = mount_ctx_of(req);
-	struct mnode *n = mount_node_of(m, ino);
-	struct smbiov_file *f = NULL;
-	struct mfile *mf;
-	char *path;
-	int ret;
+	struct mnode *n = mount_node_of(m, ino), *last;
+	struct mfile *mf = mfile_alloc(m);
+	bool taken_back = false;
+	char *path = NULL;
+	int ret = mf ? 0 : -ENOMEM;
 
-	ret = mtable_path(&m->t, n, NULL, &path);
+	read_ahead_once(m);
+	last = may_kc(m, fi->flags) && mtable_kc_parked_any(&m->t, n) ? n
+								      : NULL;
 	if (!ret)
-		ret = open_file(m, path, fi->flags, &f);
+		ret = mtable_path(&m->t, n, NULL, &path);
+	if (!ret)
+		ret = open_file(m, path, fi->flags, mf, last, &taken_back);
 	free(path);
-	mf = ret ? NULL : file_new(m, f, n, fi->flags);
-	if (!ret && !mf) {
-		smbiov_close(f);
-		ret = -ENOMEM;
-	}
 	if (ret) {
+		free(mf);
 		fuse_reply_err(req, mount_err(ret));
 		return;
 	}
-	set_open_flags(fi, mf);
+	file_add(m, mf, n, fi->flags);
+	set_open_flags(m, fi, mf, taken_back);
+	/*
+	 * The kernel limits reads of a file it caches to the size it knows,
+	 * kept actimeo: another client may have changed it since (FOPEN_
+	 * DIRECT_IO reads ask whatever the size). Unless the pages are kept
+	 * (the lease held all along), it asks again before reading. Only the
+	 * attributes: no page lock is taken, so this cannot wait here.
+	 */
+	if (mf->kc_node && !fi->keep_cache)
+		kc_inval(m, n, -1, 0);
 	if (fuse_reply_open(req, fi))
 		file_drop(m, mf); /* interrupted: no release will come */
 }
@@ -100,36 +333,40 @@ void mount_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct mount_ctx *m = mount_ctx_of(req);
 	struct mnode *p = mount_node_of(m, parent), *n = NULL;
-	struct smbiov_file *f = NULL;
-	struct mfile *mf = NULL;
+	struct mfile *mf = mfile_alloc(m);
 	struct smbiov_stat s;
-	char *path;
-	int ret;
+	bool taken_back;
+	char *path = NULL;
+	int ret = mf ? 0 : -ENOMEM;
 
 	(void)mode; /* no unix extensions: the mount's file_mode */
 	if (strchr(name, '\\')) {
+		free(mf);
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	ret = mtable_path(&m->t, p, name, &path);
 	if (!ret)
-		ret = open_file(m, path, fi->flags | O_CREAT, &f);
+		ret = mtable_path(&m->t, p, name, &path);
+	/* a file of the name this mount knows: its pages are dropped */
+	if (!ret)
+		ret = open_file(m, path, fi->flags | O_CREAT, mf, NULL,
+				&taken_back);
 	free(path);
 	if (!ret)
-		ret = smbiov_fstat(f, &s);
+		ret = smbiov_fstat(mf->f, &s);
 	if (!ret && !(n = mtable_lookup(&m->t, p, name)))
-		ret = -ENOMEM;
-	if (!ret && !(mf = file_new(m, f, n, fi->flags)))
 		ret = -ENOMEM;
 	if (ret) {
 		if (n)
 			mtable_forget(&m->t, n, 1);
-		if (f)
-			smbiov_close(f);
+		if (mf && mf->f)
+			smbiov_close(mf->f);
+		free(mf);
 		fuse_reply_err(req, mount_err(ret));
 		return;
 	}
-	set_open_flags(fi, mf);
+	file_add(m, mf, n, fi->flags);
+	set_open_flags(m, fi, mf, false);
 	if (mount_reply_entry(req, m, n, &s, fi)) {
 		/* interrupted: the kernel holds neither the file nor the node
 		 */
@@ -163,12 +400,41 @@ static void *thread_buf(void)
 	return b;
 }
 
+/*
+ * A READ or WRITE of an open the kernel caches whose lease lost read
+ * caching: the pages the reply fills hold bytes another client may
+ * change without a break, so they go at once after the reply (the
+ * kernel cannot be told to skip caching a reply; before the reply they
+ * could not: the request holds them locked). kc_before_reply() tells
+ * whether that is needed and then holds @mf (a RELEASE may come as soon
+ * as the reply is out); kc_after_reply() drops them and lets go. An open
+ * whose lease still had read caching here needs nothing: the break that
+ * takes it drops every page afterwards, these too (it waits for them).
+ */
+static bool kc_before_reply(struct mount_ctx *m, struct mfile *mf)
+{
+	if (!mf->kc_node || has_r(mf))
+		return false;
+	mtable_file_get(&m->t, mf);
+	return true;
+}
+
+static void kc_after_reply(struct mount_ctx *m, struct mfile *mf, off_t off,
+			   size_t n)
+{
+	if (n)
+		kc_inval(m, mf->kc_node, off, (off_t)n);
+	mtable_file_put(&m->t, mf);
+}
+
 void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
+	struct mount_ctx *m = mount_ctx_of(req);
 	struct mfile *mf = file_of(fi);
 	struct smbiov_iter it;
 	void *buf = thread_buf();
+	bool inval;
 	ssize_t n;
 
 	(void)ino;
@@ -178,17 +444,29 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (size > MOUNT_MAX_IO)
 		size = MOUNT_MAX_IO;
-	if (mf->direct) {
+	wb_wait(m, mf);
+	/*
+	 * The kernel caches what an open without FOPEN_DIRECT_IO reads: the
+	 * file layer does not cache it as well (one copy of each byte) --
+	 * unless this open's small writes are still in that cache: a read
+	 * past it would see the server's size, which they may extend (a
+	 * read below them would end short at the server's end of file).
+	 */
+	if (mf->direct || (mf->kc_node && !lib_dirty(mf))) {
 		smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, size);
 		n = smbiov_read_iter_ex(mf->f, &it, (uint64_t)off,
 					SMBIOV_RW_DIRECT);
 	} else {
 		n = smbiov_pread(mf->f, buf, size, (uint64_t)off);
 	}
-	if (n < 0)
+	if (n < 0) {
 		fuse_reply_err(req, mount_err((int)n));
-	else
-		fuse_reply_buf(req, buf, (size_t)n);
+		return;
+	}
+	inval = kc_before_reply(m, mf);
+	fuse_reply_buf(req, buf, (size_t)n);
+	if (inval)
+		kc_after_reply(m, mf, off, (size_t)n);
 }
 
 static ssize_t write_at(struct mfile *mf, const char *buf, size_t size,
@@ -196,8 +474,10 @@ static ssize_t write_at(struct mfile *mf, const char *buf, size_t size,
 {
 	struct smbiov_iter it;
 
-	if (!mf->direct)
+	if (!mf->direct && size < WRITE_THROUGH_MIN) {
+		__atomic_add_fetch(&mf->cached_gen, 1, __ATOMIC_SEQ_CST);
 		return smbiov_pwrite(mf->f, buf, size, off);
+	}
 	smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, (void *)buf, size);
 	return smbiov_write_iter_ex(mf->f, &it, off, SMBIOV_RW_DIRECT);
 }
@@ -212,40 +492,93 @@ static ssize_t write_at(struct mfile *mf, const char *buf, size_t size,
  * lease break their opens caused. Appends of this mount run one at a
  * time, so two of them never take the same end. (SMB has no atomic
  * append for a handle with write access: a writer elsewhere between
- * the size and the write is a race, as with cifs.)
+ * the size and the write is a race, as with cifs.) *@at: where it went.
  */
 static ssize_t write_append(struct mount_ctx *m, struct mfile *mf,
-			    const char *buf, size_t size)
+			    const char *buf, size_t size, uint64_t *at)
 {
 	struct smbiov_stat s;
 	ssize_t n;
 
 	pthread_mutex_lock(&m->append_lock);
 	n = smbiov_fstat(mf->f, &s);
-	if (!n)
+	if (!n) {
+		*at = s.size;
 		n = write_at(mf, buf, size, s.size);
+	}
 	pthread_mutex_unlock(&m->append_lock);
 	return n;
+}
+
+/*
+ * A large write under a lease with write caching is replied to before it
+ * is sent, and sent by this thread afterwards (the request's buffer is
+ * this thread's until it returns): the writer's next write(2) goes on at
+ * once, so several WRITEs are in flight as with the file layer's
+ * write-back, without copying the bytes into it. The lease lets nobody
+ * else see the file meanwhile; its break waits for the write (on_lease).
+ * This mount's other calls that ask the server about the file or read
+ * it wait for it (mtable_wb_wait), overlapping writes go in order, and a
+ * failure is reported by the next flush (close) or fsync, as the
+ * write-back's are.
+ */
+static void write_behind(struct mount_ctx *m, fuse_req_t req, struct mfile *mf,
+			 const char *buf, size_t size, off_t off)
+{
+	struct mwrite w = {(uint64_t)off, (uint64_t)off + size, NULL};
+	ssize_t n;
+
+	mtable_wb_begin(&m->t, mf->node, &w);
+	/* a RELEASE after the reply waits for mtable_wb_end(): @mf stays */
+	fuse_reply_write(req, size);
+	n = write_at(mf, buf, size, (uint64_t)off);
+	if (mf->kc_node && !has_r(mf))
+		kc_inval(m, mf->kc_node, off, (off_t)size);
+	mtable_wb_end(&m->t, mf->node, &w, mf,
+		      n < 0		 ? (int)n
+		      : (size_t)n < size ? -EIO
+					 : 0);
 }
 
 void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		    size_t size, off_t off, struct fuse_file_info *fi)
 {
+	struct mount_ctx *m = mount_ctx_of(req);
 	struct mfile *mf = file_of(fi);
+	uint64_t at = (uint64_t)off;
+	bool inval;
 	ssize_t n;
 
 	(void)ino;
+	if (!mf->direct && size >= WRITE_THROUGH_MIN &&
+	    !(fi->flags & O_APPEND) && has_w(mf)) {
+		__atomic_store_n(&mf->written, true, __ATOMIC_RELAXED);
+		write_behind(m, req, mf, buf, size, off);
+		return;
+	}
+	/* in order behind writes replied to before */
+	wb_wait(m, mf);
 	/* fi->flags: the descriptor's flags now (fcntl F_SETFL included) */
 	if (fi->flags & O_APPEND)
-		n = write_append(mount_ctx_of(req), mf, buf, size);
+		n = write_append(m, mf, buf, size, &at);
 	else
-		n = write_at(mf, buf, size, (uint64_t)off);
+		n = write_at(mf, buf, size, at);
 	if (n < 0) {
 		fuse_reply_err(req, mount_err((int)n));
 		return;
 	}
+	/*
+	 * A write the kernel's pages did not see (FOPEN_DIRECT_IO): what
+	 * they hold of its range goes before the write returns, or an open
+	 * of the file that caches would read the old bytes.
+	 */
+	if (!mf->kc_node && n && mtable_kc_any(&m->t, mf->node))
+		kc_inval(m, mf->node, (off_t)at, n);
 	__atomic_store_n(&mf->written, true, __ATOMIC_RELAXED);
+	inval = kc_before_reply(m, mf);
 	fuse_reply_write(req, (size_t)n);
+	if (inval)
+		kc_after_reply(m, mf, (off_t)at, (size_t)n);
 }
 
 /*
@@ -256,12 +589,16 @@ void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
  */
 void mount_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct mount_ctx *m = mount_ctx_of(req);
 	struct mfile *mf = file_of(fi);
 	int ret = 0;
 
 	(void)ino;
+	wb_wait(m, mf);
 	if (__atomic_exchange_n(&mf->written, false, __ATOMIC_RELAXED))
-		ret = smbiov_writeback(mf->f);
+		ret = lib_writeback(mf, smbiov_writeback);
+	if (!ret)
+		ret = mtable_wb_err(&m->t, mf);
 	fuse_reply_err(req, ret ? mount_err(ret) : 0);
 }
 
@@ -270,6 +607,7 @@ void mount_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct mount_ctx *m = mount_ctx_of(req);
 
 	(void)ino;
+	wb_wait(m, file_of(fi));
 	file_drop(m, file_of(fi));
 	fuse_reply_err(req, 0);
 }
@@ -282,8 +620,11 @@ void mount_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	(void)ino;
 	(void)datasync;
+	wb_wait(mount_ctx_of(req), mf);
 	__atomic_store_n(&mf->written, false, __ATOMIC_RELAXED);
-	ret = smbiov_fsync(mf->f);
+	ret = lib_writeback(mf, smbiov_fsync);
+	if (!ret)
+		ret = mtable_wb_err(&mount_ctx_of(req)->t, mf);
 	fuse_reply_err(req, ret ? mount_err(ret) : 0);
 }
 
@@ -304,6 +645,7 @@ void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	 * it): marked first, as cifs does. A server that refuses the mark
 	 * still zeroes the range.
 	 */
+	wb_wait(mount_ctx_of(req), file_of(fi));
 	if (mode & SMBIOV_FALLOC_PUNCH_HOLE)
 		smbiov_set_sparse(file_of(fi)->f, true);
 	/* the library takes Linux's FALLOC_FL_* values as they are */
@@ -329,6 +671,7 @@ void mount_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		fuse_reply_err(req, off < 0 ? ENXIO : EINVAL);
 		return;
 	}
+	wb_wait(mount_ctx_of(req), mf);
 	got = smbiov_seek_data_hole(mf->f, (uint64_t)off, whence);
 	if (got < 0)
 		fuse_reply_err(req, mount_err((int)got));
@@ -358,6 +701,8 @@ static int set_size(struct mount_ctx *m, struct mnode *n,
 	if (mf || any) {
 		struct smbiov_file *f = (mf ? mf : any)->f;
 
+		if (mf)
+			wb_wait(m, mf);
 		if (size > SPARSE_GROWTH && !smbiov_fstat(f, &s) &&
 		    size - SPARSE_GROWTH > s.size)
 			smbiov_set_sparse(f, true);
@@ -438,6 +783,8 @@ static int set_times_mode(struct mount_ctx *m, struct mnode *n,
 		return 0;
 	if (!mf || !mf->writable)
 		mf = any = mtable_file_any(&m->t, n, true);
+	else
+		wb_wait(m, mf);
 	if (mf) {
 		ret = smbiov_fset_attr(mf->f, &a);
 		if (any)
@@ -456,7 +803,7 @@ static int node_fstat(struct mount_ctx *m, struct mnode *n,
 {
 	struct mfile *mf = mount_file_of(fi);
 
-	return mf ? smbiov_fstat(mf->f, s) : mount_node_stat(m, n, s);
+	return mf ? mount_file_stat(m, mf, s) : mount_node_stat(m, n, s);
 }
 
 /*

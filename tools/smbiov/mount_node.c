@@ -109,6 +109,7 @@ int mtable_init(struct mtable *t, const char *base)
 	t->root.hashed = true;
 	t->next_id = 2;
 	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->wb_done, NULL);
 	return 0;
 }
 
@@ -129,6 +130,7 @@ void mtable_destroy(struct mtable *t)
 	free(t->hash);
 	free(t->base);
 	free(t->root.name);
+	pthread_cond_destroy(&t->wb_done);
 	pthread_mutex_destroy(&t->lock);
 	memset(t, 0, sizeof(*t));
 }
@@ -136,7 +138,8 @@ void mtable_destroy(struct mtable *t)
 /* Free @n and then each parent that nothing holds any more (locked). */
 static void maybe_free(struct mtable *t, struct mnode *n)
 {
-	while (n && n != &t->root && !n->nlookup && !n->children && !n->files) {
+	while (n && n != &t->root && !n->nlookup && !n->children && !n->files &&
+	       !n->kc_pins) {
 		struct mnode *parent = n->parent;
 
 		if (n->hashed)
@@ -328,6 +331,9 @@ struct mfile *mtable_file_any(struct mtable *t, struct mnode *n, bool writable)
 	struct mfile *mf;
 
 	pthread_mutex_lock(&t->lock);
+	/* the caller asks the server through it: writes replied to first */
+	while (n->wb)
+		pthread_cond_wait(&t->wb_done, &t->lock);
 	mf = n->files;
 	while (mf && writable && !mf->writable)
 		mf = mf->next;
@@ -344,6 +350,35 @@ void mtable_file_get(struct mtable *t, struct mfile *mf)
 	pthread_mutex_unlock(&t->lock);
 }
 
+/*
+ * After the close of a file the kernel cached (its lease callback no
+ * longer runs): while the pages are still the server's, its file may
+ * come back from the library's deferred close with its lease, and the
+ * open that takes it back keep the pages.
+ */
+static void kc_release(struct mtable *t, struct mfile *mf)
+{
+	struct mnode *n = mf->kc_node;
+
+	pthread_mutex_lock(&t->lock);
+	n->kc_opens--;
+	if (!__atomic_load_n(&mf->has_r, __ATOMIC_SEQ_CST))
+		n->kc_valid = false;
+	if (!n->kc_valid) {
+		n->kc_nparked = 0;
+	} else {
+		if (n->kc_nparked == MTABLE_KC_PARKED) {
+			memmove(n->kc_parked, n->kc_parked + 1,
+				sizeof(n->kc_parked) - sizeof(n->kc_parked[0]));
+			n->kc_nparked--;
+		}
+		n->kc_parked[n->kc_nparked++] = mf->f;
+	}
+	n->kc_pins--;
+	maybe_free(t, n);
+	pthread_mutex_unlock(&t->lock);
+}
+
 int mtable_file_put(struct mtable *t, struct mfile *mf)
 {
 	bool last;
@@ -356,9 +391,91 @@ int mtable_file_put(struct mtable *t, struct mfile *mf)
 	pthread_mutex_unlock(&t->lock);
 	if (last) {
 		ret = smbiov_close(mf->f);
+		if (mf->kc_node)
+			kc_release(t, mf);
 		free(mf);
 	}
 	return ret;
+}
+
+bool mtable_kc_open(struct mtable *t, struct mnode *n, struct mfile *mf,
+		    bool taken_back)
+{
+	bool keep;
+
+	pthread_mutex_lock(&t->lock);
+	/* the parked files: each open starts anew (the counts say why) */
+	n->kc_nparked = 0;
+	/* the break's mtable_kc_lost() takes this lock too: one order */
+	if (!__atomic_load_n(&mf->has_r, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_unlock(&t->lock);
+		return false;
+	}
+	keep = n->kc_valid && (n->kc_opens || taken_back);
+	/* kept, or dropped by the kernel at this open: current either way */
+	n->kc_valid = true;
+	n->kc_opens++;
+	n->kc_pins++;
+	mf->kc_node = n;
+	pthread_mutex_unlock(&t->lock);
+	return keep;
+}
+
+bool mtable_kc_parked_any(struct mtable *t, struct mnode *n)
+{
+	bool any;
+
+	pthread_mutex_lock(&t->lock);
+	any = n->kc_nparked != 0;
+	pthread_mutex_unlock(&t->lock);
+	return any;
+}
+
+bool mtable_kc_parked(struct mtable *t, struct mnode *n,
+		      const struct smbiov_file *f)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&t->lock);
+	for (unsigned i = 0; i < n->kc_nparked && !found; i++)
+		found = n->kc_parked[i] == f;
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+void mtable_kc_direct_open(struct mtable *t, struct mnode *n)
+{
+	pthread_mutex_lock(&t->lock);
+	n->kc_nparked = 0;
+	pthread_mutex_unlock(&t->lock);
+}
+
+struct mnode *mtable_kc_lost(struct mtable *t, struct mfile *mf)
+{
+	struct mnode *n;
+
+	pthread_mutex_lock(&t->lock);
+	__atomic_store_n(&mf->has_r, false, __ATOMIC_SEQ_CST);
+	/* any open's lease: another client may write the file now */
+	n = mf->kc_node ? mf->kc_node : mf->node;
+	if (n && !mf->kc_node && !n->kc_opens && !n->kc_valid)
+		n = NULL; /* the kernel holds none of it */
+	if (n) {
+		n->kc_valid = false;
+		n->kc_nparked = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+bool mtable_kc_any(struct mtable *t, struct mnode *n)
+{
+	bool any;
+
+	pthread_mutex_lock(&t->lock);
+	any = n->kc_opens || n->kc_valid;
+	pthread_mutex_unlock(&t->lock);
+	return any;
 }
 
 void mtable_close_all(struct mtable *t)
@@ -380,4 +497,67 @@ void mtable_close_all(struct mtable *t)
 		smbiov_close(mf->f);
 		free(mf);
 	}
+}
+
+static bool overlaps(const struct mnode *n, const struct mwrite *w)
+{
+	for (const struct mwrite *o = n->wb; o; o = o->next)
+		if (o->off < w->end && w->off < o->end)
+			return true;
+	return false;
+}
+
+void mtable_wb_begin(struct mtable *t, struct mnode *n, struct mwrite *w)
+{
+	pthread_mutex_lock(&t->lock);
+	while (overlaps(n, w))
+		pthread_cond_wait(&t->wb_done, &t->lock);
+	w->next = n->wb;
+	n->wb = w;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void mtable_wb_end(struct mtable *t, struct mnode *n, struct mwrite *w,
+		   struct mfile *mf, int err)
+{
+	struct mwrite **p;
+
+	pthread_mutex_lock(&t->lock);
+	for (p = &n->wb; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	if (err < 0 && !mf->wb_err)
+		mf->wb_err = err;
+	pthread_cond_broadcast(&t->wb_done);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void mtable_wb_wait_file(struct mtable *t, struct mfile *mf)
+{
+	pthread_mutex_lock(&t->lock);
+	while (mf->node && mf->node->wb)
+		pthread_cond_wait(&t->wb_done, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void mtable_wb_wait(struct mtable *t, struct mnode *n)
+{
+	pthread_mutex_lock(&t->lock);
+	while (n->wb)
+		pthread_cond_wait(&t->wb_done, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+int mtable_wb_err(struct mtable *t, struct mfile *mf)
+{
+	int err;
+
+	pthread_mutex_lock(&t->lock);
+	err = mf->wb_err;
+	mf->wb_err = 0;
+	pthread_mutex_unlock(&t->lock);
+	return err;
 }

@@ -221,9 +221,10 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 
 	conn->want |= want & conn->capable;
 	/*
-	 * The file layer caches (FOPEN_DIRECT_IO on every open, docs/cli.md
-	 * "smbiov mount"): no kernel write-back cache beside it; every
-	 * listing with attributes; locks stay the kernel's own.
+	 * Writes reach the file layer as they are made (its write-back,
+	 * its errors at fsync/close; docs/cli.md "Caching"): no kernel
+	 * write-back cache; every listing with attributes; locks stay the
+	 * kernel's own.
 	 */
 	conn->want &= ~(unsigned)(FUSE_CAP_WRITEBACK_CACHE |
 				  FUSE_CAP_READDIRPLUS_AUTO |
@@ -290,7 +291,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	int ret;
 
 	if (mount_file_of(fi))
-		ret = smbiov_fstat(mount_file_of(fi)->f, &s);
+		ret = mount_file_stat(m, mount_file_of(fi), &s);
 	else
 		ret = mount_node_stat(m, n, &s);
 	if (ret) {

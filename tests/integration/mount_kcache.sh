@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# smbiov mount: the kernel's page cache (issue 18, "who caches";
+# docs/cli.md "Caching: who holds the bytes"). An open whose lease allows
+# read caching is replied without FOPEN_DIRECT_IO, so the kernel keeps
+# the file's pages and re-reads never reach the daemon; the break that
+# takes read caching away drops them before it is acknowledged. Each
+# case first checks that the kernel really holds the pages (fincore: the
+# file's resident bytes), so a stale read could only come from them:
+#   - kept: read through a descriptor, closed, opened again: the pages
+#     are still there (the handle came back from deferred close with its
+#     lease: FOPEN_KEEP_CACHE) -- and under cache=none never there;
+#   - held: the file cached and held open, smbclient puts other bytes of
+#     the same size (so no size change can hide stale pages): a pread of
+#     the same descriptor right after smbclient returned gives the new
+#     bytes; the pages of the old ones are gone;
+#   - closed: the same with the descriptor closed before the put (the
+#     handle parked by deferred close, its lease broken while parked,
+#     which the mount is not told): a new open reads the new bytes (it
+#     took no parked handle back, so no FOPEN_KEEP_CACHE);
+#   - direct: a write through an O_DIRECT descriptor of the same mount
+#     (FOPEN_DIRECT_IO: the kernel's pages do not see it) while another
+#     descriptor holds the file cached, its pages read again after the
+#     O_DIRECT open: that descriptor reads the new bytes.
+# Each case runs COHERENCE_ROUNDS rounds (default 5) with new bytes.
+# Without the break's invalidation (mount_io.c on_lease) 'held' fails at
+# once; 'closed' fails if an open keeps pages it should not; 'direct'
+# holds by the kernel's own invalidation of a direct write's range
+# (Linux 6.6 and later) and the mount's after it. No sleeps: smbclient's
+# open waits for the break's acknowledgement, which the mount sends only
+# after the kernel dropped the pages; the O_DIRECT write drops them
+# before it returns. The mounts are unmounted and their daemons gone
+# when the script ends, pass or fail.
+set -euo pipefail
+# shellcheck source=tests/integration/lib/integ.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/integ.sh"
+# shellcheck source=tests/integration/lib/cli.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/cli.sh"
+# shellcheck source=tests/integration/lib/mount.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/mount.sh"
+mount_setup kc
+command -v python3 >/dev/null || integ_skip "python3 not installed"
+command -v fincore >/dev/null || integ_skip "fincore (util-linux) not installed"
+rounds=${COHERENCE_ROUNDS:-5}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || integ_fail "COHERENCE_ROUNDS must be a number"
+
+smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")"
+expect_ok "mkdir the test directory"
+m=$tmp/m
+mount_at "$m" "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")" cache=strict
+
+export KC_CONF=$conf KC_DIR=$mount_dir KC_ROUNDS=$rounds
+# kc CASE FILE: the case's rounds (python); a failure's message on stderr
+kc() {
+	python3 - "$1" "$2" "$tmp/new" <<'PY'
+import hashlib, os, subprocess, sys
+
+case, path, local = sys.argv[1], sys.argv[2], sys.argv[3]
+env = os.environ
+rounds = int(env["KC_ROUNDS"])
+size = 3 * 1024 * 1024 + 4096  # several READs; whole pages
+smbc = ["timeout", "120", "smbclient", "-s", env["KC_CONF"],
+        "//%s/%s" % (env["SMB_HOST"], env["SMB_SHARE"]), "-p", env["SMB_PORT"],
+        "-U", "%s%%%s" % (env["SMB_USER"], env["SMB_PASS"]), "-D", env["KC_DIR"],
+        "-c", "put %s %s" % (local, os.path.basename(path))]
+
+def resident(p):
+    # fincore opens the file read-only: an open the kernel caches, of
+    # the same kind as ours, which keeps the pages (kc_opens / kept)
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", p],
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.exit("fincore %s: %s" % (p, out.stderr.strip()))
+    return int(out.stdout.split()[0])
+
+def read_all(fd):
+    got, off = [], 0
+    while True:
+        b = os.pread(fd, 1 << 20, off)
+        if not b:
+            return b"".join(got)
+        got.append(b)
+        off += len(b)
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()[:16]
+
+def check(r, what, got, want):
+    if got != want:
+        sys.exit("round %d: %s: %d bytes (sha256 %s), want %d (sha256 %s)"
+                 % (r, what, len(got), sha(got), len(want), sha(want)))
+
+for r in range(rounds):
+    old = os.urandom(size)
+    with open(path, "wb") as f:
+        f.write(old)
+    fd = os.open(path, os.O_RDONLY)
+    check(r, "read back", read_all(fd), old)
+    if case == "none":
+        os.close(fd)
+        if resident(path):
+            sys.exit("round %d: cache=none, yet the kernel holds %d bytes of the file"
+                     % (r, resident(path)))
+        continue
+    if resident(path) < size:
+        sys.exit("round %d: the kernel holds %d of %d bytes after a read through "
+                 "the mount: not cached" % (r, resident(path), size))
+    new = os.urandom(size)
+    if case == "kept":
+        os.close(fd)
+        fd = os.open(path, os.O_RDONLY)
+        if resident(path) < size:
+            sys.exit("round %d: reopened, the kernel holds %d of %d bytes: the "
+                     "pages were dropped (no FOPEN_KEEP_CACHE)"
+                     % (r, resident(path), size))
+        check(r, "re-read after the reopen", read_all(fd), old)
+        os.close(fd)
+        continue
+    if case in ("held", "closed"):
+        with open(local, "wb") as f:
+            f.write(new)
+        if case == "closed":
+            os.close(fd)
+        out = subprocess.run(smbc, capture_output=True, text=True)
+        if out.returncode:
+            sys.exit("smbclient put: %s%s" % (out.stdout, out.stderr))
+        if case == "closed":
+            fd = os.open(path, os.O_RDONLY)
+        check(r, "after smbclient's put (%s)" % case, read_all(fd), new)
+        os.close(fd)
+    elif case == "direct":
+        d = os.open(path, os.O_WRONLY | os.O_DIRECT)
+        # that open dropped the pages (no FOPEN_KEEP_CACHE): cached again,
+        # so only the write's own invalidation can drop them
+        check(r, "re-read before the O_DIRECT write", read_all(fd), old)
+        if resident(path) < size:
+            sys.exit("round %d: re-read, the kernel holds %d of %d bytes"
+                     % (r, resident(path), size))
+        import mmap
+        buf = mmap.mmap(-1, size)  # page-aligned for O_DIRECT
+        buf.write(new)
+        if os.pwritev(d, [buf], 0) != size:
+            sys.exit("round %d: short O_DIRECT write" % r)
+        os.close(d)
+        check(r, "the cached descriptor after an O_DIRECT write", read_all(fd), new)
+        os.close(fd)
+PY
+}
+
+for c in kept held closed direct; do
+	kc "$c" "$m/f.$c" 2>"$tmp/py.err" || integ_fail "cache=strict, $c: $(cat "$tmp/py.err")"
+	echo "ok: cache=strict, $c ($rounds rounds)"
+done
+mount_umount "$m"
+
+mount_at "$m" "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")" cache=none
+kc none "$m/f.none" 2>"$tmp/py.err" || integ_fail "cache=none: $(cat "$tmp/py.err")"
+echo "ok: cache=none: the kernel holds none of a file read ($rounds rounds)"
+mount_umount "$m"
+
+mount_sanitizer_check
+mount_none_left
+echo "PASS: mount_kcache"
