@@ -129,8 +129,12 @@ struct smbiov_options {
 	 * the same file, by creation time); a file that cannot be reopened
 	 * fails its calls with ESTALE. A synchronous call whose answer was
 	 * lost is sent again (writes and the like with the replay flag).
-	 * Tries with a growing pause for this many ms; then calls fail with
-	 * ENOTCONN (SMBIOV_CONN_FAILED); a call made 2 s (or this, if
+	 * Tries with a growing pause for this many ms, every wait of a try
+	 * (connect, each answer) ending by then too, so a server that
+	 * accepts and never answers does not hold it a timeout longer;
+	 * then calls fail with ENOTCONN (SMBIOV_CONN_FAILED, the message
+	 * naming the last try's cause), and requests that were in flight
+	 * fail with it; a call made 2 s (or this, if
 	 * shorter) after that tries once more, so a long-lived client
 	 * comes back with its server. 0: 60000; negative: off (a lost
 	 * connection fails every call).

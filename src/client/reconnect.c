@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,26 @@
 #include <time.h>
 
 static __thread bool rc_inside; /* this thread is reconnecting */
+
+/* When this thread's reconnect must be over (ns, smb_now_ns(); 0: none). */
+static __thread uint64_t rc_until_ns;
+
+int smb_rc_cap_ms(int ms, uint64_t now_ns, uint64_t until_ns)
+{
+	uint64_t left;
+
+	if (!until_ns)
+		return ms;
+	left = until_ns > now_ns ? (until_ns - now_ns + 999999) / 1000000 : 1;
+	if (left > INT_MAX)
+		left = INT_MAX;
+	return ms > 0 && (uint64_t)ms < left ? ms : (int)left;
+}
+
+int smb_rc_timeout(int ms)
+{
+	return rc_until_ns ? smb_rc_cap_ms(ms, smb_now_ns(), rc_until_ns) : ms;
+}
 
 bool smb_rc_inside(void)
 {
@@ -458,11 +479,14 @@ static int reestablish(struct smbiov_client *c)
 	drop_old(c);
 	if (c->session_id)
 		c->prev_session_id = c->session_id;
-	ret = smb_tcp_connect(c->host, c->rc_port, c->timeout_ms, &t);
+	ret = smb_tcp_connect(c->host, c->rc_port,
+			      smb_rc_timeout(c->timeout_ms), &t);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_CONNECT,
 				     "connect to %s port %s: %s", c->host,
 				     c->rc_port, smbiov_strerror(ret));
+	/* (the try's requests are capped in send.c, not its socket waits) */
+	t->timeout_ms = c->timeout_ms;
 	pthread_mutex_lock(&c->send_lock);
 	pthread_mutex_lock(&c->lock);
 	c->t = t;
@@ -576,8 +600,9 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 		atomic_store(&c->rc_barren, 0);
 	pthread_mutex_unlock(&c->lock);
 	rc_inside = true;
-	/* the tries' own errors say why it failed (c->rc_why), not the caller's
-	 */
+	/* every wait of a try ends by the bound (smb_rc_timeout()) */
+	rc_until_ns = start + limit;
+	/* the tries' errors say why it failed (rc_why), not the caller's */
 	smbiov_last_error(&caller);
 	for (;;) {
 		smb_error_clear();
@@ -598,6 +623,7 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}
 	rc_inside = false;
+	rc_until_ns = 0;
 	smbiov_last_error(&why);
 	smb_error_restore(&caller);
 	pthread_mutex_lock(&c->lock);
@@ -930,8 +956,13 @@ static void *reviver_main(void *arg)
 			r->e.replay_next = NULL;
 			if (!ret)
 				err = resend_async(c, r);
-			/* the new connection died too: once more, if allowed */
-			if (err && transport_error(err) &&
+			/*
+			 * The new connection died too: once more, if allowed.
+			 * Not when the reconnect itself gave up (its bound
+			 * passed): another round of tries, each up to a
+			 * timeout, would carry the call past the bound.
+			 */
+			if (!ret && err && transport_error(err) &&
 			    smb_rc_may_resend(c, r->e.resent)) {
 				pthread_mutex_lock(&c->lock);
 				r->e.replay_next = c->replay;

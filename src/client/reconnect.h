@@ -53,6 +53,18 @@ bool smb_rc_may_resend(struct smbiov_client *c, unsigned tries);
 
 /* This thread runs a reconnect (its requests are never resent). */
 bool smb_rc_inside(void);
+/*
+ * How long a wait of @ms (<= 0: unbounded) may take: inside a reconnect,
+ * no longer than what is left of its bound (reconnect_ms), so that one
+ * try against a server that accepts and never answers cannot carry the
+ * reconnect a whole timeout past it; elsewhere @ms.
+ */
+int smb_rc_timeout(int ms);
+/*
+ * The arithmetic of smb_rc_timeout(): @ms capped by what is left from
+ * @now_ns to @until_ns (0: no bound), in whole ms rounded up, at least 1.
+ */
+int smb_rc_cap_ms(int ms, uint64_t now_ns, uint64_t until_ns);
 /* @c is dead of a transport error and this thread may reconnect it. */
 bool smb_rc_wanted(const struct smbiov_client *c);
 /* The connection's generation: changes with every reconnect. */

@@ -91,7 +91,8 @@ static bool multi_credit(const struct smbiov_client *c)
 
 static int req_timeout(const struct smbiov_client *c, const struct smb_req *r)
 {
-	return r->timeout_ms ? r->timeout_ms : c->timeout_ms;
+	/* a reconnect's own requests: within what is left of its bound */
+	return smb_rc_timeout(r->timeout_ms ? r->timeout_ms : c->timeout_ms);
 }
 
 static bool req_signed(const struct smbiov_client *c, const struct smb_req *r)

@@ -51,6 +51,20 @@ empty() {
 	[[ -z $left ]] || integ_fail "$what: left on the share: $left"
 }
 
+# space_back WHAT: wait until the share's space is free again. A command
+# that failed has exited, but smbd may still be closing (and so freeing)
+# the temporary file it removed when its connection went away. Bounded
+# only as a hang guard: the cases after it need the whole share.
+space_back() {
+	local used i
+	for ((i = 0; i < 600; i++)); do
+		used=$(df -B1 --output=used "$small" | tail -1)
+		((used <= 256 * 1024)) && return 0
+		sleep 0.1
+	done
+	integ_fail "$1: the share's space was not freed ($used bytes still used)"
+}
+
 # expect_nospc_first WHAT: exit 12, the first line says no space (put -C
 # and put -r add a line of their own: what was kept, the summary)
 expect_nospc_first() {
@@ -97,6 +111,7 @@ empty "put over a file, bigger than the share" old
 rm -f "$disk/old"
 
 # put -C keeps what arrived, and says how much: those bytes are exact
+space_back "before put -C"
 smbiov put -C "$big" "$(u resumable)"
 expect_nospc_first "put -C on a full share"
 kept=$(sed -n 's/.*partial upload is kept on the server (\([0-9]*\) of.*/\1/p' "$tmp/err")
@@ -113,6 +128,7 @@ empty "put -C"
 
 # put -r: files of a third of the share each; the one that does not fit
 # stops the tree (no space is a failure every further entry would share)
+space_back "before put -r"
 mkdir "$tmp/tree"
 third=$((SMB_SMALL_BYTES / 3))
 for i in 1 2 3 4 5; do

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A reconnect's waits end by its bound (reconnect.c smb_rc_cap_ms(),
+ * issue 15): one try against a server that accepts TCP and never answers
+ * NEGOTIATE used to wait its whole request timeout, so a reconnect bound
+ * of 10 s with --timeout 30 took up to 40 s. Each wait of a try is now
+ * the smaller of its own timeout and what is left of the bound. Chosen
+ * numbers, no clock: every case says when now is and when the bound
+ * ends.
+ */
+#include "client/reconnect.h"
+#include "peer.h"
+#include "proto/rw.h"
+#include "t.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MS ((uint64_t)1000000) /* ns */
+#define T0 ((uint64_t)1000 * 1000 * MS)
+
+static void test_outside_a_reconnect(void)
+{
+	/* no bound: every wait as asked, unbounded ones too */
+	T_EXPECT_EQ(smb_rc_cap_ms(30000, T0, 0), 30000);
+	T_EXPECT_EQ(smb_rc_cap_ms(-1, T0, 0), -1);
+	T_EXPECT_EQ(smb_rc_cap_ms(0, T0, 0), 0);
+	/* and the thread's own (no reconnect on this thread) */
+	T_EXPECT_EQ(smb_rc_timeout(30000), 30000);
+	T_EXPECT_EQ(smb_rc_timeout(-1), -1);
+}
+
+static void test_capped_by_the_bound(void)
+{
+	uint64_t until = T0 + 10000 * MS; /* --reconnect 10 */
+
+	/* the first try: the 30 s timeout is cut to the 10 s bound */
+	T_EXPECT_EQ(smb_rc_cap_ms(30000, T0, until), 10000);
+	/* 9.2 s in: 800 ms left for NEGOTIATE's wait */
+	T_EXPECT_EQ(smb_rc_cap_ms(30000, T0 + 9200 * MS, until), 800);
+	/* a shorter timeout stays itself */
+	T_EXPECT_EQ(smb_rc_cap_ms(3000, T0, until), 3000);
+	T_EXPECT_EQ(smb_rc_cap_ms(3000, T0 + 7000 * MS, until), 3000);
+	T_EXPECT_EQ(smb_rc_cap_ms(3000, T0 + 7001 * MS, until), 2999);
+	/* an unbounded wait gets what is left */
+	T_EXPECT_EQ(smb_rc_cap_ms(-1, T0 + 4000 * MS, until), 6000);
+	T_EXPECT_EQ(smb_rc_cap_ms(0, T0 + 4000 * MS, until), 6000);
+}
+
+static void test_rounding_and_the_end(void)
+{
+	uint64_t until = T0 + 10000 * MS;
+
+	/* part of a ms left: rounded up, never 0 (0 means no timeout) */
+	T_EXPECT_EQ(smb_rc_cap_ms(30000, until - 1, until), 1);
+	T_EXPECT_EQ(smb_rc_cap_ms(30000, until - MS - 1, until), 2);
+	/* at or past the end: 1 ms, the wait fails at once */
+	T_EXPECT_EQ(smb_rc_cap_ms(30000, until, until), 1);
+	T_EXPECT_EQ(smb_rc_cap_ms(-1, until + 5000 * MS, until), 1);
+	/* a bound past INT_MAX ms does not wrap */
+	T_EXPECT_EQ(smb_rc_cap_ms(-1, T0, T0 + (uint64_t)INT_MAX * 4 * MS),
+		    INT_MAX);
+}
+
+/* A listening socket on 127.0.0.1 that nobody answers on; its port. */
+static int frozen_listener(char port[16])
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	T_ASSERT(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	T_ASSERT(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	/* the kernel completes the handshake: connects succeed, no reply */
+	T_ASSERT(listen(fd, 16) == 0);
+	T_ASSERT(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+	snprintf(port, 16, "%u", (unsigned)ntohs(a.sin_port));
+	return fd;
+}
+
+static void test_frozen_server(void)
+{
+	struct smbiov_options o = {.password = "x"};
+	struct smbiov_client *c;
+	char port[16];
+	int lfd = frozen_listener(port), peer, ret;
+
+	c = peer_client(&peer, 600000); /* 10 min per request */
+	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
+	c->host = strdup("127.0.0.1");
+	T_ASSERT(c->host);
+	c->rc_ms = 200;
+	/* the connection is lost; the reconnect dials the frozen server */
+	smb_conn_kill(c, -ECONNRESET);
+	ret = smb_reconnect(c, smb_rc_gen(c));
+	T_EXPECT_EQ(ret, -ENOTCONN);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	/* NEGOTIATE's wait ended at the bound: a timeout */
+	T_EXPECT_EQ(c->rc_err, -ETIMEDOUT);
+	fprintf(stderr, "gave up: %s\n", c->rc_why);
+	peer_client_stop(c);
+	close(peer);
+	close(lfd);
+}
+
+/* Connections the frozen server got (its accept queue), closed. */
+static int accepted(int lfd)
+{
+	int n = 0, fd;
+
+	T_ASSERT(fcntl(lfd, F_SETFL, O_NONBLOCK) == 0); /* no more to come */
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		close(fd);
+		n++;
+	}
+	return n;
+}
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static bool parked_done;
+
+static void parked_done_fn(struct smb_req *r)
+{
+	(void)r;
+	pthread_mutex_lock(&mu);
+	parked_done = true;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+}
+
+/*
+ * An asynchronous READ caught by the connection's death is parked; the
+ * reviver's reconnect to the frozen server gives up at the bound, and
+ * the READ fails then. It used to be parked again and the reviver tried
+ * three more rounds (each a try up to the bound) after the bound had
+ * passed: the frozen server saw 4 connections, now 1.
+ */
+static void test_frozen_server_parked(void)
+{
+	static const uint8_t body[SMB2_READ_REQ_FIXED + 1] = {49};
+	struct smbiov_options o = {.password = "x"};
+	struct iovec v = {.iov_base = (void *)body, .iov_len = sizeof(body)};
+	uint8_t buf[512];
+	struct smbiov_client *c;
+	struct smbiov_iter dst;
+	struct smb_req r;
+	char port[16];
+	int lfd = frozen_listener(port), peer;
+	uint32_t len;
+	uint8_t *m;
+
+	c = peer_client(&peer, 600000);
+	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
+	c->host = strdup("127.0.0.1");
+	T_ASSERT(c->host);
+	c->rc_ms = 200;
+	c->credits.avail = 16;
+	T_ASSERT(smbiov_iter_ubuf(&dst, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	smb_req_init(&r, SMB2_READ);
+	r.flags = SMB_REQ_QUIET;
+	r.body = &v;
+	r.nbody = 1;
+	r.dst = &dst;
+	r.read_len = sizeof(buf);
+	r.done = parked_done_fn;
+	T_ASSERT(smb_submit(c, &r) == 0);
+	/* the READ reached the server; then the connection is lost */
+	m = peer_read_frame(peer, &len);
+	T_ASSERT(m);
+	free(m);
+	close(peer);
+	pthread_mutex_lock(&mu);
+	while (!parked_done)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
+	T_EXPECT_EQ(r.result, -ENOTCONN);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	smb_req_release(&r);
+	T_EXPECT_EQ(accepted(lfd), 1);
+	peer_client_stop(c);
+	close(lfd);
+}
+
+int main(void)
+{
+	T_RUN(test_outside_a_reconnect);
+	T_RUN(test_capped_by_the_bound);
+	T_RUN(test_rounding_and_the_end);
+	T_RUN(test_frozen_server);
+	T_RUN(test_frozen_server_parked);
+	return t_done();
+}
