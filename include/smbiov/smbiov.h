@@ -129,6 +129,14 @@ struct smbiov_options {
 	 * the same file, by creation time); a file that cannot be reopened
 	 * fails its calls with ESTALE. A synchronous call whose answer was
 	 * lost is sent again (writes and the like with the replay flag).
+	 * Not exact for an exclusive create (O_CREAT | O_EXCL) whose answer
+	 * was lost: sent again, it finds the file it made and fails with
+	 * EEXIST. The server does not tell the replay from another create:
+	 * Samba (4.17) recognises a replayed create only by its durable
+	 * handle's CreateGuid, and only in the smbd process of the lost
+	 * connection, which the reset ended. Create under a name of your
+	 * own making (random), or tell EEXIST after smbiov_stats.reconnects
+	 * changed from another creator's file yourself.
 	 * Tries with a growing pause for this many ms, every wait of a try
 	 * (connect, each answer) ending by then too, so a server that
 	 * accepts and never answers does not hold it a timeout longer;

@@ -21,11 +21,15 @@
  *    name the refused connect;
  *  - smbiov_read_to_fd() into a pipe, reset while a piece is half in
  *    the pipe: every byte comes out once, in order;
+ *  - an O_EXCL create whose answer is lost: sent again, it fails with
+ *    EEXIST (the documented limit: Samba 4.17 does not recognise a
+ *    replayed create after a reconnect, not even with DH2Q);
  *  - reconnect off: the reset fails the call, as before.
  * No timing: a reset between two calls is certain to be seen by the
  * second; one right after an asynchronous submission catches whatever
  * is still in flight, and the bytes must be right either way.
  */
+#include "client/engine.h"
 #include "file_common.h"
 #include "integ_reset.h"
 
@@ -34,6 +38,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -282,12 +287,20 @@ static void relay_expect(struct relay *r, const char *word)
 		T_ASSERT(sscanf(line, "ready %u", &r->port) == 1);
 }
 
-static void relay_start(struct relay *r)
+/* cut_relay with @extra arguments (NULL-terminated; NULL: none). */
+static void relay_start_args(struct relay *r, const char *const *extra)
 {
+	const char *argv[16] = {"cut_relay", "-c"};
 	char target[64];
-	int fd[2];
+	int fd[2], n = 3;
 
 	snprintf(target, sizeof(target), "127.0.0.1:%s", fc_env("SMB_PORT"));
+	argv[2] = target;
+	for (int i = 0; extra && extra[i]; i++) {
+		T_ASSERT(n < 15);
+		argv[n++] = extra[i];
+	}
+	argv[n] = NULL;
 	T_ASSERT(pipe(fd) == 0);
 	r->pid = fork();
 	T_ASSERT(r->pid >= 0);
@@ -295,14 +308,18 @@ static void relay_start(struct relay *r)
 		dup2(fd[1], 1);
 		close(fd[0]);
 		close(fd[1]);
-		execl(SMBIOV_CUT_RELAY, "cut_relay", "-c", target,
-		      (char *)NULL);
+		execv(SMBIOV_CUT_RELAY, (char *const *)argv);
 		_exit(127);
 	}
 	close(fd[1]);
 	r->out = fdopen(fd[0], "r");
 	T_ASSERT(r->out);
 	relay_expect(r, "ready");
+}
+
+static void relay_start(struct relay *r)
+{
+	relay_start_args(r, NULL);
 }
 
 static void relay_stop(struct relay *r)
@@ -442,6 +459,81 @@ static void test_pipe(void)
 	free(p.buf);
 }
 
+/* A client through relay @r (reconnect on, the default bound). */
+static struct smbiov_client *relay_client(const struct relay *r)
+{
+	struct smbiov_options o = {.password = fc_env("SMB_PASS")};
+	struct smbiov_client *c = NULL;
+	char url[512];
+
+	snprintf(url, sizeof(url), "smb://%s@%s:%u/%s", fc_env("SMB_USER"),
+		 fc_env("SMB_HOST"), r->port, share);
+	T_ASSERT(smbiov_connect(url, &o, &c) == 0);
+	return c;
+}
+
+/*
+ * An O_EXCL create whose answer is lost: the relay cuts the connection
+ * inside the CREATE response (its one cut falls 2 to 98 bytes past the
+ * connect's own bytes, measured on a first connection through an uncut
+ * relay: the same every time). The server made the file; the library
+ * sends the CREATE again on the new connection with the replay flag
+ * and, for a cached open, the same DH2Q CreateGuid. Samba 4.17 does not
+ * recognise the replay after a reconnect (its replay cache is kept in
+ * memory by the smbd process of the lost connection, which the reset
+ * ends; MS-SMB2 3.3.5.9.10) and answers OBJECT_NAME_COLLISION: the call
+ * fails with EEXIST although the file is the one it made. This pins
+ * that documented limit (smbiov.h, smbiov_open()).
+ */
+static void excl_lost(enum smbiov_cache cache)
+{
+	struct smbiov_open_opts oo = {.cache = cache};
+	struct smbiov_client *c;
+	struct smbiov_stats st;
+	struct smbiov_file *f = NULL;
+	struct relay r;
+	struct stat sb;
+	char first[32], disk[512];
+	uint64_t n;
+	int ret;
+
+	fc_disk_path(disk, sizeof(disk), share, "rc_excl.bin");
+	unlink(disk);
+	relay_start(&r);
+	c = relay_client(&r);
+	n = c->t->bytes_received;
+	smbiov_disconnect(c);
+	relay_stop(&r);
+	snprintf(first, sizeof(first), "%llu", (unsigned long long)n);
+	{
+		const char *const cut[] = {"-n",   "1",	 "-b",	"100", "-d",
+					   "down", "-f", first, NULL};
+
+		relay_start_args(&r, cut);
+	}
+	c = relay_client(&r);
+	T_ASSERT(c->t->bytes_received == n); /* else the cut falls elsewhere */
+	ret = smbiov_open_ex(c, "rc_excl.bin", O_CREAT | O_EXCL | O_RDWR, &oo,
+			     &f);
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 1);
+	T_EXPECT(st.replayed >= 1);
+	T_EXPECT_EQ(ret, -EEXIST);
+	/* it is there, made by the first CREATE */
+	T_EXPECT(stat(disk, &sb) == 0 && sb.st_size == 0);
+	if (!ret)
+		smbiov_close(f);
+	smbiov_disconnect(c);
+	relay_stop(&r);
+	unlink(disk);
+}
+
+static void test_excl_lost_answer(void)
+{
+	excl_lost(SMBIOV_CACHE_NONE);
+	excl_lost(SMBIOV_CACHE_STRICT); /* DH2Q with a CreateGuid */
+}
+
 static void test_off(void)
 {
 	struct smbiov_options o = {.reconnect_ms = -1};
@@ -472,6 +564,7 @@ int main(void)
 	T_RUN(test_inflight);
 	T_RUN(test_gone_and_back);
 	T_RUN(test_pipe);
+	T_RUN(test_excl_lost_answer);
 	T_RUN(test_off);
 	return t_done();
 }
