@@ -117,6 +117,19 @@ static inline struct smbiov_client *peer_client(int *peer_fd, int timeout_ms)
 	return c;
 }
 
+/*
+ * @r as a @command request whose body is the one vector @v, failures not
+ * recorded as the thread's last error (expected in these tests).
+ */
+static inline void peer_req_init(struct smb_req *r, uint16_t command,
+				 const struct iovec *v)
+{
+	smb_req_init(r, command);
+	r->flags = SMB_REQ_QUIET;
+	r->body = v;
+	r->nbody = 1;
+}
+
 /* Disconnect with nothing to say goodbye to (no TREE_DISCONNECT/LOGOFF). */
 static inline void peer_client_stop(struct smbiov_client *c)
 {

@@ -249,10 +249,7 @@ static int call_charged(struct smbiov_client *c, uint32_t payload)
 	struct smb_req r;
 	int ret;
 
-	smb_req_init(&r, SMB2_ECHO);
-	r.flags = SMB_REQ_QUIET;
-	r.body = &iov;
-	r.nbody = 1;
+	peer_req_init(&r, SMB2_ECHO, &iov);
 	r.payload_len = payload;
 	ret = smb_call(c, &r);
 	smb_req_release(&r);
@@ -684,10 +681,7 @@ static void test_stall_mid_frame(void)
 		 0);
 	v.iov_base = body;
 	v.iov_len = (size_t)n;
-	smb_req_init(&r, SMB2_READ);
-	r.flags = SMB_REQ_QUIET;
-	r.body = &v;
-	r.nbody = 1;
+	peer_req_init(&r, SMB2_READ, &v);
 	r.dst = &it;
 	r.read_len = sizeof(buf);
 	t0 = now_s();
@@ -842,10 +836,7 @@ static void test_send_fails_while_killed(void)
 		c->credits.avail = 512;
 		kill_done_calls = 0;
 		smbiov_iter_kvec(&src, SMBIOV_ITER_SOURCE, &pv, 1, len);
-		smb_req_init(&r, SMB2_WRITE);
-		r.flags = SMB_REQ_QUIET;
-		r.body = &iov;
-		r.nbody = 1;
+		peer_req_init(&r, SMB2_WRITE, &iov);
 		r.src = &src;
 		r.done = kill_done;
 		T_ASSERT(pthread_create(&th, NULL, close_later, &sv[1]) == 0);

@@ -185,10 +185,7 @@ static void test_answer_during_send(void)
 	T_ASSERT(n > 0);
 	bv.iov_base = body;
 	bv.iov_len = (size_t)n;
-	smb_req_init(&r, SMB2_WRITE);
-	r.flags = SMB_REQ_QUIET;
-	r.body = &bv;
-	r.nbody = 1;
+	peer_req_init(&r, SMB2_WRITE, &bv);
 	r.src = &src;
 	r.done = insend_done;
 	r.priv = seg;

@@ -170,10 +170,7 @@ static void test_frozen_server_parked(void)
 	c->credits.avail = 16;
 	T_ASSERT(smbiov_iter_ubuf(&dst, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
 		 0);
-	smb_req_init(&r, SMB2_READ);
-	r.flags = SMB_REQ_QUIET;
-	r.body = &v;
-	r.nbody = 1;
+	peer_req_init(&r, SMB2_READ, &v);
 	r.dst = &dst;
 	r.read_len = sizeof(buf);
 	r.done = parked_done_fn;
