@@ -256,13 +256,18 @@ bool mtable_kc_any(struct mtable *t, struct mnode *n);
 /*
  * Writes replied to before they are sent (mount_io.c): mtable_wb_begin
  * waits until no such write of @n overlaps [@w->off, @w->end), then adds
- * @w; mtable_wb_end takes it off, keeping @err (negative) in @mf's
- * wb_err if that has none. mtable_wb_wait waits until @n has none left
+ * @w if @mf's lease still has write caching (false: it has not, nothing
+ * added); mtable_wb_stop clears that and waits until @mf's node has no
+ * such write left (a break that takes W: none starts after it);
+ * mtable_wb_end takes @w off, keeping @err (negative) in @mf's wb_err
+ * if that has none. mtable_wb_wait waits until @n has none left
  * (every call that asks the server about the file, or reads it, does so
  * first: mtable_file_any() too); mtable_wb_err takes @mf's error (0:
  * none).
  */
-void mtable_wb_begin(struct mtable *t, struct mnode *n, struct mwrite *w);
+bool mtable_wb_begin(struct mtable *t, struct mnode *n, struct mwrite *w,
+		     struct mfile *mf);
+void mtable_wb_stop(struct mtable *t, struct mfile *mf);
 void mtable_wb_end(struct mtable *t, struct mnode *n, struct mwrite *w,
 		   struct mfile *mf, int err);
 void mtable_wb_wait(struct mtable *t, struct mnode *n);

@@ -126,10 +126,8 @@ static void on_lease(void *arg, struct smbiov_file *f, uint32_t state)
 	 * the server before the break is acknowledged, as the file layer's
 	 * write-back does: they end without the break worker.
 	 */
-	if (!(state & SMBIOV_LEASE_WRITE)) {
-		__atomic_store_n(&mf->has_w, false, __ATOMIC_SEQ_CST);
-		mtable_wb_wait_file(&m->t, mf);
-	}
+	if (!(state & SMBIOV_LEASE_WRITE))
+		mtable_wb_stop(&m->t, mf);
 	if (state & SMBIOV_LEASE_READ)
 		return;
 	n = mtable_kc_lost(&m->t, mf);
@@ -522,22 +520,29 @@ static ssize_t write_append(struct mount_ctx *m, struct mfile *mf,
  * failure is reported by the next flush (close) or fsync, as the
  * write-back's are.
  */
-static void write_behind(struct mount_ctx *m, fuse_req_t req, struct mfile *mf,
+/* A write's result as the error kept for the next flush (0: none). */
+static int write_err(ssize_t n, size_t size)
+{
+	if (n < 0)
+		return (int)n;
+	return (size_t)n < size ? -EIO : 0;
+}
+
+static bool write_behind(struct mount_ctx *m, fuse_req_t req, struct mfile *mf,
 			 const char *buf, size_t size, off_t off)
 {
 	struct mwrite w = {(uint64_t)off, (uint64_t)off + size, NULL};
 	ssize_t n;
 
-	mtable_wb_begin(&m->t, mf->node, &w);
+	if (!mtable_wb_begin(&m->t, mf->node, &w, mf))
+		return false; /* W went meanwhile: sent before the reply */
 	/* a RELEASE after the reply waits for mtable_wb_end(): @mf stays */
 	fuse_reply_write(req, size);
 	n = write_at(mf, buf, size, (uint64_t)off);
 	if (mf->kc_node && !has_r(mf))
 		kc_inval(m, mf->kc_node, off, (off_t)size);
-	mtable_wb_end(&m->t, mf->node, &w, mf,
-		      n < 0		 ? (int)n
-		      : (size_t)n < size ? -EIO
-					 : 0);
+	mtable_wb_end(&m->t, mf->node, &w, mf, write_err(n, size));
+	return true;
 }
 
 void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -553,8 +558,8 @@ void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	if (!mf->direct && size >= WRITE_THROUGH_MIN &&
 	    !(fi->flags & O_APPEND) && has_w(mf)) {
 		__atomic_store_n(&mf->written, true, __ATOMIC_RELAXED);
-		write_behind(m, req, mf, buf, size, off);
-		return;
+		if (write_behind(m, req, mf, buf, size, off))
+			return;
 	}
 	/* in order behind writes replied to before */
 	wb_wait(m, mf);

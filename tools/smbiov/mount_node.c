@@ -507,13 +507,30 @@ static bool overlaps(const struct mnode *n, const struct mwrite *w)
 	return false;
 }
 
-void mtable_wb_begin(struct mtable *t, struct mnode *n, struct mwrite *w)
+bool mtable_wb_begin(struct mtable *t, struct mnode *n, struct mwrite *w,
+		     struct mfile *mf)
 {
+	bool ok;
+
 	pthread_mutex_lock(&t->lock);
 	while (overlaps(n, w))
 		pthread_cond_wait(&t->wb_done, &t->lock);
-	w->next = n->wb;
-	n->wb = w;
+	/* under the lock mtable_wb_stop() clears it with: one order */
+	ok = __atomic_load_n(&mf->has_w, __ATOMIC_SEQ_CST);
+	if (ok) {
+		w->next = n->wb;
+		n->wb = w;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ok;
+}
+
+void mtable_wb_stop(struct mtable *t, struct mfile *mf)
+{
+	pthread_mutex_lock(&t->lock);
+	__atomic_store_n(&mf->has_w, false, __ATOMIC_SEQ_CST);
+	while (mf->node && mf->node->wb)
+		pthread_cond_wait(&t->wb_done, &t->lock);
 	pthread_mutex_unlock(&t->lock);
 }
 
