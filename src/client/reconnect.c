@@ -741,6 +741,7 @@ void smb_resend_save(struct smb_resend *rs, struct smb_req **reqs, size_t n)
 {
 	rs->n = n;
 	rs->tries = 0;
+	rs->gave_up = false;
 	for (size_t i = 0; i < n; i++)
 		save_start(reqs[i]);
 }
@@ -817,8 +818,10 @@ bool smb_resend_prepare(struct smbiov_client *c, struct smb_resend *rs,
 	 * Also when the connection is alive again: another thread may have
 	 * reconnected since these went out (smb_reconnect() sees that).
 	 */
-	if (smb_rc_resume(c, gen))
+	if (smb_rc_resume(c, gen)) {
+		rs->gave_up = true;
 		return false;
+	}
 	rs->tries++;
 	for (size_t i = 0; i < rs->n; i++)
 		rewind_req(c, reqs[i]);

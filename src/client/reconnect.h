@@ -111,6 +111,7 @@ int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
 struct smb_resend {
 	size_t n;
 	unsigned tries;
+	bool gave_up; /* the reconnect they waited for failed */
 };
 
 /*

@@ -741,6 +741,30 @@ fail:
 }
 
 /*
+ * The reconnect that @reqs waited for gave up: they fail as the calls
+ * after it do (ENOTCONN, and a message saying why it gave up), not with
+ * the reset that started it, whichever of the two a call met first.
+ */
+static int gave_up(struct smbiov_client *c, struct smb_req **reqs, size_t n,
+		   int ret)
+{
+	bool quiet = true;
+
+	for (size_t i = 0; i < n; i++) {
+		if (smb_rc_lost(reqs[i]->result) && !reqs[i]->status)
+			reqs[i]->result = -ENOTCONN;
+		quiet = quiet && (reqs[i]->flags & SMB_REQ_QUIET);
+	}
+	if (smb_rc_lost(ret))
+		ret = -ENOTCONN;
+	if (!quiet)
+		smb_error_set(-ENOTCONN, 0, SMBIOV_PHASE_IO, "%s: %s",
+			      smb_cmd_name(reqs[0]->command),
+			      smb_conn_strerror(c, -ENOTCONN));
+	return ret;
+}
+
+/*
  * call_n(), and again on a new connection when this one was lost before
  * the answers came (reconnect.c decides whether they may go again).
  */
@@ -760,7 +784,7 @@ static int call_resend(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		if (!smb_resend_prepare(c, &rs, reqs, ret, gen))
 			break;
 	}
-	return ret;
+	return rs.gave_up ? gave_up(c, reqs, n, ret) : ret;
 }
 
 int smb_call(struct smbiov_client *c, struct smb_req *r)

@@ -192,6 +192,74 @@ static void test_frozen_server_parked(void)
 	close(lfd);
 }
 
+/* A port nothing listens on: connects to it are refused. */
+static void refused_port(char port[16])
+{
+	int fd = frozen_listener(port);
+
+	close(fd);
+}
+
+/* The server side of test_sync_gave_up: take one request, then drop. */
+static void *drop_after_one(void *arg)
+{
+	int peer = *(int *)arg;
+	uint32_t len;
+	uint8_t *m = peer_read_frame(peer, &len);
+
+	free(m);
+	close(peer);
+	return NULL;
+}
+
+/*
+ * A synchronous call whose request was on the wire when the connection
+ * died, and whose reconnect then gave up (connects refused): it fails as
+ * a call made after the give-up does, with ENOTCONN and the reason the
+ * reconnect gave up, not with the reset it met first (test_reconnect's
+ * gone-and-back case saw either, depending on which came first).
+ */
+static void test_sync_gave_up(void)
+{
+	static const uint8_t body[SMB2_READ_REQ_FIXED + 1] = {49};
+	struct smbiov_options o = {.password = "x"};
+	struct iovec v = {.iov_base = (void *)body, .iov_len = sizeof(body)};
+	struct smbiov_error e;
+	struct smbiov_client *c;
+	struct smbiov_iter dst;
+	uint8_t buf[512];
+	struct smb_req r;
+	char port[16];
+	pthread_t th;
+	int peer, ret;
+
+	refused_port(port);
+	c = peer_client(&peer, 600000);
+	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
+	c->host = strdup("127.0.0.1");
+	T_ASSERT(c->host);
+	c->rc_ms = 200;
+	c->credits.avail = 16;
+	T_ASSERT(smbiov_iter_ubuf(&dst, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	peer_req_init(&r, SMB2_READ, &v);
+	r.dst = &dst;
+	r.read_len = sizeof(buf);
+	r.flags &= ~SMB_REQ_QUIET; /* its failure is worded, as a call's */
+	T_ASSERT(pthread_create(&th, NULL, drop_after_one, &peer) == 0);
+	ret = smb_call(c, &r);
+	pthread_join(th, NULL);
+	T_EXPECT_EQ(ret, -ENOTCONN);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	smbiov_last_error(&e);
+	fprintf(stderr, "the call that met the reset: %s\n", e.message);
+	T_EXPECT_EQ(e.err, -ENOTCONN);
+	T_EXPECT(strstr(e.message, "READ: reconnecting failed") != NULL);
+	T_EXPECT(strstr(e.message, "Connection refused") != NULL);
+	smb_req_release(&r);
+	peer_client_stop(c);
+}
+
 int main(void)
 {
 	T_RUN(test_outside_a_reconnect);
@@ -199,5 +267,6 @@ int main(void)
 	T_RUN(test_rounding_and_the_end);
 	T_RUN(test_frozen_server);
 	T_RUN(test_frozen_server_parked);
+	T_RUN(test_sync_gave_up);
 	return t_done();
 }
