@@ -128,6 +128,33 @@ static int accepted(int lfd)
 	return n;
 }
 
+/*
+ * A client on a scripted peer (*@peer) whose reconnect dials @port with
+ * a 200 ms bound, and a READ of @len bytes into @buf set up in @r.
+ */
+static struct smbiov_client *read_client(const char *port, int *peer,
+					 struct smb_req *r,
+					 struct smbiov_iter *dst, uint8_t *buf,
+					 size_t len)
+{
+	static const uint8_t body[SMB2_READ_REQ_FIXED + 1] = {49};
+	static struct iovec v = {.iov_base = (void *)body,
+				 .iov_len = sizeof(body)};
+	struct smbiov_options o = {.password = "x"};
+	struct smbiov_client *c = peer_client(peer, 600000);
+
+	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
+	c->host = strdup("127.0.0.1");
+	T_ASSERT(c->host);
+	c->rc_ms = 200;
+	c->credits.avail = 16;
+	T_ASSERT(smbiov_iter_ubuf(dst, SMBIOV_ITER_DEST, buf, len) == 0);
+	peer_req_init(r, SMB2_READ, &v);
+	r->dst = dst;
+	r->read_len = len;
+	return c;
+}
+
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static bool parked_done;
@@ -150,9 +177,6 @@ static void parked_done_fn(struct smb_req *r)
  */
 static void test_frozen_server_parked(void)
 {
-	static const uint8_t body[SMB2_READ_REQ_FIXED + 1] = {49};
-	struct smbiov_options o = {.password = "x"};
-	struct iovec v = {.iov_base = (void *)body, .iov_len = sizeof(body)};
 	uint8_t buf[512];
 	struct smbiov_client *c;
 	struct smbiov_iter dst;
@@ -162,17 +186,7 @@ static void test_frozen_server_parked(void)
 	uint32_t len;
 	uint8_t *m;
 
-	c = peer_client(&peer, 600000);
-	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
-	c->host = strdup("127.0.0.1");
-	T_ASSERT(c->host);
-	c->rc_ms = 200;
-	c->credits.avail = 16;
-	T_ASSERT(smbiov_iter_ubuf(&dst, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
-		 0);
-	peer_req_init(&r, SMB2_READ, &v);
-	r.dst = &dst;
-	r.read_len = sizeof(buf);
+	c = read_client(port, &peer, &r, &dst, buf, sizeof(buf));
 	r.done = parked_done_fn;
 	T_ASSERT(smb_submit(c, &r) == 0);
 	/* the READ reached the server; then the connection is lost */
@@ -221,9 +235,6 @@ static void *drop_after_one(void *arg)
  */
 static void test_sync_gave_up(void)
 {
-	static const uint8_t body[SMB2_READ_REQ_FIXED + 1] = {49};
-	struct smbiov_options o = {.password = "x"};
-	struct iovec v = {.iov_base = (void *)body, .iov_len = sizeof(body)};
 	struct smbiov_error e;
 	struct smbiov_client *c;
 	struct smbiov_iter dst;
@@ -234,17 +245,7 @@ static void test_sync_gave_up(void)
 	int peer, ret;
 
 	refused_port(port);
-	c = peer_client(&peer, 600000);
-	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
-	c->host = strdup("127.0.0.1");
-	T_ASSERT(c->host);
-	c->rc_ms = 200;
-	c->credits.avail = 16;
-	T_ASSERT(smbiov_iter_ubuf(&dst, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
-		 0);
-	peer_req_init(&r, SMB2_READ, &v);
-	r.dst = &dst;
-	r.read_len = sizeof(buf);
+	c = read_client(port, &peer, &r, &dst, buf, sizeof(buf));
 	r.flags &= ~SMB_REQ_QUIET; /* its failure is worded, as a call's */
 	T_ASSERT(pthread_create(&th, NULL, drop_after_one, &peer) == 0);
 	ret = smb_call(c, &r);
