@@ -450,13 +450,16 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * past it would see the server's size, which they may extend (a
 	 * read below them would end short at the server's end of file).
 	 */
-	if (mf->direct || (mf->kc_node && !lib_dirty(mf))) {
-		smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, size);
-		n = smbiov_read_iter_ex(mf->f, &it, (uint64_t)off,
-					SMBIOV_RW_DIRECT);
-	} else {
-		n = smbiov_pread(mf->f, buf, size, (uint64_t)off);
-	}
+	/*
+	 * The daemon's own buffer: KVEC, which the library need not probe
+	 * as caller memory (two syscalls a read for UBUF).
+	 */
+	smbiov_iter_kvec(&it, SMBIOV_ITER_DEST, &(struct iovec){buf, size}, 1,
+			 size);
+	n = smbiov_read_iter_ex(mf->f, &it, (uint64_t)off,
+				mf->direct || (mf->kc_node && !lib_dirty(mf))
+					? SMBIOV_RW_DIRECT
+					: 0);
 	if (n < 0) {
 		fuse_reply_err(req, mount_err((int)n));
 		return;
@@ -470,13 +473,15 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static ssize_t write_at(struct mfile *mf, const char *buf, size_t size,
 			uint64_t off)
 {
+	struct iovec v = {(void *)buf, size};
 	struct smbiov_iter it;
 
+	/* libfuse's request buffer: the daemon's memory (KVEC, as a read's) */
+	smbiov_iter_kvec(&it, SMBIOV_ITER_SOURCE, &v, 1, size);
 	if (!mf->direct && size < WRITE_THROUGH_MIN) {
 		__atomic_add_fetch(&mf->cached_gen, 1, __ATOMIC_SEQ_CST);
-		return smbiov_pwrite(mf->f, buf, size, off);
+		return smbiov_write_iter_ex(mf->f, &it, off, 0);
 	}
-	smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, (void *)buf, size);
 	return smbiov_write_iter_ex(mf->f, &it, off, SMBIOV_RW_DIRECT);
 }
 
