@@ -483,6 +483,12 @@ struct smbiov_client {
 	_Atomic uint64_t rc_gen;
 	_Atomic int rc_state;
 	bool rc_busy;
+	/*
+	 * A reopen gave a file another handle or lost it (set under @lock
+	 * as it does, before @rc_busy lets requests go): FileIds of the
+	 * messages built from then on are checked (smb_rc_patch_fid()).
+	 */
+	_Atomic bool rc_fids_moved;
 	_Atomic int rc_err;	       /* why the last try failed (FAILED) */
 	_Atomic uint64_t rc_failed_ns; /* when (smb_now_ns()) */
 	/* ...in words, for the calls that fail of it (under @lock) */

@@ -368,6 +368,28 @@ static bool not_the_files(int err)
 	return transport_error(err) || err == -ENOMEM;
 }
 
+void smb_rc_file_reopened_locked(struct smbiov_client *c, struct smbiov_file *f,
+				 const struct smb2_fileid *fid)
+{
+	if (fid) {
+		f->old_fids[f->nr_old_fids++ % SMB_OLD_FIDS] = f->fid;
+		f->fid = *fid;
+		atomic_fetch_add(&c->st_handles_reopened, 1);
+	} else {
+		f->stale = true;
+		atomic_fetch_add(&c->st_handles_lost, 1);
+	}
+	/*
+	 * From now on a message may name a handle that is gone: every one
+	 * is checked as it is built (smb_rc_patch_fid()). Not "a reconnect
+	 * happened" (rc_gen): that is counted only after the reconnect has
+	 * let the other threads' requests go (rc_busy), and the first
+	 * reconnect's went out unpatched in between (test_silent_loss: the
+	 * reviver's parked WRITEs with the old FileId, STATUS_FILE_CLOSED).
+	 */
+	atomic_store(&c->rc_fids_moved, true);
+}
+
 /*
  * Every open file on the new connection, or stale. The new connection
  * dying meanwhile (or an allocation failing) is not the file's fault:
@@ -389,14 +411,7 @@ static int reopen_files(struct smbiov_client *c)
 		if (not_the_files(ret))
 			return ret;
 		pthread_mutex_lock(&c->lock);
-		if (ret) {
-			f->stale = true;
-			atomic_fetch_add(&c->st_handles_lost, 1);
-		} else {
-			f->old_fids[f->nr_old_fids++ % SMB_OLD_FIDS] = f->fid;
-			f->fid = fid;
-			atomic_fetch_add(&c->st_handles_reopened, 1);
-		}
+		smb_rc_file_reopened_locked(c, f, ret ? NULL : &fid);
 		pthread_mutex_unlock(&c->lock);
 	}
 	return 0;
@@ -765,7 +780,7 @@ int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
 	int fo = fid_offset(command), ret = 0;
 	uint64_t p, v;
 
-	if (fo < 0 || len < (size_t)fo + 16 || !smb_rc_gen(c))
+	if (fo < 0 || len < (size_t)fo + 16 || !atomic_load(&c->rc_fids_moved))
 		return 0;
 	p = le64_get(body + fo);
 	v = le64_get(body + fo + 8);

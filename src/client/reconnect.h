@@ -29,6 +29,7 @@
 #define SMB_RESEND_MAX	32
 
 struct smbiov_file;
+struct smb2_fileid;
 
 /* Keep what a new session needs (wiped by smb_rc_release()). */
 int smb_rc_keep_creds(struct smbiov_client *c, const struct smbiov_options *o,
@@ -103,6 +104,14 @@ void smb_rc_file_del(struct smbiov_client *c, struct smbiov_file *f);
 #define SMB_OLD_FIDS 8
 int smb_rc_patch_fid(struct smbiov_client *c, uint16_t command, uint8_t *body,
 		     size_t len, uint8_t *keep);
+/*
+ * Under c->lock, a reconnect's reopen of @f: its handle is now *@fid (the
+ * one it had is remembered), or, @fid NULL, it is lost (stale). From then
+ * on smb_rc_patch_fid() checks every message. (Its own function for the
+ * unit tests: test_client_rc_fid.)
+ */
+void smb_rc_file_reopened_locked(struct smbiov_client *c, struct smbiov_file *f,
+				 const struct smb2_fileid *fid);
 
 /*
  * Synchronous requests sent again: how many, how often so far. Where

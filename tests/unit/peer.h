@@ -10,6 +10,7 @@
 #define SMBIOV_TEST_PEER_H
 
 #include "client/engine.h"
+#include "proto/rw.h"
 #include "proto/smb2.h"
 #include "t.h"
 #include "transport/transport.h"
@@ -70,6 +71,19 @@ static inline void peer_rsp_hdr(struct smb2_hdr *h, const struct smb2_hdr *req,
 	h->tree_id = req->tree_id;
 }
 
+/* One framed message to the client: @h and a body of @blen (<= 64) bytes. */
+static inline void peer_send(int fd, const struct smb2_hdr *h,
+			     const uint8_t *body, size_t blen)
+{
+	uint8_t m[4 + SMB2_HDR_SIZE + 64];
+
+	T_ASSERT(blen <= 64);
+	smb2_hdr_encode(m + 4, h);
+	memcpy(m + 4 + SMB2_HDR_SIZE, body, blen);
+	smb2_nbss_encode(m, SMB2_HDR_SIZE + blen);
+	peer_write_full(fd, m, 4 + SMB2_HDR_SIZE + blen);
+}
+
 /*
  * One NetBIOS-framed message from the client: malloc'd, its length in
  * *@len; NULL when the client went away.
@@ -128,6 +142,24 @@ static inline void peer_req_init(struct smb_req *r, uint16_t command,
 	r->flags = SMB_REQ_QUIET;
 	r->body = v;
 	r->nbody = 1;
+}
+
+/*
+ * @r as a WRITE of @src described by @w: its fixed body encoded into
+ * @body (@cap bytes), which the one vector @v points at.
+ */
+static inline void peer_write_req_init(struct smb_req *r, uint8_t *body,
+				       size_t cap,
+				       const struct smb2_write_req *w,
+				       struct smbiov_iter *src, struct iovec *v)
+{
+	ssize_t n = smb2_write_req_encode(body, cap, w, src);
+
+	T_ASSERT(n > 0);
+	v->iov_base = body;
+	v->iov_len = (size_t)n;
+	peer_req_init(r, SMB2_WRITE, v);
+	r->src = src;
 }
 
 /* Disconnect with nothing to say goodbye to (no TREE_DISCONNECT/LOGOFF). */

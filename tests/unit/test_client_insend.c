@@ -106,19 +106,6 @@ static void insend_done(struct smb_req *r)
 	pthread_mutex_unlock(&mu);
 }
 
-/* One framed message: @h and @body. */
-static void peer_send(int fd, const struct smb2_hdr *h, const uint8_t *body,
-		      size_t blen)
-{
-	uint8_t m[4 + SMB2_HDR_SIZE + 24];
-
-	T_ASSERT(blen <= 24);
-	smb2_hdr_encode(m + 4, h);
-	memcpy(m + 4 + SMB2_HDR_SIZE, body, blen);
-	smb2_nbss_encode(m, SMB2_HDR_SIZE + blen);
-	peer_write_full(fd, m, 4 + SMB2_HDR_SIZE + blen);
-}
-
 /* The peer: each WRITE answered (all of it written), then a break. */
 static void *peer_main(void *arg)
 {
@@ -159,7 +146,6 @@ static void test_answer_during_send(void)
 	struct smbiov_iter src;
 	struct smb_req r;
 	pthread_t th;
-	ssize_t n;
 	int sv[2];
 
 	T_ASSERT(ht && seg);
@@ -181,12 +167,7 @@ static void test_answer_during_send(void)
 	seg->iov_base = payload;
 	seg->iov_len = sizeof(payload);
 	smbiov_iter_kvec(&src, SMBIOV_ITER_SOURCE, seg, 1, sizeof(payload));
-	n = smb2_write_req_encode(body, sizeof(body), &w, &src);
-	T_ASSERT(n > 0);
-	bv.iov_base = body;
-	bv.iov_len = (size_t)n;
-	peer_req_init(&r, SMB2_WRITE, &bv);
-	r.src = &src;
+	peer_write_req_init(&r, body, sizeof(body), &w, &src, &bv);
 	r.done = insend_done;
 	r.priv = seg;
 
