@@ -818,7 +818,7 @@ static int not_sent(struct smb_req *r, int ret)
 
 int smb_submit(struct smbiov_client *c, struct smb_req *r)
 {
-	int ret;
+	int ret, rc;
 
 	if (!r || !r->done) {
 		ret = smb_client_check(c);
@@ -847,9 +847,15 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r)
 		 */
 		if (!ret || !r->e.body_copy || !smb_rc_lost(ret))
 			break;
-		if (!smb_rc_may_resend(c, (unsigned)tries) ||
-		    smb_rc_resume(c, gen))
+		if (!smb_rc_may_resend(c, (unsigned)tries))
 			return smb_rc_defer(c, r) ? 0 : not_sent(r, ret);
+		rc = smb_rc_resume(c, gen);
+		/*
+		 * It gave up: the request fails as calls after it do (ENOTCONN,
+		 * worded with why), not with the send's error that started it.
+		 */
+		if (rc)
+			return smb_rc_defer(c, r) ? 0 : not_sent(r, rc);
 		/*
 		 * The failed try may have taken some of the payload before
 		 * the connection died: a WRITE sent again without it said

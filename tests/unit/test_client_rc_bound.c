@@ -261,6 +261,33 @@ static void test_sync_gave_up(void)
 	peer_client_stop(c);
 }
 
+/*
+ * The same for an asynchronous request whose own send meets the dead
+ * connection (the peer stopped reading: EPIPE at once, while the
+ * receiver still waits) and whose submitter's reconnect gives up: the
+ * submit fails with ENOTCONN, as calls after the give-up do, not with
+ * EPIPE (io.c words a READ's failure from it: "reconnecting failed").
+ */
+static void test_submit_gave_up(void)
+{
+	struct smbiov_client *c;
+	struct smbiov_iter dst;
+	uint8_t buf[512];
+	struct smb_req r;
+	char port[16];
+	int peer;
+
+	refused_port(port);
+	c = read_client(port, &peer, &r, &dst, buf, sizeof(buf));
+	r.done = parked_done_fn;
+	T_ASSERT(shutdown(peer, SHUT_RD) == 0);
+	T_EXPECT_EQ(smb_submit(c, &r), -ENOTCONN);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	smb_req_release(&r);
+	peer_client_stop(c);
+	close(peer);
+}
+
 int main(void)
 {
 	T_RUN(test_outside_a_reconnect);
@@ -269,5 +296,6 @@ int main(void)
 	T_RUN(test_frozen_server);
 	T_RUN(test_frozen_server_parked);
 	T_RUN(test_sync_gave_up);
+	T_RUN(test_submit_gave_up);
 	return t_done();
 }
