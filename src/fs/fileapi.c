@@ -89,7 +89,7 @@ struct fs_conn {
 	struct fs_parking park;
 	/*
 	 * Every cached open of the connection (parked ones too), hashed by
-	 * path: the siblings of a file (siblings.c below). @sib_lock is held
+	 * path: the siblings of a file ("siblings" below). @sib_lock is held
 	 * while a sibling's cache is invalidated, which may wait for its
 	 * folios' I/O; nobody takes it holding a folio or a mapping lock.
 	 */
@@ -135,7 +135,7 @@ static struct fs_file *file_of(struct fs_mapping *m)
  * case or hard links are not matched.
  */
 
-/* Is @p the next path component separator run? Names compare without them. */
+/* Past a run of '/': paths compare and hash without empty components. */
 static const char *skip_slashes(const char *p)
 {
 	while (*p == '/')
@@ -290,37 +290,39 @@ static void conn_release(void *p)
 	free(fc);
 }
 
+static struct fs_conn *conn_new(const struct smbiov_client *c)
+{
+	int ms = c->close_timeout_ms ? c->close_timeout_ms : CLOSE_TIMEOUT_MS;
+	struct fs_conn *fc = calloc(1, sizeof(*fc));
+
+	if (!fc)
+		return NULL;
+	if (fs_budget_init(&fc->b, c->cache_bytes ? c->cache_bytes
+						  : fs_budget_default_limit()))
+		goto no_budget;
+	if (fs_parking_init(&fc->park, ms > 0 ? (int64_t)ms * 1000000 : 0,
+			    park_close))
+		goto no_parking;
+	if (pthread_mutex_init(&fc->sib_lock, NULL))
+		goto no_lock;
+	return fc;
+no_lock:
+	fs_parking_destroy(&fc->park);
+no_parking:
+	fs_budget_destroy(&fc->b);
+no_budget:
+	free(fc);
+	return NULL;
+}
+
 static struct fs_conn *conn_get(struct smbiov_client *c)
 {
 	struct fs_conn *fc;
-	int ms;
 
 	pthread_mutex_lock(&c->lock);
 	fc = c->fs;
 	if (!fc) {
-		ms = c->close_timeout_ms ? c->close_timeout_ms
-					 : CLOSE_TIMEOUT_MS;
-		fc = calloc(1, sizeof(*fc));
-		if (fc && fs_budget_init(&fc->b,
-					 c->cache_bytes
-						 ? c->cache_bytes
-						 : fs_budget_default_limit())) {
-			free(fc);
-			fc = NULL;
-		}
-		if (fc && fs_parking_init(&fc->park,
-					  ms > 0 ? (int64_t)ms * 1000000 : 0,
-					  park_close)) {
-			fs_budget_destroy(&fc->b);
-			free(fc);
-			fc = NULL;
-		}
-		if (fc && pthread_mutex_init(&fc->sib_lock, NULL)) {
-			fs_parking_destroy(&fc->park);
-			fs_budget_destroy(&fc->b);
-			free(fc);
-			fc = NULL;
-		}
+		fc = conn_new(c);
 		if (fc) {
 			c->fs = fc;
 			c->fs_release = conn_release;
@@ -444,19 +446,11 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 	if (!ff)
 		return -ENOMEM;
 	ff->path = strdup(path ? path : "");
-	if (!ff->path || pthread_mutex_init(&ff->cb_lock, NULL)) {
-		free(ff->path);
-		free(ff);
-		return -ENOMEM;
-	}
-	if (fs_mapping_init(&ff->m, &fc->b, &engine_backend, f, &o)) {
-		pthread_mutex_destroy(&ff->cb_lock);
-		free(ff->path);
-		free(ff);
-		return -ENOMEM;
-	}
-	ff->user_cb = opts ? opts->on_lease : NULL;
-	ff->user_arg = opts ? opts->lease_arg : NULL;
+	if (!ff->path || pthread_mutex_init(&ff->cb_lock, NULL))
+		goto no_lock;
+	if (fs_mapping_init(&ff->m, &fc->b, &engine_backend, f, &o))
+		goto no_mapping;
+	set_user_cb(ff, opts);
 	ff->fc = fc;
 	ff->f = f;
 	ff->key = (struct fs_park_key){.path = ff->path,
@@ -472,6 +466,12 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 		fs_mapping_set_caps(&ff->m, o.caps & lease_caps(l.state));
 	}
 	return 0;
+no_mapping:
+	pthread_mutex_destroy(&ff->cb_lock);
+no_lock:
+	free(ff->path);
+	free(ff);
+	return -ENOMEM;
 }
 
 /* An open with O_TRUNC cut the file: the client's cached opens of it too. */
