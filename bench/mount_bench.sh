@@ -5,6 +5,7 @@
 #
 #   bench/mount_bench.sh [-s MIB] [-r ROUNDS] [-n READS] [-p PEERS] [-j JOBS]
 #                        [--cache MODE] [--smbiov PATH] [--no-build]
+#                        [--smbiov-base PATH]
 #                        [--disk-dir DIR] [--meta-only] [--tree DIR|gen]
 #                        [--meta-files N] [--meta-timeout S]
 #
@@ -16,7 +17,9 @@
 #
 # Peers (-p, default all but smbiov-none): smbiov (smbiov mount -f --stats,
 # -o cache=MODE, default strict), smbiov-none (the same with cache=none:
-# the file layer's cache against none in one run), rclone-off and
+# the file layer's cache against none in one run), smbiov-base (the same
+# as smbiov with the binary --smbiov-base names, e.g. HEAD's built in
+# another tree: a change against its base in one run), rclone-off and
 # rclone-full (rclone mount, SMB backend, --vfs-cache-mode off / full, a
 # fresh --cache-dir per mount), smbnetfs
 # (libsmbclient, libfuse 2; its HOME is private), tmpfs (the same jobs on
@@ -79,6 +82,7 @@ peers_arg=smbiov,rclone-off,rclone-full,smbnetfs,tmpfs
 jobs_arg=seqread,dread,seqwrite,dwrite,rand1,rand16,cp-tmpfs,cp-disk,cp-in,hot,get-tmpfs,get-disk,put-tmpfs,put-disk,meta
 cache=strict
 smbiov=
+smbiov_base=
 do_build=1
 disk_base=/var/tmp
 tree_src=/usr/share/fpcsrc/3.2.2
@@ -100,6 +104,7 @@ while (($#)); do
 	--cache) cache=${2:?}; shift 2 ;;
 	--smbiov) smbiov=${2:?}; do_build=0; shift 2 ;;
 	--no-build) do_build=0; shift ;;
+	--smbiov-base) smbiov_base=${2:?}; shift 2 ;;
 	--disk-dir) disk_base=${2:?}; shift 2 ;;
 	--meta-only) jobs_arg=meta; shift ;;
 	--tree) tree_src=${2:?}; shift 2 ;;
@@ -119,7 +124,7 @@ done
 IFS=, read -ra peers <<<"$peers_arg"
 IFS=, read -ra jobs <<<"$jobs_arg"
 for p in "${peers[@]}"; do
-	case $p in smbiov | smbiov-none | rclone-off | rclone-full | smbnetfs | tmpfs) ;;
+	case $p in smbiov | smbiov-none | smbiov-base | rclone-off | rclone-full | smbnetfs | tmpfs) ;;
 	*) echo "mount_bench.sh: unknown peer $p" >&2; exit 2 ;; esac
 done
 for j in "${jobs[@]}"; do
@@ -138,6 +143,10 @@ if ((do_build)); then
 fi
 [[ -n $smbiov ]] || smbiov=$build/tools/smbiov
 [[ -x $smbiov ]] || { echo "mount_bench.sh: $smbiov not built" >&2; exit 1; }
+if [[ ,$peers_arg, == *,smbiov-base,* && ! -x $smbiov_base ]]; then
+	echo "mount_bench.sh: peer smbiov-base needs --smbiov-base PATH (an executable)" >&2
+	exit 2
+fi
 
 state=$(mktemp -d /tmp/mount_bench.XXXXXX)
 chmod 755 "$state"
@@ -288,10 +297,11 @@ mount_peer() {
 	esac
 	mkdir -p "$mnt"
 	case $p in
-	smbiov | smbiov-none)
-		local mode=$cache
+	smbiov | smbiov-none | smbiov-base)
+		local mode=$cache bin=$smbiov
 		[[ $p == smbiov-none ]] && mode=none
-		SMBIOV_PASSWORD=${env[SMB_PASS]} "$smbiov" --stats mount -f -o "cache=$mode" \
+		[[ $p == smbiov-base ]] && bin=$smbiov_base
+		SMBIOV_PASSWORD=${env[SMB_PASS]} "$bin" --stats mount -f -o "cache=$mode" \
 			"smb://$user@127.0.0.1:$port/$share" "$mnt" 2>"$log" &
 		;;
 	rclone-off)
@@ -714,7 +724,7 @@ run_meta() {
 }
 
 echo "mount_bench.sh: $(uname -r), $(nproc) CPUs, smbiov $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- src include tools 2>/dev/null || echo ' (+ uncommitted changes in src/include/tools)'), $(fio --version), $(rclone version 2>/dev/null | head -n 1 || echo 'no rclone'), smbnetfs $(dpkg-query -W -f '${Version}' smbnetfs 2>/dev/null || echo '-')"
-echo "smbiov binary $smbiov"
+echo "smbiov binary $smbiov${smbiov_base:+, smbiov-base binary $smbiov_base}"
 echo "size ${size} MiB, ${rounds} rounds, ${nrand} random reads, smbiov cache=$cache, disk dir $disk_dir ($disk_fs)"
 [[ -n $tree_desc ]] && echo "metadata tree: $tree_desc"
 echo "load before: $(uptime)"

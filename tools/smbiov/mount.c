@@ -239,6 +239,8 @@ static int serve(struct mount_run *r, struct mount_ctx *m,
 		detach(r);
 	mount_io_set_session(m, se);
 	loop(se);
+	/* reads answered from their completion reply through @se */
+	mount_aread_stop(m);
 	fuse_session_unmount(se);
 	/*
 	 * After the unmount: a lease break's invalidation in progress waits
@@ -295,7 +297,10 @@ static int mount_main(struct mount_run *r)
 	pthread_mutex_init(&m.append_lock, NULL);
 	pthread_rwlock_init(&m.se_lock, NULL);
 	pthread_rwlock_init(&m.open_lock, NULL);
+	/* without it (no thread) every read is synchronous, as before */
+	mount_aread_start(&m);
 	code = serve(r, &m, &cc);
+	mount_aread_stop(&m); /* when serve() ended before its loop */
 	/* what the kernel left open at unmount is closed (written back) */
 	mtable_close_all(&m.t);
 	mtable_destroy(&m.t);

@@ -443,6 +443,9 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (size > MOUNT_MAX_IO)
 		size = MOUNT_MAX_IO;
 	wb_wait(m, mf);
+	/* O_DIRECT: answered from the completion (mount_aread.c says why) */
+	if (mf->direct && mount_aread(m, req, mf, size, off))
+		return;
 	/*
 	 * The kernel caches what an open without FOPEN_DIRECT_IO reads: the
 	 * file layer does not cache it as well (one copy of each byte) --
