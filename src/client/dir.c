@@ -25,10 +25,21 @@
 struct smbiov_dir {
 	struct smbiov_client *c;
 	struct smb2_fileid fid;
-	struct smb_req r;	 /* holds the current batch in r.rsp */
-	struct smb2_dir_iter it; /* walks r.rsp's OutputBuffer */
-	bool have;		 /* r.rsp holds a batch */
+	/*
+	 * Batches: rq[cur] holds the one being walked (by @it), rq[cur ^ 1]
+	 * the answer to opendir's second QUERY_DIRECTORY until it is taken
+	 * (@next_pending), else nothing. Taken only when the first batch
+	 * is walked, so an error it brings comes after the names before it.
+	 */
+	struct smb_req rq[2];
+	const uint8_t *buf[2]; /* each one's OutputBuffer, in its rsp */
+	uint32_t len[2];
+	unsigned cur;
+	struct smb2_dir_iter it; /* walks rq[cur]'s OutputBuffer */
+	bool have;		 /* rq[cur] holds a batch */
+	bool next_pending;	 /* rq[cur ^ 1] holds an answer */
 	bool eof;
+	bool opened;		 /* @fid is a handle on the server */
 	uint64_t seen[DIR_SEEN]; /* hashes of the last batches, a ring */
 	unsigned nseen;		 /* batches so far */
 };
@@ -56,6 +67,154 @@ static bool batch_is_new(struct smbiov_dir *d, const uint8_t *buf, size_t len)
 	return true;
 }
 
+static const uint8_t star[2] = {'*', 0};
+
+/* A QUERY_DIRECTORY body for @fid in @body, the request @r naming it. */
+struct qd_msg {
+	uint8_t body[SMB2_QUERY_DIRECTORY_REQ_FIXED + sizeof(star) + 8];
+	struct iovec v;
+};
+
+static uint32_t qd_outlen(const struct smbiov_client *c)
+{
+	if (c->max_transact && c->max_transact < DIR_BATCH)
+		return c->max_transact;
+	return DIR_BATCH;
+}
+
+static int qd_req_init(struct smb_req *r, struct qd_msg *m,
+		       const struct smbiov_client *c,
+		       const struct smb2_fileid *fid)
+{
+	struct smb2_query_dir_req q = {
+		.info_class = FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
+		.fid = *fid,
+		.pattern = star,
+		.pattern_len = sizeof(star),
+		.output_len = qd_outlen(c),
+	};
+	ssize_t n = smb2_query_dir_req_encode(m->body, sizeof(m->body), &q);
+
+	if (n < 0)
+		return (int)n;
+	m->v.iov_base = m->body;
+	m->v.iov_len = (size_t)n;
+	smb_req_init(r, SMB2_QUERY_DIRECTORY);
+	r->body = &m->v;
+	r->nbody = 1;
+	r->payload_len = q.output_len;
+	r->flags = SMB_REQ_QUIET;
+	return 0;
+}
+
+/*
+ * Take the answer in rq[@slot] (a QUERY_DIRECTORY that completed): a
+ * batch to walk (*@batch true: buf/len[@slot] set, rq[@slot] keeps it),
+ * the end of the listing (d->eof) or an error.
+ */
+static int qd_take(struct smbiov_dir *d, unsigned slot, bool *batch)
+{
+	struct smb_req *r = &d->rq[slot];
+	int ret;
+
+	*batch = false;
+	if (r->result) {
+		if (r->status == STATUS_NO_MORE_FILES) {
+			d->eof = true;
+			return 0;
+		}
+		return smb_req_status_err(r, "QUERY_DIRECTORY");
+	}
+	ret = smb2_query_dir_rsp_decode(r->rsp, r->rsp_len, qd_outlen(d->c),
+					&d->buf[slot], &d->len[slot]);
+	if (ret)
+		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				     "QUERY_DIRECTORY: bad reply");
+	if (!batch_is_new(d, d->buf[slot], d->len[slot]))
+		return smb_error_set(-EPROTO, 0, SMBIOV_PHASE_IO,
+				     "QUERY_DIRECTORY: the server repeats the "
+				     "listing");
+	*batch = true;
+	return 0;
+}
+
+/*
+ * Take rq[cur]'s answer and walk it if it is a batch (d->have), else
+ * release it (d->eof, or an error).
+ */
+static int dir_take_cur(struct smbiov_dir *d)
+{
+	bool batch;
+	int ret = qd_take(d, d->cur, &batch);
+
+	if (!ret && batch) {
+		/* fails only for a class it does not know: never this one */
+		ret = smb2_dir_iter_init(
+			&d->it, FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
+			d->buf[d->cur], d->len[d->cur]);
+		if (ret)
+			ret = smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+					    "QUERY_DIRECTORY: bad reply");
+		else
+			d->have = true;
+	}
+	if (!d->have)
+		smb_req_release(&d->rq[d->cur]);
+	return ret;
+}
+
+static void dir_free(struct smbiov_dir *d)
+{
+	smb_req_release(&d->rq[0]);
+	smb_req_release(&d->rq[1]);
+	free(d);
+}
+
+/*
+ * Open the directory and fetch its first two batches in one round trip:
+ * CREATE + QUERY_DIRECTORY + QUERY_DIRECTORY, related (as Windows and
+ * cifs open a listing). A directory that fits one batch -- most -- is
+ * then listed to its end (the second answer is STATUS_NO_MORE_FILES)
+ * without another round trip: opendir to closedir costs two, not four.
+ */
+static int dir_open(struct smbiov_dir *d, struct smb_create_msg *m)
+{
+	struct qd_msg q[2];
+	struct smb_req create, *reqs[3] = {&create, &d->rq[0], &d->rq[1]};
+	struct smb2_create_rsp rsp;
+	int ret;
+
+	smb_req_init(&create, SMB2_CREATE);
+	create.body = &m->vec;
+	create.nbody = 1;
+	ret = qd_req_init(&d->rq[0], &q[0], d->c, &smb_related_fid);
+	if (!ret)
+		ret = qd_req_init(&d->rq[1], &q[1], d->c, &smb_related_fid);
+	if (!ret)
+		ret = smb_compound(d->c, reqs, 3);
+	if (!ret && create.result)
+		ret = smb_req_status_err(&create, "opendir");
+	if (!ret) {
+		ret = smb2_create_rsp_decode(create.rsp, create.rsp_len, &rsp);
+		if (ret) {
+			smb_error_set(ret, 0, SMBIOV_PHASE_IO,
+				      "opendir: bad reply");
+		} else {
+			d->opened = true;
+			d->fid = rsp.fid;
+		}
+	}
+	smb_req_release(&create);
+	if (ret)
+		return ret;
+	/* from here on the handle is open: the caller closes it on error */
+	ret = dir_take_cur(d);
+	if (!ret && d->have)
+		d->next_pending = true;
+	else
+		smb_req_release(&d->rq[1]);
+	return ret;
+}
 SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 			      struct smbiov_dir **out)
 {
@@ -67,9 +226,7 @@ SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 		.options = SMB2_FILE_DIRECTORY_FILE,
 	};
 	struct smb_create_msg m;
-	struct smb2_create_rsp rsp;
 	struct smbiov_dir *d;
-	struct smb_req r;
 	int ret;
 
 	if (!out)
@@ -84,85 +241,45 @@ SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
 				     "opendir: bad path");
 	}
-	smb_req_init(&r, SMB2_CREATE);
-	r.body = &m.vec;
-	r.nbody = 1;
-	ret = smb_call(c, &r);
-	smb_create_msg_release(&m);
-	if (ret)
-		goto out;
-	ret = smb2_create_rsp_decode(r.rsp, r.rsp_len, &rsp);
-	if (ret) {
-		smb_error_set(ret, 0, SMBIOV_PHASE_IO, "opendir: bad reply");
-		goto out;
-	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
-		smb_close_fid(c, &rsp.fid);
-		ret = smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "opendir");
-		goto out;
+		smb_create_msg_release(&m);
+		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "opendir");
 	}
 	d->c = c;
-	d->fid = rsp.fid;
+	ret = dir_open(d, &m);
+	smb_create_msg_release(&m);
+	if (ret) {
+		if (d->opened) {
+			/* the error is the listing's, not the clean-up's */
+			struct smbiov_error e;
+
+			smbiov_last_error(&e);
+			smb_close_fid(c, &d->fid);
+			smb_error_restore(&e);
+		}
+		dir_free(d);
+		return ret;
+	}
 	*out = d;
-out:
-	smb_req_release(&r);
-	return ret;
+	return 0;
 }
 
-/* Ask for the next batch; 0 with d->have or d->eof set, or an error. */
+/* Ask for the next batch into rq[cur]; 0 with d->have or d->eof set. */
 static int dir_fetch(struct smbiov_dir *d)
 {
-	static const uint8_t star[2] = {'*', 0};
-	uint32_t outlen = DIR_BATCH;
-	struct smb2_query_dir_req q = {
-		.info_class = FSCC_FILE_ID_BOTH_DIRECTORY_INFORMATION,
-		.fid = d->fid,
-		.pattern = star,
-		.pattern_len = sizeof(star),
-	};
-	uint8_t body[SMB2_QUERY_DIRECTORY_REQ_FIXED + sizeof(star) + 8];
-	struct iovec v = {body, 0};
-	const uint8_t *buf;
-	uint32_t len;
-	ssize_t n;
+	struct smb_req *r = &d->rq[d->cur];
+	struct qd_msg q;
 	int ret;
 
-	if (d->c->max_transact && d->c->max_transact < outlen)
-		outlen = d->c->max_transact;
-	q.output_len = outlen;
-	n = smb2_query_dir_req_encode(body, sizeof(body), &q);
-	if (n < 0)
-		return (int)n;
-	v.iov_len = (size_t)n;
-	smb_req_release(&d->r);
-	smb_req_init(&d->r, SMB2_QUERY_DIRECTORY);
-	d->r.body = &v;
-	d->r.nbody = 1;
-	d->r.payload_len = outlen;
-	d->r.flags = SMB_REQ_QUIET;
-	ret = smb_call(d->c, &d->r);
-	if (ret) {
-		if (d->r.status == STATUS_NO_MORE_FILES) {
-			d->eof = true;
-			smb_req_release(&d->r);
-			return 0;
-		}
-		return smb_req_status_err(&d->r, "QUERY_DIRECTORY");
-	}
-	ret = smb2_query_dir_rsp_decode(d->r.rsp, d->r.rsp_len, outlen, &buf,
-					&len);
-	if (ret == 0)
-		ret = smb2_dir_iter_init(&d->it, q.info_class, buf, len);
+	smb_req_release(r);
+	ret = qd_req_init(r, &q, d->c, &d->fid);
 	if (ret)
-		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
-				     "QUERY_DIRECTORY: bad reply");
-	if (!batch_is_new(d, buf, len))
-		return smb_error_set(-EPROTO, 0, SMBIOV_PHASE_IO,
-				     "QUERY_DIRECTORY: the server repeats the "
-				     "listing");
-	d->have = true;
-	return 0;
+		return ret;
+	ret = smb_call(d->c, r);
+	if (ret && r->status != STATUS_NO_MORE_FILES)
+		return smb_req_status_err(r, "QUERY_DIRECTORY");
+	return dir_take_cur(d);
 }
 
 static bool dot_or_dotdot(const struct smb2_dirent *e)
@@ -188,6 +305,14 @@ SMBIOV_API int smbiov_readdir(struct smbiov_dir *d, struct smbiov_dirent *ent)
 		return ret;
 	for (;;) {
 		if (!d->have) {
+			if (d->next_pending) {
+				d->next_pending = false;
+				d->cur ^= 1;
+				ret = dir_take_cur(d);
+				if (ret)
+					return ret;
+				continue;
+			}
 			if (d->eof)
 				return 0;
 			ret = dir_fetch(d);
@@ -201,7 +326,7 @@ SMBIOV_API int smbiov_readdir(struct smbiov_dir *d, struct smbiov_dirent *ent)
 					     "QUERY_DIRECTORY: bad entry");
 		if (ret == 0) {
 			d->have = false;
-			smb_req_release(&d->r);
+			smb_req_release(&d->rq[d->cur]);
 			continue;
 		}
 		if (dot_or_dotdot(&e))
@@ -234,10 +359,9 @@ SMBIOV_API int smbiov_closedir(struct smbiov_dir *d)
 
 	if (!d)
 		return 0;
-	smb_req_release(&d->r);
 	ret = smb_client_check(d->c);
 	if (ret == 0)
 		ret = smb_close_fid(d->c, &d->fid);
-	free(d);
+	dir_free(d);
 	return ret;
 }

@@ -3,7 +3,9 @@
  * Directory listings (client/dir.c) against a scripted server on a
  * socketpair:
  *   - a listing in two batches, then STATUS_NO_MORE_FILES: every name,
- *     then the end;
+ *     then the end; the first two batches come with the CREATE (one
+ *     compound), so a directory of one batch costs one round trip and
+ *     the CLOSE;
  *   - a server that answers every QUERY_DIRECTORY with the same batch (a
  *     broken resume), or cycles between two: the listing fails with
  *     -EPROTO after the names it has, within a bounded number of batches,
@@ -21,13 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum mode { M_TWO_THEN_END, M_SAME, M_CYCLE };
+enum mode { M_TWO_THEN_END, M_ONE_THEN_END, M_SAME, M_CYCLE };
 
 struct fake {
 	int fd;
 	pthread_t th;
 	enum mode mode;
 	unsigned nquery;
+	unsigned nrelated; /* elements sent related to the one before */
+	unsigned nframes;  /* messages of the listing: round trips */
 };
 
 static void reply(struct fake *f, const struct smb2_hdr *req, uint32_t status,
@@ -92,7 +96,8 @@ static void handle(struct fake *f, const struct smb2_hdr *h)
 		return;
 	case SMB2_QUERY_DIRECTORY:
 		f->nquery++;
-		if (f->mode == M_TWO_THEN_END && f->nquery > 2) {
+		if ((f->mode == M_TWO_THEN_END && f->nquery > 2) ||
+		    (f->mode == M_ONE_THEN_END && f->nquery > 1)) {
 			static const uint8_t err[9] = {9};
 
 			reply(f, h, STATUS_NO_MORE_FILES, err, sizeof(err));
@@ -121,17 +126,25 @@ static void *fake_thread(void *arg)
 	struct fake *f = arg;
 
 	for (;;) {
+		struct smb2_compound_iter it;
 		struct smb2_hdr h;
+		size_t off, elen;
 		uint32_t len;
 		uint8_t *m = peer_read_frame(f->fd, &len);
 
 		if (!m)
 			break;
-		if (smb2_hdr_decode(m, len, &h)) {
-			free(m);
-			break;
+		/* a compound's elements are answered one message each */
+		smb2_compound_iter_init(&it, m, len, 0);
+		while (smb2_compound_next(&it, &off, &elen) == 1 &&
+		       !smb2_hdr_decode(m + off, elen, &h)) {
+			if (h.flags & SMB2_FLAGS_RELATED_OPERATIONS)
+				f->nrelated++;
+			/* the engine's own ECHO is not the listing's */
+			if (off == 0 && h.command != SMB2_ECHO)
+				f->nframes++;
+			handle(f, &h);
 		}
-		handle(f, &h);
 		free(m);
 	}
 	return NULL;
@@ -139,9 +152,10 @@ static void *fake_thread(void *arg)
 
 /*
  * List with @mode; the names seen are appended to @names (comma
- * separated). Returns readdir's final result (0 at the end).
+ * separated). Returns readdir's final result (0 at the end); the fake's
+ * counters in *@out.
  */
-static int list(enum mode mode, char *names, size_t cap, unsigned *nquery)
+static int list(enum mode mode, char *names, size_t cap, struct fake *out)
 {
 	struct fake f = {.mode = mode};
 	struct smbiov_client *c = peer_client(&f.fd, 5000);
@@ -161,42 +175,62 @@ static int list(enum mode mode, char *names, size_t cap, unsigned *nquery)
 	peer_client_stop(c);
 	pthread_join(f.th, NULL);
 	close(f.fd);
-	*nquery = f.nquery;
+	*out = f;
 	return ret;
 }
 
 static void test_listing_ends(void)
 {
 	char names[256];
-	unsigned q;
+	struct fake f;
 
-	T_EXPECT_EQ(list(M_TWO_THEN_END, names, sizeof(names), &q), 0);
+	T_EXPECT_EQ(list(M_TWO_THEN_END, names, sizeof(names), &f), 0);
 	T_EXPECT(!strcmp(names, "alpha,beta,gamma,delta,"));
-	T_EXPECT_EQ(q, 3);
+	T_EXPECT_EQ(f.nquery, 3);
+	/* CREATE + 2 related QUERY_DIRECTORY, the third, CLOSE */
+	T_EXPECT_EQ(f.nrelated, 2);
+	T_EXPECT_EQ(f.nframes, 3);
+}
+
+/*
+ * A directory of one batch is listed to its end in the opening round trip
+ * (CREATE + QUERY_DIRECTORY + QUERY_DIRECTORY, the second answered
+ * STATUS_NO_MORE_FILES): two messages in all with the CLOSE, not four.
+ */
+static void test_one_batch_one_round_trip(void)
+{
+	char names[256];
+	struct fake f;
+
+	T_EXPECT_EQ(list(M_ONE_THEN_END, names, sizeof(names), &f), 0);
+	T_EXPECT(!strcmp(names, "alpha,beta,"));
+	T_EXPECT_EQ(f.nquery, 2);
+	T_EXPECT_EQ(f.nframes, 2);
 }
 
 static void test_repeating_server_fails(void)
 {
 	char names[4096];
 	struct smbiov_error e;
-	unsigned q;
+	struct fake f;
 
 	/* the same batch again: the second one is refused */
-	T_EXPECT_EQ(list(M_SAME, names, sizeof(names), &q), -EPROTO);
+	T_EXPECT_EQ(list(M_SAME, names, sizeof(names), &f), -EPROTO);
 	T_EXPECT(!strcmp(names, "alpha,beta,"));
-	T_EXPECT_EQ(q, 2);
+	T_EXPECT_EQ(f.nquery, 2);
 	smbiov_last_error(&e);
 	T_EXPECT_EQ(e.err, -EPROTO);
 	T_EXPECT(strstr(e.message, "repeats") != NULL);
 	/* two batches in turn: the third is a repeat */
-	T_EXPECT_EQ(list(M_CYCLE, names, sizeof(names), &q), -EPROTO);
+	T_EXPECT_EQ(list(M_CYCLE, names, sizeof(names), &f), -EPROTO);
 	T_EXPECT(!strcmp(names, "alpha,beta,gamma,delta,"));
-	T_EXPECT_EQ(q, 3);
+	T_EXPECT_EQ(f.nquery, 3);
 }
 
 int main(void)
 {
 	T_RUN(test_listing_ends);
+	T_RUN(test_one_batch_one_round_trip);
 	T_RUN(test_repeating_server_fails);
 	return t_done();
 }
