@@ -497,11 +497,14 @@ struct smbiov_client {
 	 * Progress between reconnects (smb_rc_may_resend()): requests
 	 * answered (any status; under @lock), the count when the last
 	 * reconnect was done, and new connections in a row that died
-	 * before answering one more.
+	 * before answering one more or carrying SMB_RC_PROGRESS_BYTES of
+	 * requests; @rc_sent_at: the transport's bytes_sent when the last
+	 * reconnect was done (under @lock).
 	 */
 	_Atomic uint64_t rc_answered;
 	_Atomic uint64_t rc_answered_at;
 	_Atomic unsigned rc_barren;
+	uint64_t rc_sent_at;
 	_Atomic uint16_t channel_seq; /* ChannelSequence (send.c) */
 	bool rc_sealing; /* sealed at the first connect: a reconnect must be */
 	struct smbiov_options rc_opts;

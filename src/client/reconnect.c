@@ -573,6 +573,36 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* Bytes the current transport has sent (0: none left). */
+static uint64_t sent_now(struct smbiov_client *c)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&c->send_lock);
+	n = c->t ? c->t->bytes_sent : 0;
+	pthread_mutex_unlock(&c->send_lock);
+	return n;
+}
+
+/*
+ * Did the connection that died make progress since the last reconnect:
+ * anything answered, or SMB_RC_PROGRESS_BYTES of requests taken (the new
+ * session's own bytes and answers are not counted: the marks are set
+ * as a reconnect ends)? Cuts closer together than the requests in flight
+ * leave every connection unanswered (cli_reconnect with RC_MIB=128: a
+ * put's 8 MiB of WRITEs, cuts 3 MiB apart, gave up after 3 of them);
+ * the bytes tell those from a small request that kills its connection
+ * (a large one that does goes SMB_RESEND_MAX times, not for ever).
+ * (A transport dropped since: nothing sent on it.)
+ */
+static bool made_progress(struct smbiov_client *c, uint64_t sent)
+{
+	return atomic_load(&c->rc_answered) !=
+		       atomic_load(&c->rc_answered_at) ||
+	       (sent > c->rc_sent_at &&
+		sent - c->rc_sent_at >= SMB_RC_PROGRESS_BYTES);
+}
+
 int smb_rc_resume(struct smbiov_client *c, uint64_t gen)
 {
 	if (!may_reconnect_here(c))
@@ -591,6 +621,7 @@ int smb_rc_resume(struct smbiov_client *c, uint64_t gen)
 int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 {
 	uint64_t start = smb_now_ns(), limit = (uint64_t)c->rc_ms * 1000000u;
+	uint64_t sent;
 	struct smbiov_error caller, why;
 	long delay = 50;
 	bool once;
@@ -607,12 +638,13 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 	}
 	once = atomic_load(&c->rc_state) == SMBIOV_CONN_FAILED;
 	atomic_store(&c->rc_state, SMBIOV_CONN_RECONNECTING);
+	sent = sent_now(c);
 	pthread_mutex_lock(&c->lock);
 	c->rc_busy = true;
-	if (atomic_load(&c->rc_answered) == atomic_load(&c->rc_answered_at))
-		atomic_fetch_add(&c->rc_barren, 1);
-	else
+	if (made_progress(c, sent))
 		atomic_store(&c->rc_barren, 0);
+	else
+		atomic_fetch_add(&c->rc_barren, 1);
 	pthread_mutex_unlock(&c->lock);
 	rc_inside = true;
 	/* every wait of a try ends by the bound (smb_rc_timeout()) */
@@ -641,7 +673,10 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 	rc_until_ns = 0;
 	smbiov_last_error(&why);
 	smb_error_restore(&caller);
+	/* (the new session's own bytes are not progress either) */
+	sent = sent_now(c);
 	pthread_mutex_lock(&c->lock);
+	c->rc_sent_at = sent;
 	c->rc_busy = false;
 	/* (the new session's own answers are not progress) */
 	atomic_store(&c->rc_answered_at, atomic_load(&c->rc_answered));

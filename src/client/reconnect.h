@@ -18,12 +18,17 @@
 /*
  * Requests are sent again while the connections make progress: not after
  * SMB_RESEND_TRIES new connections in a row died before answering
- * anything (a request that kills its connection would loop for ever),
- * and one request at most SMB_RESEND_MAX times. Not a count per request
- * alone: a request at the end of a long queue may see several resets
- * that each let the requests before it through.
+ * anything or taking SMB_RC_PROGRESS_BYTES of requests (a request that
+ * kills its connection would loop for ever), and one request at most
+ * SMB_RESEND_MAX times. Not a count per request alone: a request at the
+ * end of a long queue may see several resets that each let the requests
+ * before it through. Bytes too, not answers alone: cuts closer together
+ * than a window of WRITEs (the CLI's 8 MiB, in 2 MiB pieces) may leave
+ * every connection unanswered while each carries megabytes; such a
+ * transfer gets through as the cuts stop, within SMB_RESEND_MAX.
  */
-#define SMB_RESEND_TRIES 3
+#define SMB_RESEND_TRIES      3
+#define SMB_RC_PROGRESS_BYTES ((uint64_t)1 << 20)
 /* A FAILED client's calls fail at once for so long after a try. */
 #define SMB_RC_PAUSE_MS 2000
 #define SMB_RESEND_MAX	32

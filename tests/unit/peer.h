@@ -10,12 +10,17 @@
 #define SMBIOV_TEST_PEER_H
 
 #include "client/engine.h"
+#include "client/reconnect.h"
 #include "proto/rw.h"
 #include "proto/smb2.h"
 #include "t.h"
 #include "transport/transport.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -160,6 +165,80 @@ static inline void peer_write_req_init(struct smb_req *r, uint8_t *body,
 	v->iov_len = (size_t)n;
 	peer_req_init(r, SMB2_WRITE, v);
 	r->src = src;
+}
+
+/*
+ * Asynchronous requests' completions counted: a request whose priv is
+ * @d and whose done() is peer_done_fn(); peer_wait_done() waits for the
+ * count to reach @n.
+ */
+struct peer_done {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned n;
+};
+
+#define PEER_DONE_INIT                                                         \
+	{                                                                      \
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0         \
+	}
+
+static inline void peer_done_fn(struct smb_req *r)
+{
+	struct peer_done *d = r->priv;
+
+	pthread_mutex_lock(&d->mu);
+	d->n++;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static inline void peer_wait_done(struct peer_done *d, unsigned n)
+{
+	pthread_mutex_lock(&d->mu);
+	while (d->n < n)
+		pthread_cond_wait(&d->cv, &d->mu);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/*
+ * A listening socket on 127.0.0.1 that nobody answers on (the kernel
+ * completes the handshake: connects succeed, no reply); its port.
+ */
+static inline int peer_frozen_listener(char port[16])
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	T_ASSERT(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	T_ASSERT(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	T_ASSERT(listen(fd, 16) == 0);
+	T_ASSERT(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+	snprintf(port, 16, "%u", (unsigned)ntohs(a.sin_port));
+	return fd;
+}
+
+/* A port nothing listens on: connects to it are refused. */
+static inline void peer_refused_port(char port[16])
+{
+	close(peer_frozen_listener(port));
+}
+
+/*
+ * Reconnect on for @c, dialing 127.0.0.1 port @port (a frozen listener
+ * or a refused port) with a bound of @rc_ms.
+ */
+static inline void peer_rc_on(struct smbiov_client *c, const char *port,
+			      int rc_ms)
+{
+	struct smbiov_options o = {.password = "x"};
+
+	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
+	c->host = strdup("127.0.0.1");
+	T_ASSERT(c->host);
+	c->rc_ms = rc_ms;
 }
 
 /* Disconnect with nothing to say goodbye to (no TREE_DISCONNECT/LOGOFF). */

@@ -13,11 +13,9 @@
 #include "proto/rw.h"
 #include "t.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,35 +71,14 @@ static void test_rounding_and_the_end(void)
 		    INT_MAX);
 }
 
-/* A listening socket on 127.0.0.1 that nobody answers on; its port. */
-static int frozen_listener(char port[16])
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	T_ASSERT(fd >= 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	T_ASSERT(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
-	/* the kernel completes the handshake: connects succeed, no reply */
-	T_ASSERT(listen(fd, 16) == 0);
-	T_ASSERT(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-	snprintf(port, 16, "%u", (unsigned)ntohs(a.sin_port));
-	return fd;
-}
-
 static void test_frozen_server(void)
 {
-	struct smbiov_options o = {.password = "x"};
 	struct smbiov_client *c;
 	char port[16];
-	int lfd = frozen_listener(port), peer, ret;
+	int lfd = peer_frozen_listener(port), peer, ret;
 
 	c = peer_client(&peer, 600000); /* 10 min per request */
-	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
-	c->host = strdup("127.0.0.1");
-	T_ASSERT(c->host);
-	c->rc_ms = 200;
+	peer_rc_on(c, port, 200);
 	/* the connection is lost; the reconnect dials the frozen server */
 	smb_conn_kill(c, -ECONNRESET);
 	ret = smb_reconnect(c, smb_rc_gen(c));
@@ -140,13 +117,9 @@ static struct smbiov_client *read_client(const char *port, int *peer,
 	static const uint8_t body[SMB2_READ_REQ_FIXED + 1] = {49};
 	static struct iovec v = {.iov_base = (void *)body,
 				 .iov_len = sizeof(body)};
-	struct smbiov_options o = {.password = "x"};
 	struct smbiov_client *c = peer_client(peer, 600000);
 
-	T_ASSERT(smb_rc_keep_creds(c, &o, port, "u", NULL) == 0);
-	c->host = strdup("127.0.0.1");
-	T_ASSERT(c->host);
-	c->rc_ms = 200;
+	peer_rc_on(c, port, 200);
 	c->credits.avail = 16;
 	T_ASSERT(smbiov_iter_ubuf(dst, SMBIOV_ITER_DEST, buf, len) == 0);
 	peer_req_init(r, SMB2_READ, &v);
@@ -182,7 +155,7 @@ static void test_frozen_server_parked(void)
 	struct smbiov_iter dst;
 	struct smb_req r;
 	char port[16];
-	int lfd = frozen_listener(port), peer;
+	int lfd = peer_frozen_listener(port), peer;
 	uint32_t len;
 	uint8_t *m;
 
@@ -204,14 +177,6 @@ static void test_frozen_server_parked(void)
 	T_EXPECT_EQ(accepted(lfd), 1);
 	peer_client_stop(c);
 	close(lfd);
-}
-
-/* A port nothing listens on: connects to it are refused. */
-static void refused_port(char port[16])
-{
-	int fd = frozen_listener(port);
-
-	close(fd);
 }
 
 /* The server side of test_sync_gave_up: take one request, then drop. */
@@ -244,7 +209,7 @@ static void test_sync_gave_up(void)
 	pthread_t th;
 	int peer, ret;
 
-	refused_port(port);
+	peer_refused_port(port);
 	c = read_client(port, &peer, &r, &dst, buf, sizeof(buf));
 	r.flags &= ~SMB_REQ_QUIET; /* its failure is worded, as a call's */
 	T_ASSERT(pthread_create(&th, NULL, drop_after_one, &peer) == 0);
@@ -277,7 +242,7 @@ static void test_submit_gave_up(void)
 	char port[16];
 	int peer;
 
-	refused_port(port);
+	peer_refused_port(port);
 	c = read_client(port, &peer, &r, &dst, buf, sizeof(buf));
 	r.done = parked_done_fn;
 	T_ASSERT(shutdown(peer, SHUT_RD) == 0);
