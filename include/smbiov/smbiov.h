@@ -652,7 +652,13 @@ struct smbiov_dirent {
 	char name[1024]; /* UTF-8, NUL-terminated */
 	struct smbiov_stat st;
 };
-/* Streams the listing in server-sized batches: memory stays bounded. */
+/*
+ * Streams the listing in server-sized batches: memory stays bounded.
+ * smbiov_opendir() already fetches the first two batches (one round trip
+ * with the open); a directory that fits one batch is then read whole and
+ * its handle closed in that same round trip, so smbiov_closedir() sends
+ * nothing for it.
+ */
 SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 			      struct smbiov_dir **out);
 /* 1 with *@ent filled, 0 at the end, or a negative errno. Skips . and .. */

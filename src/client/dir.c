@@ -173,25 +173,39 @@ static void dir_free(struct smbiov_dir *d)
 /*
  * Open the directory and fetch its first two batches in one round trip:
  * CREATE + QUERY_DIRECTORY + QUERY_DIRECTORY, related (as Windows and
- * cifs open a listing). A directory that fits one batch -- most -- is
- * then listed to its end (the second answer is STATUS_NO_MORE_FILES)
- * without another round trip: opendir to closedir costs two, not four.
+ * cifs open a listing), and with @close a related CLOSE after them. A
+ * directory that fits one batch -- most -- is then listed to its end (the
+ * second answer is STATUS_NO_MORE_FILES) and, with @close, closed: the
+ * whole listing costs one round trip. *@more: with @close, the second
+ * answer was a batch: the listing goes on but its handle is gone, so
+ * the caller starts over without @close (nothing was returned yet).
  */
-static int dir_open(struct smbiov_dir *d, struct smb_create_msg *m)
+static int dir_open(struct smbiov_dir *d, struct smb_create_msg *m, bool close,
+		    bool *more)
 {
+	uint8_t close_body[SMB2_CLOSE_REQ_FIXED];
+	struct iovec close_vec = {close_body, sizeof(close_body)};
 	struct qd_msg q[2];
-	struct smb_req create, *reqs[3] = {&create, &d->rq[0], &d->rq[1]};
+	struct smb_req create, cl,
+		*reqs[4] = {&create, &d->rq[0], &d->rq[1], &cl};
 	struct smb2_create_rsp rsp;
 	int ret;
 
+	*more = false;
 	smb_req_init(&create, SMB2_CREATE);
 	create.body = &m->vec;
 	create.nbody = 1;
+	smb2_close_req_encode(close_body, sizeof(close_body), &smb_related_fid,
+			      0);
+	smb_req_init(&cl, SMB2_CLOSE);
+	cl.body = &close_vec;
+	cl.nbody = 1;
+	cl.flags = SMB_REQ_QUIET;
 	ret = qd_req_init(&d->rq[0], &q[0], d->c, &smb_related_fid);
 	if (!ret)
 		ret = qd_req_init(&d->rq[1], &q[1], d->c, &smb_related_fid);
 	if (!ret)
-		ret = smb_compound(d->c, reqs, 3);
+		ret = smb_compound(d->c, reqs, close ? 4 : 3);
 	if (!ret && create.result)
 		ret = smb_req_status_err(&create, "opendir");
 	if (!ret) {
@@ -200,21 +214,44 @@ static int dir_open(struct smbiov_dir *d, struct smb_create_msg *m)
 			smb_error_set(ret, 0, SMBIOV_PHASE_IO,
 				      "opendir: bad reply");
 		} else {
-			d->opened = true;
+			/* a related CLOSE that failed: close by the handle */
+			d->opened = !close || cl.result;
 			d->fid = rsp.fid;
 		}
 	}
 	smb_req_release(&create);
+	smb_req_release(&cl);
 	if (ret)
 		return ret;
-	/* from here on the handle is open: the caller closes it on error */
+	/* from here on the handle may be open: the caller closes it */
 	ret = dir_take_cur(d);
+	if (!ret && d->have && close && !d->rq[1].result) {
+		*more = true;
+		return 0;
+	}
 	if (!ret && d->have)
 		d->next_pending = true;
 	else
 		smb_req_release(&d->rq[1]);
 	return ret;
 }
+
+/*
+ * Forget a listing opendir's first compound began (its handle is closed
+ * already or closed here): the next dir_open() starts from nothing.
+ */
+static void dir_restart(struct smbiov_dir *d)
+{
+	struct smbiov_client *c = d->c;
+
+	if (d->opened)
+		smb_close_fid(c, &d->fid);
+	smb_req_release(&d->rq[0]);
+	smb_req_release(&d->rq[1]);
+	memset(d, 0, sizeof(*d));
+	d->c = c;
+}
+
 SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 			      struct smbiov_dir **out)
 {
@@ -227,6 +264,7 @@ SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 	};
 	struct smb_create_msg m;
 	struct smbiov_dir *d;
+	bool more;
 	int ret;
 
 	if (!out)
@@ -247,7 +285,12 @@ SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 		return smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "opendir");
 	}
 	d->c = c;
-	ret = dir_open(d, &m);
+	ret = dir_open(d, &m, true, &more);
+	if (!ret && more) {
+		/* more than two batches: a listing that keeps its handle */
+		dir_restart(d);
+		ret = dir_open(d, &m, false, &more);
+	}
 	smb_create_msg_release(&m);
 	if (ret) {
 		if (d->opened) {
@@ -360,7 +403,8 @@ SMBIOV_API int smbiov_closedir(struct smbiov_dir *d)
 	if (!d)
 		return 0;
 	ret = smb_client_check(d->c);
-	if (ret == 0)
+	/* a listing opendir read whole was closed in the same round trip */
+	if (ret == 0 && d->opened)
 		ret = smb_close_fid(d->c, &d->fid);
 	dir_free(d);
 	return ret;

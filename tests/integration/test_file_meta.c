@@ -168,6 +168,49 @@ static void test_readdir(void)
 	T_EXPECT_EQ(smbiov_opendir(c, "nodir", &d), -ENOENT);
 }
 
+/*
+ * A small directory is listed to its end and closed in one round trip
+ * against the real server (CREATE + two QUERY_DIRECTORY + CLOSE, related):
+ * one message from opendir to closedir, and every name.
+ */
+static void test_readdir_one_round_trip(void)
+{
+	struct smbiov_dirent *ent = malloc(sizeof(*ent));
+	struct smbiov_stats s0, s1;
+	struct smbiov_dir *d;
+	char p[1200], name[64];
+	int ret, n = 0;
+
+	T_ASSERT(ent);
+	T_ASSERT(smbiov_mkdir(c, "few") == 0);
+	for (int k = 0; k < 3; k++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "few/f%d", k);
+		fc_disk_path(p, sizeof(p), share, name);
+		fd = open(p, O_WRONLY | O_CREAT, 0644);
+		T_ASSERT(fd >= 0);
+		close(fd);
+	}
+	smbiov_get_stats(c, &s0);
+	T_ASSERT(smbiov_opendir(c, "few", &d) == 0);
+	while ((ret = smbiov_readdir(d, ent)) == 1)
+		n++;
+	T_EXPECT_EQ(ret, 0);
+	T_EXPECT_EQ(smbiov_closedir(d), 0);
+	smbiov_get_stats(c, &s1);
+	T_EXPECT_EQ(n, 3);
+	T_EXPECT_EQ(s1.messages - s0.messages, 1);
+	for (int k = 0; k < 3; k++) {
+		snprintf(name, sizeof(name), "few/f%d", k);
+		T_EXPECT_EQ(smbiov_unlink(c, name), 0);
+	}
+	/* the listing's handle is gone: the directory can go at once */
+	T_EXPECT_EQ(smbiov_rmdir(c, "few"), 0);
+	T_EXPECT(!disk_exists("few", NULL));
+	free(ent);
+}
+
 static void test_namespace(void)
 {
 	struct smbiov_file *f;
@@ -415,6 +458,7 @@ int main(void)
 	T_RUN(test_stat);
 	T_RUN(test_namespace);
 	T_RUN(test_readdir);
+	T_RUN(test_readdir_one_round_trip);
 	T_RUN(test_statvfs);
 	T_RUN(test_set_attr);
 	T_RUN(test_link);

@@ -3,9 +3,10 @@
  * Directory listings (client/dir.c) against a scripted server on a
  * socketpair:
  *   - a listing in two batches, then STATUS_NO_MORE_FILES: every name,
- *     then the end; the first two batches come with the CREATE (one
- *     compound), so a directory of one batch costs one round trip and
- *     the CLOSE;
+ *     then the end. opendir asks CREATE + two QUERY_DIRECTORY + CLOSE in
+ *     one compound: a directory of one batch is listed and closed in that
+ *     one round trip; one of more batches is opened again without the
+ *     CLOSE (CREATE + two QUERY_DIRECTORY) and listed on from there;
  *   - a server that answers every QUERY_DIRECTORY with the same batch (a
  *     broken resume), or cycles between two: the listing fails with
  *     -EPROTO after the names it has, within a bounded number of batches,
@@ -29,7 +30,8 @@ struct fake {
 	int fd;
 	pthread_t th;
 	enum mode mode;
-	unsigned nquery;
+	unsigned nquery;   /* QUERY_DIRECTORY requests in all */
+	unsigned pos;	   /* of them since the last CREATE (a new handle) */
 	unsigned nrelated; /* elements sent related to the one before */
 	unsigned nframes;  /* messages of the listing: round trips */
 };
@@ -86,6 +88,7 @@ static void handle(struct fake *f, const struct smb2_hdr *h)
 
 	switch (h->command) {
 	case SMB2_CREATE:
+		f->pos = 0;
 		memset(b, 0, SMB2_CREATE_RSP_SIZE);
 		le16_put(b, SMB2_CREATE_RSP_SIZE);
 		le32_put(b + 4, 1);	/* FILE_OPENED */
@@ -96,14 +99,15 @@ static void handle(struct fake *f, const struct smb2_hdr *h)
 		return;
 	case SMB2_QUERY_DIRECTORY:
 		f->nquery++;
-		if ((f->mode == M_TWO_THEN_END && f->nquery > 2) ||
-		    (f->mode == M_ONE_THEN_END && f->nquery > 1)) {
+		f->pos++;
+		if ((f->mode == M_TWO_THEN_END && f->pos > 2) ||
+		    (f->mode == M_ONE_THEN_END && f->pos > 1)) {
 			static const uint8_t err[9] = {9};
 
 			reply(f, h, STATUS_NO_MORE_FILES, err, sizeof(err));
 			return;
 		}
-		if (f->mode == M_SAME || (f->nquery % 2))
+		if (f->mode == M_SAME || (f->pos % 2))
 			n = batch(b, first, 2);
 		else
 			n = batch(b, second, 2);
@@ -186,16 +190,20 @@ static void test_listing_ends(void)
 
 	T_EXPECT_EQ(list(M_TWO_THEN_END, names, sizeof(names), &f), 0);
 	T_EXPECT(!strcmp(names, "alpha,beta,gamma,delta,"));
-	T_EXPECT_EQ(f.nquery, 3);
-	/* CREATE + 2 related QUERY_DIRECTORY, the third, CLOSE */
-	T_EXPECT_EQ(f.nrelated, 2);
-	T_EXPECT_EQ(f.nframes, 3);
+	/*
+	 * CREATE + 2 QUERY_DIRECTORY + CLOSE (the second was a batch: more
+	 * may follow), CREATE + 2 QUERY_DIRECTORY, the third, the CLOSE
+	 */
+	T_EXPECT_EQ(f.nquery, 5);
+	T_EXPECT_EQ(f.nrelated, 5);
+	T_EXPECT_EQ(f.nframes, 4);
 }
 
 /*
- * A directory of one batch is listed to its end in the opening round trip
- * (CREATE + QUERY_DIRECTORY + QUERY_DIRECTORY, the second answered
- * STATUS_NO_MORE_FILES): two messages in all with the CLOSE, not four.
+ * A directory of one batch is listed to its end and closed in the opening
+ * round trip (CREATE + QUERY_DIRECTORY + QUERY_DIRECTORY + CLOSE, the
+ * second QUERY_DIRECTORY answered STATUS_NO_MORE_FILES): one message in
+ * all, where opendir, two QUERY_DIRECTORY and closedir took four.
  */
 static void test_one_batch_one_round_trip(void)
 {
@@ -205,7 +213,7 @@ static void test_one_batch_one_round_trip(void)
 	T_EXPECT_EQ(list(M_ONE_THEN_END, names, sizeof(names), &f), 0);
 	T_EXPECT(!strcmp(names, "alpha,beta,"));
 	T_EXPECT_EQ(f.nquery, 2);
-	T_EXPECT_EQ(f.nframes, 2);
+	T_EXPECT_EQ(f.nframes, 1);
 }
 
 static void test_repeating_server_fails(void)
@@ -217,14 +225,14 @@ static void test_repeating_server_fails(void)
 	/* the same batch again: the second one is refused */
 	T_EXPECT_EQ(list(M_SAME, names, sizeof(names), &f), -EPROTO);
 	T_EXPECT(!strcmp(names, "alpha,beta,"));
-	T_EXPECT_EQ(f.nquery, 2);
+	T_EXPECT_EQ(f.nquery, 4); /* two in each opening compound */
 	smbiov_last_error(&e);
 	T_EXPECT_EQ(e.err, -EPROTO);
 	T_EXPECT(strstr(e.message, "repeats") != NULL);
 	/* two batches in turn: the third is a repeat */
 	T_EXPECT_EQ(list(M_CYCLE, names, sizeof(names), &f), -EPROTO);
 	T_EXPECT(!strcmp(names, "alpha,beta,gamma,delta,"));
-	T_EXPECT_EQ(f.nquery, 3);
+	T_EXPECT_EQ(f.nquery, 5);
 }
 
 int main(void)
