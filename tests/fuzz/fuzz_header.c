@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the receive-side entry points that see raw bytes first: the
- * direct-TCP length prefix, the SMB2 header, the compound walk and the
- * ERROR response with its contexts. Malformed input must only produce
- * errors; a decode that succeeds must survive an encode -> decode round
- * trip unchanged (abort() flags a codec bug, never bad input).
+ * direct-TCP length prefix, the SMB2 header, the compound walk, the
+ * ERROR response with its contexts, and the responses whose body is only
+ * a StructureSize (ECHO, FLUSH, LOCK, LOGOFF, TREE_DISCONNECT). Malformed input
+ * must only produce errors; a decode that succeeds must survive an encode ->
+ * decode round trip unchanged (abort() flags a codec bug, never bad input).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/create.h"
+#include "proto/oplock.h"
+#include "proto/session.h"
 #include "proto/smb2.h"
+#include "proto/tree.h"
 
 static uint8_t out[1 << 17];
 
@@ -113,6 +118,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_hdr(data + off, len);
 		check_error(data + off, len);
 		(void)smb2_simple_msg_decode(data + off, len);
+		/* the bodies that are a StructureSize and nothing else */
+		(void)smb2_echo_rsp_decode(data + off, len);
+		(void)smb2_flush_rsp_decode(data + off, len);
+		(void)smb2_lock_rsp_decode(data + off, len);
+		(void)smb2_logoff_rsp_decode(data + off, len);
+		(void)smb2_tree_disconnect_rsp_decode(data + off, len);
 	}
 	check_step(data, size);
 	return 0;
