@@ -382,10 +382,12 @@ void smb_rc_file_reopened_locked(struct smbiov_client *c, struct smbiov_file *f,
 	/*
 	 * From now on a message may name a handle that is gone: every one
 	 * is checked as it is built (smb_rc_patch_fid()). Not "a reconnect
-	 * happened" (rc_gen): that is counted only after the reconnect has
-	 * let the other threads' requests go (rc_busy), and the first
-	 * reconnect's went out unpatched in between (test_silent_loss: the
-	 * reviver's parked WRITEs with the old FileId, STATUS_FILE_CLOSED).
+	 * happened" (rc_gen): it says what the check is about, set where
+	 * the handle moves. (rc_gen used to be counted only after the
+	 * reconnect had let the other threads' requests go (rc_busy), and
+	 * the first reconnect's went out unpatched in between:
+	 * test_silent_loss, the reviver's parked WRITEs with the old
+	 * FileId, STATUS_FILE_CLOSED.)
 	 */
 	atomic_store(&c->rc_fids_moved, true);
 }
@@ -677,6 +679,16 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 	sent = sent_now(c);
 	pthread_mutex_lock(&c->lock);
 	c->rc_sent_at = sent;
+	/*
+	 * Back: counted before rc_busy lets the held requests go, so that
+	 * one which fails on the new connection asks for the next
+	 * reconnect (its generation is the new one) instead of being sent
+	 * once more on the dead connection (a wasted round). A failed one
+	 * is counted only at the end: a request let go now must find the
+	 * client FAILED by the generation it read, not try once more.
+	 */
+	if (!ret)
+		atomic_fetch_add(&c->rc_gen, 1);
 	c->rc_busy = false;
 	/* (the new session's own answers are not progress) */
 	atomic_store(&c->rc_answered_at, atomic_load(&c->rc_answered));
@@ -703,7 +715,8 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 	}
 	atomic_store(&c->rc_state,
 		     ret ? SMBIOV_CONN_FAILED : SMBIOV_CONN_CONNECTED);
-	atomic_fetch_add(&c->rc_gen, 1);
+	if (ret)
+		atomic_fetch_add(&c->rc_gen, 1);
 	pthread_mutex_unlock(&c->rc_lock);
 	return ret ? -ENOTCONN : 0;
 }
