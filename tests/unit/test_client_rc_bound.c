@@ -128,18 +128,7 @@ static struct smbiov_client *read_client(const char *port, int *peer,
 	return c;
 }
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static bool parked_done;
-
-static void parked_done_fn(struct smb_req *r)
-{
-	(void)r;
-	pthread_mutex_lock(&mu);
-	parked_done = true;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
-}
+static struct peer_done parked = PEER_DONE_INIT;
 
 /*
  * An asynchronous READ caught by the connection's death is parked; the
@@ -160,17 +149,15 @@ static void test_frozen_server_parked(void)
 	uint8_t *m;
 
 	c = read_client(port, &peer, &r, &dst, buf, sizeof(buf));
-	r.done = parked_done_fn;
+	r.done = peer_done_fn;
+	r.priv = &parked;
 	T_ASSERT(smb_submit(c, &r) == 0);
 	/* the READ reached the server; then the connection is lost */
 	m = peer_read_frame(peer, &len);
 	T_ASSERT(m);
 	free(m);
 	close(peer);
-	pthread_mutex_lock(&mu);
-	while (!parked_done)
-		pthread_cond_wait(&cv, &mu);
-	pthread_mutex_unlock(&mu);
+	peer_wait_done(&parked, 1);
 	T_EXPECT_EQ(r.result, -ENOTCONN);
 	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
 	smb_req_release(&r);
@@ -244,7 +231,8 @@ static void test_submit_gave_up(void)
 
 	peer_refused_port(port);
 	c = read_client(port, &peer, &r, &dst, buf, sizeof(buf));
-	r.done = parked_done_fn;
+	r.done = peer_done_fn;
+	r.priv = &parked;
 	T_ASSERT(shutdown(peer, SHUT_RD) == 0);
 	T_EXPECT_EQ(smb_submit(c, &r), -ENOTCONN);
 	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);

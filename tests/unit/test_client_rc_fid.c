@@ -37,10 +37,8 @@ static const struct smb2_fileid gone_fid = {0x44, 0x55};
 
 /* The peer: each request's FileId recorded, then answered (success). */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct smb2_fileid seen[8];
 static unsigned nr_seen;
-static bool async_done;
 
 static void *peer_main(void *arg)
 {
@@ -95,15 +93,6 @@ static void *flush_main(void *arg)
 	return NULL;
 }
 
-static void write_done(struct smb_req *r)
-{
-	(void)r;
-	pthread_mutex_lock(&mu);
-	async_done = true;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
-}
-
 static bool same(const struct smb2_fileid *a, const struct smb2_fileid *b)
 {
 	return a->persistent == b->persistent &&
@@ -115,6 +104,7 @@ static void test_first_reconnect_held_requests(void)
 	static uint8_t payload[PAYLOAD];
 	struct smbiov_file f = {.fid = old_fid}, lost = {.fid = gone_fid};
 	struct flush_call fc = {.fid = old_fid, .ret = 1};
+	struct peer_done wdone = PEER_DONE_INIT;
 	uint8_t wbody[SMB2_WRITE_REQ_FIXED + 8];
 	struct smb2_write_req w = {.fid = old_fid};
 	struct smbiov_iter src;
@@ -156,12 +146,10 @@ static void test_first_reconnect_held_requests(void)
 	/* an asynchronous WRITE built with the old handle (the reviver's) */
 	smbiov_iter_kvec(&src, SMBIOV_ITER_SOURCE, &pv, 1, sizeof(payload));
 	peer_write_req_init(&wr, wbody, sizeof(wbody), &w, &src, &wv);
-	wr.done = write_done;
+	wr.done = peer_done_fn;
+	wr.priv = &wdone;
 	T_EXPECT_EQ(smb_submit(c, &wr), 0);
-	pthread_mutex_lock(&mu);
-	while (!async_done)
-		pthread_cond_wait(&cv, &mu);
-	pthread_mutex_unlock(&mu);
+	peer_wait_done(&wdone, 1);
 	T_EXPECT_EQ(wr.result, 0);
 	smb_req_release(&wr);
 	/* a request naming the lost file is not sent: ESTALE */
