@@ -50,6 +50,72 @@ for mode in strict none; do
 	grep -q '^ok: ' "$tmp/fork.$mode.out" || integ_fail "cache=$mode: no result line"
 	mount_umount "$tmp/m.$mode"
 done
+
+# A read in flight when the daemon is told to stop (SIGTERM): O_DIRECT
+# reads are answered from the library's completion (mount_aread.c), so
+# the FUSE loop can end before the answer comes; the daemon must wait
+# for it before its session goes and its files close, answer it (the
+# reader gets the file's bytes), then exit. Made certain, not timed: the smbd
+# serving the mount's connection is stopped (SIGSTOP) after the file is
+# open, two READs are seen waiting in that smbd's socket (one read
+# synchronously, one asynchronously: mount_aread() reads one alone
+# synchronously), the daemon is told to stop, then smbd goes on. Whether
+# the asynchronous answer comes before the loop has ended or after (the
+# case the wait is for) is not controlled: the outcome is checked, and
+# that the read was in flight at the stop.
+frozen=
+trap '[[ -n $frozen ]] && kill -CONT "$frozen" 2>/dev/null; mount_exit' EXIT
+# the smbd process at the other end of daemon $1's TCP connection
+smbd_of() {
+	local mine
+	mine=$(ss -tnpH | awk -v p="pid=$1," 'index($0, p) { print $4; exit }')
+	[[ -n $mine ]] || return 0
+	ss -tnpH | awk -v a="$mine" '$5 == a && /"smbd"/ {
+		match($0, /pid=[0-9]+/); print substr($0, RSTART + 4, RLENGTH - 4); exit }'
+}
+# bytes waiting in smbd $1's socket (its Recv-Q)
+smbd_queued() {
+	ss -tnpH | awk -v p="pid=$1," 'index($0, p) { print $2; exit }'
+}
+mount_at "$tmp/m.term" "$u" "cache=strict"
+term_pid=$mount_pid
+mkfifo "$tmp/go"
+"$tmp/fork" -w -m "$tmp/m.term/f" -r "$tmp/ref" <"$tmp/go" >"$tmp/term.out" 2>&1 &
+reader=$!
+exec 8>"$tmp/go"
+for ((i = 0; i < 600; i++)); do
+	grep -qx open "$tmp/term.out" && break
+	sleep 0.05
+done
+grep -qx open "$tmp/term.out" || integ_fail "the O_DIRECT reader did not open the file: $(cat "$tmp/term.out")"
+frozen=$(smbd_of "$term_pid")
+[[ -n $frozen ]] || integ_fail "no smbd found for the mount's connection ($(ss -tnpH))"
+kill -STOP "$frozen"
+echo go >&8
+exec 8>&-
+# both READs there: 117 bytes each at least (MS-SMB2 2.2.19 and the
+# 4-byte frame)
+for ((i = 0; i < 600; i++)); do
+	(($(smbd_queued "$frozen") >= 234)) && break
+	sleep 0.05
+done
+(($(smbd_queued "$frozen") >= 234)) ||
+	integ_fail "the two READs never reached smbd ($(smbd_queued "$frozen") bytes)"
+kill -TERM "$term_pid"
+# the synchronous read holds its FUSE thread, so the loop ends only
+# once smbd answers
+kill -CONT "$frozen"
+frozen=
+wait_gone "$term_pid" || integ_fail "the daemon did not exit after SIGTERM with a read in flight"
+rc=0
+wait "$reader" || rc=$?
+[[ $rc -eq 0 ]] || integ_fail "the read in flight at SIGTERM (exit $rc): $(cat "$tmp/term.out")"
+# answered, not dropped: the kernel's connection lives while the file
+# is open, so the answer reaches the reader
+[[ $(grep -cx 'read 4096' "$tmp/term.out") -eq 2 ]] ||
+	integ_fail "the read in flight at SIGTERM was not answered: $(cat "$tmp/term.out")"
+echo "a read in flight at SIGTERM: $(tr '\n' ' ' <"$tmp/term.out")"
+unset "mount_daemons[$tmp/m.term]"
 mount_sanitizer_check
 mount_none_left
 echo "PASS: mount_fork"

@@ -239,9 +239,13 @@ static int serve(struct mount_run *r, struct mount_ctx *m,
 		detach(r);
 	mount_io_set_session(m, se);
 	loop(se);
-	/* reads answered from their completion reply through @se */
-	mount_aread_stop(m);
 	fuse_session_unmount(se);
+	/*
+	 * Reads answered from their completion reply through @se, which
+	 * stays until fuse_session_destroy(); after the unmount, which a
+	 * read waiting on a stopped server must not hold up.
+	 */
+	mount_aread_stop(m);
 	/*
 	 * After the unmount: a lease break's invalidation in progress waits
 	 * for pages of requests in flight, which the unmount ends.

@@ -7,7 +7,7 @@
  * the FUSE thread goes back to /dev/fuse at once and the receiver thread
  * replies itself (fuse_reply_buf() may run on any thread): one wake-up
  * less per read and fewer threads (bench/RESULTS.md, mount, 4 KiB random
- * reads; docs/cli.md "Caching: who holds the bytes").
+ * reads; docs/cli.md "smbiov mount", design.md §5).
  *
  * Only opens without the kernel's page cache (O_DIRECT: mf->kc_node is
  * NULL), so no page invalidation is ever due after the reply (it could
@@ -57,6 +57,8 @@ struct mount_areads {
 	size_t kept; /* bytes on the free lists */
 	struct aread *queue, **qtail;
 	unsigned inflight; /* taken and not yet given back */
+	/* O_DIRECT reads in progress, either way (atomic; mount_aread()) */
+	unsigned busy;
 	bool stop;
 	pthread_t finisher;
 };
@@ -135,6 +137,7 @@ static void aread_reply(struct aread *a, ssize_t got)
 	struct mount_ctx *m = a->m;
 
 	mtable_file_put(&m->t, a->mf);
+	mount_aread_end(m);
 	if (got < 0)
 		fuse_reply_err(a->req, mount_err((int)got));
 	else
@@ -251,13 +254,36 @@ void mount_aread_stop(struct mount_ctx *m)
 	m->ar = NULL;
 }
 
+/*
+ * Before the reply: a reader at iodepth 1 sends its next read as soon as
+ * it has the answer, and that one must not count this one.
+ */
+void mount_aread_end(struct mount_ctx *m)
+{
+	if (m->ar)
+		__atomic_sub_fetch(&m->ar->busy, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A read with no other O_DIRECT read in progress is read synchronously:
+ * at iodepth 1 the FUSE thread that replies then finds the reader's next
+ * read on /dev/fuse while it still runs, where the asynchronous path
+ * wakes a sleeping FUSE thread for each; on a loaded machine (both cores
+ * busy) that cost 2.5x: 5,634 against 14,124 IOPS, medians of 9 rounds
+ * in one run (bench/RESULTS.md). With others in flight (iodepth > 1, or
+ * several readers) asynchronous pays: no thread waits or is woken to
+ * reply.
+ */
 bool mount_aread(struct mount_ctx *m, fuse_req_t req, struct mfile *mf,
 		 size_t size, off_t off)
 {
 	struct smbiov_iter it;
 	struct aread *a;
 
-	if (!m->ar || mf->kc_node || !(a = aread_take(m->ar, size)))
+	if (!m->ar)
+		return false;
+	if (!__atomic_fetch_add(&m->ar->busy, 1, __ATOMIC_SEQ_CST) ||
+	    !(a = aread_take(m->ar, size)))
 		return false;
 	a->m = m;
 	a->req = req;

@@ -45,16 +45,18 @@ void mount_io_set_session(struct mount_ctx *m, struct fuse_session *se);
 extern const struct fuse_lowlevel_ops mount_ops;
 
 /*
- * mount_aread.c: mount_aread() submits a read of an open without the
- * kernel's cache and answers @req from its completion; false when it
- * did not (the caller reads synchronously). mount_aread_stop(), after
- * the loop and before the session goes, waits for every one in flight.
+ * mount_aread.c: mount_aread() submits a read of an O_DIRECT open (no
+ * kernel cache) and answers @req from its completion; false when it did
+ * not: the caller reads synchronously and calls mount_aread_end() once
+ * it has the result, before replying. mount_aread_stop(), after the
+ * loop and before the session goes, waits for every one in flight.
  * Without mount_aread_start() (or when it failed) every read is
  * synchronous.
  */
 int mount_aread_start(struct mount_ctx *m);
 bool mount_aread(struct mount_ctx *m, fuse_req_t req, struct mfile *mf,
 		 size_t size, off_t off);
+void mount_aread_end(struct mount_ctx *m);
 void mount_aread_stop(struct mount_ctx *m);
 
 /* The open file of @fi, or NULL (none, or an open directory). */

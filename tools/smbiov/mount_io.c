@@ -443,7 +443,7 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (size > MOUNT_MAX_IO)
 		size = MOUNT_MAX_IO;
 	wb_wait(m, mf);
-	/* O_DIRECT: answered from the completion (mount_aread.c says why) */
+	/* O_DIRECT: answered from the completion (mount_aread.c says when) */
 	if (mf->direct && mount_aread(m, req, mf, size, off))
 		return;
 	/*
@@ -463,6 +463,8 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				mf->direct || (mf->kc_node && !lib_dirty(mf))
 					? SMBIOV_RW_DIRECT
 					: 0);
+	if (mf->direct)
+		mount_aread_end(m);
 	if (n < 0) {
 		fuse_reply_err(req, mount_err((int)n));
 		return;

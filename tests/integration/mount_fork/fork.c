@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,14 +178,65 @@ static int iteration(int fd, struct reader *rd, int nr, int it)
 	return 0;
 }
 
+/*
+ * -w: two 4 KiB O_DIRECT reads at once (offsets 0 and 4096, one thread
+ * each: the mount reads one alone synchronously, the other with one in
+ * progress asynchronously), once a line on stdin says go (the file is
+ * open: "open" on stdout before). Prints "read N" or "read: ERROR" for
+ * each. 0: the file's bytes or an error (the mount may be gone
+ * meanwhile), 1: wrong bytes.
+ */
+static int read_on_go(int fd)
+{
+	struct reader rd[2];
+	char line[16];
+	int ret = 0;
+
+	for (int k = 0; k < 2; k++) {
+		rd[k].buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (rd[k].buf == MAP_FAILED)
+			return 2;
+		rd[k].fd = fd;
+		rd[k].at = 0;
+		rd[k].len = 4096;
+		rd[k].off = 4096 * (unsigned)k;
+	}
+	printf("open\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 2;
+	for (int k = 0; k < 2; k++)
+		if (pthread_create(&rd[k].th, NULL, reader_main, &rd[k]))
+			return 2;
+	for (int k = 0; k < 2; k++) {
+		struct reader *r = &rd[k];
+
+		pthread_join(r->th, NULL);
+		if (r->got < 0) {
+			printf("read: %s\n", strerror(r->err));
+			continue;
+		}
+		printf("read %zd\n", r->got);
+		if (r->got > 4096 ||
+		    memcmp(r->buf, ref + r->off, (size_t)r->got)) {
+			fprintf(stderr,
+				"FAIL: wrong bytes read through the mount\n");
+			ret = 1;
+		}
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mpath = NULL, *rpath = NULL;
 	int iters = 300, nr = 4, opt, fd, rfd, ret = 0;
+	bool wait_go = false;
 	struct reader rd[16];
 	struct stat st;
 
-	while ((opt = getopt(argc, argv, "m:r:n:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:n:t:w")) != -1) {
 		if (opt == 'm')
 			mpath = optarg;
 		else if (opt == 'r')
@@ -193,12 +245,14 @@ int main(int argc, char **argv)
 			iters = atoi(optarg);
 		else if (opt == 't')
 			nr = atoi(optarg);
+		else if (opt == 'w')
+			wait_go = true;
 		else
 			return 2;
 	}
 	if (!mpath || !rpath || iters < 1 || nr < 1 || nr > 16) {
 		fprintf(stderr,
-			"usage: fork -m FILE -r REF [-n N] [-t 1-16]\n");
+			"usage: fork -m FILE -r REF [-n N] [-t 1-16] [-w]\n");
 		return 2;
 	}
 	rfd = open(rpath, O_RDONLY);
@@ -211,6 +265,8 @@ int main(int argc, char **argv)
 		perror("open");
 		return 2;
 	}
+	if (wait_go)
+		return read_on_go(fd);
 	rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 	for (int k = 0; k < nr; k++) {
 		rd[k].buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
