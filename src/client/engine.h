@@ -201,6 +201,14 @@ struct smb_req {
 		uint8_t resent;
 		struct smb_req *replay_next;
 		struct smbiov_client *c;
+		/*
+		 * The reconnect generation (rc_gen) of the connection its
+		 * last send met, as take_credits() let it go (under
+		 * c->lock): what a failure of that connection asks
+		 * smb_rc_resume() to reconnect from (never older than the
+		 * caller's own reading before the send).
+		 */
+		uint64_t rc_gen;
 	} e;
 };
 

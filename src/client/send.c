@@ -186,6 +186,13 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 			pthread_cond_wait(&c->credit_cv, &c->lock);
 			continue;
 		}
+		/*
+		 * The connection this send meets (a request held above
+		 * through a reconnect meets the new one): its failure is
+		 * that connection's (sent_gen()).
+		 */
+		for (size_t i = 0; i < n; i++)
+			reqs[i]->e.rc_gen = smb_rc_gen(c);
 		if (c->dead) {
 			ret = c->dead;
 			goto out;
@@ -765,6 +772,22 @@ static int gave_up(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 }
 
 /*
+ * The newest reconnect generation @reqs' sends met (take_credits()), or
+ * @gen, read before them. A request held through a reconnect (rc_busy)
+ * was sent on the new connection: when that one dies too, the next
+ * reconnect is due, whereas @gen alone said "someone reconnected since",
+ * and the request went once more on the dead connection first (a wasted
+ * round: test_client_rc_progress test_held_through_reconnect).
+ */
+static uint64_t sent_gen(struct smb_req **reqs, size_t n, uint64_t gen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (reqs[i]->e.rc_gen > gen)
+			gen = reqs[i]->e.rc_gen;
+	return gen;
+}
+
+/*
  * call_n(), and again on a new connection when this one was lost before
  * the answers came (reconnect.c decides whether they may go again).
  */
@@ -780,8 +803,11 @@ static int call_resend(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 	for (;;) {
 		uint64_t gen = smb_rc_gen(c);
 
+		for (size_t i = 0; i < n; i++)
+			reqs[i]->e.rc_gen = gen;
 		ret = call_n(c, reqs, n, separate);
-		if (!smb_resend_prepare(c, &rs, reqs, ret, gen))
+		if (!smb_resend_prepare(c, &rs, reqs, ret,
+					sent_gen(reqs, n, gen)))
 			break;
 	}
 	return rs.gave_up ? gave_up(c, reqs, n, ret) : ret;
@@ -839,7 +865,9 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r)
 	for (int tries = 0;; tries++) {
 		uint64_t gen = smb_rc_gen(c);
 
+		r->e.rc_gen = gen;
 		ret = smb_send_reqs(c, &r, 1, !(r->flags & SMB_REQ_NOWAIT));
+		gen = sent_gen(&r, 1, gen);
 		/*
 		 * Not sent because the connection just died: bring it back,
 		 * or leave it to the reviver when this thread may not (or

@@ -14,10 +14,12 @@
  */
 #include "client/reconnect.h"
 #include "peer.h"
+#include "proto/ntstatus.h"
 #include "proto/rw.h"
 #include "t.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #define MiB ((size_t)1 << 20)
@@ -113,9 +115,82 @@ static void test_small_request_is_not(void)
 	T_EXPECT_EQ(cut_after_writes(1, 512), SMB_RESEND_TRIES);
 }
 
+/*
+ * The peer of test_held_through_reconnect: the first FLUSH answered after
+ * the generation moved on (a reconnect came, as far as the engine's
+ * bookkeeping goes), the second taken and the connection cut.
+ */
+static struct smbiov_client *held_c;
+
+static void *answer_then_cut(void *arg)
+{
+	int fd = *(int *)arg;
+	static const uint8_t rsp[4] = {4}; /* FLUSH 2.2.18 */
+	struct smb2_hdr q, h;
+	uint32_t len;
+	uint8_t *m = peer_read_frame(fd, &len);
+
+	T_ASSERT(m && smb2_hdr_decode(m, len, &q) == 0);
+	free(m);
+	atomic_fetch_add(&held_c->rc_gen, 1);
+	peer_rsp_hdr(&h, &q, STATUS_SUCCESS);
+	peer_send(fd, &h, rsp, sizeof(rsp));
+	m = peer_read_frame(fd, &len);
+	T_ASSERT(m);
+	free(m);
+	close(fd);
+	return NULL;
+}
+
+/*
+ * A request that waited in take_credits() while a reconnect came and went
+ * (there on rc_busy; here on credits, which the peer frees only after it
+ * moved the generation on: ordered, no timing) is sent on the new
+ * connection. When that one dies too, the call must ask for the next
+ * reconnect at once. It used to ask with the generation it read before
+ * waiting, which said "reconnected since": both FLUSHes were sent once
+ * more on the dead connection first (2 replayed), a round wasted.
+ */
+static void test_held_through_reconnect(void)
+{
+	uint8_t body[2][SMB2_FLUSH_REQ_FIXED];
+	struct smb2_fileid fid = {1, 2};
+	struct smb_req r[2], *rp[2] = {&r[0], &r[1]};
+	struct iovec v[2];
+	char port[16];
+	pthread_t th;
+	int peer, ret;
+
+	peer_refused_port(port);
+	held_c = peer_client(&peer, 600000);
+	peer_rc_on(held_c, port, 200);
+	held_c->credits.avail = 1; /* the second waits for the first's */
+	for (int i = 0; i < 2; i++) {
+		T_ASSERT(smb2_flush_req_encode(body[i], sizeof(body[i]), &fid) >
+			 0);
+		v[i].iov_base = body[i];
+		v[i].iov_len = sizeof(body[i]);
+		peer_req_init(&r[i], SMB2_FLUSH, &v[i]);
+	}
+	T_ASSERT(pthread_create(&th, NULL, answer_then_cut, &peer) == 0);
+	ret = smb_call_pipelined(held_c, rp, 2);
+	pthread_join(th, NULL);
+	fprintf(stderr, "pipelined: %d, first %d, second %d, replayed %llu\n",
+		ret, r[0].result, r[1].result,
+		(unsigned long long)held_c->st_replayed);
+	T_EXPECT_EQ(r[0].result, 0);
+	/* the reconnect came at once (refused): nothing sent again */
+	T_EXPECT_EQ(held_c->st_replayed, 0);
+	T_EXPECT_EQ(smbiov_conn_state(held_c), SMBIOV_CONN_FAILED);
+	smb_req_release(&r[0]);
+	smb_req_release(&r[1]);
+	peer_client_stop(held_c);
+}
+
 int main(void)
 {
 	T_RUN(test_megabytes_are_progress);
 	T_RUN(test_small_request_is_not);
+	T_RUN(test_held_through_reconnect);
 	return t_done();
 }
