@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers for the unit tests that play the server on the other end of a
- * socketpair (test_client_engine.c, test_client_compound.c,
- * test_client_fdio.c): the client on the other end, whole reads and
- * writes of the stream, one framed message, and the common fields of a
- * response header.
+ * socketpair (fake_server.h, test_client_compound.c, test_client_fdio.c,
+ * test_client_rc_*.c, ...): the client on the other end, whole reads and
+ * writes of the stream, one framed message, the common fields of a
+ * response header, asynchronous completions counted, and a reconnect
+ * that dials a port of the test's (refused, or accepting and silent).
  */
 #ifndef SMBIOV_TEST_PEER_H
 #define SMBIOV_TEST_PEER_H

@@ -11,6 +11,10 @@
  * No timing: the peer takes the WRITEs whole and closes without an
  * answer; the reviver's reconnect (to a refused port, 200 ms bound) counts
  * the dead connection as it starts, which the test reads after.
+ *
+ * And no round wasted: a request held through a reconnect and sent on
+ * the new connection asks for the next one when that one dies
+ * (send.c sent_gen(); test_held_through_reconnect).
  */
 #include "client/reconnect.h"
 #include "peer.h"
