@@ -646,6 +646,25 @@ struct smbiov_stat {
 };
 SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 			   struct smbiov_stat *st);
+/*
+ * The file's attributes as the server has them, this open's cached data
+ * written back first (so the size includes it). A cached open
+ * (smbiov_open_ex(), not SMBIOV_CACHE_NONE) that took a deferred-closed
+ * file back answers without a request from the server's answer to the
+ * check that took it back (QUERY_INFO of its name) while its lease
+ * has held read and write caching with no break since (the one open of
+ * the file), none of its READs went out
+ * since (the access time), no reconnect happened, and this client has
+ * changed nothing of the file since the open (a write, truncate,
+ * fallocate or set_attr through any of its opens, a truncate, set_attr,
+ * rename, link, unlink or delete-on-close by path, an asynchronous read):
+ * after such a change every call asks, for the rest of the open. The
+ * answer is then what asking would give, except for what no lease
+ * covers: times or attributes another client sets without writing, and
+ * links it adds (and, for now, the change time this client's
+ * smbiov_setxattr() moves), are seen once the lease is broken or the
+ * file opened anew (docs/design.md "Stat from the lease").
+ */
 SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st);
 
 struct smbiov_dirent {

@@ -7,6 +7,7 @@
  * CREATE + op + CLOSE (smb_path_op()).
  */
 #include "client/file.h"
+#include "fs/statcache.h"
 #include "proto/info.h"
 #include "proto/ioctl.h"
 #include "proto/ntstatus.h"
@@ -158,6 +159,13 @@ int smb_zero_data(struct smbiov_file *f, uint64_t off, uint64_t end)
 
 int smb_file_at_path(struct smbiov_file *f, const char *path)
 {
+	return smb_file_at_path_stat(f, path, NULL);
+}
+
+/* As smb_file_at_path(), and the same answer's attributes into @st. */
+int smb_file_at_path_stat(struct smbiov_file *f, const char *path,
+			  struct smbiov_stat *st)
+{
 	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
 	struct smb2_file_all a;
 	const uint8_t *buf;
@@ -194,6 +202,8 @@ int smb_file_at_path(struct smbiov_file *f, const char *path)
 			nl -= 2;
 		}
 		ret = nl == want_len && (!nl || !memcmp(n, want, nl));
+		if (st)
+			smb_stat_from_all(st, &a);
 	}
 	smb_req_release(&q);
 	free(want);
@@ -389,6 +399,11 @@ int smb_path_set_name(struct smbiov_client *c, const char *from,
 		smb_req_release(&s);
 	}
 	free(body);
+	/* its change time (and a link's count of names) moved */
+	if (ret == 0) {
+		smb_path_changed(c, from, 0, 0, false);
+		smb_path_changed(c, to, 0, 0, false);
+	}
 	return ret;
 }
 
@@ -496,6 +511,9 @@ SMBIOV_API int smbiov_set_attr(struct smbiov_client *c, const char *path,
 				     path ? path : "");
 	ret = smb_path_op(c, &ca, &s, NULL);
 	smb_req_release(&s);
+	/* a stat open: no lease is broken, the file layer must hear it */
+	if (!ret)
+		smb_path_changed(c, path, 0, 0, false);
 	return ret;
 }
 
@@ -579,6 +597,9 @@ SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on)
 	/* a close must then really close (never deferred) */
 	if (!ret)
 		f->delete_on_close = on;
+	/* the server counts a name less (nlink) */
+	if (!ret)
+		smb_path_changed(f->c, f->path, 0, 0, false);
 	return ret;
 }
 

@@ -19,6 +19,7 @@
 #include "client/file.h"
 #include "client/lease.h"
 #include "fs/cache.h"
+#include "fs/statcache.h"
 #include "proto/create.h"
 
 #include <errno.h>
@@ -34,9 +35,16 @@
 /* ---- the backend: the engine on the file's handle -------------------------
  */
 
+static void read_sent(struct smbiov_file *f);
+
 static ssize_t be_read(void *ctx, struct smbiov_iter *dst, uint64_t off)
 {
-	return smb_io_sync(ctx, dst, off, false);
+	ssize_t r;
+
+	read_sent(ctx);
+	r = smb_io_sync(ctx, dst, off, false);
+	read_sent(ctx);
+	return r;
 }
 
 static ssize_t be_write(void *ctx, struct smbiov_iter *src, uint64_t off)
@@ -44,9 +52,11 @@ static ssize_t be_write(void *ctx, struct smbiov_iter *src, uint64_t off)
 	return smb_io_sync(ctx, src, off, true);
 }
 
+/* (the mapping counts it in @inflight until @done: stat_may_keep()) */
 static int be_read_async(void *ctx, struct smbiov_iter *dst, uint64_t off,
 			 fs_done_fn done, void *arg)
 {
+	read_sent(ctx);
 	return smb_io_async(ctx, dst, off, false, done, arg);
 }
 
@@ -106,6 +116,8 @@ struct fs_file {
 	struct fs_park_key key;
 	struct fs_file *sib_prev, *sib_next;
 	unsigned sib_bucket;
+	/* the attributes smbiov_fstat() may answer from ("stat" below) */
+	struct fs_statcache sc;
 	/*
 	 * smbiov_open_opts.on_lease of the open that holds it now (cleared
 	 * when it is closed or parked, under @cb_lock, which the call holds).
@@ -191,6 +203,10 @@ static void sib_add(struct fs_file *ff)
 
 	ff->sib_bucket = path_bucket(ff->path);
 	pthread_mutex_lock(&fc->sib_lock);
+	/* a sibling that changed the file: the server may still move times */
+	for (struct fs_file *s = fc->sib[ff->sib_bucket]; s; s = s->sib_next)
+		if (same_file(ff->f, ff->path, s->f) && fs_sc_changed(&s->sc))
+			fs_sc_forget(&ff->sc, true);
 	ff->sib_prev = NULL;
 	ff->sib_next = fc->sib[ff->sib_bucket];
 	if (ff->sib_next)
@@ -218,6 +234,7 @@ enum sib_change {
 		      */
 	SIB_ZEROED,  /* [off, off + len) has new bytes; the size is as it was */
 	SIB_RESIZED, /* the size is @off now */
+	SIB_ATTRS,   /* only attributes (times, names, flags) changed */
 };
 
 /*
@@ -228,7 +245,7 @@ static void siblings_changed(struct fs_conn *fc, const struct smbiov_file *by,
 			     const char *path, uint64_t off, uint64_t len,
 			     enum sib_change how)
 {
-	if (!fc || (how != SIB_RESIZED && !len))
+	if (!fc || (how == SIB_WROTE && !len) || (how == SIB_ZEROED && !len))
 		return;
 	if (!path)
 		path = "";
@@ -236,6 +253,9 @@ static void siblings_changed(struct fs_conn *fc, const struct smbiov_file *by,
 	for (struct fs_file *s = fc->sib[path_bucket(path)]; s;
 	     s = s->sib_next) {
 		if (s->f == by || !same_file(by, path, s->f))
+			continue;
+		fs_sc_forget(&s->sc, true);
+		if (how == SIB_ATTRS)
 			continue;
 		if (how == SIB_RESIZED) {
 			fs_mapping_invalidate(&s->m, 0, UINT64_MAX);
@@ -263,16 +283,28 @@ static void park_close(void *file)
 	close_for_good(file);
 }
 
+/*
+ * A call by path is about to remove or rename @path, or changed its
+ * attributes (set_sparse): the parked handles go, the open ones keep no
+ * stat.
+ */
 static void conn_path_busy(void *p, const char *path)
 {
 	fs_unpark_path(&((struct fs_conn *)p)->park, path);
+	siblings_changed(p, NULL, path, 0, 0, SIB_ATTRS);
 }
 
+/*
+ * smb_path_changed(): no bytes and not resized is a change of
+ * attributes only (set_attr by path, a link, delete-on-close).
+ */
 static void conn_path_changed(void *p, const char *path, uint64_t off,
 			      uint64_t len, bool resized)
 {
 	siblings_changed(p, NULL, path, off, len,
-			 resized ? SIB_RESIZED : SIB_WROTE);
+			 resized ? SIB_RESIZED
+			 : len	 ? SIB_WROTE
+				 : SIB_ATTRS);
 }
 
 static void conn_shutdown(void *p)
@@ -369,6 +401,108 @@ SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
 	out->deferred_reused = fc->park.reused;
 }
 
+/* ---- stat from the lease --------------------------------------------------
+ *
+ * smbiov_fstat() of a cached open answers without a QUERY_INFO when all
+ * of this holds (else it asks the server, as always):
+ * - the answer kept is the QUERY_INFO that took the file back from the
+ *   deferred close (the open's first stat, as a mount's getattr right
+ *   after the open, is that answer). smbiov_fstat()'s own answers are not
+ *   kept: with them kept (a fresh open's second stat answered without a
+ *   request) the mount's mount_fork SIGTERM case failed 2 runs of 3 (its
+ *   "one read held synchronously" set-up depends on the timing the
+ *   QUERY_INFO gave; 0 of 3 without). The answer was asked
+ *   while the open held read and write caching (lease RW, or a batch or
+ *   exclusive oplock) with no READ or WRITE of the open's mapping on the
+ *   wire;
+ * - the open has held RW since, and no break of any kind came in since:
+ *   with W held, any other open of the file (another client's, or this
+ *   client's) breaks W first and waits for the acknowledgement, which the
+ *   break worker sends only after on_lease() dropped the kept answer. R
+ *   alone is not enough: a write breaks R without waiting (no
+ *   acknowledgement; Samba's smbd sends it through its messaging, so the
+ *   writer's call may return before the break reaches us), and only a
+ *   QUERY_INFO, answered after the break on our connection, showed that
+ *   change in time (mount_kcache 'held' and 'closed' read old pages:
+ *   the kernel got a kept stat from between smbclient's open, which broke
+ *   W and H, and its write);
+ * - nothing of the open reached the server since that may move a time:
+ *   no READ (the access time), no reconnect (the handle was reopened);
+ * - this connection has not changed the file since the open (sticky, for
+ *   the rest of the open): no write, truncate, fallocate or set_attr
+ *   through it or a sibling open, no change by path (truncate, set_attr,
+ *   rename, link, unlink, delete-on-close, set_sparse), and no sibling
+ *   that did is still open when it was opened. Dirty data, which the
+ *   server's answer must include, exists only after such a write.
+ * What a lease does not cover is not seen here either: times or
+ * attributes another client sets without writing (a SET_INFO breaks no
+ * lease), and links it adds, show only once W is broken (any other open
+ * does that) or the file is opened anew. Asynchronous reads (smbiov_aio_read())
+ * complete on their own and count as a change.
+ */
+
+/*
+ * Does @ff's open hold read and write caching now (and its cache R)?
+ * With @idle: and no I/O of its mapping out.
+ */
+static bool holds_rw(struct fs_file *ff, bool idle)
+{
+	const uint32_t rw = SMB2_LEASE_READ_CACHING | SMB2_LEASE_WRITE_CACHING;
+	struct smb_lease l;
+	bool r;
+
+	if (!ff->f->lease)
+		return false;
+	smb_lease_snapshot(ff->f->c, ff->f->lease, &l);
+	if ((l.state & rw) != rw)
+		return false;
+	pthread_mutex_lock(&ff->m.lock);
+	r = (ff->m.caps & FS_CAN_READ) && (!idle || !ff->m.inflight);
+	pthread_mutex_unlock(&ff->m.lock);
+	return r;
+}
+
+/* When the server was asked: what keeping its answer depends on. */
+struct stat_tok {
+	unsigned gen;
+	uint64_t rc_gen;
+};
+
+/* Before asking the server: may the answer be kept (*@t for keeping)? */
+static bool stat_may_keep(struct fs_file *ff, struct stat_tok *t)
+{
+	t->rc_gen = ff->f->c->rc_gen;
+	/* the token first: I/O sent after it forgets whatever is kept */
+	return fs_sc_begin(&ff->sc, &t->gen) && holds_rw(ff, true);
+}
+
+/* (a reconnect since the token: the handle was reopened, keep nothing) */
+static void stat_keep(struct fs_file *ff, const struct stat_tok *t,
+		      const struct smbiov_stat *st)
+{
+	if (holds_rw(ff, false) && ff->f->c->rc_gen == t->rc_gen)
+		fs_sc_keep(&ff->sc, t->gen, st, t->rc_gen);
+}
+
+static bool stat_kept(struct fs_file *ff, struct smbiov_stat *st)
+{
+	return holds_rw(ff, false) && fs_sc_get(&ff->sc, st, ff->f->c->rc_gen);
+}
+
+/* A READ of @f goes to the server: it may move the access time. */
+static void read_sent(struct smbiov_file *f)
+{
+	if (f && f->map)
+		fs_sc_forget(&file_of(f->map)->sc, false);
+}
+
+/* This open is about to change the file (data, size or attributes). */
+static void own_change(struct smbiov_file *f)
+{
+	if (f && f->map)
+		fs_sc_forget(&file_of(f->map)->sc, true);
+}
+
 /* ---- open and close ---------------------------------------------------------
  */
 
@@ -389,6 +523,8 @@ static void on_lease(void *owner, uint32_t state)
 {
 	struct fs_file *ff = owner;
 
+	/* any break: another client may have changed the file */
+	fs_sc_forget(&ff->sc, false);
 	fs_mapping_set_caps(&ff->m, lease_caps(state));
 	if (!(state & SMB2_LEASE_HANDLE_CACHING) &&
 	    fs_park_expire(&ff->fc->park, ff->f, true)) {
@@ -448,6 +584,8 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 	ff->path = strdup(path ? path : "");
 	if (!ff->path || pthread_mutex_init(&ff->cb_lock, NULL))
 		goto no_lock;
+	if (fs_sc_init(&ff->sc))
+		goto no_sc;
 	if (fs_mapping_init(&ff->m, &fc->b, &engine_backend, f, &o))
 		goto no_mapping;
 	set_user_cb(ff, opts);
@@ -467,6 +605,8 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 	}
 	return 0;
 no_mapping:
+	fs_sc_destroy(&ff->sc);
+no_sc:
 	pthread_mutex_destroy(&ff->cb_lock);
 no_lock:
 	free(ff->path);
@@ -505,6 +645,9 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
 {
 	struct fs_conn *fc = c->fs;
 	struct smbiov_file *f;
+	struct smbiov_stat st;
+	struct stat_tok tok;
+	bool keep = false;
 
 	if (!fc)
 		return NULL;
@@ -518,13 +661,19 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
 					 .cache = k->cache,
 					 .ttl_ms = k->ttl_ms,
 				 });
-	if (f && smb_file_at_path(f, k->path) != 1) {
+	if (f)
+		keep = stat_may_keep(file_of(f->map), &tok);
+	if (f && smb_file_at_path_stat(f, k->path, &st) != 1) {
 		close_for_good(f);
 		smb_error_clear();
 		return NULL;
 	}
-	if (f)
+	if (f) {
+		/* that answer is also the stat the open's getattr asks */
+		if (keep)
+			stat_keep(file_of(f->map), &tok, &st);
 		fc->park.reused++;
+	}
 	return f;
 }
 
@@ -621,6 +770,7 @@ static int close_for_good(struct smbiov_file *f)
 	if (fs_mapping_destroy(&ff->m) && !err)
 		err = -EIO;
 	pthread_mutex_destroy(&ff->cb_lock);
+	fs_sc_destroy(&ff->sc);
 	free(ff->path);
 	free(ff);
 	f->map = NULL;
@@ -711,6 +861,8 @@ static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 	ret = smb_io_check(f, it, off, write);
 	if (ret)
 		return ret;
+	if (write)
+		own_change(f);
 	if (!(flags & SMBIOV_RW_DIRECT)) {
 		r = write ? fs_mapping_write(f->map, it, off)
 			  : fs_mapping_read(f->map, it, off);
@@ -723,9 +875,13 @@ static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 	ret = bypass_begin(f, off, smbiov_iter_count(it));
 	if (ret)
 		return smb_error_keep(ret, "direct I/O: write-back");
+	if (!write)
+		read_sent(f);
 	r = smb_io_sync(f, it, off, write);
 	if (write)
 		bypass_end_write(f, off, r);
+	else
+		read_sent(f);
 	return r;
 }
 
@@ -839,6 +995,8 @@ static int aio(struct smbiov_file *f, struct smbiov_iter *it, uint64_t off,
 		ret = smb_io_check(f, it, off, write);
 		if (ret)
 			return ret;
+		/* a read too: its completion is not seen here (stat above) */
+		own_change(f);
 		ret = bypass_begin(f, off, smbiov_iter_count(it));
 		if (ret)
 			return smb_error_keep(ret, "aio: write-back");
@@ -885,6 +1043,7 @@ static int cache_begin(struct smbiov_file *f)
 SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
 				     size_t len, int fd, off_t *fd_off)
 {
+	ssize_t r;
 	int ret = cache_begin(f);
 
 	if (ret)
@@ -894,7 +1053,10 @@ SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
 		if (ret)
 			return smb_error_keep(ret, "read to fd: write-back");
 	}
-	return smb_read_to_fd(f, offset, len, fd, fd_off);
+	read_sent(f);
+	r = smb_read_to_fd(f, offset, len, fd, fd_off);
+	read_sent(f);
+	return r;
 }
 
 SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
@@ -906,6 +1068,7 @@ SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
 	if (ret)
 		return ret;
 	if (f && f->map) {
+		own_change(f);
 		ret = bypass_begin(f, offset, len);
 		if (ret)
 			return smb_error_keep(ret, "write from fd: write-back");
@@ -941,6 +1104,8 @@ SMBIOV_API int smbiov_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 
 	if (ret)
 		return ret;
+	if (f && f->map && st && stat_kept(file_of(f->map), st))
+		return 0;
 	/* The server's size and times are right once it has the data. */
 	if (f && f->map) {
 		ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
@@ -974,6 +1139,7 @@ SMBIOV_API int smbiov_fallocate(struct smbiov_file *f, int mode,
 				     "fallocate: bad range");
 	end = offset + len;
 	if (f->map) {
+		own_change(f);
 		ret = fs_mapping_writeback(f->map, offset, len);
 		if (ret)
 			return smb_error_keep(ret, "fallocate: write-back");
@@ -1022,11 +1188,14 @@ SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
 		return ret;
 	/* a write-back after it would move the modification time again */
 	if (f->map) {
+		own_change(f);
 		ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
 		if (ret)
 			return smb_error_keep(ret, "set_attr: write-back");
 	}
-	return smb_fset_attr(f, a);
+	ret = smb_fset_attr(f, a);
+	siblings_changed(f->c->fs, f, f->path, 0, 0, SIB_ATTRS);
+	return ret;
 }
 
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
@@ -1036,6 +1205,7 @@ SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)
 	if (ret)
 		return ret;
 	if (f && f->map) {
+		own_change(f);
 		/*
 		 * Simple and exact: everything cached goes to the server and
 		 * out of the cache, then the server cuts or extends.

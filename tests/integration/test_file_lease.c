@@ -12,6 +12,7 @@
  * lowered state is visible as soon as that open returns; counting the
  * break waits for an event (bounded, as a hang guard only).
  */
+#include "client/file.h"
 #include "file_common.h"
 
 #include <errno.h>
@@ -362,6 +363,186 @@ static void test_siblings(void)
 	smbiov_disconnect(a);
 }
 
+static uint64_t nreq(struct smbiov_client *c)
+{
+	struct smbiov_stats s;
+
+	smbiov_get_stats(c, &s);
+	return s.requests;
+}
+
+static bool same_stat(const struct smbiov_stat *x, const struct smbiov_stat *y)
+{
+	return x->size == y->size && x->alloc_size == y->alloc_size &&
+	       x->btime_ns == y->btime_ns && x->atime_ns == y->atime_ns &&
+	       x->mtime_ns == y->mtime_ns && x->ctime_ns == y->ctime_ns &&
+	       x->attributes == y->attributes && x->is_dir == y->is_dir &&
+	       x->file_id == y->file_id && x->nlink == y->nlink;
+}
+
+/*
+ * @f's stat is kept: asked again, it sends nothing and answers as before
+ * (so each case below starts from a kept answer, and shows that the
+ * change made it ask again).
+ */
+static bool stat_is_kept(struct smbiov_client *c, struct smbiov_file *f)
+{
+	struct smbiov_stat s1, s2;
+	uint64_t r0;
+
+	if (smbiov_fstat(f, &s1))
+		return false;
+	r0 = nreq(c);
+	return smbiov_fstat(f, &s2) == 0 && nreq(c) == r0 &&
+	       same_stat(&s1, &s2);
+}
+
+/*
+ * @f's stat is what the server says now: what smbiov_fstat() always did
+ * (write back, then QUERY_INFO on the handle: smb_fstat()).
+ */
+static bool stat_exact(struct smbiov_file *f, struct smbiov_stat *out)
+{
+	struct smbiov_stat s, p;
+
+	if (smbiov_fstat(f, &s) || smbiov_writeback(f) || smb_fstat(f, &p))
+		return false;
+	if (!same_stat(&s, &p))
+		fprintf(stderr,
+			"fstat size %llu mtime %lld ctime %lld attr %#x / "
+			"server size %llu mtime %lld ctime %lld attr %#x\n",
+			(unsigned long long)s.size, (long long)s.mtime_ns,
+			(long long)s.ctime_ns, s.attributes,
+			(unsigned long long)p.size, (long long)p.mtime_ns,
+			(long long)p.ctime_ns, p.attributes);
+	if (out)
+		*out = s;
+	return same_stat(&s, &p);
+}
+
+/*
+ * A cached open of a new file @name of 10000 bytes, taken back from the
+ * deferred close: its stat kept.
+ */
+static struct smbiov_file *stat_open(struct smbiov_client *a, const char *name)
+{
+	struct smbiov_cache_stats cs0, cs1;
+	struct smbiov_lease_info li;
+	struct smbiov_file *f;
+
+	disk_file(name, 10000, 7);
+	T_ASSERT(smbiov_open_ex(a, name, O_RDWR, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_get_cache_stats(a, &cs0);
+	T_ASSERT(smbiov_open_ex(a, name, O_RDWR, NULL, &f) == 0);
+	smbiov_get_cache_stats(a, &cs1);
+	T_EXPECT_EQ(cs1.deferred_reused, cs0.deferred_reused + 1);
+	smbiov_lease_info(f, &li);
+	T_EXPECT_EQ(li.state, RWH);
+	T_EXPECT(stat_is_kept(a, f));
+	return f;
+}
+
+/*
+ * smbiov_fstat() of a cached open under read and write caching answers
+ * without a request right after a deferred-closed file was taken back
+ * (the take-back's QUERY_INFO is its answer), and stays what the server
+ * says after every change: a write, ftruncate and set_attr through it,
+ * a truncate and a set_attr by path (stat opens: no break), a sibling
+ * open's write, another client's write. Without the kept stat (fileapi.c
+ * "stat from the lease") every stat_is_kept fails (each stat asks); the
+ * set_attr by path case fails without meta.c telling the file layer.
+ */
+static void test_stat_from_lease(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_client *b = fc_connect(share, NULL);
+	struct smbiov_setattr sa = {0};
+	struct smbiov_cache_stats cs0, cs1;
+	struct smbiov_file *f, *f1;
+	struct smbiov_lease_info li;
+	struct smbiov_stat s;
+	uint8_t want[4096];
+	uint64_t r0;
+
+	T_ASSERT(a && b);
+	fc_fill(want, sizeof(want), 93, 0);
+
+	/* a fresh open asks; taken back from the deferred close: no request */
+	disk_file("st.bin", 10000, 7);
+	T_ASSERT(smbiov_open_ex(a, "st.bin", O_RDWR, NULL, &f) == 0);
+	r0 = nreq(a);
+	T_EXPECT(stat_exact(f, &s));
+	T_EXPECT(nreq(a) > r0);
+	T_EXPECT_EQ(s.size, 10000);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_get_cache_stats(a, &cs0);
+	T_ASSERT(smbiov_open_ex(a, "st.bin", O_RDWR, NULL, &f) == 0);
+	smbiov_get_cache_stats(a, &cs1);
+	T_EXPECT_EQ(cs1.deferred_reused, cs0.deferred_reused + 1);
+	r0 = nreq(a);
+	T_EXPECT(smbiov_fstat(f, &s) == 0);
+	T_EXPECT_EQ(nreq(a), r0);
+	T_EXPECT(stat_exact(f, NULL));
+	/* a write through the open, cached (write caching): its size */
+	T_EXPECT(stat_is_kept(a, f));
+	T_EXPECT_EQ(smbiov_pwrite(f, want, 100, 10000), 100);
+	T_EXPECT(stat_exact(f, &s));
+	T_EXPECT_EQ(s.size, 10100);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	f = stat_open(a, "st-ft.bin");
+	T_EXPECT_EQ(smbiov_ftruncate(f, 5000), 0);
+	T_EXPECT(stat_exact(f, &s));
+	T_EXPECT_EQ(s.size, 5000);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	f = stat_open(a, "st-fa.bin");
+	sa.mtime_ns = 1400000000LL * 1000000000LL;
+	T_EXPECT_EQ(smbiov_fset_attr(f, &sa), 0);
+	T_EXPECT(stat_exact(f, &s));
+	T_EXPECT_EQ(s.mtime_ns, sa.mtime_ns);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	f = stat_open(a, "st-t.bin");
+	T_EXPECT_EQ(smbiov_truncate(a, "st-t.bin", 9000), 0);
+	T_EXPECT(stat_exact(f, &s));
+	T_EXPECT_EQ(s.size, 9000);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	f = stat_open(a, "st-a.bin");
+	sa.mtime_ns = 1500000000LL * 1000000000LL;
+	T_EXPECT_EQ(smbiov_set_attr(a, "st-a.bin", &sa), 0);
+	smbiov_lease_info(f, &li);
+	T_EXPECT_EQ(li.breaks, 0);
+	T_EXPECT(stat_exact(f, &s));
+	T_EXPECT_EQ(s.mtime_ns, sa.mtime_ns);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* a sibling open (it breaks write caching) writes */
+	f = stat_open(a, "st-w.bin");
+	T_ASSERT(smbiov_open_ex(a, "st-w.bin", O_RDWR, NULL, &f1) == 0);
+	T_EXPECT_EQ(smbiov_pwrite(f1, want, 4096, 9000), 4096);
+	T_EXPECT(stat_exact(f, &s));
+	T_EXPECT_EQ(s.size, 13096);
+	T_EXPECT_EQ(smbiov_close(f1), 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* another client's open breaks write caching, then it writes */
+	f = stat_open(a, "st-o.bin");
+	T_ASSERT(smbiov_open(b, "st-o.bin", O_RDWR, &f1) == 0);
+	smbiov_lease_info(f, &li);
+	T_EXPECT(!(li.state & SMBIOV_LEASE_WRITE));
+	T_EXPECT_EQ(smbiov_pwrite(f1, want, 4096, 10000), 4096);
+	T_EXPECT(wait_breaks(f, 2, &li));
+	T_EXPECT(stat_exact(f, &s));
+	T_EXPECT_EQ(s.size, 14096);
+	T_EXPECT_EQ(smbiov_close(f1), 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(b);
+	smbiov_disconnect(a);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -373,6 +554,7 @@ int main(void)
 	T_RUN(test_no_lease);
 	T_RUN(test_many_leases);
 	T_RUN(test_siblings);
+	T_RUN(test_stat_from_lease);
 	if (t_failures)
 		integ_print_logs_hint();
 	return t_done();
