@@ -405,7 +405,11 @@ SMBIOV_API ssize_t smbiov_write_iter(struct smbiov_file *f,
  * Per call flags. SMBIOV_RW_DIRECT: O_DIRECT semantics on a cached file:
  * cached dirty data of the range is written back first, the bytes move
  * between the server and @dst/@src without the page cache, and a write
- * drops what the cache held of its range. No alignment is required.
+ * drops what the cache held of its range. No alignment is required. A
+ * read ends where a cached read would: one that the server ends short
+ * below the size this open knows (cached writes past the range extended
+ * the file) writes back the dirty data from there on and reads the rest
+ * (zeros up to that data).
  */
 #define SMBIOV_RW_DIRECT 0x1u
 SMBIOV_API ssize_t smbiov_read_iter_ex(struct smbiov_file *f,

@@ -841,6 +841,34 @@ static void bypass_end_write(struct smbiov_file *f, uint64_t off, ssize_t n)
 	wrote(f, off, n);
 }
 
+/*
+ * A direct read of @f ended at the server's end of file after @got bytes
+ * from @off, below the size this open knows: cached dirty data past the
+ * range extends the file (the range's own was written back). Write back
+ * what is dirty from there on and read the rest, so the read ends where
+ * a cached read would (the bytes in between are a hole of zeros). Only a
+ * short read pays: the end of file is known only from the server's
+ * answer, and writing back everything past every direct read would cost
+ * reads that never come near the dirty data (the mount's kernel-cached
+ * opens read through SMBIOV_RW_DIRECT).
+ */
+static ssize_t direct_read_rest(struct smbiov_file *f, struct smbiov_iter *it,
+				uint64_t off, ssize_t got)
+{
+	uint64_t at = off + (uint64_t)got;
+	ssize_t r;
+	int ret;
+
+	if (got < 0 || !smbiov_iter_count(it) || at >= fs_mapping_size(f->map))
+		return got;
+	ret = fs_mapping_writeback(f->map, at, UINT64_MAX - at);
+	if (ret)
+		return got ? got
+			   : smb_error_keep(ret, "direct I/O: write-back");
+	r = smb_io_sync(f, it, at, false);
+	return r < 0 ? (got ? got : r) : got + r;
+}
+
 static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 		       uint64_t off, bool write, unsigned flags)
 {
@@ -878,10 +906,12 @@ static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 	if (!write)
 		read_sent(f);
 	r = smb_io_sync(f, it, off, write);
-	if (write)
+	if (write) {
 		bypass_end_write(f, off, r);
-	else
-		read_sent(f);
+		return r;
+	}
+	r = direct_read_rest(f, it, off, r);
+	read_sent(f);
 	return r;
 }
 

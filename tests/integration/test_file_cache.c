@@ -390,6 +390,49 @@ static void test_direct_and_truncate(void)
 }
 
 /*
+ * A direct read through a cached open ends where a cached read would: a
+ * cached write past the read's range extended the file beyond the
+ * server's size, and the read reaches past that size. Without
+ * direct_read_rest() (fileapi.c) it ended at the server's end of file
+ * (4096 of 8192).
+ */
+static void test_direct_read_past_server_eof(void)
+{
+	struct smbiov_client *c = fc_connect(share, NULL);
+	uint8_t buf[4096], got[8192], zero[4096] = {0};
+	struct smbiov_cache_stats cs;
+	struct smbiov_file *f;
+	struct smbiov_stat st;
+	struct smbiov_iter it;
+
+	T_ASSERT(c);
+	fc_disk_file(share, "direct-eof.bin", 0, 54);
+	T_ASSERT(smbiov_open_ex(c, "direct-eof.bin", O_RDWR, &strict, &f) == 0);
+	fc_fill(buf, sizeof(buf), 55, 0);
+	/* both cached (write caching): the server's file is still empty */
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), 0),
+		    (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, 100, 20000), 100);
+	smbiov_get_cache_stats(c, &cs);
+	T_EXPECT(cs.dirty > 0);
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, got, sizeof(got)) ==
+		 0);
+	T_EXPECT_EQ(smbiov_read_iter_ex(f, &it, 0, SMBIOV_RW_DIRECT),
+		    (ssize_t)sizeof(got));
+	T_EXPECT(!memcmp(got, buf, sizeof(buf)));
+	T_EXPECT(!memcmp(got + 4096, zero, sizeof(zero)));
+	/* past the dirty data's end: short there, as a cached read */
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, got, sizeof(got)) ==
+		 0);
+	T_EXPECT_EQ(smbiov_read_iter_ex(f, &it, 16000, SMBIOV_RW_DIRECT), 4100);
+	T_EXPECT(!memcmp(got + 4000, buf, 100));
+	T_EXPECT_EQ(smbiov_fstat(f, &st), 0);
+	T_EXPECT_EQ(st.size, 20100);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(c);
+}
+
+/*
  * fallocate on a cached file: a punched hole reads as zeros on the server
  * and through the cache, a cached write beside it survives; a zero range
  * past the end extends the file; mode 0 extends it; the rest is refused.
@@ -815,6 +858,7 @@ int main(void)
 	T_RUN(test_break_deadline);
 	T_RUN(test_loose);
 	T_RUN(test_direct_and_truncate);
+	T_RUN(test_direct_read_past_server_eof);
 	T_RUN(test_fallocate);
 	T_RUN(test_write_only_and_writeback);
 	T_RUN(test_enospc);
