@@ -349,8 +349,12 @@ struct smbiov_file *smb_file_new(struct smbiov_client *c, const char *path,
 {
 	struct smbiov_file *f = calloc(1, sizeof(*f));
 
-	if (!f)
+	if (!f) {
+		smb_close_fid(c, &rsp->fid);
+		smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "CREATE %.50s",
+			      path ? path : "");
 		return NULL;
+	}
 	f->have_disk_id = smb_file_disk_id(rsp, &f->disk_id);
 	f->c = c;
 	f->fid = rsp->fid;
@@ -410,10 +414,7 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		/* no leases on this server: a batch oplock instead */
 		a.oplock_level = SMB2_OPLOCK_LEVEL_BATCH;
 	}
-	if (b.len) {
-		a.contexts = b.buf;
-		a.contexts_len = b.len;
-	}
+	smb_create_args_contexts(&a, &b);
 	ret = smb_create_msg_init(&m, &a);
 	if (ret) {
 		smb_create_msg_release(&m);
@@ -435,8 +436,7 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	}
 	f = smb_file_new(c, path, flags, a.access, &rsp);
 	if (!f) {
-		smb_close_fid(c, &rsp.fid);
-		ret = smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s", what);
+		ret = -ENOMEM;
 		goto out;
 	}
 	if (leasing)

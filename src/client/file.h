@@ -177,6 +177,16 @@ void smb_create_msg_release(struct smb_create_msg *m);
 void smb_file_want_id(const struct smbiov_client *c, struct smb2_cc_builder *b);
 bool smb_file_disk_id(const struct smb2_create_rsp *rsp, struct smb2_qfid *q);
 
+/* The create contexts @b holds, if any, go with the CREATE @a. */
+static inline void smb_create_args_contexts(struct smb_create_args *a,
+					    const struct smb2_cc_builder *b)
+{
+	if (b->len) {
+		a->contexts = b->buf;
+		a->contexts_len = b->len;
+	}
+}
+
 /*
  * The lease a CREATE response grants for the lease key @key (16 bytes)
  * into *@got; false when it grants none, or one for another key.
@@ -188,7 +198,8 @@ bool smb_file_lease_of(const struct smb2_create_rsp *rsp, const uint8_t *key,
  * smb_file_new - a new open file of @c for a CREATE's answer @rsp
  * (path, flags and creation time kept for a reconnect's reopen); the
  * caller adds lease and durable state, then smb_rc_file_add(). NULL when
- * out of memory.
+ * out of memory: then @rsp's handle is closed and -ENOMEM recorded as the
+ * last error ("CREATE @path").
  */
 struct smbiov_file *smb_file_new(struct smbiov_client *c, const char *path,
 				 int flags, uint32_t access,

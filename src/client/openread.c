@@ -122,10 +122,7 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
 	smb2_cc_builder_init(&b, ctx, sizeof(ctx));
 	smb_file_want_id(c, &b);
-	if (b.len) {
-		a.contexts = b.buf;
-		a.contexts_len = b.len;
-	}
+	smb_create_args_contexts(&a, &b);
 	snprintf(what, sizeof(what), "CREATE %.50s", path ? path : "");
 
 	ret = first_read_init(c, dst, &fr);
@@ -173,8 +170,7 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	}
 	f = smb_file_new(c, path, flags, a.access, &crsp);
 	if (!f) {
-		smb_close_fid(c, &crsp.fid);
-		ret = smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s", what);
+		ret = -ENOMEM;
 		goto out;
 	}
 	/* a reconnect reopens it by path (no lease: nothing cached) */
