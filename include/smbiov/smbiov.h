@@ -372,6 +372,36 @@ struct smbiov_lease_info {
 /* The lease @f holds. 0, or -EINVAL. */
 SMBIOV_API int smbiov_lease_info(struct smbiov_file *f,
 				 struct smbiov_lease_info *out);
+/*
+ * How a cached open came to be, for a caller that keeps a cache of its
+ * own across opens (a FUSE mount's kernel page cache): when an open took
+ * back a deferred-closed handle whose read caching held since its CREATE
+ * (@reused and @r_kept), and the caller remembers @handle_id from an
+ * earlier open of that handle, what the caller cached then under read
+ * caching is still the file's data as far as other clients go (this
+ * client's own changes through other opens or by path are the caller's
+ * to track). All zero for an open without a cache (SMBIOV_CACHE_NONE,
+ * smbiov_open(), a directory).
+ */
+struct smbiov_open_info {
+	/*
+	 * The server handle's number on its connection: the same for every
+	 * open that took it back from the deferred close, and no other
+	 * handle's, ever (from 1; a freed file's address may be reused, this
+	 * is not).
+	 */
+	uint64_t handle_id;
+	bool reused; /* this open took the handle back: no CREATE was sent */
+	/*
+	 * Read caching held since the handle's CREATE: no break (nor a
+	 * reconnect that found it lower) ever took R away. Read once the open
+	 * returned it may turn false later (a break), never back.
+	 */
+	bool r_kept;
+};
+/* 0 with *@out filled, or -EINVAL. */
+SMBIOV_API int smbiov_open_info(struct smbiov_file *f,
+				struct smbiov_open_info *out);
 SMBIOV_API int smbiov_close(struct smbiov_file *f);
 
 /*

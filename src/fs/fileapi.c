@@ -105,6 +105,8 @@ struct fs_conn {
 	 */
 	pthread_mutex_t sib_lock;
 	struct fs_file *sib[SIB_BUCKETS];
+	/* the last fs_file.handle_id given */
+	_Atomic uint64_t last_handle_id;
 };
 
 /* A cached open file's layer state: its mapping and how it was opened. */
@@ -118,6 +120,15 @@ struct fs_file {
 	unsigned sib_bucket;
 	/* the attributes smbiov_fstat() may answer from ("stat" below) */
 	struct fs_statcache sc;
+	/*
+	 * smbiov_open_info(): the handle's number on its connection (from 1,
+	 * never given twice); whether the open that holds it now took it
+	 * back from the deferred close; whether read caching was ever
+	 * missing since its CREATE (set by the break worker).
+	 */
+	uint64_t handle_id;
+	bool reused;
+	_Atomic bool r_lost;
 	/*
 	 * smbiov_open_opts.on_lease of the open that holds it now (cleared
 	 * when it is closed or parked, under @cb_lock, which the call holds).
@@ -525,6 +536,8 @@ static void on_lease(void *owner, uint32_t state)
 
 	/* any break: another client may have changed the file */
 	fs_sc_forget(&ff->sc, false);
+	if (!(state & SMB2_LEASE_READ_CACHING))
+		ff->r_lost = true;
 	fs_mapping_set_caps(&ff->m, lease_caps(state));
 	if (!(state & SMB2_LEASE_HANDLE_CACHING) &&
 	    fs_park_expire(&ff->fc->park, ff->f, true)) {
@@ -591,6 +604,7 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 	set_user_cb(ff, opts);
 	ff->fc = fc;
 	ff->f = f;
+	ff->handle_id = ++fc->last_handle_id;
 	ff->key = (struct fs_park_key){.path = ff->path,
 				       .flags = park_flags(f->flags),
 				       .cache = (int)cache,
@@ -601,8 +615,11 @@ static int attach_cache(struct smbiov_file *f, const char *path,
 		smb_lease_set_owner(f->c, f->lease, on_lease, ff);
 		/* A break between the CREATE and here lowered it already. */
 		smb_lease_snapshot(f->c, f->lease, &l);
-		fs_mapping_set_caps(&ff->m, o.caps & lease_caps(l.state));
+		o.caps &= lease_caps(l.state);
+		fs_mapping_set_caps(&ff->m, o.caps);
 	}
+	if (!(o.caps & FS_CAN_READ))
+		ff->r_lost = true;
 	return 0;
 no_mapping:
 	fs_sc_destroy(&ff->sc);
@@ -721,6 +738,7 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 		*out = take_parked(c, &k);
 		if (*out) {
 			set_user_cb(file_of((*out)->map), opts);
+			file_of((*out)->map)->reused = true;
 			return 0;
 		}
 	}
@@ -737,6 +755,23 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 				     "open %s: page cache: %s", path,
 				     smbiov_strerror(ret));
 	}
+	return 0;
+}
+
+SMBIOV_API int smbiov_open_info(struct smbiov_file *f,
+				struct smbiov_open_info *out)
+{
+	struct fs_file *ff;
+
+	if (!f || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!f->map)
+		return 0;
+	ff = file_of(f->map);
+	out->handle_id = ff->handle_id;
+	out->reused = ff->reused;
+	out->r_kept = !ff->r_lost;
 	return 0;
 }
 

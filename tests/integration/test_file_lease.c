@@ -543,6 +543,71 @@ static void test_stat_from_lease(void)
 	smbiov_disconnect(a);
 }
 
+/*
+ * smbiov_open_info() (the mount keeps the kernel's pages of an open that
+ * took back a handle whose read caching held all along): a cached open's
+ * handle number is the same when a later open takes the handle back from
+ * the deferred close (reused) and another handle's never; r_kept holds
+ * through a break that keeps R (another open's) and goes with the break
+ * another client's write causes; an uncached open has none of it.
+ */
+static void test_open_info(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_client *b = fc_connect(share, NULL);
+	struct smbiov_open_info i1, i2, i3;
+	struct smbiov_file *f, *g, *fb;
+	struct smbiov_lease_info li;
+	uint8_t buf[4096];
+
+	T_ASSERT(a && b);
+	disk_file("oi.bin", sizeof(buf), 8);
+	fc_fill(buf, sizeof(buf), 9, 0);
+	T_ASSERT(smbiov_open_ex(a, "oi.bin", O_RDWR, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_open_info(f, &i1), 0);
+	T_EXPECT(i1.handle_id != 0);
+	T_EXPECT(!i1.reused);
+	T_EXPECT(i1.r_kept);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_ASSERT(smbiov_open_ex(a, "oi.bin", O_RDWR, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_open_info(f, &i2), 0);
+	T_EXPECT(i2.reused);
+	T_EXPECT_EQ(i2.handle_id, i1.handle_id);
+	T_EXPECT(i2.r_kept);
+
+	/* another open of the file: another handle; f keeps R (not W) */
+	T_ASSERT(smbiov_open_ex(a, "oi.bin", O_RDONLY, NULL, &g) == 0);
+	T_EXPECT_EQ(smbiov_open_info(g, &i3), 0);
+	T_EXPECT(i3.handle_id != 0 && i3.handle_id != i1.handle_id);
+	T_EXPECT(!i3.reused);
+	T_EXPECT_EQ(smbiov_close(g), 0);
+	T_EXPECT_EQ(smbiov_open_info(f, &i2), 0);
+	T_EXPECT(i2.r_kept);
+
+	/* another client's write breaks R: never kept again */
+	T_ASSERT(smbiov_open(b, "oi.bin", O_RDWR, &fb) == 0);
+	T_EXPECT_EQ(smbiov_pwrite(fb, buf, sizeof(buf), 0),
+		    (ssize_t)sizeof(buf));
+	/* (the first break was g's open's, of W) */
+	T_EXPECT(wait_breaks(f, 2, &li));
+	T_EXPECT(!(li.state & SMBIOV_LEASE_READ));
+	T_EXPECT_EQ(smbiov_open_info(f, &i2), 0);
+	T_EXPECT(!i2.r_kept);
+	T_EXPECT_EQ(i2.handle_id, i1.handle_id);
+	T_EXPECT_EQ(smbiov_close(fb), 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* no cache: nothing to tell */
+	T_ASSERT(smbiov_open(a, "oi.bin", O_RDONLY, &g) == 0);
+	memset(&i3, 0xff, sizeof(i3));
+	T_EXPECT_EQ(smbiov_open_info(g, &i3), 0);
+	T_EXPECT(!i3.handle_id && !i3.reused && !i3.r_kept);
+	T_EXPECT_EQ(smbiov_close(g), 0);
+	T_EXPECT_EQ(smbiov_open_info(NULL, &i3), -EINVAL);
+	smbiov_disconnect(b);
+	smbiov_disconnect(a);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -555,6 +620,7 @@ int main(void)
 	T_RUN(test_many_leases);
 	T_RUN(test_siblings);
 	T_RUN(test_stat_from_lease);
+	T_RUN(test_open_info);
 	if (t_failures)
 		integ_print_logs_hint();
 	return t_done();
