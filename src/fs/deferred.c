@@ -55,22 +55,12 @@ struct fs_park_index {
 	uint32_t under[IX_UNDER];
 };
 
-/* FNV-1a of @s[0..@n) */
-static uint32_t path_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
-
 /* Under p->lock: count @e in (@d 1) or out of (-1) its directories. */
 static void count_dirs(struct fs_park_index *ix, const struct fs_parked *e,
 		       int d)
 {
 	for (const char *s = strchr(e->path, '/'); s; s = strchr(s + 1, '/'))
-		ix->under[path_hash(e->path, (size_t)(s - e->path)) %
+		ix->under[fs_path_hash_n(e->path, (size_t)(s - e->path)) %
 			  IX_UNDER] += (uint32_t)d;
 }
 
@@ -281,7 +271,7 @@ int fs_park(struct fs_parking *p, void *file, const struct fs_park_key *k)
 	e->cache = k->cache;
 	e->ttl_ms = k->ttl_ms;
 	e->deadline = mono_ns() + p->timeout_ns;
-	e->hash = path_hash(e->path, strlen(e->path));
+	e->hash = fs_path_hash(e->path);
 	pthread_mutex_lock(&p->lock);
 	if (!p->started && !p->stop)
 		p->started =
@@ -317,7 +307,7 @@ static struct fs_parked *take_path(struct fs_parking *p, const char *n,
 						 const void *),
 				   const void *arg)
 {
-	uint32_t h = path_hash(n, strlen(n));
+	uint32_t h = fs_path_hash(n);
 	struct fs_parked *e = p->ix->chain[h % IX_CHAINS];
 
 	for (; e; e = e->hnext)
@@ -397,7 +387,7 @@ void fs_unpark_path(struct fs_parking *p, const char *path)
 	n = norm_path(path);
 	if (!n)
 		return;
-	under = path_hash(n, strlen(n)) % IX_UNDER;
+	under = fs_path_hash(n) % IX_UNDER;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		e = take_path(p, n, any, NULL);

@@ -105,6 +105,8 @@ struct fs_conn {
 	 */
 	pthread_mutex_t sib_lock;
 	struct fs_file *sib[SIB_BUCKETS];
+	/* opens in @sib: with none but the writer, a write looks no further */
+	_Atomic unsigned nr_sib;
 	/* the last fs_file.handle_id given */
 	_Atomic uint64_t last_handle_id;
 };
@@ -158,45 +160,10 @@ static struct fs_file *file_of(struct fs_mapping *m)
  * case or hard links are not matched.
  */
 
-/* Past a run of '/': paths compare and hash without empty components. */
-static const char *skip_slashes(const char *p)
+/* The chain of @path (fs_path_hash(): empty components dropped). */
+static unsigned path_bucket(const char *path)
 {
-	while (*p == '/')
-		p++;
-	return p;
-}
-
-static bool path_eq(const char *a, const char *b)
-{
-	a = skip_slashes(a);
-	b = skip_slashes(b);
-	while (*a && *b) {
-		if (*a == '/' || *b == '/') {
-			if (*a != *b)
-				return false;
-			a = skip_slashes(a);
-			b = skip_slashes(b);
-			continue;
-		}
-		if (*a++ != *b++)
-			return false;
-	}
-	return !*skip_slashes(a) && !*skip_slashes(b);
-}
-
-static unsigned path_bucket(const char *p)
-{
-	uint32_t h = 2166136261u;
-
-	for (p = skip_slashes(p); *p; p++) {
-		if (*p == '/') {
-			p = skip_slashes(p) - 1;
-			if (!p[1])
-				break;
-		}
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	}
-	return h % SIB_BUCKETS;
+	return fs_path_hash(path) % SIB_BUCKETS;
 }
 
 static bool same_file(const struct smbiov_file *a, const char *path,
@@ -205,7 +172,7 @@ static bool same_file(const struct smbiov_file *a, const char *path,
 	if (a && a->have_disk_id && b->have_disk_id &&
 	    memcmp(&a->disk_id, &b->disk_id, sizeof(a->disk_id)))
 		return false;
-	return path_eq(path, b->path ? b->path : "");
+	return fs_path_eq(path, b->path ? b->path : "");
 }
 
 static void sib_add(struct fs_file *ff)
@@ -214,6 +181,7 @@ static void sib_add(struct fs_file *ff)
 
 	ff->sib_bucket = path_bucket(ff->path);
 	pthread_mutex_lock(&fc->sib_lock);
+	fc->nr_sib++;
 	/* a sibling that changed the file: the server may still move times */
 	for (struct fs_file *s = fc->sib[ff->sib_bucket]; s; s = s->sib_next)
 		if (same_file(ff->f, ff->path, s->f) && fs_sc_changed(&s->sc))
@@ -231,6 +199,7 @@ static void sib_del(struct fs_file *ff)
 	struct fs_conn *fc = ff->fc;
 
 	pthread_mutex_lock(&fc->sib_lock);
+	fc->nr_sib--;
 	if (ff->sib_prev)
 		ff->sib_prev->sib_next = ff->sib_next;
 	else
@@ -256,13 +225,23 @@ static void siblings_changed(struct fs_conn *fc, const struct smbiov_file *by,
 			     const char *path, uint64_t off, uint64_t len,
 			     enum sib_change how)
 {
+	unsigned bucket;
+
 	if (!fc || (how == SIB_WROTE && !len) || (how == SIB_ZEROED && !len))
+		return;
+	/*
+	 * No other open in the index: nothing to tell (an open added
+	 * meanwhile runs beside this change, as any concurrent call).
+	 */
+	if (fc->nr_sib <= (by && by->map ? 1u : 0u))
 		return;
 	if (!path)
 		path = "";
+	/* a cached open's chain was found at its open */
+	bucket = by && by->map && by->c->fs == fc ? file_of(by->map)->sib_bucket
+						  : path_bucket(path);
 	pthread_mutex_lock(&fc->sib_lock);
-	for (struct fs_file *s = fc->sib[path_bucket(path)]; s;
-	     s = s->sib_next) {
+	for (struct fs_file *s = fc->sib[bucket]; s; s = s->sib_next) {
 		if (s->f == by || !same_file(by, path, s->f))
 			continue;
 		fs_sc_forget(&s->sc, true);
