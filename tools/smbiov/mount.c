@@ -300,7 +300,6 @@ static int mount_main(struct mount_run *r)
 	m.ra_set = false;
 	pthread_mutex_init(&m.append_lock, NULL);
 	pthread_rwlock_init(&m.se_lock, NULL);
-	pthread_rwlock_init(&m.open_lock, NULL);
 	/* without it (no thread) every read is synchronous, as before */
 	mount_aread_start(&m);
 	code = serve(r, &m, &cc);
@@ -308,7 +307,6 @@ static int mount_main(struct mount_run *r)
 	/* what the kernel left open at unmount is closed (written back) */
 	mtable_close_all(&m.t);
 	mtable_destroy(&m.t);
-	pthread_rwlock_destroy(&m.open_lock);
 	pthread_rwlock_destroy(&m.se_lock);
 	pthread_mutex_destroy(&m.append_lock);
 	cli_disconnect(&cc);

@@ -131,15 +131,15 @@ struct mnode {
 	 * open (each also pins the node until its close has returned);
 	 * kc_valid: every byte the kernel may hold of the file is the
 	 * server's, read or written under a read lease of this mount held
-	 * since; kc_parked: the files of the last such opens closed since
-	 * the node's last open, which the library may keep parked with
-	 * their leases (deferred close) — an open that takes one back may
-	 * keep the kernel's pages (compared, never used: they may be
-	 * freed).
+	 * since; kc_parked: the handles (smbiov_open_info() handle_id) of
+	 * the last such opens closed since the node's last open, which the
+	 * library may keep parked with their leases (deferred close) — an
+	 * open that takes one back with read caching held all along may
+	 * keep the kernel's pages.
 	 */
 	unsigned kc_opens, kc_pins, kc_nparked;
 	bool kc_valid;
-	const struct smbiov_file *kc_parked[MTABLE_KC_PARKED];
+	uint64_t kc_parked[MTABLE_KC_PARKED];
 	struct mwrite *wb; /* writes of the node replied to, being sent */
 };
 
@@ -154,6 +154,7 @@ struct mnode {
 struct mfile {
 	unsigned magic; /* MFILE_MAGIC */
 	struct smbiov_file *f;
+	uint64_t handle_id; /* smbiov_open_info(): @f's server handle */
 	struct mnode *node;
 	struct mfile *next, *prev; /* node->files */
 	unsigned refs;		   /* the FUSE handle + calls using it */
@@ -239,9 +240,8 @@ bool mtable_kc_open(struct mtable *t, struct mnode *n, struct mfile *mf,
 		    bool taken_back);
 /* Has @n files that an open may take back with the kernel's pages? */
 bool mtable_kc_parked_any(struct mtable *t, struct mnode *n);
-/* Is @f one of them? */
-bool mtable_kc_parked(struct mtable *t, struct mnode *n,
-		      const struct smbiov_file *f);
+/* Is the handle @handle_id one of them? */
+bool mtable_kc_parked(struct mtable *t, struct mnode *n, uint64_t handle_id);
 /* An open of @n replied with FOPEN_DIRECT_IO: the kernel drops its pages. */
 void mtable_kc_direct_open(struct mtable *t, struct mnode *n);
 /*

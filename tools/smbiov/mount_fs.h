@@ -26,12 +26,6 @@ struct mount_ctx {
 	 */
 	struct fuse_session *se;
 	pthread_rwlock_t se_lock;
-	/*
-	 * Opens hold it shared; an open that may take back the file of a
-	 * node's kc_parked holds it exclusive, so the library's count of
-	 * deferred files taken back tells that it was this open.
-	 */
-	pthread_rwlock_t open_lock;
 	/* the mount's read-ahead in sysfs (mount_io_read_ahead()) */
 	char ra_path[64];
 	bool ra_set;

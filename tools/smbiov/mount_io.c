@@ -213,38 +213,30 @@ static struct mfile *mfile_alloc(struct mount_ctx *m)
  * Open @path for @mf (the library reads the rest of a page a write
  * covers only in part, so a cached file opened write-only is opened for
  * reading too, as cifs does; where the server refuses that, it is opened
- * write-only and uncached). @n: the node when it may have files parked
- * with the kernel's pages (mtable_kc_parked_any), else NULL; then
- * *@taken_back tells whether the library gave one of those very files
- * back from its deferred close: its lease was held all along. The count
- * of files taken back rises by one for exactly this open only while no
- * other open runs (open_lock exclusive), and a file's address alone
- * could be a new file's at a freed one's.
+ * write-only and uncached). @last: the node when it may have files
+ * parked with the kernel's pages (mtable_kc_parked_any), else NULL; then
+ * *@taken_back tells whether the library gave one of those very handles
+ * back from its deferred close with read caching held since its CREATE
+ * (smbiov_open_info(): reused, r_kept, the handle's number, which no
+ * other handle of the connection ever has).
  */
 static int open_file(struct mount_ctx *m, const char *path, int flags,
 		     struct mfile *mf, struct mnode *last, bool *taken_back)
 {
 	struct smbiov_open_opts o = m->oo;
-	struct smbiov_cache_stats st0, st1;
 	struct smbiov_lease_info li;
+	struct smbiov_open_info oi;
 	int ret;
 
 	o.on_lease = on_lease;
 	o.lease_arg = mf;
 	*taken_back = false;
-	if (last) {
-		pthread_rwlock_wrlock(&m->open_lock);
-		smbiov_get_cache_stats(m->c, &st0);
-	} else {
-		pthread_rwlock_rdlock(&m->open_lock);
-	}
 	ret = smbiov_open_ex(m->c, path, smb_flags(flags), &o, &mf->f);
-	if (!ret && last) {
-		smbiov_get_cache_stats(m->c, &st1);
-		*taken_back = st1.deferred_reused == st0.deferred_reused + 1 &&
-			      mtable_kc_parked(&m->t, last, mf->f);
+	if (!ret && !smbiov_open_info(mf->f, &oi)) {
+		mf->handle_id = oi.handle_id;
+		*taken_back = last && oi.reused && oi.r_kept &&
+			      mtable_kc_parked(&m->t, last, oi.handle_id);
 	}
-	pthread_rwlock_unlock(&m->open_lock);
 	/* the state granted at open; breaks since are on_lease()'s */
 	if (!ret && (smbiov_lease_info(mf->f, &li) || !li.leased))
 		li.state = 0;

@@ -372,7 +372,7 @@ static void kc_release(struct mtable *t, struct mfile *mf)
 				sizeof(n->kc_parked) - sizeof(n->kc_parked[0]));
 			n->kc_nparked--;
 		}
-		n->kc_parked[n->kc_nparked++] = mf->f;
+		n->kc_parked[n->kc_nparked++] = mf->handle_id;
 	}
 	n->kc_pins--;
 	maybe_free(t, n);
@@ -431,14 +431,13 @@ bool mtable_kc_parked_any(struct mtable *t, struct mnode *n)
 	return any;
 }
 
-bool mtable_kc_parked(struct mtable *t, struct mnode *n,
-		      const struct smbiov_file *f)
+bool mtable_kc_parked(struct mtable *t, struct mnode *n, uint64_t handle_id)
 {
 	bool found = false;
 
 	pthread_mutex_lock(&t->lock);
 	for (unsigned i = 0; i < n->kc_nparked && !found; i++)
-		found = n->kc_parked[i] == f;
+		found = handle_id && n->kc_parked[i] == handle_id;
 	pthread_mutex_unlock(&t->lock);
 	return found;
 }
