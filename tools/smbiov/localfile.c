@@ -76,18 +76,15 @@ static char *part_name(const char *path)
 	const char *slash = strrchr(path, '/');
 	const char *name = slash ? slash + 1 : path;
 	int dirlen = (int)(name - path);
-	uint64_t h = 0xcbf29ce484222325ull;
 	char *out;
 	int n;
 
-	if (strlen(name) + LOCAL_TMP_EXTRA <= NAME_MAX) {
+	if (strlen(name) + LOCAL_TMP_EXTRA <= NAME_MAX)
 		n = asprintf(&out, "%.*s.%s.smbiov-part", dirlen, path, name);
-	} else {
-		for (const char *p = name; *p; p++)
-			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	else
 		n = asprintf(&out, "%.*s.smbiov-%016llx.part", dirlen, path,
-			     (unsigned long long)h);
-	}
+			     (unsigned long long)local_fnv1a(
+				     LOCAL_FNV_INIT, name, strlen(name)));
 	return n < 0 ? NULL : out;
 }
 

@@ -17,6 +17,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <stddef.h>
+
+/*
+ * FNV-1a over @n bytes at @p, from @h (LOCAL_FNV_INIT to start): names
+ * derived from paths (part files, resume keys), nothing adversarial.
+ */
+#define LOCAL_FNV_INIT 0xcbf29ce484222325ull
+static inline uint64_t local_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
 
 struct local_out {
 	int fd;

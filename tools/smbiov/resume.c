@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "localfile.h"
 #include "resume.h"
 
 #define RESUME_MAGIC "smbiov-resume 1"
@@ -57,16 +58,10 @@ static uint64_t key_hash(const char *kind, const char *local,
 			 const char *remote)
 {
 	const char *parts[] = {kind, local, remote};
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = LOCAL_FNV_INIT;
 
-	for (size_t i = 0; i < 3; i++) {
-		const unsigned char *p = (const unsigned char *)parts[i];
-
-		do {
-			h ^= *p;
-			h *= 0x100000001b3ull;
-		} while (*p++);
-	}
+	for (size_t i = 0; i < 3; i++)
+		h = local_fnv1a(h, parts[i], strlen(parts[i]) + 1);
 	return h;
 }
 
