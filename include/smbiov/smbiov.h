@@ -324,6 +324,16 @@ struct smbiov_open_opts {
 	 */
 	void (*on_lease)(void *arg, struct smbiov_file *f, uint32_t state);
 	void *lease_arg;
+	/*
+	 * A cached open that sends a CREATE (one not taken back from the
+	 * deferred close) asks the file's attributes in the same round
+	 * trip (a related QUERY_INFO in the CREATE's compound), and
+	 * smbiov_fstat() answers from them under the rules it states:
+	 * for a caller that stats every file it opens (a FUSE mount's
+	 * getattr after the open). Not with O_TRUNC (the open's own
+	 * change). false: no QUERY_INFO with the CREATE.
+	 */
+	bool stat_at_open;
 };
 /* As smbiov_open(), with options; @opts NULL: SMBIOV_CACHE_STRICT. */
 SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
@@ -685,7 +695,9 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
  * written back first (so the size includes it). A cached open
  * (smbiov_open_ex(), not SMBIOV_CACHE_NONE) that took a deferred-closed
  * file back answers without a request from the server's answer to the
- * check that took it back (QUERY_INFO of its name) while its lease
+ * check that took it back (QUERY_INFO of its name), and one opened with
+ * smbiov_open_opts.stat_at_open from the QUERY_INFO its CREATE carried,
+ * while its lease
  * has held read and write caching with no break since (the one open of
  * the file), none of its READs went out
  * since (the access time), no reconnect happened, and this client has

@@ -369,8 +369,12 @@ struct smbiov_file *smb_file_new(struct smbiov_client *c, const char *path,
 }
 
 int smb_file_open(struct smbiov_client *c, const char *path, int flags,
-		  enum smbiov_cache cache, struct smbiov_file **out)
+		  enum smbiov_cache cache, struct smbiov_file **out,
+		  struct smb_open_extra *x)
 {
+	struct smbiov_stat *st = x ? x->st : NULL;
+	struct smb_stat_req sq;
+	struct smb_req *reqs[2];
 	struct smb_create_args a = {.path = path};
 	uint8_t ctx[256];
 	struct smb2_cc_builder b;
@@ -425,7 +429,21 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	smb_req_init(&r, SMB2_CREATE);
 	r.body = &m.vec;
 	r.nbody = 1;
-	ret = smb_call(c, &r);
+	if (x)
+		x->st_ok = false;
+	if (st && !smb_stat_req_init(&sq, c, &smb_related_fid)) {
+		/* a failed CREATE fails it too: the CREATE's error is the one
+		 */
+		sq.q.flags |= SMB_REQ_QUIET;
+		reqs[0] = &r;
+		reqs[1] = &sq.q;
+		ret = smb_compound(c, reqs, 2);
+		if (!ret)
+			ret = r.result;
+	} else {
+		st = NULL;
+		ret = smb_call(c, &r);
+	}
 	smb_create_msg_release(&m);
 	if (ret)
 		goto out;
@@ -451,8 +469,16 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	}
 	smb_rc_file_add(c, f);
 	*out = f;
+	/* (an answer that is no stat just leaves the stat to be asked) */
+	if (st && !sq.q.result) {
+		x->st_ok = !smb_stat_req_decode(&sq, st);
+		if (!x->st_ok)
+			smb_error_clear();
+	}
 out:
 	smb_req_release(&r);
+	if (st)
+		smb_req_release(&sq.q);
 	return ret;
 }
 

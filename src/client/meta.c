@@ -69,6 +69,19 @@ static int all_decode(const struct smb_req *r, uint32_t outlen,
 	return 0;
 }
 
+int smb_stat_req_init(struct smb_stat_req *s, const struct smbiov_client *c,
+		      const struct smb2_fileid *fid)
+{
+	s->outlen = qi_len(c, QI_MAX);
+	return qi_req(&s->q, s->body, sizeof(s->body), &s->v, fid,
+		      SMB2_0_INFO_FILE, FSCC_FILE_ALL_INFORMATION, s->outlen);
+}
+
+int smb_stat_req_decode(const struct smb_stat_req *s, struct smbiov_stat *st)
+{
+	return all_decode(&s->q, s->outlen, st);
+}
+
 SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 			   struct smbiov_stat *st)
 {
@@ -78,10 +91,7 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 			  SMB_SYNCHRONIZE,
 		.disposition = SMB2_FILE_OPEN,
 	};
-	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
-	struct iovec v;
-	struct smb_req q;
-	uint32_t outlen;
+	struct smb_stat_req q;
 	int ret;
 
 	if (!st)
@@ -89,24 +99,19 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	outlen = qi_len(c, QI_MAX);
-	ret = qi_req(&q, body, sizeof(body), &v, &smb_related_fid,
-		     SMB2_0_INFO_FILE, FSCC_FILE_ALL_INFORMATION, outlen);
+	ret = smb_stat_req_init(&q, c, &smb_related_fid);
 	if (ret)
 		return ret;
-	ret = smb_path_op(c, &a, &q, NULL);
+	ret = smb_path_op(c, &a, &q.q, NULL);
 	if (ret == 0)
-		ret = all_decode(&q, outlen, st);
-	smb_req_release(&q);
+		ret = smb_stat_req_decode(&q, st);
+	smb_req_release(&q.q);
 	return ret;
 }
 
 int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 {
-	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
-	struct iovec v;
-	struct smb_req q;
-	uint32_t outlen;
+	struct smb_stat_req q;
 	int ret;
 
 	if (!f || !st)
@@ -114,15 +119,13 @@ int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
-	outlen = qi_len(f->c, QI_MAX);
-	ret = qi_req(&q, body, sizeof(body), &v, &f->fid, SMB2_0_INFO_FILE,
-		     FSCC_FILE_ALL_INFORMATION, outlen);
+	ret = smb_stat_req_init(&q, f->c, &f->fid);
 	if (ret)
 		return ret;
-	ret = smb_call(f->c, &q);
+	ret = smb_call(f->c, &q.q);
 	if (ret == 0)
-		ret = all_decode(&q, outlen, st);
-	smb_req_release(&q);
+		ret = smb_stat_req_decode(&q, st);
+	smb_req_release(&q.q);
 	return ret;
 }
 

@@ -479,6 +479,24 @@ static bool stat_kept(struct fs_file *ff, struct smbiov_stat *st)
 	return holds_rw(ff, false) && fs_sc_get(&ff->sc, st, ff->f->c->rc_gen);
 }
 
+/*
+ * A fresh open's stat, asked with its CREATE (smbiov_open_opts.
+ * stat_at_open): kept as a take-back's is, the token taken only now,
+ * after attach_cache(): before it the open had no I/O and no change of
+ * its own, and a break that came since the CREATE lowered the lease
+ * state holds_rw() reads (a later one forgets it through on_lease()).
+ * Nothing is kept across a reconnect since @rc_gen (read before the
+ * CREATE).
+ */
+static void stat_keep_fresh(struct fs_file *ff, uint64_t rc_gen,
+			    const struct smbiov_stat *st)
+{
+	struct stat_tok t;
+
+	if (stat_may_keep(ff, &t) && t.rc_gen == rc_gen)
+		stat_keep(ff, &t, st);
+}
+
 /* A READ of @f goes to the server: it may move the access time. */
 static void read_sent(struct smbiov_file *f)
 {
@@ -620,7 +638,7 @@ static void opened(struct smbiov_file *f, const char *path, int flags)
 SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 			   struct smbiov_file **out)
 {
-	int ret = smb_file_open(c, path, flags, SMBIOV_CACHE_NONE, out);
+	int ret = smb_file_open(c, path, flags, SMBIOV_CACHE_NONE, out, NULL);
 
 	if (!ret && out)
 		opened(*out, path, flags);
@@ -680,19 +698,20 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
  * without a cache (*@cache becomes NONE).
  */
 static int open_cached(struct smbiov_client *c, const char *path, int flags,
-		       enum smbiov_cache *cache, struct smbiov_file **out)
+		       enum smbiov_cache *cache, struct smbiov_file **out,
+		       struct smb_open_extra *x)
 {
 	int ret;
 
 	if (*cache == SMBIOV_CACHE_NONE || (flags & O_ACCMODE) != O_WRONLY)
-		return smb_file_open(c, path, flags, *cache, out);
-	ret = smb_file_open(c, path, (flags & ~O_ACCMODE) | O_RDWR, *cache,
-			    out);
+		return smb_file_open(c, path, flags, *cache, out, x);
+	ret = smb_file_open(c, path, (flags & ~O_ACCMODE) | O_RDWR, *cache, out,
+			    x);
 	if (ret != -EACCES)
 		return ret;
 	*cache = SMBIOV_CACHE_NONE;
 	smb_error_clear();
-	return smb_file_open(c, path, flags, *cache, out);
+	return smb_file_open(c, path, flags, *cache, out, NULL);
 }
 
 SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
@@ -701,6 +720,12 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 {
 	enum smbiov_cache cache = opts ? opts->cache : SMBIOV_CACHE_STRICT;
 	unsigned ttl_ms = opts ? opts->loose_ttl_ms : 0;
+	/* O_TRUNC is this open's own change of the file: nothing is kept */
+	bool want_st = opts && opts->stat_at_open &&
+		       cache != SMBIOV_CACHE_NONE && !(flags & O_TRUNC);
+	struct smbiov_stat st;
+	struct smb_open_extra x = {.st = want_st ? &st : NULL};
+	uint64_t rc_gen;
 	int ret;
 
 	if (cache != SMBIOV_CACHE_STRICT && cache != SMBIOV_CACHE_LOOSE &&
@@ -721,7 +746,8 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 			return 0;
 		}
 	}
-	ret = open_cached(c, path, flags, &cache, out);
+	rc_gen = c ? c->rc_gen : 0;
+	ret = open_cached(c, path, flags, &cache, out, &x);
 	if (!ret)
 		opened(*out, path, flags);
 	if (ret || cache == SMBIOV_CACHE_NONE || (*out)->is_dir)
@@ -734,6 +760,8 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 				     "open %s: page cache: %s", path,
 				     smbiov_strerror(ret));
 	}
+	if (x.st_ok)
+		stat_keep_fresh(file_of((*out)->map), rc_gen, &st);
 	return 0;
 }
 

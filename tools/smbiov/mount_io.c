@@ -218,10 +218,13 @@ static struct mfile *mfile_alloc(struct mount_ctx *m)
  * *@taken_back tells whether the library gave one of those very handles
  * back from its deferred close with read caching held since its CREATE
  * (smbiov_open_info(): reused, r_kept, the handle's number, which no
- * other handle of the connection ever has).
+ * other handle of the connection ever has). @want_stat: the open is
+ * stat right after (the kernel's getattr, create's entry): its CREATE
+ * asks the attributes in the same round trip (stat_at_open).
  */
 static int open_file(struct mount_ctx *m, const char *path, int flags,
-		     struct mfile *mf, struct mnode *last, bool *taken_back)
+		     struct mfile *mf, struct mnode *last, bool want_stat,
+		     bool *taken_back)
 {
 	struct smbiov_open_opts o = m->oo;
 	struct smbiov_lease_info li;
@@ -230,6 +233,7 @@ static int open_file(struct mount_ctx *m, const char *path, int flags,
 
 	o.on_lease = on_lease;
 	o.lease_arg = mf;
+	o.stat_at_open = want_stat;
 	*taken_back = false;
 	ret = smbiov_open_ex(m->c, path, smb_flags(flags), &o, &mf->f);
 	if (!ret && !smbiov_open_info(mf->f, &oi)) {
@@ -296,7 +300,8 @@ void mount_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (!ret)
 		ret = mtable_path(&m->t, n, NULL, &path);
 	if (!ret)
-		ret = open_file(m, path, fi->flags, mf, last, &taken_back);
+		ret = open_file(m, path, fi->flags, mf, last,
+				may_kc(m, fi->flags), &taken_back);
 	free(path);
 	if (ret) {
 		free(mf);
@@ -339,7 +344,7 @@ void mount_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		ret = mtable_path(&m->t, p, name, &path);
 	/* a file of the name this mount knows: its pages are dropped */
 	if (!ret)
-		ret = open_file(m, path, fi->flags | O_CREAT, mf, NULL,
+		ret = open_file(m, path, fi->flags | O_CREAT, mf, NULL, true,
 				&taken_back);
 	free(path);
 	if (!ret)
