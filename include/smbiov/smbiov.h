@@ -339,6 +339,29 @@ struct smbiov_open_opts {
 SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 			      int flags, const struct smbiov_open_opts *opts,
 			      struct smbiov_file **out);
+/*
+ * smbiov_open_ex() and the file's first bytes in the same round trip: an
+ * open that sends a CREATE (not a handle taken back from the deferred
+ * close) and may read puts a READ at offset 0 of up to count(@dst)
+ * bytes (one READ: at most 1 MiB and the connection's largest) in its
+ * compound, before stat_at_open's QUERY_INFO (whose access time then
+ * includes it). The data lands in @dst (advanced by it), past the page
+ * cache as SMBIOV_RW_DIRECT reads. @rd->got: the bytes read, -1 when
+ * nothing was (a handle taken back, an uncached retry, the READ failed:
+ * read as usual); @rd->eof: fewer than that READ asked, so the file
+ * ended there when the server read it. Returns what smbiov_open_ex()
+ * returns (-EINVAL for a NULL @dst or @rd).
+ */
+struct smbiov_first_read {
+	ssize_t got;
+	bool eof;
+};
+SMBIOV_API int smbiov_open_ex_read(struct smbiov_client *c, const char *path,
+				   int flags,
+				   const struct smbiov_open_opts *opts,
+				   struct smbiov_iter *dst,
+				   struct smbiov_first_read *rd,
+				   struct smbiov_file **out);
 
 /*
  * The page cache of a connection: what it holds and what it saved.

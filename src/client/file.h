@@ -18,6 +18,7 @@
 #include "client/engine.h"
 #include "proto/create.h"
 #include "proto/info.h"
+#include "proto/rw.h"
 
 /* Access mask bits (MS-SMB2 2.2.13.1.1, MS-DTYP 2.4.3). */
 #define SMB_FILE_READ_DATA	     0x00000001u
@@ -301,11 +302,35 @@ ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
  * a cache: straight to the server.
  */
 /*
- * What a CREATE may carry in its compound (one round trip): @st not
- * NULL: a related QUERY_INFO of the file's attributes, its answer in
- * *@st when @st_ok says so.
+ * openread.c: the READ at offset 0 that follows a CREATE in a compound
+ * (its FileId the related one), of up to count(@dst) bytes, at most one
+ * READ and 1 MiB; smb_first_read_eof() turns an answer of END_OF_FILE
+ * (an empty file) into nothing read, and says so.
+ */
+struct smb_first_read {
+	uint8_t body[SMB2_READ_REQ_SIZE];
+	struct iovec vec;
+	struct smbiov_iter view; /* @dst cut to what is asked */
+	struct smb_req rd;
+	uint32_t len; /* asked */
+};
+int smb_first_read_init(const struct smbiov_client *c,
+			const struct smbiov_iter *dst,
+			struct smb_first_read *fr);
+bool smb_first_read_eof(struct smb_first_read *fr);
+
+/*
+ * What a CREATE may carry in its compound (one round trip): @rd not
+ * NULL: a READ at offset 0 into @rd (smb_first_read: advanced by what
+ * was read; @rd_got the bytes, or -1 when nothing was read), sent
+ * before @st's QUERY_INFO, so that the access time the READ moves is
+ * in that answer. @st not NULL: a related QUERY_INFO of the file's
+ * attributes, its answer in *@st when @st_ok says so.
  */
 struct smb_open_extra {
+	struct smbiov_iter *rd;
+	ssize_t rd_got;
+	bool rd_eof; /* fewer than the READ asked: the end of file */
 	struct smbiov_stat *st;
 	bool st_ok;
 };

@@ -714,9 +714,10 @@ static int open_cached(struct smbiov_client *c, const char *path, int flags,
 	return smb_file_open(c, path, flags, *cache, out, NULL);
 }
 
-SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
-			      int flags, const struct smbiov_open_opts *opts,
-			      struct smbiov_file **out)
+/* smbiov_open_ex(), and with @dst smbiov_open_ex_read() (*@rd). */
+static int open_ex(struct smbiov_client *c, const char *path, int flags,
+		   const struct smbiov_open_opts *opts, struct smbiov_iter *dst,
+		   struct smbiov_first_read *rd, struct smbiov_file **out)
 {
 	enum smbiov_cache cache = opts ? opts->cache : SMBIOV_CACHE_STRICT;
 	unsigned ttl_ms = opts ? opts->loose_ttl_ms : 0;
@@ -724,7 +725,7 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 	bool want_st = opts && opts->stat_at_open &&
 		       cache != SMBIOV_CACHE_NONE && !(flags & O_TRUNC);
 	struct smbiov_stat st;
-	struct smb_open_extra x = {.st = want_st ? &st : NULL};
+	struct smb_open_extra x = {.rd = dst, .st = want_st ? &st : NULL};
 	uint64_t rc_gen;
 	int ret;
 
@@ -748,6 +749,10 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 	}
 	rc_gen = c ? c->rc_gen : 0;
 	ret = open_cached(c, path, flags, &cache, out, &x);
+	if (!ret && rd) {
+		rd->got = x.rd_got;
+		rd->eof = x.rd_eof;
+	}
 	if (!ret)
 		opened(*out, path, flags);
 	if (ret || cache == SMBIOV_CACHE_NONE || (*out)->is_dir)
@@ -763,6 +768,30 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 	if (x.st_ok)
 		stat_keep_fresh(file_of((*out)->map), rc_gen, &st);
 	return 0;
+}
+
+SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
+			      int flags, const struct smbiov_open_opts *opts,
+			      struct smbiov_file **out)
+{
+	return open_ex(c, path, flags, opts, NULL, NULL, out);
+}
+
+SMBIOV_API int smbiov_open_ex_read(struct smbiov_client *c, const char *path,
+				   int flags,
+				   const struct smbiov_open_opts *opts,
+				   struct smbiov_iter *dst,
+				   struct smbiov_first_read *rd,
+				   struct smbiov_file **out)
+{
+	if (!rd || !dst || dst->source)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "open_ex_read: bad arguments");
+	*rd = (struct smbiov_first_read){.got = -1};
+	if (mem_user_check(dst))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "open_ex_read: bad buffer");
+	return open_ex(c, path, flags, opts, dst, rd, out);
 }
 
 SMBIOV_API int smbiov_open_info(struct smbiov_file *f,

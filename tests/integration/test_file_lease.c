@@ -651,6 +651,70 @@ static void test_stat_at_open(void)
 }
 
 /*
+ * smbiov_open_ex_read(): the open, its first bytes and (stat_at_open) its
+ * stat in one message. The bytes are the file's, eof when the file ended
+ * within the READ; the stat is kept and is what the server says after
+ * the READ (its access time). A file longer than the buffer: the
+ * buffer's length, not eof. A handle taken back from the deferred close
+ * reads nothing (got -1). Without the READ in the compound (create_send()
+ * not adding it) got stays -1 and 6 checks fail.
+ */
+static void test_open_ex_read(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_open_opts o = {.cache = SMBIOV_CACHE_STRICT,
+				     .stat_at_open = true};
+	struct smbiov_first_read rd;
+	struct smbiov_file *f, *g;
+	struct smbiov_iter it;
+	struct smbiov_stat s;
+	uint8_t buf[16384];
+	uint64_t m0;
+
+	T_ASSERT(a);
+	disk_file("oer.bin", 10000, 11);
+	disk_file("oer-big.bin", 40000, 12);
+	/* counted before anything of @a is parked (its CLOSE is a message) */
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	m0 = nmsg(a);
+	T_ASSERT(smbiov_open_ex_read(a, "oer.bin", O_RDONLY, &o, &it, &rd,
+				     &f) == 0);
+	T_EXPECT_EQ(nmsg(a), m0 + 1);
+	T_EXPECT_EQ(rd.got, 10000);
+	T_EXPECT(rd.eof);
+	T_EXPECT_EQ(smbiov_iter_count(&it), sizeof(buf) - 10000);
+	T_EXPECT_EQ(fc_check(buf, 10000, 11, 0), 10000);
+	T_EXPECT(!fstat_asks(a, f, &s));
+	T_EXPECT(stat_exact(f, NULL));
+
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	m0 = nmsg(a);
+	T_ASSERT(smbiov_open_ex_read(a, "oer-big.bin", O_RDWR, NULL, &it, &rd,
+				     &g) == 0);
+	T_EXPECT_EQ(nmsg(a), m0 + 1);
+	T_EXPECT_EQ(rd.got, (ssize_t)sizeof(buf));
+	T_EXPECT(!rd.eof);
+	T_EXPECT_EQ(fc_check(buf, sizeof(buf), 12, 0), sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(g), 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* taken back: no CREATE, nothing read */
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	T_ASSERT(smbiov_open_ex_read(a, "oer.bin", O_RDONLY, &o, &it, &rd,
+				     &f) == 0);
+	T_EXPECT_EQ(rd.got, -1);
+	T_EXPECT_EQ(smbiov_iter_count(&it), sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(
+		smbiov_open_ex_read(a, "oer.bin", O_RDONLY, &o, NULL, &rd, &f),
+		-EINVAL);
+	smbiov_disconnect(a);
+}
+
+/*
  * smbiov_open_info() (the mount keeps the kernel's pages of an open that
  * took back a handle whose read caching held all along): a cached open's
  * handle number is the same when a later open takes the handle back from
@@ -728,6 +792,7 @@ int main(void)
 	T_RUN(test_siblings);
 	T_RUN(test_stat_from_lease);
 	T_RUN(test_stat_at_open);
+	T_RUN(test_open_ex_read);
 	T_RUN(test_open_info);
 	if (t_failures)
 		integ_print_logs_hint();
