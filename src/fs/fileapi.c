@@ -940,6 +940,49 @@ static ssize_t direct_read_rest(struct smbiov_file *f, struct smbiov_iter *it,
 	return r < 0 ? (got ? got : r) : got + r;
 }
 
+/*
+ * The end of file of @f while its lease holds read caching (the
+ * mapping's size: no other client changes the size without breaking R,
+ * and this client's changes move it), else UINT64_MAX: not known.
+ */
+static uint64_t known_eof(struct smbiov_file *f)
+{
+	uint64_t eof = UINT64_MAX;
+
+	pthread_mutex_lock(&f->map->lock);
+	if (f->map->caps & FS_CAN_READ)
+		eof = f->map->size;
+	pthread_mutex_unlock(&f->map->lock);
+	return eof;
+}
+
+/*
+ * A direct READ of @f at @off into @it that asks no further than the
+ * end of file the open knows (known_eof()): io.c takes an answer shorter
+ * than asked for the server's choice and asks again for the rest
+ * (MS-SMB2 lets a server answer less below the end), so a READ of whole
+ * pages of a small file cost a second round trip answered empty (the
+ * mount's read of every small file the kernel caches). A cached read
+ * ends there too; direct_read_rest() still reads on where the server's
+ * end is below it.
+ */
+static ssize_t read_to_eof(struct smbiov_file *f, struct smbiov_iter *it,
+			   uint64_t off)
+{
+	uint64_t eof = known_eof(f);
+	struct smbiov_iter view;
+	ssize_t r;
+
+	if (off >= eof || smbiov_iter_count(it) <= eof - off)
+		return smb_io_sync(f, it, off, false);
+	view = *it;
+	smbiov_iter_truncate(&view, (size_t)(eof - off));
+	r = smb_io_sync(f, &view, off, false);
+	if (r > 0)
+		smbiov_iter_advance(it, (size_t)r);
+	return r;
+}
+
 static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 		       uint64_t off, bool write, unsigned flags)
 {
@@ -976,7 +1019,7 @@ static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 		return smb_error_keep(ret, "direct I/O: write-back");
 	if (!write)
 		read_sent(f);
-	r = smb_io_sync(f, it, off, write);
+	r = write ? smb_io_sync(f, it, off, true) : read_to_eof(f, it, off);
 	if (write) {
 		bypass_end_write(f, off, r);
 		return r;

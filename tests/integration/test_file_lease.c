@@ -715,6 +715,40 @@ static void test_open_ex_read(void)
 }
 
 /*
+ * A direct read (SMBIOV_RW_DIRECT, as the mount reads files the kernel
+ * caches) of whole pages of a small file under read caching is one READ
+ * of the bytes up to the end of file the open knows: the answer is whole
+ * and nothing more is asked. Without fileapi.c read_to_eof() the READ
+ * of 8192 bytes is answered with 5000 and io.c asks for the rest (2
+ * requests, the second answered END_OF_FILE).
+ */
+static void test_direct_read_to_eof(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_file *f;
+	struct smbiov_iter it;
+	uint8_t buf[8192];
+	uint64_t r0;
+
+	T_ASSERT(a);
+	disk_file("rte.bin", 5000, 13);
+	T_ASSERT(smbiov_open_ex(a, "rte.bin", O_RDONLY, NULL, &f) == 0);
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	r0 = nreq(a);
+	T_EXPECT_EQ(smbiov_read_iter_ex(f, &it, 0, SMBIOV_RW_DIRECT), 5000);
+	T_EXPECT_EQ(nreq(a), r0 + 1);
+	T_EXPECT_EQ(fc_check(buf, 5000, 13, 0), 5000);
+	T_EXPECT_EQ(smbiov_iter_count(&it), sizeof(buf) - 5000);
+	/* past the end: asked, as before (the server says where it ends) */
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	T_EXPECT_EQ(smbiov_read_iter_ex(f, &it, 5000, SMBIOV_RW_DIRECT), 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(a);
+}
+
+/*
  * smbiov_open_info() (the mount keeps the kernel's pages of an open that
  * took back a handle whose read caching held all along): a cached open's
  * handle number is the same when a later open takes the handle back from
@@ -793,6 +827,7 @@ int main(void)
 	T_RUN(test_stat_from_lease);
 	T_RUN(test_stat_at_open);
 	T_RUN(test_open_ex_read);
+	T_RUN(test_direct_read_to_eof);
 	T_RUN(test_open_info);
 	if (t_failures)
 		integ_print_logs_hint();
