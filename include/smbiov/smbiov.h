@@ -823,6 +823,16 @@ SMBIOV_API int smbiov_set_attr(struct smbiov_client *c, const char *path,
 			       const struct smbiov_setattr *a);
 SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
 				const struct smbiov_setattr *a);
+/*
+ * smbiov_fset_attr() and the file's attributes right after it in *@st,
+ * in the same round trip (SET_INFO and QUERY_INFO on the handle as one
+ * compound): what smbiov_fstat() called next would give, for a caller
+ * that answers with them (a FUSE mount's setattr). -EINVAL for a NULL
+ * @st.
+ */
+SMBIOV_API int smbiov_fset_attr_stat(struct smbiov_file *f,
+				     const struct smbiov_setattr *a,
+				     struct smbiov_stat *st);
 
 struct smbiov_statvfs {
 	uint64_t block_size;

@@ -379,8 +379,13 @@ int smb_ftruncate(struct smbiov_file *f, uint64_t size);
  * or a negative errno.
  */
 int smb_file_at_path(struct smbiov_file *f, const char *path);
-/* meta.c: SET_INFO FileBasicInformation on the handle (smbiov_fset_attr). */
-int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a);
+/*
+ * meta.c: SET_INFO FileBasicInformation on the handle (smbiov_fset_attr);
+ * @st not NULL: with a related QUERY_INFO in the same compound, the
+ * attributes after it in *@st.
+ */
+int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a,
+		  struct smbiov_stat *st);
 /* meta.c: FSCTL_SET_ZERO_DATA: the server zeroes [@off, @end). */
 int smb_zero_data(struct smbiov_file *f, uint64_t off, uint64_t end);
 /*

@@ -520,15 +520,35 @@ SMBIOV_API int smbiov_set_attr(struct smbiov_client *c, const char *path,
 	return ret;
 }
 
-int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a)
+int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a,
+		  struct smbiov_stat *st)
 {
 	uint8_t body[SMB2_SET_INFO_REQ_FIXED + FSCC_FILE_BASIC_SIZE + 8];
+	struct smb_stat_req q;
+	struct smb_req *reqs[2];
 	struct iovec v;
 	struct smb_req s;
+	int ret = basic_req(&s, body, sizeof(body), &v, &f->fid, a);
 
-	return fid_set_info(f, &s,
-			    basic_req(&s, body, sizeof(body), &v, &f->fid, a),
-			    "set_attr: cannot encode");
+	if (!st || ret)
+		return fid_set_info(f, &s, ret, "set_attr: cannot encode");
+	ret = smb_stat_req_init(&q, f->c, &smb_related_fid);
+	if (ret) {
+		smb_req_release(&s);
+		return ret;
+	}
+	/* the SET_INFO's failure is the call's; the stat's only if alone */
+	q.q.flags |= SMB_REQ_QUIET;
+	reqs[0] = &s;
+	reqs[1] = &q.q;
+	ret = smb_compound(f->c, reqs, 2);
+	if (!ret)
+		ret = s.result;
+	if (!ret && (q.q.result || smb_stat_req_decode(&q, st)))
+		ret = smb_fstat(f, st); /* asked on its own, as before */
+	smb_req_release(&s);
+	smb_req_release(&q.q);
+	return ret;
 }
 
 SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,

@@ -1320,8 +1320,8 @@ SMBIOV_API int smbiov_writeback(struct smbiov_file *f)
 	return 0;
 }
 
-SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
-				const struct smbiov_setattr *a)
+static int fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a,
+		     struct smbiov_stat *st)
 {
 	int ret;
 
@@ -1337,9 +1337,24 @@ SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
 		if (ret)
 			return smb_error_keep(ret, "set_attr: write-back");
 	}
-	ret = smb_fset_attr(f, a);
+	ret = smb_fset_attr(f, a, st);
 	siblings_changed(f->c->fs, f, f->path, 0, 0, SIB_ATTRS);
 	return ret;
+}
+
+SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
+				const struct smbiov_setattr *a)
+{
+	return fset_attr(f, a, NULL);
+}
+
+SMBIOV_API int smbiov_fset_attr_stat(struct smbiov_file *f,
+				     const struct smbiov_setattr *a,
+				     struct smbiov_stat *st)
+{
+	if (!st)
+		return -EINVAL;
+	return fset_attr(f, a, st);
 }
 
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)

@@ -907,11 +907,13 @@ static uint32_t mode_attributes(const struct smbiov_stat *s, mode_t mode)
 /*
  * Times (utimensat, touch) and the mode's write bits, through a file
  * open for writing when there is one (its cached writes go first, or
- * they would set the time again), else by name. @s: the attributes now.
+ * they would set the time again), else by name. @s: the attributes now;
+ * set through a file, the attributes after in *@s too (asked in the same
+ * round trip), and *@have_after true.
  */
 static int set_times_mode(struct mount_ctx *m, struct mnode *n,
 			  struct fuse_file_info *fi, const struct stat *attr,
-			  int to_set, const struct smbiov_stat *s)
+			  int to_set, struct smbiov_stat *s, bool *have_after)
 {
 	struct smbiov_setattr a = {SMBIOV_TIME_OMIT, SMBIOV_TIME_OMIT,
 				   SMBIOV_TIME_OMIT, SMBIOV_TIME_OMIT, 0};
@@ -937,7 +939,8 @@ static int set_times_mode(struct mount_ctx *m, struct mnode *n,
 	else
 		wb_wait(m, mf);
 	if (mf) {
-		ret = smbiov_fset_attr(mf->f, &a);
+		ret = smbiov_fset_attr_stat(mf->f, &a, s);
+		*have_after = !ret;
 		if (any)
 			mtable_file_put(&m->t, any);
 		return ret;
@@ -968,6 +971,7 @@ void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct mount_ctx *m = mount_ctx_of(req);
 	struct mnode *n = mount_node_of(m, ino);
 	struct smbiov_stat s = {0};
+	bool have = false;
 	struct stat st;
 	int ret = 0;
 
@@ -980,8 +984,8 @@ void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (!ret && (to_set & FUSE_SET_ATTR_MODE))
 		ret = node_fstat(m, n, fi, &s);
 	if (!ret)
-		ret = set_times_mode(m, n, fi, attr, to_set, &s);
-	if (!ret)
+		ret = set_times_mode(m, n, fi, attr, to_set, &s, &have);
+	if (!ret && !have)
 		ret = node_fstat(m, n, fi, &s);
 	if (ret) {
 		fuse_reply_err(req, mount_err(ret));
