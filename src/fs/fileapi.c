@@ -396,12 +396,14 @@ SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
  * smbiov_fstat() of a cached open answers without a QUERY_INFO when all
  * of this holds (else it asks the server, as always):
  * - the answer kept is the QUERY_INFO that took the file back from the
- *   deferred close (the open's first stat, as a mount's getattr right
- *   after the open, is that answer). smbiov_fstat()'s own answers are not
- *   kept: with them kept (a fresh open's second stat answered without a
- *   request) the mount's mount_fork SIGTERM case failed 2 runs of 3 (its
- *   "one read held synchronously" set-up depends on the timing the
- *   QUERY_INFO gave; 0 of 3 without). The answer was asked
+ *   deferred close, or the one a fresh open's CREATE carried
+ *   (stat_at_open, stat_keep_fresh()): the open's first stat, as a
+ *   mount's getattr right after the open, is that answer. The answers
+ *   of smbiov_fstat() itself are not kept: with them kept (a fresh
+ *   open's second stat answered without a request) the mount's
+ *   mount_fork SIGTERM case failed 2 runs of 3 (its "one read held
+ *   synchronously" set-up depends on the timing the QUERY_INFO gave;
+ *   0 of 3 without). The answer was asked
  *   while the open held read and write caching (lease RW, or a batch or
  *   exclusive oplock) with no READ or WRITE of the open's mapping on the
  *   wire;
