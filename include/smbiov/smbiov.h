@@ -324,11 +324,44 @@ struct smbiov_open_opts {
 	 */
 	void (*on_lease)(void *arg, struct smbiov_file *f, uint32_t state);
 	void *lease_arg;
+	/*
+	 * A cached open that sends a CREATE (one not taken back from the
+	 * deferred close) asks the file's attributes in the same round
+	 * trip (a related QUERY_INFO in the CREATE's compound), and
+	 * smbiov_fstat() answers from them under the rules it states:
+	 * for a caller that stats every file it opens (a FUSE mount's
+	 * getattr after the open). Not with O_TRUNC (the open's own
+	 * change). false: no QUERY_INFO with the CREATE.
+	 */
+	bool stat_at_open;
 };
 /* As smbiov_open(), with options; @opts NULL: SMBIOV_CACHE_STRICT. */
 SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 			      int flags, const struct smbiov_open_opts *opts,
 			      struct smbiov_file **out);
+/*
+ * smbiov_open_ex() and the file's first bytes in the same round trip: an
+ * open that sends a CREATE (not a handle taken back from the deferred
+ * close) and may read puts a READ at offset 0 of up to count(@dst)
+ * bytes (one READ: at most 1 MiB and the connection's largest) in its
+ * compound, before stat_at_open's QUERY_INFO (whose access time then
+ * includes it). The data lands in @dst (advanced by it), past the page
+ * cache as SMBIOV_RW_DIRECT reads. @rd->got: the bytes read, -1 when
+ * nothing was (a handle taken back, an uncached retry, the READ failed:
+ * read as usual); @rd->eof: fewer than that READ asked, so the file
+ * ended there when the server read it. Returns what smbiov_open_ex()
+ * returns (-EINVAL for a NULL @dst or @rd).
+ */
+struct smbiov_first_read {
+	ssize_t got;
+	bool eof;
+};
+SMBIOV_API int smbiov_open_ex_read(struct smbiov_client *c, const char *path,
+				   int flags,
+				   const struct smbiov_open_opts *opts,
+				   struct smbiov_iter *dst,
+				   struct smbiov_first_read *rd,
+				   struct smbiov_file **out);
 
 /*
  * The page cache of a connection: what it holds and what it saved.
@@ -685,7 +718,9 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
  * written back first (so the size includes it). A cached open
  * (smbiov_open_ex(), not SMBIOV_CACHE_NONE) that took a deferred-closed
  * file back answers without a request from the server's answer to the
- * check that took it back (QUERY_INFO of its name) while its lease
+ * check that took it back (QUERY_INFO of its name), and one opened with
+ * smbiov_open_opts.stat_at_open from the QUERY_INFO its CREATE carried,
+ * while its lease
  * has held read and write caching with no break since (the one open of
  * the file), none of its READs went out
  * since (the access time), no reconnect happened, and this client has
@@ -788,6 +823,16 @@ SMBIOV_API int smbiov_set_attr(struct smbiov_client *c, const char *path,
 			       const struct smbiov_setattr *a);
 SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
 				const struct smbiov_setattr *a);
+/*
+ * smbiov_fset_attr() and the file's attributes right after it in *@st,
+ * in the same round trip (SET_INFO and QUERY_INFO on the handle as one
+ * compound): what smbiov_fstat() called next would give, for a caller
+ * that answers with them (a FUSE mount's setattr). -EINVAL for a NULL
+ * @st.
+ */
+SMBIOV_API int smbiov_fset_attr_stat(struct smbiov_file *f,
+				     const struct smbiov_setattr *a,
+				     struct smbiov_stat *st);
 
 struct smbiov_statvfs {
 	uint64_t block_size;

@@ -368,9 +368,83 @@ struct smbiov_file *smb_file_new(struct smbiov_client *c, const char *path,
 	return f;
 }
 
-int smb_file_open(struct smbiov_client *c, const char *path, int flags,
-		  enum smbiov_cache cache, struct smbiov_file **out)
+/* The requests that go with a CREATE (struct smb_open_extra). */
+struct open_extra_reqs {
+	struct smb_first_read fr;
+	struct smb_stat_req sq;
+	bool rd, st;
+};
+
+/*
+ * Send the CREATE @r and what @x asks to go with it (@readable: the open
+ * may read) as one compound; the CREATE's result.
+ */
+static int create_send(struct smbiov_client *c, struct smb_req *r,
+		       struct smb_open_extra *x, bool readable,
+		       struct open_extra_reqs *e)
 {
+	struct smb_req *reqs[3];
+	size_t n = 0;
+	int ret;
+
+	if (x) {
+		x->rd_got = -1;
+		x->rd_eof = false;
+		x->st_ok = false;
+	}
+	e->rd = x && x->rd && readable && smbiov_iter_count(x->rd) &&
+		!smb_first_read_init(c, x->rd, &e->fr);
+	e->st = x && x->st && !smb_stat_req_init(&e->sq, c, &smb_related_fid);
+	if (!e->rd && !e->st)
+		return smb_call(c, r);
+	reqs[n++] = r;
+	/* a failed CREATE fails them too: the CREATE's error is the one */
+	if (e->rd) {
+		e->fr.rd.flags |= SMB_REQ_QUIET;
+		reqs[n++] = &e->fr.rd;
+	}
+	if (e->st) {
+		e->sq.q.flags |= SMB_REQ_QUIET;
+		reqs[n++] = &e->sq.q;
+	}
+	ret = smb_compound(c, reqs, n);
+	return ret ? ret : r->result;
+}
+
+/*
+ * What went with a CREATE that succeeded, into @x; a part that failed
+ * is just not there (the caller reads or asks again).
+ */
+static void extra_take(struct smb_open_extra *x, struct open_extra_reqs *e)
+{
+	if (e->rd) {
+		smb_first_read_eof(&e->fr);
+		if (!e->fr.rd.result && e->fr.rd.data_len <= e->fr.len) {
+			smbiov_iter_advance(x->rd, e->fr.rd.data_len);
+			x->rd_got = (ssize_t)e->fr.rd.data_len;
+			x->rd_eof = e->fr.rd.data_len < e->fr.len;
+		}
+	}
+	if (e->st && !e->sq.q.result) {
+		x->st_ok = !smb_stat_req_decode(&e->sq, x->st);
+		if (!x->st_ok)
+			smb_error_clear();
+	}
+}
+
+static void extra_release(struct open_extra_reqs *e)
+{
+	if (e->rd)
+		smb_req_release(&e->fr.rd);
+	if (e->st)
+		smb_req_release(&e->sq.q);
+}
+
+int smb_file_open(struct smbiov_client *c, const char *path, int flags,
+		  enum smbiov_cache cache, struct smbiov_file **out,
+		  struct smb_open_extra *x)
+{
+	struct open_extra_reqs e = {0};
 	struct smb_create_args a = {.path = path};
 	uint8_t ctx[256];
 	struct smb2_cc_builder b;
@@ -425,7 +499,7 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	smb_req_init(&r, SMB2_CREATE);
 	r.body = &m.vec;
 	r.nbody = 1;
-	ret = smb_call(c, &r);
+	ret = create_send(c, &r, x, a.access & SMB_FILE_READ_DATA, &e);
 	smb_create_msg_release(&m);
 	if (ret)
 		goto out;
@@ -451,8 +525,11 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	}
 	smb_rc_file_add(c, f);
 	*out = f;
+	if (x)
+		extra_take(x, &e);
 out:
 	smb_req_release(&r);
+	extra_release(&e);
 	return ret;
 }
 

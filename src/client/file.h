@@ -17,6 +17,8 @@
 
 #include "client/engine.h"
 #include "proto/create.h"
+#include "proto/info.h"
+#include "proto/rw.h"
 
 /* Access mask bits (MS-SMB2 2.2.13.1.1, MS-DTYP 2.4.3). */
 #define SMB_FILE_READ_DATA	     0x00000001u
@@ -299,9 +301,44 @@ ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
  * public ones are its. Each is what the public call did before there was
  * a cache: straight to the server.
  */
-/* CREATE @path: with a lease (or oplock) unless @cache is NONE. */
+/*
+ * openread.c: the READ at offset 0 that follows a CREATE in a compound
+ * (its FileId the related one), of up to count(@dst) bytes, at most one
+ * READ and 1 MiB; smb_first_read_eof() turns an answer of END_OF_FILE
+ * (an empty file) into nothing read, and says so.
+ */
+struct smb_first_read {
+	uint8_t body[SMB2_READ_REQ_SIZE];
+	struct iovec vec;
+	struct smbiov_iter view; /* @dst cut to what is asked */
+	struct smb_req rd;
+	uint32_t len; /* asked */
+};
+int smb_first_read_init(const struct smbiov_client *c,
+			const struct smbiov_iter *dst,
+			struct smb_first_read *fr);
+bool smb_first_read_eof(struct smb_first_read *fr);
+
+/*
+ * What a CREATE may carry in its compound (one round trip): @rd not
+ * NULL: a READ at offset 0 into @rd (smb_first_read: advanced by what
+ * was read; @rd_got the bytes, or -1 when nothing was read), sent
+ * before @st's QUERY_INFO, so that the access time the READ moves is
+ * in that answer. @st not NULL: a related QUERY_INFO of the file's
+ * attributes, its answer in *@st when @st_ok says so.
+ */
+struct smb_open_extra {
+	struct smbiov_iter *rd;
+	ssize_t rd_got;
+	bool rd_eof; /* fewer than the READ asked: the end of file */
+	struct smbiov_stat *st;
+	bool st_ok;
+};
+/* CREATE @path: with a lease (or oplock) unless @cache is NONE; @x: NULL
+ * or what goes with it. */
 int smb_file_open(struct smbiov_client *c, const char *path, int flags,
-		  enum smbiov_cache cache, struct smbiov_file **out);
+		  enum smbiov_cache cache, struct smbiov_file **out,
+		  struct smb_open_extra *x);
 /* CLOSE and free @f (its mapping must be gone). */
 int smb_file_close(struct smbiov_file *f);
 /* io.c: argument checks of a READ/WRITE call (records the error). */
@@ -318,6 +355,20 @@ ssize_t smb_read_to_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 		       int fd, off_t *fd_off);
 ssize_t smb_write_from_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 			  int fd, off_t *fd_off);
+/*
+ * meta.c: a QUERY_INFO of FileAllInformation (a stat) on @fid, to send
+ * alone or in a compound: smb_stat_req_init() fills @s->q,
+ * smb_stat_req_decode() reads its answer (recording a bad one).
+ */
+struct smb_stat_req {
+	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
+	struct iovec v;
+	struct smb_req q;
+	uint32_t outlen;
+};
+int smb_stat_req_init(struct smb_stat_req *s, const struct smbiov_client *c,
+		      const struct smb2_fileid *fid);
+int smb_stat_req_decode(const struct smb_stat_req *s, struct smbiov_stat *st);
 /* meta.c: FLUSH, QUERY_INFO and SET_INFO(EndOfFile) on the handle. */
 int smb_fsync(struct smbiov_file *f);
 int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st);
@@ -328,8 +379,13 @@ int smb_ftruncate(struct smbiov_file *f, uint64_t size);
  * or a negative errno.
  */
 int smb_file_at_path(struct smbiov_file *f, const char *path);
-/* meta.c: SET_INFO FileBasicInformation on the handle (smbiov_fset_attr). */
-int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a);
+/*
+ * meta.c: SET_INFO FileBasicInformation on the handle (smbiov_fset_attr);
+ * @st not NULL: with a related QUERY_INFO in the same compound, the
+ * attributes after it in *@st.
+ */
+int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a,
+		  struct smbiov_stat *st);
 /* meta.c: FSCTL_SET_ZERO_DATA: the server zeroes [@off, @end). */
 int smb_zero_data(struct smbiov_file *f, uint64_t off, uint64_t end);
 /*

@@ -69,6 +69,19 @@ static int all_decode(const struct smb_req *r, uint32_t outlen,
 	return 0;
 }
 
+int smb_stat_req_init(struct smb_stat_req *s, const struct smbiov_client *c,
+		      const struct smb2_fileid *fid)
+{
+	s->outlen = qi_len(c, QI_MAX);
+	return qi_req(&s->q, s->body, sizeof(s->body), &s->v, fid,
+		      SMB2_0_INFO_FILE, FSCC_FILE_ALL_INFORMATION, s->outlen);
+}
+
+int smb_stat_req_decode(const struct smb_stat_req *s, struct smbiov_stat *st)
+{
+	return all_decode(&s->q, s->outlen, st);
+}
+
 SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 			   struct smbiov_stat *st)
 {
@@ -78,10 +91,7 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 			  SMB_SYNCHRONIZE,
 		.disposition = SMB2_FILE_OPEN,
 	};
-	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
-	struct iovec v;
-	struct smb_req q;
-	uint32_t outlen;
+	struct smb_stat_req q;
 	int ret;
 
 	if (!st)
@@ -89,24 +99,19 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	outlen = qi_len(c, QI_MAX);
-	ret = qi_req(&q, body, sizeof(body), &v, &smb_related_fid,
-		     SMB2_0_INFO_FILE, FSCC_FILE_ALL_INFORMATION, outlen);
+	ret = smb_stat_req_init(&q, c, &smb_related_fid);
 	if (ret)
 		return ret;
-	ret = smb_path_op(c, &a, &q, NULL);
+	ret = smb_path_op(c, &a, &q.q, NULL);
 	if (ret == 0)
-		ret = all_decode(&q, outlen, st);
-	smb_req_release(&q);
+		ret = smb_stat_req_decode(&q, st);
+	smb_req_release(&q.q);
 	return ret;
 }
 
 int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 {
-	uint8_t body[SMB2_QUERY_INFO_REQ_FIXED + 8];
-	struct iovec v;
-	struct smb_req q;
-	uint32_t outlen;
+	struct smb_stat_req q;
 	int ret;
 
 	if (!f || !st)
@@ -114,15 +119,13 @@ int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st)
 	ret = smb_api_begin(f->c);
 	if (ret)
 		return ret;
-	outlen = qi_len(f->c, QI_MAX);
-	ret = qi_req(&q, body, sizeof(body), &v, &f->fid, SMB2_0_INFO_FILE,
-		     FSCC_FILE_ALL_INFORMATION, outlen);
+	ret = smb_stat_req_init(&q, f->c, &f->fid);
 	if (ret)
 		return ret;
-	ret = smb_call(f->c, &q);
+	ret = smb_call(f->c, &q.q);
 	if (ret == 0)
-		ret = all_decode(&q, outlen, st);
-	smb_req_release(&q);
+		ret = smb_stat_req_decode(&q, st);
+	smb_req_release(&q.q);
 	return ret;
 }
 
@@ -517,15 +520,35 @@ SMBIOV_API int smbiov_set_attr(struct smbiov_client *c, const char *path,
 	return ret;
 }
 
-int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a)
+int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a,
+		  struct smbiov_stat *st)
 {
 	uint8_t body[SMB2_SET_INFO_REQ_FIXED + FSCC_FILE_BASIC_SIZE + 8];
+	struct smb_stat_req q;
+	struct smb_req *reqs[2];
 	struct iovec v;
 	struct smb_req s;
+	int ret = basic_req(&s, body, sizeof(body), &v, &f->fid, a);
 
-	return fid_set_info(f, &s,
-			    basic_req(&s, body, sizeof(body), &v, &f->fid, a),
-			    "set_attr: cannot encode");
+	if (!st || ret)
+		return fid_set_info(f, &s, ret, "set_attr: cannot encode");
+	ret = smb_stat_req_init(&q, f->c, &smb_related_fid);
+	if (ret) {
+		smb_req_release(&s);
+		return ret;
+	}
+	/* the SET_INFO's failure is the call's; the stat's only if alone */
+	q.q.flags |= SMB_REQ_QUIET;
+	reqs[0] = &s;
+	reqs[1] = &q.q;
+	ret = smb_compound(f->c, reqs, 2);
+	if (!ret)
+		ret = s.result;
+	if (!ret && (q.q.result || smb_stat_req_decode(&q, st)))
+		ret = smb_fstat(f, st); /* asked on its own, as before */
+	smb_req_release(&s);
+	smb_req_release(&q.q);
+	return ret;
 }
 
 SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,

@@ -36,21 +36,13 @@ static size_t open_read_len(const struct smbiov_client *c, size_t want)
 	return want < m ? want : m;
 }
 
-/* The READ at offset 0 that follows a CREATE in a compound. */
-struct first_read {
-	uint8_t body[SMB2_READ_REQ_SIZE];
-	struct iovec vec;
-	struct smbiov_iter view; /* @dst cut to what is asked */
-	struct smb_req rd;
-	uint32_t len; /* asked */
-};
-
 /*
  * Up to open_read_len() bytes of @dst; the FileId is the related one.
  * Returns 0 or the encoder's error.
  */
-static int first_read_init(const struct smbiov_client *c,
-			   const struct smbiov_iter *dst, struct first_read *fr)
+int smb_first_read_init(const struct smbiov_client *c,
+			const struct smbiov_iter *dst,
+			struct smb_first_read *fr)
 {
 	struct smb2_read_req rq = {.fid = smb_related_fid};
 	ssize_t n;
@@ -75,7 +67,7 @@ static int first_read_init(const struct smbiov_client *c,
  * MS-SMB2 3.3.5.12: reading at or past EOF (an empty file) is no
  * failure, just nothing read. True when that is what happened.
  */
-static bool first_read_eof(struct first_read *fr)
+bool smb_first_read_eof(struct smb_first_read *fr)
 {
 	if (!fr->rd.result || fr->rd.status != STATUS_END_OF_FILE)
 		return false;
@@ -89,7 +81,7 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 				    uint64_t *size, struct smbiov_file **out)
 {
 	struct smb_create_args a = {.path = path};
-	struct first_read fr;
+	struct smb_first_read fr;
 	struct smb_req *rd = &fr.rd;
 	struct smb_create_msg m;
 	struct smb2_create_rsp crsp;
@@ -125,7 +117,7 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 	smb_create_args_contexts(&a, &b);
 	snprintf(what, sizeof(what), "CREATE %.50s", path ? path : "");
 
-	ret = first_read_init(c, dst, &fr);
+	ret = smb_first_read_init(c, dst, &fr);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "%s", what);
 	ret = smb_create_msg_init(&m, &a);
@@ -155,7 +147,7 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
 		smb_error_set(ret, 0, SMBIOV_PHASE_IO, "%s: bad reply", what);
 		goto out;
 	}
-	first_read_eof(&fr);
+	smb_first_read_eof(&fr);
 	ret = rd->result;
 	if (ret)
 		smb_req_status_err(rd, "READ after open");
@@ -198,7 +190,7 @@ SMBIOV_API ssize_t smbiov_read_file(struct smbiov_client *c, const char *path,
 		.path = path,
 		.options = SMB2_FILE_NON_DIRECTORY_FILE,
 	};
-	struct first_read fr;
+	struct smb_first_read fr;
 	struct smb_req *rd = &fr.rd;
 	struct smb2_create_rsp crsp;
 	int ret;
@@ -215,13 +207,13 @@ SMBIOV_API ssize_t smbiov_read_file(struct smbiov_client *c, const char *path,
 	ret = smb_open_flags(O_RDONLY, &a.access, &a.disposition);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "read_file");
-	ret = first_read_init(c, dst, &fr);
+	ret = smb_first_read_init(c, dst, &fr);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "read_file");
 
 	memset(&crsp, 0, sizeof(crsp));
 	ret = smb_path_op(c, &a, rd, &crsp);
-	if (ret && first_read_eof(&fr)) {
+	if (ret && smb_first_read_eof(&fr)) {
 		smb_error_clear();
 		ret = 0;
 	}

@@ -396,12 +396,14 @@ SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
  * smbiov_fstat() of a cached open answers without a QUERY_INFO when all
  * of this holds (else it asks the server, as always):
  * - the answer kept is the QUERY_INFO that took the file back from the
- *   deferred close (the open's first stat, as a mount's getattr right
- *   after the open, is that answer). smbiov_fstat()'s own answers are not
- *   kept: with them kept (a fresh open's second stat answered without a
- *   request) the mount's mount_fork SIGTERM case failed 2 runs of 3 (its
- *   "one read held synchronously" set-up depends on the timing the
- *   QUERY_INFO gave; 0 of 3 without). The answer was asked
+ *   deferred close, or the one a fresh open's CREATE carried
+ *   (stat_at_open, stat_keep_fresh()): the open's first stat, as a
+ *   mount's getattr right after the open, is that answer. The answers
+ *   of smbiov_fstat() itself are not kept: with them kept (a fresh
+ *   open's second stat answered without a request) the mount's
+ *   mount_fork SIGTERM case failed 2 runs of 3 (its "one read held
+ *   synchronously" set-up depends on the timing the QUERY_INFO gave;
+ *   0 of 3 without). The answer was asked
  *   while the open held read and write caching (lease RW, or a batch or
  *   exclusive oplock) with no READ or WRITE of the open's mapping on the
  *   wire;
@@ -477,6 +479,24 @@ static void stat_keep(struct fs_file *ff, const struct stat_tok *t,
 static bool stat_kept(struct fs_file *ff, struct smbiov_stat *st)
 {
 	return holds_rw(ff, false) && fs_sc_get(&ff->sc, st, ff->f->c->rc_gen);
+}
+
+/*
+ * A fresh open's stat, asked with its CREATE (smbiov_open_opts.
+ * stat_at_open): kept as a take-back's is, the token taken only now,
+ * after attach_cache(): before it the open had no I/O and no change of
+ * its own, and a break that came since the CREATE lowered the lease
+ * state holds_rw() reads (a later one forgets it through on_lease()).
+ * Nothing is kept across a reconnect since @rc_gen (read before the
+ * CREATE).
+ */
+static void stat_keep_fresh(struct fs_file *ff, uint64_t rc_gen,
+			    const struct smbiov_stat *st)
+{
+	struct stat_tok t;
+
+	if (stat_may_keep(ff, &t) && t.rc_gen == rc_gen)
+		stat_keep(ff, &t, st);
 }
 
 /* A READ of @f goes to the server: it may move the access time. */
@@ -620,7 +640,7 @@ static void opened(struct smbiov_file *f, const char *path, int flags)
 SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 			   struct smbiov_file **out)
 {
-	int ret = smb_file_open(c, path, flags, SMBIOV_CACHE_NONE, out);
+	int ret = smb_file_open(c, path, flags, SMBIOV_CACHE_NONE, out, NULL);
 
 	if (!ret && out)
 		opened(*out, path, flags);
@@ -680,27 +700,35 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
  * without a cache (*@cache becomes NONE).
  */
 static int open_cached(struct smbiov_client *c, const char *path, int flags,
-		       enum smbiov_cache *cache, struct smbiov_file **out)
+		       enum smbiov_cache *cache, struct smbiov_file **out,
+		       struct smb_open_extra *x)
 {
 	int ret;
 
 	if (*cache == SMBIOV_CACHE_NONE || (flags & O_ACCMODE) != O_WRONLY)
-		return smb_file_open(c, path, flags, *cache, out);
-	ret = smb_file_open(c, path, (flags & ~O_ACCMODE) | O_RDWR, *cache,
-			    out);
+		return smb_file_open(c, path, flags, *cache, out, x);
+	ret = smb_file_open(c, path, (flags & ~O_ACCMODE) | O_RDWR, *cache, out,
+			    x);
 	if (ret != -EACCES)
 		return ret;
 	*cache = SMBIOV_CACHE_NONE;
 	smb_error_clear();
-	return smb_file_open(c, path, flags, *cache, out);
+	return smb_file_open(c, path, flags, *cache, out, NULL);
 }
 
-SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
-			      int flags, const struct smbiov_open_opts *opts,
-			      struct smbiov_file **out)
+/* smbiov_open_ex(), and with @dst smbiov_open_ex_read() (*@rd). */
+static int open_ex(struct smbiov_client *c, const char *path, int flags,
+		   const struct smbiov_open_opts *opts, struct smbiov_iter *dst,
+		   struct smbiov_first_read *rd, struct smbiov_file **out)
 {
 	enum smbiov_cache cache = opts ? opts->cache : SMBIOV_CACHE_STRICT;
 	unsigned ttl_ms = opts ? opts->loose_ttl_ms : 0;
+	/* O_TRUNC is this open's own change of the file: nothing is kept */
+	bool want_st = opts && opts->stat_at_open &&
+		       cache != SMBIOV_CACHE_NONE && !(flags & O_TRUNC);
+	struct smbiov_stat st;
+	struct smb_open_extra x = {.rd = dst, .st = want_st ? &st : NULL};
+	uint64_t rc_gen;
 	int ret;
 
 	if (cache != SMBIOV_CACHE_STRICT && cache != SMBIOV_CACHE_LOOSE &&
@@ -721,7 +749,12 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 			return 0;
 		}
 	}
-	ret = open_cached(c, path, flags, &cache, out);
+	rc_gen = c ? c->rc_gen : 0;
+	ret = open_cached(c, path, flags, &cache, out, &x);
+	if (!ret && rd) {
+		rd->got = x.rd_got;
+		rd->eof = x.rd_eof;
+	}
 	if (!ret)
 		opened(*out, path, flags);
 	if (ret || cache == SMBIOV_CACHE_NONE || (*out)->is_dir)
@@ -734,7 +767,33 @@ SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
 				     "open %s: page cache: %s", path,
 				     smbiov_strerror(ret));
 	}
+	if (x.st_ok)
+		stat_keep_fresh(file_of((*out)->map), rc_gen, &st);
 	return 0;
+}
+
+SMBIOV_API int smbiov_open_ex(struct smbiov_client *c, const char *path,
+			      int flags, const struct smbiov_open_opts *opts,
+			      struct smbiov_file **out)
+{
+	return open_ex(c, path, flags, opts, NULL, NULL, out);
+}
+
+SMBIOV_API int smbiov_open_ex_read(struct smbiov_client *c, const char *path,
+				   int flags,
+				   const struct smbiov_open_opts *opts,
+				   struct smbiov_iter *dst,
+				   struct smbiov_first_read *rd,
+				   struct smbiov_file **out)
+{
+	if (!rd || !dst || dst->source)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "open_ex_read: bad arguments");
+	*rd = (struct smbiov_first_read){.got = -1};
+	if (mem_user_check(dst))
+		return smb_error_set(-EFAULT, 0, SMBIOV_PHASE_IO,
+				     "open_ex_read: bad buffer");
+	return open_ex(c, path, flags, opts, dst, rd, out);
 }
 
 SMBIOV_API int smbiov_open_info(struct smbiov_file *f,
@@ -883,6 +942,49 @@ static ssize_t direct_read_rest(struct smbiov_file *f, struct smbiov_iter *it,
 	return r < 0 ? (got ? got : r) : got + r;
 }
 
+/*
+ * The end of file of @f while its lease holds read caching (the
+ * mapping's size: no other client changes the size without breaking R,
+ * and this client's changes move it), else UINT64_MAX: not known.
+ */
+static uint64_t known_eof(struct smbiov_file *f)
+{
+	uint64_t eof = UINT64_MAX;
+
+	pthread_mutex_lock(&f->map->lock);
+	if (f->map->caps & FS_CAN_READ)
+		eof = f->map->size;
+	pthread_mutex_unlock(&f->map->lock);
+	return eof;
+}
+
+/*
+ * A direct READ of @f at @off into @it that asks no further than the
+ * end of file the open knows (known_eof()): io.c takes an answer shorter
+ * than asked for the server's choice and asks again for the rest
+ * (MS-SMB2 lets a server answer less below the end), so a READ of whole
+ * pages of a small file cost a second round trip answered empty (the
+ * mount's read of every small file the kernel caches). A cached read
+ * ends there too; direct_read_rest() still reads on where the server's
+ * end is below it.
+ */
+static ssize_t read_to_eof(struct smbiov_file *f, struct smbiov_iter *it,
+			   uint64_t off)
+{
+	uint64_t eof = known_eof(f);
+	struct smbiov_iter view;
+	ssize_t r;
+
+	if (off >= eof || smbiov_iter_count(it) <= eof - off)
+		return smb_io_sync(f, it, off, false);
+	view = *it;
+	smbiov_iter_truncate(&view, (size_t)(eof - off));
+	r = smb_io_sync(f, &view, off, false);
+	if (r > 0)
+		smbiov_iter_advance(it, (size_t)r);
+	return r;
+}
+
 static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 		       uint64_t off, bool write, unsigned flags)
 {
@@ -919,7 +1021,7 @@ static ssize_t rw_iter(struct smbiov_file *f, struct smbiov_iter *it,
 		return smb_error_keep(ret, "direct I/O: write-back");
 	if (!write)
 		read_sent(f);
-	r = smb_io_sync(f, it, off, write);
+	r = write ? smb_io_sync(f, it, off, true) : read_to_eof(f, it, off);
 	if (write) {
 		bypass_end_write(f, off, r);
 		return r;
@@ -1220,8 +1322,8 @@ SMBIOV_API int smbiov_writeback(struct smbiov_file *f)
 	return 0;
 }
 
-SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
-				const struct smbiov_setattr *a)
+static int fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a,
+		     struct smbiov_stat *st)
 {
 	int ret;
 
@@ -1237,9 +1339,24 @@ SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
 		if (ret)
 			return smb_error_keep(ret, "set_attr: write-back");
 	}
-	ret = smb_fset_attr(f, a);
+	ret = smb_fset_attr(f, a, st);
 	siblings_changed(f->c->fs, f, f->path, 0, 0, SIB_ATTRS);
 	return ret;
+}
+
+SMBIOV_API int smbiov_fset_attr(struct smbiov_file *f,
+				const struct smbiov_setattr *a)
+{
+	return fset_attr(f, a, NULL);
+}
+
+SMBIOV_API int smbiov_fset_attr_stat(struct smbiov_file *f,
+				     const struct smbiov_setattr *a,
+				     struct smbiov_stat *st)
+{
+	if (!st)
+		return -EINVAL;
+	return fset_attr(f, a, st);
 }
 
 SMBIOV_API int smbiov_ftruncate(struct smbiov_file *f, uint64_t size)

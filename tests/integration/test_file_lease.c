@@ -543,6 +543,211 @@ static void test_stat_from_lease(void)
 	smbiov_disconnect(a);
 }
 
+static uint64_t nmsg(struct smbiov_client *c)
+{
+	struct smbiov_stats s;
+
+	smbiov_get_stats(c, &s);
+	return s.messages;
+}
+
+/* Did smbiov_fstat(@f) send a request? (false too when it failed) */
+static bool fstat_asks(struct smbiov_client *c, struct smbiov_file *f,
+		       struct smbiov_stat *s)
+{
+	uint64_t r0 = nreq(c);
+
+	return smbiov_fstat(f, s) == 0 && nreq(c) != r0;
+}
+
+/*
+ * Open @name with stat_at_open: one message (the CREATE's compound),
+ * no request for the stat after, and that stat what the server says.
+ */
+static struct smbiov_file *sao_open(struct smbiov_client *a, const char *name,
+				    int flags)
+{
+	struct smbiov_open_opts o = {.cache = SMBIOV_CACHE_STRICT,
+				     .stat_at_open = true};
+	struct smbiov_file *f;
+	struct smbiov_stat s;
+	uint64_t m0 = nmsg(a);
+
+	T_ASSERT(smbiov_open_ex(a, name, flags, &o, &f) == 0);
+	T_EXPECT_EQ(nmsg(a), m0 + 1);
+	T_EXPECT(!fstat_asks(a, f, &s));
+	T_EXPECT(stat_exact(f, NULL));
+	return f;
+}
+
+/*
+ * smbiov_open_opts.stat_at_open: a cached open that sends a CREATE asks
+ * the stat in the same message, and smbiov_fstat() answers from it
+ * without a request, as the server would (a file that was there, one the
+ * open creates), until a change (a write: then it asks). Not with
+ * O_TRUNC, not without the option, not while another client's open of
+ * the file keeps write caching from this one. Without the kept answer
+ * (stat_keep_fresh() not called) every !fstat_asks fails.
+ */
+static void test_stat_at_open(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_client *b = fc_connect(share, NULL);
+	struct smbiov_open_opts o = {.cache = SMBIOV_CACHE_STRICT,
+				     .stat_at_open = true};
+	struct smbiov_file *f, *f1, *fb;
+	struct smbiov_stat s;
+	uint8_t want[100];
+
+	T_ASSERT(a && b);
+	fc_fill(want, sizeof(want), 95, 0);
+
+	/*
+	 * Both opens counted before anything of @a is parked (a parked
+	 * handle's CLOSE would be a message of its own).
+	 */
+	disk_file("sao.bin", 10000, 7);
+	f = sao_open(a, "sao.bin", O_RDWR);
+	/* a file the open creates (as a mount's create) */
+	f1 = sao_open(a, "sao-new.bin", O_RDWR | O_CREAT | O_EXCL);
+	T_EXPECT(!fstat_asks(a, f1, &s));
+	T_EXPECT_EQ(s.size, 0);
+	T_EXPECT(!fstat_asks(a, f, &s));
+	T_EXPECT_EQ(s.size, 10000);
+	T_EXPECT_EQ(s.nlink, 1);
+	T_EXPECT_EQ(smbiov_pwrite(f, want, sizeof(want), 10000), 100);
+	T_EXPECT(fstat_asks(a, f, &s));
+	T_EXPECT_EQ(s.size, 10100);
+	T_EXPECT(stat_exact(f, NULL));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(smbiov_close(f1), 0);
+
+	/* O_TRUNC: the open changed the file */
+	disk_file("sao-t.bin", 5000, 7);
+	T_ASSERT(smbiov_open_ex(a, "sao-t.bin", O_RDWR | O_TRUNC, &o, &f) == 0);
+	T_EXPECT(fstat_asks(a, f, &s));
+	T_EXPECT_EQ(s.size, 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* no option: the stat is asked */
+	disk_file("sao-n.bin", 5000, 7);
+	T_ASSERT(smbiov_open_ex(a, "sao-n.bin", O_RDWR, NULL, &f) == 0);
+	T_EXPECT(fstat_asks(a, f, &s));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* another client has it open: no write caching, asked every time */
+	disk_file("sao-b.bin", 5000, 7);
+	T_ASSERT(smbiov_open(b, "sao-b.bin", O_RDWR, &fb) == 0);
+	T_ASSERT(smbiov_open_ex(a, "sao-b.bin", O_RDWR, &o, &f) == 0);
+	T_EXPECT(fstat_asks(a, f, &s));
+	T_EXPECT_EQ(s.size, 5000);
+	T_EXPECT_EQ(smbiov_pwrite(fb, want, sizeof(want), 5000), 100);
+	T_EXPECT(fstat_asks(a, f, &s));
+	T_EXPECT_EQ(s.size, 5100);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(smbiov_close(fb), 0);
+	smbiov_disconnect(b);
+	smbiov_disconnect(a);
+}
+
+/*
+ * smbiov_open_ex_read(): the open, its first bytes and (stat_at_open) its
+ * stat in one message. The bytes are the file's, eof when the file ended
+ * within the READ; the stat is kept and is what the server says after
+ * the READ (its access time). A file longer than the buffer: the
+ * buffer's length, not eof. A handle taken back from the deferred close
+ * reads nothing (got -1). Without the READ in the compound (create_send()
+ * not adding it) got stays -1 and 6 checks fail.
+ */
+static void test_open_ex_read(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_open_opts o = {.cache = SMBIOV_CACHE_STRICT,
+				     .stat_at_open = true};
+	struct smbiov_first_read rd;
+	struct smbiov_file *f, *g;
+	struct smbiov_iter it;
+	struct smbiov_stat s;
+	uint8_t buf[16384];
+	uint64_t m0;
+
+	T_ASSERT(a);
+	disk_file("oer.bin", 10000, 11);
+	disk_file("oer-big.bin", 40000, 12);
+	/* counted before anything of @a is parked (its CLOSE is a message) */
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	m0 = nmsg(a);
+	T_ASSERT(smbiov_open_ex_read(a, "oer.bin", O_RDONLY, &o, &it, &rd,
+				     &f) == 0);
+	T_EXPECT_EQ(nmsg(a), m0 + 1);
+	T_EXPECT_EQ(rd.got, 10000);
+	T_EXPECT(rd.eof);
+	T_EXPECT_EQ(smbiov_iter_count(&it), sizeof(buf) - 10000);
+	T_EXPECT_EQ(fc_check(buf, 10000, 11, 0), 10000);
+	T_EXPECT(!fstat_asks(a, f, &s));
+	T_EXPECT(stat_exact(f, NULL));
+
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	m0 = nmsg(a);
+	T_ASSERT(smbiov_open_ex_read(a, "oer-big.bin", O_RDWR, NULL, &it, &rd,
+				     &g) == 0);
+	T_EXPECT_EQ(nmsg(a), m0 + 1);
+	T_EXPECT_EQ(rd.got, (ssize_t)sizeof(buf));
+	T_EXPECT(!rd.eof);
+	T_EXPECT_EQ(fc_check(buf, sizeof(buf), 12, 0), sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(g), 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/* taken back: no CREATE, nothing read */
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	T_ASSERT(smbiov_open_ex_read(a, "oer.bin", O_RDONLY, &o, &it, &rd,
+				     &f) == 0);
+	T_EXPECT_EQ(rd.got, -1);
+	T_EXPECT_EQ(smbiov_iter_count(&it), sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_EXPECT_EQ(
+		smbiov_open_ex_read(a, "oer.bin", O_RDONLY, &o, NULL, &rd, &f),
+		-EINVAL);
+	smbiov_disconnect(a);
+}
+
+/*
+ * A direct read (SMBIOV_RW_DIRECT, as the mount reads files the kernel
+ * caches) of whole pages of a small file under read caching is one READ
+ * of the bytes up to the end of file the open knows: the answer is whole
+ * and nothing more is asked. Without fileapi.c read_to_eof() the READ
+ * of 8192 bytes is answered with 5000 and io.c asks for the rest (2
+ * requests, the second answered END_OF_FILE).
+ */
+static void test_direct_read_to_eof(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_file *f;
+	struct smbiov_iter it;
+	uint8_t buf[8192];
+	uint64_t r0;
+
+	T_ASSERT(a);
+	disk_file("rte.bin", 5000, 13);
+	T_ASSERT(smbiov_open_ex(a, "rte.bin", O_RDONLY, NULL, &f) == 0);
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	r0 = nreq(a);
+	T_EXPECT_EQ(smbiov_read_iter_ex(f, &it, 0, SMBIOV_RW_DIRECT), 5000);
+	T_EXPECT_EQ(nreq(a), r0 + 1);
+	T_EXPECT_EQ(fc_check(buf, 5000, 13, 0), 5000);
+	T_EXPECT_EQ(smbiov_iter_count(&it), sizeof(buf) - 5000);
+	/* past the end: asked, as before (the server says where it ends) */
+	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, buf, sizeof(buf)) ==
+		 0);
+	T_EXPECT_EQ(smbiov_read_iter_ex(f, &it, 5000, SMBIOV_RW_DIRECT), 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(a);
+}
+
 /*
  * smbiov_open_info() (the mount keeps the kernel's pages of an open that
  * took back a handle whose read caching held all along): a cached open's
@@ -620,6 +825,9 @@ int main(void)
 	T_RUN(test_many_leases);
 	T_RUN(test_siblings);
 	T_RUN(test_stat_from_lease);
+	T_RUN(test_stat_at_open);
+	T_RUN(test_open_ex_read);
+	T_RUN(test_direct_read_to_eof);
 	T_RUN(test_open_info);
 	if (t_failures)
 		integ_print_logs_hint();

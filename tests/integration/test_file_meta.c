@@ -354,6 +354,63 @@ static void test_set_attr(void)
 }
 
 /*
+ * smbiov_fset_attr_stat(): the set and the attributes after it in one
+ * message of two requests (uncached and cached open); they show what was
+ * set and are what smbiov_fstat() asked next says. A NULL stat is
+ * -EINVAL. With the QUERY_INFO sent on its own after the SET_INFO (two
+ * messages) the message counts fail.
+ */
+static void test_fset_attr_stat(void)
+{
+	const int64_t t1 = 1262304000000000000LL; /* 2010-01-01 */
+	struct smbiov_setattr a = {.atime_ns = SMBIOV_TIME_OMIT,
+				   .mtime_ns = t1,
+				   .ctime_ns = SMBIOV_TIME_OMIT,
+				   .btime_ns = SMBIOV_TIME_OMIT};
+	struct smbiov_stats s0, s1;
+	struct smbiov_stat st, st2;
+	/* its own client: no handle of another test parked (a CLOSE) */
+	struct smbiov_client *cc = fc_connect(share, NULL);
+	struct smbiov_file *f;
+	char p[1024];
+
+	T_ASSERT(cc);
+	fc_disk_write(share, "fas.bin", 1000, 3);
+	fc_disk_path(p, sizeof(p), share, "fas.bin");
+	T_ASSERT(chmod(p, 0666) == 0);
+	for (int cached = 0; cached < 2; cached++) {
+		T_ASSERT((cached ? smbiov_open_ex(cc, "fas.bin", O_RDWR, NULL,
+						  &f)
+				 : smbiov_open(cc, "fas.bin", O_RDWR, &f)) ==
+			 0);
+		a.mtime_ns = t1 + cached * 1000000000LL;
+		a.attributes = cached ? 0x1 : 0x80;
+		smbiov_get_stats(cc, &s0);
+		T_EXPECT_EQ(smbiov_fset_attr_stat(f, &a, &st), 0);
+		smbiov_get_stats(cc, &s1);
+		T_EXPECT_EQ(s1.messages - s0.messages, 1);
+		T_EXPECT_EQ(s1.requests - s0.requests, 2);
+		T_EXPECT_EQ(st.mtime_ns, a.mtime_ns);
+		T_EXPECT_EQ(!!(st.attributes & 0x1), cached);
+		T_EXPECT_EQ(st.size, 1000);
+		T_EXPECT_EQ(st.nlink, 1);
+		T_EXPECT_EQ(smbiov_fstat(f, &st2), 0);
+		T_EXPECT_EQ(st2.mtime_ns, st.mtime_ns);
+		T_EXPECT_EQ(st2.ctime_ns, st.ctime_ns);
+		T_EXPECT_EQ(st2.atime_ns, st.atime_ns);
+		T_EXPECT_EQ(st2.attributes, st.attributes);
+		T_EXPECT_EQ(st2.file_id, st.file_id);
+		T_EXPECT_EQ(smbiov_fset_attr_stat(f, &a, NULL), -EINVAL);
+		T_EXPECT_EQ(smbiov_close(f), 0);
+	}
+	a.attributes = 0x80;
+	a.mtime_ns = SMBIOV_TIME_OMIT;
+	T_EXPECT_EQ(smbiov_set_attr(cc, "fas.bin", &a), 0);
+	smbiov_disconnect(cc);
+	unlink(p);
+}
+
+/*
  * Hard links (smbiov_link: SET_INFO FileLinkInformation): the new name is
  * the same inode on the disk (st_ino, st_nlink), smbiov_stat/smbiov_fstat
  * count the names (nlink) and agree on the file id, a write through one
@@ -461,6 +518,7 @@ int main(void)
 	T_RUN(test_readdir_one_round_trip);
 	T_RUN(test_statvfs);
 	T_RUN(test_set_attr);
+	T_RUN(test_fset_attr_stat);
 	T_RUN(test_link);
 	smbiov_disconnect(c);
 	if (t_failures)

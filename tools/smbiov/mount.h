@@ -141,6 +141,26 @@ struct mnode {
 	bool kc_valid;
 	uint64_t kc_parked[MTABLE_KC_PARKED];
 	struct mwrite *wb; /* writes of the node replied to, being sent */
+	/*
+	 * Counts this mount's changes of the node's bytes or size (write,
+	 * truncate, fallocate; atomic): an open's first bytes read with
+	 * its CREATE (struct mfirst) are used only while it is the same.
+	 */
+	unsigned bytes_gen;
+};
+
+/*
+ * The first bytes of a file the kernel caches, read in the open's own
+ * round trip (smbiov_open_ex_read()) for the kernel's READ at offset 0
+ * that follows: @len bytes from offset 0; @eof: the file ended there
+ * when the server read them. Valid while the open's lease keeps read
+ * caching and the node's @bytes_gen is @gen; used once (mount_io.c).
+ */
+struct mfirst {
+	size_t len;
+	bool eof;
+	unsigned gen;
+	char data[];
 };
 
 /*
@@ -176,7 +196,8 @@ struct mfile {
 	 */
 	unsigned cached_gen, clean_gen;
 	int wb_err; /* a write replied to before it failed (table lock) */
-	void *ctx;  /* the mount (struct mount_ctx), for lease breaks */
+	struct mfirst *first; /* or NULL (atomic: taken by exchange) */
+	void *ctx; /* the mount (struct mount_ctx), for lease breaks */
 };
 
 struct mtable {
@@ -188,6 +209,7 @@ struct mtable {
 	struct mnode *all;	/* every node but the root */
 	uint64_t next_id;
 	pthread_cond_t wb_done; /* a node's write being sent ended */
+	size_t first_bytes;	/* held in struct mfirst (atomic) */
 };
 
 int mtable_init(struct mtable *t, const char *base);
@@ -224,6 +246,14 @@ struct mfile *mtable_file_any(struct mtable *t, struct mnode *n, bool writable);
 void mtable_file_get(struct mtable *t, struct mfile *mf);
 /* Drops a reference; the last one closes the file. Returns close's. */
 int mtable_file_put(struct mtable *t, struct mfile *mf);
+/*
+ * First bytes (struct mfirst) of @len bytes may be kept: false when the
+ * mount holds MTABLE_FIRST_MAX bytes of them already. Each kept one is
+ * given back with mtable_first_put() (NULL: nothing).
+ */
+#define MTABLE_FIRST_MAX ((size_t)64 << 20)
+bool mtable_first_reserve(struct mtable *t, size_t len);
+void mtable_first_put(struct mtable *t, struct mfirst *fr);
 /* Closes every file still open (at unmount, releases may not come). */
 void mtable_close_all(struct mtable *t);
 

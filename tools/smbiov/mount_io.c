@@ -121,6 +121,9 @@ static void on_lease(void *arg, struct smbiov_file *f, uint32_t state)
 	struct mnode *n;
 
 	(void)f;
+	/* another client may be about to change the bytes read at the open */
+	mtable_first_put(
+		&m->t, __atomic_exchange_n(&mf->first, NULL, __ATOMIC_SEQ_CST));
 	/*
 	 * Writes replied to before they were sent (mount_op_write) reach
 	 * the server before the break is acknowledged, as the file layer's
@@ -196,6 +199,57 @@ static bool may_kc(const struct mount_ctx *m, int flags)
 	       !(flags & (O_DIRECT | O_APPEND));
 }
 
+static void *thread_buf(void);
+
+/*
+ * The most of a file the kernel caches that is read with its open
+ * (struct mfirst): a small file's whole (its open and data in one round
+ * trip instead of two); of a larger one the start of the kernel's first
+ * READ, which then reads only the rest.
+ */
+#define FIRST_READ_MAX ((size_t)128 << 10)
+
+/* This mount changes @n's bytes or size: first bytes read before go. */
+static void bytes_changed(struct mnode *n)
+{
+	__atomic_add_fetch(&n->bytes_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * smbiov_open_ex() reading the first bytes along into @mf->first (for
+ * the node @n's kernel pages; nothing kept when the mount holds too
+ * many such bytes already or memory is short: the READ is sent then).
+ */
+static int open_reading(struct mount_ctx *m, const char *path, int flags,
+			const struct smbiov_open_opts *o, struct mfile *mf,
+			struct mnode *n)
+{
+	unsigned gen = __atomic_load_n(&n->bytes_gen, __ATOMIC_SEQ_CST);
+	struct iovec v = {thread_buf(), FIRST_READ_MAX};
+	struct smbiov_first_read rd;
+	struct smbiov_iter it;
+	struct mfirst *fr;
+	int ret;
+
+	if (!v.iov_base)
+		return smbiov_open_ex(m->c, path, flags, o, &mf->f);
+	smbiov_iter_kvec(&it, SMBIOV_ITER_DEST, &v, 1, v.iov_len);
+	ret = smbiov_open_ex_read(m->c, path, flags, o, &it, &rd, &mf->f);
+	if (ret || rd.got < 0)
+		return ret;
+	fr = malloc(sizeof(*fr) + (size_t)rd.got);
+	if (!fr || !mtable_first_reserve(&m->t, (size_t)rd.got)) {
+		free(fr);
+		return 0;
+	}
+	fr->len = (size_t)rd.got;
+	fr->eof = rd.eof;
+	fr->gen = gen;
+	memcpy(fr->data, v.iov_base, fr->len);
+	mf->first = fr;
+	return 0;
+}
+
 static struct mfile *mfile_alloc(struct mount_ctx *m)
 {
 	struct mfile *mf = calloc(1, sizeof(*mf));
@@ -218,10 +272,15 @@ static struct mfile *mfile_alloc(struct mount_ctx *m)
  * *@taken_back tells whether the library gave one of those very handles
  * back from its deferred close with read caching held since its CREATE
  * (smbiov_open_info(): reused, r_kept, the handle's number, which no
- * other handle of the connection ever has).
+ * other handle of the connection ever has). @want_stat: the open is
+ * stat right after (the kernel's getattr, create's entry): its CREATE
+ * asks the attributes in the same round trip (stat_at_open). @first:
+ * the node whose kernel pages this open fills, to read its first bytes
+ * along (open_reading()), or NULL.
  */
 static int open_file(struct mount_ctx *m, const char *path, int flags,
-		     struct mfile *mf, struct mnode *last, bool *taken_back)
+		     struct mfile *mf, struct mnode *last, bool want_stat,
+		     struct mnode *first, bool *taken_back)
 {
 	struct smbiov_open_opts o = m->oo;
 	struct smbiov_lease_info li;
@@ -230,8 +289,10 @@ static int open_file(struct mount_ctx *m, const char *path, int flags,
 
 	o.on_lease = on_lease;
 	o.lease_arg = mf;
+	o.stat_at_open = want_stat;
 	*taken_back = false;
-	ret = smbiov_open_ex(m->c, path, smb_flags(flags), &o, &mf->f);
+	ret = first ? open_reading(m, path, smb_flags(flags), &o, mf, first)
+		    : smbiov_open_ex(m->c, path, smb_flags(flags), &o, &mf->f);
 	if (!ret && !smbiov_open_info(mf->f, &oi)) {
 		mf->handle_id = oi.handle_id;
 		*taken_back = last && oi.reused && oi.r_kept &&
@@ -240,8 +301,12 @@ static int open_file(struct mount_ctx *m, const char *path, int flags,
 	/* the state granted at open; breaks since are on_lease()'s */
 	if (!ret && (smbiov_lease_info(mf->f, &li) || !li.leased))
 		li.state = 0;
-	if (!ret && !(li.state & SMBIOV_LEASE_READ))
+	if (!ret && !(li.state & SMBIOV_LEASE_READ)) {
 		__atomic_store_n(&mf->has_r, false, __ATOMIC_SEQ_CST);
+		/* no lease keeps them the file's: read when asked */
+		mtable_first_put(&m->t, __atomic_exchange_n(&mf->first, NULL,
+							    __ATOMIC_SEQ_CST));
+	}
 	if (!ret && !(li.state & SMBIOV_LEASE_WRITE))
 		__atomic_store_n(&mf->has_w, false, __ATOMIC_SEQ_CST);
 	return ret;
@@ -281,6 +346,21 @@ static void set_open_flags(struct mount_ctx *m, struct fuse_file_info *fi,
 	fi->keep_cache = keep;
 }
 
+/*
+ * The node an open reads its first bytes for (open_reading()), or NULL:
+ * only an open the kernel caches (its first READ follows unless it
+ * keeps pages) that reads and does not cut the file.
+ */
+static struct mnode *first_node(const struct mount_ctx *m,
+				const struct fuse_file_info *fi,
+				struct mnode *n)
+{
+	if (!may_kc(m, fi->flags) || (fi->flags & O_ACCMODE) == O_WRONLY ||
+	    (fi->flags & O_TRUNC))
+		return NULL;
+	return n;
+}
+
 void mount_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mount_ctx *m = mount_ctx_of(req);
@@ -291,12 +371,16 @@ void mount_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int ret = mf ? 0 : -ENOMEM;
 
 	read_ahead_once(m);
+	if (fi->flags & O_TRUNC)
+		bytes_changed(n);
 	last = may_kc(m, fi->flags) && mtable_kc_parked_any(&m->t, n) ? n
 								      : NULL;
 	if (!ret)
 		ret = mtable_path(&m->t, n, NULL, &path);
 	if (!ret)
-		ret = open_file(m, path, fi->flags, mf, last, &taken_back);
+		ret = open_file(m, path, fi->flags, mf, last,
+				may_kc(m, fi->flags), first_node(m, fi, n),
+				&taken_back);
 	free(path);
 	if (ret) {
 		free(mf);
@@ -339,8 +423,8 @@ void mount_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		ret = mtable_path(&m->t, p, name, &path);
 	/* a file of the name this mount knows: its pages are dropped */
 	if (!ret)
-		ret = open_file(m, path, fi->flags | O_CREAT, mf, NULL,
-				&taken_back);
+		ret = open_file(m, path, fi->flags | O_CREAT, mf, NULL, true,
+				NULL, &taken_back);
 	free(path);
 	if (!ret)
 		ret = smbiov_fstat(mf->f, &s);
@@ -417,6 +501,59 @@ static void kc_after_reply(struct mount_ctx *m, struct mfile *mf, off_t off,
 	mtable_file_put(&m->t, mf);
 }
 
+/*
+ * @mf's first bytes (struct mfirst), taken: they serve one READ at most.
+ * NULL when there are none, or they may no longer be the file's (this
+ * mount changed the node's bytes since the open, or the lease lost read
+ * caching: another client may have written).
+ */
+static struct mfirst *first_take(struct mount_ctx *m, struct mfile *mf)
+{
+	struct mfirst *fr;
+
+	if (!__atomic_load_n(&mf->first, __ATOMIC_SEQ_CST))
+		return NULL;
+	fr = __atomic_exchange_n(&mf->first, NULL, __ATOMIC_SEQ_CST);
+	if (fr &&
+	    (!has_r(mf) || fr->gen != __atomic_load_n(&mf->node->bytes_gen,
+						      __ATOMIC_SEQ_CST))) {
+		mtable_first_put(&m->t, fr);
+		fr = NULL;
+	}
+	return fr;
+}
+
+/* Read @it at @off (a kernel-cached open past the library's cache). */
+static ssize_t read_at(struct mfile *mf, struct smbiov_iter *it, uint64_t off)
+{
+	return smbiov_read_iter_ex(mf->f, it, off,
+				   mf->direct || (mf->kc_node && !lib_dirty(mf))
+					   ? SMBIOV_RW_DIRECT
+					   : 0);
+}
+
+/*
+ * The kernel's READ of [0, @size) into @buf from the first bytes @fr,
+ * and from the server for what lies past them when they did not reach
+ * the end of file.
+ */
+static ssize_t read_first(struct mfile *mf, const struct mfirst *fr, char *buf,
+			  size_t size)
+{
+	size_t have = fr->len < size ? fr->len : size;
+	struct smbiov_iter it;
+	ssize_t n;
+
+	memcpy(buf, fr->data, have);
+	if (have == size || fr->eof)
+		return (ssize_t)have;
+	smbiov_iter_kvec(&it, SMBIOV_ITER_DEST,
+			 &(struct iovec){buf + have, size - have}, 1,
+			 size - have);
+	n = read_at(mf, &it, have);
+	return n < 0 ? n : (ssize_t)have + n;
+}
+
 void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
@@ -424,6 +561,7 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct mfile *mf = file_of(fi);
 	struct smbiov_iter it;
 	void *buf = thread_buf();
+	struct mfirst *fr;
 	bool inval;
 	ssize_t n;
 
@@ -451,10 +589,13 @@ void mount_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 */
 	smbiov_iter_kvec(&it, SMBIOV_ITER_DEST, &(struct iovec){buf, size}, 1,
 			 size);
-	n = smbiov_read_iter_ex(mf->f, &it, (uint64_t)off,
-				mf->direct || (mf->kc_node && !lib_dirty(mf))
-					? SMBIOV_RW_DIRECT
-					: 0);
+	/* the first READ of an open that read the first bytes along */
+	fr = mf->kc_node ? first_take(m, mf) : NULL;
+	if (fr && off == 0)
+		n = read_first(mf, fr, buf, size);
+	else
+		n = read_at(mf, &it, (uint64_t)off);
+	mtable_first_put(&m->t, fr);
 	if (mf->direct)
 		mount_aread_end(m);
 	if (n < 0) {
@@ -557,6 +698,7 @@ void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	ssize_t n;
 
 	(void)ino;
+	bytes_changed(mf->node);
 	if (!mf->direct && size >= WRITE_THROUGH_MIN &&
 	    !(fi->flags & O_APPEND) && has_w(mf)) {
 		__atomic_store_n(&mf->written, true, __ATOMIC_RELAXED);
@@ -653,6 +795,7 @@ void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	 * still zeroes the range.
 	 */
 	wb_wait(mount_ctx_of(req), file_of(fi));
+	bytes_changed(file_of(fi)->node);
 	if (mode & SMBIOV_FALLOC_PUNCH_HOLE)
 		smbiov_set_sparse(file_of(fi)->f, true);
 	/* the library takes Linux's FALLOC_FL_* values as they are */
@@ -705,6 +848,7 @@ static int set_size(struct mount_ctx *m, struct mnode *n,
 	char *path;
 	int ret;
 
+	bytes_changed(n);
 	if (mf || any) {
 		struct smbiov_file *f = (mf ? mf : any)->f;
 
@@ -763,11 +907,13 @@ static uint32_t mode_attributes(const struct smbiov_stat *s, mode_t mode)
 /*
  * Times (utimensat, touch) and the mode's write bits, through a file
  * open for writing when there is one (its cached writes go first, or
- * they would set the time again), else by name. @s: the attributes now.
+ * they would set the time again), else by name. @s: the attributes now;
+ * set through a file, the attributes after in *@s too (asked in the same
+ * round trip), and *@have_after true.
  */
 static int set_times_mode(struct mount_ctx *m, struct mnode *n,
 			  struct fuse_file_info *fi, const struct stat *attr,
-			  int to_set, const struct smbiov_stat *s)
+			  int to_set, struct smbiov_stat *s, bool *have_after)
 {
 	struct smbiov_setattr a = {SMBIOV_TIME_OMIT, SMBIOV_TIME_OMIT,
 				   SMBIOV_TIME_OMIT, SMBIOV_TIME_OMIT, 0};
@@ -793,7 +939,8 @@ static int set_times_mode(struct mount_ctx *m, struct mnode *n,
 	else
 		wb_wait(m, mf);
 	if (mf) {
-		ret = smbiov_fset_attr(mf->f, &a);
+		ret = smbiov_fset_attr_stat(mf->f, &a, s);
+		*have_after = !ret;
 		if (any)
 			mtable_file_put(&m->t, any);
 		return ret;
@@ -824,6 +971,7 @@ void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct mount_ctx *m = mount_ctx_of(req);
 	struct mnode *n = mount_node_of(m, ino);
 	struct smbiov_stat s = {0};
+	bool have = false;
 	struct stat st;
 	int ret = 0;
 
@@ -836,8 +984,8 @@ void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (!ret && (to_set & FUSE_SET_ATTR_MODE))
 		ret = node_fstat(m, n, fi, &s);
 	if (!ret)
-		ret = set_times_mode(m, n, fi, attr, to_set, &s);
-	if (!ret)
+		ret = set_times_mode(m, n, fi, attr, to_set, &s, &have);
+	if (!ret && !have)
 		ret = node_fstat(m, n, fi, &s);
 	if (ret) {
 		fuse_reply_err(req, mount_err(ret));

@@ -379,6 +379,31 @@ static void kc_release(struct mtable *t, struct mfile *mf)
 	pthread_mutex_unlock(&t->lock);
 }
 
+bool mtable_first_reserve(struct mtable *t, size_t len)
+{
+	if (__atomic_add_fetch(&t->first_bytes, len, __ATOMIC_RELAXED) <=
+	    MTABLE_FIRST_MAX)
+		return true;
+	__atomic_sub_fetch(&t->first_bytes, len, __ATOMIC_RELAXED);
+	return false;
+}
+
+void mtable_first_put(struct mtable *t, struct mfirst *fr)
+{
+	if (!fr)
+		return;
+	__atomic_sub_fetch(&t->first_bytes, fr->len, __ATOMIC_RELAXED);
+	free(fr);
+}
+
+/* @mf goes: its first bytes, if still kept, with it. */
+static void file_free(struct mtable *t, struct mfile *mf)
+{
+	mtable_first_put(
+		t, __atomic_exchange_n(&mf->first, NULL, __ATOMIC_SEQ_CST));
+	free(mf);
+}
+
 int mtable_file_put(struct mtable *t, struct mfile *mf)
 {
 	bool last;
@@ -393,7 +418,7 @@ int mtable_file_put(struct mtable *t, struct mfile *mf)
 		ret = smbiov_close(mf->f);
 		if (mf->kc_node)
 			kc_release(t, mf);
-		free(mf);
+		file_free(t, mf);
 	}
 	return ret;
 }
@@ -494,7 +519,7 @@ void mtable_close_all(struct mtable *t)
 			return;
 		/* what the kernel still held, it will not release now */
 		smbiov_close(mf->f);
-		free(mf);
+		file_free(t, mf);
 	}
 }
 
