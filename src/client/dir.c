@@ -69,7 +69,7 @@ static bool batch_is_new(struct smbiov_dir *d, const uint8_t *buf, size_t len)
 
 static const uint8_t star[2] = {'*', 0};
 
-/* A QUERY_DIRECTORY body for @fid in @body, the request @r naming it. */
+/* A QUERY_DIRECTORY request's body (qd_req_init() fills it). */
 struct qd_msg {
 	uint8_t body[SMB2_QUERY_DIRECTORY_REQ_FIXED + sizeof(star) + 8];
 	struct iovec v;
@@ -183,8 +183,7 @@ static void dir_free(struct smbiov_dir *d)
 static int dir_open(struct smbiov_dir *d, struct smb_create_msg *m, bool close,
 		    bool *more)
 {
-	uint8_t close_body[SMB2_CLOSE_REQ_FIXED];
-	struct iovec close_vec = {close_body, sizeof(close_body)};
+	struct smb_close_msg cm;
 	struct qd_msg q[2];
 	struct smb_req create, cl,
 		*reqs[4] = {&create, &d->rq[0], &d->rq[1], &cl};
@@ -195,12 +194,7 @@ static int dir_open(struct smbiov_dir *d, struct smb_create_msg *m, bool close,
 	smb_req_init(&create, SMB2_CREATE);
 	create.body = &m->vec;
 	create.nbody = 1;
-	smb2_close_req_encode(close_body, sizeof(close_body), &smb_related_fid,
-			      0);
-	smb_req_init(&cl, SMB2_CLOSE);
-	cl.body = &close_vec;
-	cl.nbody = 1;
-	cl.flags = SMB_REQ_QUIET;
+	smb_related_close_init(&cl, &cm);
 	ret = qd_req_init(&d->rq[0], &q[0], d->c, &smb_related_fid);
 	if (!ret)
 		ret = qd_req_init(&d->rq[1], &q[1], d->c, &smb_related_fid);
@@ -287,7 +281,7 @@ SMBIOV_API int smbiov_opendir(struct smbiov_client *c, const char *path,
 	d->c = c;
 	ret = dir_open(d, &m, true, &more);
 	if (!ret && more) {
-		/* more than two batches: a listing that keeps its handle */
+		/* two batches or more: a listing that keeps its handle */
 		dir_restart(d);
 		ret = dir_open(d, &m, false, &more);
 	}

@@ -214,11 +214,20 @@ int smb_close_fid(struct smbiov_client *c, const struct smb2_fileid *fid)
 	return ret;
 }
 
+void smb_related_close_init(struct smb_req *r, struct smb_close_msg *m)
+{
+	smb2_close_req_encode(m->body, sizeof(m->body), &smb_related_fid, 0);
+	m->vec = (struct iovec){m->body, sizeof(m->body)};
+	smb_req_init(r, SMB2_CLOSE);
+	r->body = &m->vec;
+	r->nbody = 1;
+	r->flags = SMB_REQ_QUIET;
+}
+
 int smb_path_op(struct smbiov_client *c, const struct smb_create_args *a,
 		struct smb_req *mid, struct smb2_create_rsp *create_rsp)
 {
-	uint8_t close_body[SMB2_CLOSE_REQ_FIXED];
-	struct iovec close_vec = {close_body, sizeof(close_body)};
+	struct smb_close_msg cm;
 	struct smb_create_msg m;
 	struct smb_req create, close;
 	struct smb_req *reqs[3];
@@ -232,15 +241,10 @@ int smb_path_op(struct smbiov_client *c, const struct smb_create_args *a,
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO, "%s: bad path",
 				     a->path ? a->path : "");
 	}
-	smb2_close_req_encode(close_body, sizeof(close_body), &smb_related_fid,
-			      0);
 	smb_req_init(&create, SMB2_CREATE);
 	create.body = &m.vec;
 	create.nbody = 1;
-	smb_req_init(&close, SMB2_CLOSE);
-	close.body = &close_vec;
-	close.nbody = 1;
-	close.flags = SMB_REQ_QUIET;
+	smb_related_close_init(&close, &cm);
 	reqs[n++] = &create;
 	/* A failed CREATE fails it too: then the CREATE's error is the one. */
 	if (mid) {

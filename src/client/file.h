@@ -245,6 +245,17 @@ int smb_req_status_err(const struct smb_req *r, const char *what);
  */
 size_t smb_max_chunk(const struct smbiov_client *c, bool write);
 
+/*
+ * A CLOSE of the handle its compound's CREATE made (related, FileId
+ * smb_related_fid), quiet: the CREATE's or the middle request's error is
+ * the one to report. @m holds its body and must stay put while @r is used.
+ */
+struct smb_close_msg {
+	uint8_t body[SMB2_CLOSE_REQ_FIXED];
+	struct iovec vec;
+};
+void smb_related_close_init(struct smb_req *r, struct smb_close_msg *m);
+
 /**
  * smb_path_op - CREATE @a, then one optional SET_INFO/QUERY_INFO body on
  *	the new handle, then CLOSE, as one compound (MS-SMB2 3.2.4.1.4)
