@@ -310,7 +310,8 @@ bool smb_file_lease_of(const struct smb2_create_rsp *rsp, const uint8_t *key,
 /* The lease the CREATE response grants, if any, kept in the table. */
 static struct smb_lease *granted_lease(struct smbiov_client *c,
 				       const struct smb2_create_rsp *rsp,
-				       const struct smb2_lease *want)
+				       const struct smb2_lease *want,
+				       const char *path)
 {
 	struct smb2_lease got;
 
@@ -318,7 +319,7 @@ static struct smb_lease *granted_lease(struct smbiov_client *c,
 		return NULL;
 	/* never more than was asked */
 	got.state &= want->state;
-	return smb_lease_add(c, &got);
+	return smb_lease_add(c, &got, path);
 }
 
 /* Did the server make the handle durable (DH2Q answered)? */
@@ -444,9 +445,14 @@ static void extra_release(struct open_extra_reqs *e)
 		smb_req_release(&e->sq.q);
 }
 
-int smb_file_open(struct smbiov_client *c, const char *path, int flags,
-		  enum smbiov_cache cache, struct smbiov_file **out,
-		  struct smb_open_extra *x)
+/*
+ * One CREATE of smb_file_open(); @fresh_key: ask for a lease with a key
+ * of its own, whatever else is open. *@shared: the lease asked for had a
+ * key shared with another open of @path.
+ */
+static int open_once(struct smbiov_client *c, const char *path, int flags,
+		     enum smbiov_cache cache, struct smbiov_file **out,
+		     struct smb_open_extra *x, bool fresh_key, bool *shared)
 {
 	struct open_extra_reqs e = {0};
 	struct smb_create_args a = {.path = path};
@@ -460,15 +466,9 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	struct smb_req r;
 	bool leasing = false, durable = false;
 	char what[64];
-	int ret;
+	int ret, want_ret = -EOPNOTSUPP;
 
-	if (!out)
-		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
-				     "open: no result pointer");
-	*out = NULL;
-	ret = smb_api_begin(c);
-	if (ret)
-		return ret;
+	*shared = false;
 	ret = smb_open_flags(flags, &a.access, &a.disposition);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_IO,
@@ -476,8 +476,11 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	a.options = SMB2_FILE_NON_DIRECTORY_FILE;
 	smb2_cc_builder_init(&b, ctx, sizeof(ctx));
 	smb_file_want_id(c, &b);
-	if (cache != SMBIOV_CACHE_NONE && !smb_lease_want(c, &want)) {
+	if (cache != SMBIOV_CACHE_NONE)
+		want_ret = smb_lease_want(c, fresh_key ? NULL : path, &want);
+	if (want_ret >= 0) {
 		leasing = !smb2_cc_add_lease(&b, &want);
+		*shared = leasing && want_ret == 1;
 		/*
 		 * A durable handle survives a lost connection (reconnect.c);
 		 * the server grants one only with a lease (or batch oplock).
@@ -488,7 +491,7 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 			durable = !smb2_cc_add_dh2q(&b, &dq);
 		if (leasing)
 			a.oplock_level = SMB2_OPLOCK_LEVEL_LEASE;
-	} else if (cache != SMBIOV_CACHE_NONE) {
+	} else if (cache != SMBIOV_CACHE_NONE && want_ret == -EOPNOTSUPP) {
 		/* no leases on this server: a batch oplock instead */
 		a.oplock_level = SMB2_OPLOCK_LEVEL_BATCH;
 	}
@@ -518,7 +521,7 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		goto out;
 	}
 	if (leasing)
-		f->lease = granted_lease(c, &rsp, &want);
+		f->lease = granted_lease(c, &rsp, &want, path);
 	else if (a.oplock_level == SMB2_OPLOCK_LEVEL_BATCH)
 		f->lease = smb_oplock_add(c, &rsp.fid, rsp.oplock_level);
 	if (f->lease && leasing)
@@ -528,12 +531,45 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		memcpy(f->create_guid, dq.create_guid, sizeof(dq.create_guid));
 	}
 	smb_rc_file_add(c, f);
+	/* two caches of one file: neither keeps writes (lease.h) */
+	if (*shared && smb_lease_share(c, want.key)) {
+		smb_file_close(f);
+		ret = smb_error_set(-ENOMEM, 0, SMBIOV_PHASE_IO, "%s", what);
+		goto out;
+	}
 	*out = f;
 	if (x)
 		extra_take(x, &e);
 out:
 	smb_req_release(&r);
 	extra_release(&e);
+	return ret;
+}
+
+int smb_file_open(struct smbiov_client *c, const char *path, int flags,
+		  enum smbiov_cache cache, struct smbiov_file **out,
+		  struct smb_open_extra *x)
+{
+	bool shared;
+	int ret;
+
+	if (!out)
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "open: no result pointer");
+	*out = NULL;
+	ret = smb_api_begin(c);
+	if (ret)
+		return ret;
+	ret = open_once(c, path, flags, cache, out, x, false, &shared);
+	/*
+	 * STATUS_INVALID_PARAMETER for a key another open of the name holds:
+	 * the server has that lease on another file (renamed, or replaced
+	 * under the name, meanwhile). A key of its own then.
+	 */
+	if (ret == -EINVAL && shared) {
+		smb_error_clear();
+		ret = open_once(c, path, flags, cache, out, x, true, &shared);
+	}
 	return ret;
 }
 

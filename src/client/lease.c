@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "client/lease.h"
 #include "client/engine.h"
+#include "fs/path.h"
 #include "proto/oplock.h"
 #include "proto/smb2.h"
 
@@ -15,6 +16,13 @@
 /* A break notification waiting for the worker: a lease's or an oplock's. */
 struct smb_break_item {
 	bool oplock;
+	/*
+	 * Made here, not by the server (smb_lease_share()): nothing to
+	 * acknowledge, no epoch, not counted as a break, and its owners
+	 * are waited for without a deadline; *@done set once handled.
+	 */
+	bool local;
+	bool *done;
 	struct timespec arrived; /* CLOCK_MONOTONIC */
 	struct smb2_lease_break b;
 	struct smb2_oplock_break ob;
@@ -34,26 +42,41 @@ struct smb_leases {
 	pthread_t worker;
 };
 
-int smb_lease_want(const struct smbiov_client *c, struct smb2_lease *l)
+/* The key of a lease an open of @path holds in @t, into @key. */
+static bool shared_key(struct smb_leases *t, const char *path, uint8_t *key)
 {
+	bool found = false;
+
+	pthread_mutex_lock(&t->lock);
+	for (struct smb_lease *l = t->head; l && !found; l = l->next) {
+		found = !l->oplock && l->path && fs_path_eq(l->path, path);
+		if (found)
+			memcpy(key, l->key, sizeof(l->key));
+	}
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+int smb_lease_want(struct smbiov_client *c, const char *path,
+		   struct smb2_lease *l)
+{
+	struct smb_leases *t;
+
 	memset(l, 0, sizeof(*l));
 	if (c->dialect < SMB2_DIALECT_210 ||
 	    !(c->server_caps & SMB2_GLOBAL_CAP_LEASING))
 		return -EOPNOTSUPP;
-	if (getrandom(l->key, sizeof(l->key), 0) != (ssize_t)sizeof(l->key))
-		return -EIO;
 	l->state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING |
 		   SMB2_LEASE_WRITE_CACHING;
 	l->version = c->dialect >= SMB2_DIALECT_300 ? 2 : 1;
+	pthread_mutex_lock(&c->lock);
+	t = c->leases;
+	pthread_mutex_unlock(&c->lock);
+	if (path && t && shared_key(t, path, l->key))
+		return 1;
+	if (getrandom(l->key, sizeof(l->key), 0) != (ssize_t)sizeof(l->key))
+		return -EIO;
 	return 0;
-}
-
-static struct smb_lease *find(struct smb_leases *t, const uint8_t *key)
-{
-	for (struct smb_lease *l = t->head; l; l = l->next)
-		if (!l->oplock && !memcmp(l->key, key, sizeof(l->key)))
-			return l;
-	return NULL;
 }
 
 static struct smb_lease *find_fid(struct smb_leases *t,
@@ -135,20 +158,28 @@ static int send_oplock_ack(struct smbiov_client *c,
 }
 
 /*
- * A break of @l (NULL: a key or handle we do not hold) is acknowledged,
- * with result @ret, @early if before its owner was done. @l could not go
- * meanwhile: while it is busy, smb_lease_forget() waits.
+ * The break the worker handled for the entries it marked (in_break) was
+ * acknowledged, with result @ret, @early if before their owners were
+ * done. None could go meanwhile: while one is busy, smb_lease_forget()
+ * waits.
  */
-static void break_done(struct smb_leases *t, struct smb_lease *l, int ret,
-		       bool early)
+static void break_done(struct smb_leases *t, const struct smb_break_item *it,
+		       int ret, bool early)
 {
 	pthread_mutex_lock(&t->lock);
-	if (l) {
-		l->breaks++;
-		l->acked_early += early;
-		l->ack_err = ret;
+	for (struct smb_lease *l = t->head; l; l = l->next) {
+		if (!l->in_break)
+			continue;
+		l->in_break = false;
+		if (!it->local) {
+			l->breaks++;
+			l->acked_early += early;
+			l->ack_err = ret;
+		}
 		l->busy--;
 	}
+	if (it->done)
+		*it->done = true;
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -208,51 +239,71 @@ static bool start_job(struct smb_owner_job *j)
 }
 
 /*
- * Under t->lock, with a hold on @l (its new state set): have its owner
- * take the state, and wait for that until @deadline (NULL: no bound).
- * False when the deadline came first; the owner's job goes on.
+ * Under t->lock, @l (its new state set) marked for the worker's break and
+ * held: have its owner take the state, on a job of its own, which
+ * wait_owners() waits for. May let t->lock go (no thread for a job: the
+ * owner runs here); @l stays (held).
  */
-static bool tell_owner(struct smb_leases *t, struct smb_lease *l,
-		       const struct timespec *deadline)
+static void start_owner(struct smb_leases *t, struct smb_lease *l)
 {
 	struct smb_owner_job *j;
 
+	l->in_break = true;
+	l->busy++;
 	if (!l->on_change) {
 		l->held = l->state;
-		return true;
+		return;
 	}
 	if (l->job) {
 		l->job->rerun = true;
-	} else {
-		j = calloc(1, sizeof(*j));
-		if (j) {
-			j->t = t;
-			j->l = l;
-		}
-		if (!j || !start_job(j)) {
-			/* no thread: on this one, without a bound */
-			void (*fn)(void *, uint32_t) = l->on_change;
-			void *owner = l->owner;
-			uint32_t state = l->state;
-
-			free(j);
-			pthread_mutex_unlock(&t->lock);
-			fn(owner, state);
-			pthread_mutex_lock(&t->lock);
-			l->held = state;
-			return true;
-		}
-		/* it waits for t->lock, which the wait below lets go */
-		l->job = j;
-		l->busy++;
-		t->jobs++;
+		return;
 	}
-	while (l->job) {
+	j = calloc(1, sizeof(*j));
+	if (j) {
+		j->t = t;
+		j->l = l;
+	}
+	if (!j || !start_job(j)) {
+		/* no thread: on this one, without a bound */
+		void (*fn)(void *, uint32_t) = l->on_change;
+		void *owner = l->owner;
+		uint32_t state = l->state;
+
+		free(j);
+		pthread_mutex_unlock(&t->lock);
+		fn(owner, state);
+		pthread_mutex_lock(&t->lock);
+		l->held = state;
+		return;
+	}
+	/* it waits for t->lock, which the wait lets go */
+	l->job = j;
+	l->busy++;
+	t->jobs++;
+}
+
+/* Is an owner of an entry marked for the break still taking its state? */
+static bool owners_busy(const struct smb_leases *t)
+{
+	for (const struct smb_lease *l = t->head; l; l = l->next)
+		if (l->in_break && l->job)
+			return true;
+	return false;
+}
+
+/*
+ * Under t->lock: wait until the owners of the marked entries took their
+ * state, or @deadline (NULL: no bound) came first (false; their jobs go
+ * on).
+ */
+static bool wait_owners(struct smb_leases *t, const struct timespec *deadline)
+{
+	while (owners_busy(t)) {
 		if (!deadline)
 			pthread_cond_wait(&t->cv, &t->lock);
 		else if (pthread_cond_timedwait(&t->cv, &t->lock, deadline) ==
 			 ETIMEDOUT)
-			return !l->job;
+			return !owners_busy(t);
 	}
 	return true;
 }
@@ -293,11 +344,11 @@ static void handle_oplock_break(struct smbiov_client *c, struct smb_leases *t,
 	}
 	l->oplock_level = ob->oplock_level;
 	l->state = oplock_state(ob->oplock_level);
-	l->busy++;
-	done = tell_owner(t, l, deadline_of(c, it, &ts));
+	start_owner(t, l);
+	done = wait_owners(t, deadline_of(c, it, &ts));
 	pthread_mutex_unlock(&t->lock);
 	ret = send_oplock_ack(c, ob);
-	break_done(t, l, ret, !done);
+	break_done(t, it, ret, !done);
 }
 
 /* The answer to a lease acknowledgement names the same lease. */
@@ -330,35 +381,44 @@ static int send_ack(struct smbiov_client *c, const struct smb2_lease_break *b)
 }
 
 /*
- * One break, on the worker: the lease takes its new state first (from
- * now on nothing may be cached beyond it), its owner gives up what the
- * state does not allow (until the deadline at most), then the
- * acknowledgement goes out. A break for a key we do not hold (its file
- * was just closed) is still acknowledged when the server asks: it waits
- * for that otherwise.
+ * One break, on the worker: every open's entry of the key takes the new
+ * state first (from now on nothing may be cached beyond it), their owners
+ * give up what the state does not allow (until the deadline at most),
+ * then the acknowledgement goes out, once. An entry granted less than
+ * the key had keeps less. A break for a key we do not hold (its file was
+ * just closed) is still acknowledged when the server asks: it waits for
+ * that otherwise.
  */
 static void handle_break(struct smbiov_client *c, struct smb_leases *t,
 			 const struct smb_break_item *it)
 {
 	const struct smb2_lease_break *b = &it->b;
 	struct timespec ts;
-	struct smb_lease *l;
-	bool done = true;
+	bool done = true, any = false;
 	int ret = 0;
 
 	pthread_mutex_lock(&t->lock);
-	l = find(t, b->key);
-	if (l) {
-		l->state = b->new_state;
-		if (l->version == 2)
+	/*
+	 * start_owner() may let the lock go; a marked entry stays (held),
+	 * and one added meanwhile at the head was granted after the break.
+	 */
+	for (struct smb_lease *l = t->head; l; l = l->next) {
+		if (l->oplock || memcmp(l->key, b->key, sizeof(l->key)))
+			continue;
+		l->state &= b->new_state;
+		if (l->version == 2 && !it->local)
 			l->epoch = b->new_epoch;
-		l->busy++;
-		done = tell_owner(t, l, deadline_of(c, it, &ts));
+		start_owner(t, l);
+		any = true;
 	}
+	if (any)
+		done = wait_owners(t,
+				   it->local ? NULL : deadline_of(c, it, &ts));
 	pthread_mutex_unlock(&t->lock);
-	if (b->flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED)
+	if (!it->local &&
+	    (b->flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
 		ret = send_ack(c, b);
-	break_done(t, l, ret, !done);
+	break_done(t, it, ret, !done);
 }
 
 static void *break_worker(void *arg)
@@ -468,6 +528,37 @@ void smb_lease_regranted(struct smbiov_client *c, struct smb_lease *l,
 	enqueue(t, it);
 }
 
+int smb_lease_share(struct smbiov_client *c, const uint8_t *key)
+{
+	struct smb_leases *t;
+	struct smb_break_item *it;
+	bool done = false;
+
+	pthread_mutex_lock(&c->lock);
+	t = c->leases;
+	pthread_mutex_unlock(&c->lock);
+	if (!t)
+		return 0;
+	it = calloc(1, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	/*
+	 * On the worker, in order with the server's breaks of the key (one
+	 * of its owners is never told two states at once).
+	 */
+	it->local = true;
+	it->done = &done;
+	clock_gettime(CLOCK_MONOTONIC, &it->arrived);
+	memcpy(it->b.key, key, sizeof(it->b.key));
+	it->b.new_state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING;
+	enqueue(t, it);
+	pthread_mutex_lock(&t->lock);
+	while (!done && !t->stop)
+		pthread_cond_wait(&t->cv, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
 /* The table and worker, made on first use (under c->lock). */
 static struct smb_leases *leases_get(struct smbiov_client *c)
 {
@@ -521,7 +612,7 @@ static void link_lease(struct smb_leases *t, struct smb_lease *l)
 }
 
 struct smb_lease *smb_lease_add(struct smbiov_client *c,
-				const struct smb2_lease *got)
+				const struct smb2_lease *got, const char *path)
 {
 	struct smb_leases *t = leases_get(c);
 	struct smb_lease *l;
@@ -529,8 +620,12 @@ struct smb_lease *smb_lease_add(struct smbiov_client *c,
 	if (!t)
 		return NULL;
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (l)
+		l->path = strdup(path ? path : "");
+	if (!l || !l->path) {
+		free(l);
 		return NULL;
+	}
 	memcpy(l->key, got->key, sizeof(l->key));
 	l->state = l->held = got->state;
 	l->epoch = got->epoch;
@@ -584,6 +679,7 @@ void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l)
 	if (l->next)
 		l->next->prev = l->prev;
 	pthread_mutex_unlock(&t->lock);
+	free(l->path);
 	free(l);
 }
 
@@ -608,6 +704,7 @@ void smb_lease_snapshot(struct smbiov_client *c, const struct smb_lease *l,
 	pthread_mutex_lock(&t->lock);
 	*out = *l;
 	out->next = out->prev = NULL;
+	out->path = NULL; /* the table's */
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -640,6 +737,7 @@ void smb_leases_release(struct smbiov_client *c)
 		struct smb_lease *l = t->head;
 
 		t->head = l->next;
+		free(l->path);
 		free(l);
 	}
 	pthread_cond_destroy(&t->cv);

@@ -3,10 +3,18 @@
  * Leases of open files (MS-SMB2 3.2.4.3.8 requesting, 3.2.5.19.2 breaks,
  * 3.2.4.24 acknowledging), what the file layer's page cache (src/fs)
  * caches under.
- * A file opened with a cache mode other than "none" asks for a lease with
- * a key of its own (one per open file, v2 on SMB 3, v1 on 2.1); where the
- * server has no leases (2.0.2, or no LEASING capability) it asks for a
- * batch oplock instead, which the table keeps the same way, by FileId. The
+ * A file opened with a cache mode other than "none" asks for a lease (v2
+ * on SMB 3, v1 on 2.1) with one key per file: an open of a path that an
+ * open of this client holds a lease on asks with that lease's key, as
+ * MS-SMB2's client keeps one LeaseKey per file (File.LeaseKey), so the
+ * client's handles of a file share one lease state and a second open
+ * breaks nothing of the first (with a key each, Samba grants each only
+ * RH, and another client's write then takes read caching away with a
+ * break nobody waits for). Each open keeps its own entry in the table,
+ * with its own owner; a break of the key is handled for all of them and
+ * acknowledged once. Where the server has no leases (2.0.2, or no LEASING
+ * capability) an open asks for a batch oplock instead, which the table
+ * keeps the same way, by FileId. The
  * client keeps a table of its leases; a LEASE_BREAK notification, which arrives
  * on the receiver thread, is queued to the client's break worker, which updates
  * the lease, tells its owner (the page cache writes back and drops what the
@@ -31,9 +39,14 @@ struct smbiov_file;
  */
 #define SMB_BREAK_ACK_MS 20000
 
-/* One open file's lease, in its client's table (under the table's lock). */
+/*
+ * One open file's lease, in its client's table (under the table's lock).
+ * Opens of one file share the key (and the server's lease): one entry each.
+ */
 struct smb_lease {
 	uint8_t key[SMB2_LEASE_KEY_SIZE];
+	char *path;		/* the share path it was opened by (leases) */
+	bool in_break;		/* the worker's break is being handled for it */
 	bool oplock;		/* an oplock, known by @fid (no leases) */
 	struct smb2_fileid fid; /* oplock: the open it is on */
 	uint8_t oplock_level;	/* oplock: SMB2_OPLOCK_LEVEL_* now held */
@@ -70,24 +83,32 @@ struct smb_lease {
 };
 
 /**
- * smb_lease_want - the lease context to ask for on an open of @c
+ * smb_lease_want - the lease context to ask for on an open of @path
  * @c: client (its dialect and capabilities decide)
- * @l: filled with a fresh random key, RWH, v2 on 3.x or v1 on 2.1
+ * @path: the share path to open; NULL: a fresh key whatever is open
+ * @l: filled with RWH, v2 on 3.x or v1 on 2.1, and the key of a lease an
+ *	open of @path holds in @c's table, or a fresh random one
  *
- * Return: 0, or -EOPNOTSUPP when the server has no leases.
+ * A shared key the server refuses (STATUS_INVALID_PARAMETER: the name
+ * is another file now, renamed or replaced under it) is the caller's to
+ * retry with a fresh one (@path NULL).
+ *
+ * Return: 0 (a fresh key), 1 (a key shared with an open of @path), or
+ * -EOPNOTSUPP when the server has no leases.
  */
-int smb_lease_want(const struct smbiov_client *c, struct smb2_lease *l);
+int smb_lease_want(struct smbiov_client *c, const char *path,
+		   struct smb2_lease *l);
 
 /**
  * smb_lease_add - keep the lease the server granted (@got, from the
- *	CREATE response) in @c's table; starts the break worker and installs
- *	the break handler on first use
+ *	CREATE response of an open of @path) in @c's table; starts the
+ *	break worker and installs the break handler on first use
  *
  * Return: the lease (owned by the table until smb_lease_forget()) or NULL
  * when out of memory (the open then works without one).
  */
 struct smb_lease *smb_lease_add(struct smbiov_client *c,
-				const struct smb2_lease *got);
+				const struct smb2_lease *got, const char *path);
 
 /**
  * smb_oplock_add - keep the oplock of @level the server granted on @fid
@@ -99,6 +120,21 @@ struct smb_lease *smb_lease_add(struct smbiov_client *c,
  */
 struct smb_lease *smb_oplock_add(struct smbiov_client *c,
 				 const struct smb2_fileid *fid, uint8_t level);
+
+/*
+ * smb_lease_share - an open was granted a lease with @key (16 bytes),
+ * which another open of its file holds: every open of the key, the new
+ * one too, gives up write caching, as the server's break would have, had
+ * the new open a key of its own (call it also when the new open keeps no
+ * lease: the others must not keep writes it would not see). Their caches write
+ * back and stop keeping writes before this returns, so a read through
+ * any of them finds on the server what another wrote: each open has a
+ * cache of its own, and only a file's one open may keep dirty bytes. The
+ * server's lease keeps W; the entries hold less than it (a break lowers
+ * them further). Waits for the owners, without a deadline; never call it
+ * from an owner's callback. 0 or -ENOMEM (the caller fails the open).
+ */
+int smb_lease_share(struct smbiov_client *c, const uint8_t *key);
 
 /* smb_lease_forget - drop @l from @c's table (its file is being closed). */
 void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l);

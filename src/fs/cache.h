@@ -28,6 +28,8 @@
 #include <smbiov/iter.h>
 #include <smbiov/mem.h>
 
+#include "fs/path.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -232,13 +234,6 @@ bool fs_park_expire(struct fs_parking *p, void *file, bool hold);
  * is a directory ("" is the share root), whatever its key.
  */
 void fs_unpark_path(struct fs_parking *p, const char *path);
-
-/* ---- paths (path.c): empty components dropped, "/a//b/" is "a/b" ---------
- */
-/* FNV-1a of @p's first @n bytes (or up to its NUL) so spelled. */
-uint32_t fs_path_hash_n(const char *p, size_t n);
-uint32_t fs_path_hash(const char *p);
-bool fs_path_eq(const char *a, const char *b);
 
 /* ---- internal to src/fs ---------------------------------------------------
  */

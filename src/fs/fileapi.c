@@ -147,12 +147,12 @@ static struct fs_file *file_of(struct fs_mapping *m)
 
 /* ---- siblings: a connection's opens of one file ----------------------------
  *
- * Each open has a lease key and a cache of its own. A write through one
- * takes the others' read caching away only by the server's break to
- * none, which needs no acknowledgement and which Samba sends without
- * waiting, so a read through another open of this client right after
+ * Each open has a cache of its own; the lease key is the file's
+ * (client/lease.h), so the server tells none of them of a write through
+ * another, and a read through another open of this client right after
  * the write returned could still come from its cache (two descriptors of
- * one file in a mount). So a change made through one open, or by path,
+ * one file in a mount; none of them keeps dirty bytes while there are
+ * several: smb_lease_share()). So a change made through one open, or by path,
  * drops what the client's other opens of the file cache of the range, and
  * tells them the new size, before the call returns. Siblings are found by
  * path (with the on-disk ids, when both have them, to tell a file

@@ -21,7 +21,12 @@
 #     (FOPEN_DIRECT_IO: the kernel's pages do not see it) while another
 #     descriptor holds the file cached, its pages read again after the
 #     O_DIRECT open: that descriptor reads the new bytes.
-# Each case runs COHERENCE_ROUNDS rounds (default 5) with new bytes.
+# Each case runs COHERENCE_ROUNDS rounds (default 5) with new bytes. A
+# round during which another process dropped the page cache (a
+# benchmark's `echo 3 > /proc/sys/vm/drop_caches`, counted in /proc/vmstat
+# drop_pagecache) is done again, at most 4 x COHERENCE_ROUNDS times: the
+# pages it finds missing say nothing of the mount (on a shared machine
+# that is how this test failed under load); wrong bytes are never redone.
 # Without the break's invalidation (mount_io.c on_lease) 'held' fails at
 # once; 'closed' fails if an open keeps pages it should not; 'direct'
 # holds by the kernel's own invalidation of a direct write's range
@@ -63,6 +68,23 @@ smbc = ["timeout", "120", "smbclient", "-s", env["KC_CONF"],
         "-U", "%s%%%s" % (env["SMB_USER"], env["SMB_PASS"]), "-D", env["KC_DIR"],
         "-c", "put %s %s" % (local, os.path.basename(path))]
 
+class Dropped(Exception):
+    pass
+
+def drops():
+    # the kernel counts every `echo N > /proc/sys/vm/drop_caches`
+    try:
+        with open("/proc/vmstat") as f:
+            for line in f:
+                k, v = line.split()
+                if k == "drop_pagecache":
+                    return int(v)
+    except OSError:
+        pass
+    return 0
+
+round_drops = [0]
+
 def resident(p):
     # fincore opens the file read-only: an open the kernel caches, of
     # the same kind as ours, which keeps the pages (kc_opens / kept)
@@ -71,6 +93,11 @@ def resident(p):
     if out.returncode:
         sys.exit("fincore %s: %s" % (p, out.stderr.strip()))
     return int(out.stdout.split()[0])
+
+def short(msg):
+    # fewer pages than read: excused (the round done again) only if a
+    # drop_caches by another process ends after the round began
+    raise Dropped(msg)
 
 def read_all(fd):
     got, off = [], 0
@@ -89,60 +116,105 @@ def check(r, what, got, want):
         sys.exit("round %d: %s: %d bytes (sha256 %s), want %d (sha256 %s)"
                  % (r, what, len(got), sha(got), len(want), sha(want)))
 
-for r in range(rounds):
-    old = os.urandom(size)
-    with open(path, "wb") as f:
-        f.write(old)
-    fd = os.open(path, os.O_RDONLY)
-    check(r, "read back", read_all(fd), old)
-    if case == "none":
-        os.close(fd)
-        if resident(path):
-            sys.exit("round %d: cache=none, yet the kernel holds %d bytes of the file"
-                     % (r, resident(path)))
-        continue
-    if resident(path) < size:
-        sys.exit("round %d: the kernel holds %d of %d bytes after a read through "
-                 "the mount: not cached" % (r, resident(path), size))
-    new = os.urandom(size)
-    if case == "kept":
-        os.close(fd)
-        fd = os.open(path, os.O_RDONLY)
+fds = []
+
+def opened(fd):
+    fds.append(fd)
+    return fd
+
+def closed(fd):
+    fds.remove(fd)
+    os.close(fd)
+
+def one_round(r):
+        old = os.urandom(size)
+        with open(path, "wb") as f:
+            f.write(old)
+        fd = opened(os.open(path, os.O_RDONLY))
+        check(r, "read back", read_all(fd), old)
+        if case == "none":
+            closed(fd)
+            if resident(path):
+                sys.exit("round %d: cache=none, yet the kernel holds %d bytes of the file"
+                         % (r, resident(path)))
+            return
         if resident(path) < size:
-            sys.exit("round %d: reopened, the kernel holds %d of %d bytes: the "
-                     "pages were dropped (no FOPEN_KEEP_CACHE)"
-                     % (r, resident(path), size))
-        check(r, "re-read after the reopen", read_all(fd), old)
-        os.close(fd)
-        continue
-    if case in ("held", "closed"):
-        with open(local, "wb") as f:
-            f.write(new)
-        if case == "closed":
-            os.close(fd)
-        out = subprocess.run(smbc, capture_output=True, text=True)
-        if out.returncode:
-            sys.exit("smbclient put: %s%s" % (out.stdout, out.stderr))
-        if case == "closed":
-            fd = os.open(path, os.O_RDONLY)
-        check(r, "after smbclient's put (%s)" % case, read_all(fd), new)
-        os.close(fd)
-    elif case == "direct":
-        d = os.open(path, os.O_WRONLY | os.O_DIRECT)
-        # that open dropped the pages (no FOPEN_KEEP_CACHE): cached again,
-        # so only the write's own invalidation can drop them
-        check(r, "re-read before the O_DIRECT write", read_all(fd), old)
-        if resident(path) < size:
-            sys.exit("round %d: re-read, the kernel holds %d of %d bytes"
-                     % (r, resident(path), size))
-        import mmap
-        buf = mmap.mmap(-1, size)  # page-aligned for O_DIRECT
-        buf.write(new)
-        if os.pwritev(d, [buf], 0) != size:
-            sys.exit("round %d: short O_DIRECT write" % r)
-        os.close(d)
-        check(r, "the cached descriptor after an O_DIRECT write", read_all(fd), new)
-        os.close(fd)
+            short("round %d: the kernel holds %d of %d bytes after a read through "
+                  "the mount: not cached" % (r, resident(path), size))
+        new = os.urandom(size)
+        if case == "kept":
+            closed(fd)
+            fd = opened(os.open(path, os.O_RDONLY))
+            if resident(path) < size:
+                short("round %d: reopened, the kernel holds %d of %d bytes: the "
+                      "pages were dropped (no FOPEN_KEEP_CACHE)"
+                      % (r, resident(path), size))
+            check(r, "re-read after the reopen", read_all(fd), old)
+            closed(fd)
+            return
+        if case in ("held", "closed"):
+            with open(local, "wb") as f:
+                f.write(new)
+            if case == "closed":
+                closed(fd)
+            out = subprocess.run(smbc, capture_output=True, text=True)
+            if out.returncode:
+                sys.exit("smbclient put: %s%s" % (out.stdout, out.stderr))
+            if case == "closed":
+                fd = opened(os.open(path, os.O_RDONLY))
+            check(r, "after smbclient's put (%s)" % case, read_all(fd), new)
+            closed(fd)
+        elif case == "direct":
+            d = opened(os.open(path, os.O_WRONLY | os.O_DIRECT))
+            # that open dropped the pages (no FOPEN_KEEP_CACHE): cached again,
+            # so only the write's own invalidation can drop them
+            check(r, "re-read before the O_DIRECT write", read_all(fd), old)
+            if resident(path) < size:
+                short("round %d: re-read, the kernel holds %d of %d bytes"
+                      % (r, resident(path), size))
+            import mmap
+            buf = mmap.mmap(-1, size)  # page-aligned for O_DIRECT
+            buf.write(new)
+            if os.pwritev(d, [buf], 0) != size:
+                sys.exit("round %d: short O_DIRECT write" % r)
+            closed(d)
+            check(r, "the cached descriptor after an O_DIRECT write", read_all(fd), new)
+            closed(fd)
+
+# Tries that found pages missing, each with the drop count at its start:
+# excused once the count moved past it (the kernel counts a drop when it
+# ends, and one takes most of a second here: the rounds after it give it
+# time; at most 3 more rounds are run for that). Then the rounds must
+# still all be done.
+done = extra = excused = 0
+pending = []  # (drop count at the try's start, its message)
+while True:
+    now = drops()
+    excused += sum(1 for p in pending if now > p[0])
+    pending = [p for p in pending if now <= p[0]]
+    if done >= rounds and (not pending or extra >= 3):
+        break
+    if excused + len(pending) > 4 * rounds:
+        sys.exit(pending[0][1] if pending else
+                 "%d of %d rounds done, %d redone: another process dropped "
+                 "the page cache during every try" % (done, rounds, excused))
+    r = done
+    if done >= rounds:
+        r += extra
+        extra += 1
+    try:
+        one_round(r)
+        done = min(done + 1, rounds)
+    except Dropped as e:
+        pending.append((now, e.args[0]))
+    finally:
+        for fd in list(fds):
+            closed(fd)
+if pending:
+    sys.exit(pending[0][1] + " (and no drop_caches by another process ended since)")
+if excused:
+    print("%s: %d rounds redone: the page cache was dropped meanwhile"
+          % (case, excused))
 PY
 }
 

@@ -162,7 +162,7 @@ static struct smb_lease *lease_a(struct smbiov_client *c,
 	c->credits.avail = 16;
 	pthread_mutex_unlock(&c->lock);
 	memcpy(got->key, key_a, 16);
-	l = smb_lease_add(c, got);
+	l = smb_lease_add(c, got, "dir/a");
 	T_ASSERT(l);
 	return l;
 }
@@ -457,7 +457,7 @@ static void test_forget_any_order(void)
 	for (int i = 0; i < 5; i++) {
 		memset(got.key, 0x55, 16);
 		got.key[0] = (uint8_t)i;
-		l[i] = smb_lease_add(c, &got);
+		l[i] = smb_lease_add(c, &got, "f");
 		T_ASSERT(l[i]);
 	}
 	smb_lease_forget(c, l[2]);
@@ -482,25 +482,187 @@ static void test_forget_any_order(void)
 	close(fd);
 }
 
-/* What an open asks for, by dialect and the server's capabilities. */
+/*
+ * What an open asks for, by dialect and the server's capabilities; the
+ * key: one per file, shared by the opens of a path (however spelled),
+ * fresh for another path, for NULL, and once the last open forgot it.
+ */
 static void test_want(void)
 {
+	struct smb2_lease got = {.state = 7, .version = 2};
 	int fd;
 	struct smbiov_client *c = peer_client(&fd, 1000);
 	struct smb2_lease a, b;
+	struct smb_lease *l;
 
-	T_EXPECT_EQ(smb_lease_want(c, &a), -EOPNOTSUPP); /* no LEASING cap */
+	T_EXPECT_EQ(smb_lease_want(c, "f", &a), -EOPNOTSUPP); /* no cap */
 	c->server_caps |= SMB2_GLOBAL_CAP_LEASING;
-	T_EXPECT_EQ(smb_lease_want(c, &a), 0);
+	T_EXPECT_EQ(smb_lease_want(c, "dir/f", &a), 0);
 	T_EXPECT_EQ(a.version, 2);
 	T_EXPECT_EQ(a.state, 7);
-	T_EXPECT_EQ(smb_lease_want(c, &b), 0);
-	T_EXPECT(memcmp(a.key, b.key, 16) != 0); /* a key per open */
+	T_EXPECT_EQ(smb_lease_want(c, "dir/f", &b), 0);
+	T_EXPECT(memcmp(a.key, b.key, 16) != 0); /* nothing open: fresh */
+	memcpy(got.key, a.key, 16);
+	l = smb_lease_add(c, &got, "dir/f");
+	T_ASSERT(l);
+	T_EXPECT_EQ(smb_lease_want(c, "/dir//f/", &b), 1);
+	T_EXPECT(!memcmp(a.key, b.key, 16)); /* the file's key */
+	T_EXPECT_EQ(smb_lease_want(c, "dir/g", &b), 0);
+	T_EXPECT(memcmp(a.key, b.key, 16) != 0);
+	T_EXPECT_EQ(smb_lease_want(c, NULL, &b), 0);
+	T_EXPECT(memcmp(a.key, b.key, 16) != 0);
+	smb_lease_forget(c, l);
+	T_EXPECT_EQ(smb_lease_want(c, "dir/f", &b), 0);
+	T_EXPECT(memcmp(a.key, b.key, 16) != 0);
 	c->dialect = SMB2_DIALECT_210;
-	T_EXPECT_EQ(smb_lease_want(c, &a), 0);
+	T_EXPECT_EQ(smb_lease_want(c, "f", &a), 0);
 	T_EXPECT_EQ(a.version, 1);
 	c->dialect = SMB2_DIALECT_202;
-	T_EXPECT_EQ(smb_lease_want(c, &a), -EOPNOTSUPP);
+	T_EXPECT_EQ(smb_lease_want(c, "f", &a), -EOPNOTSUPP);
+	peer_client_stop(c);
+	close(fd);
+}
+
+/*
+ * Two opens of one file share key_a, each with its own owner: one break
+ * of the key reaches both owners, and one acknowledgement goes out, only
+ * after both returned (no bound); an open granted less than the key had
+ * (R) keeps less after the break to RH. The peer holds the order: the
+ * next request after the acknowledgement is the client's ECHO, not a
+ * second acknowledgement.
+ */
+struct sh_script {
+	int fd;
+	struct owner *o[2];
+};
+
+static void *peer_shared(void *arg)
+{
+	struct sh_script *s = arg;
+	struct smb2_hdr ack, h;
+	uint8_t key[16];
+	uint32_t state;
+
+	send_break(s->fd, key_a, 7, 3, 5, true, 0);
+	T_EXPECT_EQ(next_req(s->fd, &ack, key, &state), SMB2_OPLOCK_BREAK);
+	T_EXPECT(!memcmp(key, key_a, 16));
+	T_EXPECT_EQ(state, 3);
+	T_EXPECT(owner_returned(s->o[0]));
+	T_EXPECT(owner_returned(s->o[1]));
+	send_ack_rsp(s->fd, &ack, key_a, 3);
+	T_EXPECT_EQ(next_req(s->fd, &h, key, &state), SMB2_ECHO);
+	send_echo_rsp(s->fd, &h);
+	return NULL;
+}
+
+static void wait_entered(struct owner *o)
+{
+	pthread_mutex_lock(&o->lock);
+	while (!o->entered)
+		pthread_cond_wait(&o->cv, &o->lock);
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* The peer's last step is an ECHO: answered, it is done; both go. */
+static void shared_end(struct smbiov_client *c, pthread_t th,
+		       struct smb_lease **l)
+{
+	T_EXPECT_EQ(smb_echo(c), 0);
+	pthread_join(th, NULL);
+	smb_lease_forget(c, l[1]);
+	smb_lease_forget(c, l[0]);
+}
+
+static void test_shared_key(void)
+{
+	struct smb2_lease got = {.state = 7, .epoch = 4, .version = 2};
+	struct owner o[2] = {{.lock = PTHREAD_MUTEX_INITIALIZER,
+			      .cv = PTHREAD_COND_INITIALIZER},
+			     {.lock = PTHREAD_MUTEX_INITIALIZER,
+			      .cv = PTHREAD_COND_INITIALIZER}};
+	struct sh_script s = {.o = {&o[0], &o[1]}};
+	struct smbiov_client *c = peer_client(&s.fd, 10000);
+	struct smb_lease *l[2], snap;
+	pthread_t th;
+
+	c->break_ack_ms = -1;
+	l[0] = lease_a(c, &got);
+	got.state = 1; /* the second open got R */
+	l[1] = smb_lease_add(c, &got, "dir/a");
+	T_ASSERT(l[1]);
+	smb_lease_set_owner(c, l[0], owner_cb, &o[0]);
+	smb_lease_set_owner(c, l[1], owner_cb, &o[1]);
+	T_ASSERT(pthread_create(&th, NULL, peer_shared, &s) == 0);
+	for (int i = 0; i < 2; i++) {
+		wait_entered(&o[i]);
+		owner_release(&o[i]);
+	}
+	T_EXPECT(wait_breaks(c, l[0], 1, &snap));
+	T_EXPECT_EQ(snap.state, 3);
+	T_EXPECT_EQ(snap.epoch, 5);
+	T_EXPECT_EQ(snap.ack_err, 0);
+	T_EXPECT(wait_breaks(c, l[1], 1, &snap));
+	T_EXPECT_EQ(snap.state, 1);
+	T_EXPECT_EQ(snap.breaks, 1);
+	shared_end(c, th, l);
+	T_EXPECT_EQ(o[0].n, 1u);
+	T_EXPECT_EQ(o[0].seen[0], 3u);
+	T_EXPECT_EQ(o[1].n, 1u);
+	T_EXPECT_EQ(o[1].seen[0], 1u);
+	T_EXPECT_EQ(c->dead, 0);
+	peer_client_stop(c);
+	close(s.fd);
+}
+
+/*
+ * smb_lease_share(): a second open granted the key another open holds
+ * takes write caching from both, before it returns: each owner is told
+ * RH (the first's, granted RWH; the second's with no owner yet keeps its
+ * state in the entry), nothing is sent (the next request the peer sees
+ * is an ECHO), and no break is counted.
+ */
+static void *peer_echo(void *arg)
+{
+	int *fd = arg;
+	struct smb2_hdr h;
+	uint8_t key[16];
+	uint32_t state;
+
+	T_EXPECT_EQ(next_req(*fd, &h, key, &state), SMB2_ECHO);
+	send_echo_rsp(*fd, &h);
+	return NULL;
+}
+
+static void test_share_drops_w(void)
+{
+	struct smb2_lease got = {.state = 7, .epoch = 4, .version = 2};
+	/* released from the start: it records and returns */
+	struct owner o = {.lock = PTHREAD_MUTEX_INITIALIZER,
+			  .cv = PTHREAD_COND_INITIALIZER,
+			  .release = true};
+	int fd;
+	struct smbiov_client *c = peer_client(&fd, 10000);
+	struct smb_lease *l[2], snap;
+	pthread_t th;
+
+	l[0] = lease_a(c, &got);
+	smb_lease_set_owner(c, l[0], owner_cb, &o);
+	l[1] = smb_lease_add(c, &got, "dir/a");
+	T_ASSERT(l[1]);
+	T_ASSERT(pthread_create(&th, NULL, peer_echo, &fd) == 0);
+	T_EXPECT_EQ(smb_lease_share(c, key_a), 0);
+	/* told before smb_lease_share() returned */
+	T_EXPECT_EQ(o.n, 1u);
+	T_EXPECT_EQ(o.seen[0], 3u);
+	for (int i = 0; i < 2; i++) {
+		smb_lease_snapshot(c, l[i], &snap);
+		T_EXPECT_EQ(snap.state, 3);
+		T_EXPECT_EQ(snap.held, 3);
+		T_EXPECT_EQ(snap.epoch, 4);
+		T_EXPECT_EQ(snap.breaks, 0);
+	}
+	shared_end(c, th, l);
+	T_EXPECT_EQ(c->dead, 0);
 	peer_client_stop(c);
 	close(fd);
 }
@@ -513,5 +675,7 @@ int main(void)
 	T_RUN(test_break_deadline);
 	T_RUN(test_break_unbounded);
 	T_RUN(test_forget_any_order);
+	T_RUN(test_shared_key);
+	T_RUN(test_share_drops_w);
 	return t_done();
 }
