@@ -313,9 +313,27 @@ static int reopen_durable(struct smbiov_client *c, struct smbiov_file *f,
 }
 
 /*
- * By its path, when nothing can be lost: no lease (nothing cached, no
- * handle caching the server could have broken unseen), and the file
- * there is the one we had (same creation time).
+ * Does @f's lease keep nothing the server lacks? No write caching, held
+ * or granted (an open's W goes when a second open of the file shares its
+ * key: smb_lease_share()), and a lease, not an oplock: the caches under
+ * it can be emptied with smb_lease_regranted().
+ */
+static bool lease_clean(struct smbiov_client *c, struct smbiov_file *f)
+{
+	struct smb_lease l;
+
+	smb_lease_snapshot(c, f->lease, &l);
+	return !l.oplock && !((l.state | l.held) & SMB2_LEASE_WRITE_CACHING);
+}
+
+/*
+ * By its path, when nothing can be lost: no lease, or one that keeps
+ * nothing unwritten (lease_clean(); what it cached goes: the server
+ * could have broken it unseen), and the file there is the one we had
+ * (same on-disk ids, else creation time). Samba reconnects a durable
+ * handle only while it is the file's only one
+ * (vfs_default_durable_reconnect()), so two opens of a file come back
+ * this way.
  */
 static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 		       struct smb2_fileid *fid)
@@ -328,7 +346,7 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 	bool same;
 	int ret;
 
-	if (f->lease || !f->path)
+	if (!f->path || (f->lease && !lease_clean(c, f)))
 		return -ESTALE;
 	smb2_cc_builder_init(&b, ctx, sizeof(ctx));
 	if (f->have_disk_id && !smb2_cc_add_qfid(&b)) {
@@ -355,6 +373,13 @@ static int reopen_path(struct smbiov_client *c, struct smbiov_file *f,
 		return -ESTALE;
 	}
 	*fid = rsp.fid;
+	if (f->lease) {
+		static const struct smb2_lease none;
+
+		/* no lease on the new handle: the caches under it go */
+		smb_lease_regranted(c, f->lease, &none);
+		f->durable = false;
+	}
 	return 0;
 }
 

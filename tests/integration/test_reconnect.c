@@ -138,6 +138,61 @@ static void test_durable_dirty(void)
 	free(buf);
 }
 
+/*
+ * Two cached opens of one file (two descriptors in a mount) at a reset:
+ * Samba reconnects a durable handle only when it is the file's only one,
+ * so both come back by path: their shared lease keeps nothing unwritten
+ * (the second open took write caching from both). Before that, both
+ * were lost (ESTALE). What each writes after the reset the other reads,
+ * and the server has.
+ */
+static void test_two_opens(void)
+{
+	static const struct smbiov_open_opts strict = {
+		.cache = SMBIOV_CACHE_STRICT};
+	struct smbiov_client *c = fc_connect(share, NULL);
+	uint8_t *buf = malloc(MiB), *disk;
+	struct smbiov_lease_info li;
+	struct smbiov_file *f[2];
+	struct smbiov_stats st;
+	size_t got;
+
+	T_ASSERT(c && buf);
+	fc_disk_file(share, "rc_two.bin", 2 * MiB, 61);
+	for (int i = 0; i < 2; i++)
+		T_ASSERT(smbiov_open_ex(c, "rc_two.bin", O_RDWR, &strict,
+					&f[i]) == 0);
+	smbiov_lease_info(f[0], &li);
+	T_EXPECT(li.state & SMBIOV_LEASE_READ);
+	T_EXPECT(!(li.state & SMBIOV_LEASE_WRITE));
+	T_EXPECT_EQ(smbiov_pread(f[1], buf, MiB, MiB), (ssize_t)MiB);
+	T_EXPECT_EQ(reset_mine(), 1);
+	fc_fill(buf, MiB, 62, 0);
+	T_EXPECT_EQ(smbiov_pwrite(f[0], buf, MiB, 0), (ssize_t)MiB);
+	memset(buf, 0, MiB);
+	T_EXPECT_EQ(fc_pread(f[1], buf, MiB, 0), (ssize_t)MiB);
+	T_EXPECT_EQ(fc_check(buf, MiB, 62, 0), MiB);
+	fc_fill(buf, MiB, 63, MiB);
+	T_EXPECT_EQ(smbiov_pwrite(f[1], buf, MiB, MiB), (ssize_t)MiB);
+	memset(buf, 0, MiB);
+	T_EXPECT_EQ(fc_pread(f[0], buf, MiB, MiB), (ssize_t)MiB);
+	T_EXPECT_EQ(fc_check(buf, MiB, 63, MiB), MiB);
+	smbiov_get_stats(c, &st);
+	T_EXPECT_EQ(st.reconnects, 1);
+	T_EXPECT_EQ(st.handles_reopened, 2);
+	T_EXPECT_EQ(st.handles_lost, 0);
+	for (int i = 0; i < 2; i++)
+		T_EXPECT_EQ(smbiov_close(f[i]), 0);
+	disk = fc_disk_read(share, "rc_two.bin", &got);
+	T_ASSERT(disk);
+	T_EXPECT_EQ(got, 2 * MiB);
+	T_EXPECT_EQ(fc_check(disk, MiB, 62, 0), MiB);
+	T_EXPECT_EQ(fc_check(disk + MiB, MiB, 63, MiB), MiB);
+	free(disk);
+	smbiov_disconnect(c);
+	free(buf);
+}
+
 static void test_replaced_is_stale(void)
 {
 	struct smbiov_client *c = fc_connect(share, NULL);
@@ -574,6 +629,7 @@ int main(void)
 	share = fc_env("SMB_SHARE");
 	T_RUN(test_uncached_reopen);
 	T_RUN(test_durable_dirty);
+	T_RUN(test_two_opens);
 	T_RUN(test_replaced_is_stale);
 	T_RUN(test_inflight);
 	T_RUN(test_gone_and_back);
