@@ -7,6 +7,8 @@
 #     at once back up): a file written through the mount (its data still
 #     in the cache, a durable handle) and a descriptor held open across
 #     the reset both go on; the server's file is exact after close;
+#   - two descriptors of one file writing across a reset both go on (Samba
+#     reconnects neither durable handle: they come back by name);
 #   - the server gone (the relay down): calls fail with EIO, none hangs;
 #   - the server back: after the pause a call reconnects, reads exact
 #     bytes, and a new file can be written;
@@ -72,6 +74,38 @@ cmp -s "$tmp/a" "$mount_disk/held" || integ_fail "reset: the file written across
 cmp -s "$tmp/b" "$mount_disk/after" || integ_fail "reset: the file written after it differs on the server"
 cmp -s "$tmp/a" "$mnt/held" || integ_fail "reset: reading back through the mount differs"
 echo "ok: a reset: the open file and a new one are exact"
+
+# ---- two descriptors of one file across a reset ----------------------------
+# Samba reconnects a durable handle only while it is the file's only one:
+# both opens come back by name (their shared lease keeps no writes).
+head -c $((2 * 1024 * 1024)) /dev/urandom >"$tmp/c"
+exec 5<>"$mnt/two" 6<>"$mnt/two"
+python3 - "$tmp/c" <<'PY' || integ_fail "two descriptors: the writes before the reset failed"
+import os, sys
+d = open(sys.argv[1], "rb").read()
+h = len(d) // 2
+os.pwrite(5, d[:h], 0)
+os.pwrite(6, d[h:], h)
+PY
+relay_down
+relay_up
+python3 - "$tmp/c" "$tmp/c2" 2>"$tmp/py2.err" <<'PY' || integ_fail "two descriptors across a reset: $(cat "$tmp/py2.err")"
+import os, sys
+d = open(sys.argv[1], "rb").read()
+h = len(d) // 2
+new = d[:h][::-1]
+try:
+    os.pwrite(6, new, 0)
+    if os.pread(5, h, 0) != new:
+        sys.exit("descriptor 5 does not read what 6 wrote")
+    os.pwrite(5, d[h:][::-1], h)
+except OSError as e:
+    sys.exit("after the reset: %s" % e)
+open(sys.argv[2], "wb").write(new + d[h:][::-1])
+PY
+exec 5>&- 6>&-
+cmp -s "$tmp/c2" "$mount_disk/two" || integ_fail "two descriptors across a reset: the server's file differs"
+echo "ok: a reset: two descriptors of one file both go on, the server's file is exact"
 
 # ---- the server gone --------------------------------------------------------
 relay_down
