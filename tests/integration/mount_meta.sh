@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # smbiov mount's metadata in fewer round trips (tools/smbiov/mount_meta.c,
-# docs/cli.md "Caching: names and attributes"), counted on the wire by a
+# docs/cli.md "Caching", "Names and attributes"), counted on the wire by a
 # relay between the mount and the server (CREATE-led messages: every
 # lookup, getattr by name and listing starts with one; keepalives,
 # closes and lease acknowledgements do not), and its invalidation:
 #   - a lookup in a directory this mount made, or listed, of a name not
-#     in it answers ENOENT without a message;
+#     in it answers ENOENT without a message; so does a directory's stat
+#     right after it was read (the kernel asks again after every readdir),
+#     and find -exec stat over a tree costs its listings only;
 #   - names this mount made after the listing (create, mkdir, rename
 #     into, hard link, a rename of the case only) are found once the
-#     kernel has forgotten its own entries;
+#     kernel has forgotten its own entries; a directory changed by this
+#     mount is asked for its attributes again;
 #   - another client's new name (smbclient): with actimeo=0 found at
 #     once, even right after a lookup of it failed; with actimeo=3600 the
 #     listing's names hold (what the timeout promises, no clock needed).
@@ -155,9 +158,15 @@ smbd() {
 		integ_fail "smbclient '$1': $(cat "$tmp/smbc")"
 }
 
-mkdir -p "$mount_disk/srv"
+mkdir -p "$mount_disk/srv" "$mount_disk/tree"
 for f in a b c; do
 	echo "$f" >"$mount_disk/srv/$f"
+done
+for d in d1 d2 d3; do
+	mkdir "$mount_disk/tree/$d"
+	for f in 1 2 3 4 5; do
+		echo "$d$f" >"$mount_disk/tree/$d/f$f"
+	done
 done
 chown -R "$SMB_USER:" "$mount_disk"
 echo x >"$tmp/x"
@@ -185,9 +194,20 @@ ls "$mnt/srv" >/dev/null
 c0=$(creates)
 absent "$mnt/srv/missing"
 absent "$mnt/srv/a.orig"
+stat "$mnt/srv" >/dev/null
 c1=$(creates)
-((c1 == c0)) || integ_fail "after a listing, lookups of missing names: $((c1 - c0)) messages, want 0"
-echo "ok: after a listing, lookups of missing names: no message"
+((c1 == c0)) || integ_fail "after a listing, lookups of missing names and the directory's stat: $((c1 - c0)) messages, want 0"
+echo "ok: after a listing, missing names and the directory's stat: no message"
+
+# ---- find + stat: the listings only ----------------------------------------
+forget
+c0=$(creates)
+find "$mnt/tree" -exec stat {} + >/dev/null
+c1=$(creates)
+# the lookup of tree, its 4 listings (each one message) and the statfs
+# find asks; no stat (the directories' after their readdir neither)
+((c1 - c0 == 6)) || integ_fail "find -exec stat over 4 directories, 15 files: $((c1 - c0)) messages, want 6"
+echo "ok: find -exec stat over a tree of 4 directories: 6 messages"
 
 # ---- names this mount makes after the listing -----------------------------
 ls "$mnt/srv" >/dev/null
@@ -207,6 +227,20 @@ absent "$mnt/new/x"
 absent "$mnt/srv/c"
 exec 9<&-
 echo "ok: names made by this mount after the listing are found (create, mkdir, rename into, link, case-only rename)"
+
+# ---- a directory this mount changed: its attributes asked again -----------
+ls "$mnt/srv" >/dev/null
+stat "$mnt/srv" >/dev/null
+c0=$(creates)
+stat "$mnt/srv" >/dev/null
+c1=$(creates)
+((c1 == c0)) || integ_fail "a directory's stat again: $((c1 - c0)) messages, want 0"
+touch "$mnt/srv/z"
+c0=$(creates)
+stat "$mnt/srv" >/dev/null
+c1=$(creates)
+((c1 > c0)) || integ_fail "the stat of a directory after the mount made a name in it was not asked of the server"
+echo "ok: a directory's attributes are asked again after this mount changed it"
 
 # ---- another client ----------------------------------------------------------
 # actimeo=3600: the listing's names hold (another client's name is not

@@ -7,9 +7,9 @@
  * change count), and a name this mount makes is in them from before the
  * call that makes it; names are compared without regard to ASCII case,
  * and sets holding other bytes, or names the server could take for
- * others (8.3 aliases, streams), say nothing; nodes removed or with a
- * removed parent keep nothing; the names of all directories together
- * are bounded.
+ * others (8.3 aliases, streams), say nothing; a directory's attributes
+ * the same way; nodes removed or with a removed parent keep nothing;
+ * the names of all directories together are bounded.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -177,16 +177,58 @@ static void test_unreachable(void)
 	static const char *const names[] = {"x", NULL};
 	struct mtable t;
 	struct mnode *a, *b;
+	struct smbiov_stat s = {.is_dir = true, .size = 7}, got;
 
 	T_ASSERT(mtable_init(&t, "") == 0);
 	a = mtable_lookup(&t, &t.root, "a");
 	b = mtable_lookup(&t, a, "b");
 	mtable_names_keep(&t, b, set_of(names), 0, 0);
+	mtable_attr_keep(&t, b, &s, 0, 0);
 	T_EXPECT(mtable_names_absent(&t, b, "z", 0, TTL));
+	T_EXPECT(mtable_attr_get(&t, b, &got, 0, TTL));
 	mtable_unhash(&t, &t.root, "a");
 	T_EXPECT(!mtable_names_absent(&t, b, "z", 0, TTL));
+	T_EXPECT(!mtable_attr_get(&t, b, &got, 0, TTL));
 	mtable_forget(&t, b, 1);
 	mtable_forget(&t, a, 1);
+	mtable_destroy(&t);
+}
+
+static void test_attrs(void)
+{
+	struct smbiov_stat dir = {.is_dir = true, .size = 1, .mtime_ns = 5};
+	struct smbiov_stat file = {.size = 9}, got;
+	struct mtable t;
+	struct mnode *d, *f;
+	uint64_t seq;
+
+	T_ASSERT(mtable_init(&t, "") == 0);
+	d = mtable_lookup(&t, &t.root, "d");
+	f = mtable_lookup(&t, &t.root, "f");
+	T_EXPECT(!mtable_attr_get(&t, d, &got, 0, TTL));
+	mtable_attr_keep(&t, d, &dir, 100, mtable_meta_seq(&t));
+	T_ASSERT(mtable_attr_get(&t, d, &got, 100 + TTL - 1, TTL));
+	T_EXPECT_EQ(got.mtime_ns, 5);
+	T_EXPECT(!mtable_attr_get(&t, d, &got, 100 + TTL, TTL));
+	T_EXPECT(!mtable_attr_get(&t, d, &got, 100, 0));
+	/* a file's are not kept */
+	mtable_attr_keep(&t, f, &file, 100, mtable_meta_seq(&t));
+	T_EXPECT(!mtable_attr_get(&t, f, &got, 100, TTL));
+	/* a change in the directory drops them; one asked before it is
+	 * not kept */
+	seq = mtable_meta_seq(&t);
+	mtable_meta_begin(&t, d, "new");
+	T_EXPECT(!mtable_attr_get(&t, d, &got, 100, TTL));
+	mtable_meta_end(&t, d, NULL);
+	mtable_attr_keep(&t, d, &dir, 100, seq);
+	T_EXPECT(!mtable_attr_get(&t, d, &got, 100, TTL));
+	mtable_attr_keep(&t, d, &dir, 100, mtable_meta_seq(&t));
+	T_EXPECT(mtable_attr_get(&t, d, &got, 100, TTL));
+	/* renamed: its change time moved */
+	T_EXPECT_EQ(mtable_rename(&t, &t.root, "d", &t.root, "e"), 0);
+	T_EXPECT(!mtable_attr_get(&t, d, &got, 100, TTL));
+	mtable_forget(&t, d, 1);
+	mtable_forget(&t, f, 1);
 	mtable_destroy(&t);
 }
 
@@ -220,6 +262,7 @@ int main(void)
 	T_RUN(test_listing_raced);
 	T_RUN(test_not_ascii);
 	T_RUN(test_unreachable);
+	T_RUN(test_attrs);
 	T_RUN(test_bound);
 	return t_done();
 }

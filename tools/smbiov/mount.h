@@ -150,13 +150,16 @@ struct mnode {
 	/*
 	 * What this mount knows of a directory without asking
 	 * (mount_meta.c): @names, every name in it as of @names_at (ns,
-	 * CLOCK_MONOTONIC) with this mount's own changes since. @meta_seq:
-	 * the table's change count at this mount's last change in the
+	 * CLOCK_MONOTONIC) with this mount's own changes since; @st, its
+	 * attributes as the server gave them at @st_at (@st_ok). @meta_seq:
+	 * the table's change count at this mount's last change in or of the
 	 * node; @meta_busy: such changes in progress.
 	 */
 	struct mnames *names;
-	uint64_t names_at, meta_seq;
+	uint64_t names_at, st_at, meta_seq;
 	unsigned meta_busy;
+	bool st_ok;
+	struct smbiov_stat st;
 };
 
 /*
@@ -321,10 +324,12 @@ int mtable_wb_err(struct mtable *t, struct mfile *mf);
 
 /* ---- what the mount knows of directories (mount_meta.c) ---------------
  * A LOOKUP of a name the mount knows is not in a directory is answered
- * without a round trip, within the directory's attribute timeout of the
- * server's answer (docs/cli.md "Caching", docs/design.md §5). The names are
- * complete as of a full listing, or of this mount's own mkdir; this mount's
- * changes keep them so: a name it may make is added before the call
+ * without a round trip, and so is a directory's getattr the kernel asks
+ * again only because it dropped the access time (after every readdir),
+ * each within the directory's attribute timeout of the server's answer
+ * (docs/cli.md "Caching", docs/design.md §5). The names are complete as
+ * of a full listing, or of this mount's own mkdir; this mount's changes
+ * keep them so: a name it may make is added before the call
  * (mtable_meta_begin: the set stays a superset whatever the call's
  * outcome), one it removed is taken out after (mtable_meta_end). An
  * answer asked before a change of this mount's, or while one was in
@@ -359,12 +364,22 @@ void mtable_names_keep(struct mtable *t, struct mnode *dir, struct mnames *ns,
 bool mtable_names_absent(struct mtable *t, struct mnode *dir, const char *name,
 			 uint64_t now, uint64_t ttl);
 /*
- * This mount changes @dir's entries: mtable_meta_begin before the call,
- * with the name it may make (or NULL), mtable_meta_end after, with the
- * name it removed (or NULL).
+ * This mount changes @dir's entries or @dir itself (its attributes):
+ * mtable_meta_begin before the call, with the name it may make (or
+ * NULL), mtable_meta_end after, with the name it removed (or NULL).
  */
 void mtable_meta_begin(struct mtable *t, struct mnode *dir, const char *made);
 void mtable_meta_end(struct mtable *t, struct mnode *dir, const char *gone);
+/*
+ * A directory's attributes @s, asked at @at after mtable_meta_seq()
+ * said @seq: kept unless this mount changed it since (files' are not
+ * kept: their leases and the kernel's own cache decide).
+ */
+void mtable_attr_keep(struct mtable *t, struct mnode *n,
+		      const struct smbiov_stat *s, uint64_t at, uint64_t seq);
+/* The kept attributes of @n if asked less than @ttl before @now. */
+bool mtable_attr_get(struct mtable *t, struct mnode *n, struct smbiov_stat *s,
+		     uint64_t now, uint64_t ttl);
 /* Frees what a node keeps (the table's lock held). */
 void mtable_meta_free(struct mtable *t, struct mnode *n);
 

@@ -2,8 +2,8 @@
 /*
  * smbiov mount: what the mount knows of its directories without asking
  * the server (mount.h, "what the mount knows of directories"): the names
- * in a directory, kept as long as the directory's attribute timeout
- * says, and never past a change this mount makes.
+ * in a directory and its attributes, each kept as long as the directory's
+ * attribute timeout says, and never past a change this mount makes.
  * Everything here runs under the table's lock.
  */
 #include <errno.h>
@@ -174,6 +174,7 @@ static void names_drop(struct mtable *t, struct mnode *n)
 void mtable_meta_free(struct mtable *t, struct mnode *n)
 {
 	names_drop(t, n);
+	n->st_ok = false;
 }
 
 /* @n and every directory above it still have their names (not removed
@@ -255,6 +256,7 @@ bool mtable_names_absent(struct mtable *t, struct mnode *dir, const char *name,
 static void changed(struct mtable *t, struct mnode *n)
 {
 	n->meta_seq = ++t->meta_seq;
+	n->st_ok = false;
 }
 
 void mtable_meta_begin(struct mtable *t, struct mnode *dir, const char *made)
@@ -281,4 +283,32 @@ void mtable_meta_end(struct mtable *t, struct mnode *dir, const char *gone)
 		t->names_held--;
 	}
 	pthread_mutex_unlock(&t->lock);
+}
+
+void mtable_attr_keep(struct mtable *t, struct mnode *n,
+		      const struct smbiov_stat *s, uint64_t at, uint64_t seq)
+{
+	if (!s->is_dir)
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (unchanged(n, seq)) {
+		n->st = *s;
+		n->st_at = at;
+		n->st_ok = true;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+bool mtable_attr_get(struct mtable *t, struct mnode *n, struct smbiov_stat *s,
+		     uint64_t now, uint64_t ttl)
+{
+	bool ok;
+
+	pthread_mutex_lock(&t->lock);
+	ok = ttl && n->st_ok && !n->meta_busy && now - n->st_at < ttl &&
+	     reachable(t, n);
+	if (ok)
+		*s = n->st;
+	pthread_mutex_unlock(&t->lock);
+	return ok;
 }

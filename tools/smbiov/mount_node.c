@@ -290,6 +290,9 @@ int mtable_rename(struct mtable *t, struct mnode *parent, const char *name,
 	free(n->name);
 	n->name = nn;
 	old = n->parent;
+	/* its change time moved: a directory's kept attributes go */
+	n->meta_seq = ++t->meta_seq;
+	n->st_ok = false;
 	n->parent = newparent;
 	newparent->children++;
 	old->children--;

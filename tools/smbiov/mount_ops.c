@@ -87,7 +87,7 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* How long a directory's names hold: acdirmax, in ns. */
+/* How long a directory's names and attributes hold: acdirmax, in ns. */
 static uint64_t dir_ttl(const struct mount_ctx *m)
 {
 	return (uint64_t)(m->cfg->attr_timeout_dir * 1e9);
@@ -201,6 +201,28 @@ int mount_node_stat(struct mount_ctx *m, struct mnode *n, struct smbiov_stat *s)
 	return ret;
 }
 
+/*
+ * mount_node_stat() for a request of the kernel's: a directory's
+ * attributes kept less than acdirmax ago answer without a round trip
+ * (the kernel asks again after every readdir only to refresh the access
+ * time it dropped; any change this mount makes drops them first), and
+ * a directory's answer is kept.
+ */
+static int node_stat_kept(struct mount_ctx *m, struct mnode *n,
+			  struct smbiov_stat *s)
+{
+	uint64_t at = mono_ns(), seq;
+	int ret;
+
+	if (mtable_attr_get(&m->t, n, s, at, dir_ttl(m)))
+		return 0;
+	seq = mtable_meta_seq(&m->t);
+	ret = mount_node_stat(m, n, s);
+	if (!ret)
+		mtable_attr_keep(&m->t, n, s, at, seq);
+	return ret;
+}
+
 static void fill_entry(struct mount_ctx *m, struct mnode *n,
 		       const struct smbiov_stat *s, struct fuse_entry_param *e)
 {
@@ -289,7 +311,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	ret = mount_node_stat(m, n, &s);
+	ret = node_stat_kept(m, n, &s);
 	if (ret) {
 		mtable_forget(&m->t, n, 1);
 		if (ret == -ENOENT)
@@ -332,7 +354,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	if (mount_file_of(fi))
 		ret = mount_file_stat(m, mount_file_of(fi), &s);
 	else
-		ret = mount_node_stat(m, n, &s);
+		ret = node_stat_kept(m, n, &s);
 	if (ret) {
 		fuse_reply_err(req, mount_err(ret));
 		return;
@@ -502,6 +524,8 @@ static size_t add_plus(fuse_req_t req, struct mount_ctx *m, struct mdir *d,
 		smbiov_fstat(mf->f, &s);
 		mtable_file_put(&m->t, mf);
 	}
+	/* a directory's stat after find read it needs no round trip */
+	mtable_attr_keep(&m->t, n, &s, d->at, d->seq);
 	fill_entry(m, n, &s, &e);
 	return fuse_add_direntry_plus(req, buf, room, name, &e, (off_t)i + 1);
 }
@@ -606,9 +630,12 @@ static void reply_made(fuse_req_t req, struct mount_ctx *m, struct mnode *p,
 		fuse_reply_err(req, mount_err(ret));
 		return;
 	}
-	/* untar looks up each name before it makes it: none asked */
-	if (s.is_dir && dir_ttl(m))
-		mtable_names_keep(&m->t, n, mnames_new(), at, seq);
+	if (s.is_dir) {
+		/* untar looks up each name before it makes it: none asked */
+		if (dir_ttl(m))
+			mtable_names_keep(&m->t, n, mnames_new(), at, seq);
+		mtable_attr_keep(&m->t, n, &s, at, seq);
+	}
 	mount_reply_entry(req, m, n, &s, NULL);
 }
 
@@ -917,9 +944,11 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	char *path;
 	int err = ea_target(m, ino, name, &ea, &path);
 
+	mtable_meta_begin(&m->t, mount_node_of(m, ino), NULL);
 	if (!err)
 		err = mount_err_or_0(
 			smbiov_setxattr(m->c, path, ea, value, size, flags));
+	mtable_meta_end(&m->t, mount_node_of(m, ino), NULL);
 	free(path);
 	fuse_reply_err(req, err);
 }
@@ -931,8 +960,10 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	char *path;
 	int err = ea_target(m, ino, name, &ea, &path);
 
+	mtable_meta_begin(&m->t, mount_node_of(m, ino), NULL);
 	if (!err)
 		err = mount_err_or_0(smbiov_removexattr(m->c, path, ea));
+	mtable_meta_end(&m->t, mount_node_of(m, ino), NULL);
 	free(path);
 	fuse_reply_err(req, err);
 }
@@ -971,13 +1002,24 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	change_end(m, p);
 }
 
+/* A directory's kept attributes go with its setattr. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *n = change_begin(m, ino, NULL);
+
+	mount_op_setattr(req, ino, attr, to_set, fi);
+	change_end(m, n);
+}
+
 const struct fuse_lowlevel_ops mount_ops = {
 	.init = op_init,
 	.lookup = op_lookup,
 	.forget = op_forget,
 	.forget_multi = op_forget_multi,
 	.getattr = op_getattr,
-	.setattr = mount_op_setattr,
+	.setattr = op_setattr,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.readdirplus = op_readdirplus,
