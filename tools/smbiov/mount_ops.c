@@ -608,19 +608,30 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 /* ---- changing names --------------------------------------------------- */
 
 /*
+ * A name being made by mkdir, symlink or link: the time and the change
+ * count before the call (a new directory is known empty as of then:
+ * mount_meta.c), and its attributes if the call gave them (@stated).
+ */
+struct made {
+	uint64_t at, seq;
+	bool stated;
+	struct smbiov_stat st;
+};
+
+/*
  * Reply to mkdir, symlink or link with the new name @name in @p, made
- * on the server at @path (freed here) unless @ret says it failed. @at,
- * @seq: the time and the change count before the call that made it; a
- * new directory is known empty as of then (mount_meta.c).
+ * on the server at @path (freed here) unless @ret says it failed.
  */
 static void reply_made(fuse_req_t req, struct mount_ctx *m, struct mnode *p,
-		       const char *name, char *path, int ret, uint64_t at,
-		       uint64_t seq)
+		       const char *name, char *path, int ret,
+		       const struct made *mk)
 {
 	struct smbiov_stat s;
 	struct mnode *n = NULL;
 
-	if (!ret)
+	if (!ret && mk->stated)
+		s = mk->st;
+	else if (!ret)
 		ret = smbiov_stat(m->c, path, &s);
 	free(path);
 	if (!ret && !(n = mtable_lookup(&m->t, p, name)))
@@ -633,8 +644,9 @@ static void reply_made(fuse_req_t req, struct mount_ctx *m, struct mnode *p,
 	if (s.is_dir) {
 		/* untar looks up each name before it makes it: none asked */
 		if (dir_ttl(m))
-			mtable_names_keep(&m->t, n, mnames_new(), at, seq);
-		mtable_attr_keep(&m->t, n, &s, at, seq);
+			mtable_names_keep(&m->t, n, mnames_new(), mk->at,
+					  mk->seq);
+		mtable_attr_keep(&m->t, n, &s, mk->at, mk->seq);
 	}
 	mount_reply_entry(req, m, n, &s, NULL);
 }
@@ -642,16 +654,14 @@ static void reply_made(fuse_req_t req, struct mount_ctx *m, struct mnode *p,
 /*
  * Before a call that may make @name in @p: the directory's kept names
  * hold it from now on (mount_meta.c); reply_made() ends the change.
- * Returns the time for reply_made(); *@seq its change count.
  */
-static uint64_t make_begin(struct mount_ctx *m, struct mnode *p,
-			   const char *name, uint64_t *seq)
+static void make_begin(struct mount_ctx *m, struct mnode *p, const char *name,
+		       struct made *mk)
 {
-	uint64_t at = mono_ns();
-
-	*seq = mtable_meta_seq(&m->t);
+	mk->at = mono_ns();
+	mk->seq = mtable_meta_seq(&m->t);
+	mk->stated = false;
 	mtable_meta_begin(&m->t, p, name);
-	return at;
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -662,18 +672,20 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	char *path = NULL;
 	int ret;
 
-	uint64_t at, seq;
+	struct made mk;
 
 	(void)mode; /* no unix extensions: the mount's dir_mode */
 	if (!name_ok(name)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	at = make_begin(m, p, name, &seq);
+	make_begin(m, p, name, &mk);
 	ret = mtable_path(&m->t, p, name, &path);
+	/* its attributes for the reply in the same round trip */
 	if (!ret)
-		ret = smbiov_mkdir(m->c, path);
-	reply_made(req, m, p, name, path, ret, at, seq);
+		ret = smbiov_mkdir_stat(m->c, path, &mk.st);
+	mk.stated = !ret;
+	reply_made(req, m, p, name, path, ret, &mk);
 }
 
 /*
@@ -688,7 +700,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	struct mnode *p = mount_node_of(m, parent);
 	char buf[MFSYM_SIZE];
 	char *path = NULL;
-	uint64_t at, seq;
+	struct made mk;
 	ssize_t n;
 	int ret;
 
@@ -696,7 +708,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		fuse_reply_err(req, m->cfg->mfsymlinks ? EINVAL : EPERM);
 		return;
 	}
-	at = make_begin(m, p, name, &seq);
+	make_begin(m, p, name, &mk);
 	ret = mfsym_format(buf, link);
 	if (!ret)
 		ret = mtable_path(&m->t, p, name, &path);
@@ -705,7 +717,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 				      buf, sizeof(buf));
 		ret = n < 0 ? (int)n : 0;
 	}
-	reply_made(req, m, p, name, path, ret, at, seq);
+	reply_made(req, m, p, name, path, ret, &mk);
 }
 
 /*
@@ -720,21 +732,21 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	struct mount_ctx *m = mount_ctx_of(req);
 	struct mnode *np = mount_node_of(m, newparent);
 	char *from = NULL, *to = NULL;
-	uint64_t at, seq;
+	struct made mk;
 	int ret;
 
 	if (!name_ok(newname)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	at = make_begin(m, np, newname, &seq);
+	make_begin(m, np, newname, &mk);
 	ret = mtable_path(&m->t, mount_node_of(m, ino), NULL, &from);
 	if (!ret)
 		ret = mtable_path(&m->t, np, newname, &to);
 	if (!ret)
 		ret = smbiov_link(m->c, from, to);
 	free(from);
-	reply_made(req, m, np, newname, to, ret, at, seq);
+	reply_made(req, m, np, newname, to, ret, &mk);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
