@@ -86,6 +86,9 @@ static void test_absent(void)
 	T_EXPECT(!mtable_names_absent(&t, d, "LONGNA~1.TXT", 100, TTL));
 	T_EXPECT(!mtable_names_absent(&t, d, "x:stream", 100, TTL));
 	T_EXPECT(!mtable_names_absent(&t, d, "\xc3\xa9", 100, TTL));
+	T_EXPECT(!mtable_names_absent(&t, d, "x.", 100, TTL));
+	T_EXPECT(!mtable_names_absent(&t, d, "x ", 100, TTL));
+	T_EXPECT(mtable_names_absent(&t, d, "z.c", 100, TTL));
 	/* too old: asked, and the names are freed */
 	T_EXPECT(!mtable_names_absent(&t, d, "z", 100 + TTL, TTL));
 	T_EXPECT(d->names == NULL);

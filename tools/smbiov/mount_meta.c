@@ -222,10 +222,15 @@ void mtable_names_keep(struct mtable *t, struct mnode *dir, struct mnames *ns,
 /*
  * A name the server could find for another one than it spells: an 8.3
  * alias ("LONGNA~1.TXT"), a stream ("f:s"), a wildcard, non-ASCII (case
- * folding beyond ASCII). The set says nothing about those.
+ * folding beyond ASCII), one ending in a dot or a space (Windows drops
+ * those). The set says nothing about those.
  */
 static bool name_plain(const char *name)
 {
+	size_t len = strlen(name);
+
+	if (!len || name[len - 1] == '.' || name[len - 1] == ' ')
+		return false;
 	for (; *name; name++) {
 		unsigned char c = (unsigned char)*name;
 
