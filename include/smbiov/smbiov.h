@@ -754,6 +754,15 @@ SMBIOV_API int smbiov_readdir(struct smbiov_dir *d, struct smbiov_dirent *ent);
 SMBIOV_API int smbiov_closedir(struct smbiov_dir *d);
 
 SMBIOV_API int smbiov_mkdir(struct smbiov_client *c, const char *path);
+/*
+ * smbiov_mkdir() and the new directory's attributes (as smbiov_stat()) in
+ * the same round trip: CREATE + QUERY_INFO + CLOSE. Fails as the mkdir
+ * does; when the directory was made but its QUERY_INFO alone failed, the
+ * attributes are asked again on their own (that answer's error is then
+ * the call's, the directory stays).
+ */
+SMBIOV_API int smbiov_mkdir_stat(struct smbiov_client *c, const char *path,
+				 struct smbiov_stat *st);
 SMBIOV_API int smbiov_rmdir(struct smbiov_client *c, const char *path);
 SMBIOV_API int smbiov_unlink(struct smbiov_client *c, const char *path);
 SMBIOV_API int smbiov_rename(struct smbiov_client *c, const char *from,

@@ -82,15 +82,16 @@ int smb_stat_req_decode(const struct smb_stat_req *s, struct smbiov_stat *st)
 	return all_decode(&s->q, s->outlen, st);
 }
 
-SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
-			   struct smbiov_stat *st)
+/*
+ * The CREATE @a, the QUERY_INFO of its attributes into *@st and a CLOSE,
+ * one compound. *@made (if not NULL): the CREATE succeeded, whatever
+ * the QUERY_INFO's fate.
+ */
+static int path_stat_op(struct smbiov_client *c,
+			const struct smb_create_args *a, struct smbiov_stat *st,
+			bool *made)
 {
-	struct smb_create_args a = {
-		.path = path,
-		.access = SMB_FILE_READ_ATTRIBUTES | SMB_FILE_READ_EA |
-			  SMB_SYNCHRONIZE,
-		.disposition = SMB2_FILE_OPEN,
-	};
+	struct smb2_create_rsp crsp = {0};
 	struct smb_stat_req q;
 	int ret;
 
@@ -102,11 +103,27 @@ SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
 	ret = smb_stat_req_init(&q, c, &smb_related_fid);
 	if (ret)
 		return ret;
-	ret = smb_path_op(c, &a, &q.q, NULL);
+	ret = smb_path_op(c, a, &q.q, &crsp);
 	if (ret == 0)
 		ret = smb_stat_req_decode(&q, st);
 	smb_req_release(&q.q);
+	/* the CREATE's answer is copied only when the CREATE succeeded */
+	if (made)
+		*made = crsp.create_action != 0;
 	return ret;
+}
+
+SMBIOV_API int smbiov_stat(struct smbiov_client *c, const char *path,
+			   struct smbiov_stat *st)
+{
+	struct smb_create_args a = {
+		.path = path,
+		.access = SMB_FILE_READ_ATTRIBUTES | SMB_FILE_READ_EA |
+			  SMB_SYNCHRONIZE,
+		.disposition = SMB2_FILE_OPEN,
+	};
+
+	return path_stat_op(c, &a, st, NULL);
 }
 
 int smb_fstat(struct smbiov_file *f, struct smbiov_stat *st)
@@ -340,24 +357,46 @@ SMBIOV_API int smbiov_rmdir(struct smbiov_client *c, const char *path)
 	return delete_path(c, path, true);
 }
 
-SMBIOV_API int smbiov_mkdir(struct smbiov_client *c, const char *path)
+/* The CREATE of a new directory at @path; 0, or -EEXIST for the root. */
+static int mkdir_args(struct smb_create_args *a, const char *path)
 {
-	struct smb_create_args a = {
+	*a = (struct smb_create_args){
 		.path = path,
-		.access = SMB_FILE_READ_ATTRIBUTES | SMB_SYNCHRONIZE,
+		.access = SMB_FILE_READ_ATTRIBUTES | SMB_FILE_READ_EA |
+			  SMB_SYNCHRONIZE,
 		.disposition = SMB2_FILE_CREATE,
 		.options = SMB2_FILE_DIRECTORY_FILE,
 		.attributes = SMB_FILE_ATTRIBUTE_DIRECTORY,
 	};
-	int ret;
-
-	ret = smb_api_begin(c);
-	if (ret)
-		return ret;
 	if (!path || !path[strspn(path, "/")])
 		return smb_error_set(-EEXIST, 0, SMBIOV_PHASE_IO,
 				     "mkdir: the share root exists");
-	return smb_path_op(c, &a, NULL, NULL);
+	return 0;
+}
+
+SMBIOV_API int smbiov_mkdir(struct smbiov_client *c, const char *path)
+{
+	struct smb_create_args a;
+	int ret = smb_api_begin(c);
+
+	if (!ret)
+		ret = mkdir_args(&a, path);
+	return ret ? ret : smb_path_op(c, &a, NULL, NULL);
+}
+
+SMBIOV_API int smbiov_mkdir_stat(struct smbiov_client *c, const char *path,
+				 struct smbiov_stat *st)
+{
+	struct smb_create_args a;
+	bool made = false;
+	int ret = st ? mkdir_args(&a, path) : -EINVAL;
+
+	if (!ret)
+		ret = path_stat_op(c, &a, st, &made);
+	/* made, but not stated: ask alone (the mkdir is not undone) */
+	if (ret && made)
+		ret = smbiov_stat(c, path, st);
+	return ret;
 }
 
 int smb_path_set_name(struct smbiov_client *c, const char *from,

@@ -360,6 +360,39 @@ static void test_set_attr(void)
  * -EINVAL. With the QUERY_INFO sent on its own after the SET_INFO (two
  * messages) the message counts fail.
  */
+/*
+ * smbiov_mkdir_stat(): the directory made and its attributes in one
+ * message (CREATE + QUERY_INFO + CLOSE), the same as a stat after it;
+ * an existing name fails as mkdir does, in one message too.
+ */
+static void test_mkdir_stat(void)
+{
+	struct smbiov_stats s0, s1;
+	struct smbiov_stat st, st2;
+
+	smbiov_rmdir(c, "mks");
+	smbiov_get_stats(c, &s0);
+	T_ASSERT(smbiov_mkdir_stat(c, "mks", &st) == 0);
+	smbiov_get_stats(c, &s1);
+	T_EXPECT_EQ(s1.messages - s0.messages, 1);
+	T_EXPECT_EQ(s1.requests - s0.requests, 3);
+	T_EXPECT(st.is_dir);
+	T_EXPECT(disk_exists("mks", NULL));
+	T_ASSERT(smbiov_stat(c, "mks", &st2) == 0);
+	T_EXPECT_EQ(st2.file_id, st.file_id);
+	T_EXPECT_EQ(st2.mtime_ns, st.mtime_ns);
+	T_EXPECT_EQ(st2.btime_ns, st.btime_ns);
+	T_EXPECT_EQ(st2.attributes, st.attributes);
+	smbiov_get_stats(c, &s0);
+	T_EXPECT_EQ(smbiov_mkdir_stat(c, "mks", &st), -EEXIST);
+	smbiov_get_stats(c, &s1);
+	T_EXPECT_EQ(s1.messages - s0.messages, 1);
+	T_EXPECT_EQ(smbiov_mkdir_stat(c, "", &st), -EEXIST);
+	T_EXPECT_EQ(smbiov_mkdir_stat(c, "mks2", NULL), -EINVAL);
+	T_EXPECT(!disk_exists("mks2", NULL));
+	T_EXPECT_EQ(smbiov_rmdir(c, "mks"), 0);
+}
+
 static void test_fset_attr_stat(void)
 {
 	const int64_t t1 = 1262304000000000000LL; /* 2010-01-01 */
@@ -519,6 +552,7 @@ int main(void)
 	T_RUN(test_statvfs);
 	T_RUN(test_set_attr);
 	T_RUN(test_fset_attr_stat);
+	T_RUN(test_mkdir_stat);
 	T_RUN(test_link);
 	smbiov_disconnect(c);
 	if (t_failures)

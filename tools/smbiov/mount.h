@@ -147,6 +147,19 @@ struct mnode {
 	 * its CREATE (struct mfirst) are used only while it is the same.
 	 */
 	unsigned bytes_gen;
+	/*
+	 * What this mount knows of a directory without asking
+	 * (mount_meta.c): @names, every name in it as of @names_at (ns,
+	 * CLOCK_MONOTONIC) with this mount's own changes since; @st, its
+	 * attributes as the server gave them at @st_at (@st_ok). @meta_seq:
+	 * the table's change count at this mount's last change in or of the
+	 * node; @meta_busy: such changes in progress.
+	 */
+	struct mnames *names;
+	uint64_t names_at, st_at, meta_seq;
+	unsigned meta_busy;
+	bool st_ok;
+	struct smbiov_stat st;
 };
 
 /*
@@ -210,6 +223,8 @@ struct mtable {
 	uint64_t next_id;
 	pthread_cond_t wb_done; /* a node's write being sent ended */
 	size_t first_bytes;	/* held in struct mfirst (atomic) */
+	uint64_t meta_seq;	/* changes counted (mount_meta.c) */
+	size_t names_held;	/* names in every node's @names */
 };
 
 int mtable_init(struct mtable *t, const char *base);
@@ -230,6 +245,8 @@ struct mnode *mtable_lookup(struct mtable *t, struct mnode *parent,
 			    const char *name);
 /* The kernel forgets @n @nlookup times. */
 void mtable_forget(struct mtable *t, struct mnode *n, uint64_t nlookup);
+/* Holds @n as a lookup would, until mtable_forget(@t, @n, 1). */
+void mtable_hold(struct mtable *t, struct mnode *n);
 /* @name in @parent is gone (unlink, rmdir): its node is found no more. */
 void mtable_unhash(struct mtable *t, struct mnode *parent, const char *name);
 /* After a rename on the server: the node follows, one it replaced goes. */
@@ -304,5 +321,66 @@ void mtable_wb_wait(struct mtable *t, struct mnode *n);
 /* The same for the node @mf is open on (none once it is released). */
 void mtable_wb_wait_file(struct mtable *t, struct mfile *mf);
 int mtable_wb_err(struct mtable *t, struct mfile *mf);
+
+/* ---- what the mount knows of directories (mount_meta.c) ---------------
+ * A LOOKUP of a name the mount knows is not in a directory is answered
+ * without a round trip, and so is a directory's getattr the kernel asks
+ * again only because it dropped the access time (after every readdir),
+ * each within the directory's attribute timeout of the server's answer
+ * (docs/cli.md "Caching", docs/design.md §5). The names are complete as
+ * of a full listing, or of this mount's own mkdir; this mount's changes
+ * keep them so: a name it may make is added before the call
+ * (mtable_meta_begin: the set stays a superset whatever the call's
+ * outcome), one it removed is taken out after (mtable_meta_end). An
+ * answer asked before a change of this mount's, or while one was in
+ * progress, is never kept (the table's change count, as the kernel's
+ * attr_version). Times are the caller's, so the unit tests choose them.
+ */
+struct mnames;
+struct mnames *mnames_new(void);
+/* 0, or -ENOMEM (the set is then as before). */
+int mnames_add(struct mnames *s, const char *name);
+bool mnames_has(const struct mnames *s, const char *name);
+void mnames_del(struct mnames *s, const char *name);
+size_t mnames_count(const struct mnames *s);
+void mnames_free(struct mnames *s);
+
+/* At most this many names are kept in all directories together. */
+#define MTABLE_NAMES_MAX ((size_t)1 << 20)
+
+/* The change count, before asking the server (for the keeps below). */
+uint64_t mtable_meta_seq(struct mtable *t);
+/*
+ * @ns (taken over) are all the names in @dir as of @at, from a listing
+ * asked after mtable_meta_seq() said @seq: kept unless this mount
+ * changed @dir since or is changing it, or too many names are kept.
+ */
+void mtable_names_keep(struct mtable *t, struct mnode *dir, struct mnames *ns,
+		       uint64_t at, uint64_t seq);
+/*
+ * Is @name known not to be in @dir at @now (@ttl: how long a listing
+ * holds)? false: not known, ask the server.
+ */
+bool mtable_names_absent(struct mtable *t, struct mnode *dir, const char *name,
+			 uint64_t now, uint64_t ttl);
+/*
+ * This mount changes @dir's entries or @dir itself (its attributes):
+ * mtable_meta_begin before the call, with the name it may make (or
+ * NULL), mtable_meta_end after, with the name it removed (or NULL).
+ */
+void mtable_meta_begin(struct mtable *t, struct mnode *dir, const char *made);
+void mtable_meta_end(struct mtable *t, struct mnode *dir, const char *gone);
+/*
+ * A directory's attributes @s, asked at @at after mtable_meta_seq()
+ * said @seq: kept unless this mount changed it since (files' are not
+ * kept: their leases and the kernel's own cache decide).
+ */
+void mtable_attr_keep(struct mtable *t, struct mnode *n,
+		      const struct smbiov_stat *s, uint64_t at, uint64_t seq);
+/* The kept attributes of @n if asked less than @ttl before @now. */
+bool mtable_attr_get(struct mtable *t, struct mnode *n, struct smbiov_stat *s,
+		     uint64_t now, uint64_t ttl);
+/* Frees what a node keeps (the table's lock held). */
+void mtable_meta_free(struct mtable *t, struct mnode *n);
 
 #endif

@@ -113,8 +113,9 @@ int mtable_init(struct mtable *t, const char *base)
 	return 0;
 }
 
-static void free_node(struct mnode *n)
+static void free_node(struct mtable *t, struct mnode *n)
 {
+	mtable_meta_free(t, n);
 	free(n->name);
 	free(n);
 }
@@ -125,8 +126,9 @@ void mtable_destroy(struct mtable *t)
 
 	for (n = t->all; n; n = next) {
 		next = n->anext;
-		free_node(n);
+		free_node(t, n);
 	}
+	mtable_meta_free(t, &t->root);
 	free(t->hash);
 	free(t->base);
 	free(t->root.name);
@@ -151,7 +153,7 @@ static void maybe_free(struct mtable *t, struct mnode *n)
 		if (n->anext)
 			n->anext->aprev = n->aprev;
 		parent->children--;
-		free_node(n);
+		free_node(t, n);
 		n = parent;
 	}
 }
@@ -246,6 +248,15 @@ void mtable_forget(struct mtable *t, struct mnode *n, uint64_t nlookup)
 	pthread_mutex_unlock(&t->lock);
 }
 
+void mtable_hold(struct mtable *t, struct mnode *n)
+{
+	if (n == &t->root)
+		return;
+	pthread_mutex_lock(&t->lock);
+	n->nlookup++;
+	pthread_mutex_unlock(&t->lock);
+}
+
 void mtable_unhash(struct mtable *t, struct mnode *parent, const char *name)
 {
 	struct mnode *n;
@@ -279,6 +290,9 @@ int mtable_rename(struct mtable *t, struct mnode *parent, const char *name,
 	free(n->name);
 	n->name = nn;
 	old = n->parent;
+	/* its change time moved: a directory's kept attributes go */
+	n->meta_seq = ++t->meta_seq;
+	n->st_ok = false;
 	n->parent = newparent;
 	newparent->children++;
 	old->children--;

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <linux/limits.h>
 #include <sys/statvfs.h>
 
@@ -74,6 +76,21 @@ double mount_attr_timeout(const struct mount_ctx *m,
 	if (s->is_dir)
 		return m->cfg->attr_timeout_dir;
 	return s->nlink > 1 ? 0 : m->cfg->attr_timeout_file;
+}
+
+/* The clock of what the mount keeps (mount_meta.c): monotonic, in ns. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* How long a directory's names and attributes hold: acdirmax, in ns. */
+static uint64_t dir_ttl(const struct mount_ctx *m)
+{
+	return (uint64_t)(m->cfg->attr_timeout_dir * 1e9);
 }
 
 static void to_stat(const struct mount_ctx *m, const struct mnode *n,
@@ -184,6 +201,28 @@ int mount_node_stat(struct mount_ctx *m, struct mnode *n, struct smbiov_stat *s)
 	return ret;
 }
 
+/*
+ * mount_node_stat() for a request of the kernel's: a directory's
+ * attributes kept less than acdirmax ago answer without a round trip
+ * (the kernel asks again after every readdir only to refresh the access
+ * time it dropped; any change this mount makes drops them first), and
+ * a directory's answer is kept.
+ */
+static int node_stat_kept(struct mount_ctx *m, struct mnode *n,
+			  struct smbiov_stat *s)
+{
+	uint64_t at = mono_ns(), seq;
+	int ret;
+
+	if (mtable_attr_get(&m->t, n, s, at, dir_ttl(m)))
+		return 0;
+	seq = mtable_meta_seq(&m->t);
+	ret = mount_node_stat(m, n, s);
+	if (!ret)
+		mtable_attr_keep(&m->t, n, s, at, seq);
+	return ret;
+}
+
 static void fill_entry(struct mount_ctx *m, struct mnode *n,
 		       const struct smbiov_stat *s, struct fuse_entry_param *e)
 {
@@ -237,10 +276,24 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->time_gran = 100; /* SMB times count 100 ns */
 }
 
+/*
+ * No such name: a negative entry the kernel keeps acdirmax (a name of
+ * the directory), so a stat of it again asks nobody (as cifs keeps its
+ * negative dentries); another client's new name shows after that.
+ */
+static void reply_absent(fuse_req_t req, const struct mount_ctx *m)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.entry_timeout = m->cfg->attr_timeout_dir;
+	fuse_reply_entry(req, &e);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct mount_ctx *m = mount_ctx_of(req);
-	struct mnode *n;
+	struct mnode *p = mount_node_of(m, parent), *n;
 	struct smbiov_stat s;
 	int ret;
 
@@ -248,15 +301,23 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	n = mtable_lookup(&m->t, mount_node_of(m, parent), name);
+	/* untar looks up every name before it creates it: no round trip */
+	if (mtable_names_absent(&m->t, p, name, mono_ns(), dir_ttl(m))) {
+		reply_absent(req, m);
+		return;
+	}
+	n = mtable_lookup(&m->t, p, name);
 	if (!n) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	ret = mount_node_stat(m, n, &s);
+	ret = node_stat_kept(m, n, &s);
 	if (ret) {
 		mtable_forget(&m->t, n, 1);
-		fuse_reply_err(req, mount_err(ret));
+		if (ret == -ENOENT)
+			reply_absent(req, m);
+		else
+			fuse_reply_err(req, mount_err(ret));
 		return;
 	}
 	mount_reply_entry(req, m, n, &s, NULL);
@@ -293,7 +354,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	if (mount_file_of(fi))
 		ret = mount_file_stat(m, mount_file_of(fi), &s);
 	else
-		ret = mount_node_stat(m, n, &s);
+		ret = node_stat_kept(m, n, &s);
 	if (ret) {
 		fuse_reply_err(req, mount_err(ret));
 		return;
@@ -320,6 +381,8 @@ struct mdir {
 	struct mdent *e;
 	size_t n;
 	bool listed, served;
+	/* when the listing was asked, and the change count then */
+	uint64_t at, seq;
 };
 
 static void dir_clear(struct mdir *d)
@@ -350,19 +413,31 @@ static int dir_push(struct mdir *d, size_t *cap, const struct smbiov_dirent *de)
 	return 0;
 }
 
+/*
+ * The whole listing into @d; its names are kept as the directory's
+ * (mount_meta.c), so that a lookup of another name needs no round trip.
+ */
 static int dir_list(struct mount_ctx *m, struct mdir *d)
 {
 	struct smbiov_dirent *de = malloc(sizeof(*de));
+	struct mnames *ns = dir_ttl(m) ? mnames_new() : NULL;
 	struct smbiov_dir *sd = NULL;
 	size_t cap = 0;
 	char *path = NULL;
 	int ret;
 
 	dir_clear(d);
+	d->at = mono_ns();
+	d->seq = mtable_meta_seq(&m->t);
 	ret = de ? mtable_path(&m->t, d->node, NULL, &path) : -ENOMEM;
 	if (!ret)
 		ret = smbiov_opendir(m->c, path, &sd);
 	while (!ret && (ret = smbiov_readdir(sd, de)) == 1) {
+		/* every name, even those the mount does not show */
+		if (ns && mnames_add(ns, de->name)) {
+			mnames_free(ns);
+			ns = NULL;
+		}
 		/* a name the mount could not give back to the share */
 		if (!name_ok(de->name))
 			continue;
@@ -373,9 +448,11 @@ static int dir_list(struct mount_ctx *m, struct mdir *d)
 	free(path);
 	free(de);
 	if (ret) {
+		mnames_free(ns);
 		dir_clear(d);
 		return ret;
 	}
+	mtable_names_keep(&m->t, d->node, ns, d->at, d->seq);
 	d->listed = true;
 	return 0;
 }
@@ -447,6 +524,8 @@ static size_t add_plus(fuse_req_t req, struct mount_ctx *m, struct mdir *d,
 		smbiov_fstat(mf->f, &s);
 		mtable_file_put(&m->t, mf);
 	}
+	/* a directory's stat after find read it needs no round trip */
+	mtable_attr_keep(&m->t, n, &s, d->at, d->seq);
 	fill_entry(m, n, &s, &e);
 	return fuse_add_direntry_plus(req, buf, room, name, &e, (off_t)i + 1);
 }
@@ -529,25 +608,60 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 /* ---- changing names --------------------------------------------------- */
 
 /*
+ * A name being made by mkdir, symlink or link: the time and the change
+ * count before the call (a new directory is known empty as of then:
+ * mount_meta.c), and its attributes if the call gave them (@stated).
+ */
+struct made {
+	uint64_t at, seq;
+	bool stated;
+	struct smbiov_stat st;
+};
+
+/*
  * Reply to mkdir, symlink or link with the new name @name in @p, made
  * on the server at @path (freed here) unless @ret says it failed.
  */
 static void reply_made(fuse_req_t req, struct mount_ctx *m, struct mnode *p,
-		       const char *name, char *path, int ret)
+		       const char *name, char *path, int ret,
+		       const struct made *mk)
 {
 	struct smbiov_stat s;
 	struct mnode *n = NULL;
 
-	if (!ret)
+	if (!ret && mk->stated)
+		s = mk->st;
+	else if (!ret)
 		ret = smbiov_stat(m->c, path, &s);
 	free(path);
 	if (!ret && !(n = mtable_lookup(&m->t, p, name)))
 		ret = -ENOMEM;
+	mtable_meta_end(&m->t, p, NULL);
 	if (ret) {
 		fuse_reply_err(req, mount_err(ret));
 		return;
 	}
+	if (s.is_dir) {
+		/* untar looks up each name before it makes it: none asked */
+		if (dir_ttl(m))
+			mtable_names_keep(&m->t, n, mnames_new(), mk->at,
+					  mk->seq);
+		mtable_attr_keep(&m->t, n, &s, mk->at, mk->seq);
+	}
 	mount_reply_entry(req, m, n, &s, NULL);
+}
+
+/*
+ * Before a call that may make @name in @p: the directory's kept names
+ * hold it from now on (mount_meta.c); reply_made() ends the change.
+ */
+static void make_begin(struct mount_ctx *m, struct mnode *p, const char *name,
+		       struct made *mk)
+{
+	mk->at = mono_ns();
+	mk->seq = mtable_meta_seq(&m->t);
+	mk->stated = false;
+	mtable_meta_begin(&m->t, p, name);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -558,15 +672,20 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	char *path = NULL;
 	int ret;
 
+	struct made mk;
+
 	(void)mode; /* no unix extensions: the mount's dir_mode */
 	if (!name_ok(name)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	make_begin(m, p, name, &mk);
 	ret = mtable_path(&m->t, p, name, &path);
+	/* its attributes for the reply in the same round trip */
 	if (!ret)
-		ret = smbiov_mkdir(m->c, path);
-	reply_made(req, m, p, name, path, ret);
+		ret = smbiov_mkdir_stat(m->c, path, &mk.st);
+	mk.stated = !ret;
+	reply_made(req, m, p, name, path, ret, &mk);
 }
 
 /*
@@ -581,6 +700,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	struct mnode *p = mount_node_of(m, parent);
 	char buf[MFSYM_SIZE];
 	char *path = NULL;
+	struct made mk;
 	ssize_t n;
 	int ret;
 
@@ -588,6 +708,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		fuse_reply_err(req, m->cfg->mfsymlinks ? EINVAL : EPERM);
 		return;
 	}
+	make_begin(m, p, name, &mk);
 	ret = mfsym_format(buf, link);
 	if (!ret)
 		ret = mtable_path(&m->t, p, name, &path);
@@ -596,7 +717,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 				      buf, sizeof(buf));
 		ret = n < 0 ? (int)n : 0;
 	}
-	reply_made(req, m, p, name, path, ret);
+	reply_made(req, m, p, name, path, ret, &mk);
 }
 
 /*
@@ -611,19 +732,21 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	struct mount_ctx *m = mount_ctx_of(req);
 	struct mnode *np = mount_node_of(m, newparent);
 	char *from = NULL, *to = NULL;
+	struct made mk;
 	int ret;
 
 	if (!name_ok(newname)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	make_begin(m, np, newname, &mk);
 	ret = mtable_path(&m->t, mount_node_of(m, ino), NULL, &from);
 	if (!ret)
 		ret = mtable_path(&m->t, np, newname, &to);
 	if (!ret)
 		ret = smbiov_link(m->c, from, to);
 	free(from);
-	reply_made(req, m, np, newname, to, ret);
+	reply_made(req, m, np, newname, to, ret, &mk);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -648,6 +771,7 @@ static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
 	char *path;
 	int ret;
 
+	mtable_meta_begin(&m->t, p, NULL);
 	ret = mtable_path(&m->t, p, name, &path);
 	if (!ret)
 		ret = dir ? smbiov_rmdir(m->c, path)
@@ -655,6 +779,7 @@ static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
 	free(path);
 	if (!ret)
 		mtable_unhash(&m->t, p, name);
+	mtable_meta_end(&m->t, p, ret ? NULL : name);
 	fuse_reply_err(req, ret ? mount_err(ret) : 0);
 }
 
@@ -687,6 +812,9 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	/* the new name is in np's kept names from now on (mount_meta.c) */
+	mtable_meta_begin(&m->t, p, NULL);
+	mtable_meta_begin(&m->t, np, newname);
 	ret = mtable_path(&m->t, p, name, &from);
 	if (!ret)
 		ret = mtable_path(&m->t, np, newname, &to);
@@ -697,6 +825,12 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	free(to);
 	if (!ret)
 		ret = mtable_rename(&m->t, p, name, np, newname);
+	mtable_meta_end(&m->t, np, NULL);
+	/* the old name is gone, unless it is the new one (as the server
+	 * compares them: a rename to itself, or of the case only) */
+	mtable_meta_end(&m->t, p,
+			ret || (p == np && !strcasecmp(name, newname)) ? NULL
+								       : name);
 	fuse_reply_err(req, ret ? mount_err(ret) : 0);
 }
 
@@ -822,9 +956,11 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	char *path;
 	int err = ea_target(m, ino, name, &ea, &path);
 
+	mtable_meta_begin(&m->t, mount_node_of(m, ino), NULL);
 	if (!err)
 		err = mount_err_or_0(
 			smbiov_setxattr(m->c, path, ea, value, size, flags));
+	mtable_meta_end(&m->t, mount_node_of(m, ino), NULL);
 	free(path);
 	fuse_reply_err(req, err);
 }
@@ -836,10 +972,57 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	char *path;
 	int err = ea_target(m, ino, name, &ea, &path);
 
+	mtable_meta_begin(&m->t, mount_node_of(m, ino), NULL);
 	if (!err)
 		err = mount_err_or_0(smbiov_removexattr(m->c, path, ea));
+	mtable_meta_end(&m->t, mount_node_of(m, ino), NULL);
 	free(path);
 	fuse_reply_err(req, err);
+}
+
+/*
+ * A change of node @ino, or in it (@made: a name it may make), by a call
+ * of mount_io.c's that replies itself (mount_meta.c: the change ends
+ * after the reply). The node is held meanwhile: the kernel may forget
+ * it as soon as it has the reply. (@m: taken before the reply, after
+ * which @req is gone.)
+ */
+static struct mnode *change_begin(struct mount_ctx *m, fuse_ino_t ino,
+				  const char *made)
+{
+	struct mnode *n = mount_node_of(m, ino);
+
+	mtable_hold(&m->t, n);
+	mtable_meta_begin(&m->t, n, made);
+	return n;
+}
+
+static void change_end(struct mount_ctx *m, struct mnode *n)
+{
+	mtable_meta_end(&m->t, n, NULL);
+	mtable_forget(&m->t, n, 1);
+}
+
+/* The directory's kept names hold @name before the CREATE goes out. */
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *p = change_begin(m, parent, name);
+
+	mount_op_create(req, parent, name, mode, fi);
+	change_end(m, p);
+}
+
+/* A directory's kept attributes go with its setattr. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mnode *n = change_begin(m, ino, NULL);
+
+	mount_op_setattr(req, ino, attr, to_set, fi);
+	change_end(m, n);
 }
 
 const struct fuse_lowlevel_ops mount_ops = {
@@ -848,7 +1031,7 @@ const struct fuse_lowlevel_ops mount_ops = {
 	.forget = op_forget,
 	.forget_multi = op_forget_multi,
 	.getattr = op_getattr,
-	.setattr = mount_op_setattr,
+	.setattr = op_setattr,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.readdirplus = op_readdirplus,
@@ -863,7 +1046,7 @@ const struct fuse_lowlevel_ops mount_ops = {
 	.rename = op_rename,
 	.statfs = op_statfs,
 	.open = mount_op_open,
-	.create = mount_op_create,
+	.create = op_create,
 	.read = mount_op_read,
 	.write = mount_op_write,
 	.flush = mount_op_flush,

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smbiov mount: what the mount knows of its directories without asking
+ * the server (mount.h, "what the mount knows of directories"): the names
+ * in a directory and its attributes, each kept as long as the directory's
+ * attribute timeout says, and never past a change this mount makes.
+ * Everything here runs under the table's lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mount.h"
+
+/* ---- a set of names ----------------------------------------------------
+ * Compared as the server may compare them: SMB servers look names up
+ * without regard to case (Samba for SMB2 by default, Windows always), so
+ * "Makefile" is in a set that holds "makefile". Only ASCII is folded
+ * here; a set holding any other byte never says a name is absent
+ * (mtable_names_absent()), since Unicode folding could match it.
+ */
+struct mname {
+	struct mname *next;
+	char name[];
+};
+
+struct mnames {
+	size_t n, nb; /* nb: buckets, a power of two */
+	bool not_ascii;
+	struct mname **b;
+};
+
+static unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static size_t fold_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *name; name++) {
+		h ^= fold((unsigned char)*name);
+		h *= 1099511628211ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+static bool fold_eq(const char *a, const char *b)
+{
+	for (; *a && fold((unsigned char)*a) == fold((unsigned char)*b);
+	     a++, b++)
+		;
+	return !*a && !*b;
+}
+
+struct mnames *mnames_new(void)
+{
+	struct mnames *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->nb = 16;
+	s->b = calloc(s->nb, sizeof(*s->b));
+	if (!s->b) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static struct mname **slot(const struct mnames *s, const char *name)
+{
+	struct mname **p = &s->b[fold_hash(name) & (s->nb - 1)];
+
+	while (*p && !fold_eq((*p)->name, name))
+		p = &(*p)->next;
+	return p;
+}
+
+/* Twice the buckets once there are more names than buckets. */
+static void grow(struct mnames *s)
+{
+	size_t nb = s->nb * 2;
+	struct mname **b;
+
+	if (s->n < s->nb || !(b = calloc(nb, sizeof(*b))))
+		return;
+	for (size_t i = 0; i < s->nb; i++) {
+		struct mname *e = s->b[i], *next;
+
+		for (; e; e = next) {
+			size_t j = fold_hash(e->name) & (nb - 1);
+
+			next = e->next;
+			e->next = b[j];
+			b[j] = e;
+		}
+	}
+	free(s->b);
+	s->b = b;
+	s->nb = nb;
+}
+
+int mnames_add(struct mnames *s, const char *name)
+{
+	size_t len = strlen(name);
+	struct mname **p = slot(s, name), *e;
+
+	if (*p)
+		return 0;
+	e = malloc(sizeof(*e) + len + 1);
+	if (!e)
+		return -ENOMEM;
+	memcpy(e->name, name, len + 1);
+	e->next = NULL;
+	*p = e;
+	s->n++;
+	for (; *name; name++)
+		if ((unsigned char)*name >= 0x80)
+			s->not_ascii = true;
+	grow(s);
+	return 0;
+}
+
+bool mnames_has(const struct mnames *s, const char *name)
+{
+	return *slot(s, name) != NULL;
+}
+
+void mnames_del(struct mnames *s, const char *name)
+{
+	struct mname **p = slot(s, name), *e = *p;
+
+	if (!e)
+		return;
+	*p = e->next;
+	free(e);
+	s->n--;
+}
+
+size_t mnames_count(const struct mnames *s)
+{
+	return s->n;
+}
+
+void mnames_free(struct mnames *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nb; i++) {
+		struct mname *e = s->b[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(s->b);
+	free(s);
+}
+
+/* ---- per directory ---------------------------------------------------- */
+
+static void names_drop(struct mtable *t, struct mnode *n)
+{
+	if (!n->names)
+		return;
+	t->names_held -= mnames_count(n->names);
+	mnames_free(n->names);
+	n->names = NULL;
+}
+
+void mtable_meta_free(struct mtable *t, struct mnode *n)
+{
+	names_drop(t, n);
+	n->st_ok = false;
+}
+
+/* @n and every directory above it still have their names (not removed
+ * or replaced by this mount): what is kept of it is the file's. */
+static bool reachable(const struct mtable *t, const struct mnode *n)
+{
+	for (; n != &t->root; n = n->parent)
+		if (!n->hashed)
+			return false;
+	return true;
+}
+
+uint64_t mtable_meta_seq(struct mtable *t)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&t->lock);
+	seq = t->meta_seq;
+	pthread_mutex_unlock(&t->lock);
+	return seq;
+}
+
+/* An answer asked when the count was @seq still holds for @n. */
+static bool unchanged(const struct mnode *n, uint64_t seq)
+{
+	return !n->meta_busy && n->meta_seq <= seq;
+}
+
+void mtable_names_keep(struct mtable *t, struct mnode *dir, struct mnames *ns,
+		       uint64_t at, uint64_t seq)
+{
+	pthread_mutex_lock(&t->lock);
+	if (ns && unchanged(dir, seq) &&
+	    t->names_held + mnames_count(ns) <= MTABLE_NAMES_MAX) {
+		names_drop(t, dir);
+		dir->names = ns;
+		dir->names_at = at;
+		t->names_held += mnames_count(ns);
+		ns = NULL;
+	}
+	pthread_mutex_unlock(&t->lock);
+	mnames_free(ns);
+}
+
+/*
+ * A name the server could find for another one than it spells: an 8.3
+ * alias ("LONGNA~1.TXT"), a stream ("f:s"), a wildcard, non-ASCII (case
+ * folding beyond ASCII), one ending in a dot or a space (Windows drops
+ * those). The set says nothing about those.
+ */
+static bool name_plain(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || name[len - 1] == '.' || name[len - 1] == ' ')
+		return false;
+	for (; *name; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		if (c < 0x20 || c >= 0x7f || strchr("~:*?\"<>|", c))
+			return false;
+	}
+	return true;
+}
+
+bool mtable_names_absent(struct mtable *t, struct mnode *dir, const char *name,
+			 uint64_t now, uint64_t ttl)
+{
+	bool absent = false;
+
+	if (!ttl || !name_plain(name))
+		return false;
+	pthread_mutex_lock(&t->lock);
+	if (dir->names && now - dir->names_at >= ttl)
+		names_drop(t, dir); /* too old: ask, and free it */
+	if (dir->names && !dir->meta_busy && !dir->names->not_ascii &&
+	    reachable(t, dir))
+		absent = !mnames_has(dir->names, name);
+	pthread_mutex_unlock(&t->lock);
+	return absent;
+}
+
+/* The count moves: what was asked before is not kept (unchanged()). */
+static void changed(struct mtable *t, struct mnode *n)
+{
+	n->meta_seq = ++t->meta_seq;
+	n->st_ok = false;
+}
+
+void mtable_meta_begin(struct mtable *t, struct mnode *dir, const char *made)
+{
+	pthread_mutex_lock(&t->lock);
+	dir->meta_busy++;
+	changed(t, dir);
+	if (made && dir->names && !mnames_has(dir->names, made)) {
+		if (mnames_add(dir->names, made))
+			names_drop(t, dir); /* the set must hold it */
+		else
+			t->names_held++;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void mtable_meta_end(struct mtable *t, struct mnode *dir, const char *gone)
+{
+	pthread_mutex_lock(&t->lock);
+	dir->meta_busy--;
+	changed(t, dir);
+	if (gone && dir->names && mnames_has(dir->names, gone)) {
+		mnames_del(dir->names, gone);
+		t->names_held--;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void mtable_attr_keep(struct mtable *t, struct mnode *n,
+		      const struct smbiov_stat *s, uint64_t at, uint64_t seq)
+{
+	if (!s->is_dir)
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (unchanged(n, seq)) {
+		n->st = *s;
+		n->st_at = at;
+		n->st_ok = true;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+bool mtable_attr_get(struct mtable *t, struct mnode *n, struct smbiov_stat *s,
+		     uint64_t now, uint64_t ttl)
+{
+	bool ok;
+
+	pthread_mutex_lock(&t->lock);
+	ok = ttl && n->st_ok && !n->meta_busy && now - n->st_at < ttl &&
+	     reachable(t, n);
+	if (ok)
+		*s = n->st;
+	pthread_mutex_unlock(&t->lock);
+	return ok;
+}
