@@ -286,7 +286,8 @@ static void conn_path_busy(void *p, const char *path)
 
 /*
  * smb_path_changed(): no bytes and not resized is a change of
- * attributes only (set_attr by path, a link, delete-on-close).
+ * attributes only (set_attr, setxattr or removexattr by path, a link,
+ * delete-on-close).
  */
 static void conn_path_changed(void *p, const char *path, uint64_t off,
 			      uint64_t len, bool resized)
@@ -423,9 +424,10 @@ SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
  * - this connection has not changed the file since the open (sticky, for
  *   the rest of the open): no write, truncate, fallocate or set_attr
  *   through it or a sibling open, no change by path (truncate, set_attr,
- *   rename, link, unlink, delete-on-close, set_sparse), and no sibling
- *   that did is still open when it was opened. Dirty data, which the
- *   server's answer must include, exists only after such a write.
+ *   setxattr, removexattr, rename, link, unlink, delete-on-close,
+ *   set_sparse), and no sibling that did is still open when it was
+ *   opened. Dirty data, which the server's answer must include, exists
+ *   only after such a write.
  * What a lease does not cover is not seen here either: times or
  * attributes another client sets without writing (a SET_INFO breaks no
  * lease), and links it adds, show only once W is broken (any other open
