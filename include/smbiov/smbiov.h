@@ -587,7 +587,9 @@ SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f);
  * their offsets in any order) or /dev/null; into a pipe one piece is in
  * flight at a time, in file order.
  * Returns the bytes moved, short only at the end of the remote file
- * (read) or of @fd (write), or a negative errno: a failure of @fd itself
+ * (read; on a cached open the end it knows: one that the server ends
+ * short below cached writes past the range reads on, as
+ * SMBIOV_RW_DIRECT does) or of @fd (write), or a negative errno: a failure of @fd itself
  * (-EBADF, -ENOSPC, -EIO, -EPIPE...; smbiov_last_error() phase
  * SMBIOV_PHASE_LOCAL) fails the call, the bytes of that
  * range in @fd (or on the server, for a write: zeros fill what @fd did not

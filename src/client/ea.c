@@ -287,6 +287,13 @@ static int ea_store(struct smbiov_client *c, const char *path, const char *name,
 	ret = smb_path_op(c, &a, &r, NULL);
 	smb_req_release(&r);
 	free(body);
+	/*
+	 * The file's change time moved (and its EAs): cached opens of it
+	 * keep no stat answer. Attributes only, as set_attr by path: no
+	 * byte or size changed, so their cached data stays.
+	 */
+	if (!ret)
+		smb_path_changed(c, path, 0, 0, false);
 	return ret;
 }
 

@@ -391,6 +391,13 @@ int smb_ftruncate(struct smbiov_file *f, uint64_t size);
  */
 int smb_file_at_path(struct smbiov_file *f, const char *path);
 /*
+ * As smb_file_at_path(), giving also the attributes of the same
+ * QUERY_INFO answer in *@st (NULL: not wanted): a deferred-closed file
+ * taken back asks its name, and that answer is its stat too.
+ */
+int smb_file_at_path_stat(struct smbiov_file *f, const char *path,
+			  struct smbiov_stat *st);
+/*
  * meta.c: SET_INFO FileBasicInformation on the handle (smbiov_fset_attr);
  * @st not NULL: with a related QUERY_INFO in the same compound, the
  * attributes after it in *@st.

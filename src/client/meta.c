@@ -7,7 +7,6 @@
  * CREATE + op + CLOSE (smb_path_op()).
  */
 #include "client/file.h"
-#include "fs/statcache.h"
 #include "proto/info.h"
 #include "proto/ioctl.h"
 #include "proto/ntstatus.h"

@@ -286,7 +286,8 @@ static void conn_path_busy(void *p, const char *path)
 
 /*
  * smb_path_changed(): no bytes and not resized is a change of
- * attributes only (set_attr by path, a link, delete-on-close).
+ * attributes only (set_attr, setxattr or removexattr by path, a link,
+ * delete-on-close).
  */
 static void conn_path_changed(void *p, const char *path, uint64_t off,
 			      uint64_t len, bool resized)
@@ -423,9 +424,10 @@ SMBIOV_API void smbiov_get_cache_stats(const struct smbiov_client *c,
  * - this connection has not changed the file since the open (sticky, for
  *   the rest of the open): no write, truncate, fallocate or set_attr
  *   through it or a sibling open, no change by path (truncate, set_attr,
- *   rename, link, unlink, delete-on-close, set_sparse), and no sibling
- *   that did is still open when it was opened. Dirty data, which the
- *   server's answer must include, exists only after such a write.
+ *   setxattr, removexattr, rename, link, unlink, delete-on-close,
+ *   set_sparse), and no sibling that did is still open when it was
+ *   opened. Dirty data, which the server's answer must include, exists
+ *   only after such a write.
  * What a lease does not cover is not seen here either: times or
  * attributes another client sets without writing (a SET_INFO breaks no
  * lease), and links it adds, show only once W is broken (any other open
@@ -914,32 +916,51 @@ static void bypass_end_write(struct smbiov_file *f, uint64_t off, ssize_t n)
 	wrote(f, off, n);
 }
 
+/* Reads the rest of a short read from @at on (read_rest()). */
+typedef ssize_t (*read_more_fn)(struct smbiov_file *f, uint64_t at, void *arg);
+
 /*
- * A direct read of @f ended at the server's end of file after @got bytes
- * from @off, below the size this open knows: cached dirty data past the
- * range extends the file (the range's own was written back). Write back
- * what is dirty from there on and read the rest, so the read ends where
- * a cached read would (the bytes in between are a hole of zeros). Only a
- * short read pays: the end of file is known only from the server's
- * answer, and writing back everything past every direct read would cost
- * reads that never come near the dirty data (the mount's kernel-cached
- * opens read through SMBIOV_RW_DIRECT).
+ * A read of @f that bypassed the cache (SMBIOV_RW_DIRECT, or into a
+ * local fd) ended at the server's end of file after @got bytes from
+ * @off, @left bytes short, below the size this open knows: cached dirty
+ * data past the range extends the file (the range's own was written
+ * back). Write back what is dirty from there on and read the rest with
+ * @more, so the read ends where a cached read would (the bytes in
+ * between are a hole of zeros). Only a short read pays: the end of file
+ * is known only from the server's answer, and writing back everything
+ * past every direct read would cost reads that never come near the dirty
+ * data (the mount's kernel-cached opens read through SMBIOV_RW_DIRECT).
+ * Returns the bytes read in all (@got when the rest failed; its error
+ * only when nothing was read), or @got's error.
  */
-static ssize_t direct_read_rest(struct smbiov_file *f, struct smbiov_iter *it,
-				uint64_t off, ssize_t got)
+static ssize_t read_rest(struct smbiov_file *f, uint64_t off, ssize_t got,
+			 size_t left, read_more_fn more, void *arg,
+			 const char *what)
 {
 	uint64_t at = off + (uint64_t)got;
 	ssize_t r;
 	int ret;
 
-	if (got < 0 || !smbiov_iter_count(it) || at >= fs_mapping_size(f->map))
+	if (got < 0 || !left || at >= fs_mapping_size(f->map))
 		return got;
 	ret = fs_mapping_writeback(f->map, at, UINT64_MAX - at);
 	if (ret)
-		return got ? got
-			   : smb_error_keep(ret, "direct I/O: write-back");
-	r = smb_io_sync(f, it, at, false);
+		return got ? got : smb_error_keep(ret, what);
+	r = more(f, at, arg);
 	return r < 0 ? (got ? got : r) : got + r;
+}
+
+static ssize_t iter_more(struct smbiov_file *f, uint64_t at, void *it)
+{
+	return smb_io_sync(f, it, at, false);
+}
+
+/* read_rest() of a direct read into @it (what it still has room for). */
+static ssize_t direct_read_rest(struct smbiov_file *f, struct smbiov_iter *it,
+				uint64_t off, ssize_t got)
+{
+	return read_rest(f, off, got, smbiov_iter_count(it), iter_more, it,
+			 "direct I/O: write-back");
 }
 
 /*
@@ -1186,9 +1207,34 @@ static int cache_begin(struct smbiov_file *f)
 	return f && f->map ? smb_api_begin(f->c) : 0;
 }
 
+/*
+ * The rest of a read into a local fd, where the first part left off
+ * (@fd_off and the fd's position are past it). Its failure is the
+ * call's (@err): part of the rest may be in @fd already (a pipe cannot
+ * take it back), so the first part's count would be wrong.
+ */
+struct fd_rest {
+	size_t left;
+	int fd;
+	off_t *fd_off;
+	ssize_t err;
+};
+
+static ssize_t fd_more(struct smbiov_file *f, uint64_t at, void *arg)
+{
+	struct fd_rest *fr = arg;
+	ssize_t r = smb_read_to_fd(f, at, fr->left, fr->fd, fr->fd_off);
+
+	if (r < 0)
+		fr->err = r;
+	return r;
+}
+
 SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
 				     size_t len, int fd, off_t *fd_off)
 {
+	struct fd_rest fr = {.fd = fd, .fd_off = fd_off};
+	off_t fd_off0 = fd_off ? *fd_off : 0;
 	ssize_t r;
 	int ret = cache_begin(f);
 
@@ -1201,6 +1247,17 @@ SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
 	}
 	read_sent(f);
 	r = smb_read_to_fd(f, offset, len, fd, fd_off);
+	/* short at the server's end, below cached writes: as rw_iter() */
+	if (f && f->map && r >= 0 && (size_t)r < len) {
+		fr.left = len - (size_t)r;
+		r = read_rest(f, offset, r, fr.left, fd_more, &fr,
+			      "read to fd: write-back");
+		if (fr.err) {
+			r = fr.err;
+			if (fd_off)
+				*fd_off = fd_off0; /* not advanced on error */
+		}
+	}
 	read_sent(f);
 	return r;
 }

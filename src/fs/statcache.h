@@ -52,12 +52,4 @@ void fs_sc_keep(struct fs_statcache *s, unsigned token,
 bool fs_sc_get(struct fs_statcache *s, struct smbiov_stat *st, uint64_t epoch);
 bool fs_sc_changed(struct fs_statcache *s);
 
-/*
- * The engine's smb_file_at_path() (client/meta.c), giving also the
- * attributes of the same QUERY_INFO answer: a deferred-closed file taken
- * back asks its name, and that answer is its stat too.
- */
-int smb_file_at_path_stat(struct smbiov_file *f, const char *path,
-			  struct smbiov_stat *st);
-
 #endif

@@ -390,6 +390,38 @@ static void test_direct_and_truncate(void)
 }
 
 /*
+ * A cached open of the new empty file @name with @buf (4096 bytes of
+ * pattern @seed) written at 0 and its first 100 bytes at 20000, both
+ * cached (write caching): the server's file is still empty.
+ */
+static struct smbiov_file *past_eof_open(struct smbiov_client *c,
+					 const char *name, uint32_t seed,
+					 uint8_t *buf)
+{
+	struct smbiov_cache_stats cs;
+	struct smbiov_file *f;
+
+	fc_disk_file(share, name, 0, seed);
+	T_ASSERT(smbiov_open_ex(c, name, O_RDWR, &strict, &f) == 0);
+	fc_fill(buf, 4096, seed, 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, 4096, 0), 4096);
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, 100, 20000), 100);
+	smbiov_get_cache_stats(c, &cs);
+	T_EXPECT(cs.dirty > 0);
+	return f;
+}
+
+/* The file of past_eof_open() has all its bytes now; closed. */
+static void past_eof_close(struct smbiov_file *f)
+{
+	struct smbiov_stat st;
+
+	T_EXPECT_EQ(smbiov_fstat(f, &st), 0);
+	T_EXPECT_EQ(st.size, 20100);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+}
+
+/*
  * A direct read through a cached open ends where a cached read would: a
  * cached write past the read's range extended the file beyond the
  * server's size, and the read reaches past that size. Without
@@ -400,21 +432,11 @@ static void test_direct_read_past_server_eof(void)
 {
 	struct smbiov_client *c = fc_connect(share, NULL);
 	uint8_t buf[4096], got[8192], zero[4096] = {0};
-	struct smbiov_cache_stats cs;
 	struct smbiov_file *f;
-	struct smbiov_stat st;
 	struct smbiov_iter it;
 
 	T_ASSERT(c);
-	fc_disk_file(share, "direct-eof.bin", 0, 54);
-	T_ASSERT(smbiov_open_ex(c, "direct-eof.bin", O_RDWR, &strict, &f) == 0);
-	fc_fill(buf, sizeof(buf), 55, 0);
-	/* both cached (write caching): the server's file is still empty */
-	T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), 0),
-		    (ssize_t)sizeof(buf));
-	T_EXPECT_EQ(smbiov_pwrite(f, buf, 100, 20000), 100);
-	smbiov_get_cache_stats(c, &cs);
-	T_EXPECT(cs.dirty > 0);
+	f = past_eof_open(c, "direct-eof.bin", 55, buf);
 	T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_DEST, got, sizeof(got)) ==
 		 0);
 	T_EXPECT_EQ(smbiov_read_iter_ex(f, &it, 0, SMBIOV_RW_DIRECT),
@@ -426,9 +448,47 @@ static void test_direct_read_past_server_eof(void)
 		 0);
 	T_EXPECT_EQ(smbiov_read_iter_ex(f, &it, 16000, SMBIOV_RW_DIRECT), 4100);
 	T_EXPECT(!memcmp(got + 4000, buf, 100));
-	T_EXPECT_EQ(smbiov_fstat(f, &st), 0);
-	T_EXPECT_EQ(st.size, 20100);
-	T_EXPECT_EQ(smbiov_close(f), 0);
+	past_eof_close(f);
+	smbiov_disconnect(c);
+}
+
+/*
+ * smbiov_read_to_fd() of a cached open ends where a cached read would,
+ * as the direct read above: a cached write past the range extended the
+ * file beyond the server's size. Into a regular file at an fd offset,
+ * then at the fd's position (which must move past every byte). Without
+ * reading the rest (fileapi.c read_rest()) it ended at the
+ * server's end of file (4096 of 8192) and wrote no zeros.
+ */
+static void test_read_to_fd_past_server_eof(void)
+{
+	struct smbiov_client *c = fc_connect(share, NULL);
+	uint8_t buf[4096], got[8192], zero[4096] = {0};
+	char tmpl[] = "/tmp/smbiov-fdeof-XXXXXX";
+	struct smbiov_file *f;
+	off_t o = 5;
+	int fd;
+
+	T_ASSERT(c);
+	fd = mkstemp(tmpl);
+	T_ASSERT(fd >= 0);
+	unlink(tmpl);
+	f = past_eof_open(c, "fd-eof.bin", 57, buf);
+	T_EXPECT_EQ(smbiov_read_to_fd(f, 0, sizeof(got), fd, &o),
+		    (ssize_t)sizeof(got));
+	T_EXPECT_EQ(o, 5 + (off_t)sizeof(got));
+	T_EXPECT_EQ(pread(fd, got, sizeof(got), 5), (ssize_t)sizeof(got));
+	T_EXPECT(!memcmp(got, buf, sizeof(buf)));
+	T_EXPECT(!memcmp(got + 4096, zero, sizeof(zero)));
+	/* past the dirty data's end: short there, as a cached read */
+	T_ASSERT(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0);
+	T_EXPECT_EQ(smbiov_read_to_fd(f, 16000, sizeof(got), fd, NULL), 4100);
+	T_EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 4100);
+	T_EXPECT_EQ(pread(fd, got, sizeof(got), 0), 4100);
+	T_EXPECT(!memcmp(got, zero, 4000));
+	T_EXPECT(!memcmp(got + 4000, buf, 100));
+	past_eof_close(f);
+	close(fd);
 	smbiov_disconnect(c);
 }
 
@@ -859,6 +919,7 @@ int main(void)
 	T_RUN(test_loose);
 	T_RUN(test_direct_and_truncate);
 	T_RUN(test_direct_read_past_server_eof);
+	T_RUN(test_read_to_fd_past_server_eof);
 	T_RUN(test_fallocate);
 	T_RUN(test_write_only_and_writeback);
 	T_RUN(test_enospc);

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -313,6 +314,26 @@ static void test_malformed(void)
 	rig_stop(&g);
 }
 
+/* What the file layer heard (engine.h fs_path_changed). */
+struct heard {
+	unsigned n;
+	char path[16];
+	uint64_t off, len;
+	bool resized;
+};
+
+static void heard_changed(void *fs, const char *path, uint64_t off,
+			  uint64_t len, bool resized)
+{
+	struct heard *h = fs;
+
+	h->n++;
+	snprintf(h->path, sizeof(h->path), "%s", path);
+	h->off = off;
+	h->len = len;
+	h->resized = resized;
+}
+
 static void test_set(void)
 {
 	static const char *const e[][2] = {{"have", "1"}};
@@ -320,11 +341,17 @@ static void test_set(void)
 	struct qreply s[4];
 	struct rig g = {.f = {.script = s, .nscript = 4}};
 	char big[300];
+	struct heard h = {0};
 
 	for (int i = 0; i < 4; i++)
 		s[i] = (struct qreply){0, buf, chain(buf, e, 1), 0};
 	rig_start(&g);
+	/* the file layer hears of each change: attributes only */
+	g.c->fs = &h;
+	g.c->fs_path_changed = heard_changed;
 	T_EXPECT_EQ(smbiov_setxattr(g.c, "f", "new", "val", 3, 0), 0);
+	T_EXPECT_EQ(h.n, 1);
+	T_EXPECT(!strcmp(h.path, "f") && !h.off && !h.len && !h.resized);
 	T_EXPECT_EQ(g.f.nquery, 0); /* no flags: no query */
 	T_EXPECT_EQ(g.f.set_class, FSCC_FILE_FULL_EA_INFORMATION);
 	T_EXPECT_EQ(g.f.set_len, 15);
@@ -338,9 +365,11 @@ static void test_set(void)
 		-ENODATA);
 	T_EXPECT_EQ(smbiov_removexattr(g.c, "f", "none"), -ENODATA);
 	T_EXPECT_EQ(g.f.nset, 1);
+	T_EXPECT_EQ(h.n, 1); /* nothing changed */
 	/* a remove that passes its check sends an empty value */
 	T_EXPECT_EQ(smbiov_removexattr(g.c, "f", "have"), 0);
 	T_EXPECT_EQ(g.f.nset, 2);
+	T_EXPECT_EQ(h.n, 2);
 	T_EXPECT_EQ(g.f.set_len, 13);
 	T_EXPECT_EQ(le16_get(g.f.set + 6), 0);
 	/* refused before anything is sent */
@@ -353,6 +382,7 @@ static void test_set(void)
 	T_EXPECT_EQ(smbiov_getxattr(g.c, "f", "v", NULL, 4), -EINVAL);
 	T_EXPECT_EQ(g.f.nset, 2);
 	T_EXPECT_EQ(g.f.nquery, 4); /* CREATE, REPLACE, 2 removes */
+	g.c->fs = NULL;
 	rig_stop(&g);
 }
 
