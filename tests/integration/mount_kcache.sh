@@ -21,12 +21,15 @@
 #     (FOPEN_DIRECT_IO: the kernel's pages do not see it) while another
 #     descriptor holds the file cached, its pages read again after the
 #     O_DIRECT open: that descriptor reads the new bytes.
-# Each case runs COHERENCE_ROUNDS rounds (default 5) with new bytes. A
-# round during which another process dropped the page cache (a
-# benchmark's `echo 3 > /proc/sys/vm/drop_caches`, counted in /proc/vmstat
-# drop_pagecache) is done again, at most 4 x COHERENCE_ROUNDS times: the
-# pages it finds missing say nothing of the mount (on a shared machine
-# that is how this test failed under load); wrong bytes are never redone.
+# Each case runs COHERENCE_ROUNDS rounds (default 5) with new bytes. "The
+# kernel holds the pages" means all but a tenth (held_min below: the
+# kernel was seen to let a few go on its own under load). A round that
+# finds fewer is done again only when another process dropped the page
+# cache meanwhile (a benchmark's `echo 3 > /proc/sys/vm/drop_caches`;
+# /proc/vmstat drop_pagecache counts each when it ends, most of a second
+# later here, so the evidence is looked for over the rounds after it, at
+# most 3 more): on a shared machine that is how this test failed under
+# load. Without that evidence it fails; wrong bytes are never redone.
 # Without the break's invalidation (mount_io.c on_lease) 'held' fails at
 # once; 'closed' fails if an open keeps pages it should not; 'direct'
 # holds by the kernel's own invalidation of a direct write's range
@@ -94,6 +97,14 @@ def resident(p):
         sys.exit("fincore %s: %s" % (p, out.stderr.strip()))
     return int(out.stdout.split()[0])
 
+# The pages a check wants held: all but a tenth. Under stress-ng --io on
+# this (Firecracker) VM the kernel let a few pages go on its own now and
+# then (8 to 44 KiB of 3 MiB, with no invalidation from the mount, logged,
+# and no drop_caches); what the mount could do wrong drops far more: an
+# open without FOPEN_KEEP_CACHE drops them all, a wrong invalidation a
+# READ's range (up to 1 MiB).
+held_min = size - size // 10
+
 def short(msg):
     # fewer pages than read: excused (the round done again) only if a
     # drop_caches by another process ends after the round began
@@ -138,14 +149,14 @@ def one_round(r):
                 sys.exit("round %d: cache=none, yet the kernel holds %d bytes of the file"
                          % (r, resident(path)))
             return
-        if resident(path) < size:
+        if resident(path) < held_min:
             short("round %d: the kernel holds %d of %d bytes after a read through "
                   "the mount: not cached" % (r, resident(path), size))
         new = os.urandom(size)
         if case == "kept":
             closed(fd)
             fd = opened(os.open(path, os.O_RDONLY))
-            if resident(path) < size:
+            if resident(path) < held_min:
                 short("round %d: reopened, the kernel holds %d of %d bytes: the "
                       "pages were dropped (no FOPEN_KEEP_CACHE)"
                       % (r, resident(path), size))
@@ -169,7 +180,7 @@ def one_round(r):
             # that open dropped the pages (no FOPEN_KEEP_CACHE): cached again,
             # so only the write's own invalidation can drop them
             check(r, "re-read before the O_DIRECT write", read_all(fd), old)
-            if resident(path) < size:
+            if resident(path) < held_min:
                 short("round %d: re-read, the kernel holds %d of %d bytes"
                       % (r, resident(path), size))
             import mmap
