@@ -97,10 +97,14 @@ def resident(p):
         sys.exit("fincore %s: %s" % (p, out.stderr.strip()))
     return int(out.stdout.split()[0])
 
-# The pages a check wants held: all but a tenth. Under stress-ng --io on
-# this (Firecracker) VM the kernel let a few pages go on its own now and
-# then (8 to 44 KiB of 3 MiB, with no invalidation from the mount, logged,
-# and no drop_caches); what the mount could do wrong drops far more: an
+# The pages a check wants held: all but a tenth. Under load on the
+# (Firecracker) VM this was written on, the kernel let a few pages go on
+# its own now and then (8 to 44 KiB of 3 MiB, with no invalidation from
+# the mount, logged, and no drop_caches): it runs DAMON with a "pageout"
+# scheme over physical memory (kdamond.0; /sys/kernel/mm/damon), which
+# reclaims pages of regions it samples as cold, and pages only read(2)
+# are never seen accessed by it. What the mount could do wrong drops far
+# more: an
 # open without FOPEN_KEEP_CACHE drops them all, a wrong invalidation a
 # READ's range (up to 1 MiB).
 held_min = size - size // 10
