@@ -80,7 +80,12 @@ echo "ok: a reset: the open file and a new one are exact"
 # both opens come back by name (their shared lease keeps no writes).
 head -c $((2 * 1024 * 1024)) /dev/urandom >"$tmp/c"
 exec 5<>"$mnt/two" 6<>"$mnt/two"
-python3 - "$tmp/c" <<'PY' || integ_fail "two descriptors: the writes before the reset failed"
+# (a failure closes the descriptors first: the unmount at exit needs them gone)
+two_fail() {
+	exec 5>&- 6>&-
+	integ_fail "$@"
+}
+python3 - "$tmp/c" <<'PY' || two_fail "two descriptors: the writes before the reset failed"
 import os, sys
 d = open(sys.argv[1], "rb").read()
 h = len(d) // 2
@@ -89,7 +94,7 @@ os.pwrite(6, d[h:], h)
 PY
 relay_down
 relay_up
-python3 - "$tmp/c" "$tmp/c2" 2>"$tmp/py2.err" <<'PY' || integ_fail "two descriptors across a reset: $(cat "$tmp/py2.err")"
+python3 - "$tmp/c" "$tmp/c2" 2>"$tmp/py2.err" <<'PY' || two_fail "two descriptors across a reset: $(cat "$tmp/py2.err")"
 import os, sys
 d = open(sys.argv[1], "rb").read()
 h = len(d) // 2

@@ -124,16 +124,26 @@ mount_umount() {
 # mount_cleanup: for an EXIT trap: unmount whatever mount_at mounted and
 # is still there (lazily if busy), then make sure each daemon is gone.
 # Never fails.
+# mount_listed DIR: DIR is a mount point in /proc/mounts
+mount_listed() {
+	awk -v d="$1" '$2 == d { found = 1 } END { exit !found }' /proc/mounts
+}
+
 mount_cleanup() {
 	local dir pid
 	for dir in "${!mount_daemons[@]}"; do
 		pid=${mount_daemons[$dir]}
-		if mountpoint -q "$dir" 2>/dev/null; then
+		# listed, not mountpoint(1): a mount whose daemon is gone
+		# fails its stat (ENOTCONN) and must go all the same
+		if mount_listed "$dir"; then
 			"$SMBIOV_CLI" umount "$dir" 2>/dev/null || fusermount3 -uz "$dir" 2>/dev/null || true
 		fi
 		if [[ -n $pid ]] && ! wait_gone "$pid"; then
 			echo "mount daemon $pid did not exit after unmount: killing it" >&2
 			kill -9 "$pid" 2>/dev/null || true
+		fi
+		if mount_listed "$dir"; then
+			fusermount3 -uz "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null || true
 		fi
 		unset "mount_daemons[$dir]"
 	done
