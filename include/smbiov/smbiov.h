@@ -589,7 +589,8 @@ SMBIOV_API int smbiov_aio_cancel(struct smbiov_file *f);
  * Returns the bytes moved, short only at the end of the remote file
  * (read; on a cached open the end it knows: one that the server ends
  * short below cached writes past the range reads on, as
- * SMBIOV_RW_DIRECT does) or of @fd (write), or a negative errno: a failure of @fd itself
+ * SMBIOV_RW_DIRECT does) or of @fd (write), or a negative errno: a failure of
+ * @fd itself
  * (-EBADF, -ENOSPC, -EIO, -EPIPE...; smbiov_last_error() phase
  * SMBIOV_PHASE_LOCAL) fails the call, the bytes of that
  * range in @fd (or on the server, for a write: zeros fill what @fd did not
