@@ -30,10 +30,18 @@ struct smb_break_item {
 };
 
 /* A client's leases and its break worker (created on first use). */
+/*
+ * Leases by path, for an open's shared_key(): a walk of every lease per
+ * open costs as much as the deferred close keeps files parked (an untar
+ * through the mount keeps thousands).
+ */
+#define PATH_BUCKETS 1024u
+
 struct smb_leases {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	struct smb_lease *head;
+	struct smb_lease *by_path[PATH_BUCKETS];
 	struct smb_break_item *q_head, *q_tail;
 	uint64_t dropped; /* notifications lost for want of memory */
 	unsigned jobs;	  /* owner jobs running */
@@ -48,8 +56,10 @@ static bool shared_key(struct smb_leases *t, const char *path, uint8_t *key)
 	bool found = false;
 
 	pthread_mutex_lock(&t->lock);
-	for (struct smb_lease *l = t->head; l && !found; l = l->next) {
-		found = !l->oplock && l->path && fs_path_eq(l->path, path);
+	for (struct smb_lease *l =
+		     t->by_path[fs_path_hash(path) % PATH_BUCKETS];
+	     l && !found; l = l->pnext) {
+		found = fs_path_eq(l->path, path);
 		if (found)
 			memcpy(key, l->key, sizeof(l->key));
 	}
@@ -602,12 +612,23 @@ static struct smb_leases *leases_get(struct smbiov_client *c)
  */
 static void link_lease(struct smb_leases *t, struct smb_lease *l)
 {
+	struct smb_lease **b;
+
 	pthread_mutex_lock(&t->lock);
 	l->prev = NULL;
 	l->next = t->head;
 	if (t->head)
 		t->head->prev = l;
 	t->head = l;
+	if (l->path) {
+		l->pbucket = fs_path_hash(l->path) % PATH_BUCKETS;
+		b = &t->by_path[l->pbucket];
+		l->pprev = NULL;
+		l->pnext = *b;
+		if (*b)
+			(*b)->pprev = l;
+		*b = l;
+	}
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -678,6 +699,14 @@ void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l)
 		t->head = l->next;
 	if (l->next)
 		l->next->prev = l->prev;
+	if (l->path) {
+		if (l->pprev)
+			l->pprev->pnext = l->pnext;
+		else
+			t->by_path[l->pbucket] = l->pnext;
+		if (l->pnext)
+			l->pnext->pprev = l->pprev;
+	}
 	pthread_mutex_unlock(&t->lock);
 	free(l->path);
 	free(l);
@@ -703,7 +732,7 @@ void smb_lease_snapshot(struct smbiov_client *c, const struct smb_lease *l,
 
 	pthread_mutex_lock(&t->lock);
 	*out = *l;
-	out->next = out->prev = NULL;
+	out->next = out->prev = out->pnext = out->pprev = NULL;
 	out->path = NULL; /* the table's */
 	pthread_mutex_unlock(&t->lock);
 }

@@ -80,6 +80,9 @@ struct smb_lease {
 	void (*on_change)(void *owner, uint32_t state);
 	void *owner;
 	struct smb_lease *next, *prev; /* the client's leases (lease.c) */
+	/* the chain of its path's bucket (leases with a path only) */
+	struct smb_lease *pnext, *pprev;
+	unsigned pbucket;
 };
 
 /**
