@@ -42,6 +42,12 @@ struct smb_leases {
 	pthread_cond_t cv;
 	struct smb_lease *head;
 	struct smb_lease *by_path[PATH_BUCKETS];
+	/*
+	 * The entries of the break the worker handles now (start_owner()
+	 * to break_done()): waited for and counted without a walk of every
+	 * lease, of which an untar keeps thousands parked.
+	 */
+	struct smb_lease *brk;
 	struct smb_break_item *q_head, *q_tail;
 	uint64_t dropped; /* notifications lost for want of memory */
 	unsigned jobs;	  /* owner jobs running */
@@ -168,7 +174,7 @@ static int send_oplock_ack(struct smbiov_client *c,
 }
 
 /*
- * The break the worker handled for the entries it marked (in_break) was
+ * The break the worker handled for the entries on t->brk was
  * acknowledged, with result @ret, @early if before their owners were
  * done. None could go meanwhile: while one is busy, smb_lease_forget()
  * waits.
@@ -176,11 +182,12 @@ static int send_oplock_ack(struct smbiov_client *c,
 static void break_done(struct smb_leases *t, const struct smb_break_item *it,
 		       int ret, bool early)
 {
+	struct smb_lease *l, *next;
+
 	pthread_mutex_lock(&t->lock);
-	for (struct smb_lease *l = t->head; l; l = l->next) {
-		if (!l->in_break)
-			continue;
-		l->in_break = false;
+	for (l = t->brk, t->brk = NULL; l; l = next) {
+		next = l->brk_next;
+		l->brk_next = NULL;
 		if (!it->local) {
 			l->breaks++;
 			l->acked_early += early;
@@ -249,8 +256,8 @@ static bool start_job(struct smb_owner_job *j)
 }
 
 /*
- * Under t->lock, @l (its new state set) marked for the worker's break and
- * held: have its owner take the state, on a job of its own, which
+ * Under t->lock, @l with its new state: onto t->brk (the worker's break)
+ * and held; its owner takes the state on a job of its own, which
  * wait_owners() waits for. May let t->lock go (no thread for a job: the
  * owner runs here); @l stays (held).
  */
@@ -258,7 +265,8 @@ static void start_owner(struct smb_leases *t, struct smb_lease *l)
 {
 	struct smb_owner_job *j;
 
-	l->in_break = true;
+	l->brk_next = t->brk;
+	t->brk = l;
 	l->busy++;
 	if (!l->on_change) {
 		l->held = l->state;
@@ -292,17 +300,17 @@ static void start_owner(struct smb_leases *t, struct smb_lease *l)
 	t->jobs++;
 }
 
-/* Is an owner of an entry marked for the break still taking its state? */
+/* Is an owner of an entry of the break (t->brk) still taking its state? */
 static bool owners_busy(const struct smb_leases *t)
 {
-	for (const struct smb_lease *l = t->head; l; l = l->next)
-		if (l->in_break && l->job)
+	for (const struct smb_lease *l = t->brk; l; l = l->brk_next)
+		if (l->job)
 			return true;
 	return false;
 }
 
 /*
- * Under t->lock: wait until the owners of the marked entries took their
+ * Under t->lock: wait until the owners of the entries on t->brk took their
  * state, or @deadline (NULL: no bound) came first (false; their jobs go
  * on).
  */
@@ -409,7 +417,7 @@ static void handle_break(struct smbiov_client *c, struct smb_leases *t,
 
 	pthread_mutex_lock(&t->lock);
 	/*
-	 * start_owner() may let the lock go; a marked entry stays (held),
+	 * start_owner() may let the lock go; an entry on t->brk stays (held),
 	 * and one added meanwhile at the head was granted after the break.
 	 */
 	for (struct smb_lease *l = t->head; l; l = l->next) {

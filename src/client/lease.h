@@ -45,8 +45,9 @@ struct smbiov_file;
  */
 struct smb_lease {
 	uint8_t key[SMB2_LEASE_KEY_SIZE];
-	char *path;		/* the share path it was opened by (leases) */
-	bool in_break;		/* the worker's break is being handled for it */
+	char *path; /* the share path it was opened by (leases) */
+	/* next of the entries the worker's break is being handled for */
+	struct smb_lease *brk_next;
 	bool oplock;		/* an oplock, known by @fid (no leases) */
 	struct smb2_fileid fid; /* oplock: the open it is on */
 	uint8_t oplock_level;	/* oplock: SMB2_OPLOCK_LEVEL_* now held */

@@ -86,8 +86,6 @@ def drops():
         pass
     return 0
 
-round_drops = [0]
-
 def resident(p):
     # fincore opens the file read-only: an open the kernel caches, of
     # the same kind as ours, which keeps the pages (kc_opens / kept)
