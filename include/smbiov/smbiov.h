@@ -501,8 +501,9 @@ SMBIOV_API ssize_t smbiov_open_read(struct smbiov_client *c, const char *path,
  * Read a whole small file in one round trip: open @path for reading, read
  * from offset 0 and close, sent as one compound (CREATE + READ + CLOSE).
  * Reads up to min(count(@dst), the connection's largest single READ,
- * 1 MiB) bytes into @dst (advanced by what was read), copied once out of
- * the response (payload_copied). Returns the bytes read, and the file's
+ * 1 MiB) bytes into @dst (advanced by what was read): straight from the
+ * socket on a plain unsigned connection, else copied once out of the
+ * response (payload_copied). Returns the bytes read, and the file's
  * size at open in *@size if @size is not NULL: fewer bytes than *@size
  * means the file is larger than one call reads (use smbiov_open_read()).
  * On error a negative errno; nothing stays open on the server either way.

@@ -350,6 +350,7 @@ static void client_free(struct smbiov_client *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->rc_lock);
 	pthread_mutex_destroy(&c->send_lock);
+	pthread_mutex_destroy(&c->bq_lock);
 	pthread_cond_destroy(&c->credit_cv);
 	pthread_cond_destroy(&c->wd_cv);
 	pthread_cond_destroy(&c->aio_cv);
@@ -379,6 +380,8 @@ static struct smbiov_client *client_new(const struct smbiov_options *o)
 	pthread_mutex_init(&c->rc_lock, NULL);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
+	pthread_mutex_init(&c->bq_lock, NULL);
+	c->bq_tail = &c->bq_head;
 	if (smb_cond_init(&c->credit_cv))
 		goto fail_cv0;
 	if (smb_cond_init(&c->wd_cv))
@@ -398,6 +401,7 @@ fail_cv1:
 fail_cv0:
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->send_lock);
+	pthread_mutex_destroy(&c->bq_lock);
 	free(c);
 	return NULL;
 }

@@ -81,6 +81,15 @@
 #define SMB_REQ_FD 0x0080u
 /* With SMB_REQ_FD: use @fd's own position (or a pipe), not @fd_off. */
 #define SMB_REQ_FD_POS 0x0100u
+/*
+ * smb_submit() may hold this request back while another thread is
+ * sending and let that thread send it, with whatever else queued up
+ * meanwhile, as one compound of unrelated requests (batch.c). Only a
+ * READ of at most SMB_BATCH_READ_MAX bytes into @dst qualifies, and its
+ * @body must stay valid until @done runs (not only until smb_submit()
+ * returns). The receiver thread never queues.
+ */
+#define SMB_REQ_BATCH 0x0200u
 
 struct smb_req;
 
@@ -200,6 +209,9 @@ struct smb_req {
 		off_t fd_off0;
 		uint8_t resent;
 		struct smb_req *replay_next;
+		/* batch.c: the link in c->bq, and whether it is queued there */
+		struct smb_req *bq_next;
+		bool queued;
 		struct smbiov_client *c;
 		/*
 		 * The reconnect generation (rc_gen) of the connection its
@@ -277,6 +289,29 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r);
  */
 #define SMB_COMPOUND_MAX 8
 int smb_compound(struct smbiov_client *c, struct smb_req **reqs, size_t n);
+
+/* ---- batching (batch.c) ----------------------------------------------------
+ */
+
+/* The largest READ that may wait for a batch (one credit's worth). */
+#define SMB_BATCH_READ_MAX 65536u
+
+/* @r may be held back for a batch by this thread (SMB_REQ_BATCH). */
+bool smb_bq_eligible(const struct smbiov_client *c, const struct smb_req *r);
+/*
+ * Queue @r behind the send in progress and return true, or, when no
+ * thread is sending, make the caller the sender (which must call
+ * smb_bq_take() until it returns 0) and return false.
+ */
+bool smb_bq_join(struct smbiov_client *c, struct smb_req *r);
+/*
+ * The sender's next batch: up to @max queued requests into @reqs, in
+ * the order they came. Returns their count; 0 when the queue is empty,
+ * and then the caller is no longer the sender.
+ */
+size_t smb_bq_take(struct smbiov_client *c, struct smb_req **reqs, size_t max);
+/* @r is still waiting in the queue (not sent yet). */
+bool smb_bq_queued(struct smbiov_client *c, const struct smb_req *r);
 
 /**
  * smb_call_pipelined - send requests one message each, back to back, and
@@ -379,6 +414,14 @@ struct smbiov_client {
 	 */
 	bool refilling;
 	pthread_mutex_t send_lock; /* one message on the wire at a time */
+	/*
+	 * SMB_REQ_BATCH requests held back while a thread is sending
+	 * (batch.c): @bq_busy says a thread is in smb_submit()'s send and
+	 * will send everything queued before it returns.
+	 */
+	pthread_mutex_t bq_lock;
+	struct smb_req *bq_head, **bq_tail;
+	bool bq_busy;
 	struct smb_credits credits;
 	struct smb_mid_table table; /* pending requests by MessageId */
 	uint32_t max_frame;	    /* largest frame accepted from the server */

@@ -179,9 +179,10 @@ out:
 
 /*
  * The whole of a small file: CREATE + READ + CLOSE as one compound. The
- * READ is not the last element, so its data is copied out of the buffered
- * response (the engine lands only a compound's last READ directly); for
- * files of at most 1 MiB the saved round trip is worth far more.
+ * READ is not the last element; on a plain, unsigned connection its data
+ * still lands straight in @dst (recv.c rx_chain), otherwise it is copied
+ * out of the buffered response: for files of at most 1 MiB the saved
+ * round trip is worth far more than that copy.
  */
 SMBIOV_API ssize_t smbiov_read_file(struct smbiov_client *c, const char *path,
 				    struct smbiov_iter *dst, uint64_t *size)

@@ -789,12 +789,34 @@ static struct smb_req *rx_claim_read(struct smbiov_client *c,
 }
 
 /*
+ * rx_claim_read() for an element that is not its chain's last: a batch of
+ * READs (batch.c) lands each one's data straight in its destination too.
+ * Not when the answer must be verified: rx_read_direct() would buffer a
+ * signed READ with bytes after its data (the element's padding) as a
+ * message of its own, and an element is not one.
+ */
+static struct smb_req *rx_claim_mid_read(struct smbiov_client *c,
+					 const struct smb2_hdr *h, size_t elen)
+{
+	struct smb_req *r = rx_claim_read(c, h, elen);
+
+	if (r && (rsp_needs_sig(c, r) || (r->flags & SMB_REQ_FD))) {
+		pthread_mutex_lock(&c->lock);
+		r->e.receiving = false;
+		pthread_mutex_unlock(&c->lock);
+		r = NULL;
+	}
+	return r;
+}
+
+/*
  * A plain frame whose first element has a NextCommand: a compound
  * response (MS-SMB2 3.2.5.1.9). It is received element by element, each
  * bounded by its NextCommand and what is left of the frame
  * (smb2_compound_step()), so that a READ in the last element (open+read:
  * CREATE + related READ) lands in the caller's memory like an
- * uncompounded one. Earlier elements are buffered and dispatched one by
+ * uncompounded one, as does an unsigned READ anywhere in a batch of them
+ * (batch.c). Other earlier elements are buffered and dispatched one by
  * one exactly as rx_message() would; signing is per element (3.2.5.1.3),
  * so each is verified on its own. @hb holds the first element's header
  * (decoded into @first) and is reused for the following ones.
@@ -817,14 +839,20 @@ static int rx_chain(struct smbiov_client *c, uint8_t *hb,
 			return ret;
 		if (ret == 0)
 			break;
-		e = malloc(elen);
-		if (!e)
-			return -ENOMEM;
-		memcpy(e, hb, SMB2_HDR_SIZE);
-		ret = rx_bytes(c, e + SMB2_HDR_SIZE, elen - SMB2_HDR_SIZE);
-		if (!ret)
-			ret = rx_element(c, e, elen, false);
-		free(e);
+		r = rx_claim_mid_read(c, &h, elen);
+		if (r) {
+			ret = rx_read_direct(c, r, hb, &h, (uint32_t)elen);
+		} else {
+			e = malloc(elen);
+			if (!e)
+				return -ENOMEM;
+			memcpy(e, hb, SMB2_HDR_SIZE);
+			ret = rx_bytes(c, e + SMB2_HDR_SIZE,
+				       elen - SMB2_HDR_SIZE);
+			if (!ret)
+				ret = rx_element(c, e, elen, false);
+			free(e);
+		}
 		if (ret)
 			return ret;
 		off += elen;

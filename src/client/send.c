@@ -412,7 +412,8 @@ static int build_chain(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		h.flags = r->hdr_flags &
 			  ~(SMB2_FLAGS_SERVER_TO_REDIR |
 			    SMB2_FLAGS_ASYNC_COMMAND | SMB2_FLAGS_SIGNED);
-		if (i)
+		/* a batch (batch.c) is a chain of unrelated requests */
+		if (i && !(r->flags & SMB_REQ_BATCH))
 			h.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
 		if (req_signed(c, r))
 			h.flags |= SMB2_FLAGS_SIGNED;
@@ -842,26 +843,15 @@ static int not_sent(struct smb_req *r, int ret)
 	return ret;
 }
 
-int smb_submit(struct smbiov_client *c, struct smb_req *r)
+/*
+ * Send @r, kept for a resend by smb_submit(), trying again on a new
+ * connection as reconnect.c allows. Returns 0 (@done will run) or the
+ * error that kept it from being sent (@done will not run).
+ */
+static int submit_send(struct smbiov_client *c, struct smb_req *r)
 {
 	int ret, rc;
 
-	if (!r || !r->done) {
-		ret = smb_client_check(c);
-		return ret ? ret : -EINVAL;
-	}
-	r->e.sync = false;
-	r->e.cv = NULL;
-	r->e.body_copy = NULL;
-	ret = smb_client_check(c);
-	/* lost, and this thread may not bring it back: the reviver will */
-	if (ret && smb_rc_lost(ret) && smb_rc_defer(c, r))
-		return 0;
-	if (ret) /* (a refused defer may have kept the body: fuzz_engine) */
-		return not_sent(r, ret);
-	ret = smb_rc_keep_req(c, r);
-	if (ret)
-		return ret;
 	for (int tries = 0;; tries++) {
 		uint64_t gen = smb_rc_gen(c);
 
@@ -894,6 +884,68 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r)
 	return ret ? not_sent(r, ret) : 0;
 }
 
+/*
+ * The sender's duty (batch.c): send what other threads queued while it
+ * was sending, each batch as one compound, until the queue is empty. A
+ * batch that fails to go out is sent again request by request (a lost
+ * connection is then handled per request, as for its own); a request
+ * that still cannot go is completed with the error, as its submitter
+ * was told it was sent.
+ */
+static void submit_batches(struct smbiov_client *c)
+{
+	struct smb_req *b[SMB_COMPOUND_MAX];
+	size_t n;
+
+	while ((n = smb_bq_take(c, b, SMB_COMPOUND_MAX))) {
+		uint64_t gen = smb_rc_gen(c);
+		int ret;
+
+		for (size_t i = 0; i < n; i++)
+			b[i]->e.rc_gen = gen;
+		ret = smb_send_reqs(c, b, n, true);
+		for (size_t i = 0; ret && i < n; i++) {
+			int err = submit_send(c, b[i]);
+
+			if (err) {
+				b[i]->result = err;
+				b[i]->status = 0;
+				b[i]->e.complete = true;
+				b[i]->done(b[i]);
+			}
+		}
+	}
+}
+
+int smb_submit(struct smbiov_client *c, struct smb_req *r)
+{
+	int ret;
+
+	if (!r || !r->done) {
+		ret = smb_client_check(c);
+		return ret ? ret : -EINVAL;
+	}
+	r->e.sync = false;
+	r->e.cv = NULL;
+	r->e.body_copy = NULL;
+	ret = smb_client_check(c);
+	/* lost, and this thread may not bring it back: the reviver will */
+	if (ret && smb_rc_lost(ret) && smb_rc_defer(c, r))
+		return 0;
+	if (ret) /* (a refused defer may have kept the body: fuzz_engine) */
+		return not_sent(r, ret);
+	ret = smb_rc_keep_req(c, r);
+	if (ret)
+		return ret;
+	if (!smb_bq_eligible(c, r))
+		return submit_send(c, r);
+	if (smb_bq_join(c, r))
+		return 0; /* the thread sending now sends it */
+	ret = submit_send(c, r);
+	submit_batches(c);
+	return ret;
+}
+
 int smb_cancel(struct smbiov_client *c, struct smb_req *r)
 {
 	uint8_t msg[SMB2_NBSS_HDR_SIZE + SMB2_SIMPLE_MSG_LEN];
@@ -904,6 +956,9 @@ int smb_cancel(struct smbiov_client *c, struct smb_req *r)
 
 	if (ret)
 		return ret;
+	/* not sent yet: it will be, and answered (nothing to cancel) */
+	if (smb_bq_queued(c, r))
+		return 0;
 	memset(&h, 0, sizeof(h));
 	pthread_mutex_lock(&c->lock);
 	if (r->e.complete) {

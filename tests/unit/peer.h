@@ -169,6 +169,35 @@ static inline void peer_write_req_init(struct smb_req *r, uint8_t *body,
 }
 
 /*
+ * A transport in front of a real one (@inner): a test puts its own send
+ * (or recv) in the ops and these for the rest. Must come first in the
+ * test's own struct, which peer_wrap_release() frees.
+ */
+struct peer_wrap {
+	struct smb_transport t;
+	struct smb_transport *inner;
+};
+
+static inline int peer_wrap_recv(struct smb_transport *st,
+				 struct smbiov_iter *dst)
+{
+	return smb_transport_recv(((struct peer_wrap *)st)->inner, dst);
+}
+
+static inline void peer_wrap_shutdown(struct smb_transport *st)
+{
+	smb_transport_shutdown(((struct peer_wrap *)st)->inner);
+}
+
+static inline void peer_wrap_release(struct smb_transport *st)
+{
+	struct peer_wrap *w = (struct peer_wrap *)st;
+
+	smb_transport_release(w->inner);
+	free(w);
+}
+
+/*
  * Asynchronous requests' completions counted: a request whose priv is
  * @d and whose done() is peer_done_fn(); peer_wait_done() waits for the
  * count to reach @n.

@@ -35,15 +35,10 @@ static int done_calls;
 static int done_calls_in_send = -1; /* done() calls when send held */
 
 /* A transport that sends through @inner and holds a payload send. */
-struct hold_transport {
-	struct smb_transport t;
-	struct smb_transport *inner;
-};
-
 static int hold_send(struct smb_transport *st, const struct iovec *hdr,
 		     size_t nhdr, struct smbiov_iter *payload)
 {
-	struct hold_transport *h = (struct hold_transport *)st;
+	struct peer_wrap *h = (struct peer_wrap *)st;
 	int ret = smb_transport_send(h->inner, hdr, nhdr, payload);
 
 	if (ret || !payload)
@@ -59,29 +54,11 @@ static int hold_send(struct smb_transport *st, const struct iovec *hdr,
 	return 0;
 }
 
-static int hold_recv(struct smb_transport *st, struct smbiov_iter *dst)
-{
-	return smb_transport_recv(((struct hold_transport *)st)->inner, dst);
-}
-
-static void hold_shutdown(struct smb_transport *st)
-{
-	smb_transport_shutdown(((struct hold_transport *)st)->inner);
-}
-
-static void hold_release(struct smb_transport *st)
-{
-	struct hold_transport *h = (struct hold_transport *)st;
-
-	smb_transport_release(h->inner);
-	free(h);
-}
-
 static const struct smb_transport_ops hold_ops = {
 	.send = hold_send,
-	.recv = hold_recv,
-	.shutdown = hold_shutdown,
-	.release = hold_release,
+	.recv = peer_wrap_recv,
+	.shutdown = peer_wrap_shutdown,
+	.release = peer_wrap_release,
 };
 
 static void on_break(struct smbiov_client *c, const uint8_t *msg, size_t len,
@@ -140,7 +117,7 @@ static void test_answer_during_send(void)
 	static uint8_t payload[PAYLOAD];
 	uint8_t body[SMB2_WRITE_REQ_FIXED + 8];
 	struct smb2_write_req w = {.offset = 0};
-	struct hold_transport *ht = calloc(1, sizeof(*ht));
+	struct peer_wrap *ht = calloc(1, sizeof(*ht));
 	struct iovec *seg = malloc(sizeof(*seg)), bv;
 	struct smbiov_client *c;
 	struct smbiov_iter src;
