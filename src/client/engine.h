@@ -84,7 +84,7 @@
 /*
  * smb_submit() may hold this request back while another thread is
  * sending and let that thread send it, with whatever else queued up
- * meanwhile, as one compound of unrelated requests (batch.c). Only a
+ * meanwhile, as one compound of unrelated requests (submit.c). Only a
  * READ of at most SMB_BATCH_READ_MAX bytes into @dst qualifies, and its
  * @body must stay valid until @done runs (not only until smb_submit()
  * returns). The receiver thread never queues.
@@ -209,7 +209,8 @@ struct smb_req {
 		off_t fd_off0;
 		uint8_t resent;
 		struct smb_req *replay_next;
-		/* batch.c: the link in c->bq, and whether it is queued there */
+		/* submit.c: the link in c->bq, and whether it is queued there
+		 */
 		struct smb_req *bq_next;
 		bool queued;
 		struct smbiov_client *c;
@@ -290,26 +291,11 @@ int smb_submit(struct smbiov_client *c, struct smb_req *r);
 #define SMB_COMPOUND_MAX 8
 int smb_compound(struct smbiov_client *c, struct smb_req **reqs, size_t n);
 
-/* ---- batching (batch.c) ----------------------------------------------------
- */
+/* ---- batching (submit.c) ------------------------------------------------ */
 
 /* The largest READ that may wait for a batch (one credit's worth). */
 #define SMB_BATCH_READ_MAX 65536u
 
-/* @r may be held back for a batch by this thread (SMB_REQ_BATCH). */
-bool smb_bq_eligible(const struct smbiov_client *c, const struct smb_req *r);
-/*
- * Queue @r behind the send in progress and return true, or, when no
- * thread is sending, make the caller the sender (which must call
- * smb_bq_take() until it returns 0) and return false.
- */
-bool smb_bq_join(struct smbiov_client *c, struct smb_req *r);
-/*
- * The sender's next batch: up to @max queued requests into @reqs, in
- * the order they came. Returns their count; 0 when the queue is empty,
- * and then the caller is no longer the sender.
- */
-size_t smb_bq_take(struct smbiov_client *c, struct smb_req **reqs, size_t max);
 /* @r is still waiting in the queue (not sent yet). */
 bool smb_bq_queued(struct smbiov_client *c, const struct smb_req *r);
 
@@ -416,7 +402,7 @@ struct smbiov_client {
 	pthread_mutex_t send_lock; /* one message on the wire at a time */
 	/*
 	 * SMB_REQ_BATCH requests held back while a thread is sending
-	 * (batch.c): @bq_busy says a thread is in smb_submit()'s send and
+	 * (submit.c): @bq_busy says a thread is in smb_submit()'s send and
 	 * will send everything queued before it returns.
 	 */
 	pthread_mutex_t bq_lock;
@@ -718,6 +704,11 @@ void smb_conn_kill(struct smbiov_client *c, int err);
 /* send.c: build, sign/seal and send one message of @n requests. */
 int smb_send_reqs(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		  bool wait_credit);
+/*
+ * send.c: the newest reconnect generation @reqs' sends met, or @gen (read
+ * before them): what a failure asks smb_rc_resume() to reconnect from.
+ */
+uint64_t smb_sent_gen(struct smb_req **reqs, size_t n, uint64_t gen);
 /*
  * send.c: the connection holds fewer credits than one request of
  * @charge needs and nothing is in flight that would bring more: ask the

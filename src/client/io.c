@@ -296,7 +296,7 @@ static int sub_prepare(struct io_ctx *x, struct io_sub *s)
 	s->req.nbody = 1;
 	/* recorded by the caller's thread */
 	s->req.flags = SMB_REQ_QUIET | (x->fd_io ? x->fd_flags : 0);
-	/* a small READ may share a message (batch.c): s->body outlives it */
+	/* a small READ may share a message (submit.c): s->body outlives it */
 	if (!x->write && !x->fd_io)
 		s->req.flags |= SMB_REQ_BATCH;
 	s->req.done = sub_done;

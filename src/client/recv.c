@@ -790,7 +790,7 @@ static struct smb_req *rx_claim_read(struct smbiov_client *c,
 
 /*
  * rx_claim_read() for an element that is not its chain's last: a batch of
- * READs (batch.c) lands each one's data straight in its destination too.
+ * READs (submit.c) lands each one's data straight in its destination too.
  * Not when the answer must be verified: rx_read_direct() would buffer a
  * signed READ with bytes after its data (the element's padding) as a
  * message of its own, and an element is not one.
@@ -816,7 +816,7 @@ static struct smb_req *rx_claim_mid_read(struct smbiov_client *c,
  * (smb2_compound_step()), so that a READ in the last element (open+read:
  * CREATE + related READ) lands in the caller's memory like an
  * uncompounded one, as does an unsigned READ anywhere in a batch of them
- * (batch.c). Other earlier elements are buffered and dispatched one by
+ * (submit.c). Other earlier elements are buffered and dispatched one by
  * one exactly as rx_message() would; signing is per element (3.2.5.1.3),
  * so each is verified on its own. @hb holds the first element's header
  * (decoded into @first) and is reused for the following ones.

@@ -189,7 +189,7 @@ static int take_credits(struct smbiov_client *c, struct smb_req **reqs,
 		/*
 		 * The connection this send meets (a request held above
 		 * through a reconnect meets the new one): its failure is
-		 * that connection's (sent_gen()).
+		 * that connection's (smb_sent_gen()).
 		 */
 		for (size_t i = 0; i < n; i++)
 			reqs[i]->e.rc_gen = smb_rc_gen(c);
@@ -412,7 +412,7 @@ static int build_chain(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		h.flags = r->hdr_flags &
 			  ~(SMB2_FLAGS_SERVER_TO_REDIR |
 			    SMB2_FLAGS_ASYNC_COMMAND | SMB2_FLAGS_SIGNED);
-		/* a batch (batch.c) is a chain of unrelated requests */
+		/* a batch (submit.c) is a chain of unrelated requests */
 		if (i && !(r->flags & SMB_REQ_BATCH))
 			h.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
 		if (req_signed(c, r))
@@ -780,7 +780,7 @@ static int gave_up(struct smbiov_client *c, struct smb_req **reqs, size_t n,
  * and the request went once more on the dead connection first (a wasted
  * round: test_client_rc_progress test_held_through_reconnect).
  */
-static uint64_t sent_gen(struct smb_req **reqs, size_t n, uint64_t gen)
+uint64_t smb_sent_gen(struct smb_req **reqs, size_t n, uint64_t gen)
 {
 	for (size_t i = 0; i < n; i++)
 		if (reqs[i]->e.rc_gen > gen)
@@ -808,7 +808,7 @@ static int call_resend(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 			reqs[i]->e.rc_gen = gen;
 		ret = call_n(c, reqs, n, separate);
 		if (!smb_resend_prepare(c, &rs, reqs, ret,
-					sent_gen(reqs, n, gen)))
+					smb_sent_gen(reqs, n, gen)))
 			break;
 	}
 	return rs.gave_up ? gave_up(c, reqs, n, ret) : ret;
@@ -833,117 +833,6 @@ int smb_call_pipelined(struct smbiov_client *c, struct smb_req **reqs, size_t n)
 	if (!n)
 		return -EINVAL;
 	return call_resend(c, reqs, n, true);
-}
-
-/* @r was not sent and will not be: done() will not run, nothing kept. */
-static int not_sent(struct smb_req *r, int ret)
-{
-	free(r->e.body_copy);
-	r->e.body_copy = NULL;
-	return ret;
-}
-
-/*
- * Send @r, kept for a resend by smb_submit(), trying again on a new
- * connection as reconnect.c allows. Returns 0 (@done will run) or the
- * error that kept it from being sent (@done will not run).
- */
-static int submit_send(struct smbiov_client *c, struct smb_req *r)
-{
-	int ret, rc;
-
-	for (int tries = 0;; tries++) {
-		uint64_t gen = smb_rc_gen(c);
-
-		r->e.rc_gen = gen;
-		ret = smb_send_reqs(c, &r, 1, !(r->flags & SMB_REQ_NOWAIT));
-		gen = sent_gen(&r, 1, gen);
-		/*
-		 * Not sent because the connection just died: bring it back,
-		 * or leave it to the reviver when this thread may not (or
-		 * gave up: the reviver has its own bound).
-		 */
-		if (!ret || !r->e.body_copy || !smb_rc_lost(ret))
-			break;
-		if (!smb_rc_may_resend(c, (unsigned)tries))
-			return smb_rc_defer(c, r) ? 0 : not_sent(r, ret);
-		rc = smb_rc_resume(c, gen);
-		/*
-		 * It gave up: the request fails as calls after it do (ENOTCONN,
-		 * worded with why), not with the send's error that started it.
-		 */
-		if (rc)
-			return smb_rc_defer(c, r) ? 0 : not_sent(r, rc);
-		/*
-		 * The failed try may have taken some of the payload before
-		 * the connection died: a WRITE sent again without it said
-		 * Length N over fewer bytes (STATUS_INVALID_PARAMETER).
-		 */
-		smb_rc_restart(r);
-	}
-	return ret ? not_sent(r, ret) : 0;
-}
-
-/*
- * The sender's duty (batch.c): send what other threads queued while it
- * was sending, each batch as one compound, until the queue is empty. A
- * batch that fails to go out is sent again request by request (a lost
- * connection is then handled per request, as for its own); a request
- * that still cannot go is completed with the error, as its submitter
- * was told it was sent.
- */
-static void submit_batches(struct smbiov_client *c)
-{
-	struct smb_req *b[SMB_COMPOUND_MAX];
-	size_t n;
-
-	while ((n = smb_bq_take(c, b, SMB_COMPOUND_MAX))) {
-		uint64_t gen = smb_rc_gen(c);
-		int ret;
-
-		for (size_t i = 0; i < n; i++)
-			b[i]->e.rc_gen = gen;
-		ret = smb_send_reqs(c, b, n, true);
-		for (size_t i = 0; ret && i < n; i++) {
-			int err = submit_send(c, b[i]);
-
-			if (err) {
-				b[i]->result = err;
-				b[i]->status = 0;
-				b[i]->e.complete = true;
-				b[i]->done(b[i]);
-			}
-		}
-	}
-}
-
-int smb_submit(struct smbiov_client *c, struct smb_req *r)
-{
-	int ret;
-
-	if (!r || !r->done) {
-		ret = smb_client_check(c);
-		return ret ? ret : -EINVAL;
-	}
-	r->e.sync = false;
-	r->e.cv = NULL;
-	r->e.body_copy = NULL;
-	ret = smb_client_check(c);
-	/* lost, and this thread may not bring it back: the reviver will */
-	if (ret && smb_rc_lost(ret) && smb_rc_defer(c, r))
-		return 0;
-	if (ret) /* (a refused defer may have kept the body: fuzz_engine) */
-		return not_sent(r, ret);
-	ret = smb_rc_keep_req(c, r);
-	if (ret)
-		return ret;
-	if (!smb_bq_eligible(c, r))
-		return submit_send(c, r);
-	if (smb_bq_join(c, r))
-		return 0; /* the thread sending now sends it */
-	ret = submit_send(c, r);
-	submit_batches(c);
-	return ret;
 }
 
 int smb_cancel(struct smbiov_client *c, struct smb_req *r)

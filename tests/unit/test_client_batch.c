@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Batched READs (batch.c): small SMB_REQ_BATCH READs submitted while
+ * Batched READs (submit.c): small SMB_REQ_BATCH READs submitted while
  * another thread is sending wait for it and go out as one compound of
  * unrelated requests; a request submitted with no send under way goes out
  * alone at once; a batch that cannot be sent completes every request in
