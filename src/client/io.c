@@ -7,8 +7,8 @@
  * is a struct-copy + truncate view of the caller's iterator, submitted with
  * smb_submit() as soon as it is carved, so all of them are in flight at
  * once up to the credit window (the submitter blocks in smb_submit() only
- * when the window is full); a lone call of 1 MiB or more that fits in one
- * piece goes out as two (io_chunk()). The engine receives READ data
+ * when the window is full); a lone synchronous call of 1 MiB or more that
+ * fits in one piece goes out as two (io_chunk()). The engine receives READ data
  * straight from the socket into the piece's view and sends WRITE data
  * straight from it: this file never touches payload bytes. Results are
  * collected in file order; a short piece (EOF) ends the count.
@@ -202,13 +202,14 @@ static size_t busy_bytes(struct smbiov_client *c)
  * tmpfs over loopback, 1 MiB O_DIRECT calls one at a time, medians of
  * interleaved runs on a shared machine (bench/RESULTS.md, 2026-12-06):
  * writes 1.04-1.16x, reads 0.91-1.20x at the library level plain,
- * 1.09x/1.36x signed, 1.14x/1.16x sealed; through the mount dwrite 1.11x,
- * dread 1.04x. Split, 256 and 512 KiB writes were slower (0.89x, 0.97x),
- * and three or four pieces of 1 MiB no better than two. A call sent while
- * as many bytes are in flight already (a caller's own window: the CLI's
- * workers, the file layer's readahead and write-back) overlaps with those
- * and is left as it is, as are an fd's pieces that must go in order
- * (@x->serial: one at a time anyway).
+ * 1.09x/1.36x signed, 1.14x/1.16x sealed; through the mount O_DIRECT
+ * writes 1.04-1.19x, reads 1.04-1.06x. Split, 256 and 512 KiB writes were
+ * slower (0.89x, 0.97x), and three or four pieces of 1 MiB no better than
+ * two. Only a synchronous call with no other I/O in flight is split: an
+ * asynchronous caller overlaps calls of its own (the first of each
+ * readahead burst split cost smbd CPU: buffered reads 0.87x in one run),
+ * and another caller's I/O in flight overlaps this call already. An fd's
+ * pieces that must go in order (@x->serial) go one at a time anyway.
  */
 static size_t io_chunk(const struct io_ctx *x)
 {
@@ -216,9 +217,8 @@ static size_t io_chunk(const struct io_ctx *x)
 	size_t len = smbiov_iter_count(&x->it);
 	unsigned n;
 
-	if (x->serial)
-		return max;
-	n = smb_split_pieces(len, max, busy_bytes(x->c));
+	n = smb_split_pieces(len, max, busy_bytes(x->c),
+			     !x->async && !x->serial);
 	return n > 1 ? smb_split_piece(len, n) : max;
 }
 

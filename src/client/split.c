@@ -24,9 +24,10 @@ void smb_split_init(struct smb_split *s, const struct smbiov_iter *it,
 	s->max_chunk = max_chunk ? max_chunk : SMB_CREDIT_BYTES;
 }
 
-unsigned smb_split_pieces(size_t len, size_t max_chunk, size_t busy)
+unsigned smb_split_pieces(size_t len, size_t max_chunk, size_t busy, bool waits)
 {
-	if (len < SMB_SPLIT_MIN || len > max_chunk || busy >= len)
+	if (!waits || len < SMB_SPLIT_MIN || len > max_chunk ||
+	    busy > SMB_SPLIT_IDLE)
 		return 1;
 	return 2;
 }

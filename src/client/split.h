@@ -81,21 +81,32 @@ void smb_split_init(struct smb_split *s, const struct smbiov_iter *it,
  */
 #define SMB_SPLIT_MIN ((size_t)1 << 20)
 
+/*
+ * ... and only while the connection carries no more than this in flight:
+ * an ECHO, a CHANGE_NOTIFY or a lease break's ack, not another's I/O.
+ */
+#define SMB_SPLIT_IDLE (2 * SMB_CREDIT_BYTES)
+
 /**
  * smb_split_pieces - how many pieces a lone large READ/WRITE goes out as
  * @len: bytes of the call
  * @max_chunk: the largest piece the connection allows
  * @busy: payload bytes of the requests already in flight on the connection
+ * @waits: the caller waits for this call and has nothing else of its own
+ *	in flight (a synchronous call whose pieces may go in parallel)
  *
- * A call carved into several pieces anyway (@len > @max_chunk), or one
- * below %SMB_SPLIT_MIN, or one sent while at least @len bytes are already
- * in flight (the caller keeps a window of its own), goes out as carved: 1.
- * Otherwise 2: the server receives the second piece while it writes (or
- * reads) the first.
+ * Asynchronous calls (their callers overlap calls of their own: the file
+ * layer's readahead and write-back, a FUSE daemon's O_DIRECT reads), a
+ * call carved into several pieces anyway (@len > @max_chunk), one below
+ * %SMB_SPLIT_MIN, or one sent while more than %SMB_SPLIT_IDLE bytes are
+ * in flight (other callers' I/O) go out as carved: 1. Otherwise 2:
+ * the server receives the second piece while it writes (or reads) the
+ * first.
  *
  * Return: the number of pieces, 1 for "as carved by @max_chunk".
  */
-unsigned smb_split_pieces(size_t len, size_t max_chunk, size_t busy);
+unsigned smb_split_pieces(size_t len, size_t max_chunk, size_t busy,
+			  bool waits);
 
 /**
  * smb_split_piece - the largest piece that carves @len into @n pieces

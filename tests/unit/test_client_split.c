@@ -183,31 +183,35 @@ static void test_whole_credits(void)
 }
 
 /*
- * A lone call of 1 MiB up to the largest piece goes out as two pieces;
- * smaller ones, ones carved anyway and ones sent while as much is in
- * flight as they carry go out as carved.
+ * A lone synchronous call of 1 MiB up to the largest piece goes out as two
+ * pieces; smaller ones, ones carved anyway, ones sent while other I/O is
+ * in flight and asynchronous ones go out as carved.
  */
 static void test_pieces(void)
 {
 	const size_t MiB = (size_t)1 << 20, max = 2 * MiB;
 
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, 0), 2);
-	T_EXPECT_EQ(smb_split_pieces(MiB, MiB, 0), 2);
-	T_EXPECT_EQ(smb_split_pieces(max, max, 0), 2);
-	T_EXPECT_EQ(smb_split_pieces(MiB + 4096, max, 0), 2);
+	T_EXPECT_EQ(smb_split_pieces(MiB, max, 0, true), 2);
+	T_EXPECT_EQ(smb_split_pieces(MiB, MiB, 0, true), 2);
+	T_EXPECT_EQ(smb_split_pieces(max, max, 0, true), 2);
+	T_EXPECT_EQ(smb_split_pieces(MiB + 4096, max, 0, true), 2);
 	/* small: no gain measured (512 KiB writes were slower split) */
-	T_EXPECT_EQ(smb_split_pieces(MiB - 4096, max, 0), 1);
-	T_EXPECT_EQ(smb_split_pieces(4096, max, 0), 1);
-	T_EXPECT_EQ(smb_split_pieces(0, max, 0), 1);
+	T_EXPECT_EQ(smb_split_pieces(MiB - 4096, max, 0, true), 1);
+	T_EXPECT_EQ(smb_split_pieces(4096, max, 0, true), 1);
+	T_EXPECT_EQ(smb_split_pieces(0, max, 0, true), 1);
 	/* several pieces anyway */
-	T_EXPECT_EQ(smb_split_pieces(max + 1, max, 0), 1);
-	T_EXPECT_EQ(smb_split_pieces(MiB, 65536, 0), 1);
+	T_EXPECT_EQ(smb_split_pieces(max + 1, max, 0, true), 1);
+	T_EXPECT_EQ(smb_split_pieces(MiB, 65536, 0, true), 1);
 	/* a credit or two in flight (a notify, an echo) does not count */
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, 2 * SMB_CREDIT_BYTES), 2);
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, MiB - 1), 2);
-	/* a window as large as the call already in flight does */
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, MiB), 1);
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, 8 * MiB), 1);
+	T_EXPECT_EQ(smb_split_pieces(MiB, max, SMB_SPLIT_IDLE, true), 2);
+	T_EXPECT_EQ(smb_split_pieces(MiB, max, 2 * SMB_CREDIT_BYTES, true), 2);
+	/* another caller's I/O does: it overlaps with this call already */
+	T_EXPECT_EQ(smb_split_pieces(MiB, max, SMB_SPLIT_IDLE + 1, true), 1);
+	T_EXPECT_EQ(smb_split_pieces(MiB, max, MiB / 2, true), 1);
+	T_EXPECT_EQ(smb_split_pieces(MiB, max, 8 * MiB, true), 1);
+	/* asynchronous callers overlap calls of their own */
+	T_EXPECT_EQ(smb_split_pieces(MiB, max, 0, false), 1);
+	T_EXPECT_EQ(smb_split_pieces(max, max, 0, false), 1);
 }
 
 /*
