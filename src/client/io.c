@@ -7,11 +7,10 @@
  * is a struct-copy + truncate view of the caller's iterator, submitted with
  * smb_submit() as soon as it is carved, so all of them are in flight at
  * once up to the credit window (the submitter blocks in smb_submit() only
- * when the window is full); a lone synchronous call of 1 MiB or more that
- * fits in one piece goes out as two (io_chunk()). The engine receives READ data
- * straight from the socket into the piece's view and sends WRITE data
- * straight from it: this file never touches payload bytes. Results are
- * collected in file order; a short piece (EOF) ends the count.
+ * when the window is full). The engine receives READ data straight from the
+ * socket into the piece's view and sends WRITE data straight from it: this
+ * file never touches payload bytes. Results are collected in file order; a
+ * short piece (EOF) ends the count.
  *
  * Synchronous calls borrow the caller's iterator as it is until they
  * return. Asynchronous ones must not refer to the caller's segment array
@@ -181,47 +180,6 @@ static size_t credit_budget(struct smbiov_client *c)
 	return (size_t)w * SMB_CREDIT_BYTES;
 }
 
-/* Payload bytes the connection's requests in flight carry (at most). */
-static size_t busy_bytes(struct smbiov_client *c)
-{
-	uint32_t n;
-
-	pthread_mutex_lock(&c->lock);
-	n = c->credits.in_flight;
-	pthread_mutex_unlock(&c->lock);
-	return (size_t)n * SMB_CREDIT_BYTES;
-}
-
-/*
- * The largest piece for @x: smb_max_chunk(), or less when a lone large
- * call goes out as several pieces (smb_split_pieces()). One READ or WRITE
- * alone on the connection leaves the server idle while the payload
- * travels and the link idle while the server writes (or reads) it; two
- * halves sent back to back overlap the two (Samba hands each to a worker
- * thread while it receives the next). Measured against Samba 4.17 on
- * tmpfs over loopback, 1 MiB O_DIRECT calls one at a time, medians of
- * interleaved runs on a shared machine (bench/RESULTS.md, 2026-12-06):
- * writes 1.04-1.16x, reads 0.91-1.20x at the library level plain,
- * 1.09x/1.36x signed, 1.14x/1.16x sealed; through the mount O_DIRECT
- * writes 1.04-1.19x, reads 1.04-1.06x. Split, 256 and 512 KiB writes were
- * slower (0.89x, 0.97x), and three or four pieces of 1 MiB no better than
- * two. Only a synchronous call with no other I/O in flight is split: an
- * asynchronous caller overlaps calls of its own (the first of each
- * readahead burst split cost smbd CPU: buffered reads 0.87x in one run),
- * and another caller's I/O in flight overlaps this call already. An fd's
- * pieces that must go in order (@x->serial) go one at a time anyway.
- */
-static size_t io_chunk(const struct io_ctx *x)
-{
-	size_t max = smb_max_chunk(x->c, x->write);
-	size_t len = smbiov_iter_count(&x->it);
-	unsigned n;
-
-	n = smb_split_pieces(len, max, busy_bytes(x->c),
-			     !x->async && !x->serial);
-	return n > 1 ? smb_split_piece(len, n) : max;
-}
-
 /* ---- one piece ---------------------------------------------------------- */
 static ssize_t sub_result(struct io_sub *s)
 {
@@ -352,7 +310,7 @@ static bool io_submit_all(struct io_ctx *x, uint64_t offset)
 	struct smb_split sp;
 	bool stop, last;
 
-	smb_split_init(&sp, &x->it, offset, io_chunk(x));
+	smb_split_init(&sp, &x->it, offset, smb_max_chunk(x->c, x->write));
 	x->submitting = true;
 	for (;;) {
 		struct io_sub *s;

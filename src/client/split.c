@@ -24,21 +24,6 @@ void smb_split_init(struct smb_split *s, const struct smbiov_iter *it,
 	s->max_chunk = max_chunk ? max_chunk : SMB_CREDIT_BYTES;
 }
 
-unsigned smb_split_pieces(size_t len, size_t max_chunk, size_t busy, bool waits)
-{
-	if (!waits || len < SMB_SPLIT_MIN || len > max_chunk ||
-	    busy > SMB_SPLIT_IDLE)
-		return 1;
-	return 2;
-}
-
-size_t smb_split_piece(size_t len, unsigned n)
-{
-	size_t p = (len + (n ? n : 1) - 1) / (n ? n : 1);
-
-	return (p + SMB_CREDIT_BYTES - 1) / SMB_CREDIT_BYTES * SMB_CREDIT_BYTES;
-}
-
 size_t smb_split_next(struct smb_split *s, size_t budget,
 		      struct smb_subreq *sub)
 {

@@ -74,53 +74,6 @@ uint16_t smb_credit_charge(size_t len);
 void smb_split_init(struct smb_split *s, const struct smbiov_iter *it,
 		    uint64_t offset, size_t max_chunk);
 
-/*
- * A call of at least this many bytes that would go out as one piece while
- * little else is in flight is sent as smb_split_pieces() pieces instead
- * (io.c; the measurements are in the comment there).
- */
-#define SMB_SPLIT_MIN ((size_t)1 << 20)
-
-/*
- * ... and only while the connection carries no more than this in flight:
- * an ECHO, a CHANGE_NOTIFY or a lease break's ack, not another's I/O.
- */
-#define SMB_SPLIT_IDLE (2 * SMB_CREDIT_BYTES)
-
-/**
- * smb_split_pieces - how many pieces a lone large READ/WRITE goes out as
- * @len: bytes of the call
- * @max_chunk: the largest piece the connection allows
- * @busy: payload bytes of the requests already in flight on the connection
- * @waits: the caller waits for this call and has nothing else of its own
- *	in flight (a synchronous call whose pieces may go in parallel)
- *
- * Asynchronous calls (their callers overlap calls of their own: the file
- * layer's readahead and write-back, a FUSE daemon's O_DIRECT reads), a
- * call carved into several pieces anyway (@len > @max_chunk), one below
- * %SMB_SPLIT_MIN, or one sent while more than %SMB_SPLIT_IDLE bytes are
- * in flight (other callers' I/O) go out as carved: 1. Otherwise 2:
- * the server receives the second piece while it writes (or reads) the
- * first.
- *
- * Return: the number of pieces, 1 for "as carved by @max_chunk".
- */
-unsigned smb_split_pieces(size_t len, size_t max_chunk, size_t busy,
-			  bool waits);
-
-/**
- * smb_split_piece - the largest piece that carves @len into @n pieces
- * @len: bytes of the call
- * @n: pieces wanted, at least 1
- *
- * ceil(@len / @n) rounded up to whole 64 KiB credits (so 4 KiB-aligned,
- * and smb_split_next() keeps it as it is): exactly @n pieces when @len is
- * large enough for them, fewer otherwise.
- *
- * Return: the piece size to pass as max_chunk to smb_split_init().
- */
-size_t smb_split_piece(size_t len, unsigned n);
-
 /**
  * smb_split_next - carve the next piece
  * @s: state

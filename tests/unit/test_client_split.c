@@ -182,75 +182,6 @@ static void test_whole_credits(void)
 	T_EXPECT_EQ(smb_split_next(&s, 0, &sub), 0);
 }
 
-/*
- * A lone synchronous call of 1 MiB up to the largest piece goes out as two
- * pieces; smaller ones, ones carved anyway, ones sent while other I/O is
- * in flight and asynchronous ones go out as carved.
- */
-static void test_pieces(void)
-{
-	const size_t MiB = (size_t)1 << 20, max = 2 * MiB;
-
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, 0, true), 2);
-	T_EXPECT_EQ(smb_split_pieces(MiB, MiB, 0, true), 2);
-	T_EXPECT_EQ(smb_split_pieces(max, max, 0, true), 2);
-	T_EXPECT_EQ(smb_split_pieces(MiB + 4096, max, 0, true), 2);
-	/* small: no gain measured (512 KiB writes were slower split) */
-	T_EXPECT_EQ(smb_split_pieces(MiB - 4096, max, 0, true), 1);
-	T_EXPECT_EQ(smb_split_pieces(4096, max, 0, true), 1);
-	T_EXPECT_EQ(smb_split_pieces(0, max, 0, true), 1);
-	/* several pieces anyway */
-	T_EXPECT_EQ(smb_split_pieces(max + 1, max, 0, true), 1);
-	T_EXPECT_EQ(smb_split_pieces(MiB, 65536, 0, true), 1);
-	/* a credit or two in flight (a notify, an echo) does not count */
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, SMB_SPLIT_IDLE, true), 2);
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, 2 * SMB_CREDIT_BYTES, true), 2);
-	/* another caller's I/O does: it overlaps with this call already */
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, SMB_SPLIT_IDLE + 1, true), 1);
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, MiB / 2, true), 1);
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, 8 * MiB, true), 1);
-	/* asynchronous callers overlap calls of their own */
-	T_EXPECT_EQ(smb_split_pieces(MiB, max, 0, false), 1);
-	T_EXPECT_EQ(smb_split_pieces(max, max, 0, false), 1);
-}
-
-/*
- * smb_split_piece() as max_chunk carves exactly the pieces asked for,
- * every one but the last whole 64 KiB credits (so 4 KiB-aligned), the
- * first at least as large as the others.
- */
-static void test_piece_size(void)
-{
-	static uint8_t buf[2 << 20];
-	struct smbiov_iter it;
-	struct smb_split s;
-	struct smb_subreq sub;
-
-	T_EXPECT_EQ(smb_split_piece(1 << 20, 2), (size_t)512 << 10);
-	T_EXPECT_EQ(smb_split_piece((1 << 20) + 4096, 2), (size_t)576 << 10);
-	T_EXPECT_EQ(smb_split_piece(2 << 20, 2), (size_t)1 << 20);
-	T_EXPECT_EQ(smb_split_piece(1 << 20, 3), (size_t)384 << 10);
-	T_EXPECT_EQ(smb_split_piece(1 << 20, 1), (size_t)1 << 20);
-	for (size_t len = 1 << 20; len <= sizeof(buf); len += 4096 + 1) {
-		for (unsigned n = 2; n <= 3; n++) {
-			size_t piece = smb_split_piece(len, n), got, first = 0;
-			unsigned k = 0;
-
-			T_ASSERT(smbiov_iter_ubuf(&it, SMBIOV_ITER_SOURCE, buf,
-						  len) == 0);
-			smb_split_init(&s, &it, 0, piece);
-			while ((got = smb_split_next(&s, 0, &sub)) != 0) {
-				if (k++ == 0)
-					first = got;
-				T_EXPECT(got <= first);
-				if (smbiov_iter_count(&s.rest))
-					T_EXPECT_EQ(got % SMB_CREDIT_BYTES, 0);
-			}
-			T_EXPECT_EQ(k, n);
-		}
-	}
-}
-
 static void test_collect(void)
 {
 	struct smb_subreq r[4] = {
@@ -282,8 +213,6 @@ int main(void)
 	T_RUN(test_dest_every_type);
 	T_RUN(test_source_every_type);
 	T_RUN(test_whole_credits);
-	T_RUN(test_pieces);
-	T_RUN(test_piece_size);
 	T_RUN(test_collect);
 	fx_fini(&fx);
 	return t_done();
