@@ -91,6 +91,26 @@ static inline void peer_send(int fd, const struct smb2_hdr *h,
 }
 
 /*
+ * A response to @req with @status to the client: @h's fields as
+ * peer_rsp_hdr() sets them, a body of @blen bytes and @dlen bytes of
+ * data after it (a READ's), each written where it is (no size limit).
+ */
+static inline void peer_reply(int fd, const struct smb2_hdr *req,
+			      uint32_t status, const void *body, size_t blen,
+			      const void *data, size_t dlen)
+{
+	uint8_t m[4 + SMB2_HDR_SIZE];
+	struct smb2_hdr h;
+
+	peer_rsp_hdr(&h, req, status);
+	smb2_hdr_encode(m + 4, &h);
+	smb2_nbss_encode(m, SMB2_HDR_SIZE + blen + dlen);
+	peer_write_full(fd, m, sizeof(m));
+	peer_write_full(fd, body, blen);
+	peer_write_full(fd, data, dlen);
+}
+
+/*
  * One NetBIOS-framed message from the client: malloc'd, its length in
  * *@len; NULL when the client went away.
  */
@@ -133,6 +153,18 @@ static inline struct smbiov_client *peer_client(int *peer_fd, int timeout_ms)
 	c->max_frame = 2u << 20;
 	c->session_id = 0x1234;
 	c->tree_id = 7;
+	pthread_mutex_unlock(&c->lock);
+	return c;
+}
+
+/* peer_client() with a window of @credits credits granted. */
+static inline struct smbiov_client *
+peer_client_window(int *peer_fd, int timeout_ms, uint32_t credits)
+{
+	struct smbiov_client *c = peer_client(peer_fd, timeout_ms);
+
+	pthread_mutex_lock(&c->lock);
+	c->credits.avail = credits;
 	pthread_mutex_unlock(&c->lock);
 	return c;
 }

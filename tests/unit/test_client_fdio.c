@@ -57,15 +57,7 @@ static uint8_t pat(uint64_t off)
 static void reply(struct fake *f, const struct smb2_hdr *req, uint32_t status,
 		  const void *body, size_t blen, const void *data, size_t dlen)
 {
-	uint8_t m[4 + SMB2_HDR_SIZE];
-	struct smb2_hdr h;
-
-	peer_rsp_hdr(&h, req, status);
-	smb2_hdr_encode(m + 4, &h);
-	smb2_nbss_encode(m, SMB2_HDR_SIZE + blen + dlen);
-	peer_write_full(f->fd, m, sizeof(m));
-	peer_write_full(f->fd, body, blen);
-	peer_write_full(f->fd, data, dlen);
+	peer_reply(f->fd, req, status, body, blen, data, dlen);
 }
 
 static void answer_read(struct fake *f, const struct smb2_hdr *h, uint64_t off,
@@ -179,11 +171,8 @@ static struct smbiov_client *fake_start(struct fake *f, size_t size)
 	for (size_t k = 0; k < size; k++)
 		f->data[k] = pat(k);
 	f->size = size;
-	c = peer_client(&f->fd, 5000);
-	pthread_mutex_lock(&c->lock);
 	/* A window of 64 credits: 4 MiB, pieces of up to 1 MiB in flight. */
-	c->credits.avail = 64;
-	pthread_mutex_unlock(&c->lock);
+	c = peer_client_window(&f->fd, 5000, 64);
 	T_ASSERT(pthread_create(&f->th, NULL, fake_thread, f) == 0);
 	return c;
 }
