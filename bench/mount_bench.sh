@@ -3,7 +3,7 @@
 # smbnetfs's FUSE mounts of the same private Samba share, in one run
 # (issue 18's benchmark), with a local tmpfs as the ceiling.
 #
-#   bench/mount_bench.sh [-s MIB] [-r ROUNDS] [-n READS] [-p PEERS] [-j JOBS]
+#   bench/mount_bench.sh [-s MIB] [-r ROUNDS] [-n READS] [-t SECS] [-p PEERS] [-j JOBS]
 #                        [--cache MODE] [--smbiov PATH] [--no-build]
 #                        [--smbiov-base PATH]
 #                        [--disk-dir DIR] [--meta-only] [--tree DIR|gen]
@@ -26,7 +26,10 @@
 # a local tmpfs, no server: the ceiling). Jobs (-j, default all): seqread
 # (1 MiB, buffered, cold), dread (1 MiB, O_DIRECT), seqwrite (1 MiB,
 # buffered, end fsync), dwrite (1 MiB, O_DIRECT), rand1 / rand16 (READS
-# 4 KiB O_DIRECT random reads, psync at iodepth 1 / libaio at iodepth 16),
+# 4 KiB O_DIRECT random reads, psync at iodepth 1 / libaio at iodepth 16,
+# each case stopped after SECS seconds if not done: the IOPS is fio's
+# own rate, and on this VM a few thousand reads swing 2x from round to
+# round with the machine's idle wake-ups, bench/RESULTS.md 2026-12-06),
 # cp-tmpfs / cp-disk (cp of the file out of the mount to a tmpfs / to a
 # directory on a disk file system), cp-in (cp of a local tmpfs file
 # into the mount), hot (a buffered 1 MiB re-read of the file, read once
@@ -77,7 +80,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build-bench
 size=256
 rounds=2
-nrand=2000
+nrand=200000
+rand_secs=10
 peers_arg=smbiov,rclone-off,rclone-full,smbnetfs,tmpfs
 jobs_arg=seqread,dread,seqwrite,dwrite,rand1,rand16,cp-tmpfs,cp-disk,cp-in,hot,get-tmpfs,get-disk,put-tmpfs,put-disk,meta
 cache=strict
@@ -99,6 +103,7 @@ while (($#)); do
 	-s) size=${2:?}; shift 2 ;;
 	-r) rounds=${2:?}; shift 2 ;;
 	-n) nrand=${2:?}; shift 2 ;;
+	-t) rand_secs=${2:?}; shift 2 ;;
 	-p) peers_arg=${2:?}; shift 2 ;;
 	-j) jobs_arg=${2:?}; shift 2 ;;
 	--cache) cache=${2:?}; shift 2 ;;
@@ -114,9 +119,9 @@ while (($#)); do
 	*) echo "mount_bench.sh: unknown argument $1" >&2; usage ;;
 	esac
 done
-for v in "$size" "$rounds" "$nrand" "$meta_files" "$meta_timeout"; do
+for v in "$size" "$rounds" "$nrand" "$rand_secs" "$meta_files" "$meta_timeout"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || {
-		echo "mount_bench.sh: -s, -r, -n, --meta-files and --meta-timeout take positive numbers" >&2
+		echo "mount_bench.sh: -s, -r, -n, -t, --meta-files and --meta-timeout take positive numbers" >&2
 		exit 2
 	}
 done
@@ -429,8 +434,8 @@ run_case() {
 	dread) fioargs=(--filename="$srcf" --rw=read --direct=1) ;;
 	seqwrite) fioargs=(--filename="$wfile" --rw=write --direct=0 --end_fsync=1 --do_verify=0 --create_on_open=1) ;;
 	dwrite) fioargs=(--filename="$wfile" --rw=write --direct=1 --do_verify=0 --create_on_open=1) ;;
-	rand1) fioargs=(--filename="$srcf" --rw=randread --bs=4k --direct=1 --io_size=$((nrand * 4))k --randseed=$((42 + r))) ;;
-	rand16) fioargs=(--filename="$srcf" --rw=randread --bs=4k --direct=1 --io_size=$((nrand * 4))k --randseed=$((42 + r)) --ioengine=libaio --iodepth=16) ;;
+	rand1) fioargs=(--filename="$srcf" --rw=randread --bs=4k --direct=1 --io_size=$((nrand * 4))k --runtime="$rand_secs" --randseed=$((42 + r))) ;;
+	rand16) fioargs=(--filename="$srcf" --rw=randread --bs=4k --direct=1 --io_size=$((nrand * 4))k --runtime="$rand_secs" --randseed=$((42 + r)) --ioengine=libaio --iodepth=16) ;;
 	# hot: --invalidate=0, or fio's default drops the file's pages from the
 	# kernel's page cache (posix_fadvise DONTNEED) at every open and loop:
 	# a re-read of a file a mount keeps in the page cache would be cold
@@ -725,7 +730,7 @@ run_meta() {
 
 echo "mount_bench.sh: $(uname -r), $(nproc) CPUs, smbiov $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- src include tools 2>/dev/null || echo ' (+ uncommitted changes in src/include/tools)'), $(fio --version), $(rclone version 2>/dev/null | head -n 1 || echo 'no rclone'), smbnetfs $(dpkg-query -W -f '${Version}' smbnetfs 2>/dev/null || echo '-')"
 echo "smbiov binary $smbiov${smbiov_base:+, smbiov-base binary $smbiov_base}"
-echo "size ${size} MiB, ${rounds} rounds, ${nrand} random reads, smbiov cache=$cache, disk dir $disk_dir ($disk_fs)"
+echo "size ${size} MiB, ${rounds} rounds, ${nrand} random reads at most (${rand_secs} s at most), smbiov cache=$cache, disk dir $disk_dir ($disk_fs)"
 [[ -n $tree_desc ]] && echo "metadata tree: $tree_desc"
 echo "load before: $(uptime)"
 for ((r = 1; r <= rounds; r++)); do
