@@ -139,6 +139,7 @@ struct par {
 	uint64_t next;	       /* next chunk's remote offset */
 	uint64_t end;	       /* after a short chunk: where the file ends */
 	uint64_t prefix;       /* last told to remote->prefix */
+	uint64_t hole;	       /* the lowest chunk that failed: none done */
 	bool stop;     /* no more chunks from x->next (end of file, failure) */
 	bool extended; /* a put's file was extended to remote->size */
 	/* Chunks a failed further connection gave back, for the others. */
@@ -368,14 +369,19 @@ static bool take_chunk(struct par_worker *w, size_t want, uint64_t *off,
 
 /*
  * Tell remote->prefix how far every byte is done: up to the lowest chunk
- * still moving or given back, or the next one to take. Under x->lock.
+ * still moving, given back or failed, or the next one to take. Under
+ * x->lock. After a failure too: a chunk below the failed one may still
+ * complete (with a full share, a later chunk can fail while an earlier
+ * one is being written), and put -C keeps what is done.
  */
 static void par_prefix(struct par *x)
 {
 	uint64_t m = x->next < x->end ? x->next : x->end;
 
-	if (!x->remote->prefix || x->err)
+	if (!x->remote->prefix)
 		return;
+	if (x->hole < m)
+		m = x->hole;
 	for (int i = 0; i < x->nstreams; i++)
 		for (int j = 0; j < PAR_WORKERS_MAX; j++)
 			if (x->s[i].busy[j] < m)
@@ -420,6 +426,8 @@ static void chunk_done(struct par_worker *w, uint64_t off, size_t len,
 		if (!s->err)
 			s->err = (int)n;
 	} else if (n < 0) {
+		if (off < x->hole)
+			x->hole = off;
 		par_fail(x, (int)n,
 			 local ? SMBIOV_PHASE_LOCAL : SMBIOV_PHASE_IO);
 	} else {
@@ -720,6 +728,7 @@ bool xfer_par(const struct xfer_end *remote, const struct xfer_end *local,
 	x->p = p;
 	x->next = remote->offset;
 	x->prefix = remote->offset;
+	x->hole = UINT64_MAX;
 	x->end = UINT64_MAX;
 	if (!local_usable(local->fd, write, x) || !par_plan(x)) {
 		free(x);
