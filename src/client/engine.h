@@ -296,8 +296,17 @@ int smb_compound(struct smbiov_client *c, struct smb_req **reqs, size_t n);
 /* The largest READ that may wait for a batch (one credit's worth). */
 #define SMB_BATCH_READ_MAX 65536u
 
+/*
+ * Requests in flight (credits charged) from which the sender yields once
+ * before it takes the queue, so that the threads with further reads can
+ * queue them (submit.c).
+ */
+#define SMB_BATCH_YIELD_MIN 4u
+
 /* @r is still waiting in the queue (not sent yet). */
 bool smb_bq_queued(struct smbiov_client *c, const struct smb_req *r);
+/* Whether the sender yields with @in_flight credits charged (submit.c). */
+bool smb_bq_should_yield(uint32_t in_flight);
 
 /**
  * smb_call_pipelined - send requests one message each, back to back, and

@@ -389,8 +389,23 @@ static void test_failed_batch_completes_all(void)
 	T_EXPECT_EQ(done.n, NREQ);
 }
 
+/*
+ * The sender yields (so that threads with further reads can queue them)
+ * only when other requests are in flight: at iodepth 1 nothing would
+ * join, at 16 in flight the batches grow (submit.c).
+ */
+static void test_yield_rule(void)
+{
+	T_EXPECT(!smb_bq_should_yield(0));
+	T_EXPECT(!smb_bq_should_yield(1)); /* its own READ alone */
+	T_EXPECT(!smb_bq_should_yield(SMB_BATCH_YIELD_MIN - 1));
+	T_EXPECT(smb_bq_should_yield(SMB_BATCH_YIELD_MIN));
+	T_EXPECT(smb_bq_should_yield(16));
+}
+
 int main(void)
 {
+	T_RUN(test_yield_rule);
 	T_RUN(test_queued_reads_go_as_one_compound);
 	T_RUN(test_batch_within_max_read);
 	T_RUN(test_lone_read_not_held);
