@@ -209,8 +209,7 @@ struct smb_req {
 		off_t fd_off0;
 		uint8_t resent;
 		struct smb_req *replay_next;
-		/* submit.c: the link in c->bq, and whether it is queued there
-		 */
+		/* submit.c: the link in c's queue, and whether it is in it */
 		struct smb_req *bq_next;
 		bool queued;
 		struct smbiov_client *c;

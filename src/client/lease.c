@@ -29,7 +29,6 @@ struct smb_break_item {
 	struct smb_break_item *next;
 };
 
-/* A client's leases and its break worker (created on first use). */
 /*
  * Leases by path, for an open's shared_key(): a walk of every lease per
  * open costs as much as the deferred close keeps files parked (an untar
@@ -37,6 +36,7 @@ struct smb_break_item {
  */
 #define PATH_BUCKETS 1024u
 
+/* A client's leases and its break worker (created on first use). */
 struct smb_leases {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;

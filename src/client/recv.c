@@ -765,9 +765,16 @@ fail_stream:
  * Claim the request a successful READ element answers for direct
  * landing: it must be pending, have a destination and not already be
  * being received. Returns it marked as being received, or NULL.
+ *
+ * @mid: the element is not its chain's last (a batch of READs, submit.c,
+ * lands each one's data in place too). Then not when the answer must be
+ * verified: rx_read_direct() would buffer a signed READ with bytes after
+ * its data (the element's padding) as a message of its own, and an
+ * element is not one; nor into an fd.
  */
 static struct smb_req *rx_claim_read(struct smbiov_client *c,
-				     const struct smb2_hdr *h, size_t elen)
+				     const struct smb2_hdr *h, size_t elen,
+				     bool mid)
 {
 	struct smb_mid_node *n;
 	struct smb_req *r = NULL;
@@ -780,32 +787,13 @@ static struct smb_req *rx_claim_read(struct smbiov_client *c,
 	n = smb_mid_lookup(&c->table, h->message_id);
 	if (n && !node_req(n)->e.receiving &&
 	    (node_req(n)->dst || (node_req(n)->flags & SMB_REQ_FD)) &&
-	    node_req(n)->command == SMB2_READ) {
+	    node_req(n)->command == SMB2_READ &&
+	    !(mid && (rsp_needs_sig(c, node_req(n)) ||
+		      (node_req(n)->flags & SMB_REQ_FD)))) {
 		r = node_req(n);
 		r->e.receiving = true;
 	}
 	pthread_mutex_unlock(&c->lock);
-	return r;
-}
-
-/*
- * rx_claim_read() for an element that is not its chain's last: a batch of
- * READs (submit.c) lands each one's data straight in its destination too.
- * Not when the answer must be verified: rx_read_direct() would buffer a
- * signed READ with bytes after its data (the element's padding) as a
- * message of its own, and an element is not one.
- */
-static struct smb_req *rx_claim_mid_read(struct smbiov_client *c,
-					 const struct smb2_hdr *h, size_t elen)
-{
-	struct smb_req *r = rx_claim_read(c, h, elen);
-
-	if (r && (rsp_needs_sig(c, r) || (r->flags & SMB_REQ_FD))) {
-		pthread_mutex_lock(&c->lock);
-		r->e.receiving = false;
-		pthread_mutex_unlock(&c->lock);
-		r = NULL;
-	}
 	return r;
 }
 
@@ -839,7 +827,7 @@ static int rx_chain(struct smbiov_client *c, uint8_t *hb,
 			return ret;
 		if (ret == 0)
 			break;
-		r = rx_claim_mid_read(c, &h, elen);
+		r = rx_claim_read(c, &h, elen, true);
 		if (r) {
 			ret = rx_read_direct(c, r, hb, &h, (uint32_t)elen);
 		} else {
@@ -863,7 +851,7 @@ static int rx_chain(struct smbiov_client *c, uint8_t *hb,
 			return ret;
 	}
 	/* The last element: the rest of the frame (elen == len - off). */
-	r = rx_claim_read(c, &h, elen);
+	r = rx_claim_read(c, &h, elen, false);
 	if (r)
 		return rx_read_direct(c, r, hb, &h, (uint32_t)elen);
 	return rx_buffered(c, hb, SMB2_HDR_SIZE, (uint32_t)elen);
@@ -900,7 +888,7 @@ static int rx_frame(struct smbiov_client *c)
 	/* Sealing required: rx_message() rejects each unsealed element. */
 	if (h.next_command && !c->sealing)
 		return rx_chain(c, hb, &h, len);
-	r = rx_claim_read(c, &h, len);
+	r = rx_claim_read(c, &h, len, false);
 	if (r)
 		return rx_read_direct(c, r, hb, &h, len);
 	return rx_buffered(c, hb, SMB2_HDR_SIZE, len);

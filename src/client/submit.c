@@ -176,7 +176,7 @@ static int submit_send(struct smbiov_client *c, struct smb_req *r)
 }
 
 /*
- * The sender's duty (batch.c): send what other threads queued while it
+ * The sender's duty: send what other threads queued while it
  * was sending, each batch as one compound, until the queue is empty. A
  * batch that fails to go out is sent again request by request (a lost
  * connection is then handled per request, as for its own); a request
@@ -204,12 +204,15 @@ static void submit_batches(struct smbiov_client *c)
 		for (size_t i = 0; ret && i < n; i++) {
 			int err = submit_send(c, b[i]);
 
-			if (err) {
-				b[i]->result = err;
-				b[i]->status = 0;
-				b[i]->e.complete = true;
-				b[i]->done(b[i]);
-			}
+			if (!err)
+				continue;
+			/* as its completion would, minus the credits */
+			pthread_mutex_lock(&c->lock);
+			b[i]->result = err;
+			b[i]->status = 0;
+			b[i]->e.complete = true;
+			pthread_mutex_unlock(&c->lock);
+			b[i]->done(b[i]);
 		}
 	}
 }
