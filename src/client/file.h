@@ -308,9 +308,9 @@ ssize_t smb_io_fd(struct smbiov_file *f, uint64_t offset, size_t len,
 		  bool write, int fd, off_t fd_off, bool use_pos, bool serial);
 
 /*
- * The file calls the file layer (src/fs/fileapi.c) is built on; the
- * public ones are its. Each is what the public call did before there was
- * a cache: straight to the server.
+ * The file calls the file layer (src/fs/) is built on; the public ones
+ * are its. Each is what the public call did before there was a cache:
+ * straight to the server.
  */
 /*
  * openread.c: the READ at offset 0 that follows a CREATE in a compound

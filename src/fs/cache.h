@@ -8,7 +8,7 @@
  * list of folios to evict from.
  *
  * The cache does not know SMB: it moves bytes through a backend (struct
- * fs_backend), the engine for a real file (fileapi.c) and a table in
+ * fs_backend), the engine for a real file (open.c) and a table in
  * memory in the unit tests.
  *
  * Locks, outermost first: a folio's lock (slept on), the mapping's @lock,

@@ -6,7 +6,7 @@
  * back without a CREATE and finds its data still cached. The server
  * breaks H before anything that needs the handle gone (another client's
  * conflicting open, a rename or delete of the file), and the break closes
- * the parked handle before it is acknowledged (fileapi.c); a timer thread
+ * the parked handle before it is acknowledged (open.c); a timer thread
  * closes what nobody took back once the timeout passed.
  *
  * This file keeps the list and the timer; it knows nothing of SMB: a

@@ -3,7 +3,7 @@
  * Share paths as the file layer compares and hashes them: with empty
  * components dropped ("/a//b/" is "a/b"), since callers spell a name
  * either way. One hash (FNV-1a of the path so spelled) for the siblings'
- * index (fileapi.c), which hashes a caller's path as given, and the
+ * index (conn.c), which hashes a caller's path as given, and the
  * parked files' index (deferred.c), which keeps a normalized copy: both
  * give one file one value. Allocation-free: the siblings' side runs on
  * writes.

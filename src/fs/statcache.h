@@ -2,9 +2,9 @@
 /*
  * The attributes of a cached open as the server last gave them, kept to
  * answer smbiov_fstat() without a QUERY_INFO while they cannot have
- * changed (fileapi.c "stat from the lease" has the rule; this is only
- * its bookkeeping, fed by the caller's decisions, so the unit tests drive
- * it with chosen sequences).
+ * changed (leasestat.c has the rule; this is only its bookkeeping, fed
+ * by the caller's decisions, so the unit tests drive it with chosen
+ * sequences).
  *
  * An answer is kept only if nothing that may change it happened between
  * asking and keeping (fs_sc_begin() hands out the generation, any

@@ -47,7 +47,7 @@
 # the other descriptor right after the write returned came from its
 # cache -- the old bytes, or 0 bytes at the old end of file (2 of 5 runs
 # of 6000 operations failed, once at step 3). Fixed in the file layer
-# (src/fs/fileapi.c, "siblings"): a change through one open drops what
+# (src/fs/conn.c, "siblings"): a change through one open drops what
 # the client's other opens of the file cache of the range, and gives
 # them the new size, before the call returns; 4 of 4 runs of 6000
 # operations passed after it. (cifs keeps one lease key per inode, so
@@ -151,7 +151,7 @@ for mode in $modes; do
 	if [[ $rc -ne 0 ]]; then
 		hint=
 		if [[ $mode == strict && ${#siblings[@]} -eq 0 ]]; then
-			hint="; a stale read through another descriptor here is the sibling bug fixed in src/fs/fileapi.c come back (see the top of this script)"
+			hint="; a stale read through another descriptor here is the sibling bug fixed in src/fs/conn.c come back (see the top of this script)"
 		fi
 		integ_fail "cache=$mode: the model run failed (exit $rc; replay as printed above, with MODEL_KNOWN_BUG='$known'$hint)"
 	fi

@@ -425,7 +425,7 @@ static void past_eof_close(struct smbiov_file *f)
  * A direct read through a cached open ends where a cached read would: a
  * cached write past the read's range extended the file beyond the
  * server's size, and the read reaches past that size. Without
- * direct_read_rest() (fileapi.c) it ended at the server's end of file
+ * direct_read_rest() (src/fs/rw.c) it ended at the server's end of file
  * (4096 of 8192).
  */
 static void test_direct_read_past_server_eof(void)
@@ -457,7 +457,7 @@ static void test_direct_read_past_server_eof(void)
  * as the direct read above: a cached write past the range extended the
  * file beyond the server's size. Into a regular file at an fd offset,
  * then at the fd's position (which must move past every byte). Without
- * reading the rest (fileapi.c read_rest()) it ended at the
+ * reading the rest (src/fs/rw.c read_rest()) it ended at the
  * server's end of file (4096 of 8192) and wrote no zeros.
  */
 static void test_read_to_fd_past_server_eof(void)

@@ -293,7 +293,7 @@ static bool reads_as(struct smbiov_file *f, uint64_t off, const uint8_t *want,
  * in a mount): a change through one, or by path, is what the other reads
  * as soon as the call returned, though the server's break of the other's
  * read caching has not been handled yet (the worker is held in gate_cb).
- * Without the siblings' invalidation (fileapi.c) the other read its
+ * Without the siblings' invalidation (src/fs/conn.c) the other read its
  * cached old bytes and size here.
  */
 static void test_siblings(void)
@@ -449,8 +449,8 @@ static struct smbiov_file *stat_open(struct smbiov_client *a, const char *name)
  * (the take-back's QUERY_INFO is its answer), and stays what the server
  * says after every change: a write, ftruncate and set_attr through it,
  * a truncate and a set_attr by path (stat opens: no break), a sibling
- * open's write, another client's write. Without the kept stat (fileapi.c
- * "stat from the lease") every stat_is_kept fails (each stat asks); the
+ * open's write, another client's write. Without the kept stat
+ * (src/fs/leasestat.c) every stat_is_kept fails (each stat asks); the
  * set_attr by path case fails without meta.c telling the file layer.
  */
 static void test_stat_from_lease(void)
@@ -757,7 +757,7 @@ static void test_open_ex_read(void)
  * A direct read (SMBIOV_RW_DIRECT, as the mount reads files the kernel
  * caches) of whole pages of a small file under read caching is one READ
  * of the bytes up to the end of file the open knows: the answer is whole
- * and nothing more is asked. Without fileapi.c read_to_eof() the READ
+ * and nothing more is asked. Without src/fs/rw.c read_to_eof() the READ
  * of 8192 bytes is answered with 5000 and io.c asks for the rest (2
  * requests, the second answered END_OF_FILE).
  */
