@@ -76,8 +76,7 @@ static inline struct fs_file *fs_file_of(struct fs_mapping *m)
 	return (struct fs_file *)m;
 }
 
-/* ---- conn.c ---------------------------------------------------------------
- */
+/* ---- conn.c ---- */
 /* @c's file-layer state, made at its first cached open; NULL: no memory. */
 struct fs_conn *fs_conn_get(struct smbiov_client *c);
 /* @ff joins (leaves) the index of its connection's cached opens. */
@@ -103,8 +102,7 @@ void fs_siblings_changed(struct fs_conn *fc, const struct smbiov_file *by,
 			 const char *path, uint64_t off, uint64_t len,
 			 enum fs_sib_change how);
 
-/* ---- leasestat.c ----------------------------------------------------------
- */
+/* ---- leasestat.c ---- */
 /* When the server was asked: what keeping its answer depends on. */
 struct fs_stat_tok {
 	unsigned gen;
@@ -134,13 +132,11 @@ void fs_read_sent(struct smbiov_file *f);
 /* This open is about to change the file (data, size or attributes). */
 void fs_own_change(struct smbiov_file *f);
 
-/* ---- open.c ---------------------------------------------------------------
- */
+/* ---- open.c ---- */
 /* Drop the cache and CLOSE (unless a break did already). */
 int fs_close_for_good(struct smbiov_file *f);
 
-/* ---- rw.c -----------------------------------------------------------------
- */
+/* ---- rw.c ---- */
 /*
  * A call on a cached file first does its part in the cache: only with a
  * connection (brought back by a reconnect if need be). Skipping the cache
