@@ -321,18 +321,164 @@ static void ntlmssp_put_field(uint8_t *p, size_t len, size_t off)
 	le32_put(p + 4, (uint32_t)off);
 }
 
+/*
+ * Where AUTHENTICATE's fields go: lengths and offsets, all computed before
+ * anything is written (the file comment has the order and the bound).
+ */
+struct ntlmssp_auth_layout {
+	size_t temp_len; /* the NTLMv2 blob, "temp" of MS-NLMP 3.3.2 */
+	size_t nt_len, lm_len, ek_len, total;
+	size_t dom_off, user_off, ws_off, lm_off, nt_off, ek_off;
+};
+
+static void ntlmssp_auth_layout(const struct ntlmssp_ctx *ctx,
+				const struct ntlmssp_challenge *chal,
+				uint32_t flags, bool mic,
+				struct ntlmssp_auth_layout *l)
+{
+	size_t hdr = NTLMSSP_AUTH_HDR_LEN + (mic ? NTLM_HASH_LEN : 0);
+
+	l->temp_len =
+		NTLMV2_BLOB_HDR_LEN + ntlmssp_av_echo(chal, mic, NULL) + 4;
+	l->nt_len = NTLM_HASH_LEN + l->temp_len;
+	l->lm_len = NTLM_LMV2_RESP_LEN;
+	l->ek_len = (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) ? NTLM_HASH_LEN : 0;
+	l->dom_off = hdr;
+	l->user_off = l->dom_off + ctx->domain_len;
+	l->ws_off = l->user_off + ctx->user_len;
+	l->lm_off = l->ws_off + ctx->workstation_len;
+	l->nt_off = l->lm_off + l->lm_len;
+	l->ek_off = l->nt_off + l->nt_len;
+	l->total = l->ek_off + l->ek_len;
+}
+
+/* The blob's ClientChallenge and Time (fixed ones under ctx->test). */
+static int ntlmssp_auth_nonce(const struct ntlmssp_ctx *ctx,
+			      const struct ntlmssp_challenge *chal,
+			      uint8_t cc[NTLM_CHALLENGE_LEN], uint64_t *time)
+{
+	int ret;
+
+	if (ctx->test.set) {
+		memcpy(cc, ctx->test.client_challenge, NTLM_CHALLENGE_LEN);
+	} else {
+		ret = ntlm_random(cc, NTLM_CHALLENGE_LEN);
+		if (ret)
+			return ret;
+	}
+	/* MS-NLMP 3.1.5.1.2: use the server's time when it sent one. */
+	if (chal->has_timestamp)
+		*time = chal->timestamp;
+	else if (ctx->test.set)
+		*time = ctx->test.time;
+	else
+		*time = ntlmssp_filetime_now();
+	return 0;
+}
+
+/*
+ * Everything of the message but what the keys give (the responses, the
+ * encrypted session key, the MIC), which stays zero for now.
+ */
+static void ntlmssp_auth_write(const struct ntlmssp_ctx *ctx,
+			       const struct ntlmssp_challenge *chal,
+			       const struct ntlmssp_auth_layout *l,
+			       uint32_t flags, bool mic,
+			       const uint8_t cc[NTLM_CHALLENGE_LEN],
+			       uint64_t time, uint8_t *out)
+{
+	uint8_t *temp;
+
+	memset(out, 0, l->total);
+	memcpy(out, ntlmssp_sig, NTLMSSP_SIGNATURE_LEN);
+	le32_put(out + 8, 3);
+	ntlmssp_put_field(out + 12, l->lm_len, l->lm_off);
+	ntlmssp_put_field(out + 20, l->nt_len, l->nt_off);
+	ntlmssp_put_field(out + 28, ctx->domain_len, l->dom_off);
+	ntlmssp_put_field(out + 36, ctx->user_len, l->user_off);
+	ntlmssp_put_field(out + 44, ctx->workstation_len, l->ws_off);
+	ntlmssp_put_field(out + 52, l->ek_len, l->ek_off);
+	le32_put(out + 60, flags);
+	memcpy(out + 64, ctx->version, sizeof(ctx->version));
+	if (ctx->domain_len)
+		memcpy(out + l->dom_off, ctx->domain, ctx->domain_len);
+	memcpy(out + l->user_off, ctx->user, ctx->user_len);
+	if (ctx->workstation_len)
+		memcpy(out + l->ws_off, ctx->workstation, ctx->workstation_len);
+
+	/* temp (MS-NLMP 3.3.2): 1, 1, Z(6), Time, ClientChallenge, Z(4),
+	 * ServerName (our AV pairs), Z(4). Built in place in the message. */
+	temp = out + l->nt_off + NTLM_HASH_LEN;
+	temp[0] = 1;
+	temp[1] = 1;
+	le64_put(temp + 8, time);
+	memcpy(temp + 16, cc, NTLM_CHALLENGE_LEN);
+	ntlmssp_av_echo(chal, mic, temp + NTLMV2_BLOB_HDR_LEN);
+}
+
+/*
+ * The responses into @out (NTProofStr over the blob written there; the
+ * LMv2 response unless @mic) and the ExportedSessionKey into @exported
+ * (sent encrypted under KEY_EXCH). The keys it derives on the way are
+ * wiped here.
+ */
+static int ntlmssp_auth_keys(const struct ntlmssp_ctx *ctx,
+			     const struct ntlmssp_challenge *chal,
+			     const struct ntlmssp_auth_layout *l, bool mic,
+			     const uint8_t cc[NTLM_CHALLENGE_LEN], uint8_t *out,
+			     uint8_t exported[NTLM_HASH_LEN])
+{
+	uint8_t key_nt[NTLM_HASH_LEN], sbk[NTLM_HASH_LEN];
+	int ret;
+
+	ret = ntlm_ntowfv2(ctx->nt_hash, ctx->user, ctx->user_len, ctx->domain,
+			   ctx->domain_len, key_nt);
+	if (ret)
+		goto out;
+	ret = ntlm_ntproofstr(key_nt, chal->server_challenge,
+			      out + l->nt_off + NTLM_HASH_LEN, l->temp_len,
+			      out + l->nt_off);
+	if (ret)
+		goto out;
+	ret = ntlm_session_base_key(key_nt, out + l->nt_off, sbk);
+	if (ret)
+		goto out;
+	/* MS-NLMP 3.1.5.1.2: with a timestamp, the LM response is Z(24). */
+	if (!mic) {
+		ret = ntlm_lmv2_response(key_nt, chal->server_challenge, cc,
+					 out + l->lm_off);
+		if (ret)
+			goto out;
+	}
+	/* KXKEY() is the SessionBaseKey itself for NTLMv2 (3.4.5.1). */
+	if (l->ek_len) {
+		if (ctx->test.set) {
+			memcpy(exported, ctx->test.random_session_key,
+			       NTLM_HASH_LEN);
+		} else {
+			ret = ntlm_random(exported, NTLM_HASH_LEN);
+			if (ret)
+				goto out;
+		}
+		ret = ntlm_encrypt_session_key(sbk, exported, out + l->ek_off);
+	} else {
+		memcpy(exported, sbk, NTLM_HASH_LEN);
+	}
+out:
+	OPENSSL_cleanse(key_nt, sizeof(key_nt));
+	OPENSSL_cleanse(sbk, sizeof(sbk));
+	return ret;
+}
+
 int ntlmssp_authenticate_encode(struct ntlmssp_ctx *ctx,
 				const struct ntlmssp_challenge *chal,
 				uint8_t *out, size_t cap, size_t *out_len)
 {
+	struct ntlmssp_auth_layout l;
 	uint8_t cc[NTLM_CHALLENGE_LEN];
-	uint8_t key_nt[NTLM_HASH_LEN], sbk[NTLM_HASH_LEN];
 	uint8_t exported[NTLM_HASH_LEN], mic_val[NTLM_HASH_LEN];
-	size_t hdr, temp_len, nt_len, lm_len, ek_len, total;
-	size_t dom_off, user_off, ws_off, lm_off, nt_off, ek_off;
 	uint32_t flags;
 	uint64_t time;
-	uint8_t *temp;
 	bool mic;
 	int ret;
 
@@ -345,107 +491,28 @@ int ntlmssp_authenticate_encode(struct ntlmssp_ctx *ctx,
 	flags = ctx->flags & (chal->flags | ~NTLMSSP_SERVER_NEGOTIABLE);
 	mic = chal->has_timestamp;
 
-	hdr = NTLMSSP_AUTH_HDR_LEN + (mic ? NTLM_HASH_LEN : 0);
-	temp_len = NTLMV2_BLOB_HDR_LEN + ntlmssp_av_echo(chal, mic, NULL) + 4;
-	nt_len = NTLM_HASH_LEN + temp_len;
-	lm_len = NTLM_LMV2_RESP_LEN;
-	ek_len = (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) ? NTLM_HASH_LEN : 0;
-	dom_off = hdr;
-	user_off = dom_off + ctx->domain_len;
-	ws_off = user_off + ctx->user_len;
-	lm_off = ws_off + ctx->workstation_len;
-	nt_off = lm_off + lm_len;
-	ek_off = nt_off + nt_len;
-	total = ek_off + ek_len;
+	ntlmssp_auth_layout(ctx, chal, flags, mic, &l);
 	/*
 	 * Names are bounded at init (2 KiB of UTF-16 each), so only the
 	 * server's TargetInfo can push us past 16-bit lengths: its fault.
 	 */
-	if (total > NTLMSSP_MAX_MSG_LEN)
+	if (l.total > NTLMSSP_MAX_MSG_LEN)
 		return -EBADMSG;
-	*out_len = total;
-	if (!out || cap < total)
+	*out_len = l.total;
+	if (!out || cap < l.total)
 		return -ENOSPC;
 
-	if (ctx->test.set) {
-		memcpy(cc, ctx->test.client_challenge, sizeof(cc));
-	} else {
-		ret = ntlm_random(cc, sizeof(cc));
-		if (ret)
-			return ret;
-	}
-	/* MS-NLMP 3.1.5.1.2: use the server's time when it sent one. */
-	if (chal->has_timestamp)
-		time = chal->timestamp;
-	else if (ctx->test.set)
-		time = ctx->test.time;
-	else
-		time = ntlmssp_filetime_now();
-
-	memset(out, 0, total);
-	memcpy(out, ntlmssp_sig, NTLMSSP_SIGNATURE_LEN);
-	le32_put(out + 8, 3);
-	ntlmssp_put_field(out + 12, lm_len, lm_off);
-	ntlmssp_put_field(out + 20, nt_len, nt_off);
-	ntlmssp_put_field(out + 28, ctx->domain_len, dom_off);
-	ntlmssp_put_field(out + 36, ctx->user_len, user_off);
-	ntlmssp_put_field(out + 44, ctx->workstation_len, ws_off);
-	ntlmssp_put_field(out + 52, ek_len, ek_off);
-	le32_put(out + 60, flags);
-	memcpy(out + 64, ctx->version, sizeof(ctx->version));
-	if (ctx->domain_len)
-		memcpy(out + dom_off, ctx->domain, ctx->domain_len);
-	memcpy(out + user_off, ctx->user, ctx->user_len);
-	if (ctx->workstation_len)
-		memcpy(out + ws_off, ctx->workstation, ctx->workstation_len);
-
-	/* temp (MS-NLMP 3.3.2): 1, 1, Z(6), Time, ClientChallenge, Z(4),
-	 * ServerName (our AV pairs), Z(4). Built in place in the message. */
-	temp = out + nt_off + NTLM_HASH_LEN;
-	temp[0] = 1;
-	temp[1] = 1;
-	le64_put(temp + 8, time);
-	memcpy(temp + 16, cc, sizeof(cc));
-	ntlmssp_av_echo(chal, mic, temp + NTLMV2_BLOB_HDR_LEN);
-
-	ret = ntlm_ntowfv2(ctx->nt_hash, ctx->user, ctx->user_len, ctx->domain,
-			   ctx->domain_len, key_nt);
+	ret = ntlmssp_auth_nonce(ctx, chal, cc, &time);
+	if (ret)
+		return ret;
+	ntlmssp_auth_write(ctx, chal, &l, flags, mic, cc, time, out);
+	ret = ntlmssp_auth_keys(ctx, chal, &l, mic, cc, out, exported);
 	if (ret)
 		goto fail;
-	ret = ntlm_ntproofstr(key_nt, chal->server_challenge, temp, temp_len,
-			      out + nt_off);
-	if (ret)
-		goto fail;
-	ret = ntlm_session_base_key(key_nt, out + nt_off, sbk);
-	if (ret)
-		goto fail;
-	/* MS-NLMP 3.1.5.1.2: with a timestamp, the LM response is Z(24). */
-	if (!mic) {
-		ret = ntlm_lmv2_response(key_nt, chal->server_challenge, cc,
-					 out + lm_off);
-		if (ret)
-			goto fail;
-	}
-	/* KXKEY() is the SessionBaseKey itself for NTLMv2 (3.4.5.1). */
-	if (ek_len) {
-		if (ctx->test.set) {
-			memcpy(exported, ctx->test.random_session_key,
-			       NTLM_HASH_LEN);
-		} else {
-			ret = ntlm_random(exported, NTLM_HASH_LEN);
-			if (ret)
-				goto fail;
-		}
-		ret = ntlm_encrypt_session_key(sbk, exported, out + ek_off);
-		if (ret)
-			goto fail;
-	} else {
-		memcpy(exported, sbk, NTLM_HASH_LEN);
-	}
 	if (mic) {
 		/* The MIC field is still zero, as the MIC requires. */
 		ret = ntlm_mic(exported, ctx->negotiate, ctx->negotiate_len,
-			       chal->msg, chal->msg_len, out, total, mic_val);
+			       chal->msg, chal->msg_len, out, l.total, mic_val);
 		if (ret)
 			goto fail;
 		memcpy(out + NTLMSSP_AUTH_MIC_OFFSET, mic_val, NTLM_HASH_LEN);
@@ -457,10 +524,8 @@ int ntlmssp_authenticate_encode(struct ntlmssp_ctx *ctx,
 	goto out;
 fail:
 	/* Never leave a half-built message that could be sent by mistake. */
-	OPENSSL_cleanse(out, total);
+	OPENSSL_cleanse(out, l.total);
 out:
-	OPENSSL_cleanse(key_nt, sizeof(key_nt));
-	OPENSSL_cleanse(sbk, sizeof(sbk));
 	OPENSSL_cleanse(exported, sizeof(exported));
 	return ret;
 }

@@ -198,7 +198,7 @@ struct smb_req {
 		uint64_t sent_ns;	  /* ns, when it took its MessageId */
 		struct smb_mid_node node; /* MessageId table linkage */
 		/*
-		 * Reconnect (reconnect.c): the iterators and fd offset before
+		 * Reconnect (resend.c): the iterators and fd offset before
 		 * sending and the times sent again; smb_submit() only: the
 		 * body as submitted (its caller's memory may be gone) and the
 		 * link in the client's list of requests to send again.
@@ -519,7 +519,7 @@ struct smbiov_client {
 	pthread_mutex_t rc_lock;
 	/*
 	 * Asynchronous requests the connection's death caught, waiting to
-	 * be sent again by the reviver thread (reconnect.c). Under @lock.
+	 * be sent again by the reviver thread (resend.c). Under @lock.
 	 */
 	struct smb_req *replay;
 	bool reviver_running;

@@ -69,7 +69,7 @@ struct smbiov_file {
 	/* The file layer's page cache (src/fs), or NULL: every call direct. */
 	struct fs_mapping *map;
 	/*
-	 * Reconnect (reconnect.c): in the client's list; the path and
+	 * Reconnect (reopen.c): in the client's list; the path and
 	 * creation time to find it again; a durable handle's CreateGuid and
 	 * the lease it asked for; the handle before the last reopen (a
 	 * resent request naming it is pointed at @fid); @stale: lost, its
@@ -83,7 +83,7 @@ struct smbiov_file {
 	bool durable;
 	uint8_t create_guid[16];
 	struct smb2_lease lease_req; /* version 0: none asked */
-	/* the last handles it had (SMB_OLD_FIDS, reconnect.c) */
+	/* the last handles it had (SMB_OLD_FIDS, reopen.c) */
 	struct smb2_fileid old_fids[8];
 	unsigned nr_old_fids;
 	bool stale;
@@ -170,7 +170,7 @@ int smb_create_msg_init(struct smb_create_msg *m,
 void smb_create_msg_release(struct smb_create_msg *m);
 
 /*
- * Identity for a reconnect's reopen by path (reconnect.c): with reconnect
+ * Identity for a reconnect's reopen by path (reopen.c): with reconnect
  * on, a CREATE asks for the on-disk ids (QFid: Samba's inode and device),
  * which say "the same file" better than the creation time does — Samba
  * reports another creation time for a file written behind its back.

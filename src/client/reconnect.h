@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reconnect (reconnect.c): bringing a dead connection back on the next
- * call, reopening the open files on it, and sending a synchronous request
- * whose answer was lost again.
+ * Reconnect: bringing a dead connection back on the next call
+ * (reconnect.c), reopening the open files on it (reopen.c), and sending
+ * again a request whose answer was lost (resend.c).
  */
 #ifndef SMBIOV_CLIENT_RECONNECT_H
 #define SMBIOV_CLIENT_RECONNECT_H
@@ -93,9 +93,15 @@ int smb_rc_resume(struct smbiov_client *c, uint64_t gen);
 /* Did a request fail because the connection was lost? */
 bool smb_rc_lost(int err);
 
-/* The open files' list, walked by a reconnect. */
+/* The open files' list, walked by a reconnect (reopen.c). */
 void smb_rc_file_add(struct smbiov_client *c, struct smbiov_file *f);
 void smb_rc_file_del(struct smbiov_client *c, struct smbiov_file *f);
+/*
+ * A reconnect's new session is up: put every open file on it, or mark it
+ * stale. 0, or the error that makes the reconnect start over (the new
+ * connection died, or memory ran out: not the file's fault).
+ */
+int smb_rc_reopen_files(struct smbiov_client *c);
 
 /*
  * A @command body being built (@len bytes at @body): a FileId there that

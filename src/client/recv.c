@@ -32,7 +32,7 @@ bool smb_req_finish_locked(struct smbiov_client *c, struct smb_req *r,
 	/* The server did its part, but the local fd failed (fdio.c). */
 	if (!result && (r->flags & SMB_REQ_FD) && r->fd_err)
 		result = r->fd_err;
-	/* caught by the connection's death: sent again (reconnect.c) */
+	/* caught by the connection's death: sent again (resend.c) */
 	if (result < 0 && smb_rc_park_locked(c, r, result)) {
 		r->e.receiving = false;
 		return false;
@@ -751,7 +751,7 @@ fail_stream:
 	pthread_mutex_lock(&c->lock);
 	/*
 	 * A pipe cannot take back what reached it: that count goes with the
-	 * failure, so this READ is not sent again whole (reconnect.c) and
+	 * failure, so this READ is not sent again whole (resend.c) and
 	 * the caller asks for the rest only (io.c sub_result()).
 	 */
 	if ((r->flags & SMB_REQ_FD_POS) && !r->fd_err)

@@ -790,7 +790,7 @@ uint64_t smb_sent_gen(struct smb_req **reqs, size_t n, uint64_t gen)
 
 /*
  * call_n(), and again on a new connection when this one was lost before
- * the answers came (reconnect.c decides whether they may go again).
+ * the answers came (resend.c decides whether they may go again).
  */
 static int call_resend(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 		       bool separate)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Asynchronous requests (smb_submit()), sent again on a new connection
- * as reconnect.c allows, and the batching of small READs: READs submitted
+ * as resend.c allows, and the batching of small READs: READs submitted
  * while another thread is sending wait for that thread, which sends them
  * together as one compound of unrelated requests (MS-SMB2 3.2.4.1.4)
  * before it leaves smb_submit().
@@ -136,7 +136,7 @@ static int not_sent(struct smb_req *r, int ret)
 
 /*
  * Send @r, kept for a resend by smb_submit(), trying again on a new
- * connection as reconnect.c allows. Returns 0 (@done will run) or the
+ * connection as resend.c allows. Returns 0 (@done will run) or the
  * error that kept it from being sent (@done will not run).
  */
 static int submit_send(struct smbiov_client *c, struct smb_req *r)

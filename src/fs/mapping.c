@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * One open file's page cache: the folio index, buffered reads with
- * readahead, buffered writes with write-back, and what a lease break asks
- * for (cache.h has the locking rules).
+ * readahead, buffered writes, and what a lease break asks for (cache.h
+ * has the locking rules; write-back is writeback.c's).
  *
  * A read takes its range a batch at a time: under the mapping's lock it
  * takes a reference on every folio the batch touches, creating the
@@ -19,25 +19,20 @@
  *
  * A write under FS_CAN_WRITE copies into folios (reading a folio first
  * only when the write covers part of it and it holds file data) and marks
- * them dirty. Write-back locks each dirty folio, moves it to writeback,
- * unlocks it, and sends one WRITE per contiguous run through an XARRAY
- * iterator, clipped to the file's size; completion ends writeback
- * (smbiov_folios_write_done). A failed write-back is kept in @wb_err
- * until fs_mapping_flush() reports it, the way the kernel's errseq
- * reports it at the next fsync or close.
+ * them dirty; writeback.c sends them to the server.
  */
 #include "fs/cache.h"
+#include "fs/mapping.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define PS	   SMBIOV_PAGE_SHIFT
-#define FS_SPANS   64
-#define RA_MIN	   ((size_t)256 << 10)
-#define IO_BATCH   ((size_t)8 << 20)
-#define WB_RETRIES 3
+#define PS	 SMBIOV_PAGE_SHIFT
+#define FS_SPANS 64
+#define RA_MIN	 ((size_t)256 << 10)
+#define IO_BATCH ((size_t)8 << 20)
 /*
  * READs of the page cache carry at most 1 MiB, and folios are at most
  * that large: Samba answered four 2 MiB READs in flight at a fifth of the
@@ -53,21 +48,6 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static uint64_t fstart(const struct smbiov_folio *f)
-{
-	return f->index << PS;
-}
-
-static uint64_t fend(const struct smbiov_folio *f)
-{
-	return fstart(f) + smbiov_folio_size(f);
-}
-
-static uint64_t umin(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
 }
 
 int fs_mapping_init(struct fs_mapping *m, struct fs_budget *b,
@@ -290,7 +270,7 @@ static void run_read_done(void *arg, ssize_t res)
 		struct smbiov_folio *f =
 			smbiov_xarray_load(m->xa, (r->start + res) >> PS);
 
-		good = f ? fstart(f) : r->start;
+		good = f ? fs_folio_start(f) : r->start;
 		if (good > r->start)
 			smbiov_folios_read_done(m->xa, (int64_t)r->start,
 						good - r->start, 0);
@@ -346,7 +326,7 @@ static void read_run(struct fs_mapping *m, struct fs_span *sp, size_t s0,
 	r->m = m;
 	r->start = start;
 	r->end = end;
-	r->len = (size_t)(umin(end, size) - start);
+	r->len = (size_t)(fs_umin(end, size) - start);
 	r->gen = gen;
 	ret = smbiov_iter_xarray(&r->it, SMBIOV_ITER_DEST, m->xa,
 				 (int64_t)start, r->len);
@@ -399,14 +379,15 @@ static int fill_sync(struct fs_mapping *m, struct smbiov_folio *f)
 		return 0;
 	}
 	size = fs_mapping_size(m);
-	want = fstart(f) < size
-		       ? (size_t)umin(fend(f) - fstart(f), size - fstart(f))
+	want = fs_folio_start(f) < size
+		       ? (size_t)fs_umin(fs_folio_end(f) - fs_folio_start(f),
+					 size - fs_folio_start(f))
 		       : 0;
 	r = 0;
 	if (want) {
 		smbiov_iter_kvec(&it, SMBIOV_ITER_DEST,
 				 &(struct iovec){f->addr, want}, 1, want);
-		r = m->be->read(m->ctx, &it, fstart(f));
+		r = m->be->read(m->ctx, &it, fs_folio_start(f));
 	}
 	if (r < 0) {
 		smbiov_folio_unlock(f);
@@ -415,7 +396,7 @@ static int fill_sync(struct fs_mapping *m, struct smbiov_folio *f)
 	memset((char *)f->addr + r, 0, smbiov_folio_size(f) - (size_t)r);
 	if ((size_t)r < want) {
 		pthread_mutex_lock(&m->lock);
-		shrink_locked(m, fstart(f) + (uint64_t)r);
+		shrink_locked(m, fs_folio_start(f) + (uint64_t)r);
 		pthread_mutex_unlock(&m->lock);
 	}
 	m->b->misses += (uint64_t)r;
@@ -478,11 +459,11 @@ static ssize_t copy_span(struct fs_mapping *m, struct fs_span *s,
 		if (ret)
 			return ret;
 	}
-	lo = pos > fstart(f) ? pos : fstart(f);
-	hi = umin(umin(end, fend(f)), fs_mapping_size(m));
+	lo = pos > fs_folio_start(f) ? pos : fs_folio_start(f);
+	hi = fs_umin(fs_umin(end, fs_folio_end(f)), fs_mapping_size(m));
 	if (hi <= lo)
 		return 0;
-	n = smbiov_copy_to_iter((char *)f->addr + (lo - fstart(f)),
+	n = smbiov_copy_to_iter((char *)f->addr + (lo - fs_folio_start(f)),
 				(size_t)(hi - lo), dst);
 	fs_node_touch(f);
 	if (hit)
@@ -512,7 +493,6 @@ static ssize_t gap_io(struct fs_mapping *m, struct smbiov_iter *it, uint64_t lo,
 
 static ssize_t batch(struct fs_mapping *m, struct smbiov_iter *it, uint64_t pos,
 		     size_t len, bool write);
-static void flush_range(struct fs_mapping *m, uint64_t start, uint64_t len);
 
 /* May reads be served from the folios now? Under m->lock. */
 static bool read_cached(struct fs_mapping *m, bool *expired)
@@ -563,7 +543,7 @@ ssize_t fs_mapping_read(struct fs_mapping *m, struct smbiov_iter *dst,
 		 * going (acknowledged at its deadline): the server gets this
 		 * range's dirty data before we read it back.
 		 */
-		flush_range(m, pos, len);
+		fs_mapping_flush_range(m, pos, len);
 		return m->be->read(m->ctx, dst, pos);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -616,7 +596,7 @@ static ssize_t write_through(struct fs_mapping *m, struct smbiov_iter *src,
 {
 	ssize_t r;
 
-	flush_range(m, pos, smbiov_iter_count(src));
+	fs_mapping_flush_range(m, pos, smbiov_iter_count(src));
 	r = m->be->write(m->ctx, src, pos);
 
 	if (r > 0) {
@@ -643,9 +623,9 @@ static ssize_t write_span(struct fs_mapping *m, struct fs_span *s,
 		smbiov_folio_lock(f);
 	smbiov_folio_wait_writeback(f);
 	if (!smbiov_folio_test(f, SMBIOV_FOLIO_UPTODATE) &&
-	    (lo > fstart(f) || hi < fend(f))) {
+	    (lo > fs_folio_start(f) || hi < fs_folio_end(f))) {
 		size = fs_mapping_size(m);
-		if (fstart(f) < size) {
+		if (fs_folio_start(f) < size) {
 			/* fill_sync takes the lock itself */
 			smbiov_folio_unlock(f);
 			ret = fill_sync(m, f);
@@ -659,7 +639,8 @@ static ssize_t write_span(struct fs_mapping *m, struct fs_span *s,
 			memset(f->addr, 0, sz);
 		}
 	}
-	if (!smbiov_copy_from_iter_full((char *)f->addr + (lo - fstart(f)),
+	if (!smbiov_copy_from_iter_full((char *)f->addr +
+						(lo - fs_folio_start(f)),
 					(size_t)(hi - lo), src)) {
 		smbiov_folio_unlock(f);
 		return -EFAULT;
@@ -699,7 +680,7 @@ static ssize_t batch(struct fs_mapping *m, struct smbiov_iter *it, uint64_t pos,
 		if (write && budget < need) {
 			/* Dirty folios fill the budget: make them clean. */
 			fs_budget_uncharge(m->b, budget);
-			flush_range(m, 0, UINT64_MAX);
+			fs_mapping_flush_range(m, 0, UINT64_MAX);
 			budget = charge_some(m->b, need);
 		}
 		pthread_mutex_lock(&m->lock);
@@ -710,8 +691,8 @@ static ssize_t batch(struct fs_mapping *m, struct smbiov_iter *it, uint64_t pos,
 		if (!write)
 			read_fresh(m, sp, n, gen);
 		for (k = 0; k < n && !ended; k++) {
-			uint64_t hi =
-				umin(end, (sp[k].index + sp[k].npages) << PS);
+			uint64_t hi = fs_umin(end, (sp[k].index + sp[k].npages)
+							   << PS);
 
 			if (!sp[k].f)
 				r = gap_io(m, it, at, hi, write);
@@ -752,7 +733,7 @@ ssize_t fs_mapping_write(struct fs_mapping *m, struct smbiov_iter *src,
 	pthread_mutex_unlock(&m->lock);
 	/* Throttle: past half the budget dirty, write back first. */
 	if (m->b->dirty + len > m->b->limit / 2)
-		flush_range(m, 0, UINT64_MAX);
+		fs_mapping_flush_range(m, 0, UINT64_MAX);
 	while (done < len) {
 		size_t chunk = len - done < m->io_max ? len - done : m->io_max;
 
@@ -772,232 +753,7 @@ ssize_t fs_mapping_write(struct fs_mapping *m, struct smbiov_iter *src,
 	return (ssize_t)done;
 }
 
-/* ---- write-back ------------------------------------------------------------
- */
-
-struct fs_wb {
-	struct fs_mapping *m;
-	uint64_t start, end; /* the run's folios */
-	size_t len;	     /* bytes sent (clipped to the size) */
-	struct smbiov_iter it;
-};
-
-/*
- * Worth another try: also a lost connection, which the next submission
- * brings back when reconnect is on (client/reconnect.c); when it is off
- * the retries fail at once and the data stays dirty: -EIO.
- */
-static bool wb_transient(int err)
-{
-	return err == -EAGAIN || err == -EINTR || err == -ENOMEM ||
-	       err == -ECONNRESET || err == -ECONNABORTED || err == -EPIPE ||
-	       err == -ENOTCONN;
-}
-
-static void wb_done(void *arg, ssize_t res)
-{
-	struct fs_wb *w = arg;
-	struct fs_mapping *m = w->m;
-	int err = res < 0 ? (int)res : (size_t)res < w->len ? -EIO : 0;
-
-	pthread_mutex_lock(&m->lock);
-	/* the folios' own rule knows fewer transient errors: say EAGAIN */
-	smbiov_folios_write_done(m->xa, (int64_t)w->start, w->end - w->start,
-				 wb_transient(err) ? -EAGAIN : err);
-	if (wb_transient(err))
-		m->b->dirty += w->end - w->start; /* redirtied */
-	else if (err && !m->wb_err)
-		m->wb_err = err;
-	else if (!err)
-		m->b->written_back += w->len;
-	if (--m->inflight == 0)
-		pthread_cond_broadcast(&m->cv);
-	pthread_mutex_unlock(&m->lock);
-	free(w);
-}
-
-/* Send the run [start, end) of folios now under writeback. */
-static void wb_run(struct fs_mapping *m, uint64_t start, uint64_t end)
-{
-	struct fs_wb *w = calloc(1, sizeof(*w));
-	uint64_t size;
-	int ret;
-
-	pthread_mutex_lock(&m->lock);
-	if (!w) {
-		/* as a transient failure: redirtied, retried by the flush */
-		smbiov_folios_write_done(m->xa, (int64_t)start, end - start,
-					 -ENOMEM);
-		m->b->dirty += end - start;
-		pthread_mutex_unlock(&m->lock);
-		return;
-	}
-	size = m->size;
-	m->inflight++;
-	pthread_mutex_unlock(&m->lock);
-	w->m = m;
-	w->start = start;
-	w->end = end;
-	w->len = start < size ? (size_t)(umin(end, size) - start) : 0;
-	if (!w->len) {
-		/* all past the end (a truncate): nothing to send */
-		wb_done(w, 0);
-		return;
-	}
-	ret = smbiov_iter_xarray(&w->it, SMBIOV_ITER_SOURCE, m->xa,
-				 (int64_t)start, w->len);
-	if (!ret)
-		ret = m->be->write_async(m->ctx, &w->it, start, wb_done, w);
-	if (ret)
-		wb_done(w, ret);
-}
-
-/* Under m->lock: references on the folios of the range with @flag set. */
-static struct smbiov_folio **collect(struct fs_mapping *m, uint64_t first,
-				     uint64_t last, unsigned flag, size_t *n)
-{
-	struct smbiov_folio **v = NULL, *f;
-	size_t cap = 0;
-	uint64_t i = first;
-
-	*n = 0;
-	while (i <= last && (f = smbiov_xarray_find(m->xa, i, last))) {
-		i = f->index + smbiov_folio_nr_pages(f);
-		if (!smbiov_folio_test(f, flag))
-			continue;
-		if (*n == cap) {
-			size_t nc = cap ? 2 * cap : 16;
-			struct smbiov_folio **p = realloc(v, nc * sizeof(*p));
-
-			if (!p)
-				break; /* what we have is written; a retry does
-					  the rest */
-			v = p;
-			cap = nc;
-		}
-		smbiov_folio_get(f);
-		v[(*n)++] = f;
-		if (i == 0)
-			break; /* wrapped */
-	}
-	return v;
-}
-
-static void range_pages(uint64_t start, uint64_t len, uint64_t *first,
-			uint64_t *last)
-{
-	uint64_t end = len > UINT64_MAX - start ? UINT64_MAX : start + len;
-
-	*first = start >> PS;
-	*last = end ? (end - 1) >> PS : 0;
-}
-
-/* Start writeback of the dirty folios in pages [first, last]. */
-static void writeback_start(struct fs_mapping *m, uint64_t first, uint64_t last)
-{
-	struct smbiov_folio **v;
-	uint64_t run_start = 0, run_end = 0;
-	size_t n;
-
-	pthread_mutex_lock(&m->lock);
-	v = collect(m, first, last, SMBIOV_FOLIO_DIRTY, &n);
-	pthread_mutex_unlock(&m->lock);
-	for (size_t k = 0; k < n; k++) {
-		struct smbiov_folio *f = v[k];
-		bool started;
-
-		smbiov_folio_lock(f);
-		smbiov_folio_wait_writeback(f);
-		started = smbiov_folio_start_writeback(f);
-		smbiov_folio_unlock(f);
-		if (started)
-			m->b->dirty -= smbiov_folio_size(f);
-		if (started && run_end == fstart(f)) {
-			run_end = fend(f);
-		} else if (started) {
-			if (run_end > run_start)
-				wb_run(m, run_start, run_end);
-			run_start = fstart(f);
-			run_end = fend(f);
-		}
-	}
-	if (run_end > run_start)
-		wb_run(m, run_start, run_end);
-	for (size_t k = 0; k < n; k++)
-		smbiov_folio_put(v[k]);
-	free(v);
-}
-
-/*
- * The folios of pages [first, last] with @flag: with @wait, each waited
- * for until it is no longer under writeback. Returns how many there were.
- */
-static size_t scan(struct fs_mapping *m, uint64_t first, uint64_t last,
-		   unsigned flag, bool wait)
-{
-	struct smbiov_folio **v;
-	size_t n;
-
-	pthread_mutex_lock(&m->lock);
-	v = collect(m, first, last, flag, &n);
-	pthread_mutex_unlock(&m->lock);
-	for (size_t k = 0; k < n; k++) {
-		if (wait)
-			smbiov_folio_wait_writeback(v[k]);
-		smbiov_folio_put(v[k]);
-	}
-	free(v);
-	return n;
-}
-
-static bool any_dirty(struct fs_mapping *m, uint64_t first, uint64_t last)
-{
-	return scan(m, first, last, SMBIOV_FOLIO_DIRTY, false) != 0;
-}
-
-/* Write back and wait, retrying what a transient error redirtied. */
-static void flush_range(struct fs_mapping *m, uint64_t start, uint64_t len)
-{
-	uint64_t first, last;
-
-	range_pages(start, len, &first, &last);
-	for (int tries = 0; tries < WB_RETRIES; tries++) {
-		writeback_start(m, first, last);
-		scan(m, first, last, SMBIOV_FOLIO_WRITEBACK, true);
-		if (!any_dirty(m, first, last))
-			break;
-	}
-}
-
-/* Write back [start, start + len); the error, taken (@consume) or left. */
-static int flush_report(struct fs_mapping *m, uint64_t start, uint64_t len,
-			bool consume)
-{
-	uint64_t first, last;
-	int err;
-
-	flush_range(m, start, len);
-	range_pages(start, len, &first, &last);
-	pthread_mutex_lock(&m->lock);
-	err = m->wb_err;
-	if (consume)
-		m->wb_err = 0;
-	pthread_mutex_unlock(&m->lock);
-	/* Still dirty after the retries: that is an error too. */
-	if (!err && any_dirty(m, first, last))
-		err = -EIO;
-	return err;
-}
-
-int fs_mapping_flush(struct fs_mapping *m, uint64_t start, uint64_t len)
-{
-	return flush_report(m, start, len, true);
-}
-
-int fs_mapping_writeback(struct fs_mapping *m, uint64_t start, uint64_t len)
-{
-	return flush_report(m, start, len, false);
-}
+/* ---- size, invalidation, lease changes ----------------------------------- */
 
 void fs_mapping_extend(struct fs_mapping *m, uint64_t end)
 {
@@ -1014,7 +770,7 @@ void fs_mapping_invalidate(struct fs_mapping *m, uint64_t start, uint64_t len)
 
 	if (!len)
 		return;
-	range_pages(start, len, &first, &last);
+	fs_range_pages(start, len, &first, &last);
 	pthread_mutex_lock(&m->lock);
 	m->gen++;
 	i = first;
@@ -1054,7 +810,7 @@ int fs_mapping_set_caps(struct fs_mapping *m, unsigned caps)
 		pthread_cond_wait(&m->cv, &m->lock);
 	pthread_mutex_unlock(&m->lock);
 	if ((old & FS_CAN_WRITE) && !(caps & FS_CAN_WRITE))
-		flush_range(m, 0, UINT64_MAX);
+		fs_mapping_flush_range(m, 0, UINT64_MAX);
 	if ((old & FS_CAN_READ) && !(caps & FS_CAN_READ))
 		fs_mapping_invalidate(m, 0, UINT64_MAX);
 	return 0;

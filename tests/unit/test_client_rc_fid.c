@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * A request of another thread held while a reconnect reopens its file
- * goes out with the new handle (reconnect.c smb_rc_patch_fid()), also
+ * goes out with the new handle (reopen.c smb_rc_patch_fid()), also
  * the first reconnect's. test_silent_loss failed rarely under load
  * (fsync: EBADF, the data not on the server): the reviver's parked
  * WRITEs were released when the reconnect cleared rc_busy and sent

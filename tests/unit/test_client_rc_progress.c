@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * When resending stops (reconnect.c made_progress(), smb_rc_may_resend()):
- * after SMB_RESEND_TRIES new connections in a row that made no progress.
+ * When resending stops (reconnect.c made_progress(), resend.c
+ * smb_rc_may_resend()): after SMB_RESEND_TRIES new connections in a row
+ * that made no progress.
  * A connection that took megabytes of WRITEs and was cut before any
  * answer made progress: cli_reconnect with RC_MIB=128 cut a put's 8 MiB
  * of WRITEs every 3-5 MiB, no connection answered anything, and the put

@@ -159,6 +159,158 @@ static int set_flag(unsigned allowed, unsigned flag, bool *field,
 	return 0;
 }
 
+/*
+ * A command's own option @c (or -h/--help, which every command takes):
+ * false when @c is not one; else true, *@ret 0 or a usage error.
+ */
+static bool command_opt(int c, struct cli_opts *o, unsigned allowed,
+			const char *cmd, int *ret)
+{
+	switch (c) {
+	case 'h':
+		/*
+		 * As coreutils: -h is human sizes where sizes are
+		 * printed (ls, df), and help everywhere else.
+		 */
+		if (allowed & CLI_F_HUMAN)
+			o->human = true;
+		else
+			o->help = true;
+		break;
+	case OPT_HELP:
+		o->help = true;
+		break;
+	case OPT_FAIL_FAST:
+		*ret = set_flag(allowed, CLI_F_FAILFAST, &o->fail_fast, cmd,
+				"--fail-fast");
+		break;
+	case OPT_INPLACE:
+		*ret = set_flag(allowed, CLI_F_INPLACE, &o->inplace, cmd,
+				"--inplace");
+		break;
+	case 'r':
+		*ret = set_flag(allowed, CLI_F_RECURSIVE, &o->recursive, cmd,
+				"-r");
+		break;
+	case 'l':
+		*ret = set_flag(allowed, CLI_F_LONG, &o->long_list, cmd, "-l");
+		break;
+	case 'f':
+		/* mount -f: foreground, as mount.fuse and sshfs */
+		if (allowed & CLI_F_MOUNTFG)
+			o->foreground = true;
+		else
+			*ret = set_flag(allowed, CLI_F_FORCE, &o->force, cmd,
+					"-f");
+		break;
+	case 'o':
+		if (!(allowed & CLI_F_MOUNTOPTS))
+			*ret = usage_error(cmd,
+					   "option '-o' does not apply here");
+		else if (o->n_mount_o == CLI_MOUNT_O_MAX)
+			*ret = usage_error(cmd, "more than %d -o options",
+					   CLI_MOUNT_O_MAX);
+		else
+			o->mount_o[o->n_mount_o++] = optarg;
+		break;
+	case 'p':
+		*ret = set_flag(allowed, CLI_F_PARENTS, &o->parents, cmd, "-p");
+		break;
+	case 'H':
+		*ret = set_flag(allowed, CLI_F_HUMAN, &o->human, cmd, "-H");
+		break;
+	case 'C':
+		*ret = set_flag(allowed, CLI_F_CONTINUE, &o->resume, cmd, "-C");
+		break;
+	case 'L':
+		*ret = set_flag(allowed, CLI_F_DEREF, &o->deref, cmd, "-L");
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* @s is a whole decimal number in [@lo, @hi], put in *@t. */
+static bool parse_number(const char *s, long lo, long hi, long *t)
+{
+	char *end;
+
+	*t = strtol(s, &end, 10);
+	return *s != '\0' && !*end && *t >= lo && *t <= hi;
+}
+
+/*
+ * A connection option @c (accepted before and after the command): false
+ * when @c is not one; else true, *@ret 0 or a usage error.
+ */
+static bool conn_opt(int c, struct cli_opts *o, const char *cmd, int *ret)
+{
+	long t;
+
+	switch (c) {
+	case OPT_SIGN:
+		if (cli_parse_mode(optarg, &o->sign))
+			*ret = usage_error(cmd, "bad --sign mode '%s'", optarg);
+		break;
+	case OPT_ENCRYPT:
+		if (cli_parse_mode(optarg, &o->encrypt))
+			*ret = usage_error(cmd, "bad --encrypt mode '%s'",
+					   optarg);
+		break;
+	case OPT_DIALECT:
+		if (cli_parse_dialect(optarg, &o->min_dialect, &o->max_dialect))
+			*ret = usage_error(cmd, "bad --dialect '%s'", optarg);
+		break;
+	case OPT_CREDENTIALS:
+		o->credentials = optarg;
+		break;
+	case OPT_USER:
+		o->user = optarg;
+		break;
+	case OPT_STATS:
+		o->stats = true;
+		break;
+	case OPT_FSYNC:
+		o->fsync = true;
+		break;
+	case OPT_PROGRESS:
+		o->progress = 1;
+		break;
+	case OPT_NO_PROGRESS:
+		o->progress = 0;
+		break;
+	case OPT_TIMEOUT:
+		if (!parse_number(optarg, 1, 86400, &t))
+			*ret = usage_error(cmd, "bad --timeout '%s'", optarg);
+		else
+			o->timeout_ms = (int)t * 1000;
+		break;
+	case OPT_RECONNECT:
+		if (!parse_number(optarg, 0, 86400, &t))
+			*ret = usage_error(cmd, "bad --reconnect '%s'", optarg);
+		else
+			o->reconnect_ms = t ? (int)t * 1000 : -1;
+		break;
+	case OPT_STREAMS:
+		if (!parse_number(optarg, 1, CLI_STREAMS_MAX, &t))
+			*ret = usage_error(cmd, "bad --streams '%s' (1 to %d)",
+					   optarg, CLI_STREAMS_MAX);
+		else
+			o->streams = (int)t;
+		break;
+	case OPT_PASSWORD:
+		fprintf(stderr, "smbiov: passwords are not taken from "
+				"the command line: use SMBIOV_PASSWORD, "
+				"--credentials FILE or the prompt\n");
+		*ret = CLI_EXIT_USAGE;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 		   bool global, int *first_arg)
 {
@@ -166,158 +318,24 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, unsigned allowed,
 	/* '+': stop at the command name; ':': we report errors ourselves */
 	const char *shortopts = global ? "+:hV" : ":hrlfpHCLo:";
 	int c, ret = 0;
-	long t;
-	char *end;
 
 	optind = 0; /* glibc: full re-initialisation */
 	opterr = 0;
 	while (!ret && (c = getopt_long(argc, argv, shortopts, cli_long_opts,
 					NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			/*
-			 * As coreutils: -h is human sizes where sizes are
-			 * printed (ls, df), and help everywhere else.
-			 */
-			if (allowed & CLI_F_HUMAN)
-				o->human = true;
-			else
-				o->help = true;
-			break;
-		case OPT_HELP:
-			o->help = true;
-			break;
-		case OPT_FAIL_FAST:
-			ret = set_flag(allowed, CLI_F_FAILFAST, &o->fail_fast,
-				       cmd, "--fail-fast");
-			break;
-		case OPT_INPLACE:
-			ret = set_flag(allowed, CLI_F_INPLACE, &o->inplace, cmd,
-				       "--inplace");
-			break;
-		case 'V':
+		if (c == 'V') {
 			if (!global)
 				return usage_error(cmd, "%s", "unknown option");
 			o->version = true;
-			break;
-		case 'r':
-			ret = set_flag(allowed, CLI_F_RECURSIVE, &o->recursive,
-				       cmd, "-r");
-			break;
-		case 'l':
-			ret = set_flag(allowed, CLI_F_LONG, &o->long_list, cmd,
-				       "-l");
-			break;
-		case 'f':
-			/* mount -f: foreground, as mount.fuse and sshfs */
-			if (allowed & CLI_F_MOUNTFG)
-				o->foreground = true;
-			else
-				ret = set_flag(allowed, CLI_F_FORCE, &o->force,
-					       cmd, "-f");
-			break;
-		case 'o':
-			if (!(allowed & CLI_F_MOUNTOPTS))
+		} else if (!command_opt(c, o, allowed, cmd, &ret) &&
+			   !conn_opt(c, o, cmd, &ret)) {
+			if (c == ':')
 				ret = usage_error(
-					cmd, "option '-o' does not apply here");
-			else if (o->n_mount_o == CLI_MOUNT_O_MAX)
-				ret = usage_error(cmd,
-						  "more than %d -o options",
-						  CLI_MOUNT_O_MAX);
+					cmd, "option '%s' needs an argument",
+					argv[optind - 1]);
 			else
-				o->mount_o[o->n_mount_o++] = optarg;
-			break;
-		case 'p':
-			ret = set_flag(allowed, CLI_F_PARENTS, &o->parents, cmd,
-				       "-p");
-			break;
-		case 'H':
-			ret = set_flag(allowed, CLI_F_HUMAN, &o->human, cmd,
-				       "-H");
-			break;
-		case 'C':
-			ret = set_flag(allowed, CLI_F_CONTINUE, &o->resume, cmd,
-				       "-C");
-			break;
-		case 'L':
-			ret = set_flag(allowed, CLI_F_DEREF, &o->deref, cmd,
-				       "-L");
-			break;
-		case OPT_SIGN:
-			if (cli_parse_mode(optarg, &o->sign))
-				ret = usage_error(cmd, "bad --sign mode '%s'",
-						  optarg);
-			break;
-		case OPT_ENCRYPT:
-			if (cli_parse_mode(optarg, &o->encrypt))
-				ret = usage_error(
-					cmd, "bad --encrypt mode '%s'", optarg);
-			break;
-		case OPT_DIALECT:
-			if (cli_parse_dialect(optarg, &o->min_dialect,
-					      &o->max_dialect))
-				ret = usage_error(cmd, "bad --dialect '%s'",
-						  optarg);
-			break;
-		case OPT_CREDENTIALS:
-			o->credentials = optarg;
-			break;
-		case OPT_USER:
-			o->user = optarg;
-			break;
-		case OPT_STATS:
-			o->stats = true;
-			break;
-		case OPT_FSYNC:
-			o->fsync = true;
-			break;
-		case OPT_PROGRESS:
-			o->progress = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			o->progress = 0;
-			break;
-		case OPT_TIMEOUT:
-			t = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || t <= 0 || t > 86400)
-				ret = usage_error(cmd, "bad --timeout '%s'",
-						  optarg);
-			else
-				o->timeout_ms = (int)t * 1000;
-			break;
-		case OPT_RECONNECT:
-			t = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || t < 0 || t > 86400)
-				ret = usage_error(cmd, "bad --reconnect '%s'",
-						  optarg);
-			else
-				o->reconnect_ms = t ? (int)t * 1000 : -1;
-			break;
-		case OPT_STREAMS:
-			t = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || t < 1 ||
-			    t > CLI_STREAMS_MAX)
-				ret = usage_error(
-					cmd, "bad --streams '%s' (1 to %d)",
-					optarg, CLI_STREAMS_MAX);
-			else
-				o->streams = (int)t;
-			break;
-		case OPT_PASSWORD:
-			fprintf(stderr,
-				"smbiov: passwords are not taken from "
-				"the command line: use SMBIOV_PASSWORD, "
-				"--credentials FILE or the prompt\n");
-			ret = CLI_EXIT_USAGE;
-			break;
-		case ':':
-			ret = usage_error(cmd, "option '%s' needs an argument",
-					  argv[optind - 1]);
-			break;
-		default:
-			ret = usage_error(cmd, "unknown option '%s'",
-					  argv[optind - 1]);
-			break;
+				ret = usage_error(cmd, "unknown option '%s'",
+						  argv[optind - 1]);
 		}
 	}
 	*first_arg = optind;
