@@ -626,7 +626,9 @@ run_meta() {
 	local p=$1 r=$2 dir why ph t0 t1 t2 d0 d1 s0 s1 m0 m1 rc msg err=$state/case.err
 	local mdir sdir=$srv_dir/meta walls=() dcpus=() scpus=() machs=() cmd note
 	local n=$((tree_files + tree_dirs)) tot dtot stot mach
+	# what the other jobs wrote goes too: after rm -r only mb.src is left
 	rm -rf "$sdir" "$local_dir/meta"
+	find "$srv_dir" -mindepth 1 -maxdepth 1 ! -name mb.src -exec rm -rf {} +
 	for ph in untar find rm; do
 		if [[ $ph != find ]] && ! mount_peer "$p" "meta.$r.$ph"; then
 			fail_row "meta-$ph" "$p" "$r" "$why"
@@ -693,7 +695,7 @@ run_meta() {
 			rm)
 				if [[ -e $sdir || -e $mdir ]] || [[ $p != tmpfs && -n $(find "$srv_dir" -mindepth 1 ! -name mb.src -print -quit) ]]; then
 					rc=1
-					msg="after rm -r: $(find "$srv_dir" -mindepth 1 ! -name mb.src | wc -l) entries left on the server"
+					msg="after rm -r: $(find "$srv_dir" -mindepth 1 ! -name mb.src | wc -l) entries left on the server: $(find "$srv_dir" -mindepth 1 ! -name mb.src -printf '%P ' | cut -c1-200)"
 				fi
 				;;
 			esac
