@@ -209,6 +209,20 @@ SMBIOV_API int smbiov_open(struct smbiov_client *c, const char *path, int flags,
 	return ret;
 }
 
+/* FILE_ATTRIBUTE_READONLY (MS-FSCC 2.6) */
+#define FS_ATTR_READONLY 0x00000001u
+
+/*
+ * The flags a cached open's CREATE gets: write-only is opened read-write
+ * (open_cached()), and is parked and taken back as such.
+ */
+static int cached_flags(int flags)
+{
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		return (flags & ~O_ACCMODE) | O_RDWR;
+	return flags;
+}
+
 /*
  * A deferred-closed file opened as @k, taken back (NULL: none). Opens
  * that create or truncate take nothing back: they close what is parked
@@ -233,15 +247,22 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
 		fs_unpark_path(&fc->park, k->path);
 		return NULL;
 	}
-	f = fs_unpark(&fc->park, &(struct fs_park_key){
-					 .path = k->path,
-					 .flags = park_flags(k->flags),
-					 .cache = k->cache,
-					 .ttl_ms = k->ttl_ms,
-				 });
+	f = fs_unpark(&fc->park,
+		      &(struct fs_park_key){
+			      .path = k->path,
+			      .flags = park_flags(cached_flags(k->flags)),
+			      .cache = k->cache,
+			      .ttl_ms = k->ttl_ms,
+		      });
 	if (f)
 		keep = fs_stat_may_keep(fs_file_of(f->map), &tok);
-	if (f && smb_file_at_path_stat(f, k->path, &st) != 1) {
+	/*
+	 * A handle opened for writing before the file was made read-only
+	 * would still write: a writer opens anew, and the server refuses.
+	 */
+	if (f && (smb_file_at_path_stat(f, k->path, &st) != 1 ||
+		  ((k->flags & O_ACCMODE) != O_RDONLY &&
+		   (st.attributes & FS_ATTR_READONLY)))) {
 		fs_close_for_good(f);
 		smb_error_clear();
 		return NULL;
@@ -269,8 +290,7 @@ static int open_cached(struct smbiov_client *c, const char *path, int flags,
 
 	if (*cache == SMBIOV_CACHE_NONE || (flags & O_ACCMODE) != O_WRONLY)
 		return smb_file_open(c, path, flags, *cache, out, x);
-	ret = smb_file_open(c, path, (flags & ~O_ACCMODE) | O_RDWR, *cache, out,
-			    x);
+	ret = smb_file_open(c, path, cached_flags(flags), *cache, out, x);
 	if (ret != -EACCES)
 		return ret;
 	*cache = SMBIOV_CACHE_NONE;

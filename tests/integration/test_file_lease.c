@@ -852,6 +852,45 @@ static void test_open_info(void)
 	smbiov_disconnect(a);
 }
 
+/*
+ * A cached write-only open is opened read-write (so a partial folio can
+ * be read), and parked so at its close: the next write-only open of the
+ * file takes it back, with its W. It looked for a write-only handle
+ * instead, missed, and opened a second one beside the parked one; the
+ * two shared the lease key, which takes W from both (smb_lease_share()),
+ * and every small write went to the server at once: `touch f` and then
+ * `dd conv=notrunc of=f bs=4k` through the mount sent one WRITE per block.
+ */
+static void test_reopen_keeps_w(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_lease_info li;
+	struct smbiov_open_info oi, o1;
+	struct smbiov_file *f;
+
+	T_ASSERT(a);
+	disk_file("rw1.bin", 4096, 3);
+	T_ASSERT(smbiov_open_ex(a, "rw1.bin", O_WRONLY, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_open_info(f, &o1), 0);
+	T_EXPECT_EQ(smbiov_lease_info(f, &li), 0);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_ASSERT(smbiov_open_ex(a, "rw1.bin", O_WRONLY, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_open_info(f, &oi), 0);
+	T_EXPECT(oi.reused);
+	T_EXPECT_EQ(oi.handle_id, o1.handle_id);
+	T_EXPECT_EQ(smbiov_lease_info(f, &li), 0);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	/* and a read-write open takes the same handle back */
+	T_ASSERT(smbiov_open_ex(a, "rw1.bin", O_RDWR, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_open_info(f, &oi), 0);
+	T_EXPECT(oi.reused);
+	T_EXPECT_EQ(oi.handle_id, o1.handle_id);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(a);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -869,6 +908,7 @@ int main(void)
 	T_RUN(test_open_ex_read);
 	T_RUN(test_direct_read_to_eof);
 	T_RUN(test_open_info);
+	T_RUN(test_reopen_keeps_w);
 	if (t_failures)
 		integ_print_logs_hint();
 	return t_done();
