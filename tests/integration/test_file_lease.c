@@ -861,11 +861,28 @@ static void test_open_info(void)
  * and every small write went to the server at once: `touch f` and then
  * `dd conv=notrunc of=f bs=4k` through the mount sent one WRITE per block.
  */
+/* Open @path with @flags: its handle is @id's (reused) and holds W. */
+static void reopen_check(struct smbiov_client *a, const char *path, int flags,
+			 uint64_t id)
+{
+	struct smbiov_lease_info li;
+	struct smbiov_open_info oi;
+	struct smbiov_file *f;
+
+	T_ASSERT(smbiov_open_ex(a, path, flags, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_open_info(f, &oi), 0);
+	T_EXPECT(oi.reused);
+	T_EXPECT_EQ(oi.handle_id, id);
+	T_EXPECT_EQ(smbiov_lease_info(f, &li), 0);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+}
+
 static void test_reopen_keeps_w(void)
 {
 	struct smbiov_client *a = fc_connect(share, NULL);
 	struct smbiov_lease_info li;
-	struct smbiov_open_info oi, o1;
+	struct smbiov_open_info o1;
 	struct smbiov_file *f;
 
 	T_ASSERT(a);
@@ -875,19 +892,9 @@ static void test_reopen_keeps_w(void)
 	T_EXPECT_EQ(smbiov_lease_info(f, &li), 0);
 	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
 	T_EXPECT_EQ(smbiov_close(f), 0);
-	T_ASSERT(smbiov_open_ex(a, "rw1.bin", O_WRONLY, NULL, &f) == 0);
-	T_EXPECT_EQ(smbiov_open_info(f, &oi), 0);
-	T_EXPECT(oi.reused);
-	T_EXPECT_EQ(oi.handle_id, o1.handle_id);
-	T_EXPECT_EQ(smbiov_lease_info(f, &li), 0);
-	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
-	T_EXPECT_EQ(smbiov_close(f), 0);
+	reopen_check(a, "rw1.bin", O_WRONLY, o1.handle_id);
 	/* and a read-write open takes the same handle back */
-	T_ASSERT(smbiov_open_ex(a, "rw1.bin", O_RDWR, NULL, &f) == 0);
-	T_EXPECT_EQ(smbiov_open_info(f, &oi), 0);
-	T_EXPECT(oi.reused);
-	T_EXPECT_EQ(oi.handle_id, o1.handle_id);
-	T_EXPECT_EQ(smbiov_close(f), 0);
+	reopen_check(a, "rw1.bin", O_RDWR, o1.handle_id);
 	smbiov_disconnect(a);
 }
 
