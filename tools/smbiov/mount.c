@@ -234,6 +234,12 @@ static int serve(struct mount_run *r, struct mount_ctx *m,
 		code = CLI_EXIT_LOCAL;
 		goto out_signals;
 	}
+	/* no such hook: the kernel asks before each write, as before */
+	if (mount_init_hook(se, r->cfg))
+		fprintf(stderr,
+			"smbiov: %s: no FUSE I/O hook: writes "
+			"ask for security.capability\n",
+			r->mnt);
 	find_read_ahead(r->mnt, m->ra_path, sizeof(m->ra_path));
 	if (r->notify_fd >= 0)
 		detach(r);
@@ -298,6 +304,7 @@ static int mount_main(struct mount_run *r)
 	m.se = NULL;
 	m.ra_path[0] = '\0';
 	m.ra_set = false;
+	m.xattr_security = 0;
 	pthread_mutex_init(&m.append_lock, NULL);
 	pthread_rwlock_init(&m.se_lock, NULL);
 	/* without it (no thread) every read is synchronous, as before */
@@ -310,6 +317,10 @@ static int mount_main(struct mount_run *r)
 	pthread_rwlock_destroy(&m.se_lock);
 	pthread_mutex_destroy(&m.append_lock);
 	cli_disconnect(&cc);
+	/* under the connection's own --stats block */
+	if (r->co->stats)
+		fprintf(stderr, "%-25s%lu\n", "  security. xattr asks",
+			(unsigned long)m.xattr_security);
 	return code;
 }
 

@@ -31,12 +31,24 @@ struct mount_ctx {
 	bool ra_set;
 	/* O_DIRECT reads answered from their completion (mount_aread.c) */
 	struct mount_areads *ar;
+	/*
+	 * The kernel's getxattr of a security. attribute (before writes,
+	 * unless FUSE_HANDLE_KILLPRIV_V2 took: mount_init.c), for --stats.
+	 */
+	_Atomic unsigned long xattr_security;
 };
 
 /* mount_io.c: the session the invalidations go to (NULL: none now). */
 void mount_io_set_session(struct mount_ctx *m, struct fuse_session *se);
 
 extern const struct fuse_lowlevel_ops mount_ops;
+
+/*
+ * mount_init.c: ask the kernel for FUSE_HANDLE_KILLPRIV_V2 in INIT,
+ * which libfuse cannot (after fuse_session_mount(), before the loop).
+ * 0, or libfuse's error (the mount works without it).
+ */
+int mount_init_hook(struct fuse_session *se, const struct mount_cfg *cfg);
 
 /*
  * mount_aread.c: mount_aread() submits a read of an O_DIRECT open (no

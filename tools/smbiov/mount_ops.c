@@ -891,6 +891,8 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	ssize_t got;
 	int err;
 
+	if (!strncmp(name, "security.", 9))
+		m->xattr_security++;
 	err = ea_target(m, ino, name, &ea, &path);
 	if (!err && size && !(buf = malloc(size)))
 		err = ENOMEM;
