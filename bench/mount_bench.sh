@@ -25,7 +25,8 @@
 # (libsmbclient, libfuse 2; its HOME is private), tmpfs (the same jobs on
 # a local tmpfs, no server: the ceiling). Jobs (-j, default all): seqread
 # (1 MiB, buffered, cold), dread (1 MiB, O_DIRECT), seqwrite (1 MiB,
-# buffered, end fsync), dwrite (1 MiB, O_DIRECT), rand1 / rand16 (READS
+# buffered, end fsync), dwrite (1 MiB, O_DIRECT), write4k (4 KiB write(2)s,
+# buffered, end fsync: what stdio and most programs do), rand1 / rand16 (READS
 # 4 KiB O_DIRECT random reads, psync at iodepth 1 / libaio at iodepth 16,
 # each case stopped after SECS seconds if not done: the IOPS is fio's
 # own rate, and on this VM a few thousand reads swing 2x from round to
@@ -83,7 +84,7 @@ rounds=2
 nrand=200000
 rand_secs=10
 peers_arg=smbiov,rclone-off,rclone-full,smbnetfs,tmpfs
-jobs_arg=seqread,dread,seqwrite,dwrite,rand1,rand16,cp-tmpfs,cp-disk,cp-in,hot,get-tmpfs,get-disk,put-tmpfs,put-disk,meta
+jobs_arg=seqread,dread,seqwrite,dwrite,write4k,rand1,rand16,cp-tmpfs,cp-disk,cp-in,hot,get-tmpfs,get-disk,put-tmpfs,put-disk,meta
 cache=strict
 smbiov=
 smbiov_base=
@@ -133,7 +134,7 @@ for p in "${peers[@]}"; do
 	*) echo "mount_bench.sh: unknown peer $p" >&2; exit 2 ;; esac
 done
 for j in "${jobs[@]}"; do
-	case $j in seqread | dread | seqwrite | dwrite | rand1 | rand16 | cp-tmpfs | cp-disk | cp-in | hot | \
+	case $j in seqread | dread | seqwrite | dwrite | write4k | rand1 | rand16 | cp-tmpfs | cp-disk | cp-in | hot | \
 		get-tmpfs | get-disk | put-tmpfs | put-disk | meta) ;;
 	*) echo "mount_bench.sh: unknown job $j" >&2; exit 2 ;; esac
 done
@@ -434,6 +435,8 @@ run_case() {
 	dread) fioargs=(--filename="$srcf" --rw=read --direct=1) ;;
 	seqwrite) fioargs=(--filename="$wfile" --rw=write --direct=0 --end_fsync=1 --do_verify=0 --create_on_open=1) ;;
 	dwrite) fioargs=(--filename="$wfile" --rw=write --direct=1 --do_verify=0 --create_on_open=1) ;;
+	# what most programs do (stdio, shells, compilers): 4 KiB write(2)s
+	write4k) fioargs=(--filename="$wfile" --rw=write --bs=4k --direct=0 --end_fsync=1 --do_verify=0 --create_on_open=1) ;;
 	rand1) fioargs=(--filename="$srcf" --rw=randread --bs=4k --direct=1 --io_size=$((nrand * 4))k --runtime="$rand_secs" --randseed=$((42 + r))) ;;
 	rand16) fioargs=(--filename="$srcf" --rw=randread --bs=4k --direct=1 --io_size=$((nrand * 4))k --runtime="$rand_secs" --randseed=$((42 + r)) --ioengine=libaio --iodepth=16) ;;
 	# hot: --invalidate=0, or fio's default drops the file's pages from the
@@ -515,8 +518,11 @@ sys.exit(1)' "$srvf" "$bytes" >"$state/server.stamp" &
 		local chk=$wfile
 		[[ -n $srvf ]] && chk=$srvf
 		case $job in
-		seqwrite | dwrite)
-			fio --name=mb --filename="$chk" --size="${size}M" --bs=1M --rw=write \
+		seqwrite | dwrite | write4k)
+			# the block size it was written with (the verify headers' seeds)
+			local vbs=1M
+			[[ $job == write4k ]] && vbs=4k
+			fio --name=mb --filename="$chk" --size="${size}M" --bs="$vbs" --rw=write \
 				"${verify[@]}" --verify_only --output=/dev/null 2>"$err" || {
 				rc=1
 				msg="WRONG BYTES on the server: $(head -n 1 "$err")"
@@ -761,6 +767,7 @@ peers = sys.argv[2].split(","); args = sys.argv[3].split(",")
 hot_gib = int(sys.argv[4])
 names = {"seqread": "seq read 1 MiB, buffered, cold", "dread": "seq read 1 MiB, O_DIRECT",
          "seqwrite": "seq write 1 MiB, buffered + end fsync", "dwrite": "seq write 1 MiB, O_DIRECT",
+         "write4k": "seq write 4 KiB, buffered + end fsync",
          "rand1": "4 KiB rand read, O_DIRECT, QD1", "rand16": "4 KiB rand read, O_DIRECT, QD16",
          "cp-tmpfs": "cp mount -> tmpfs", "cp-disk": "cp mount -> disk", "cp-in": "cp tmpfs -> mount",
          "hot": "hot re-read 1 MiB, buffered", "get-tmpfs": "CLI get -> tmpfs file",
@@ -794,7 +801,7 @@ for j in jobs:
         notes = [x for x in (mid[11] if len(mid) > 11 else "", note) if x]
         if bad:
             notes.append(f"{len(bad)} of {len(rs)} rounds failed")
-        if j in ("seqwrite", "dwrite", "cp-in", "meta-untar", "meta-rm") and f(7) < 0.95 * f(6):
+        if j in ("seqwrite", "dwrite", "write4k", "cp-in", "meta-untar", "meta-rm") and f(7) < 0.95 * f(6):
             notes.append(f"command done after {f(7):.2f} s")
         if j == "hot":
             notes.append(f"{hot_gib} re-reads of the file timed")
