@@ -10,6 +10,7 @@
 
 #include <smbiov/smbiov.h>
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -88,6 +89,15 @@ struct smbiov_file {
 	unsigned nr_old_fids;
 	bool stale;
 };
+
+/*
+ * The opening of a public call on @f: -EINVAL without a file, else
+ * smb_api_begin() of its client.
+ */
+static inline int smb_file_api_begin(const struct smbiov_file *f)
+{
+	return f ? smb_api_begin(f->c) : -EINVAL;
+}
 
 /**
  * smb_path_utf16 - share-relative UTF-8 path to an SMB2 name

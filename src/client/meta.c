@@ -625,9 +625,7 @@ int smb_ftruncate(struct smbiov_file *f, uint64_t size)
 	struct smb_req s;
 	int ret;
 
-	if (!f)
-		return -EINVAL;
-	ret = smb_api_begin(f->c);
+	ret = smb_file_api_begin(f);
 	if (ret)
 		return ret;
 	return fid_set_info(f, &s,
@@ -643,9 +641,7 @@ SMBIOV_API int smbiov_set_delete_on_close(struct smbiov_file *f, bool on)
 	ssize_t n;
 	int ret;
 
-	if (!f)
-		return -EINVAL;
-	ret = smb_api_begin(f->c);
+	ret = smb_file_api_begin(f);
 	if (ret)
 		return ret;
 	n = smb2_file_disposition_encode(body + SMB2_SET_INFO_REQ_FIXED,
@@ -671,9 +667,7 @@ int smb_fsync(struct smbiov_file *f)
 	struct smb_req r;
 	int ret;
 
-	if (!f)
-		return -EINVAL;
-	ret = smb_api_begin(f->c);
+	ret = smb_file_api_begin(f);
 	if (ret)
 		return ret;
 	smb2_flush_req_encode(body, sizeof(body), &f->fid);

@@ -55,9 +55,7 @@ SMBIOV_API int smbiov_set_sparse(struct smbiov_file *f, bool on)
 	struct smb_req r;
 	int ret;
 
-	if (!f)
-		return -EINVAL;
-	ret = smb_api_begin(f->c);
+	ret = smb_file_api_begin(f);
 	if (ret)
 		return ret;
 	if (f->is_dir)

@@ -54,9 +54,7 @@ SMBIOV_API int smbiov_fallocate(struct smbiov_file *f, int mode,
 	bool zero;
 	int ret;
 
-	if (!f)
-		return -EINVAL;
-	ret = smb_api_begin(f->c);
+	ret = smb_file_api_begin(f);
 	if (ret)
 		return ret;
 	zero = mode == (SMBIOV_FALLOC_PUNCH_HOLE | keep) ||
@@ -96,9 +94,7 @@ SMBIOV_API int smbiov_writeback(struct smbiov_file *f)
 {
 	int ret;
 
-	if (!f)
-		return -EINVAL;
-	ret = smb_api_begin(f->c);
+	ret = smb_file_api_begin(f);
 	if (ret || !f->map)
 		return ret;
 	ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);

@@ -81,9 +81,7 @@ SMBIOV_API int64_t smbiov_seek_data_hole(struct smbiov_file *f, uint64_t offset,
 	ssize_t n;
 	int ret;
 
-	if (!f)
-		return -EINVAL;
-	ret = smb_api_begin(f->c);
+	ret = smb_file_api_begin(f);
 	if (ret)
 		return ret;
 	if ((whence != SEEK_DATA && whence != SEEK_HOLE) || f->is_dir)

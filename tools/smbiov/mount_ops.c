@@ -865,6 +865,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
  */
 #define XATTR_USER     "user."
 #define XATTR_USER_LEN 5
+#define XATTR_SECURITY "security."
 
 /*
  * The EA of the Linux xattr @name (user.NAME) of node @ino in *@ea, and
@@ -891,7 +892,7 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	ssize_t got;
 	int err;
 
-	if (!strncmp(name, "security.", 9))
+	if (!strncmp(name, XATTR_SECURITY, sizeof(XATTR_SECURITY) - 1))
 		m->xattr_security++;
 	err = ea_target(m, ino, name, &ea, &path);
 	if (!err && size && !(buf = malloc(size)))
