@@ -51,8 +51,13 @@ const char *smb_conn_strerror(const struct smbiov_client *c, int err)
 	static _Thread_local char buf[sizeof(last_error.message)];
 	struct smbiov_client *m = (struct smbiov_client *)c; /* its lock */
 
+	/*
+	 * Not only FAILED: a later call's one more try (RECONNECTING) after
+	 * a give-up leaves the last give-up the best reason, and another
+	 * thread may word its ENOTCONN while that try runs.
+	 */
 	if (!c || err != -ENOTCONN || !atomic_load(&c->rc_err) ||
-	    atomic_load(&c->rc_state) != SMBIOV_CONN_FAILED)
+	    atomic_load(&c->rc_state) == SMBIOV_CONN_CONNECTED)
 		return smbiov_strerror(err);
 	pthread_mutex_lock(&m->lock);
 	snprintf(buf, sizeof(buf), "reconnecting failed: %s",

@@ -451,17 +451,15 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 	 */
 	if (!ret)
 		atomic_fetch_add(&c->rc_gen, 1);
-	c->rc_busy = false;
-	/* (the new session's own answers are not progress) */
-	atomic_store(&c->rc_answered_at, atomic_load(&c->rc_answered));
-	if (ret && !c->dead)
-		c->dead = ret;
-	pthread_cond_broadcast(&c->credit_cv);
-	pthread_mutex_unlock(&c->lock);
 	if (ret) {
-		/* for good: the transport and threads go */
-		drop_old(c);
-		pthread_mutex_lock(&c->lock);
+		/*
+		 * Failed for good, and said so before the held requests go:
+		 * one let go fails at once, and its caller words its
+		 * ENOTCONN from rc_why (smb_conn_strerror()) while drop_old()
+		 * below may still be joining threads (cli_reconnect saw
+		 * "Transport endpoint is not connected" when FAILED came
+		 * only after it).
+		 */
 		c->dead = -ENOTCONN;
 		c->rc_err = ret;
 		/* (the last try's own words when it left some of this error) */
@@ -471,14 +469,20 @@ int smb_reconnect(struct smbiov_client *c, uint64_t gen)
 				 ? why.message
 				 : smbiov_strerror(ret));
 		atomic_store(&c->rc_failed_ns, smb_now_ns());
-		pthread_mutex_unlock(&c->lock);
+		atomic_store(&c->rc_state, SMBIOV_CONN_FAILED);
+	}
+	c->rc_busy = false;
+	/* (the new session's own answers are not progress) */
+	atomic_store(&c->rc_answered_at, atomic_load(&c->rc_answered));
+	pthread_cond_broadcast(&c->credit_cv);
+	pthread_mutex_unlock(&c->lock);
+	if (ret) {
+		drop_old(c); /* for good: the transport and threads go */
+		atomic_fetch_add(&c->rc_gen, 1);
 	} else {
 		atomic_fetch_add(&c->st_reconnects, 1);
+		atomic_store(&c->rc_state, SMBIOV_CONN_CONNECTED);
 	}
-	atomic_store(&c->rc_state,
-		     ret ? SMBIOV_CONN_FAILED : SMBIOV_CONN_CONNECTED);
-	if (ret)
-		atomic_fetch_add(&c->rc_gen, 1);
 	pthread_mutex_unlock(&c->rc_lock);
 	return ret ? -ENOTCONN : 0;
 }

@@ -241,6 +241,99 @@ static void test_submit_gave_up(void)
 	close(peer);
 }
 
+/*
+ * How a call's ENOTCONN is worded, from chosen states: after a give-up
+ * it names the give-up's reason, also while a later call's one more try
+ * runs (RECONNECTING); connected again, it is ENOTCONN's own words.
+ * cli_reconnect once saw "Transport endpoint is not connected" for a get
+ * whose reconnect had given up on a refused connect.
+ */
+static void test_wording_by_state(void)
+{
+	struct smbiov_client *c;
+	int peer;
+
+	c = peer_client(&peer, 600000);
+	/* never failed: no reason to give */
+	T_EXPECT(strstr(smb_conn_strerror(c, -ENOTCONN), "reconnecting") ==
+		 NULL);
+	pthread_mutex_lock(&c->lock);
+	c->rc_err = -ECONNREFUSED;
+	snprintf(c->rc_why, sizeof(c->rc_why), "connect to h port 1: x");
+	pthread_mutex_unlock(&c->lock);
+	atomic_store(&c->rc_state, SMBIOV_CONN_FAILED);
+	T_EXPECT(strcmp(smb_conn_strerror(c, -ENOTCONN),
+			"reconnecting failed: connect to h port 1: x") == 0);
+	atomic_store(&c->rc_state, SMBIOV_CONN_RECONNECTING);
+	T_EXPECT(strcmp(smb_conn_strerror(c, -ENOTCONN),
+			"reconnecting failed: connect to h port 1: x") == 0);
+	/* other errors keep their own words */
+	T_EXPECT(strstr(smb_conn_strerror(c, -ECONNRESET), "reconnecting") ==
+		 NULL);
+	atomic_store(&c->rc_state, SMBIOV_CONN_CONNECTED);
+	T_EXPECT(strstr(smb_conn_strerror(c, -ENOTCONN), "reconnecting") ==
+		 NULL);
+	peer_client_stop(c);
+	close(peer);
+}
+
+struct held {
+	struct smbiov_client *c;
+	int ret;
+};
+
+static void *reconnect_thread(void *arg)
+{
+	struct held *h = arg;
+
+	h->ret = smb_reconnect(h->c, smb_rc_gen(h->c));
+	return NULL;
+}
+
+/*
+ * A call made while a reconnect runs waits for it (rc_busy); when that
+ * reconnect gives up, the call fails with ENOTCONN worded by the give-up
+ * and finds the client FAILED at once: the reconnect says so before it
+ * lets the held calls go, not after tearing the connection down. Whether
+ * the call is already waiting when the give-up comes is up to the
+ * scheduler: either way the same must hold.
+ */
+static void test_held_call_sees_give_up(void)
+{
+	struct smbiov_error e;
+	struct smbiov_client *c;
+	struct smbiov_iter dst;
+	struct held h = {0};
+	uint8_t buf[512];
+	struct smb_req r;
+	char port[16];
+	pthread_t th;
+	int lfd = peer_frozen_listener(port), peer, fd, ret;
+
+	c = read_client(port, &peer, &r, &dst, buf, sizeof(buf));
+	c->rc_ms = 1000; /* the frozen server: it gives up at 1 s */
+	r.flags &= ~SMB_REQ_QUIET;
+	smb_conn_kill(c, -ECONNRESET);
+	h.c = c;
+	T_ASSERT(pthread_create(&th, NULL, reconnect_thread, &h) == 0);
+	/* the reconnect's connection: it is running now */
+	fd = accept(lfd, NULL, NULL);
+	T_ASSERT(fd >= 0);
+	ret = smb_call(c, &r);
+	smbiov_last_error(&e);
+	T_EXPECT_EQ(smbiov_conn_state(c), SMBIOV_CONN_FAILED);
+	pthread_join(th, NULL);
+	T_EXPECT_EQ(h.ret, -ENOTCONN);
+	T_EXPECT_EQ(ret, -ENOTCONN);
+	fprintf(stderr, "the held call: %s\n", e.message);
+	T_EXPECT(strstr(e.message, "READ: reconnecting failed") != NULL);
+	smb_req_release(&r);
+	peer_client_stop(c);
+	close(fd);
+	close(peer);
+	close(lfd);
+}
+
 int main(void)
 {
 	T_RUN(test_outside_a_reconnect);
@@ -250,5 +343,7 @@ int main(void)
 	T_RUN(test_frozen_server_parked);
 	T_RUN(test_sync_gave_up);
 	T_RUN(test_submit_gave_up);
+	T_RUN(test_wording_by_state);
+	T_RUN(test_held_call_sees_give_up);
 	return t_done();
 }
