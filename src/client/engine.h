@@ -655,10 +655,10 @@ void smb_error_restore(const struct smbiov_error *e);
 /*
  * smb_conn_strerror - @err in words for a message about a call on @c:
  * the ENOTCONN of a client whose reconnect gave up (and which is not
- * connected again since) names the last try's cause ("reconnecting failed: connect to HOST port PORT: Connection
- * refused"), not "Transport endpoint is not connected"; anything else is
- * smbiov_strerror(@err). The text is the calling thread's until its next
- * call.
+ * connected again since) names the last try's cause ("reconnecting failed:
+ * connect to HOST port PORT: Connection refused"), not "Transport endpoint is
+ * not connected"; anything else is smbiov_strerror(@err). The text is the
+ * calling thread's until its next call.
  */
 const char *smb_conn_strerror(const struct smbiov_client *c, int err);
 

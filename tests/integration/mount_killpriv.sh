@@ -29,39 +29,16 @@ u=$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")
 head -c $((96 * 4096)) /dev/urandom >"$tmp/small"
 head -c $((4 * 1024 * 1024)) /dev/urandom >"$tmp/big"
 
-# fg_mount DIR LOG [OPTIONS]: smbiov --stats mount -f, stderr into LOG,
-# registered for mount_cleanup; returns once DIR is mounted.
-fg_mount() {
-	local dir=$1 log=$2 opts=${3:-} i
-	mkdir -p "$dir"
-	# shellcheck disable=SC2046 # no -o without options
-	"$SMBIOV_CLI" --stats mount -f ${opts:+-o "$opts"} "$u" "$dir" 2>"$log" &
-	mount_daemons[$dir]=$!
-	# a hang guard only: the loop ends when the mount is there
-	for ((i = 0; i < 1200; i++)); do
-		mount_listed "$dir" && return 0
-		kill -0 "${mount_daemons[$dir]}" 2>/dev/null ||
-			integ_fail "smbiov mount -f ${opts} exited: $(cat "$log")"
-		sleep 0.05
-	done
-	integ_fail "smbiov mount -f ${opts}: not mounted after 60 s"
-}
-
-# asks LOG: the daemon's count, once it has exited
-asks() {
-	sed -n 's/^  security\. xattr asks *\([0-9]*\)$/\1/p' "$1"
-}
-
 # run WHAT OPTIONS: the writes through a fresh mount; sets $n (the asks)
 run() {
 	local what=$1 opts=$2 mnt=$tmp/m.$1 log=$tmp/log.$1
-	fg_mount "$mnt" "$log" "$opts"
+	mount_fg "$mnt" "$u" "$log" "$opts"
 	# 96 write(2) calls of 4 KiB each (dd: one call per block)
 	dd if="$tmp/small" of="$mnt/small.$what" bs=4096 status=none
 	dd if="$tmp/big" of="$mnt/big.$what" bs=1M oflag=direct status=none
 	truncate -s $((90 * 4096)) "$mnt/small.$what"
 	mount_umount "$mnt"
-	n=$(asks "$log")
+	n=$(mount_stat "$log" "security\\. xattr asks")
 	[[ -n $n ]] || integ_fail "$what: no 'security. xattr asks' in --stats: $(tail -5 "$log")"
 	cmp -s -n $((90 * 4096)) "$tmp/small" "$mount_disk/small.$what" ||
 		integ_fail "$what: the buffered file differs on the server's disk"

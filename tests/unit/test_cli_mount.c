@@ -128,6 +128,13 @@ static void test_values(void)
 	T_EXPECT_EQ(c.encrypt, SMBIOV_REQUIRED);
 	T_EXPECT(c.close_timeout_set && c.close_timeout_ms == 2000);
 	T_EXPECT_EQ(c.reconnect_ms, 0); /* not given: the default */
+	T_EXPECT_EQ(c.dirahead, MOUNT_DIRAHEAD);
+	mount_cfg_release(&c);
+	T_EXPECT_EQ(parse1(&c, "dirahead=0"), 0);
+	T_EXPECT_EQ(c.dirahead, 0);
+	mount_cfg_release(&c);
+	T_EXPECT_EQ(parse1(&c, "dirahead=1024"), 0);
+	T_EXPECT_EQ(c.dirahead, 1024);
 	mount_cfg_release(&c);
 
 	/* the last one wins; closetimeo=0 closes at once; uid by name */
@@ -188,6 +195,8 @@ static void test_refused(void)
 		"actimeo=x",	    /* not a number */
 		"max_read=100",	    /* below a page */
 		"max_read=2097152", /* above FUSE's largest */
+		"dirahead=1025",    /* above its largest */
+		"dirahead=x",	    /* not a number */
 		"vers=4.0",	    /* no such dialect */
 		"user=bob%secret",  /* a password */
 		"password=secret",  /* never on a command line */

@@ -9,7 +9,8 @@
  * and sets holding other bytes, or names the server could take for
  * others (8.3 aliases, streams), say nothing; a directory's attributes
  * the same way; nodes removed or with a removed parent keep nothing;
- * the names of all directories together are bounded.
+ * the names of all directories together are bounded; listings read
+ * ahead hold as the names do.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,120 @@ static void test_bound(void)
 	mtable_destroy(&t);
 }
 
+/* A listing of one entry @name, asked at @at when the count was @seq. */
+static struct mlisting *listing_of(const char *name, uint64_t at, uint64_t seq)
+{
+	struct mlisting *l = calloc(1, sizeof(*l));
+
+	T_ASSERT(l != NULL);
+	l->e = calloc(1, sizeof(*l->e));
+	T_ASSERT(l->e != NULL);
+	l->e[0].name = strdup(name);
+	T_ASSERT(l->e[0].name != NULL);
+	l->n = 1;
+	l->at = at;
+	l->seq = seq;
+	return l;
+}
+
+/*
+ * Listings read ahead, as a worker and a readdir use them: queued once,
+ * the node held while queued or listing; kept and taken within the
+ * timeout; not after a change of this mount, nor too old, nor when the
+ * listing was asked before a change; one taken by its own readdir while
+ * queued is not read (the worker lets it go); nothing queued once
+ * stopped, and what is left is drained.
+ */
+static void test_ahead(void)
+{
+	struct mlisting got = {0};
+	struct mtable t;
+	struct mnode *a, *b, *n;
+	uint64_t seq;
+
+	T_ASSERT(mtable_init(&t, "") == 0);
+	a = mtable_lookup(&t, &t.root, "a");
+	b = mtable_lookup(&t, &t.root, "b");
+	/* stopped: nothing is queued */
+	T_EXPECT(!mtable_ahead_push(&t, a, 0, TTL));
+	mtable_ahead_start(&t);
+	T_EXPECT(!mtable_ahead_push(&t, &t.root, 0, TTL));
+	T_EXPECT(mtable_ahead_push(&t, a, 0, TTL));
+	T_EXPECT(!mtable_ahead_push(&t, a, 0, TTL)); /* once */
+	T_EXPECT_EQ(a->nlookup, 2);		     /* held */
+	T_EXPECT(mtable_ahead_push(&t, b, 0, TTL));
+	/* the worker lists a */
+	seq = mtable_meta_seq(&t);
+	n = mtable_ahead_pop(&t);
+	T_ASSERT(n == a);
+	T_EXPECT_EQ(a->ahead_state, MAHEAD_LISTING);
+	mtable_ahead_done(&t, a, listing_of("x", 10, seq));
+	T_EXPECT_EQ(a->nlookup, 1);
+	T_EXPECT_EQ(t.ahead_held, 1);
+	/* a fresh one is kept: not queued again */
+	T_EXPECT(!mtable_ahead_push(&t, a, 10 + TTL - 1, TTL));
+	/* b's own readdir comes first: it is not read, and let go */
+	T_EXPECT(!mtable_ahead_take(&t, b, 20, TTL, &got));
+	T_EXPECT_EQ(b->ahead_state, MAHEAD_SKIP);
+	/* taken within the timeout: a's listing */
+	T_EXPECT(mtable_ahead_take(&t, a, 10 + TTL - 1, TTL, &got));
+	T_EXPECT(got.n == 1 && !strcmp(got.e[0].name, "x"));
+	mlisting_clear(&got);
+	T_EXPECT_EQ(t.ahead_held, 0);
+	T_EXPECT(!mtable_ahead_take(&t, a, 10, TTL, &got)); /* used once */
+	/* too old */
+	T_EXPECT(mtable_ahead_push(&t, a, 100, TTL));
+	/* (the skipped b is let go by the worker's next pop) */
+	n = mtable_ahead_pop(&t);
+	T_ASSERT(n == a);
+	T_EXPECT_EQ(b->ahead_state, MAHEAD_NONE);
+	T_EXPECT_EQ(b->nlookup, 1);
+	mtable_ahead_done(&t, a, listing_of("y", 100, mtable_meta_seq(&t)));
+	T_EXPECT(!mtable_ahead_take(&t, a, 100 + TTL, TTL, &got));
+	T_EXPECT_EQ(t.ahead_held, 0);
+	/* this mount changed a after the listing was kept */
+	T_EXPECT(mtable_ahead_push(&t, a, 200, TTL));
+	T_EXPECT(mtable_ahead_pop(&t) == a);
+	mtable_ahead_done(&t, a, listing_of("y", 200, mtable_meta_seq(&t)));
+	mtable_meta_begin(&t, a, "new");
+	mtable_meta_end(&t, a, NULL);
+	T_EXPECT(!mtable_ahead_take(&t, a, 200, TTL, &got));
+	/* asked before a change that ended before it was kept */
+	T_EXPECT(mtable_ahead_push(&t, a, 300, TTL));
+	T_EXPECT(mtable_ahead_pop(&t) == a);
+	seq = mtable_meta_seq(&t);
+	mtable_meta_begin(&t, a, NULL);
+	mtable_meta_end(&t, a, NULL);
+	mtable_ahead_done(&t, a, listing_of("y", 300, seq));
+	T_EXPECT_EQ(t.ahead_held, 0);
+	T_EXPECT(!mtable_ahead_take(&t, a, 300, TTL, &got));
+	/* a failed listing keeps nothing; the node is let go */
+	T_EXPECT(mtable_ahead_push(&t, a, 400, TTL));
+	T_EXPECT(mtable_ahead_pop(&t) == a);
+	mtable_ahead_done(&t, a, NULL);
+	T_EXPECT_EQ(a->nlookup, 1);
+	T_EXPECT_EQ(a->ahead_state, MAHEAD_NONE);
+	/* stopped: the worker's pop ends, the queue is drained */
+	T_EXPECT(mtable_ahead_push(&t, b, 500, TTL));
+	mtable_ahead_stop(&t);
+	T_EXPECT(mtable_ahead_pop(&t) == NULL);
+	T_EXPECT(!mtable_ahead_push(&t, a, 500, TTL));
+	mtable_ahead_drain(&t);
+	T_EXPECT_EQ(b->nlookup, 1);
+	T_EXPECT_EQ(t.ahead_queued, 0);
+	/* one kept when its node goes is freed with it (ASan: no leak) */
+	mtable_ahead_start(&t);
+	T_EXPECT(mtable_ahead_push(&t, b, 600, TTL));
+	T_EXPECT(mtable_ahead_pop(&t) == b);
+	mtable_ahead_done(&t, b, listing_of("z", 600, mtable_meta_seq(&t)));
+	T_EXPECT_EQ(t.ahead_held, 1);
+	mtable_forget(&t, b, 1);
+	T_EXPECT_EQ(t.ahead_held, 0);
+	mtable_ahead_stop(&t);
+	mtable_forget(&t, a, 1);
+	mtable_destroy(&t);
+}
+
 int main(void)
 {
 	T_RUN(test_set);
@@ -267,5 +382,6 @@ int main(void)
 	T_RUN(test_unreachable);
 	T_RUN(test_attrs);
 	T_RUN(test_bound);
+	T_RUN(test_ahead);
 	return t_done();
 }

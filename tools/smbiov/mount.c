@@ -309,8 +309,11 @@ static int mount_main(struct mount_run *r)
 	pthread_rwlock_init(&m.se_lock, NULL);
 	/* without it (no thread) every read is synchronous, as before */
 	mount_aread_start(&m);
+	mount_ahead_start(&m);
 	code = serve(r, &m, &cc);
 	mount_aread_stop(&m); /* when serve() ended before its loop */
+	/* no request runs now: what is queued or listing is let go */
+	mount_ahead_stop(&m);
 	/* what the kernel left open at unmount is closed (written back) */
 	mtable_close_all(&m.t);
 	mtable_destroy(&m.t);
@@ -318,9 +321,16 @@ static int mount_main(struct mount_run *r)
 	pthread_mutex_destroy(&m.append_lock);
 	cli_disconnect(&cc);
 	/* under the connection's own --stats block */
-	if (r->co->stats)
+	if (r->co->stats) {
 		fprintf(stderr, "%-25s%lu\n", "  security. xattr asks",
 			(unsigned long)m.xattr_security);
+		fprintf(stderr, "%-25s%lu\n", "  listings queued ahead",
+			(unsigned long)m.ahead_queued);
+		fprintf(stderr, "%-25s%lu\n", "  listings read ahead",
+			(unsigned long)m.ahead_read);
+		fprintf(stderr, "%-25s%lu\n", "  of them used",
+			(unsigned long)m.ahead_used);
+	}
 	return code;
 }
 

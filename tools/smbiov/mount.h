@@ -18,6 +18,9 @@
 /* ---- options (-o a,b=c,...) ------------------------------------------- */
 
 #define MOUNT_MAX_IO ((unsigned)1 << 20) /* FUSE's largest READ/WRITE */
+/* dirahead=: its default and largest value (mount_dir.c) */
+#define MOUNT_DIRAHEAD	   64u
+#define MOUNT_MAX_DIRAHEAD 1024u
 /* rsize=, wsize=: up to the library's own ceiling (a server's 8 MiB) */
 #define MOUNT_MAX_RWSIZE ((uint64_t)8 << 20)
 /*
@@ -41,6 +44,7 @@ struct mount_cfg {
 	double attr_timeout_file, attr_timeout_dir; /* seconds */
 	unsigned loose_ttl_ms;			    /* cache=loose: actimeo */
 	unsigned max_read;
+	unsigned dirahead; /* dirahead=: subdirectory listings read ahead */
 	/* the library's (smbiov_options): rsize=, wsize=, cache_size= (0:
 	 * not given, the library's default) */
 	uint32_t rsize, wsize;
@@ -160,7 +164,33 @@ struct mnode {
 	unsigned meta_busy;
 	bool st_ok;
 	struct smbiov_stat st;
+	/*
+	 * A directory's listing read ahead (mount_dir.c) and where the
+	 * read-ahead of it is (enum mahead_state); ahead_next: the queue.
+	 */
+	struct mlisting *ahead;
+	unsigned char ahead_state;
+	struct mnode *ahead_next;
 };
+
+/* One entry of a directory listing. */
+struct mdent {
+	char *name;
+	struct smbiov_stat st;
+};
+
+/*
+ * A directory's whole listing: @n entries, asked at @at (ns,
+ * CLOCK_MONOTONIC) when the table's change count was @seq.
+ */
+struct mlisting {
+	struct mdent *e;
+	size_t n;
+	uint64_t at, seq;
+};
+
+/* Frees @l's entries (@l itself stays, empty). */
+void mlisting_clear(struct mlisting *l);
 
 /*
  * The first bytes of a file the kernel caches, read in the open's own
@@ -225,6 +255,11 @@ struct mtable {
 	size_t first_bytes;	/* held in struct mfirst (atomic) */
 	uint64_t meta_seq;	/* changes counted (mount_meta.c) */
 	size_t names_held;	/* names in every node's @names */
+	/* listings read ahead (mount_meta.c): the queue, what is kept */
+	bool ahead_on;
+	struct mnode *ahead_head, *ahead_tail;
+	size_t ahead_queued, ahead_held;
+	pthread_cond_t ahead_work, ahead_cv;
 };
 
 int mtable_init(struct mtable *t, const char *base);
@@ -382,5 +417,51 @@ bool mtable_attr_get(struct mtable *t, struct mnode *n, struct smbiov_stat *s,
 		     uint64_t now, uint64_t ttl);
 /* Frees what a node keeps (the table's lock held). */
 void mtable_meta_free(struct mtable *t, struct mnode *n);
+
+/*
+ * Listings read ahead (docs/cli.md "Names and attributes"): when a
+ * directory's listing is served, its subdirectories' listings are asked
+ * on worker threads (mount_dir.c), so that a walk (find, du, ls -R)
+ * finds them listed. One so read is used by the directory's next
+ * listing if it was asked less than acdirmax before and this mount
+ * changed nothing in or of the directory since; else it is asked again.
+ */
+enum mahead_state {
+	MAHEAD_NONE,
+	MAHEAD_QUEUED,
+	MAHEAD_SKIP, /* queued, then listed by its own readdir: not read */
+	MAHEAD_LISTING,
+};
+/* At most this many listings wait in the queue, and are kept. */
+#define MTABLE_AHEAD_QUEUE 1024
+#define MTABLE_AHEAD_HELD  1024
+/*
+ * Queue @dir's listing (held until it is read) unless it is queued or
+ * being read, or one read less than @ttl before @now is kept, or the
+ * queue is full or stopped. true: queued.
+ */
+bool mtable_ahead_push(struct mtable *t, struct mnode *dir, uint64_t now,
+		       uint64_t ttl);
+/*
+ * The next directory to list (a worker's), MAHEAD_LISTING now; NULL once
+ * mtable_ahead_stop() was called.
+ */
+struct mnode *mtable_ahead_pop(struct mtable *t);
+/*
+ * The worker's listing of @dir (taken over; NULL: it failed) is kept
+ * unless this mount changed @dir since it was asked; @dir is let go.
+ */
+void mtable_ahead_done(struct mtable *t, struct mnode *dir, struct mlisting *l);
+/*
+ * @dir's own listing is wanted: one being read is waited for, a queued
+ * one is not read; a kept one asked less than @ttl before @now, with no
+ * change by this mount since, is moved into *@out (true).
+ */
+bool mtable_ahead_take(struct mtable *t, struct mnode *dir, uint64_t now,
+		       uint64_t ttl, struct mlisting *out);
+/* Start (the workers run) and stop the queue; drain after the workers. */
+void mtable_ahead_start(struct mtable *t);
+void mtable_ahead_stop(struct mtable *t);
+void mtable_ahead_drain(struct mtable *t);
 
 #endif

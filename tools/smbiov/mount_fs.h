@@ -9,6 +9,8 @@
 
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "mount.h"
 
@@ -36,6 +38,10 @@ struct mount_ctx {
 	 * unless FUSE_HANDLE_KILLPRIV_V2 took: mount_init.c), for --stats.
 	 */
 	_Atomic unsigned long xattr_security;
+	/* listings read ahead (mount_dir.c): their workers; for --stats */
+	pthread_t ahead_th[4];
+	unsigned ahead_nth;
+	_Atomic unsigned long ahead_queued, ahead_read, ahead_used;
 };
 
 /* mount_io.c: the session the invalidations go to (NULL: none now). */
@@ -73,7 +79,50 @@ static inline struct mfile *mount_file_of(const struct fuse_file_info *fi)
 	return mf && mf->magic == MFILE_MAGIC ? mf : NULL;
 }
 
-/* mount_ops.c, for mount_io.c */
+/*
+ * mount_dir.c: directories (opendir, readdir, readdirplus, releasedir,
+ * fsyncdir) and their listings read ahead. mount_ahead_start() starts
+ * the workers (none with dirahead=0 or acdirmax=0); mount_ahead_stop(),
+ * after the loop, before the table goes, ends them and lets go of
+ * every directory still queued.
+ */
+void mount_ahead_start(struct mount_ctx *m);
+void mount_ahead_stop(struct mount_ctx *m);
+void mount_op_opendir(fuse_req_t req, fuse_ino_t ino,
+		      struct fuse_file_info *fi);
+void mount_op_releasedir(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_file_info *fi);
+void mount_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi);
+void mount_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			  off_t off, struct fuse_file_info *fi);
+void mount_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+		       struct fuse_file_info *fi);
+
+/* The clock of what the mount keeps (mount_meta.c): monotonic, in ns. */
+static inline uint64_t mount_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* How long a directory's names and attributes hold: acdirmax, in ns. */
+static inline uint64_t mount_dir_ttl(const struct mount_ctx *m)
+{
+	return (uint64_t)(m->cfg->attr_timeout_dir * 1e9);
+}
+
+/* mount_ops.c, for mount_io.c and mount_dir.c */
+/*
+ * A name the share could take for another one: '\' separates paths on
+ * the wire, so "a\b" would name b in a (mount_ops.c).
+ */
+bool mount_name_ok(const char *name);
+/* The entry of node @n with attributes @s, for a reply. */
+void mount_fill_entry(struct mount_ctx *m, struct mnode *n,
+		      const struct smbiov_stat *s, struct fuse_entry_param *e);
 struct mount_ctx *mount_ctx_of(fuse_req_t req);
 struct mnode *mount_node_of(struct mount_ctx *m, fuse_ino_t ino);
 /* A library call's result as a FUSE error (a positive errno, never 0). */

@@ -171,9 +171,36 @@ static void names_drop(struct mtable *t, struct mnode *n)
 	n->names = NULL;
 }
 
+void mlisting_clear(struct mlisting *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->e[i].name);
+	free(l->e);
+	l->e = NULL;
+	l->n = 0;
+}
+
+static void listing_free(struct mlisting *l)
+{
+	if (l) {
+		mlisting_clear(l);
+		free(l);
+	}
+}
+
+static void ahead_drop(struct mtable *t, struct mnode *n)
+{
+	if (!n->ahead)
+		return;
+	listing_free(n->ahead);
+	n->ahead = NULL;
+	t->ahead_held--;
+}
+
 void mtable_meta_free(struct mtable *t, struct mnode *n)
 {
 	names_drop(t, n);
+	ahead_drop(t, n);
 	n->st_ok = false;
 }
 
@@ -316,4 +343,159 @@ bool mtable_attr_get(struct mtable *t, struct mnode *n, struct smbiov_stat *s,
 		*s = n->st;
 	pthread_mutex_unlock(&t->lock);
 	return ok;
+}
+
+/* ---- listings read ahead ------------------------------------------------
+ * A queued or listing node is held (a lookup's count) so that it stays
+ * until its worker is done with it; the queue runs through ahead_next.
+ */
+
+/* A listing asked at @at when the count was @seq may serve @n at @now. */
+static bool listing_fresh(const struct mtable *t, const struct mnode *n,
+			  const struct mlisting *l, uint64_t now, uint64_t ttl)
+{
+	return ttl && now - l->at < ttl && unchanged(n, l->seq) &&
+	       reachable(t, n);
+}
+
+bool mtable_ahead_push(struct mtable *t, struct mnode *dir, uint64_t now,
+		       uint64_t ttl)
+{
+	bool push;
+
+	pthread_mutex_lock(&t->lock);
+	push = t->ahead_on && dir != &t->root &&
+	       dir->ahead_state == MAHEAD_NONE &&
+	       t->ahead_queued < MTABLE_AHEAD_QUEUE &&
+	       !(dir->ahead && listing_fresh(t, dir, dir->ahead, now, ttl));
+	if (push) {
+		dir->ahead_state = MAHEAD_QUEUED;
+		dir->nlookup++;
+		dir->ahead_next = NULL;
+		if (t->ahead_tail)
+			t->ahead_tail->ahead_next = dir;
+		else
+			t->ahead_head = dir;
+		t->ahead_tail = dir;
+		t->ahead_queued++;
+		pthread_cond_signal(&t->ahead_work);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return push;
+}
+
+/* The queue's first node, taken out (locked); NULL: empty. */
+static struct mnode *ahead_shift(struct mtable *t)
+{
+	struct mnode *n = t->ahead_head;
+
+	if (n) {
+		t->ahead_head = n->ahead_next;
+		if (!t->ahead_head)
+			t->ahead_tail = NULL;
+		n->ahead_next = NULL;
+		t->ahead_queued--;
+	}
+	return n;
+}
+
+struct mnode *mtable_ahead_pop(struct mtable *t)
+{
+	struct mnode *n;
+
+	pthread_mutex_lock(&t->lock);
+	for (;;) {
+		while (t->ahead_on && !t->ahead_head)
+			pthread_cond_wait(&t->ahead_work, &t->lock);
+		if (!t->ahead_on) {
+			n = NULL;
+			break;
+		}
+		n = ahead_shift(t);
+		if (n->ahead_state == MAHEAD_QUEUED) {
+			n->ahead_state = MAHEAD_LISTING;
+			break;
+		}
+		/* listed by its own readdir meanwhile: let it go */
+		n->ahead_state = MAHEAD_NONE;
+		pthread_mutex_unlock(&t->lock);
+		mtable_forget(t, n, 1);
+		pthread_mutex_lock(&t->lock);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+void mtable_ahead_done(struct mtable *t, struct mnode *dir, struct mlisting *l)
+{
+	pthread_mutex_lock(&t->lock);
+	if (l && unchanged(dir, l->seq) &&
+	    (dir->ahead || t->ahead_held < MTABLE_AHEAD_HELD)) {
+		ahead_drop(t, dir);
+		dir->ahead = l;
+		t->ahead_held++;
+		l = NULL;
+	}
+	dir->ahead_state = MAHEAD_NONE;
+	pthread_cond_broadcast(&t->ahead_cv);
+	pthread_mutex_unlock(&t->lock);
+	listing_free(l);
+	mtable_forget(t, dir, 1);
+}
+
+bool mtable_ahead_take(struct mtable *t, struct mnode *dir, uint64_t now,
+		       uint64_t ttl, struct mlisting *out)
+{
+	struct mlisting *l = NULL;
+	bool got = false;
+
+	pthread_mutex_lock(&t->lock);
+	if (dir->ahead_state == MAHEAD_QUEUED)
+		dir->ahead_state = MAHEAD_SKIP;
+	/* (a worker's listing ends: its calls have their timeouts) */
+	while (dir->ahead_state == MAHEAD_LISTING)
+		pthread_cond_wait(&t->ahead_cv, &t->lock);
+	if (dir->ahead) {
+		l = dir->ahead;
+		dir->ahead = NULL;
+		t->ahead_held--;
+		got = listing_fresh(t, dir, l, now, ttl);
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (got) {
+		*out = *l;
+		free(l);
+	} else {
+		listing_free(l);
+	}
+	return got;
+}
+
+void mtable_ahead_start(struct mtable *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->ahead_on = true;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void mtable_ahead_stop(struct mtable *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->ahead_on = false;
+	pthread_cond_broadcast(&t->ahead_work);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void mtable_ahead_drain(struct mtable *t)
+{
+	struct mnode *n;
+
+	pthread_mutex_lock(&t->lock);
+	while ((n = ahead_shift(t))) {
+		n->ahead_state = MAHEAD_NONE;
+		pthread_mutex_unlock(&t->lock);
+		mtable_forget(t, n, 1);
+		pthread_mutex_lock(&t->lock);
+	}
+	pthread_mutex_unlock(&t->lock);
 }

@@ -110,6 +110,8 @@ int mtable_init(struct mtable *t, const char *base)
 	t->next_id = 2;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->wb_done, NULL);
+	pthread_cond_init(&t->ahead_work, NULL);
+	pthread_cond_init(&t->ahead_cv, NULL);
 	return 0;
 }
 
@@ -133,6 +135,8 @@ void mtable_destroy(struct mtable *t)
 	free(t->base);
 	free(t->root.name);
 	pthread_cond_destroy(&t->wb_done);
+	pthread_cond_destroy(&t->ahead_work);
+	pthread_cond_destroy(&t->ahead_cv);
 	pthread_mutex_destroy(&t->lock);
 	memset(t, 0, sizeof(*t));
 }

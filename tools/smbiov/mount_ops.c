@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * smbiov mount: names, attributes and directories (FUSE low-level
- * requests). Every request runs on one of the session loop's threads and
- * calls the client directly (a client is thread-safe); replies are sent
- * from the same thread.
+ * smbiov mount: names and attributes (FUSE low-level requests;
+ * directories' listings: mount_dir.c). Every request runs on one of the session
+ * loop's threads and calls the client directly (a client is thread-safe);
+ * replies are sent from the same thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,7 +59,7 @@ static int mount_err_or_0(int ret)
  * the wire, so "a\b" would name b in a. cifs maps such characters
  * (mapchars); until the mount does, they are refused.
  */
-static bool name_ok(const char *name)
+bool mount_name_ok(const char *name)
 {
 	return !strchr(name, '\\');
 }
@@ -76,21 +76,6 @@ double mount_attr_timeout(const struct mount_ctx *m,
 	if (s->is_dir)
 		return m->cfg->attr_timeout_dir;
 	return s->nlink > 1 ? 0 : m->cfg->attr_timeout_file;
-}
-
-/* The clock of what the mount keeps (mount_meta.c): monotonic, in ns. */
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* How long a directory's names and attributes hold: acdirmax, in ns. */
-static uint64_t dir_ttl(const struct mount_ctx *m)
-{
-	return (uint64_t)(m->cfg->attr_timeout_dir * 1e9);
 }
 
 static void to_stat(const struct mount_ctx *m, const struct mnode *n,
@@ -211,10 +196,10 @@ int mount_node_stat(struct mount_ctx *m, struct mnode *n, struct smbiov_stat *s)
 static int node_stat_kept(struct mount_ctx *m, struct mnode *n,
 			  struct smbiov_stat *s)
 {
-	uint64_t at = mono_ns(), seq;
+	uint64_t at = mount_mono_ns(), seq;
 	int ret;
 
-	if (mtable_attr_get(&m->t, n, s, at, dir_ttl(m)))
+	if (mtable_attr_get(&m->t, n, s, at, mount_dir_ttl(m)))
 		return 0;
 	seq = mtable_meta_seq(&m->t);
 	ret = mount_node_stat(m, n, s);
@@ -223,8 +208,8 @@ static int node_stat_kept(struct mount_ctx *m, struct mnode *n,
 	return ret;
 }
 
-static void fill_entry(struct mount_ctx *m, struct mnode *n,
-		       const struct smbiov_stat *s, struct fuse_entry_param *e)
+void mount_fill_entry(struct mount_ctx *m, struct mnode *n,
+		      const struct smbiov_stat *s, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = ino_of(m, n);
@@ -240,7 +225,7 @@ int mount_reply_entry(fuse_req_t req, struct mount_ctx *m, struct mnode *n,
 {
 	struct fuse_entry_param e;
 
-	fill_entry(m, n, s, &e);
+	mount_fill_entry(m, n, s, &e);
 	if (fi)
 		return fuse_reply_create(req, &e, fi);
 	/* the kernel did not take it (interrupted): it holds no lookup */
@@ -297,12 +282,13 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct smbiov_stat s;
 	int ret;
 
-	if (!name_ok(name)) {
+	if (!mount_name_ok(name)) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	/* untar looks up every name before it creates it: no round trip */
-	if (mtable_names_absent(&m->t, p, name, mono_ns(), dir_ttl(m))) {
+	if (mtable_names_absent(&m->t, p, name, mount_mono_ns(),
+				mount_dir_ttl(m))) {
 		reply_absent(req, m);
 		return;
 	}
@@ -363,248 +349,6 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_attr(req, &st, mount_attr_timeout(m, &s));
 }
 
-/* ---- directories ---------------------------------------------------------
- * opendir keeps a handle; the first readdir lists the whole directory
- * (names and attributes, streamed from the server in batches) and later
- * ones serve that listing by offset, so seekdir/telldir are exact; a
- * readdir at offset 0 after that (rewinddir) lists again.
- */
-struct mdent {
-	char *name;
-	struct smbiov_stat st;
-};
-
-struct mdir {
-	unsigned magic; /* MDIR_MAGIC: not an mfile */
-	pthread_mutex_t lock;
-	struct mnode *node;
-	struct mdent *e;
-	size_t n;
-	bool listed, served;
-	/* when the listing was asked, and the change count then */
-	uint64_t at, seq;
-};
-
-static void dir_clear(struct mdir *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->e[i].name);
-	free(d->e);
-	d->e = NULL;
-	d->n = 0;
-	d->listed = d->served = false;
-}
-
-static int dir_push(struct mdir *d, size_t *cap, const struct smbiov_dirent *de)
-{
-	if (d->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct mdent *ne = realloc(d->e, ncap * sizeof(*ne));
-
-		if (!ne)
-			return -ENOMEM;
-		d->e = ne;
-		*cap = ncap;
-	}
-	d->e[d->n].name = strdup(de->name);
-	if (!d->e[d->n].name)
-		return -ENOMEM;
-	d->e[d->n++].st = de->st;
-	return 0;
-}
-
-/*
- * The whole listing into @d; its names are kept as the directory's
- * (mount_meta.c), so that a lookup of another name needs no round trip.
- */
-static int dir_list(struct mount_ctx *m, struct mdir *d)
-{
-	struct smbiov_dirent *de = malloc(sizeof(*de));
-	struct mnames *ns = dir_ttl(m) ? mnames_new() : NULL;
-	struct smbiov_dir *sd = NULL;
-	size_t cap = 0;
-	char *path = NULL;
-	int ret;
-
-	dir_clear(d);
-	d->at = mono_ns();
-	d->seq = mtable_meta_seq(&m->t);
-	ret = de ? mtable_path(&m->t, d->node, NULL, &path) : -ENOMEM;
-	if (!ret)
-		ret = smbiov_opendir(m->c, path, &sd);
-	while (!ret && (ret = smbiov_readdir(sd, de)) == 1) {
-		/* every name, even those the mount does not show */
-		if (ns && mnames_add(ns, de->name)) {
-			mnames_free(ns);
-			ns = NULL;
-		}
-		/* a name the mount could not give back to the share */
-		if (!name_ok(de->name))
-			continue;
-		ret = dir_push(d, &cap, de);
-	}
-	if (sd)
-		smbiov_closedir(sd);
-	free(path);
-	free(de);
-	if (ret) {
-		mnames_free(ns);
-		dir_clear(d);
-		return ret;
-	}
-	mtable_names_keep(&m->t, d->node, ns, d->at, d->seq);
-	d->listed = true;
-	return 0;
-}
-
-static void op_opendir(fuse_req_t req, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
-{
-	struct mount_ctx *m = mount_ctx_of(req);
-	struct mdir *d = calloc(1, sizeof(*d));
-
-	if (!d) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	d->magic = MDIR_MAGIC;
-	pthread_mutex_init(&d->lock, NULL);
-	d->node = mount_node_of(m, ino);
-	fi->fh = (uintptr_t)d;
-	if (fuse_reply_open(req, fi)) {
-		pthread_mutex_destroy(&d->lock);
-		free(d);
-	}
-}
-
-static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
-			  struct fuse_file_info *fi)
-{
-	struct mdir *d = (struct mdir *)(uintptr_t)fi->fh;
-
-	(void)ino;
-	dir_clear(d);
-	pthread_mutex_destroy(&d->lock);
-	free(d);
-	fuse_reply_err(req, 0);
-}
-
-/*
- * One readdirplus entry: the node is looked up (the kernel holds it
- * after this reply) only once the entry is known to fit. Attributes come
- * from the listing, or from an open file of the node (its size may not
- * be on the server yet). Returns the bytes used, 0 when it does not fit.
- */
-static size_t add_plus(fuse_req_t req, struct mount_ctx *m, struct mdir *d,
-		       size_t i, char *buf, size_t room)
-{
-	const char *name = i == 0 ? "." : i == 1 ? ".." : d->e[i - 2].name;
-	size_t need = fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0);
-	struct fuse_entry_param e;
-	struct smbiov_stat s;
-	struct mnode *n;
-	struct mfile *mf;
-
-	if (need > room)
-		return 0;
-	if (i < 2) {
-		/* ino 0: the kernel links nothing for . and .. */
-		memset(&e, 0, sizeof(e));
-		e.attr.st_ino = d->node->id;
-		e.attr.st_mode = S_IFDIR;
-		return fuse_add_direntry_plus(req, buf, room, name, &e,
-					      (off_t)i + 1);
-	}
-	n = mtable_lookup(&m->t, d->node, name);
-	if (!n)
-		return 0;
-	s = d->e[i - 2].st;
-	mf = mtable_file_any(&m->t, n, false);
-	if (mf) {
-		smbiov_fstat(mf->f, &s);
-		mtable_file_put(&m->t, mf);
-	}
-	/* a directory's stat after find read it needs no round trip */
-	mtable_attr_keep(&m->t, n, &s, d->at, d->seq);
-	fill_entry(m, n, &s, &e);
-	return fuse_add_direntry_plus(req, buf, room, name, &e, (off_t)i + 1);
-}
-
-static size_t add_plain(fuse_req_t req, struct mount_ctx *m, struct mdir *d,
-			size_t i, char *buf, size_t room)
-{
-	const char *name = i == 0 ? "." : i == 1 ? ".." : d->e[i - 2].name;
-	struct stat st;
-	size_t need;
-
-	memset(&st, 0, sizeof(st));
-	if (i < 2) {
-		st.st_ino = d->node->id;
-		st.st_mode = S_IFDIR;
-	} else {
-		mount_to_stat(m, d->node, name, &d->e[i - 2].st, &st);
-	}
-	need = fuse_add_direntry(req, buf, room, name, &st, (off_t)i + 1);
-	return need > room ? 0 : need;
-}
-
-static void do_readdir(fuse_req_t req, size_t size, off_t off,
-		       struct fuse_file_info *fi, bool plus)
-{
-	struct mount_ctx *m = mount_ctx_of(req);
-	struct mdir *d = (struct mdir *)(uintptr_t)fi->fh;
-	size_t used = 0, i;
-	char *buf;
-	int ret = 0;
-
-	pthread_mutex_lock(&d->lock);
-	if (!d->listed || (off == 0 && d->served))
-		ret = dir_list(m, d);
-	buf = ret ? NULL : malloc(size);
-	if (!ret && !buf)
-		ret = -ENOMEM;
-	if (ret) {
-		pthread_mutex_unlock(&d->lock);
-		fuse_reply_err(req, mount_err(ret));
-		return;
-	}
-	for (i = off < 0 ? 0 : (size_t)off; i < d->n + 2; i++) {
-		size_t got =
-			plus ? add_plus(req, m, d, i, buf + used, size - used)
-			     : add_plain(req, m, d, i, buf + used, size - used);
-		if (!got)
-			break;
-		used += got;
-	}
-	d->served = true;
-	pthread_mutex_unlock(&d->lock);
-	fuse_reply_buf(req, buf, used);
-	free(buf);
-}
-
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
-{
-	(void)ino;
-	do_readdir(req, size, off, fi, false);
-}
-
-static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
-			   off_t off, struct fuse_file_info *fi)
-{
-	(void)ino;
-	do_readdir(req, size, off, fi, true);
-}
-
-static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
-			struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)datasync;
-	(void)fi;
-	fuse_reply_err(req, 0);
-}
-
 /* ---- changing names --------------------------------------------------- */
 
 /*
@@ -643,7 +387,7 @@ static void reply_made(fuse_req_t req, struct mount_ctx *m, struct mnode *p,
 	}
 	if (s.is_dir) {
 		/* untar looks up each name before it makes it: none asked */
-		if (dir_ttl(m))
+		if (mount_dir_ttl(m))
 			mtable_names_keep(&m->t, n, mnames_new(), mk->at,
 					  mk->seq);
 		mtable_attr_keep(&m->t, n, &s, mk->at, mk->seq);
@@ -658,7 +402,7 @@ static void reply_made(fuse_req_t req, struct mount_ctx *m, struct mnode *p,
 static void make_begin(struct mount_ctx *m, struct mnode *p, const char *name,
 		       struct made *mk)
 {
-	mk->at = mono_ns();
+	mk->at = mount_mono_ns();
 	mk->seq = mtable_meta_seq(&m->t);
 	mk->stated = false;
 	mtable_meta_begin(&m->t, p, name);
@@ -675,7 +419,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct made mk;
 
 	(void)mode; /* no unix extensions: the mount's dir_mode */
-	if (!name_ok(name)) {
+	if (!mount_name_ok(name)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -704,7 +448,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	ssize_t n;
 	int ret;
 
-	if (!m->cfg->mfsymlinks || !name_ok(name)) {
+	if (!m->cfg->mfsymlinks || !mount_name_ok(name)) {
 		fuse_reply_err(req, m->cfg->mfsymlinks ? EINVAL : EPERM);
 		return;
 	}
@@ -735,7 +479,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	struct made mk;
 	int ret;
 
-	if (!name_ok(newname)) {
+	if (!mount_name_ok(newname)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -808,7 +552,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (!name_ok(newname)) {
+	if (!mount_name_ok(newname)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -1035,11 +779,11 @@ const struct fuse_lowlevel_ops mount_ops = {
 	.forget_multi = op_forget_multi,
 	.getattr = op_getattr,
 	.setattr = op_setattr,
-	.opendir = op_opendir,
-	.readdir = op_readdir,
-	.readdirplus = op_readdirplus,
-	.releasedir = op_releasedir,
-	.fsyncdir = op_fsyncdir,
+	.opendir = mount_op_opendir,
+	.readdir = mount_op_readdir,
+	.readdirplus = mount_op_readdirplus,
+	.releasedir = mount_op_releasedir,
+	.fsyncdir = mount_op_fsyncdir,
 	.mkdir = op_mkdir,
 	.symlink = op_symlink,
 	.readlink = op_readlink,

@@ -262,6 +262,16 @@ static int opt_value(const char *k, const char *v, struct mount_cfg *c)
 		c->close_timeout_ms = secs ? (int)(secs * 1000) : -1;
 		return 0;
 	}
+	/*
+	 * dirahead=N: how many subdirectories' listings one served listing
+	 * has read ahead (mount_dir.c); 0: none. Not a mount.cifs option.
+	 */
+	if (!strcmp(k, "dirahead")) {
+		if (parse_ulong(v, 10, MOUNT_MAX_DIRAHEAD, &u))
+			return -1;
+		c->dirahead = (unsigned)u;
+		return 0;
+	}
 	if (!strcmp(k, "max_read")) {
 		if (parse_ulong(v, 10, MOUNT_MAX_IO, &u) || u < 4096)
 			return -1;
@@ -355,6 +365,7 @@ int mount_cfg_parse(struct mount_cfg *c, int n, const char *const *opts)
 	c->cache = SMBIOV_CACHE_STRICT;
 	c->attr_timeout_file = c->attr_timeout_dir = 1.0;
 	c->max_read = MOUNT_MAX_IO;
+	c->dirahead = MOUNT_DIRAHEAD;
 	c->sign = c->encrypt = SMBIOV_AUTO;
 	for (int i = 0; i < n; i++)
 		len += strlen(opts[i]) + 1;

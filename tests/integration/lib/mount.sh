@@ -108,6 +108,31 @@ mount_at() {
 	mount_daemons[$dir]=$mount_pid
 }
 
+# mount_fg DIR URL LOG [OPTIONS]: smbiov --stats mount -f in the
+# background, its stderr (the --stats block at exit) into LOG, registered
+# for mount_cleanup; returns once DIR is mounted.
+mount_fg() {
+	local dir=$1 u=$2 log=$3 opts=${4:-} i
+	mkdir -p "$dir"
+	# shellcheck disable=SC2046 # no -o without options
+	"$SMBIOV_CLI" --stats mount -f ${opts:+-o "$opts"} "$u" "$dir" 2>"$log" &
+	mount_daemons[$dir]=$!
+	# a hang guard only: the loop ends when the mount is there
+	for ((i = 0; i < 1200; i++)); do
+		mount_listed "$dir" && return 0
+		kill -0 "${mount_daemons[$dir]}" 2>/dev/null ||
+			integ_fail "smbiov mount -f ${opts} exited: $(cat "$log")"
+		sleep 0.05
+	done
+	integ_fail "smbiov mount -f ${opts}: not mounted after 60 s"
+}
+
+# mount_stat LOG NAME: the number on the --stats line NAME of a
+# foreground mount's LOG (once it has exited)
+mount_stat() {
+	sed -n "s/^  $2 *\([0-9]*\)\$/\1/p" "$1"
+}
+
 # mount_umount DIR: smbiov umount DIR; fails the test unless it is
 # unmounted and its daemon has exited.
 mount_umount() {
