@@ -52,8 +52,9 @@
 # after sync and drop_caches; the peers alternate within each job and
 # round, starting with a different one each round; the median of the
 # rounds is printed. A write is timed until the server's copy (read on
-# the share's tmpfs) has every byte: rclone's full cache uploads after
-# close. Bytes are checked: the source file is written by fio with a
+# the share's tmpfs) has its full size, and for rclone-full, whose cache
+# uploads after close and out of order, until its upload queue is empty
+# (its remote control's vfs/stats). Bytes are checked: the source file is written by fio with a
 # crc32c verify header every 4 KiB (its offset and checksum), every read
 # job verifies every block it reads (--verify, inside the timed run, the
 # same cost for every peer), every file written through a mount is
@@ -316,8 +317,12 @@ mount_peer() {
 		;;
 	rclone-full)
 		rm -rf "$state/rc-cache"
+		# its remote control (vfs/stats): a write counts until its
+		# upload queue is empty (rclone_uploaded)
+		rc_url=http://127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 		rclone --config "$state/rclone.conf" mount mb:"$share" "$mnt" \
-			--vfs-cache-mode full --cache-dir "$state/rc-cache" 2>"$log" &
+			--vfs-cache-mode full --cache-dir "$state/rc-cache" \
+			--rc --rc-no-auth --rc-addr "${rc_url#http://}" 2>"$log" &
 		;;
 	smbnetfs)
 		HOME=$state/snhome smbnetfs -f "$mnt" 2>"$log" &
@@ -414,6 +419,27 @@ mount_stats() {
 		END{if (r!="") printf "req %s, max credits %s, recv %.0f MiB, sent %.0f MiB", r, c, rv/1048576, sv/1048576}' "$1"
 }
 
+# rclone_uploaded: once rclone-full's upload queue is empty (its remote
+# control's vfs/stats: nothing queued or in progress), the time then;
+# non-zero if it is not empty within 600 s. rclone uploads a file some
+# seconds after its close, and its copy on the server can reach its full
+# size before every byte is there (the blocks go out of order): the size
+# alone is not "the server holds the bytes".
+rclone_uploaded() {
+	python3 -c 'import json, subprocess, sys, time
+url, end = sys.argv[1], time.time() + 600
+while time.time() < end:
+    out = subprocess.run(["rclone", "rc", "--url", url, "vfs/stats"],
+                         capture_output=True, text=True)
+    if out.returncode == 0:
+        d = json.loads(out.stdout)["diskCache"]
+        if d["uploadsInProgress"] == 0 and d["uploadsQueued"] == 0:
+            print("%.6f" % time.time())
+            sys.exit(0)
+    time.sleep(0.05)
+sys.exit(1)' "$rc_url"
+}
+
 # run_case JOB PEER ROUND: one timed case; a line to stdout and results
 run_case() {
 	local job=$1 p=$2 r=$3 tag=$1.$3 t0 t1 t2 d0 d1 s0 s1 m0 m1 rc=0 msg=ok
@@ -455,7 +481,7 @@ run_case() {
 			--invalidate=0 --output=/dev/null) 2>"$err" || rc=$?
 		((rc == 0)) || echo "first read: $(grep -m1 -iE 'verify|error|fail' "$err" || head -n 1 "$err")" >"$err.0"
 	fi
-	if [[ -n $srvf && ($job == *write || $job == cp-in) ]]; then
+	if [[ -n $srvf && ($job == *write || $job == write4k || $job == cp-in) ]]; then
 		# the moment the server's copy has every byte: polled beside the
 		# command by one process (stat every 2 ms), not after it
 		python3 -c 'import os, sys, time
@@ -507,6 +533,15 @@ sys.exit(1)' "$srvf" "$bytes" >"$state/server.stamp" &
 		elif ((rc == 0)); then
 			rc=1
 			echo "the server's copy never reached $bytes bytes" >"$err"
+		fi
+	fi
+	if [[ $p == rclone-full && -n $poll_pid ]] && ((rc == 0)); then
+		local tup
+		if tup=$(rclone_uploaded); then
+			t2=$(awk -v a="$t2" -v b="$tup" 'BEGIN{printf "%.6f", (a > b ? a : b)}')
+		else
+			rc=1
+			echo "rclone's uploads did not end within 600 s" >"$err"
 		fi
 	fi
 	t2=$(awk -v a="$t2" -v b="$tcmd" 'BEGIN{printf "%.6f", (a > b ? a : b)}')
