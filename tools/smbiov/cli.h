@@ -296,5 +296,8 @@ const char *cli_signing_name(uint16_t alg);
 void cli_stats_print(FILE *f, const char *target,
 		     const struct smbiov_conn_info *ci,
 		     const struct smbiov_stats *st);
+/* One more line of a --stats block: "  label" in its column, @n, @unit. */
+void cli_stats_line(FILE *f, const char *label, unsigned long long n,
+		    const char *unit);
 
 #endif

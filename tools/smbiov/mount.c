@@ -322,14 +322,13 @@ static int mount_main(struct mount_run *r)
 	cli_disconnect(&cc);
 	/* under the connection's own --stats block */
 	if (r->co->stats) {
-		fprintf(stderr, "%-25s%lu\n", "  security. xattr asks",
-			(unsigned long)m.xattr_security);
-		fprintf(stderr, "%-25s%lu\n", "  listings queued ahead",
-			(unsigned long)m.ahead_queued);
-		fprintf(stderr, "%-25s%lu\n", "  listings read ahead",
-			(unsigned long)m.ahead_read);
-		fprintf(stderr, "%-25s%lu\n", "  of them used",
-			(unsigned long)m.ahead_used);
+		cli_stats_line(stderr, "  security. xattr asks",
+			       m.xattr_security, "");
+		cli_stats_line(stderr, "  listings queued ahead",
+			       m.ahead_queued, "");
+		cli_stats_line(stderr, "  listings read ahead", m.ahead_read,
+			       "");
+		cli_stats_line(stderr, "  of them used", m.ahead_used, "");
 	}
 	return code;
 }

@@ -57,6 +57,12 @@ const char *cli_signing_name(uint16_t alg)
 #define STATS_STR "%-25s%s\n"
 #define STATS_NUM "%-25s%llu%s\n"
 
+void cli_stats_line(FILE *f, const char *label, unsigned long long n,
+		    const char *unit)
+{
+	fprintf(f, STATS_NUM, label, n, unit);
+}
+
 void cli_stats_print(FILE *f, const char *target,
 		     const struct smbiov_conn_info *ci,
 		     const struct smbiov_stats *st)
