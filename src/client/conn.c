@@ -418,7 +418,7 @@ int smb_client_from_transport(struct smb_transport *t, int timeout_ms,
 		smb_transport_release(t);
 		return -ENOMEM;
 	}
-	c->t = t;
+	smb_set_transport(c, t);
 	ret = smb_engine_start(c);
 	if (ret) {
 		client_free(c);
@@ -447,13 +447,16 @@ static int connect_phases(struct smbiov_client *c, const struct smbiov_url *u,
 {
 	const char *user = o->user ? o->user : u->user;
 	const char *domain = o->domain ? o->domain : u->domain;
+	struct smb_transport *t;
 	int ret;
 
 	ret = make_unc(c, u);
 	if (ret)
 		return smb_error_set(ret, 0, SMBIOV_PHASE_CONNECT,
 				     "out of memory");
-	ret = smb_tcp_connect(u->host, u->port, c->timeout_ms, &c->t);
+	ret = smb_tcp_connect(u->host, u->port, c->timeout_ms, &t);
+	if (!ret)
+		smb_set_transport(c, t); /* (no other thread yet) */
 	if (ret) {
 		/* The transport returns -ENXIO for resolution failures only. */
 		if (ret == -ENXIO)

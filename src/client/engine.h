@@ -358,6 +358,13 @@ struct smbiov_client {
 	/* connection */
 	/* one sender (under send_lock) and the receiver thread share it */
 	struct smb_transport *t;
+	/*
+	 * The transport moves bytes to and from a file descriptor itself
+	 * (recv_to_fd, send_from_fd): set with @t (smb_set_transport()),
+	 * kept while a reconnect has none, so a sender can plan a request
+	 * without @t (NULL between connections, freed by a failed reconnect).
+	 */
+	_Atomic bool t_fd_ok;
 	char *host;  /* fixed */
 	char *share; /* fixed: share name */
 	char *unc;   /* fixed: \\host\share */
@@ -671,6 +678,15 @@ int smb_error_keep(int err, const char *what);
 
 /* ---- internal, between the engine's own files -----------------------------
  */
+
+/* @t becomes @c's transport (under c->send_lock and c->lock). */
+static inline void smb_set_transport(struct smbiov_client *c,
+				     struct smb_transport *t)
+{
+	c->t = t;
+	atomic_store(&c->t_fd_ok,
+		     t && t->ops->recv_to_fd && t->ops->send_from_fd);
+}
 
 /* conn.c: the receiver and watchdog threads' start and teardown. */
 int smb_engine_start(struct smbiov_client *c);

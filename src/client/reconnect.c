@@ -268,7 +268,7 @@ static int reestablish(struct smbiov_client *c)
 	t->timeout_ms = c->timeout_ms;
 	pthread_mutex_lock(&c->send_lock);
 	pthread_mutex_lock(&c->lock);
-	c->t = t;
+	smb_set_transport(c, t);
 	c->dead = 0;
 	c->refilling = false;
 	c->rx_in_frame = false;

@@ -129,7 +129,7 @@ static int plan_elems(struct smbiov_client *c, struct smb_req **reqs, size_t n,
 			    (r->command == SMB2_READ && !r->read_len))
 				return -EINVAL;
 			if (c->sealing || req_signed(c, r) ||
-			    !c->t->ops->recv_to_fd || !c->t->ops->send_from_fd)
+			    !atomic_load(&c->t_fd_ok))
 				return -EOPNOTSUPP;
 		}
 		p[i].body_len = 0;

@@ -1206,7 +1206,7 @@ static void hold_install(struct smbiov_client *c)
 	h->c = c;
 	pthread_mutex_lock(&c->send_lock);
 	pthread_mutex_lock(&c->lock);
-	c->t = &h->t;
+	smb_set_transport(c, &h->t);
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_unlock(&c->send_lock);
 }

@@ -334,6 +334,55 @@ static void test_held_call_sees_give_up(void)
 	close(lfd);
 }
 
+/*
+ * A WRITE from a file descriptor sent after a reconnect gave up: the
+ * client has no transport then (c->t NULL: the failed tries dropped it),
+ * and planning the request read c->t->ops for the transport's fd
+ * support: a SIGSEGV (cli_faults, "put to public, server killed: exit
+ * 139", core: the reviver's resend in plan_elems()). It fails with
+ * ENOTCONN now, and one sent while the client is connected still goes
+ * out from the descriptor (the capability kept with the transport).
+ */
+static void test_fd_write_without_transport(void)
+{
+	static uint8_t data[64] = {1, 2, 3};
+	struct smb2_write_req w = {.offset = 0};
+	struct smbiov_client *c;
+	uint8_t body[SMB2_WRITE_REQ_FIXED + 16];
+	struct smbiov_iter len;
+	struct iovec v;
+	struct smb_req r, *rp;
+	char port[16];
+	int peer, fds[2];
+
+	T_ASSERT(pipe(fds) == 0);
+	T_ASSERT(write(fds[1], data, sizeof(data)) == (ssize_t)sizeof(data));
+	peer_refused_port(port);
+	c = peer_client(&peer, 600000);
+	peer_rc_on(c, port, 200);
+	c->credits.avail = 16;
+	smb_conn_kill(c, -ECONNRESET);
+	T_EXPECT_EQ(smb_reconnect(c, smb_rc_gen(c)), -ENOTCONN);
+	T_EXPECT(c->t == NULL);
+	/* (the iterator gives the WRITE its length; the bytes come from fds) */
+	T_ASSERT(smbiov_iter_ubuf(&len, SMBIOV_ITER_SOURCE, data,
+				  sizeof(data)) == 0);
+	peer_write_req_init(&r, body, sizeof(body), &w, &len, &v);
+	r.src = NULL;
+	r.flags |= SMB_REQ_FD;
+	r.fd = fds[0];
+	r.fd_len = sizeof(data);
+	/* as the reviver sends a parked request again (resend.c) */
+	rp = &r;
+	T_EXPECT_EQ(smb_send_reqs(c, &rp, 1, true), -ENOTCONN);
+	T_EXPECT_EQ(smb_call(c, &r), -ENOTCONN);
+	smb_req_release(&r);
+	peer_client_stop(c);
+	close(peer);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	T_RUN(test_outside_a_reconnect);
@@ -345,5 +394,6 @@ int main(void)
 	T_RUN(test_submit_gave_up);
 	T_RUN(test_wording_by_state);
 	T_RUN(test_held_call_sees_give_up);
+	T_RUN(test_fd_write_without_transport);
 	return t_done();
 }
