@@ -756,6 +756,16 @@ fail_stream:
 	 */
 	if ((r->flags & SMB_REQ_FD_POS) && !r->fd_err)
 		r->data_len = (uint32_t)moved;
+	/*
+	 * What reached the fd went socket -> fd all the same: counted, so
+	 * --stats' spliced bytes of a transfer that met resets are all of
+	 * them (cli_reconnect's "get to /dev/null" came up short by the
+	 * bytes of READs a reset cut in their data).
+	 */
+	if (moved) {
+		atomic_fetch_add(&c->st_payload_received, moved);
+		atomic_fetch_add(&c->st_payload_spliced, moved);
+	}
 	r->e.receiving = false;
 	pthread_mutex_unlock(&c->lock);
 	return ret;
