@@ -399,6 +399,19 @@ static struct mnode *ahead_shift(struct mtable *t)
 	return n;
 }
 
+/*
+ * A node taken off the queue without a listing: no longer queued, and
+ * its hold let go (the table's lock held, let go meanwhile: the node may
+ * be freed).
+ */
+static void ahead_let_go(struct mtable *t, struct mnode *n)
+{
+	n->ahead_state = MAHEAD_NONE;
+	pthread_mutex_unlock(&t->lock);
+	mtable_forget(t, n, 1);
+	pthread_mutex_lock(&t->lock);
+}
+
 struct mnode *mtable_ahead_pop(struct mtable *t)
 {
 	struct mnode *n;
@@ -416,11 +429,8 @@ struct mnode *mtable_ahead_pop(struct mtable *t)
 			n->ahead_state = MAHEAD_LISTING;
 			break;
 		}
-		/* listed by its own readdir meanwhile: let it go */
-		n->ahead_state = MAHEAD_NONE;
-		pthread_mutex_unlock(&t->lock);
-		mtable_forget(t, n, 1);
-		pthread_mutex_lock(&t->lock);
+		/* listed by its own readdir meanwhile */
+		ahead_let_go(t, n);
 	}
 	pthread_mutex_unlock(&t->lock);
 	return n;
@@ -491,11 +501,7 @@ void mtable_ahead_drain(struct mtable *t)
 	struct mnode *n;
 
 	pthread_mutex_lock(&t->lock);
-	while ((n = ahead_shift(t))) {
-		n->ahead_state = MAHEAD_NONE;
-		pthread_mutex_unlock(&t->lock);
-		mtable_forget(t, n, 1);
-		pthread_mutex_lock(&t->lock);
-	}
+	while ((n = ahead_shift(t)))
+		ahead_let_go(t, n);
 	pthread_mutex_unlock(&t->lock);
 }
