@@ -351,6 +351,16 @@ static void test_ahead(void)
 	mtable_ahead_done(&t, a, NULL);
 	T_EXPECT_EQ(a->nlookup, 1);
 	T_EXPECT_EQ(a->ahead_state, MAHEAD_NONE);
+	/*
+	 * the readdir read its clock before the worker asked the server
+	 * (it then waited for that listing): newer than the question, taken
+	 */
+	T_EXPECT(mtable_ahead_push(&t, a, 450, TTL));
+	T_EXPECT(mtable_ahead_pop(&t) == a);
+	mtable_ahead_done(&t, a, listing_of("w", 460, mtable_meta_seq(&t)));
+	T_EXPECT(mtable_ahead_take(&t, a, 455, TTL, &got));
+	T_EXPECT(got.n == 1 && !strcmp(got.e[0].name, "w"));
+	mlisting_clear(&got);
 	/* stopped: the worker's pop ends, the queue is drained */
 	T_EXPECT(mtable_ahead_push(&t, b, 500, TTL));
 	mtable_ahead_stop(&t);

@@ -204,6 +204,18 @@ void mtable_meta_free(struct mtable *t, struct mnode *n)
 	n->st_ok = false;
 }
 
+/*
+ * Asked at @at, is it less than @ttl old at @now? A caller reads its
+ * clock before it takes the table's lock (and a readdir's take may then
+ * wait for a worker's listing), so what is kept may be asked after @now:
+ * newer than the caller's question, so young (the unsigned difference
+ * would wrap and call it old).
+ */
+static bool young(uint64_t now, uint64_t at, uint64_t ttl)
+{
+	return now <= at || now - at < ttl;
+}
+
 /* @n and every directory above it still have their names (not removed
  * or replaced by this mount): what is kept of it is the file's. */
 static bool reachable(const struct mtable *t, const struct mnode *n)
@@ -275,7 +287,7 @@ bool mtable_names_absent(struct mtable *t, struct mnode *dir, const char *name,
 	if (!ttl || !name_plain(name))
 		return false;
 	pthread_mutex_lock(&t->lock);
-	if (dir->names && now - dir->names_at >= ttl)
+	if (dir->names && !young(now, dir->names_at, ttl))
 		names_drop(t, dir); /* too old: ask, and free it */
 	if (dir->names && !dir->meta_busy && !dir->names->not_ascii &&
 	    reachable(t, dir))
@@ -337,7 +349,7 @@ bool mtable_attr_get(struct mtable *t, struct mnode *n, struct smbiov_stat *s,
 	bool ok;
 
 	pthread_mutex_lock(&t->lock);
-	ok = ttl && n->st_ok && !n->meta_busy && now - n->st_at < ttl &&
+	ok = ttl && n->st_ok && !n->meta_busy && young(now, n->st_at, ttl) &&
 	     reachable(t, n);
 	if (ok)
 		*s = n->st;
@@ -354,7 +366,7 @@ bool mtable_attr_get(struct mtable *t, struct mnode *n, struct smbiov_stat *s,
 static bool listing_fresh(const struct mtable *t, const struct mnode *n,
 			  const struct mlisting *l, uint64_t now, uint64_t ttl)
 {
-	return ttl && now - l->at < ttl && unchanged(n, l->seq) &&
+	return ttl && young(now, l->at, ttl) && unchanged(n, l->seq) &&
 	       reachable(t, n);
 }
 
