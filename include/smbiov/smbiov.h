@@ -100,7 +100,11 @@ struct smbiov_options {
 	 * mode takes it back without a round trip. The server breaks the
 	 * handle caching before anything that needs the handle gone (another
 	 * client's open, a rename or delete of the file), and the library
-	 * then closes it at once. 0: 5000; negative: close at once.
+	 * then closes it at once. An open of the path with other flags
+	 * closes it first (sharing its lease would take write caching from
+	 * both). A handle that wrote has the server set the file's write
+	 * time before it is kept, so the time does not move after the
+	 * close returned. 0: 5000; negative: close at once.
 	 */
 	int close_timeout_ms;
 	/*
@@ -622,8 +626,11 @@ SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
  * Write back @f's cached dirty data and wait for it, without the SMB
  * FLUSH smbiov_fsync() adds (what close(2) of a FUSE file wants). Returns
  * 0 or the write-back error not yet reported; unlike smbiov_fsync() it
- * leaves that error to be reported again by the next fsync or close. 0
- * at once for a file without a cache.
+ * leaves that error to be reported again by the next fsync or close.
+ * When anything was written through @f since, it then has the server
+ * set the file's write time now (one SET_INFO), as smbiov_close() does:
+ * Samba would move it up to 2 s after the first write or at the
+ * handle's CLOSE, after the caller's close had returned.
  */
 SMBIOV_API int smbiov_writeback(struct smbiov_file *f);
 /*

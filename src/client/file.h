@@ -88,6 +88,11 @@ struct smbiov_file {
 	struct smb2_fileid old_fids[8];
 	unsigned nr_old_fids;
 	bool stale;
+	/*
+	 * A WRITE went out on the handle since the file layer last had the
+	 * server stamp its write time (smb_file_stamp_write_time()).
+	 */
+	_Atomic bool wrote;
 };
 
 /*
@@ -98,6 +103,19 @@ static inline int smb_file_api_begin(const struct smbiov_file *f)
 {
 	return f ? smb_api_begin(f->c) : -EINVAL;
 }
+
+/*
+ * smb_file_stamp_write_time - if a WRITE went out on @f since the last
+ * stamp, have the server set its write time now (a SET_INFO
+ * FileBasicInformation that changes nothing: Samba then updates the
+ * write time of a written handle at once instead of 2 s after its first
+ * write or at its CLOSE). For a handle kept open after its close
+ * (deferred close): without it, the file's modification time moved by
+ * itself after the caller's close had returned, and an editor that
+ * compares it before saving (vim) refused to save. Best effort: a
+ * failure changes nothing else and is not reported.
+ */
+void smb_file_stamp_write_time(struct smbiov_file *f);
 
 /**
  * smb_path_utf16 - share-relative UTF-8 path to an SMB2 name

@@ -479,6 +479,8 @@ static struct io_ctx *io_new(struct smbiov_file *f, bool write)
 	x->c = f->c;
 	x->fid = f->fid;
 	x->write = write;
+	if (write)
+		atomic_store(&f->wrote, true);
 	return x;
 }
 

@@ -589,6 +589,22 @@ int smb_fset_attr(struct smbiov_file *f, const struct smbiov_setattr *a,
 	return ret;
 }
 
+void smb_file_stamp_write_time(struct smbiov_file *f)
+{
+	/* every time 0 ("leave as is", not a time the handle then keeps) */
+	static const struct smbiov_setattr none = {
+		.atime_ns = SMBIOV_TIME_OMIT,
+		.mtime_ns = SMBIOV_TIME_OMIT,
+		.ctime_ns = SMBIOV_TIME_OMIT,
+		.btime_ns = SMBIOV_TIME_OMIT,
+	};
+
+	if (!atomic_exchange(&f->wrote, false))
+		return;
+	if (smb_fset_attr(f, &none, NULL))
+		smb_error_clear();
+}
+
 SMBIOV_API int smbiov_truncate(struct smbiov_client *c, const char *path,
 			       uint64_t size)
 {

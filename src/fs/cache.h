@@ -234,6 +234,8 @@ bool fs_park_expire(struct fs_parking *p, void *file, bool hold);
  * is a directory ("" is the share root), whatever its key.
  */
 void fs_unpark_path(struct fs_parking *p, const char *path);
+/* The same for the parked files of @path only, none under it. */
+void fs_unpark_file(struct fs_parking *p, const char *path);
 
 /* ---- internal to src/fs ---------------------------------------------------
  */

@@ -376,7 +376,8 @@ static bool under_path(const struct fs_parked *e, const void *arg)
 	       (e->path[n] == '\0' || e->path[n] == '/');
 }
 
-void fs_unpark_path(struct fs_parking *p, const char *path)
+/* Close every parked file of @path, and with @below those under it. */
+static void close_path(struct fs_parking *p, const char *path, bool below)
 {
 	struct fs_parked *e;
 	uint32_t under;
@@ -392,7 +393,7 @@ void fs_unpark_path(struct fs_parking *p, const char *path)
 		pthread_mutex_lock(&p->lock);
 		e = take_path(p, n, any, NULL);
 		/* below it: a walk, only when a parked file may be there */
-		if (!e && (!*n || p->ix->under[under]))
+		if (!e && below && (!*n || p->ix->under[under]))
 			e = take(p, under_path, n);
 		pthread_mutex_unlock(&p->lock);
 		if (!e)
@@ -400,6 +401,16 @@ void fs_unpark_path(struct fs_parking *p, const char *path)
 		p->close_fn(release(e));
 	}
 	free(n);
+}
+
+void fs_unpark_path(struct fs_parking *p, const char *path)
+{
+	close_path(p, path, true);
+}
+
+void fs_unpark_file(struct fs_parking *p, const char *path)
+{
+	close_path(p, path, false);
 }
 
 void fs_parking_shutdown(struct fs_parking *p)

@@ -95,11 +95,15 @@ SMBIOV_API int smbiov_writeback(struct smbiov_file *f)
 	int ret;
 
 	ret = smb_file_api_begin(f);
-	if (ret || !f->map)
-		return ret;
-	ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
 	if (ret)
-		return smb_error_keep(ret, "write-back");
+		return ret;
+	if (f->map) {
+		ret = fs_mapping_writeback(f->map, 0, UINT64_MAX);
+		if (ret)
+			return smb_error_keep(ret, "write-back");
+	}
+	/* a FUSE file's close(2): its write time settles before it returns */
+	smb_file_stamp_write_time(f);
 	return 0;
 }
 

@@ -254,25 +254,37 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
 			      .cache = k->cache,
 			      .ttl_ms = k->ttl_ms,
 		      });
-	if (f)
-		keep = fs_stat_may_keep(fs_file_of(f->map), &tok);
+	/*
+	 * None opened alike: the CREATE would share their lease key, which
+	 * takes write caching from every open of the key for good
+	 * (smb_lease_share()), so a file read and then written again
+	 * ('touch f; cat f', then a write) would write through. They hold
+	 * nothing dirty: closed first, the CREATE gets the lease alone, at
+	 * the cost of one CLOSE. So the W of a lease is only ever held by a
+	 * file's one handle, the only kind Samba reconnects durably
+	 * (reopen.c).
+	 */
+	if (!f) {
+		fs_unpark_file(&fc->park, k->path);
+		return NULL;
+	}
+	keep = fs_stat_may_keep(fs_file_of(f->map), &tok);
 	/*
 	 * A handle opened for writing before the file was made read-only
 	 * would still write: a writer opens anew, and the server refuses.
 	 */
-	if (f && (smb_file_at_path_stat(f, k->path, &st) != 1 ||
-		  ((k->flags & O_ACCMODE) != O_RDONLY &&
-		   (st.attributes & FS_ATTR_READONLY)))) {
+	if (smb_file_at_path_stat(f, k->path, &st) != 1 ||
+	    ((k->flags & O_ACCMODE) != O_RDONLY &&
+	     (st.attributes & FS_ATTR_READONLY))) {
 		fs_close_for_good(f);
 		smb_error_clear();
+		fs_unpark_file(&fc->park, k->path);
 		return NULL;
 	}
-	if (f) {
-		/* that answer is also the stat the open's getattr asks */
-		if (keep)
-			fs_stat_keep(fs_file_of(f->map), &tok, &st);
-		fc->park.reused++;
-	}
+	/* that answer is also the stat the open's getattr asks */
+	if (keep)
+		fs_stat_keep(fs_file_of(f->map), &tok, &st);
+	fc->park.reused++;
 	return f;
 }
 
@@ -466,6 +478,8 @@ SMBIOV_API int smbiov_close(struct smbiov_file *f)
 					     "close: write-back failed: %s",
 					     smbiov_strerror(err));
 		}
+		/* its write time settles now, not after this close returned */
+		smb_file_stamp_write_time(f);
 		/* the caller's callback ends with its open */
 		set_user_cb(ff, NULL);
 		if (fs_park(&ff->fc->park, f, &ff->key) == 0)

@@ -26,8 +26,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/mount.sh"
 mount_setup dirahead
 
-smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")"
-expect_ok "mkdir the test directory"
+mount_mkdir
 u=$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")
 for d in d1 d2 d3; do
 	for e in e1 e2; do

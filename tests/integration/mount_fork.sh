@@ -33,8 +33,7 @@ fi
 "${CC:-cc}" "${cflags[@]}" -o "$tmp/fork" "$src" 2>"$tmp/cc.err" ||
 	integ_fail "cannot build $src: $(cat "$tmp/cc.err")"
 
-smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")"
-expect_ok "mkdir the test directory"
+mount_mkdir
 u=$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")
 head -c $((8 * 1024 * 1024 + 4097)) /dev/urandom >"$tmp/ref"
 cp "$tmp/ref" "$mount_disk/f"

@@ -51,8 +51,7 @@ command -v fincore >/dev/null || integ_skip "fincore (util-linux) not installed"
 rounds=${COHERENCE_ROUNDS:-5}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || integ_fail "COHERENCE_ROUNDS must be a number"
 
-smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")"
-expect_ok "mkdir the test directory"
+mount_mkdir
 m=$tmp/m
 mount_at "$m" "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")" cache=strict
 

@@ -23,8 +23,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/mount.sh"
 mount_setup killpriv
 
-smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")"
-expect_ok "mkdir the test directory"
+mount_mkdir
 u=$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")
 head -c $((96 * 4096)) /dev/urandom >"$tmp/small"
 head -c $((4 * 1024 * 1024)) /dev/urandom >"$tmp/big"

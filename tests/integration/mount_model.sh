@@ -106,8 +106,7 @@ siblings=()
 echo "model: seed $seed, $ops operations per mode, modes: $modes${known:+, left out (known bugs): $known}"
 echo "replay: MODEL_SEED=$seed MODEL_OPS=$ops MODEL_MODES='$modes' MODEL_KNOWN_BUG='$known'"
 
-smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")"
-expect_ok "mkdir the test directory"
+mount_mkdir
 u=$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")
 
 # run_model MODE DIR ARGS...: the model on DIR of the mount at $tmp/m.MODE

@@ -13,6 +13,7 @@
  * break waits for an event (bounded, as a hang guard only).
  */
 #include "client/file.h"
+#include "fs/cache.h"
 #include "file_common.h"
 
 #include <errno.h>
@@ -399,13 +400,18 @@ static bool stat_is_kept(struct smbiov_client *c, struct smbiov_file *f)
 
 /*
  * @f's stat is what the server says now: what smbiov_fstat() always did
- * (write back, then QUERY_INFO on the handle: smb_fstat()).
+ * (write back, then QUERY_INFO on the handle: smb_fstat()). Written back
+ * by the mapping itself: smbiov_writeback() and smbiov_fsync() would
+ * have the server set the write time between the two (Samba's FLUSH
+ * does, as the write-time stamp of a close does).
  */
 static bool stat_exact(struct smbiov_file *f, struct smbiov_stat *out)
 {
 	struct smbiov_stat s, p;
 
-	if (smbiov_fstat(f, &s) || smbiov_writeback(f) || smb_fstat(f, &p))
+	if (smbiov_fstat(f, &s) ||
+	    (f->map && fs_mapping_writeback(f->map, 0, UINT64_MAX)) ||
+	    smb_fstat(f, &p))
 		return false;
 	if (!same_stat(&s, &p))
 		fprintf(stderr,
@@ -898,6 +904,110 @@ static void test_reopen_keeps_w(void)
 	smbiov_disconnect(a);
 }
 
+/*
+ * A file opened read-write and closed (parked), then read through a
+ * read-only open, then opened read-write again ('touch f; cat f', then
+ * a write): the last open still holds write caching, so small writes
+ * stay in its cache until the close. Before, the read-only CREATE
+ * shared the parked handle's lease key, which took W from both for
+ * good, and every write went to the server.
+ */
+static void test_read_then_write_keeps_w(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_lease_info li;
+	struct smbiov_stats s0, s1;
+	struct smbiov_file *f;
+	uint8_t buf[4096], *disk;
+	size_t len;
+
+	T_ASSERT(a);
+	disk_file("rw2.bin", 65536, 5);
+	T_ASSERT(smbiov_open_ex(a, "rw2.bin", O_RDWR, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_ASSERT(smbiov_open_ex(a, "rw2.bin", O_RDONLY, NULL, &f) == 0);
+	T_EXPECT_EQ(fc_pread(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_ASSERT(smbiov_open_ex(a, "rw2.bin", O_RDWR, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_lease_info(f, &li), 0);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
+	smbiov_get_stats(a, &s0);
+	for (unsigned i = 0; i < 16; i++) {
+		fc_fill(buf, sizeof(buf), 6, i * 4096ull);
+		T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), i * 4096ull),
+			    (ssize_t)sizeof(buf));
+	}
+	smbiov_get_stats(a, &s1);
+	/* all 16 in the cache (the folios are whole: nothing read either) */
+	T_EXPECT_EQ(s1.requests, s0.requests);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(a);
+	/* and the close wrote them back */
+	disk = fc_disk_read(share, "rw2.bin", &len);
+	T_ASSERT(disk);
+	T_EXPECT_EQ(len, 65536u);
+	T_EXPECT_EQ(fc_check(disk, len, 6, 0), len);
+	free(disk);
+}
+
+/* The modification time of @name on the server's disk. */
+static struct timespec disk_mtime(const char *name)
+{
+	struct stat st = {0};
+	char p[1024];
+
+	fc_disk_path(p, sizeof(p), share, name);
+	T_EXPECT_EQ(stat(p, &st), 0);
+	return st.st_mtim;
+}
+
+static bool ts_eq(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/*
+ * A written file's write time settles before its close returns, also
+ * when the handle stays open (deferred close): Samba sets the write time
+ * of a written handle 2 s after its first write or at its CLOSE, so
+ * without the stamp at close (smb_file_stamp_write_time()) it moved when
+ * the parked handle was closed later (here: by an open of another kind),
+ * and vim, which compares it before saving, refused to save. The stamp
+ * freezes nothing: a later write moves it again.
+ */
+static void test_write_time_at_close(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct timespec t1, t2, t3;
+	struct smbiov_open_info oi;
+	struct smbiov_file *f;
+	uint8_t buf[4096];
+
+	T_ASSERT(a);
+	disk_file("wt.bin", 65536, 7);
+	fc_fill(buf, sizeof(buf), 8, 0);
+	T_ASSERT(smbiov_open_ex(a, "wt.bin", O_RDWR, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), 0),
+		    (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	t1 = disk_mtime("wt.bin");
+	/* an open of another kind: the parked handle is closed first */
+	T_ASSERT(smbiov_open_ex(a, "wt.bin", O_RDONLY, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_open_info(f, &oi), 0);
+	T_EXPECT(!oi.reused);
+	t2 = disk_mtime("wt.bin");
+	T_EXPECT(ts_eq(t1, t2));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	T_ASSERT(smbiov_open_ex(a, "wt.bin", O_RDWR, NULL, &f) == 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), 8192),
+		    (ssize_t)sizeof(buf));
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	t3 = disk_mtime("wt.bin");
+	T_EXPECT(t3.tv_sec > t2.tv_sec ||
+		 (t3.tv_sec == t2.tv_sec && t3.tv_nsec > t2.tv_nsec));
+	smbiov_disconnect(a);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -916,6 +1026,8 @@ int main(void)
 	T_RUN(test_direct_read_to_eof);
 	T_RUN(test_open_info);
 	T_RUN(test_reopen_keeps_w);
+	T_RUN(test_read_then_write_keeps_w);
+	T_RUN(test_write_time_at_close);
 	if (t_failures)
 		integ_print_logs_hint();
 	return t_done();

@@ -194,6 +194,13 @@ mount_setup() {
 	mount_sanitizer_logs
 }
 
+# mount_mkdir: the test's directory ($mount_dir) made on the share
+# through the CLI; the test fails if it cannot be.
+mount_mkdir() {
+	smbiov mkdir "$(url "$SMB_PORT" "$SMB_SHARE" "$mount_dir")"
+	expect_ok "mkdir the test directory"
+}
+
 mount_exit() {
 	mount_cleanup
 	rm -rf "$mount_disk"
