@@ -102,9 +102,11 @@ struct smbiov_options {
 	 * client's open, a rename or delete of the file), and the library
 	 * then closes it at once. An open of the path with other flags
 	 * closes it first (sharing its lease would take write caching from
-	 * both). A handle that wrote has the server set the file's write
-	 * time before it is kept, so the time does not move after the
-	 * close returned. 0: 5000; negative: close at once.
+	 * both), and a file open for writing through another open is not
+	 * kept (closed, it leaves that open the file's only one, which then
+	 * keeps writes again). A handle that wrote has the server set the
+	 * file's write time before it is kept, so the time does not move after
+	 * the close returned. 0: 5000; negative: close at once.
 	 */
 	int close_timeout_ms;
 	/*

@@ -311,7 +311,7 @@ bool smb_file_lease_of(const struct smb2_create_rsp *rsp, const uint8_t *key,
 static struct smb_lease *granted_lease(struct smbiov_client *c,
 				       const struct smb2_create_rsp *rsp,
 				       const struct smb2_lease *want,
-				       const char *path)
+				       const char *path, bool writer)
 {
 	struct smb2_lease got;
 
@@ -319,7 +319,7 @@ static struct smb_lease *granted_lease(struct smbiov_client *c,
 		return NULL;
 	/* never more than was asked */
 	got.state &= want->state;
-	return smb_lease_add(c, &got, path);
+	return smb_lease_add(c, &got, path, writer);
 }
 
 /* Did the server make the handle durable (DH2Q answered)? */
@@ -521,7 +521,8 @@ static int open_once(struct smbiov_client *c, const char *path, int flags,
 		goto out;
 	}
 	if (leasing)
-		f->lease = granted_lease(c, &rsp, &want, path);
+		f->lease = granted_lease(c, &rsp, &want, path,
+					 a.access & SMB_FILE_WRITE_DATA);
 	else if (a.oplock_level == SMB2_OPLOCK_LEVEL_BATCH)
 		f->lease = smb_oplock_add(c, &rsp.fid, rsp.oplock_level);
 	if (f->lease && leasing)

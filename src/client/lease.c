@@ -22,6 +22,12 @@ struct smb_break_item {
 	 * are waited for without a deadline; *@done set once handled.
 	 */
 	bool local;
+	/*
+	 * Local too: the key's one entry takes back the server's state
+	 * (smb_lease_forget()); @pbucket is its path's chain.
+	 */
+	bool raise;
+	unsigned pbucket;
 	bool *done;
 	struct timespec arrived; /* CLOCK_MONOTONIC */
 	struct smb2_lease_break b;
@@ -424,6 +430,8 @@ static void handle_break(struct smbiov_client *c, struct smb_leases *t,
 		if (l->oplock || memcmp(l->key, b->key, sizeof(l->key)))
 			continue;
 		l->state &= b->new_state;
+		if (!it->local)
+			l->srv &= b->new_state;
 		if (l->version == 2 && !it->local)
 			l->epoch = b->new_epoch;
 		start_owner(t, l);
@@ -437,6 +445,45 @@ static void handle_break(struct smbiov_client *c, struct smb_leases *t,
 	    (b->flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
 		ret = send_ack(c, b);
 	break_done(t, it, ret, !done);
+}
+
+/*
+ * Under t->lock: the only lease entry of @key in path chain @pbucket
+ * (NULL: none, or more than one).
+ */
+static struct smb_lease *lone_entry(struct smb_leases *t, unsigned pbucket,
+				    const uint8_t *key)
+{
+	struct smb_lease *one = NULL;
+
+	for (struct smb_lease *l = t->by_path[pbucket]; l; l = l->pnext) {
+		if (l->oplock || memcmp(l->key, key, sizeof(l->key)))
+			continue;
+		if (one)
+			return NULL;
+		one = l;
+	}
+	return one;
+}
+
+/*
+ * A raise, on the worker: the key's entry, if it is still the only one,
+ * takes the server's state back, and its owner is told (in order with
+ * the breaks: a break that came first has lowered @srv already).
+ */
+static void handle_raise(struct smb_leases *t, const struct smb_break_item *it)
+{
+	struct smb_lease *l;
+
+	pthread_mutex_lock(&t->lock);
+	l = lone_entry(t, it->pbucket, it->b.key);
+	if (l && (l->srv & ~l->state)) {
+		l->state = l->srv;
+		start_owner(t, l);
+		wait_owners(t, NULL);
+	}
+	pthread_mutex_unlock(&t->lock);
+	break_done(t, it, 0, false);
 }
 
 static void *break_worker(void *arg)
@@ -459,6 +506,8 @@ static void *break_worker(void *arg)
 		pthread_mutex_unlock(&t->lock);
 		if (it->oplock)
 			handle_oplock_break(c, t, it);
+		else if (it->raise)
+			handle_raise(t, it);
 		else
 			handle_break(c, t, it);
 		free(it);
@@ -523,7 +572,8 @@ void smb_lease_regranted(struct smbiov_client *c, struct smb_lease *l,
 	if (!t || !l || l->oplock)
 		return;
 	pthread_mutex_lock(&t->lock);
-	less = (l->state & ~got->state) != 0;
+	/* (@srv too: what a lone entry may take back) */
+	less = ((l->state | l->srv) & ~got->state) != 0;
 	pthread_mutex_unlock(&t->lock);
 	if (!less)
 		return;
@@ -546,35 +596,47 @@ void smb_lease_regranted(struct smbiov_client *c, struct smb_lease *l,
 	enqueue(t, it);
 }
 
-int smb_lease_share(struct smbiov_client *c, const uint8_t *key)
+/*
+ * A change of this client's own to the entries of @key (@new_state for a
+ * share, the server's state for a raise), on the worker: in order with
+ * the server's breaks of the key, so one of its owners is never told two
+ * states at once. Waits until it is handled. 0 or -ENOMEM.
+ */
+static int local_change(struct smb_leases *t, const uint8_t *key,
+			uint32_t new_state, bool raise, unsigned pbucket)
 {
-	struct smb_leases *t;
-	struct smb_break_item *it;
+	struct smb_break_item *it = calloc(1, sizeof(*it));
 	bool done = false;
 
-	pthread_mutex_lock(&c->lock);
-	t = c->leases;
-	pthread_mutex_unlock(&c->lock);
-	if (!t)
-		return 0;
-	it = calloc(1, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
-	/*
-	 * On the worker, in order with the server's breaks of the key (one
-	 * of its owners is never told two states at once).
-	 */
 	it->local = true;
+	it->raise = raise;
+	it->pbucket = pbucket;
 	it->done = &done;
 	clock_gettime(CLOCK_MONOTONIC, &it->arrived);
 	memcpy(it->b.key, key, sizeof(it->b.key));
-	it->b.new_state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING;
+	it->b.new_state = new_state;
 	enqueue(t, it);
 	pthread_mutex_lock(&t->lock);
 	while (!done && !t->stop)
 		pthread_cond_wait(&t->cv, &t->lock);
 	pthread_mutex_unlock(&t->lock);
 	return 0;
+}
+
+int smb_lease_share(struct smbiov_client *c, const uint8_t *key)
+{
+	struct smb_leases *t;
+
+	pthread_mutex_lock(&c->lock);
+	t = c->leases;
+	pthread_mutex_unlock(&c->lock);
+	if (!t)
+		return 0;
+	return local_change(t, key,
+			    SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING,
+			    false, 0);
 }
 
 /* The table and worker, made on first use (under c->lock). */
@@ -641,7 +703,8 @@ static void link_lease(struct smb_leases *t, struct smb_lease *l)
 }
 
 struct smb_lease *smb_lease_add(struct smbiov_client *c,
-				const struct smb2_lease *got, const char *path)
+				const struct smb2_lease *got, const char *path,
+				bool writer)
 {
 	struct smb_leases *t = leases_get(c);
 	struct smb_lease *l;
@@ -656,7 +719,8 @@ struct smb_lease *smb_lease_add(struct smbiov_client *c,
 		return NULL;
 	}
 	memcpy(l->key, got->key, sizeof(l->key));
-	l->state = l->held = got->state;
+	l->state = l->held = l->srv = got->state;
+	l->writer = writer;
 	l->epoch = got->epoch;
 	l->version = got->version;
 	link_lease(t, l);
@@ -696,6 +760,9 @@ static void lock_idle(struct smb_leases *t, struct smb_lease *l)
 void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l)
 {
 	struct smb_leases *t = c->leases;
+	struct smb_lease *lone = NULL;
+	uint8_t key[SMB2_LEASE_KEY_SIZE];
+	unsigned pbucket = l ? l->pbucket : 0;
 
 	if (!t || !l)
 		return;
@@ -714,10 +781,33 @@ void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l)
 			t->by_path[l->pbucket] = l->pnext;
 		if (l->pnext)
 			l->pnext->pprev = l->pprev;
+		if (!l->oplock)
+			lone = lone_entry(t, pbucket, l->key);
 	}
+	/* one open of the file again: its cache may keep what the key may */
+	lone = lone && (lone->srv & ~lone->state) ? lone : NULL;
+	memcpy(key, l->key, sizeof(key));
 	pthread_mutex_unlock(&t->lock);
 	free(l->path);
 	free(l);
+	if (lone)
+		(void)local_change(t, key, 0, true, pbucket);
+}
+
+bool smb_lease_other_writer(struct smbiov_client *c, const struct smb_lease *l)
+{
+	struct smb_leases *t = c->leases;
+	bool found = false;
+
+	if (!t || !l || l->oplock || !l->path)
+		return false;
+	pthread_mutex_lock(&t->lock);
+	for (const struct smb_lease *o = t->by_path[l->pbucket]; o && !found;
+	     o = o->pnext)
+		found = o != l && !o->oplock && o->writer &&
+			!memcmp(o->key, l->key, sizeof(o->key));
+	pthread_mutex_unlock(&t->lock);
+	return found;
 }
 
 void smb_lease_set_owner(struct smbiov_client *c, struct smb_lease *l,

@@ -53,6 +53,13 @@ struct smb_lease {
 	uint8_t oplock_level;	/* oplock: SMB2_OPLOCK_LEVEL_* now held */
 	uint32_t state; /* SMB2_LEASE_*_CACHING, as granted and broken */
 	/*
+	 * The key's state as the server last said it (the grant, then its
+	 * breaks; not smb_lease_share()'s lowering): what the entry may
+	 * hold again once it is its key's only one (smb_lease_forget()).
+	 */
+	uint32_t srv;
+	bool writer; /* its handle was opened for writing */
+	/*
 	 * The state its owner has taken (what the cache still relies on):
 	 * @state once the owner's callback returned. smbiov_lease_info()
 	 * reports this one, so a caller that sees R gone also finds the
@@ -112,7 +119,8 @@ int smb_lease_want(struct smbiov_client *c, const char *path,
  * when out of memory (the open then works without one).
  */
 struct smb_lease *smb_lease_add(struct smbiov_client *c,
-				const struct smb2_lease *got, const char *path);
+				const struct smb2_lease *got, const char *path,
+				bool writer);
 
 /**
  * smb_oplock_add - keep the oplock of @level the server granted on @fid
@@ -140,8 +148,21 @@ struct smb_lease *smb_oplock_add(struct smbiov_client *c,
  */
 int smb_lease_share(struct smbiov_client *c, const uint8_t *key);
 
-/* smb_lease_forget - drop @l from @c's table (its file is being closed). */
+/*
+ * smb_lease_forget - drop @l from @c's table (its file is being closed).
+ * When that leaves one entry of its key, the entry takes back what the
+ * server still grants the key (write caching a share took: one open
+ * again, one cache), through the break worker, before this returns.
+ * Never call it from an owner's callback.
+ */
 void smb_lease_forget(struct smbiov_client *c, struct smb_lease *l);
+
+/*
+ * smb_lease_other_writer - does another open of @l's key have its file
+ * open for writing? (Then @l's file is closed, not kept after its
+ * close: the writer, left alone, takes write caching back.)
+ */
+bool smb_lease_other_writer(struct smbiov_client *c, const struct smb_lease *l);
 
 /*
  * smb_lease_regranted - a reconnect's DH2C answer granted @l the lease

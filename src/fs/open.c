@@ -285,6 +285,12 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
 	if (keep)
 		fs_stat_keep(fs_file_of(f->map), &tok, &st);
 	fc->park.reused++;
+	/*
+	 * Others of the path parked with other flags go, so that this one,
+	 * its key's only open again, takes back the write caching a share
+	 * took (smb_lease_forget()).
+	 */
+	fs_unpark_file(&fc->park, k->path);
 	return f;
 }
 
@@ -448,12 +454,17 @@ int fs_close_for_good(struct smbiov_file *f)
 	return ret;
 }
 
-/* May @f stay open after its close (deferred close)? */
+/*
+ * May @f stay open after its close (deferred close)? Not beside another
+ * open of the file for writing: closed, it leaves that one its key's
+ * only open, which takes back the write caching the two shared away.
+ */
 static bool may_defer(struct smbiov_file *f)
 {
 	struct smb_lease l;
 
-	if (!f->lease || f->delete_on_close || (f->flags & SMBIOV_O_DELETE))
+	if (!f->lease || f->delete_on_close || (f->flags & SMBIOV_O_DELETE) ||
+	    smb_lease_other_writer(f->c, f->lease))
 		return false;
 	smb_lease_snapshot(f->c, f->lease, &l);
 	return l.state & SMB2_LEASE_HANDLE_CACHING;

@@ -8,7 +8,10 @@
 #     touch and cat included). Before src/fs/open.c closed the parked
 #     read-write handle at cat's read-only open, cat's CREATE shared its
 #     lease key, which took W from both for good, and every write went
-#     to the server (> 256 requests);
+#     to the server (> 256 requests). Whatever order the kernel's
+#     releases (sent after close(2)) reach the daemon in: a release after
+#     the next open leaves that open its key's only one, and it takes
+#     write caching back (smb_lease_forget());
 #   - reader-held: the same while cat's descriptor is still open (a
 #     process holds it): two opens of the file, so neither keeps writes
 #     (docs/cli.md "Caching"), and every write is a request (>= 256):

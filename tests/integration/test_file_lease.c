@@ -950,6 +950,73 @@ static void test_read_then_write_keeps_w(void)
 	free(disk);
 }
 
+/* 16 pwrites of 4 KiB through @f sent nothing (all in its cache). */
+static void writes_cached(struct smbiov_client *a, struct smbiov_file *f)
+{
+	struct smbiov_stats s0, s1;
+	uint8_t buf[4096];
+
+	fc_fill(buf, sizeof(buf), 9, 0);
+	smbiov_get_stats(a, &s0);
+	for (unsigned i = 0; i < 16; i++)
+		T_EXPECT_EQ(smbiov_pwrite(f, buf, sizeof(buf), i * 4096ull),
+			    (ssize_t)sizeof(buf));
+	smbiov_get_stats(a, &s1);
+	T_EXPECT_EQ(s1.requests, s0.requests);
+}
+
+/*
+ * Two opens of a file share its key and keep no writes; when one goes,
+ * the other, its key's only open again, takes write caching back (the
+ * server never broke it): a read-only open closed beside a writer is
+ * closed for good, not kept, so that the writer does. Either order: the
+ * writer still open, or kept after its close and taken back. Through a
+ * mount, a reader's release that comes after the next writer's open
+ * left that writer writing through.
+ */
+static void test_lone_open_takes_w_back(void)
+{
+	struct smbiov_client *a = fc_connect(share, NULL);
+	struct smbiov_lease_info li;
+	struct smbiov_open_info oi;
+	struct smbiov_cache_stats cs, cs1;
+	struct smbiov_file *w, *r;
+	uint64_t wid;
+
+	T_ASSERT(a);
+	disk_file("lone.bin", 65536, 5);
+	/* the writer still open when the reader goes */
+	T_ASSERT(smbiov_open_ex(a, "lone.bin", O_RDWR, NULL, &w) == 0);
+	T_ASSERT(smbiov_open_ex(a, "lone.bin", O_RDONLY, NULL, &r) == 0);
+	T_EXPECT_EQ(smbiov_lease_info(w, &li), 0);
+	T_EXPECT(!(li.state & SMBIOV_LEASE_WRITE));
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(smbiov_close(r), 0);
+	T_EXPECT_EQ(smbiov_lease_info(w, &li), 0);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
+	smbiov_get_cache_stats(a, &cs1);
+	T_EXPECT_EQ(cs1.deferred_now, cs.deferred_now); /* not kept */
+	writes_cached(a, w);
+	T_EXPECT_EQ(smbiov_close(w), 0);
+
+	/* the writer kept first, then the reader goes: taken back with W */
+	T_ASSERT(smbiov_open_ex(a, "lone.bin", O_RDWR, NULL, &w) == 0);
+	T_EXPECT_EQ(smbiov_open_info(w, &oi), 0);
+	wid = oi.handle_id;
+	T_ASSERT(smbiov_open_ex(a, "lone.bin", O_RDONLY, NULL, &r) == 0);
+	T_EXPECT_EQ(smbiov_close(w), 0);
+	T_EXPECT_EQ(smbiov_close(r), 0);
+	T_ASSERT(smbiov_open_ex(a, "lone.bin", O_RDWR, NULL, &w) == 0);
+	T_EXPECT_EQ(smbiov_open_info(w, &oi), 0);
+	T_EXPECT(oi.reused);
+	T_EXPECT_EQ(oi.handle_id, wid);
+	T_EXPECT_EQ(smbiov_lease_info(w, &li), 0);
+	T_EXPECT(li.state & SMBIOV_LEASE_WRITE);
+	writes_cached(a, w);
+	T_EXPECT_EQ(smbiov_close(w), 0);
+	smbiov_disconnect(a);
+}
+
 /* The modification time of @name on the server's disk. */
 static struct timespec disk_mtime(const char *name)
 {
@@ -1028,6 +1095,7 @@ int main(void)
 	T_RUN(test_reopen_keeps_w);
 	T_RUN(test_read_then_write_keeps_w);
 	T_RUN(test_write_time_at_close);
+	T_RUN(test_lone_open_takes_w_back);
 	if (t_failures)
 		integ_print_logs_hint();
 	return t_done();

@@ -162,7 +162,7 @@ static struct smb_lease *lease_a(struct smbiov_client *c,
 	c->credits.avail = 16;
 	pthread_mutex_unlock(&c->lock);
 	memcpy(got->key, key_a, 16);
-	l = smb_lease_add(c, got, "dir/a");
+	l = smb_lease_add(c, got, "dir/a", true);
 	T_ASSERT(l);
 	return l;
 }
@@ -457,7 +457,7 @@ static void test_forget_any_order(void)
 	for (int i = 0; i < 5; i++) {
 		memset(got.key, 0x55, 16);
 		got.key[0] = (uint8_t)i;
-		l[i] = smb_lease_add(c, &got, "f");
+		l[i] = smb_lease_add(c, &got, "f", true);
 		T_ASSERT(l[i]);
 	}
 	smb_lease_forget(c, l[2]);
@@ -503,7 +503,7 @@ static void test_want(void)
 	T_EXPECT_EQ(smb_lease_want(c, "dir/f", &b), 0);
 	T_EXPECT(memcmp(a.key, b.key, 16) != 0); /* nothing open: fresh */
 	memcpy(got.key, a.key, 16);
-	l = smb_lease_add(c, &got, "dir/f");
+	l = smb_lease_add(c, &got, "dir/f", true);
 	T_ASSERT(l);
 	T_EXPECT_EQ(smb_lease_want(c, "/dir//f/", &b), 1);
 	T_EXPECT(!memcmp(a.key, b.key, 16)); /* the file's key */
@@ -588,7 +588,7 @@ static void test_shared_key(void)
 	c->break_ack_ms = -1;
 	l[0] = lease_a(c, &got);
 	got.state = 1; /* the second open got R */
-	l[1] = smb_lease_add(c, &got, "dir/a");
+	l[1] = smb_lease_add(c, &got, "dir/a", true);
 	T_ASSERT(l[1]);
 	smb_lease_set_owner(c, l[0], owner_cb, &o[0]);
 	smb_lease_set_owner(c, l[1], owner_cb, &o[1]);
@@ -633,6 +633,16 @@ static void *peer_echo(void *arg)
 	return NULL;
 }
 
+/* l[0] (owned by @o) and l[1] (no owner), both of key_a at "dir/a" */
+static void two_of_a(struct smbiov_client *c, struct smb2_lease *got,
+		     struct owner *o, struct smb_lease **l, bool writer1)
+{
+	l[0] = lease_a(c, got);
+	smb_lease_set_owner(c, l[0], owner_cb, o);
+	l[1] = smb_lease_add(c, got, "dir/a", writer1);
+	T_ASSERT(l[1]);
+}
+
 static void test_share_drops_w(void)
 {
 	struct smb2_lease got = {.state = 7, .epoch = 4, .version = 2};
@@ -645,10 +655,7 @@ static void test_share_drops_w(void)
 	struct smb_lease *l[2], snap;
 	pthread_t th;
 
-	l[0] = lease_a(c, &got);
-	smb_lease_set_owner(c, l[0], owner_cb, &o);
-	l[1] = smb_lease_add(c, &got, "dir/a");
-	T_ASSERT(l[1]);
+	two_of_a(c, &got, &o, l, true);
 	T_ASSERT(pthread_create(&th, NULL, peer_echo, &fd) == 0);
 	T_EXPECT_EQ(smb_lease_share(c, key_a), 0);
 	/* told before smb_lease_share() returned */
@@ -667,6 +674,61 @@ static void test_share_drops_w(void)
 	close(fd);
 }
 
+/*
+ * smb_lease_forget() leaving one entry of a key: it takes back what the
+ * server still grants the key (RWH after a share took W) and its owner
+ * is told before the forget returns; not after the server lowered the
+ * key meanwhile (a reconnect's answer: smb_lease_regranted()).
+ * smb_lease_other_writer() tells whether another entry of the key has
+ * its file open for writing.
+ */
+static void test_forget_raises(void)
+{
+	struct smb2_lease got = {.state = 7, .epoch = 4, .version = 2};
+	struct smb2_lease rh = {.state = 3, .epoch = 4, .version = 2};
+	struct owner o = {.lock = PTHREAD_MUTEX_INITIALIZER,
+			  .cv = PTHREAD_COND_INITIALIZER,
+			  .release = true};
+	int fd;
+	struct smbiov_client *c = peer_client(&fd, 10000);
+	struct smb_lease *l[2], snap;
+	pthread_t th;
+
+	two_of_a(c, &got, &o, l, false);
+	T_EXPECT(smb_lease_other_writer(c, l[1]));
+	T_EXPECT(!smb_lease_other_writer(c, l[0]));
+	T_EXPECT_EQ(smb_lease_share(c, key_a), 0);
+	T_EXPECT_EQ(o.n, 1u);
+	T_EXPECT_EQ(o.seen[0], 3u);
+	/* l[0] alone again: RWH back, told before the forget returned */
+	smb_lease_forget(c, l[1]);
+	T_EXPECT_EQ(o.n, 2u);
+	T_EXPECT_EQ(o.seen[1], 7u);
+	smb_lease_snapshot(c, l[0], &snap);
+	T_EXPECT_EQ(snap.state, 7);
+	T_EXPECT_EQ(snap.held, 7);
+	T_EXPECT_EQ(snap.breaks, 0);
+	T_EXPECT(!smb_lease_other_writer(c, l[0]));
+	/* shared again, then the server says RH: nothing to take back */
+	l[1] = smb_lease_add(c, &got, "dir/a", false);
+	T_ASSERT(l[1]);
+	T_EXPECT_EQ(smb_lease_share(c, key_a), 0);
+	smb_lease_regranted(c, l[0], &rh);
+	smb_lease_forget(c, l[1]);
+	smb_lease_snapshot(c, l[0], &snap);
+	T_EXPECT_EQ(snap.state, 3);
+	T_EXPECT_EQ(snap.srv, 3);
+	T_EXPECT_EQ(o.seen[o.n - 1], 3u);
+	/* the peer's one request: an ECHO */
+	T_ASSERT(pthread_create(&th, NULL, peer_echo, &fd) == 0);
+	T_EXPECT_EQ(smb_echo(c), 0);
+	pthread_join(th, NULL);
+	smb_lease_forget(c, l[0]);
+	T_EXPECT_EQ(c->dead, 0);
+	peer_client_stop(c);
+	close(fd);
+}
+
 int main(void)
 {
 	T_RUN(test_want);
@@ -677,5 +739,6 @@ int main(void)
 	T_RUN(test_forget_any_order);
 	T_RUN(test_shared_key);
 	T_RUN(test_share_drops_w);
+	T_RUN(test_forget_raises);
 	return t_done();
 }

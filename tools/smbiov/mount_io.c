@@ -131,6 +131,8 @@ static void on_lease(void *arg, struct smbiov_file *f, uint32_t state)
 	 */
 	if (!(state & SMBIOV_LEASE_WRITE))
 		mtable_wb_stop(&m->t, mf);
+	else /* taken back, its file's only open again (smbiov.h) */
+		__atomic_store_n(&mf->has_w, true, __ATOMIC_SEQ_CST);
 	if (state & SMBIOV_LEASE_READ)
 		return;
 	n = mtable_kc_lost(&m->t, mf);
