@@ -33,7 +33,9 @@
 # round with the machine's idle wake-ups, bench/RESULTS.md 2026-12-06),
 # cp-tmpfs / cp-disk (cp of the file out of the mount to a tmpfs / to a
 # directory on a disk file system), cp-in (cp of a local tmpfs file
-# into the mount), hot (a buffered 1 MiB re-read of the file, read once
+# into the mount), cp-same (cp of the mount's file to another name in
+# the mount: a copy within the share, which a mount with copy_file_range
+# leaves to the server; tmpfs: the same cp on the tmpfs), hot (a buffered 1 MiB re-read of the file, read once
 # before untimed: about 2 GiB of re-reads timed), meta (the metadata case:
 # untar a source tree into the mount, find + stat of everything, rm -r;
 # each phase timed), and the CLI's own transfers of the same file for the
@@ -85,7 +87,7 @@ rounds=2
 nrand=200000
 rand_secs=10
 peers_arg=smbiov,rclone-off,rclone-full,smbnetfs,tmpfs
-jobs_arg=seqread,dread,seqwrite,dwrite,write4k,rand1,rand16,cp-tmpfs,cp-disk,cp-in,hot,get-tmpfs,get-disk,put-tmpfs,put-disk,meta
+jobs_arg=seqread,dread,seqwrite,dwrite,write4k,rand1,rand16,cp-tmpfs,cp-disk,cp-in,cp-same,hot,get-tmpfs,get-disk,put-tmpfs,put-disk,meta
 cache=strict
 smbiov=
 smbiov_base=
@@ -135,7 +137,7 @@ for p in "${peers[@]}"; do
 	*) echo "mount_bench.sh: unknown peer $p" >&2; exit 2 ;; esac
 done
 for j in "${jobs[@]}"; do
-	case $j in seqread | dread | seqwrite | dwrite | write4k | rand1 | rand16 | cp-tmpfs | cp-disk | cp-in | hot | \
+	case $j in seqread | dread | seqwrite | dwrite | write4k | rand1 | rand16 | cp-tmpfs | cp-disk | cp-in | cp-same | hot | \
 		get-tmpfs | get-disk | put-tmpfs | put-disk | meta) ;;
 	*) echo "mount_bench.sh: unknown job $j" >&2; exit 2 ;; esac
 done
@@ -443,7 +445,7 @@ sys.exit(1)' "$rc_url"
 # run_case JOB PEER ROUND: one timed case; a line to stdout and results
 run_case() {
 	local job=$1 p=$2 r=$3 tag=$1.$3 t0 t1 t2 d0 d1 s0 s1 m0 m1 rc=0 msg=ok
-	local srvf='' out='' value unit wall extra='' fioargs=() dir why
+	local srvf='' out='' value unit wall extra='' fioargs=() dir why i
 	local fj=$state/fio.json err=$state/case.err
 	# files written by the case go away first (untimed)
 	rm -f "$srv_dir/mb.w" "$local_dir/w" "$local_dir/out" "$disk_dir/out"
@@ -481,11 +483,15 @@ run_case() {
 			--invalidate=0 --output=/dev/null) 2>"$err" || rc=$?
 		((rc == 0)) || echo "first read: $(grep -m1 -iE 'verify|error|fail' "$err" || head -n 1 "$err")" >"$err.0"
 	fi
-	if [[ -n $srvf && ($job == *write || $job == write4k || $job == cp-in) ]]; then
+	if [[ -n $srvf && ($job == *write || $job == write4k || $job == cp-in || $job == cp-same) ]]; then
 		# the moment the server's copy has every byte: polled beside the
-		# command by one process (stat every 2 ms), not after it
+		# command by one process (stat every 2 ms), not after it; the
+		# command starts once the poller runs (python's start-up took
+		# longer than a server-side copy: its first look came late)
+		rm -f "$state/poll.ready"
 		python3 -c 'import os, sys, time
 p, want, end = sys.argv[1], int(sys.argv[2]), time.time() + 600
+open(sys.argv[3], "w").close()
 while time.time() < end:
     try:
         if os.stat(p).st_size == want:
@@ -494,8 +500,13 @@ while time.time() < end:
     except FileNotFoundError:
         pass
     time.sleep(0.002)
-sys.exit(1)' "$srvf" "$bytes" >"$state/server.stamp" &
+sys.exit(1)' "$srvf" "$bytes" "$state/poll.ready" >"$state/server.stamp" &
 		poll_pid=$!
+		# a hang guard only: the loop ends when the poller is there
+		for ((i = 0; i < 3000; i++)); do
+			[[ -e $state/poll.ready ]] && break
+			sleep 0.01
+		done
 	fi
 	d0=$(tree_ticks "$daemon_pid")
 	s0=$(tree_ticks "$smbd_pid")
@@ -509,6 +520,9 @@ sys.exit(1)' "$srvf" "$bytes" >"$state/server.stamp" &
 		;;
 	cp-in)
 		cp "$local_dir/src" "$wfile" 2>"$err" || rc=$?
+		;;
+	cp-same)
+		cp "$srcf" "$wfile" 2>"$err" || rc=$?
 		;;
 	*)
 		if ((rc != 0)); then # hot's first read failed
@@ -563,7 +577,7 @@ sys.exit(1)' "$srvf" "$bytes" >"$state/server.stamp" &
 				msg="WRONG BYTES on the server: $(head -n 1 "$err")"
 			}
 			;;
-		cp-in)
+		cp-in | cp-same)
 			[[ $(sha256sum "$chk" | cut -d' ' -f1) == "$src_sha" ]] || { rc=1; msg="WRONG BYTES on the server"; }
 			;;
 		cp-tmpfs | cp-disk)
@@ -804,7 +818,7 @@ names = {"seqread": "seq read 1 MiB, buffered, cold", "dread": "seq read 1 MiB, 
          "seqwrite": "seq write 1 MiB, buffered + end fsync", "dwrite": "seq write 1 MiB, O_DIRECT",
          "write4k": "seq write 4 KiB, buffered + end fsync",
          "rand1": "4 KiB rand read, O_DIRECT, QD1", "rand16": "4 KiB rand read, O_DIRECT, QD16",
-         "cp-tmpfs": "cp mount -> tmpfs", "cp-disk": "cp mount -> disk", "cp-in": "cp tmpfs -> mount",
+         "cp-tmpfs": "cp mount -> tmpfs", "cp-disk": "cp mount -> disk", "cp-in": "cp tmpfs -> mount", "cp-same": "cp mount -> mount (same share)",
          "hot": "hot re-read 1 MiB, buffered", "get-tmpfs": "CLI get -> tmpfs file",
          "get-disk": "CLI get -> disk file", "put-tmpfs": "CLI put <- tmpfs file",
          "put-disk": "CLI put <- disk file", "meta-untar": "metadata: untar",
@@ -836,7 +850,7 @@ for j in jobs:
         notes = [x for x in (mid[11] if len(mid) > 11 else "", note) if x]
         if bad:
             notes.append(f"{len(bad)} of {len(rs)} rounds failed")
-        if j in ("seqwrite", "dwrite", "write4k", "cp-in", "meta-untar", "meta-rm") and f(7) < 0.95 * f(6):
+        if j in ("seqwrite", "dwrite", "write4k", "cp-in", "cp-same", "meta-untar", "meta-rm") and f(7) < 0.95 * f(6):
             notes.append(f"command done after {f(7):.2f} s")
         if j == "hot":
             notes.append(f"{hot_gib} re-reads of the file timed")

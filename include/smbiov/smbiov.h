@@ -623,6 +623,23 @@ SMBIOV_API ssize_t smbiov_read_to_fd(struct smbiov_file *f, uint64_t offset,
 SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
 					size_t len, int fd, off_t *fd_off);
 
+/*
+ * Server-side copy (FSCTL_SRV_COPYCHUNK_WRITE): @len bytes of @src's file
+ * from @src_off to @dst's at @dst_off, read and written by the server;
+ * none cross the network. Both files must be open on the same client
+ * (-EXDEV otherwise), @src for reading and @dst for writing. As
+ * copy_file_range(2): the range ends at the source's end of file (0 at
+ * or past it), ranges of one file must not overlap (-EINVAL), and the
+ * return is the bytes copied (fewer than @len when the server copied
+ * less: call again for the rest) or a negative errno when none were:
+ * -EOPNOTSUPP where the server has no server-side copy (copy through
+ * the client then), the server's error otherwise. Cached data of either
+ * range is written back first; the destination's is dropped after.
+ */
+SMBIOV_API ssize_t smbiov_copy_range(struct smbiov_file *src, uint64_t src_off,
+				     struct smbiov_file *dst, uint64_t dst_off,
+				     size_t len);
+
 SMBIOV_API int smbiov_fsync(struct smbiov_file *f);
 /*
  * Write back @f's cached dirty data and wait for it, without the SMB

@@ -22,11 +22,10 @@
  */
 #define QAR_MIN_WINDOW ((uint64_t)1 << 20)
 
-/* An FSCTL on @f's handle with @in (@in_len bytes), output up to @out. */
-static int fsctl(struct smbiov_file *f, struct smb_req *r, uint32_t code,
-		 const uint8_t *in, size_t in_len, uint32_t out)
+int smb_fsctl(struct smbiov_file *f, struct smb_req *r, uint32_t code,
+	      const uint8_t *in, size_t in_len, uint32_t out)
 {
-	uint8_t body[SMB2_IOCTL_REQ_FIXED + 32];
+	uint8_t body[SMB2_IOCTL_REQ_FIXED + SMB_FSCTL_IN_MAX];
 	struct smb2_ioctl_req io = {
 		.ctl_code = code,
 		.fid = f->fid,
@@ -36,10 +35,11 @@ static int fsctl(struct smbiov_file *f, struct smb_req *r, uint32_t code,
 	struct iovec v;
 	ssize_t n;
 
+	/* first: the caller releases @r whatever this returns */
+	smb_req_init(r, SMB2_IOCTL);
 	n = smb2_ioctl_req_encode(body, sizeof(body), &io, in, in_len);
 	if (n < 0)
 		return (int)n;
-	smb_req_init(r, SMB2_IOCTL);
 	v.iov_base = body;
 	v.iov_len = (size_t)n;
 	r->body = &v;
@@ -62,7 +62,7 @@ SMBIOV_API int smbiov_set_sparse(struct smbiov_file *f, bool on)
 		return smb_error_set(-EISDIR, 0, SMBIOV_PHASE_IO,
 				     "set sparse: a directory");
 	smb2_set_sparse_encode(in, sizeof(in), on);
-	ret = fsctl(f, &r, FSCTL_SET_SPARSE, in, sizeof(in), 0);
+	ret = smb_fsctl(f, &r, FSCTL_SET_SPARSE, in, sizeof(in), 0);
 	if (ret)
 		ret = smb_req_status_err(&r, "FSCTL_SET_SPARSE");
 	smb_req_release(&r);
@@ -134,7 +134,8 @@ static int qar_once(struct smbiov_file *f, uint64_t off, uint64_t len,
 	ret = (int)smb2_qar_req_encode(in, sizeof(in), off, len);
 	if (ret < 0)
 		return ret;
-	call = fsctl(f, &r, FSCTL_QUERY_ALLOCATED_RANGES, in, sizeof(in), out);
+	call = smb_fsctl(f, &r, FSCTL_QUERY_ALLOCATED_RANGES, in, sizeof(in),
+			 out);
 	*status = r.status;
 	if (call && r.status != STATUS_BUFFER_OVERFLOW) {
 		smb_req_release(&r);

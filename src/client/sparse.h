@@ -37,4 +37,39 @@
 ssize_t smb_allocated_ranges(struct smbiov_file *f, uint64_t off, uint64_t len,
 			     struct smbiov_range *out, size_t max);
 
+struct smb_req;
+
+/* The most input smb_fsctl() sends (a copy of 16 chunks: 416 bytes). */
+#define SMB_FSCTL_IN_MAX 512
+
+/*
+ * smb_fsctl - an FSCTL @code on @f's handle with input @in (@in_len
+ * bytes, at most SMB_FSCTL_IN_MAX), output up to @out bytes, its answer
+ * in @r (quiet: the caller words a failure). @r is initialised first:
+ * release it whatever this returns. Returns smb_call()'s result, or
+ * -ENOSPC for an input too long (nothing sent).
+ */
+int smb_fsctl(struct smbiov_file *f, struct smb_req *r, uint32_t code,
+	      const uint8_t *in, size_t in_len, uint32_t out);
+
+/**
+ * smb_copy_chunks - server-side copy (MS-SMB2 3.2.4.20.2): @len bytes of
+ *	@src's file from @soff to @dst's at @doff, none through this machine
+ * @src: open for reading; its ResumeKey is asked first
+ * @dst: open for writing, on the same connection (the key is the
+ *	server's, per connection)
+ *
+ * FSCTL_SRV_COPYCHUNK_WRITE in requests of up to 16 chunks of 1 MiB (the
+ * spec's server defaults); a server that answers STATUS_INVALID_PARAMETER
+ * with lower limits is asked again within them. The source range must
+ * lie within its file (the caller clips it to the end of file). Every
+ * count in an answer is checked against what was asked.
+ * Return: the bytes copied (less than @len only when the server copied
+ * less: the caller may go on), or, when none were, a negative errno:
+ * -EOPNOTSUPP (no server-side copy here), -EPROTO (an answer claiming
+ * more than asked, or limits of zero), the server's error (recorded).
+ */
+ssize_t smb_copy_chunks(struct smbiov_file *src, uint64_t soff,
+			struct smbiov_file *dst, uint64_t doff, uint64_t len);
+
 #endif

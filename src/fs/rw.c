@@ -13,6 +13,7 @@
  * (filemap_write_and_wait_range, invalidate_inode_pages2_range).
  */
 #include "client/file.h"
+#include "client/sparse.h"
 #include "fs/fileapi.h"
 
 #include <errno.h>
@@ -401,5 +402,63 @@ SMBIOV_API ssize_t smbiov_write_from_fd(struct smbiov_file *f, uint64_t offset,
 	r = smb_write_from_fd(f, offset, len, fd, fd_off);
 	if (f)
 		bypass_end_write(f, offset, r);
+	return r;
+}
+
+/*
+ * Server-side copy: the source's cached writes of the range go to the
+ * server first (the server reads its own file), the destination's
+ * range is written back before and dropped after, as a direct write.
+ * The range is clipped to the source's end of file, as copy_file_range
+ * does: the server would refuse a chunk past it.
+ */
+SMBIOV_API ssize_t smbiov_copy_range(struct smbiov_file *src, uint64_t src_off,
+				     struct smbiov_file *dst, uint64_t dst_off,
+				     size_t len)
+{
+	struct smbiov_stat st;
+	ssize_t r;
+	int ret;
+
+	if (!src || !dst)
+		return -EINVAL;
+	ret = smb_api_begin(src->c);
+	if (ret)
+		return ret;
+	if (src->c != dst->c)
+		return smb_error_set(-EXDEV, 0, SMBIOV_PHASE_IO,
+				     "copy: the files are on different "
+				     "connections");
+	if (src->is_dir || dst->is_dir)
+		return smb_error_set(-EISDIR, 0, SMBIOV_PHASE_IO,
+				     "copy: a directory");
+	if (src_off > (uint64_t)INT64_MAX || dst_off > (uint64_t)INT64_MAX ||
+	    len > (uint64_t)INT64_MAX - src_off ||
+	    len > (uint64_t)INT64_MAX - dst_off ||
+	    (src == dst && src_off < dst_off + len && dst_off < src_off + len))
+		return smb_error_set(-EINVAL, 0, SMBIOV_PHASE_IO,
+				     "copy: bad range");
+	if (!len)
+		return 0;
+	if (src->map) {
+		ret = fs_mapping_writeback(src->map, src_off, len);
+		if (ret)
+			return smb_error_keep(ret, "copy: source write-back");
+	}
+	ret = smbiov_fstat(src, &st);
+	if (ret)
+		return ret;
+	if (src_off >= st.size)
+		return 0;
+	if (len > st.size - src_off)
+		len = (size_t)(st.size - src_off);
+	if (dst->map) {
+		fs_own_change(dst);
+		ret = bypass_begin(dst, dst_off, len);
+		if (ret)
+			return smb_error_keep(ret, "copy: write-back");
+	}
+	r = smb_copy_chunks(src, src_off, dst, dst_off, len);
+	bypass_end_write(dst, dst_off, r);
 	return r;
 }

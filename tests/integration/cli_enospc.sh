@@ -100,6 +100,14 @@ rm -f "$SMB_ROOT/$SMB_SHARE/$run_id.src"
 expect_fail "cp of a file bigger than the share" 12 "no space"
 empty "cp of a file bigger than the share"
 
+# cp within the small share (the server copies): no space for a second copy
+head -c $((SMB_SMALL_BYTES * 6 / 10)) /dev/urandom >"$disk/half"
+chown "$SMB_USER:" "$disk/half"
+smbiov cp "$(u half)" "$(u half.copy)"
+expect_fail "cp within the share, no space for the copy" 12 "no space"
+empty "cp within the share, no space for the copy" half
+rm -f "$disk/half"
+
 # over an existing file: the old bytes stay
 head -c $((1 * MiB + 3)) /dev/urandom >"$disk/old"
 chown "$SMB_USER:" "$disk/old"

@@ -178,12 +178,18 @@ expect_ok "cp"
 cmp "$tmp/seed/ünïcødé" "$SMB_ROOT/$S/$d/copy" || integ_fail "cp: contents"
 head -c $((9 * 1024 * 1024)) /dev/urandom >"$tmp/big"
 smbc "$P" "$S" "put $tmp/big $d/big" || integ_fail "smbclient put: $(cat "$tmp/smbc")"
+# within one share the server copies: no byte through the client
+smbiov --stats cp "$(url "$P" "$S" "$d/big")" "$(url "$P" "$S" "$d/big.copy")"
+expect_ok "cp within a share"
+cmp "$tmp/big" "$SMB_ROOT/$S/$d/big.copy" || integ_fail "cp within a share: contents"
+grep -qE '^  payload sent +0 bytes' "$tmp/err" && grep -qE '^  payload received +0 bytes' "$tmp/err" ||
+	integ_fail "cp within a share went through the client: $(grep payload "$tmp/err")"
 smbiov cp "$(url "$P" "$S" "$d/big")" "$(url "$P" "$SMB_ENC_SHARE" "$run_id.big")"
 expect_ok "cp to another share"
 smbc "$P" "$SMB_ENC_SHARE" "get $run_id.big $tmp/big.back; del $run_id.big" --client-protection=encrypt ||
 	integ_fail "smbclient: $(cat "$tmp/smbc")"
 cmp "$tmp/big" "$tmp/big.back" || integ_fail "cp to another share: contents"
-echo "ok: cp"
+echo "ok: cp (within a share: a server-side copy)"
 
 # df
 smbiov df "$(url "$P" "$S")"

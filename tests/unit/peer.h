@@ -110,6 +110,15 @@ static inline void peer_reply(int fd, const struct smb2_hdr *req,
 	peer_write_full(fd, data, dlen);
 }
 
+/* An ERROR Response (MS-SMB2 2.2.2) with @status to @req. */
+static inline void peer_reply_error(int fd, const struct smb2_hdr *req,
+				    uint32_t status)
+{
+	static const uint8_t err[9] = {SMB2_ERROR_RSP_SIZE};
+
+	peer_reply(fd, req, status, err, sizeof(err), NULL, 0);
+}
+
 /*
  * One NetBIOS-framed message from the client: malloc'd, its length in
  * *@len; NULL when the client went away.
@@ -128,6 +137,33 @@ static inline uint8_t *peer_read_frame(int fd, uint32_t *len)
 		return NULL;
 	}
 	return m;
+}
+
+/*
+ * A scripted server's loop: each message from the client (one request
+ * per message) to @handle with its header, until the client goes away
+ * or sends a header that does not decode.
+ */
+static inline void peer_serve(int fd,
+			      void (*handle)(void *arg, const uint8_t *m,
+					     uint32_t len,
+					     const struct smb2_hdr *h),
+			      void *arg)
+{
+	for (;;) {
+		struct smb2_hdr h;
+		uint32_t len;
+		uint8_t *m = peer_read_frame(fd, &len);
+
+		if (!m)
+			return;
+		if (smb2_hdr_decode(m, len, &h)) {
+			free(m);
+			return;
+		}
+		handle(arg, m, len, &h);
+		free(m);
+	}
 }
 
 /*

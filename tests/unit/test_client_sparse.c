@@ -53,27 +53,6 @@ struct fake {
 	unsigned batch;	       /* most ranges in a model reply (0: all) */
 };
 
-static void reply(struct fake *f, const struct smb2_hdr *req, uint32_t status,
-		  const uint8_t *body, size_t blen)
-{
-	uint8_t m[4 + SMB2_HDR_SIZE];
-	struct smb2_hdr h;
-
-	peer_rsp_hdr(&h, req, status);
-	smb2_hdr_encode(m + 4, &h);
-	smb2_nbss_encode(m, SMB2_HDR_SIZE + blen);
-	peer_write_full(f->fd, m, sizeof(m));
-	peer_write_full(f->fd, body, blen);
-}
-
-static void reply_error(struct fake *f, const struct smb2_hdr *h,
-			uint32_t status)
-{
-	static const uint8_t err[9] = {SMB2_ERROR_RSP_SIZE};
-
-	reply(f, h, status, err, sizeof(err));
-}
-
 static void reply_ranges(struct fake *f, const struct smb2_hdr *h,
 			 uint32_t status, const uint64_t (*r)[2], unsigned n)
 {
@@ -88,7 +67,7 @@ static void reply_ranges(struct fake *f, const struct smb2_hdr *h,
 		le64_put(b + SMB2_IOCTL_RSP_FIXED + 16 * i, r[i][0]);
 		le64_put(b + SMB2_IOCTL_RSP_FIXED + 16 * i + 8, r[i][1]);
 	}
-	reply(f, h, status, b, SMB2_IOCTL_RSP_FIXED + 16 * n);
+	peer_reply(f->fd, h, status, b, SMB2_IOCTL_RSP_FIXED + 16 * n, NULL, 0);
 }
 
 /* The model: the file's data ranges within [off, off + len), clipped. */
@@ -117,9 +96,10 @@ static void qar_model(struct fake *f, const struct smb2_hdr *h, uint64_t off,
 	reply_ranges(f, h, STATUS_SUCCESS, (const uint64_t(*)[2])r, n);
 }
 
-static void handle(struct fake *f, const uint8_t *m, uint32_t len,
+static void handle(void *arg, const uint8_t *m, uint32_t len,
 		   const struct smb2_hdr *h)
 {
+	struct fake *f = arg;
 	uint8_t b[SMB2_QUERY_INFO_RSP_FIXED + 100];
 	uint64_t off, l;
 	unsigned k;
@@ -131,11 +111,11 @@ static void handle(struct fake *f, const uint8_t *m, uint32_t len,
 		le16_put(b + 2, SMB2_HDR_SIZE + SMB2_QUERY_INFO_RSP_FIXED);
 		le32_put(b + 4, 100);
 		le64_put(b + SMB2_QUERY_INFO_RSP_FIXED + 48, f->size);
-		reply(f, h, STATUS_SUCCESS, b, sizeof(b));
+		peer_reply(f->fd, h, STATUS_SUCCESS, b, sizeof(b), NULL, 0);
 		return;
 	}
 	if (h->command != SMB2_IOCTL || len < 120 + 16) {
-		reply_error(f, h, STATUS_NOT_SUPPORTED);
+		peer_reply_error(f->fd, h, STATUS_NOT_SUPPORTED);
 		return;
 	}
 	off = le64_get(m + 120); /* the input, at InputOffset 120 */
@@ -151,7 +131,7 @@ static void handle(struct fake *f, const uint8_t *m, uint32_t len,
 	}
 	if (f->script[k].status == STATUS_BUFFER_TOO_SMALL ||
 	    f->script[k].status == STATUS_INVALID_DEVICE_REQUEST)
-		reply_error(f, h, f->script[k].status);
+		peer_reply_error(f->fd, h, f->script[k].status);
 	else
 		reply_ranges(f, h, f->script[k].status,
 			     (const uint64_t(*)[2])f->script[k].r,
@@ -162,20 +142,7 @@ static void *fake_thread(void *arg)
 {
 	struct fake *f = arg;
 
-	for (;;) {
-		struct smb2_hdr h;
-		uint32_t len;
-		uint8_t *m = peer_read_frame(f->fd, &len);
-
-		if (!m)
-			break;
-		if (smb2_hdr_decode(m, len, &h)) {
-			free(m);
-			break;
-		}
-		handle(f, m, len, &h);
-		free(m);
-	}
+	peer_serve(f->fd, handle, f);
 	return NULL;
 }
 

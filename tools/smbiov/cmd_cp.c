@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * smbiov cp URL URL — remote to remote, through this machine (read, then
+ * smbiov cp URL URL — remote to remote: within one share the server
+ * copies (server-side copy), else through this machine (read, then
  * write, four chunks in flight). The two URLs may name different servers.
  * A destination that is a share root or an existing directory receives the
  * file under its own name. The destination is replaced atomically.
@@ -25,6 +26,36 @@ static bool cp_source_changed(struct smbiov_file *sf,
 		return true;
 	return now.size != before->size || now.mtime_ns != before->mtime_ns ||
 	       sent != before->size;
+}
+
+/* The most one server-side copy call asks: progress moves between calls. */
+#define CP_STEP ((uint64_t)64 << 20)
+
+/*
+ * Both ends on one share: the server copies (smbiov_copy_range()), no
+ * byte through this machine. Returns 0 (all @size bytes copied, counted
+ * in @p), 1 when the server has no server-side copy and nothing was
+ * copied (copy through this machine then), or a CLI exit code.
+ */
+static int cp_on_server(struct smbiov_file *sf, struct smbiov_file *df,
+			uint64_t size, struct progress *p, const char *starget)
+{
+	while (p->done < size) {
+		uint64_t want =
+			size - p->done < CP_STEP ? size - p->done : CP_STEP;
+		ssize_t n = smbiov_copy_range(sf, p->done, df, p->done,
+					      (size_t)want);
+
+		if (n == -EOPNOTSUPP && !p->done)
+			return 1;
+		if (n < 0)
+			return cli_report_ret(starget, (int)n);
+		/* the source ended early: the changed-file check says so */
+		if (!n)
+			return 0;
+		progress_add(p, (uint64_t)n);
+	}
+	return 0;
 }
 
 /*
@@ -70,7 +101,15 @@ static int cp_file(const struct cli_opts *o, struct cli_conn *sc,
 				.opened = cli_reconnects(o) ? NULL : rtmp_mark,
 				.opened_arg = &t};
 	progress_begin(&p, o->progress, -1, cli_basename(dpath), st.size);
-	code = xfer_copy(&src, &dst, &p);
+	code = 1;
+	if (sc->c == dc->c) {
+		/* as xfer_copy() does once its destination is open */
+		if (dst.opened)
+			dst.opened(dst.opened_arg);
+		code = cp_on_server(sf, t.f, st.size, &p, starget);
+	}
+	if (code == 1)
+		code = xfer_copy(&src, &dst, &p);
 	progress_end(&p);
 	if (!code && cp_source_changed(sf, &st, p.done)) {
 		fprintf(stderr,

@@ -831,6 +831,56 @@ void mount_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		fuse_reply_lseek(req, (off_t)got);
 }
 
+/*
+ * The most one copy_file_range request copies: FUSE answers with a
+ * 32-bit count, and a bounded request keeps the call interruptible
+ * between requests (the caller loops, as for any short copy).
+ */
+#define COPY_MAX ((size_t)256 << 20)
+
+/*
+ * copy_file_range(2) between two files of the mount (cp does it first):
+ * the server copies (smbiov_copy_range(), FSCTL_SRV_COPYCHUNK_WRITE), so
+ * no byte crosses the network. Replies written before sent reach the
+ * server first; the library writes back what either file caches of its
+ * range and drops the destination's; the kernel drops its own pages of
+ * the destination's range after the reply, and other descriptors'
+ * kernel pages of it go here as for a direct write. A server without
+ * server-side copy: EOPNOTSUPP, and the kernel or cp copies through
+ * this machine.
+ */
+void mount_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			      struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+			      off_t off_out, struct fuse_file_info *fi_out,
+			      size_t len, int flags)
+{
+	struct mount_ctx *m = mount_ctx_of(req);
+	struct mfile *in = mount_file_of(fi_in), *out = mount_file_of(fi_out);
+	ssize_t n;
+
+	(void)ino_in;
+	(void)ino_out;
+	if (!in || !out || off_in < 0 || off_out < 0 || flags) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (len > COPY_MAX)
+		len = COPY_MAX;
+	wb_wait(m, in);
+	wb_wait(m, out);
+	bytes_changed(out->node);
+	n = smbiov_copy_range(in->f, (uint64_t)off_in, out->f,
+			      (uint64_t)off_out, len);
+	if (n < 0) {
+		fuse_reply_err(req, mount_err((int)n));
+		return;
+	}
+	if (n && mtable_kc_any(&m->t, out->node))
+		kc_inval(m, out->node, off_out, (off_t)n);
+	__atomic_store_n(&out->written, true, __ATOMIC_RELAXED);
+	fuse_reply_write(req, (size_t)n);
+}
+
 /* A file grown by more than this by truncate is marked sparse (cifs). */
 #define SPARSE_GROWTH 8192
 

@@ -801,6 +801,7 @@ const struct fuse_lowlevel_ops mount_ops = {
 	.fsync = mount_op_fsync,
 	.fallocate = mount_op_fallocate,
 	.lseek = mount_op_lseek,
+	.copy_file_range = mount_op_copy_file_range,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
 	.setxattr = op_setxattr,
