@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const struct smb2_fileid smb_related_fid = {
 	.persistent = UINT64_MAX,
@@ -547,11 +548,40 @@ out:
 	return ret;
 }
 
+/* open_once(), with a key of its own after a shared one is refused */
+static int open_keyed(struct smbiov_client *c, const char *path, int flags,
+		      enum smbiov_cache cache, struct smbiov_file **out,
+		      struct smb_open_extra *x)
+{
+	bool shared;
+	int ret = open_once(c, path, flags, cache, out, x, false, &shared);
+
+	/*
+	 * STATUS_INVALID_PARAMETER for a key another open of the name holds:
+	 * the server has that lease on another file (renamed, or replaced
+	 * under the name, meanwhile). A key of its own then.
+	 */
+	if (ret == -EINVAL && shared) {
+		smb_error_clear();
+		ret = open_once(c, path, flags, cache, out, x, true, &shared);
+	}
+	return ret;
+}
+
+/* Did the thread's last failure come with STATUS_DELETE_PENDING? */
+static bool delete_pending(void)
+{
+	struct smbiov_error e;
+
+	smbiov_last_error(&e);
+	return e.ntstatus == STATUS_DELETE_PENDING;
+}
+
 int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 		  enum smbiov_cache cache, struct smbiov_file **out,
 		  struct smb_open_extra *x)
 {
-	bool shared;
+	unsigned waited = 0, pause = 10;
 	int ret;
 
 	if (!out)
@@ -561,15 +591,27 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	ret = smb_api_begin(c);
 	if (ret)
 		return ret;
-	ret = open_once(c, path, flags, cache, out, x, false, &shared);
 	/*
-	 * STATUS_INVALID_PARAMETER for a key another open of the name holds:
-	 * the server has that lease on another file (renamed, or replaced
-	 * under the name, meanwhile). A key of its own then.
+	 * The name's file was deleted while another client still has it
+	 * open: it goes with that client's last handle (a handle it keeps
+	 * after a close, as this library and cifs do, is closed within
+	 * seconds; Samba breaks no lease for a delete). An open that would
+	 * create the name waits for that, asking again with a growing
+	 * pause, then fails with EBUSY, not with ENOENT.
 	 */
-	if (ret == -EINVAL && shared) {
+	while ((ret = open_keyed(c, path, flags, cache, out, x)) == -ENOENT &&
+	       (flags & O_CREAT) && delete_pending()) {
+		if (waited >= SMB_DELETE_PENDING_WAIT_MS)
+			return smb_error_set(-EBUSY, STATUS_DELETE_PENDING,
+					     SMBIOV_PHASE_IO,
+					     "open %s: the file is being "
+					     "deleted, and another client "
+					     "still has it open",
+					     path ? path : "");
 		smb_error_clear();
-		ret = open_once(c, path, flags, cache, out, x, true, &shared);
+		usleep(pause * 1000u);
+		waited += pause;
+		pause = pause * 2 > 500 ? 500 : pause * 2;
 	}
 	return ret;
 }

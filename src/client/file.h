@@ -130,6 +130,14 @@ void smb_file_stamp_write_time(struct smbiov_file *f);
  */
 int smb_path_utf16(const char *path, uint8_t **out, size_t *out_len);
 
+/*
+ * How long an open that creates waits for a name whose file is being
+ * deleted (STATUS_DELETE_PENDING: another client still has it open) to
+ * be free: a deferred close keeps a handle 5 s here, 1 s in cifs; twice
+ * that, so a loaded machine's late timer does not turn it into EBUSY.
+ */
+#define SMB_DELETE_PENDING_WAIT_MS 10000u
+
 /**
  * smb_open_flags - CREATE parameters for POSIX open flags
  * @flags: O_RDONLY/O_WRONLY/O_RDWR | O_CREAT | O_EXCL | O_TRUNC

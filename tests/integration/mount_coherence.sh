@@ -181,6 +181,23 @@ for w in "${writes[@]}"; do
 	done
 done
 
+# C keeps a file it read open for 1 s after the close (closetimeo=1);
+# A deletes it and creates the name again at once: Samba keeps the
+# delete pending while C's handle is open and breaks no lease for it, so
+# A's create waits for the name (the library asks again) and succeeds;
+# both then read A's bytes
+c=$tmp/c
+mount_at "$c" "$(url "$SMB_PORT" "$SMB_SHARE" "$dir")" cache=strict,closetimeo=1
+printf 'old\n' >"$disk/rc"
+chown "$SMB_USER:" "$disk/rc"
+[[ $(cat "$c/rc") == old ]] || integ_fail "C reads the file"
+rm "$a/rc" || integ_fail "A's rm of a file C keeps open"
+printf 'new\n' >"$a/rc" || integ_fail "A's create of the name C still holds a deleted file under"
+[[ $(cat "$a/rc") == new && $(cat "$c/rc") == new && $(cat "$disk/rc") == new ]] ||
+	integ_fail "after the recreate: A reads '$(cat "$a/rc")', C '$(cat "$c/rc")', the disk '$(cat "$disk/rc")'"
+echo "ok: A deletes a file C keeps open after its close and creates the name again: it waits, then both read the new bytes"
+mount_umount "$c"
+
 mount_umount "$b"
 mount_umount "$a"
 mount_sanitizer_check

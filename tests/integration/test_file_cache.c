@@ -20,8 +20,12 @@
  * mode) is longer than the time-to-live it must outlast by construction.
  */
 #include "file_common.h"
+#include "proto/ntstatus.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/mount.h>
 #include <time.h>
 
@@ -909,6 +913,83 @@ static void test_deferred_close(void)
 	smbiov_disconnect(b);
 }
 
+/* A create of @path on @c, on a thread of its own (recreate_wait()). */
+struct recreate {
+	struct smbiov_client *c;
+	const char *path;
+	int ret;
+	struct smbiov_file *f;
+};
+
+static void *recreate_main(void *arg)
+{
+	struct recreate *r = arg;
+
+	r->ret = smbiov_open(r->c, r->path, O_RDWR | O_CREAT, &r->f);
+	return NULL;
+}
+
+/*
+ * Another client deletes a file this one keeps parked (deferred close:
+ * Samba breaks no lease for a delete, so the delete stays pending while
+ * the handle is open) and creates the name again at once: its create
+ * waits for the name, asking again, and succeeds once the parked handle
+ * goes (here: closed by an open of another kind, at a moment of the
+ * test's choosing: after the create was refused once). With the file
+ * open for real, the create gives up with EBUSY, not ENOENT.
+ */
+static void test_recreate_while_parked(void)
+{
+	struct smbiov_client *a = connect_close_timeout(3600 * 1000);
+	struct smbiov_client *b = fc_connect(share, NULL);
+	struct recreate r = {.c = b, .path = "rc.bin"};
+	struct smbiov_stats s0, s1;
+	struct smbiov_error e;
+	struct smbiov_file *f;
+	pthread_t th;
+
+	T_ASSERT(a && b);
+	fc_disk_file(share, "rc.bin", 4096, 81);
+	T_ASSERT(smbiov_open_ex(a, "rc.bin", O_RDWR, &strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_close(f), 0); /* parked */
+	T_EXPECT_EQ(smbiov_unlink(b, "rc.bin"), 0);
+	fc_stats(b, &s0);
+	T_ASSERT(pthread_create(&th, NULL, recreate_main, &r) == 0);
+	/* the create was refused at least once (a hang guard only) */
+	for (int i = 0; i < 6000; i++) {
+		fc_stats(b, &s1);
+		if (s1.requests >= s0.requests + 2)
+			break;
+		usleep(1000);
+	}
+	T_EXPECT(s1.requests >= s0.requests + 2);
+	/* a's open of another kind closes its parked handle first */
+	if (smbiov_open_ex(a, "rc.bin", O_RDONLY, &strict, &f) == 0)
+		smbiov_close(f);
+	pthread_join(th, NULL);
+	T_EXPECT_EQ(r.ret, 0);
+	if (!r.ret) {
+		T_EXPECT_EQ(smbiov_pwrite(r.f, "new", 3, 0), 3);
+		T_EXPECT_EQ(smbiov_close(r.f), 0);
+	}
+	smbiov_disconnect(a);
+
+	/* open for real on a: b's create gives up, EBUSY */
+	a = fc_connect(share, NULL);
+	T_ASSERT(a);
+	T_ASSERT(smbiov_open(a, "rc.bin", O_RDONLY, &f) == 0);
+	T_EXPECT_EQ(smbiov_unlink(b, "rc.bin"), 0);
+	T_EXPECT_EQ(smbiov_open(b, "rc.bin", O_RDWR | O_CREAT, &r.f), -EBUSY);
+	smbiov_last_error(&e);
+	T_EXPECT_EQ(e.ntstatus, STATUS_DELETE_PENDING);
+	T_EXPECT(strstr(e.message, "another client") != NULL);
+	/* an open that does not create: ENOENT at once */
+	T_EXPECT_EQ(smbiov_open(b, "rc.bin", O_RDONLY, &r.f), -ENOENT);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_disconnect(a);
+	smbiov_disconnect(b);
+}
+
 int main(void)
 {
 	if (integ_env_load() < 0 || !fc_env("SMB_HOST"))
@@ -927,6 +1008,7 @@ int main(void)
 	T_RUN(test_write_only_and_writeback);
 	T_RUN(test_enospc);
 	T_RUN(test_deferred_close);
+	T_RUN(test_recreate_while_parked);
 	T_RUN(test_memory_bound);
 	T_EXPECT_EQ(smbiov_pins_outstanding(), 0);
 	return t_done();
