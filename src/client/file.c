@@ -8,6 +8,7 @@
 #include "client/reconnect.h"
 #include "mem/access.h"
 #include "client/lease.h"
+#include "fs/path.h"
 #include "proto/info.h"
 #include "proto/ntstatus.h"
 #include "proto/utf16.h"
@@ -568,6 +569,22 @@ static int open_keyed(struct smbiov_client *c, const char *path, int flags,
 	return ret;
 }
 
+/*
+ * Has this client the file of @path open itself (a handle not closed)?
+ * Then its delete waits for this client's own close: nothing to wait for.
+ */
+static bool open_here(struct smbiov_client *c, const char *path)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&c->lock);
+	for (struct smbiov_file *f = c->files; f && !found; f = f->rc_next)
+		found = !f->fid_closed && !f->stale && f->path &&
+			fs_path_eq(f->path, path ? path : "");
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
 /* Did the thread's last failure come with STATUS_DELETE_PENDING? */
 static bool delete_pending(void)
 {
@@ -597,10 +614,17 @@ int smb_file_open(struct smbiov_client *c, const char *path, int flags,
 	 * after a close, as this library and cifs do, is closed within
 	 * seconds; Samba breaks no lease for a delete). An open that would
 	 * create the name waits for that, asking again with a growing
-	 * pause, then fails with EBUSY, not with ENOENT.
+	 * pause, then fails with EBUSY, not with ENOENT; at once when the
+	 * handle is this client's own (a file unlinked while open here).
 	 */
 	while ((ret = open_keyed(c, path, flags, cache, out, x)) == -ENOENT &&
 	       (flags & O_CREAT) && delete_pending()) {
+		if (open_here(c, path))
+			return smb_error_set(-EBUSY, STATUS_DELETE_PENDING,
+					     SMBIOV_PHASE_IO,
+					     "open %s: the file is being "
+					     "deleted, and is still open here",
+					     path ? path : "");
 		if (waited >= SMB_DELETE_PENDING_WAIT_MS)
 			return smb_error_set(-EBUSY, STATUS_DELETE_PENDING,
 					     SMBIOV_PHASE_IO,

@@ -7,6 +7,7 @@
  * CREATE + op + CLOSE (smb_path_op()).
  */
 #include "client/file.h"
+#include "fs/path.h"
 #include "proto/info.h"
 #include "proto/ioctl.h"
 #include "proto/ntstatus.h"
@@ -309,6 +310,21 @@ static void path_busy(struct smbiov_client *c, const char *path)
 		c->fs_path_busy(c->fs, path ? path : "");
 }
 
+/*
+ * A file deleted by path while this client has it open: the delete waits
+ * for those handles (delete-on-close), so none of them is kept after its
+ * close (deferred close): the name would stay taken for seconds, and a
+ * later open of it could take the deleted file back.
+ */
+static void mark_deleted(struct smbiov_client *c, const char *path)
+{
+	pthread_mutex_lock(&c->lock);
+	for (struct smbiov_file *f = c->files; f; f = f->rc_next)
+		if (!f->is_dir && f->path && fs_path_eq(f->path, path))
+			f->delete_on_close = true;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static int delete_path(struct smbiov_client *c, const char *path, bool dir)
 {
 	struct smb_create_args a = {
@@ -343,6 +359,8 @@ static int delete_path(struct smbiov_client *c, const char *path, bool dir)
 		return ret;
 	ret = smb_path_op(c, &a, &s, NULL);
 	smb_req_release(&s);
+	if (!ret && !dir)
+		mark_deleted(c, path);
 	return ret;
 }
 

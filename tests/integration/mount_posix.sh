@@ -540,6 +540,39 @@ chmod 644 "$mnt/attrs/f"
 echo more >>"$mnt/attrs/f" || integ_fail "cannot write after chmod 644"
 echo "ok: chmod maps to the read-only attribute and back"
 
+# unlink of an open file, where SMB differs (docs/cli.md "Unlink of an
+# open file"): on tmpfs the name goes at once and can be made again; on
+# the server the delete waits for the file's last handle (delete-on-
+# close), so the descriptor still reads and writes the file, the name
+# cannot be opened (ENOENT) and a create of it fails at once with EBUSY
+# (the handle is this mount's own: nothing to wait for), the file stays
+# on the server's disk; once the descriptor is closed the file is gone
+# (the handle is not kept after that close: deferred close would keep
+# the name taken) and the name can be made again.
+u=$mnt/unlink
+printf 'kept\n' >"$u/o"
+exec {ufd}<>"$u/o"
+rm "$u/o" || integ_fail "unlink of an open file failed"
+[[ $(cat <&"$ufd") == kept ]] || integ_fail "unlink of an open file: the descriptor no longer reads it"
+[[ -e $u/o ]] && integ_fail "unlink of an open file: the name still opens"
+if printf 'new\n' 2>"$tmp/unlink.err" >"$u/o"; then
+	integ_fail "unlink of an open file: the name was made again while the file is open"
+fi
+grep -q 'busy' "$tmp/unlink.err" || integ_fail "unlink of an open file: a create failed with: $(cat "$tmp/unlink.err")"
+[[ -e $disk/unlink/o ]] || integ_fail "unlink of an open file: gone from the server's disk while open"
+exec {ufd}>&-
+# the release after close(2) reaches the daemon on its own time: a bounded
+# poll, a hang guard only
+for ((i = 0; i < 1200; i++)); do
+	[[ -e $disk/unlink/o ]] || break
+	sleep 0.05
+done
+[[ -e $disk/unlink/o ]] && integ_fail "unlink of an open file: still on the server's disk after its close"
+printf 'new\n' >"$u/o" || integ_fail "unlink of an open file: the name cannot be made again after the close"
+[[ $(cat "$u/o") == new ]] || integ_fail "unlink of an open file: the new file reads '$(cat "$u/o")'"
+rm "$u/o"
+echo "ok: unlink of an open file: readable through its descriptor, the name refused (EBUSY) until it is closed, then free"
+
 # statfs: the share's totals are the server's file system's
 read -r m_blocks m_bsize < <(stat -f -c '%b %S' "$mnt")
 read -r d_blocks d_bsize < <(stat -f -c '%b %S' "$disk")

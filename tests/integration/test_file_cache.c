@@ -833,6 +833,22 @@ static void test_deferred_close(void)
 	T_EXPECT_EQ(cs.deferred_now, 1);
 
 	/*
+	 * unlinked while open (delete-on-close): its close is not deferred,
+	 * so the file goes with it and the name is free again at once
+	 */
+	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR, &strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_unlink(a, "defer.bin"), 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, want, 100, 0), 100);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	smbiov_get_cache_stats(a, &cs);
+	T_EXPECT_EQ(cs.deferred_now, 0);
+	T_EXPECT_EQ(smbiov_stat(b, "defer.bin", &st), -ENOENT);
+	T_ASSERT(smbiov_open_ex(a, "defer.bin", O_RDWR | O_CREAT | O_EXCL,
+				&strict, &f) == 0);
+	T_EXPECT_EQ(smbiov_pwrite(f, want, 100, 0), 100);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+
+	/*
 	 * b renames it while a has it parked (Samba breaks no lease for
 	 * that): a's next open of the old name must not get the renamed
 	 * file back, and the parked handle goes.
@@ -985,6 +1001,18 @@ static void test_recreate_while_parked(void)
 	T_EXPECT(strstr(e.message, "another client") != NULL);
 	/* an open that does not create: ENOENT at once */
 	T_EXPECT_EQ(smbiov_open(b, "rc.bin", O_RDONLY, &r.f), -ENOENT);
+	T_EXPECT_EQ(smbiov_close(f), 0);
+	/* the file open here, unlinked here: EBUSY at once, nothing to wait for
+	 */
+	fc_disk_file(share, "rc2.bin", 100, 82);
+	T_ASSERT(smbiov_open(a, "rc2.bin", O_RDONLY, &f) == 0);
+	T_EXPECT_EQ(smbiov_unlink(a, "rc2.bin"), 0);
+	fc_stats(a, &s0);
+	T_EXPECT_EQ(smbiov_open(a, "rc2.bin", O_RDWR | O_CREAT, &r.f), -EBUSY);
+	fc_stats(a, &s1);
+	T_EXPECT_EQ(s1.requests, s0.requests + 1); /* asked once */
+	smbiov_last_error(&e);
+	T_EXPECT(strstr(e.message, "still open here") != NULL);
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	smbiov_disconnect(a);
 	smbiov_disconnect(b);
