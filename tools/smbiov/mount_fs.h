@@ -72,6 +72,12 @@ void mount_aread_end(struct mount_ctx *m);
 void mount_aread_stop(struct mount_ctx *m);
 
 /* The open file of @fi, or NULL (none, or an open directory). */
+/* This mount changes @n's bytes or size: first bytes read before go. */
+static inline void mount_bytes_changed(struct mnode *n)
+{
+	__atomic_add_fetch(&n->bytes_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 static inline struct mfile *mount_file_of(const struct fuse_file_info *fi)
 {
 	struct mfile *mf = fi ? (struct mfile *)(uintptr_t)fi->fh : NULL;

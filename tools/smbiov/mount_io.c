@@ -211,12 +211,6 @@ static void *thread_buf(void);
  */
 #define FIRST_READ_MAX ((size_t)128 << 10)
 
-/* This mount changes @n's bytes or size: first bytes read before go. */
-static void bytes_changed(struct mnode *n)
-{
-	__atomic_add_fetch(&n->bytes_gen, 1, __ATOMIC_SEQ_CST);
-}
-
 /*
  * smbiov_open_ex() reading the first bytes along into @mf->first (for
  * the node @n's kernel pages; nothing kept when the mount holds too
@@ -374,7 +368,7 @@ void mount_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	read_ahead_once(m);
 	if (fi->flags & O_TRUNC)
-		bytes_changed(n);
+		mount_bytes_changed(n);
 	last = may_kc(m, fi->flags) && mtable_kc_parked_any(&m->t, n) ? n
 								      : NULL;
 	if (!ret)
@@ -700,7 +694,7 @@ void mount_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	ssize_t n;
 
 	(void)ino;
-	bytes_changed(mf->node);
+	mount_bytes_changed(mf->node);
 	if (!mf->direct && size >= WRITE_THROUGH_MIN &&
 	    !(fi->flags & O_APPEND) && has_w(mf)) {
 		__atomic_store_n(&mf->written, true, __ATOMIC_RELAXED);
@@ -797,7 +791,7 @@ void mount_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	 * still zeroes the range.
 	 */
 	wb_wait(mount_ctx_of(req), file_of(fi));
-	bytes_changed(file_of(fi)->node);
+	mount_bytes_changed(file_of(fi)->node);
 	if (mode & SMBIOV_FALLOC_PUNCH_HOLE)
 		smbiov_set_sparse(file_of(fi)->f, true);
 	/* the library takes Linux's FALLOC_FL_* values as they are */
@@ -868,7 +862,7 @@ void mount_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		len = COPY_MAX;
 	wb_wait(m, in);
 	wb_wait(m, out);
-	bytes_changed(out->node);
+	mount_bytes_changed(out->node);
 	n = smbiov_copy_range(in->f, (uint64_t)off_in, out->f,
 			      (uint64_t)off_out, len);
 	if (n < 0) {
@@ -879,170 +873,4 @@ void mount_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		kc_inval(m, out->node, off_out, (off_t)n);
 	__atomic_store_n(&out->written, true, __ATOMIC_RELAXED);
 	fuse_reply_write(req, (size_t)n);
-}
-
-/* A file grown by more than this by truncate is marked sparse (cifs). */
-#define SPARSE_GROWTH 8192
-
-/*
- * A new size through an open file when there is one (its cache stays
- * right: the file layer writes back, then cuts), else by name. A file
- * grown by more than SPARSE_GROWTH through an open file is marked sparse
- * first, as cifs does (many Linux file systems leave such a gap a hole):
- * Samba then reports the gap as the hole its disk has (SEEK_HOLE).
- */
-static int set_size(struct mount_ctx *m, struct mnode *n,
-		    struct fuse_file_info *fi, uint64_t size)
-{
-	struct mfile *mf = mount_file_of(fi);
-	struct mfile *any = mf ? NULL : mtable_file_any(&m->t, n, true);
-	struct smbiov_stat s;
-	char *path;
-	int ret;
-
-	bytes_changed(n);
-	if (mf || any) {
-		struct smbiov_file *f = (mf ? mf : any)->f;
-
-		if (mf)
-			wb_wait(m, mf);
-		if (size > SPARSE_GROWTH && !smbiov_fstat(f, &s) &&
-		    size - SPARSE_GROWTH > s.size)
-			smbiov_set_sparse(f, true);
-		ret = smbiov_ftruncate(f, size);
-		if (any)
-			mtable_file_put(&m->t, any);
-		return ret;
-	}
-	ret = mtable_path(&m->t, n, NULL, &path);
-	if (!ret)
-		ret = smbiov_truncate(m->c, path, size);
-	free(path);
-	return ret;
-}
-
-#define ATTR_READONLY 0x1u
-#define ATTR_NORMAL   0x80u
-/* the attributes FileBasicInformation may set (MS-FSCC 2.6) */
-#define ATTR_SETTABLE 0x31a7u
-
-static int64_t ts_ns(const struct timespec *ts)
-{
-	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts_ns(&ts);
-}
-
-/*
- * chmod as cifs maps it without unix extensions: a file with no write
- * bit for anyone gets the read-only attribute, one with a write bit
- * loses it; nothing else of the mode is kept. Directories keep theirs.
- * Returns the attributes to set, or 0 for no change.
- */
-static uint32_t mode_attributes(const struct smbiov_stat *s, mode_t mode)
-{
-	bool ro = !(mode & 0222), was = s->attributes & ATTR_READONLY;
-	uint32_t a = s->attributes & ATTR_SETTABLE;
-
-	if (s->is_dir || ro == was)
-		return 0;
-	a = ro ? a | ATTR_READONLY : a & ~ATTR_READONLY;
-	return a ? a : ATTR_NORMAL;
-}
-
-/*
- * Times (utimensat, touch) and the mode's write bits, through a file
- * open for writing when there is one (its cached writes go first, or
- * they would set the time again), else by name. @s: the attributes now;
- * set through a file, the attributes after in *@s too (asked in the same
- * round trip), and *@have_after true.
- */
-static int set_times_mode(struct mount_ctx *m, struct mnode *n,
-			  struct fuse_file_info *fi, const struct stat *attr,
-			  int to_set, struct smbiov_stat *s, bool *have_after)
-{
-	struct smbiov_setattr a = {SMBIOV_TIME_OMIT, SMBIOV_TIME_OMIT,
-				   SMBIOV_TIME_OMIT, SMBIOV_TIME_OMIT, 0};
-	struct mfile *mf = mount_file_of(fi), *any = NULL;
-	char *path;
-	int ret;
-
-	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
-		a.atime_ns = now_ns();
-	else if (to_set & FUSE_SET_ATTR_ATIME)
-		a.atime_ns = ts_ns(&attr->st_atim);
-	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
-		a.mtime_ns = now_ns();
-	else if (to_set & FUSE_SET_ATTR_MTIME)
-		a.mtime_ns = ts_ns(&attr->st_mtim);
-	if (to_set & FUSE_SET_ATTR_MODE)
-		a.attributes = mode_attributes(s, attr->st_mode);
-	if (a.atime_ns == SMBIOV_TIME_OMIT && a.mtime_ns == SMBIOV_TIME_OMIT &&
-	    !a.attributes)
-		return 0;
-	if (!mf || !mf->writable)
-		mf = any = mtable_file_any(&m->t, n, true);
-	else
-		wb_wait(m, mf);
-	if (mf) {
-		ret = smbiov_fset_attr_stat(mf->f, &a, s);
-		*have_after = !ret;
-		if (any)
-			mtable_file_put(&m->t, any);
-		return ret;
-	}
-	ret = mtable_path(&m->t, n, NULL, &path);
-	if (!ret)
-		ret = smbiov_set_attr(m->c, path, &a);
-	free(path);
-	return ret;
-}
-
-static int node_fstat(struct mount_ctx *m, struct mnode *n,
-		      struct fuse_file_info *fi, struct smbiov_stat *s)
-{
-	struct mfile *mf = mount_file_of(fi);
-
-	return mf ? mount_file_stat(m, mf, s) : mount_node_stat(m, n, s);
-}
-
-/*
- * Owner changes are accepted and change nothing: without the unix
- * extensions the server has no owner to show (uid=, gid= are shown),
- * as cifs does.
- */
-void mount_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
-		      int to_set, struct fuse_file_info *fi)
-{
-	struct mount_ctx *m = mount_ctx_of(req);
-	struct mnode *n = mount_node_of(m, ino);
-	struct smbiov_stat s = {0};
-	bool have = false;
-	struct stat st;
-	int ret = 0;
-
-	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if (attr->st_size < 0)
-			ret = -EINVAL;
-		else
-			ret = set_size(m, n, fi, (uint64_t)attr->st_size);
-	}
-	if (!ret && (to_set & FUSE_SET_ATTR_MODE))
-		ret = node_fstat(m, n, fi, &s);
-	if (!ret)
-		ret = set_times_mode(m, n, fi, attr, to_set, &s, &have);
-	if (!ret && !have)
-		ret = node_fstat(m, n, fi, &s);
-	if (ret) {
-		fuse_reply_err(req, mount_err(ret));
-		return;
-	}
-	mount_to_stat(m, n, NULL, &s, &st);
-	fuse_reply_attr(req, &st, mount_attr_timeout(m, &s));
 }
