@@ -12,6 +12,7 @@
 #include "proto/ntstatus.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -276,17 +277,25 @@ static void test_recreate_while_parked(void)
 	}
 	smbiov_disconnect(a);
 
-	/* open for real on a: b's create gives up, EBUSY */
+	/*
+	 * open for real on a: b's create gives up, EBUSY (a file of its own:
+	 * whether a's open above found b's new file depends on the order)
+	 */
 	a = fc_connect(share, NULL);
 	T_ASSERT(a);
-	T_ASSERT(smbiov_open(a, "rc.bin", O_RDONLY, &f) == 0);
-	T_EXPECT_EQ(smbiov_unlink(b, "rc.bin"), 0);
-	T_EXPECT_EQ(smbiov_open(b, "rc.bin", O_RDWR | O_CREAT, &r.f), -EBUSY);
+	fc_disk_file(share, "rc1.bin", 100, 83);
+	if (smbiov_open(a, "rc1.bin", O_RDONLY, &f)) {
+		smbiov_last_error(&e);
+		fprintf(stderr, "open rc1.bin: %s\n", e.message);
+		T_ASSERT(false);
+	}
+	T_EXPECT_EQ(smbiov_unlink(b, "rc1.bin"), 0);
+	T_EXPECT_EQ(smbiov_open(b, "rc1.bin", O_RDWR | O_CREAT, &r.f), -EBUSY);
 	smbiov_last_error(&e);
 	T_EXPECT_EQ(e.ntstatus, STATUS_DELETE_PENDING);
 	T_EXPECT(strstr(e.message, "another client") != NULL);
 	/* an open that does not create: ENOENT at once */
-	T_EXPECT_EQ(smbiov_open(b, "rc.bin", O_RDONLY, &r.f), -ENOENT);
+	T_EXPECT_EQ(smbiov_open(b, "rc1.bin", O_RDONLY, &r.f), -ENOENT);
 	T_EXPECT_EQ(smbiov_close(f), 0);
 	/* the file open here, unlinked here: EBUSY at once, nothing to wait for
 	 */
