@@ -29,10 +29,15 @@ struct cc_limits {
 /* SRV_REQUEST_RESUME_KEY output: the key, a context length, a context */
 #define RESUME_KEY_OUT 32u
 
-static bool not_supported(uint32_t status)
+/* The error of a refused FSCTL @what: -EOPNOTSUPP where there is none. */
+static int fsctl_err(const struct smb_req *r, const char *what)
 {
-	return status == STATUS_NOT_SUPPORTED ||
-	       status == STATUS_INVALID_DEVICE_REQUEST;
+	if (r->status == STATUS_NOT_SUPPORTED ||
+	    r->status == STATUS_INVALID_DEVICE_REQUEST)
+		return smb_error_set(-EOPNOTSUPP, r->status, SMBIOV_PHASE_IO,
+				     "copy: the server has no server-side "
+				     "copy");
+	return smb_req_status_err(r, what);
 }
 
 static int resume_key(struct smbiov_file *src,
@@ -43,14 +48,8 @@ static int resume_key(struct smbiov_file *src,
 	int ret = smb_fsctl(src, &r, FSCTL_SRV_REQUEST_RESUME_KEY, NULL, 0,
 			    RESUME_KEY_OUT);
 
-	if (ret && not_supported(r.status)) {
-		smb_req_release(&r);
-		return smb_error_set(-EOPNOTSUPP, r.status, SMBIOV_PHASE_IO,
-				     "copy: the server has no server-side "
-				     "copy");
-	}
 	if (ret) {
-		ret = smb_req_status_err(&r, "FSCTL_SRV_REQUEST_RESUME_KEY");
+		ret = fsctl_err(&r, "FSCTL_SRV_REQUEST_RESUME_KEY");
 		smb_req_release(&r);
 		return ret;
 	}
@@ -149,13 +148,7 @@ static ssize_t copy_once(struct smbiov_file *dst, const uint8_t *key,
 		return -EAGAIN;
 	}
 	if (ret) {
-		ret = not_supported(r.status)
-			      ? smb_error_set(-EOPNOTSUPP, r.status,
-					      SMBIOV_PHASE_IO,
-					      "copy: the server has no "
-					      "server-side copy")
-			      : smb_req_status_err(&r,
-						   "FSCTL_SRV_COPYCHUNK_WRITE");
+		ret = fsctl_err(&r, "FSCTL_SRV_COPYCHUNK_WRITE");
 		smb_req_release(&r);
 		return ret;
 	}

@@ -143,8 +143,10 @@ struct smb_lease *smb_oplock_add(struct smbiov_client *c,
  * any of them finds on the server what another wrote: each open has a
  * cache of its own, and only a file's one open may keep dirty bytes. The
  * server's lease keeps W; the entries hold less than it (a break lowers
- * them further). Waits for the owners, without a deadline; never call it
- * from an owner's callback. 0 or -ENOMEM (the caller fails the open).
+ * them further) until one of them is left (smb_lease_forget() gives it
+ * back what the server still grants). Waits for the owners, without a deadline;
+ * never call it from an owner's callback. 0 or -ENOMEM (the caller fails the
+ * open).
  */
 int smb_lease_share(struct smbiov_client *c, const uint8_t *key);
 

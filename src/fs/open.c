@@ -224,29 +224,20 @@ static int cached_flags(int flags)
 }
 
 /*
- * A deferred-closed file opened as @k, taken back (NULL: none). Opens
- * that create or truncate take nothing back: they close what is parked
- * under the path first, so the server sees the CREATE as if the file had
- * been closed. A file taken back is asked its name first (one QUERY_INFO
- * instead of the CREATE): another client may have renamed it while it
- * was parked without breaking its handle lease (Samba does not, when the
- * open shares delete), and the name must still lead to it.
+ * The deferred-closed file parked as @k (its flags as the CREATE's),
+ * taken back, or NULL. A file taken back is asked its name first (one
+ * QUERY_INFO instead of the CREATE): another client may have renamed it
+ * while it was parked without breaking its handle lease (Samba does not,
+ * when the open shares delete), and the name must still lead to it.
  */
-static struct smbiov_file *take_parked(struct smbiov_client *c,
-				       const struct fs_park_key *k)
+static struct smbiov_file *take_alike(struct fs_conn *fc,
+				      const struct fs_park_key *k)
 {
-	struct fs_conn *fc = c->fs;
 	struct smbiov_file *f;
 	struct smbiov_stat st;
 	struct fs_stat_tok tok;
-	bool keep = false;
+	bool keep;
 
-	if (!fc)
-		return NULL;
-	if (k->flags & (O_TRUNC | O_EXCL)) {
-		fs_unpark_path(&fc->park, k->path);
-		return NULL;
-	}
 	f = fs_unpark(&fc->park,
 		      &(struct fs_park_key){
 			      .path = k->path,
@@ -254,20 +245,8 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
 			      .cache = k->cache,
 			      .ttl_ms = k->ttl_ms,
 		      });
-	/*
-	 * None opened alike: the CREATE would share their lease key, which
-	 * takes write caching from every open of the key for good
-	 * (smb_lease_share()), so a file read and then written again
-	 * ('touch f; cat f', then a write) would write through. They hold
-	 * nothing dirty: closed first, the CREATE gets the lease alone, at
-	 * the cost of one CLOSE. So the W of a lease is only ever held by a
-	 * file's one handle, the only kind Samba reconnects durably
-	 * (reopen.c).
-	 */
-	if (!f) {
-		fs_unpark_file(&fc->park, k->path);
+	if (!f)
 		return NULL;
-	}
 	keep = fs_stat_may_keep(fs_file_of(f->map), &tok);
 	/*
 	 * A handle opened for writing before the file was made read-only
@@ -278,18 +257,42 @@ static struct smbiov_file *take_parked(struct smbiov_client *c,
 	     (st.attributes & FS_ATTR_READONLY))) {
 		fs_close_for_good(f);
 		smb_error_clear();
-		fs_unpark_file(&fc->park, k->path);
 		return NULL;
 	}
 	/* that answer is also the stat the open's getattr asks */
 	if (keep)
 		fs_stat_keep(fs_file_of(f->map), &tok, &st);
 	fc->park.reused++;
-	/*
-	 * Others of the path parked with other flags go, so that this one,
-	 * its key's only open again, takes back the write caching a share
-	 * took (smb_lease_forget()).
-	 */
+	return f;
+}
+
+/*
+ * A deferred-closed file opened as @k, taken back (NULL: none). Opens
+ * that create or truncate take nothing back: they close what is parked
+ * under the path first, so the server sees the CREATE as if the file had
+ * been closed. Whatever an open takes back, the path's other parked
+ * handles go: a CREATE beside them would share their lease key, which
+ * takes write caching from every open of the key (smb_lease_share()), so
+ * a file read and then written again ('touch f; cat f', then a write)
+ * would write through; and one taken back, its key's only open again,
+ * takes back the write caching a share took (smb_lease_forget()). They
+ * hold nothing dirty: one CLOSE each. So the W of a lease is only ever
+ * held by a file's one handle, the only kind Samba reconnects durably
+ * (reopen.c).
+ */
+static struct smbiov_file *take_parked(struct smbiov_client *c,
+				       const struct fs_park_key *k)
+{
+	struct fs_conn *fc = c->fs;
+	struct smbiov_file *f;
+
+	if (!fc)
+		return NULL;
+	if (k->flags & (O_TRUNC | O_EXCL)) {
+		fs_unpark_path(&fc->park, k->path);
+		return NULL;
+	}
+	f = take_alike(fc, k);
 	fs_unpark_file(&fc->park, k->path);
 	return f;
 }
